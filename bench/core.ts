@@ -1,0 +1,215 @@
+/**
+ * `npm run bench:core` — client-side MLS costs, ts-mls's default crypto provider (WebCrypto) and
+ * Parley's native one (node:crypto) side by side in the same run:
+ *   1. application message encrypt + decrypt (100-byte plaintext), two members;
+ *   2. commit create / process in groups of 10, 100 and 1,000 members.
+ *
+ * For (2) the tree is first brought to the state a long-lived group is in: one member from each of
+ * the committer's copath subtrees commits once, so every copath node has a key and a commit costs
+ * O(log n) public-key operations. The first commit straight after the group was filled by one big
+ * Add commit (parents blank, so the path secret goes to every leaf) is reported too, as "cold".
+ *
+ * Options: --quick (smaller sizes and fewer rounds), --json FILE (write the results).
+ */
+import { writeFileSync } from 'node:fs';
+import {
+  addKeyPackages,
+  type CryptoProvider,
+  createAccount,
+  createGroup,
+  createMlsDevice,
+  defaultCryptoProvider,
+  encryptApplication,
+  type GeneratedKeyPackage,
+  generateKeyPackage,
+  type GroupState,
+  groupMembers,
+  joinFromWelcome,
+  type MlsDevice,
+  processIncoming,
+  selfUpdate,
+  toHex,
+} from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
+import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const SUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
+const GROUP_SIZES = quick ? [10, 100] : [10, 100, 1000];
+const MESSAGE_SECONDS = quick ? 1 : 3;
+const COMMIT_ROUNDS = quick ? 3 : 7;
+
+const providers: Array<[string, CryptoProvider]> = [
+  ['default', defaultCryptoProvider],
+  ['native', nativeCryptoProvider],
+];
+
+interface Member {
+  device: MlsDevice;
+  kp?: GeneratedKeyPackage;
+  state?: GroupState;
+}
+
+async function newMember(name: string, provider: CryptoProvider): Promise<Member> {
+  const cs = await getCiphersuiteImpl(getCiphersuiteFromName(SUITE), provider);
+  const identity = await createAccount(name, cs);
+  return { device: await createMlsDevice(identity, { provider }) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await f();
+  return [r, performance.now() - t0];
+}
+
+async function messages(provider: CryptoProvider) {
+  const a = await newMember('alice', provider);
+  const b = await newMember('bob', provider);
+  a.state = await createGroup(a.device);
+  b.kp = await generateKeyPackage(b.device);
+  const add = await addKeyPackages(a.device, a.state, [b.kp.encoded]);
+  a.state = add.newState;
+  const kp = b.kp;
+  b.state = (await joinFromWelcome(b.device, add.welcome!, { find: async () => kp })).state;
+  const plaintext = new Uint8Array(100).fill(0x61);
+  // Warm up (JIT, key caches), then measure for a fixed time.
+  for (let i = 0; i < 200; i++) {
+    const e = await encryptApplication(a.device, a.state, plaintext);
+    a.state = e.newState;
+    b.state = (await processIncoming(b.device, b.state, e.message)).newState;
+  }
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < MESSAGE_SECONDS * 1000) {
+    const e = await encryptApplication(a.device, a.state, plaintext);
+    a.state = e.newState;
+    b.state = (await processIncoming(b.device, b.state, e.message)).newState;
+    n++;
+  }
+  const msPerMessage = (performance.now() - t0) / n;
+  return { pairsPerSecond: 1000 / msPerMessage, msPerMessage };
+}
+
+async function commits(provider: CryptoProvider, size: number) {
+  const members: Member[] = [];
+  for (let i = 0; i < size; i++) members.push(await newMember(`m${i}`, provider));
+  const creator = members[0]!;
+  creator.state = await createGroup(creator.device);
+  for (const m of members.slice(1)) m.kp = await generateKeyPackage(m.device);
+  const [add, addMs] = await timed(() =>
+    addKeyPackages(
+      creator.device,
+      creator.state!,
+      members.slice(1).map((m) => m.kp!.encoded),
+    ),
+  );
+  creator.state = add.newState;
+  if (groupMembers(creator.state).length !== size) throw new Error('group was not filled');
+
+  // Leaf i is member i. The committer is leaf 0; the receiver is the last leaf; the fillers are the
+  // first leaf of each copath subtree of leaf 0 (leaves 1, 2, 4, 8, ...).
+  const fillers: number[] = [];
+  for (let leaf = 1; leaf < size - 1; leaf *= 2) fillers.push(leaf);
+  const receiverIndex = size - 1;
+  const joiners = [...fillers, receiverIndex];
+  const byRef = new Map(members.map((m) => [m.kp ? toHex(m.kp.ref) : '', m.kp]));
+  let joinMs = 0;
+  for (const i of joiners) {
+    const m = members[i]!;
+    const [joined, ms] = await timed(() =>
+      joinFromWelcome(m.device, add.welcome!, { find: async (ref) => (toHex(ref) === toHex(m.kp!.ref) ? byRef.get(toHex(ref)) : undefined) }),
+    );
+    m.state = joined.state;
+    joinMs = ms;
+  }
+  const committer = creator;
+  const receiver = members[receiverIndex]!;
+  const active = [committer, ...joiners.map((i) => members[i]!)];
+
+  async function commitFrom(from: Member): Promise<{ createMs: number; processMs: number }> {
+    const [c, createMs] = await timed(() => selfUpdate(from.device, from.state!));
+    from.state = c.newState;
+    let processMs = 0;
+    for (const m of active) {
+      if (m === from) continue;
+      const [r, ms] = await timed(() => processIncoming(m.device, m.state!, c.commit));
+      m.state = r.newState;
+      if (m === receiver) processMs = ms;
+    }
+    return { createMs, processMs };
+  }
+
+  // Cold: the first commit after the big Add, while the committer's copath nodes are blank.
+  const cold = await commitFrom(committer);
+  for (const i of fillers) await commitFrom(members[i]!);
+  const create: number[] = [];
+  const process: number[] = [];
+  for (let round = 0; round < COMMIT_ROUNDS; round++) {
+    const r = await commitFrom(committer);
+    create.push(r.createMs);
+    process.push(r.processMs);
+  }
+  return {
+    size,
+    addAllMs: addMs,
+    joinMs,
+    coldCreateMs: cold.createMs,
+    coldProcessMs: cold.processMs,
+    createMs: median(create),
+    processMs: median(process),
+  };
+}
+
+function fmt(x: number, digits = 2): string {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(digits);
+}
+
+async function main() {
+  console.log(`Parley bench:core — ${SUITE}, node ${process.version}${quick ? ' (quick)' : ''}\n`);
+  const results: Record<string, unknown> = { suite: SUITE, node: process.version, quick };
+
+  const msg: Record<string, Awaited<ReturnType<typeof messages>>> = {};
+  for (const [name, provider] of providers) msg[name] = await messages(provider);
+  console.log('1. Application message, 100 B: encrypt + decrypt');
+  console.log('   provider   pairs/s    ms/message');
+  for (const [name] of providers) {
+    const r = msg[name]!;
+    console.log(`   ${name.padEnd(9)}  ${fmt(r.pairsPerSecond, 0).padStart(7)}    ${r.msPerMessage.toFixed(3)}`);
+  }
+  const speedup = msg.native!.pairsPerSecond / msg.default!.pairsPerSecond;
+  console.log(`   native / default: ${speedup.toFixed(2)}x\n`);
+  results.messages = { ...msg, nativeOverDefault: speedup };
+
+  console.log('2. Commits (self-update; median of rounds, ms)');
+  console.log(
+    '   members  provider   create   process   cold create  cold process   add all   join',
+  );
+  const commitResults: Record<string, unknown>[] = [];
+  for (const size of GROUP_SIZES) {
+    const perProvider: Record<string, Awaited<ReturnType<typeof commits>>> = {};
+    for (const [name, provider] of providers) {
+      const r = await commits(provider, size);
+      perProvider[name] = r;
+      console.log(
+        `   ${String(size).padStart(7)}  ${name.padEnd(9)} ${fmt(r.createMs).padStart(7)}  ${fmt(r.processMs).padStart(8)}   ${fmt(r.coldCreateMs).padStart(11)}  ${fmt(r.coldProcessMs).padStart(12)}  ${fmt(r.addAllMs).padStart(8)}  ${fmt(r.joinMs).padStart(5)}`,
+      );
+    }
+    const d = perProvider.default!;
+    const n = perProvider.native!;
+    console.log(
+      `   ${String(size).padStart(7)}  ratio      ${(d.createMs / n.createMs).toFixed(2).padStart(6)}x ${(d.processMs / n.processMs).toFixed(2).padStart(8)}x   ${(d.coldCreateMs / n.coldCreateMs).toFixed(2).padStart(10)}x ${(d.coldProcessMs / n.coldProcessMs).toFixed(2).padStart(12)}x  (default / native)`,
+    );
+    commitResults.push({ size, ...perProvider });
+  }
+  results.commits = commitResults;
+  if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+await main();

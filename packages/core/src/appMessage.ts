@@ -1,0 +1,217 @@
+/**
+ * The application message codec: what Parley puts inside an MLS PrivateMessage.
+ *
+ *   AppMessage = version(u8 = 1) | id(16) | sentAt(u64 ms) | kind(u8) | body | padding
+ *
+ * Kinds: text, receipt (delivered/read), typing, reaction, edit, delete, attachment. A decoder that
+ * meets an unknown kind returns it as `unknown` (newer clients may send kinds older ones don't know)
+ * rather than failing. Ids are random and unique per message; they name messages for receipts,
+ * reactions and edits, and make retries idempotent.
+ *
+ * Padding hides exact lengths: the encoded message is followed by 0x80 and zero bytes (ISO/IEC
+ * 7816-4) up to the next size bucket — 64 bytes, then powers of two up to 16 KiB, then multiples of
+ * 16 KiB. A bucket leaks at most the order of magnitude of the length.
+ */
+import { Reader, randomBytes, toHex, Writer } from './encoding.js';
+import { DecodeError } from './errors.js';
+
+export const APP_MESSAGE_VERSION = 1;
+export const MESSAGE_ID_BYTES = 16;
+export const MAX_TEXT_BYTES = 16 * 1024;
+export const MAX_APP_MESSAGE_BYTES = 256 * 1024;
+const MAX_RECEIPT_IDS = 256;
+
+const KIND = {
+  text: 1,
+  receipt: 2,
+  typing: 3,
+  reaction: 4,
+  edit: 5,
+  delete: 6,
+  attachment: 7,
+} as const;
+
+export type MessageId = string; // 32 lowercase hex characters
+
+export type AppBody =
+  | { type: 'text'; text: string; replyTo?: MessageId }
+  | { type: 'receipt'; receipt: 'delivered' | 'read'; ids: MessageId[] }
+  | { type: 'typing'; active: boolean }
+  | { type: 'reaction'; target: MessageId; emoji: string; remove: boolean }
+  | { type: 'edit'; target: MessageId; text: string }
+  | { type: 'delete'; target: MessageId }
+  | {
+      type: 'attachment';
+      /** Where the encrypted blob is stored (server-assigned id). */
+      blobId: string;
+      /** Key and digest of the encrypted blob: the server never has them. */
+      key: Uint8Array;
+      sha256: Uint8Array;
+      size: number;
+      mimeType: string;
+      name: string;
+    }
+  | { type: 'unknown'; kind: number };
+
+export interface AppMessage {
+  id: MessageId;
+  /** Sender's clock, milliseconds since the Unix epoch. */
+  sentAt: number;
+  body: AppBody;
+}
+
+export function newMessageId(): MessageId {
+  return toHex(randomBytes(MESSAGE_ID_BYTES));
+}
+
+function writeId(w: Writer, id: MessageId): void {
+  if (!/^[0-9a-f]{32}$/.test(id)) throw new RangeError('message id must be 32 lowercase hex characters');
+  for (let i = 0; i < 32; i += 2) w.u8(Number.parseInt(id.slice(i, i + 2), 16));
+}
+
+function readId(r: Reader): MessageId {
+  return toHex(r.fixed(MESSAGE_ID_BYTES));
+}
+
+export function paddedLength(length: number): number {
+  if (length <= 64) return 64;
+  if (length <= 16 * 1024) return 2 ** Math.ceil(Math.log2(length));
+  return Math.ceil(length / (16 * 1024)) * 16 * 1024;
+}
+
+export function encodeAppMessage(m: AppMessage): Uint8Array {
+  const w = new Writer().u8(APP_MESSAGE_VERSION);
+  writeId(w, m.id);
+  w.u64(m.sentAt);
+  const b = m.body;
+  switch (b.type) {
+    case 'text':
+      w.u8(KIND.text)
+        .string(b.text, MAX_TEXT_BYTES)
+        .u8(b.replyTo === undefined ? 0 : 1);
+      if (b.replyTo !== undefined) writeId(w, b.replyTo);
+      break;
+    case 'receipt':
+      if (b.ids.length === 0 || b.ids.length > MAX_RECEIPT_IDS)
+        throw new RangeError('receipt needs 1 to 256 ids');
+      w.u8(KIND.receipt)
+        .u8(b.receipt === 'read' ? 1 : 0)
+        .u16(b.ids.length);
+      for (const id of b.ids) writeId(w, id);
+      break;
+    case 'typing':
+      w.u8(KIND.typing).u8(b.active ? 1 : 0);
+      break;
+    case 'reaction':
+      w.u8(KIND.reaction);
+      writeId(w, b.target);
+      w.string(b.emoji, 64).u8(b.remove ? 1 : 0);
+      break;
+    case 'edit':
+      w.u8(KIND.edit);
+      writeId(w, b.target);
+      w.string(b.text, MAX_TEXT_BYTES);
+      break;
+    case 'delete':
+      w.u8(KIND.delete);
+      writeId(w, b.target);
+      break;
+    case 'attachment':
+      w.u8(KIND.attachment)
+        .string(b.blobId, 128)
+        .fixed(b.key, 32)
+        .fixed(b.sha256, 32)
+        .u64(b.size)
+        .string(b.mimeType, 255)
+        .string(b.name, 1024);
+      break;
+    case 'unknown':
+      throw new RangeError('cannot encode a message of unknown kind');
+  }
+  const body = w.finish();
+  const out = new Uint8Array(paddedLength(body.length + 1));
+  out.set(body, 0);
+  out[body.length] = 0x80;
+  return out;
+}
+
+function unpad(bytes: Uint8Array): Uint8Array {
+  let end = bytes.length - 1;
+  while (end >= 0 && bytes[end] === 0) end--;
+  if (end < 0 || bytes[end] !== 0x80) throw new DecodeError('application message: bad padding');
+  return bytes.subarray(0, end);
+}
+
+function bool(r: Reader): boolean {
+  const v = r.u8();
+  if (v > 1) throw new DecodeError('boolean out of range');
+  return v === 1;
+}
+
+export function decodeAppMessage(bytes: Uint8Array): AppMessage {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('application message: expected bytes');
+  if (bytes.length > MAX_APP_MESSAGE_BYTES)
+    throw new DecodeError('application message too large', 'too_large');
+  const r = new Reader(unpad(bytes));
+  try {
+    const version = r.u8();
+    if (version !== APP_MESSAGE_VERSION) throw new DecodeError(`unsupported version ${version}`);
+    const id = readId(r);
+    const sentAt = r.u64();
+    const kind = r.u8();
+    let body: AppBody;
+    switch (kind) {
+      case KIND.text: {
+        const text = r.string(MAX_TEXT_BYTES);
+        body = bool(r) ? { type: 'text', text, replyTo: readId(r) } : { type: 'text', text };
+        break;
+      }
+      case KIND.receipt: {
+        const receipt = bool(r) ? 'read' : 'delivered';
+        const count = r.u16();
+        if (count === 0 || count > MAX_RECEIPT_IDS) throw new DecodeError('receipt id count out of range');
+        const ids: MessageId[] = [];
+        for (let i = 0; i < count; i++) ids.push(readId(r));
+        body = { type: 'receipt', receipt, ids };
+        break;
+      }
+      case KIND.typing:
+        body = { type: 'typing', active: bool(r) };
+        break;
+      case KIND.reaction:
+        body = { type: 'reaction', target: readId(r), emoji: r.string(64), remove: bool(r) };
+        break;
+      case KIND.edit:
+        body = { type: 'edit', target: readId(r), text: r.string(MAX_TEXT_BYTES) };
+        break;
+      case KIND.delete:
+        body = { type: 'delete', target: readId(r) };
+        break;
+      case KIND.attachment:
+        body = {
+          type: 'attachment',
+          blobId: r.string(128),
+          key: r.fixed(32),
+          sha256: r.fixed(32),
+          size: r.u64(),
+          mimeType: r.string(255),
+          name: r.string(1024),
+        };
+        break;
+      default:
+        r.rest();
+        body = { type: 'unknown', kind };
+    }
+    r.end();
+    return { id, sentAt, body };
+  } catch (e) {
+    if (e instanceof DecodeError)
+      throw new DecodeError(`application message: ${e.message}`, e.code as 'decode_error');
+    throw new DecodeError('application message: malformed');
+  }
+}
+
+/** A text message with a fresh id, stamped now. */
+export function textMessage(text: string, now: number = Date.now()): AppMessage {
+  return { id: newMessageId(), sentAt: now, body: { type: 'text', text } };
+}

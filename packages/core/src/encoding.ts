@@ -1,0 +1,252 @@
+/**
+ * Canonical binary encoding used by Parley's own structures (certificates, revocations, app
+ * messages, stored records). TLS presentation-language style (RFC 8446 §3): big-endian integers and
+ * length-prefixed byte strings. Every read is bounds-checked and every variable-length field has an
+ * explicit maximum, so a decoder never allocates more than its caller allowed.
+ */
+import { DecodeError } from './errors.js';
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+export function utf8(s: string): Uint8Array {
+  return textEncoder.encode(s);
+}
+
+export function fromUtf8(b: Uint8Array): string {
+  try {
+    return textDecoder.decode(b);
+  } catch {
+    throw new DecodeError('invalid UTF-8');
+  }
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** Constant-time equality for secrets; also fine for public values. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function fromHex(s: string): Uint8Array {
+  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw new DecodeError('invalid hex');
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+export function toBase64Url(b: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < b.length; i += 3) {
+    const n = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8) | (b[i + 2] as number);
+    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]! + B64URL[n & 63]!;
+  }
+  if (i < b.length) {
+    const n = ((b[i] as number) << 16) | ((i + 1 < b.length ? (b[i + 1] as number) : 0) << 8);
+    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]!;
+    if (i + 1 < b.length) out += B64URL[(n >> 6) & 63]!;
+  }
+  return out;
+}
+
+export function fromBase64Url(s: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new DecodeError('invalid base64url');
+  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let o = 0;
+  for (const ch of s) {
+    value = (value << 6) | B64URL.indexOf(ch);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+export function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  globalThis.crypto.getRandomValues(out);
+  return out;
+}
+
+/** Appends canonical fields to a growing buffer. */
+export class Writer {
+  private buf = new Uint8Array(128);
+  private len = 0;
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  u8(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new RangeError('u8 out of range');
+    this.reserve(1);
+    this.buf[this.len++] = v;
+    return this;
+  }
+
+  u16(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError('u16 out of range');
+    this.reserve(2);
+    this.buf[this.len++] = v >>> 8;
+    this.buf[this.len++] = v & 0xff;
+    return this;
+  }
+
+  u32(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError('u32 out of range');
+    this.reserve(4);
+    new DataView(this.buf.buffer).setUint32(this.len, v);
+    this.len += 4;
+    return this;
+  }
+
+  /** A non-negative integer up to 2^53 - 1 (milliseconds since the epoch, counters). */
+  u64(v: number): this {
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError('u64 out of range');
+    this.reserve(8);
+    new DataView(this.buf.buffer).setBigUint64(this.len, BigInt(v));
+    this.len += 8;
+    return this;
+  }
+
+  /** Raw bytes of a length both sides know. */
+  fixed(b: Uint8Array, length: number): this {
+    if (b.length !== length) throw new RangeError(`expected ${length} bytes`);
+    this.reserve(length);
+    this.buf.set(b, this.len);
+    this.len += length;
+    return this;
+  }
+
+  /** Length-prefixed bytes: u8 prefix if max < 256, u16 if max < 65536, else u32. */
+  bytes(b: Uint8Array, max: number): this {
+    if (b.length > max) throw new RangeError(`field longer than ${max} bytes`);
+    if (max < 0x100) this.u8(b.length);
+    else if (max < 0x10000) this.u16(b.length);
+    else this.u32(b.length);
+    this.reserve(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    return this;
+  }
+
+  string(s: string, maxBytes: number): this {
+    return this.bytes(utf8(s), maxBytes);
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+/** Reads canonical fields; every method throws DecodeError instead of reading past the end. */
+export class Reader {
+  private offset = 0;
+  constructor(private readonly buf: Uint8Array) {}
+
+  get remaining(): number {
+    return this.buf.length - this.offset;
+  }
+
+  get position(): number {
+    return this.offset;
+  }
+
+  private take(n: number): Uint8Array {
+    if (n > this.remaining) throw new DecodeError('truncated input');
+    const out = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+
+  u8(): number {
+    return this.take(1)[0] as number;
+  }
+
+  u16(): number {
+    const b = this.take(2);
+    return ((b[0] as number) << 8) | (b[1] as number);
+  }
+
+  u32(): number {
+    const b = this.take(4);
+    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0);
+  }
+
+  u64(): number {
+    const b = this.take(8);
+    const v = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecodeError('integer out of range');
+    return Number(v);
+  }
+
+  fixed(length: number): Uint8Array {
+    return this.take(length).slice();
+  }
+
+  bytes(max: number): Uint8Array {
+    const length = max < 0x100 ? this.u8() : max < 0x10000 ? this.u16() : this.u32();
+    if (length > max) throw new DecodeError(`field longer than ${max} bytes`, 'too_large');
+    return this.take(length).slice();
+  }
+
+  string(maxBytes: number): string {
+    return fromUtf8(this.bytes(maxBytes));
+  }
+
+  /** The rest of the input, unparsed. */
+  rest(): Uint8Array {
+    return this.take(this.remaining).slice();
+  }
+
+  /** Canonical encodings have no trailing bytes. */
+  end(): void {
+    if (this.remaining !== 0) throw new DecodeError('trailing bytes');
+  }
+}
+
+/** Run a decoder, converting any stray exception into a DecodeError. */
+export function decodeWith<T>(bytes: Uint8Array, maxLength: number, what: string, f: (r: Reader) => T): T {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError(`${what}: expected bytes`);
+  if (bytes.length > maxLength) throw new DecodeError(`${what}: larger than ${maxLength} bytes`, 'too_large');
+  const r = new Reader(bytes);
+  try {
+    const value = f(r);
+    r.end();
+    return value;
+  } catch (e) {
+    if (e instanceof DecodeError) throw new DecodeError(`${what}: ${e.message}`, e.code as 'decode_error');
+    throw new DecodeError(`${what}: malformed`);
+  }
+}

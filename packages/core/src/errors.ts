@@ -1,0 +1,102 @@
+/**
+ * Parley's error values. Every error carries a stable machine-readable `code`; messages never contain
+ * user data, plaintext or key material. Errors raised by ts-mls are translated by `fromMlsError`.
+ */
+import {
+  CodecError as MlsCodecError,
+  CryptoError as MlsCryptoError,
+  CryptoVerificationError as MlsCryptoVerificationError,
+  MlsError,
+  UsageError as MlsUsageError,
+  ValidationError as MlsValidationError,
+} from 'ts-mls/mlsError.js';
+
+export type ErrorCode =
+  // Input that cannot be decoded or is out of bounds.
+  | 'decode_error'
+  | 'too_large'
+  // Cryptographic failures.
+  | 'bad_signature'
+  | 'decrypt_failed'
+  | 'wrong_key'
+  // Identity and credentials.
+  | 'credential_invalid'
+  | 'credential_not_certified'
+  | 'credential_expired'
+  | 'device_revoked'
+  | 'identity_key_mismatch'
+  | 'identity_rejected'
+  | 'unexpected_account'
+  // Group protocol.
+  | 'not_a_member'
+  | 'wrong_group'
+  | 'wrong_epoch'
+  | 'replayed_message'
+  | 'invalid_message'
+  | 'invalid_commit'
+  | 'unsupported'
+  | 'usage';
+
+export class ParleyError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Bytes that do not decode, or exceed a size limit. */
+export class DecodeError extends ParleyError {
+  constructor(message: string, code: 'decode_error' | 'too_large' = 'decode_error') {
+    super(code, message);
+  }
+}
+
+/** A signature, MAC or AEAD tag did not verify, or a key was wrong. */
+export class CryptoError extends ParleyError {}
+
+/** A credential, certificate or identity key was not acceptable. */
+export class IdentityError extends ParleyError {}
+
+/** An MLS message was rejected by the group protocol. */
+export class GroupError extends ParleyError {}
+
+/** The API was called in a way it does not support. */
+export class UsageError extends ParleyError {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
+
+/**
+ * Translate an error thrown inside ts-mls (or one of ours passing through it) into a ParleyError.
+ * Our own errors (thrown by the AuthenticationService, for instance) pass through unchanged.
+ */
+export function fromMlsError(e: unknown, fallback: ErrorCode = 'invalid_message'): ParleyError {
+  if (e instanceof ParleyError) return e;
+  if (e instanceof MlsError) {
+    const message = e.message;
+    // ts-mls deletes a message key once used: a second message for the same generation is a replay
+    // (or older than the retention window, which Parley treats the same way).
+    if (/desired gen in the past/i.test(message)) {
+      return new GroupError('replayed_message', `MLS: ${message}`, { cause: e });
+    }
+    if (/epoch too old|validate epoch/i.test(message)) {
+      return new GroupError('wrong_epoch', `MLS: ${message}`, { cause: e });
+    }
+    if (e instanceof MlsCryptoVerificationError)
+      return new CryptoError('bad_signature', `MLS: ${message}`, { cause: e });
+    if (e instanceof MlsCryptoError)
+      return new CryptoError('decrypt_failed', `MLS: ${message}`, { cause: e });
+    if (e instanceof MlsCodecError) return new DecodeError(`MLS: ${message}`);
+    if (e instanceof MlsValidationError) return new GroupError(fallback, `MLS: ${message}`, { cause: e });
+    if (e instanceof MlsUsageError) return new GroupError(fallback, `MLS: ${message}`, { cause: e });
+    return new GroupError(fallback, `MLS: ${message}`, { cause: e });
+  }
+  // WebCrypto's OperationError on a failed AES-GCM tag check, and similar.
+  if (e instanceof Error && (e.name === 'OperationError' || /decrypt|authenticat/i.test(e.message))) {
+    return new CryptoError('decrypt_failed', 'decryption failed', { cause: e });
+  }
+  return new GroupError(fallback, e instanceof Error ? e.message : 'unknown error', { cause: e });
+}

@@ -1,0 +1,31 @@
+/**
+ * @parley/core — isomorphic (Node and browsers). Identities and device certificates, Parley's MLS
+ * AuthenticationService, key packages, conversations as MLS groups, the application message codec,
+ * state serialisation and encryption at rest, safety numbers.
+ *
+ * Node callers should pass `nativeCryptoProvider` from '@parley/core/node' to createMlsDevice.
+ */
+
+export { type CiphersuiteName, type CryptoProvider, defaultCryptoProvider } from 'ts-mls';
+export * from './appMessage.js';
+export * from './atRest.js';
+export * from './authService.js';
+export * from './device.js';
+export {
+  bytesEqual,
+  concatBytes,
+  fromBase64Url,
+  fromHex,
+  fromUtf8,
+  randomBytes,
+  toBase64Url,
+  toHex,
+  utf8,
+} from './encoding.js';
+export * from './errors.js';
+export * from './group.js';
+export * from './identity.js';
+export * from './keyPackages.js';
+export * from './safetyNumber.js';
+export * from './state.js';
+export * from './suites.js';

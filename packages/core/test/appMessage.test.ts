@@ -1,0 +1,86 @@
+import { describe, expect, test } from 'vitest';
+import {
+  type AppMessage,
+  decodeAppMessage,
+  encodeAppMessage,
+  newMessageId,
+  type ParleyError,
+  paddedLength,
+  textMessage,
+} from '../src/index.js';
+
+const id = () => newMessageId();
+
+describe('application message codec', () => {
+  const samples: AppMessage[] = [
+    textMessage('hello 👋'),
+    { id: id(), sentAt: 1, body: { type: 'text', text: 'a reply', replyTo: id() } },
+    { id: id(), sentAt: 2, body: { type: 'receipt', receipt: 'read', ids: [id(), id()] } },
+    { id: id(), sentAt: 3, body: { type: 'receipt', receipt: 'delivered', ids: [id()] } },
+    { id: id(), sentAt: 4, body: { type: 'typing', active: true } },
+    { id: id(), sentAt: 5, body: { type: 'reaction', target: id(), emoji: '🎉', remove: false } },
+    { id: id(), sentAt: 6, body: { type: 'edit', target: id(), text: 'fixed typo' } },
+    { id: id(), sentAt: 7, body: { type: 'delete', target: id() } },
+    {
+      id: id(),
+      sentAt: 8,
+      body: {
+        type: 'attachment',
+        blobId: 'b1',
+        key: new Uint8Array(32).fill(7),
+        sha256: new Uint8Array(32).fill(9),
+        size: 12345,
+        mimeType: 'image/png',
+        name: 'cat.png',
+      },
+    },
+  ];
+
+  test.each(samples.map((m) => [m.body.type, m] as const))('%s round-trips', (_kind, message) => {
+    expect(decodeAppMessage(encodeAppMessage(message))).toEqual(message);
+  });
+
+  test('every message has a unique id and a sender timestamp', () => {
+    const a = textMessage('x', 1000);
+    const b = textMessage('x', 1000);
+    expect(a.id).not.toBe(b.id);
+    expect(a.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(decodeAppMessage(encodeAppMessage(a)).sentAt).toBe(1000);
+  });
+
+  test('plaintext is padded to size buckets, hiding exact lengths', () => {
+    const sizes = new Set<number>();
+    // 29 bytes of header and the padding marker leave room for 34 bytes of text in the first bucket.
+    for (let n = 0; n <= 34; n++) sizes.add(encodeAppMessage(textMessage('a'.repeat(n))).length);
+    expect([...sizes]).toEqual([64]);
+    expect(encodeAppMessage(textMessage('a'.repeat(35))).length).toBe(128);
+    expect(encodeAppMessage(textMessage('a'.repeat(100))).length).toBe(256);
+    expect(encodeAppMessage(textMessage('a'.repeat(900))).length).toBe(1024);
+    expect(paddedLength(20_000)).toBe(32 * 1024);
+  });
+
+  test('an unknown kind from a newer client decodes as unknown instead of failing', () => {
+    const bytes = encodeAppMessage({ id: id(), sentAt: 9, body: { type: 'typing', active: false } });
+    bytes[1 + 16 + 8] = 200; // kind byte
+    expect(decodeAppMessage(bytes).body).toEqual({ type: 'unknown', kind: 200 });
+  });
+
+  test('malformed input gets typed errors', () => {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as ParleyError).code;
+      }
+      return 'no error';
+    };
+    const good = encodeAppMessage(textMessage('hello'));
+    expect(code(() => decodeAppMessage(new Uint8Array(64)))).toBe('decode_error'); // no padding marker
+    expect(code(() => decodeAppMessage(good.subarray(0, 20)))).toBe('decode_error');
+    const badVersion = good.slice();
+    badVersion[0] = 9;
+    expect(code(() => decodeAppMessage(badVersion))).toBe('decode_error');
+    expect(code(() => decodeAppMessage(new Uint8Array(300 * 1024)))).toBe('too_large');
+    expect(code(() => encodeAppMessage(textMessage('x'.repeat(17 * 1024))))).not.toBe('no error');
+  });
+});
