@@ -21,8 +21,8 @@ import {
   defaultCryptoProvider,
   encryptApplication,
   type GeneratedKeyPackage,
-  generateKeyPackage,
   type GroupState,
+  generateKeyPackage,
   groupMembers,
   joinFromWelcome,
   type MlsDevice,
@@ -37,14 +37,18 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const SUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
-const GROUP_SIZES = quick ? [10, 100] : [10, 100, 1000];
+const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const GROUP_SIZES = option('--sizes')?.split(',').map(Number) ?? (quick ? [10, 100] : [10, 100, 1000]);
+const only = option('--providers')?.split(',');
 const MESSAGE_SECONDS = quick ? 1 : 3;
 const COMMIT_ROUNDS = quick ? 3 : 7;
 
-const providers: Array<[string, CryptoProvider]> = [
-  ['default', defaultCryptoProvider],
-  ['native', nativeCryptoProvider],
-];
+const providers: Array<[string, CryptoProvider]> = (
+  [
+    ['default', defaultCryptoProvider],
+    ['native', nativeCryptoProvider],
+  ] as Array<[string, CryptoProvider]>
+).filter(([name]) => only === undefined || only.includes(name));
 
 interface Member {
   device: MlsDevice;
@@ -124,7 +128,9 @@ async function commits(provider: CryptoProvider, size: number) {
   for (const i of joiners) {
     const m = members[i]!;
     const [joined, ms] = await timed(() =>
-      joinFromWelcome(m.device, add.welcome!, { find: async (ref) => (toHex(ref) === toHex(m.kp!.ref) ? byRef.get(toHex(ref)) : undefined) }),
+      joinFromWelcome(m.device, add.welcome!, {
+        find: async (ref) => (toHex(ref) === toHex(m.kp!.ref) ? byRef.get(toHex(ref)) : undefined),
+      }),
     );
     m.state = joined.state;
     joinMs = ms;
@@ -181,16 +187,18 @@ async function main() {
   console.log('   provider   pairs/s    ms/message');
   for (const [name] of providers) {
     const r = msg[name]!;
-    console.log(`   ${name.padEnd(9)}  ${fmt(r.pairsPerSecond, 0).padStart(7)}    ${r.msPerMessage.toFixed(3)}`);
+    console.log(
+      `   ${name.padEnd(9)}  ${fmt(r.pairsPerSecond, 0).padStart(7)}    ${r.msPerMessage.toFixed(3)}`,
+    );
   }
-  const speedup = msg.native!.pairsPerSecond / msg.default!.pairsPerSecond;
-  console.log(`   native / default: ${speedup.toFixed(2)}x\n`);
+  const speedup =
+    msg.native && msg.default ? msg.native.pairsPerSecond / msg.default.pairsPerSecond : undefined;
+  if (speedup !== undefined) console.log(`   native / default: ${speedup.toFixed(2)}x`);
+  console.log('');
   results.messages = { ...msg, nativeOverDefault: speedup };
 
   console.log('2. Commits (self-update; median of rounds, ms)');
-  console.log(
-    '   members  provider   create   process   cold create  cold process   add all   join',
-  );
+  console.log('   members  provider   create   process   cold create  cold process   add all   join');
   const commitResults: Record<string, unknown>[] = [];
   for (const size of GROUP_SIZES) {
     const perProvider: Record<string, Awaited<ReturnType<typeof commits>>> = {};
@@ -201,11 +209,12 @@ async function main() {
         `   ${String(size).padStart(7)}  ${name.padEnd(9)} ${fmt(r.createMs).padStart(7)}  ${fmt(r.processMs).padStart(8)}   ${fmt(r.coldCreateMs).padStart(11)}  ${fmt(r.coldProcessMs).padStart(12)}  ${fmt(r.addAllMs).padStart(8)}  ${fmt(r.joinMs).padStart(5)}`,
       );
     }
-    const d = perProvider.default!;
-    const n = perProvider.native!;
-    console.log(
-      `   ${String(size).padStart(7)}  ratio      ${(d.createMs / n.createMs).toFixed(2).padStart(6)}x ${(d.processMs / n.processMs).toFixed(2).padStart(8)}x   ${(d.coldCreateMs / n.coldCreateMs).toFixed(2).padStart(10)}x ${(d.coldProcessMs / n.coldProcessMs).toFixed(2).padStart(12)}x  (default / native)`,
-    );
+    const d = perProvider.default;
+    const n = perProvider.native;
+    if (d && n)
+      console.log(
+        `   ${String(size).padStart(7)}  ratio      ${(d.createMs / n.createMs).toFixed(2).padStart(6)}x ${(d.processMs / n.processMs).toFixed(2).padStart(8)}x   ${(d.coldCreateMs / n.coldCreateMs).toFixed(2).padStart(10)}x ${(d.coldProcessMs / n.coldProcessMs).toFixed(2).padStart(12)}x  (default / native)`,
+      );
     commitResults.push({ size, ...perProvider });
   }
   results.commits = commitResults;

@@ -156,22 +156,40 @@ export interface CommitResult {
   commit: Uint8Array;
   /** For added devices, the Welcome to route to them; null when nobody was added. */
   welcome: Uint8Array | null;
-  /** Signed GroupInfo with the ratchet tree and external_pub, for rejoining by external commit. */
-  groupInfo: Uint8Array;
   /** The epoch this commit moves the group to. */
   epoch: bigint;
   added: Member[];
   removed: Member[];
 }
 
-function diffMembers(before: Member[], after: Member[]): { added: Member[]; removed: Member[] } {
-  const same = (a: Member, b: Member) => a.leafIndex === b.leafIndex && bytesEqual(a.deviceKey, b.deviceKey);
-  return {
-    added: after.filter((m) => !before.some((b) => same(m, b))),
-    removed: before.filter((b) => !after.some((m) => same(m, b))),
-  };
+/**
+ * Devices added and removed between two states. ts-mls shares unchanged tree nodes between states,
+ * so only leaves whose node object changed are inspected (and only their certificates decoded).
+ */
+function diffMembers(before: GroupState, after: GroupState): { added: Member[]; removed: Member[] } {
+  const added: Member[] = [];
+  const removed: Member[] = [];
+  const a = before.ratchetTree;
+  const b = after.ratchetTree;
+  for (let node = 0; node < Math.max(a.length, b.length); node += 2) {
+    const x = a[node];
+    const y = b[node];
+    if (x === y) continue;
+    const oldLeaf = x?.nodeType === 'leaf' ? x.leaf : undefined;
+    const newLeaf = y?.nodeType === 'leaf' ? y.leaf : undefined;
+    if (oldLeaf && newLeaf && bytesEqual(oldLeaf.signaturePublicKey, newLeaf.signaturePublicKey)) continue;
+    if (oldLeaf) removed.push(memberOf(node / 2, oldLeaf));
+    if (newLeaf) added.push(memberOf(node / 2, newLeaf));
+  }
+  return { added, removed };
 }
 
+/**
+ * The signed GroupInfo of the current epoch, with the ratchet tree and external_pub: what a device
+ * needs to join (or rejoin after losing its state) by external commit. Encoding the whole tree is
+ * the costly part in a large group, so it is not done for every commit: callers export it once the
+ * server has accepted their commit, off the path of sending it.
+ */
 export async function exportGroupInfo(device: MlsDevice, state: GroupState): Promise<Uint8Array> {
   const gi = await guard(() => createGroupInfoWithExternalPubAndRatchetTree(state, [], device.cs), 'usage');
   return framed({ version: 'mls10', wireformat: 'mls_group_info', groupInfo: gi });
@@ -182,15 +200,18 @@ async function commit(
   state: GroupState,
   extraProposals: Proposal[],
 ): Promise<CommitResult> {
+  // The tree goes into the Welcome only when someone is added: ts-mls builds the Welcome's GroupInfo
+  // (and encodes the tree into it) even when there is nobody to welcome.
+  const adds = extraProposals.some((p) => p.proposalType === 'add') || hasPendingAdds(state);
   const result = await guard(
     () =>
       createCommit(
         { state, cipherSuite: device.cs },
-        { extraProposals, wireAsPublicMessage: true, ratchetTreeExtension: true },
+        { extraProposals, wireAsPublicMessage: true, ratchetTreeExtension: adds },
       ),
     'invalid_commit',
   );
-  const { added, removed } = diffMembers(groupMembers(state), groupMembers(result.newState));
+  const { added, removed } = diffMembers(state, result.newState);
   return {
     newState: result.newState,
     commit: framed(result.commit),
@@ -198,7 +219,6 @@ async function commit(
       result.welcome === undefined
         ? null
         : framed({ version: 'mls10', wireformat: 'mls_welcome', welcome: result.welcome }),
-    groupInfo: await exportGroupInfo(device, result.newState),
     epoch: result.newState.groupContext.epoch,
     added,
     removed,
@@ -275,6 +295,10 @@ export function pendingProposalCount(state: GroupState): number {
   return Object.keys(state.unappliedProposals).length;
 }
 
+function hasPendingAdds(state: GroupState): boolean {
+  return Object.values(state.unappliedProposals).some((p) => p.proposal.proposalType === 'add');
+}
+
 /**
  * Leave a group: MLS does not let a member commit its own removal, so the device proposes it and
  * any other member commits the proposal. The returned state is what the leaving device keeps until
@@ -343,7 +367,7 @@ export async function joinByExternalCommit(
   device: MlsDevice,
   groupInfoBytes: Uint8Array,
   options: { resync?: boolean } = {},
-): Promise<{ newState: GroupState; commit: Uint8Array; groupInfo: Uint8Array; epoch: bigint }> {
+): Promise<{ newState: GroupState; commit: Uint8Array; epoch: bigint }> {
   const message = decodeMessage(groupInfoBytes);
   if (message.wireformat !== 'mls_group_info') throw new DecodeError('not a GroupInfo');
   const own = await generateKeyPackage(device);
@@ -367,7 +391,6 @@ export async function joinByExternalCommit(
       wireformat: 'mls_public_message',
       publicMessage: result.publicMessage,
     }),
-    groupInfo: await exportGroupInfo(device, result.newState),
     epoch: result.newState.groupContext.epoch,
   };
 }
@@ -494,7 +517,6 @@ async function processHandshake(
   }
   const sender =
     pm.content.sender.senderType === 'member' ? (memberAt(state, pm.content.sender.leafIndex) ?? null) : null;
-  const before = groupMembers(state);
   const result = await guard(
     () => processPublicMessage(state, pm, emptyPskIndex, device.cs),
     pm.content.contentType === 'commit' ? 'invalid_commit' : 'invalid_message',
@@ -511,8 +533,8 @@ async function processHandshake(
     throw new GroupError('invalid_message', 'application data must be encrypted');
   const removedSelf = result.newState.groupActiveState.kind === 'removedFromGroup';
   const { added, removed } = removedSelf
-    ? { added: [], removed: before.filter((m) => m.leafIndex === ownLeafIndex(state)) }
-    : diffMembers(before, groupMembers(result.newState));
+    ? { added: [], removed: [memberAt(state, ownLeafIndex(state))!] }
+    : diffMembers(state, result.newState);
   return {
     kind: 'commit',
     newState: result.newState,

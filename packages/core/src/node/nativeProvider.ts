@@ -9,20 +9,16 @@
  *   - AES-128/256-GCM and ChaCha20-Poly1305 (RFC 8439) via createCipheriv,
  *   - Ed25519 (RFC 8032) via crypto.sign/verify,
  *   - randomBytes for the RNG.
- * HPKE (RFC 9180: the X25519/X-Wing KEMs) stays with ts-mls's own `@hpke/core` wiring, whose X25519
- * runs on Node's WebCrypto; only its AEAD entry points (used by MLS to protect PrivateMessages and
- * Welcome GroupInfos) are swapped for the native AEAD. Suites whose signature scheme is not Ed25519
- * keep the default signature implementation.
+ * HPKE (RFC 9180) for the X25519 suites stays `@hpke/core`'s protocol code with these primitives
+ * plugged in (nativeHpke.ts); for the X-Wing suites it is ts-mls's default wiring with only the AEAD
+ * entry points (which MLS uses for PrivateMessages and Welcome GroupInfos) swapped for the native
+ * AEAD. Suites whose signature scheme is not Ed25519 keep the default signature implementation.
  *
  * Equality with the default provider is proven by running the official MLS test vectors through both.
  */
 import {
-  createCipheriv,
-  createDecipheriv,
   createHash,
   createHmac,
-  createPrivateKey,
-  createPublicKey,
   type KeyObject,
   sign as nodeSign,
   verify as nodeVerify,
@@ -44,8 +40,12 @@ import {
   type Signature,
 } from 'ts-mls';
 import { CryptoError } from 'ts-mls/mlsError.js';
+import { nativeAead } from './aead.js';
+import { hkdfExpand, hkdfExtract, type NodeHash } from './hkdf.js';
+import { okpPrivateKey, okpPublicKey, okpRawPublic } from './keys.js';
+import { nativeHpke } from './nativeHpke.js';
 
-const nodeHashName: Record<HashAlgorithm, string> = {
+const nodeHashName: Record<HashAlgorithm, NodeHash> = {
   'SHA-256': 'sha256',
   'SHA-384': 'sha384',
   'SHA-512': 'sha512',
@@ -78,114 +78,23 @@ export function nativeHash(alg: HashAlgorithm): Hash {
 }
 
 export function nativeKdf(alg: KdfAlgorithm): Kdf {
-  const hash = kdfHash[alg];
-  const name = nodeHashName[hash];
-  const size = hashSize[hash];
+  const hash = nodeHashName[kdfHash[alg]];
+  const size = hashSize[kdfHash[alg]];
   return {
     size,
-    // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM); an empty salt means HashLen zero bytes.
     async extract(salt, ikm) {
-      const key = salt.length === 0 ? new Uint8Array(size) : salt;
-      return new Uint8Array(createHmac(name, key).update(ikm).digest());
+      return hkdfExtract(hash, size, salt, ikm);
     },
-    // RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i), OKM = first L octets of T(1)|T(2)|...
     async expand(prk, info, len) {
       if (len > 255 * size) throw new CryptoError('HKDF-Expand: requested length too large');
-      const out = new Uint8Array(len);
-      let previous: Uint8Array = new Uint8Array(0);
-      let offset = 0;
-      for (let i = 1; offset < len; i++) {
-        const h = createHmac(name, prk);
-        h.update(previous);
-        h.update(info);
-        h.update(Uint8Array.of(i));
-        previous = new Uint8Array(h.digest());
-        out.set(previous.subarray(0, Math.min(size, len - offset)), offset);
-        offset += size;
-      }
-      return out;
+      return hkdfExpand(hash, size, prk, info, len);
     },
   };
-}
-
-const aeadCipher: Record<AeadAlgorithm, { name: string; keyLength: number }> = {
-  AES128GCM: { name: 'aes-128-gcm', keyLength: 16 },
-  AES256GCM: { name: 'aes-256-gcm', keyLength: 32 },
-  CHACHA20POLY1305: { name: 'chacha20-poly1305', keyLength: 32 },
-};
-
-const TAG_LENGTH = 16;
-const NONCE_LENGTH = 12;
-
-export interface NativeAead {
-  encrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, plaintext: Uint8Array): Uint8Array;
-  decrypt(
-    key: Uint8Array,
-    nonce: Uint8Array,
-    aad: Uint8Array | undefined,
-    ciphertext: Uint8Array,
-  ): Uint8Array;
-}
-
-export function nativeAead(alg: AeadAlgorithm): NativeAead {
-  const { name, keyLength } = aeadCipher[alg];
-  const check = (key: Uint8Array, nonce: Uint8Array) => {
-    if (key.length !== keyLength) throw new CryptoError(`${alg}: key must be ${keyLength} bytes`);
-    if (nonce.length !== NONCE_LENGTH) throw new CryptoError(`${alg}: nonce must be ${NONCE_LENGTH} bytes`);
-  };
-  return {
-    encrypt(key, nonce, aad, plaintext) {
-      check(key, nonce);
-      // The cast picks the AEAD overload; the cipher name above is always an AEAD mode.
-      const c = createCipheriv(name as 'aes-128-gcm', key, nonce, { authTagLength: TAG_LENGTH });
-      if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: plaintext.length });
-      const head = c.update(plaintext);
-      const tail = c.final();
-      const out = new Uint8Array(head.length + tail.length + TAG_LENGTH);
-      out.set(head, 0);
-      out.set(tail, head.length);
-      out.set(c.getAuthTag(), head.length + tail.length);
-      return out;
-    },
-    decrypt(key, nonce, aad, ciphertext) {
-      check(key, nonce);
-      if (ciphertext.length < TAG_LENGTH) throw new CryptoError(`${alg}: ciphertext shorter than the tag`);
-      const body = ciphertext.subarray(0, ciphertext.length - TAG_LENGTH);
-      const d = createDecipheriv(name as 'aes-128-gcm', key, nonce, { authTagLength: TAG_LENGTH });
-      d.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_LENGTH));
-      if (aad !== undefined && aad.length > 0) d.setAAD(aad, { plaintextLength: body.length });
-      try {
-        const head = d.update(body);
-        const tail = d.final();
-        const out = new Uint8Array(head.length + tail.length);
-        out.set(head, 0);
-        out.set(tail, head.length);
-        return out;
-      } catch {
-        throw new CryptoError(`${alg}: authentication failed`);
-      }
-    },
-  };
-}
-
-// DER prefixes that wrap a raw 32-byte Ed25519 key (RFC 8410 §7 and §4).
-const ED25519_PKCS8_PREFIX = Uint8Array.from([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-]);
-const ED25519_SPKI_PREFIX = Uint8Array.from([
-  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-]);
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 /**
- * A small bounded cache of parsed keys. Parsing a DER key costs more than an Ed25519 verification,
- * and a group member verifies the same few dozen sender keys over and over.
+ * A small bounded cache of parsed keys: a group member verifies the same few dozen sender keys over
+ * and over, and parsing costs more than a verification.
  */
 class KeyCache {
   private readonly map = new Map<string, KeyObject>();
@@ -207,30 +116,18 @@ class KeyCache {
 const privateKeys = new KeyCache(256);
 const publicKeys = new KeyCache(4096);
 
+// ts-mls's default provider produces PKCS#8 private keys (48 bytes: a 16-byte header, then the seed);
+// RFC 8032 seeds are 32 bytes. Accept both.
 function ed25519PrivateKey(signKey: Uint8Array): KeyObject {
-  // ts-mls's default provider produces PKCS#8 (48 bytes); RFC 8032 seeds are 32 bytes. Accept both.
-  const der =
-    signKey.length === 32
-      ? concat(ED25519_PKCS8_PREFIX, signKey)
-      : signKey.length === 48
-        ? signKey
-        : undefined;
-  if (der === undefined) throw new CryptoError('Ed25519: private key must be a 32-byte seed or PKCS#8');
-  return privateKeys.get(der, () =>
-    createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }),
-  );
+  const seed = signKey.length === 32 ? signKey : signKey.length === 48 ? signKey.subarray(16) : undefined;
+  if (seed === undefined) throw new CryptoError('Ed25519: private key must be a 32-byte seed or PKCS#8');
+  return privateKeys.get(seed, () => okpPrivateKey('Ed25519', seed));
 }
 
 function ed25519PublicKey(publicKey: Uint8Array): KeyObject | undefined {
   if (publicKey.length !== 32) return undefined;
   try {
-    return publicKeys.get(publicKey, () =>
-      createPublicKey({
-        key: Buffer.from(concat(ED25519_SPKI_PREFIX, publicKey)),
-        format: 'der',
-        type: 'spki',
-      }),
-    );
+    return publicKeys.get(publicKey, () => okpPublicKey('Ed25519', publicKey));
   } catch {
     return undefined;
   }
@@ -254,13 +151,30 @@ export const nativeEd25519: Signature = {
 
 /** The 32-byte Ed25519 public key for a 32-byte seed (or a PKCS#8 private key). */
 export function ed25519PublicKeyFromSeed(signKey: Uint8Array): Uint8Array {
-  const spki = createPublicKey(ed25519PrivateKey(signKey)).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(spki.length - 32));
+  return okpRawPublic(ed25519PrivateKey(signKey));
 }
+
+/**
+ * Small requests (nonces, reuse guards: a few bytes per message) are served from a pool refilled
+ * 4 KiB at a time from the CSPRNG, instead of one system call each; served bytes are wiped from the
+ * pool. Large requests go straight to randomBytes.
+ */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = new Uint8Array(0);
+let randomPoolOffset = 0;
 
 export const nativeRng: Rng = {
   randomBytes(n) {
-    return new Uint8Array(randomBytes(n));
+    if (n > 256) return new Uint8Array(randomBytes(n));
+    if (randomPoolOffset + n > randomPool.length) {
+      randomPool = new Uint8Array(randomBytes(RANDOM_POOL_BYTES));
+      randomPoolOffset = 0;
+    }
+    const region = randomPool.subarray(randomPoolOffset, randomPoolOffset + n);
+    const out = region.slice();
+    region.fill(0);
+    randomPoolOffset += n;
+    return out;
   },
 };
 
@@ -285,7 +199,7 @@ export const nativeCryptoProvider: CryptoProvider = {
       hash: nativeHash(cs.hash),
       kdf: nativeKdf(cs.hpke.kdf),
       signature: cs.signature === 'Ed25519' ? nativeEd25519 : fallback.signature,
-      hpke: withNativeAead(fallback.hpke, cs.hpke.aead),
+      hpke: (await nativeHpke(cs.hpke)) ?? withNativeAead(fallback.hpke, cs.hpke.aead),
       rng: nativeRng,
     };
   },

@@ -1,0 +1,4 @@
+/** passive-client-random.json: a passive client joins by Welcome and follows the group (see passiveClient.ts). */
+import { describePassiveClientVectors } from './passiveClient.js';
+
+describePassiveClientVectors('passive-client-random');
