@@ -7,10 +7,12 @@ import {
   encodeAppMessage,
   encryptApplication,
   epochAuthenticator,
+  type GroupState,
   groupEpoch,
   groupMembers,
   type IncomingResult,
   isActive,
+  ownLeafIndex,
   type ParleyError,
   processIncoming,
   proposeLeave,
@@ -46,6 +48,13 @@ async function errorCode(p: Promise<unknown>): Promise<string> {
     return (e as ParleyError).code ?? `untyped: ${String(e)}`;
   }
   return 'no error';
+}
+
+/** The HPKE public key of this device's own leaf, as hex. */
+function ownLeafHpkeKey(state: GroupState): string {
+  const node = state.ratchetTree[ownLeafIndex(state) * 2];
+  if (node?.nodeType !== 'leaf') throw new Error('own leaf is blank');
+  return toHex(node.leaf.hpkePublicKey);
 }
 
 function agreeOnEpoch(devices: TestDevice[]): void {
@@ -178,12 +187,7 @@ describe('MLS group membership changes', () => {
     const { carol, all } = await threeAccountsTwoDevices();
     const c1 = carol[0]!;
     const before = c1.state!;
-    const beforeLeafKey = toHex(
-      before.ratchetTree[before.privatePath.leafIndex * 2]!.nodeType === 'leaf'
-        ? (before.ratchetTree[before.privatePath.leafIndex * 2] as { leaf: { hpkePublicKey: Uint8Array } })
-            .leaf.hpkePublicKey
-        : new Uint8Array(),
-    );
+    const beforeLeafKey = ownLeafHpkeKey(before);
     const update = await selfUpdate(c1.device, c1.state!);
     c1.state = update.newState;
     expect(update.epoch).toBe(groupEpoch(before) + 1n);

@@ -41,7 +41,9 @@ describe.each(SUPPORTED_CIPHERSUITES)('native and default providers interoperate
       const info = utf8('parley test');
       const aad = utf8('aad');
       const { ct, enc } = await from.hpke.seal(pub, utf8('path secret'), info, aad);
-      expect(new TextDecoder().decode(await to.hpke.open(receiver.privateKey, enc, ct, info, aad))).toBe('path secret');
+      expect(new TextDecoder().decode(await to.hpke.open(receiver.privateKey, enc, ct, info, aad))).toBe(
+        'path secret',
+      );
       const bad = ct.slice();
       bad[0]! ^= 1;
       await expect(to.hpke.open(receiver.privateKey, enc, bad, info, aad)).rejects.toThrow();
@@ -77,21 +79,26 @@ describe.each(SUPPORTED_CIPHERSUITES)('native and default providers interoperate
     const sig = await native.signature.sign(signKey, pt);
     expect(await fallback.signature.verify(publicKey, pt, sig)).toBe(true);
     const other = await fallback.signature.keygen();
-    expect(await native.signature.verify(other.publicKey, pt, await fallback.signature.sign(other.signKey, pt))).toBe(
-      true,
-    );
+    expect(
+      await native.signature.verify(other.publicKey, pt, await fallback.signature.sign(other.signKey, pt)),
+    ).toBe(true);
     expect(await native.signature.verify(publicKey, pt.subarray(1), sig)).toBe(false);
   });
 });
 
 test('X25519 refuses a small-order public key (all-zero shared secret)', async () => {
-  const native = await getCiphersuiteImpl(getCiphersuiteFromName(SUPPORTED_CIPHERSUITES[0]!), nativeCryptoProvider);
+  const native = await getCiphersuiteImpl(
+    getCiphersuiteFromName(SUPPORTED_CIPHERSUITES[0]!),
+    nativeCryptoProvider,
+  );
   const zeroPoint = await native.hpke.importPublicKey(new Uint8Array(32));
   await expect(native.hpke.seal(zeroPoint, utf8('x'), utf8('info'))).rejects.toThrow();
 });
 
 test('fast JWK key import gives the same keys as the PKCS#8 path', async () => {
-  const { okpPrivateKey, okpPrivateKeyPkcs8, okpRawPublic, okpPublicKey } = await import('../src/node/keys.js');
+  const { okpPrivateKey, okpPrivateKeyPkcs8, okpRawPublic, okpPublicKey } = await import(
+    '../src/node/keys.js'
+  );
   const { diffieHellman, sign, verify } = await import('node:crypto');
   for (let i = 0; i < 20; i++) {
     const raw = crypto.getRandomValues(new Uint8Array(32));

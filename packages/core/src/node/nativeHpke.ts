@@ -11,13 +11,14 @@
  * thread-pool round trip per call (a path secret's key derivation: ~3 ms here); these are synchronous
  * OpenSSL calls.
  */
-import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject, randomBytes } from 'node:crypto';
+import { diffieHellman, type KeyObject, randomBytes } from 'node:crypto';
 import {
   AeadId,
   Dhkem,
   HkdfSha256Native,
   HkdfSha384Native,
   HkdfSha512Native,
+  type KdfInterface,
   KemId,
   LABEL_DKP_PRK,
   LABEL_SK,
@@ -48,43 +49,31 @@ function hkdfExtractChecked(hash: NodeHash, hashSize: number, salt: Bytes, ikm: 
   return arrayBuffer(hkdfExtract(hash, hashSize, s, u8(ikm)));
 }
 
-// The library's HKDF classes keep LabeledExtract/LabeledExpand and the suite ids; only the two HKDF
-// steps move to node:crypto.
-class NodeHkdfSha256 extends HkdfSha256Native {
-  override async extract(salt: Bytes, ikm: Bytes) {
-    return hkdfExtractChecked('sha256', this.hashSize, salt, ikm);
-  }
-  override async expand(prk: Bytes, info: Bytes, len: number) {
-    return arrayBuffer(hkdfExpand('sha256', this.hashSize, u8(prk), u8(info), len));
-  }
-  override async extractAndExpand(salt: Bytes, ikm: Bytes, info: Bytes, len: number) {
-    return this.expand(await this.extract(salt, ikm), info, len);
-  }
+// biome-ignore lint/suspicious/noExplicitAny: a TypeScript mixin's constructor must take any[].
+type KdfClass = new (...args: any[]) => KdfInterface;
+
+/**
+ * The library's HKDF class with its two HKDF steps on node:crypto; LabeledExtract, LabeledExpand and
+ * the suite ids stay the library's.
+ */
+function withNodeHkdf<T extends KdfClass>(Base: T, hash: NodeHash) {
+  return class extends Base {
+    override async extract(salt: Bytes, ikm: Bytes): Promise<ArrayBuffer> {
+      return hkdfExtractChecked(hash, this.hashSize, salt, ikm);
+    }
+    override async expand(prk: Bytes, info: Bytes, len: number): Promise<ArrayBuffer> {
+      return arrayBuffer(hkdfExpand(hash, this.hashSize, u8(prk), u8(info), len));
+    }
+    override async extractAndExpand(salt: Bytes, ikm: Bytes, info: Bytes, len: number): Promise<ArrayBuffer> {
+      return this.expand(await this.extract(salt, ikm), info, len);
+    }
+  };
 }
 
-class NodeHkdfSha384 extends HkdfSha384Native {
-  override async extract(salt: Bytes, ikm: Bytes) {
-    return hkdfExtractChecked('sha384', this.hashSize, salt, ikm);
-  }
-  override async expand(prk: Bytes, info: Bytes, len: number) {
-    return arrayBuffer(hkdfExpand('sha384', this.hashSize, u8(prk), u8(info), len));
-  }
-  override async extractAndExpand(salt: Bytes, ikm: Bytes, info: Bytes, len: number) {
-    return this.expand(await this.extract(salt, ikm), info, len);
-  }
-}
-
-class NodeHkdfSha512 extends HkdfSha512Native {
-  override async extract(salt: Bytes, ikm: Bytes) {
-    return hkdfExtractChecked('sha512', this.hashSize, salt, ikm);
-  }
-  override async expand(prk: Bytes, info: Bytes, len: number) {
-    return arrayBuffer(hkdfExpand('sha512', this.hashSize, u8(prk), u8(info), len));
-  }
-  override async extractAndExpand(salt: Bytes, ikm: Bytes, info: Bytes, len: number) {
-    return this.expand(await this.extract(salt, ikm), info, len);
-  }
-}
+const NodeHkdfSha256 = withNodeHkdf(HkdfSha256Native, 'sha256');
+const NodeHkdfSha384 = withNodeHkdf(HkdfSha384Native, 'sha384');
+const NodeHkdfSha512 = withNodeHkdf(HkdfSha512Native, 'sha512');
+type NodeHkdf = InstanceType<typeof NodeHkdfSha256>;
 
 function makeHkdf(alg: KdfAlgorithm) {
   switch (alg) {
@@ -142,7 +131,7 @@ function derivePublic(sk: CryptoKey): CryptoKey {
 
 /** The DhkemPrimitives contract of @hpke/common, for X25519 on node:crypto. */
 class NodeX25519Primitives {
-  constructor(private readonly hkdf: NodeHkdfSha256) {}
+  constructor(private readonly hkdf: NodeHkdf) {}
 
   async serializePublicKey(key: CryptoKey): Promise<ArrayBuffer> {
     return arrayBuffer(asNodeKey(key).raw);
