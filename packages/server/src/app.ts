@@ -1,0 +1,124 @@
+/**
+ * buildServer(config) → a Fastify app (HTTP routes; the WebSocket delivery endpoint joins it on the
+ * same port), testable in-process with app.inject or on a real socket with app.listen.
+ */
+import { readFileSync } from 'node:fs';
+import * as opaque from '@serenity-kit/opaque';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { accountsRoutes } from './accounts.js';
+import type { ServerConfig } from './config.js';
+import { serverSignature } from './crypto.js';
+import { type Db, openSqlite } from './db.js';
+import { devicesRoutes } from './devices.js';
+import { ApiError, errorBody } from './errors.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+export const SERVER_VERSION = '0.1.0';
+
+export interface ParleyServer {
+  app: FastifyInstance;
+  db: Db;
+  metrics: Metrics;
+  config: ServerConfig;
+  /** Stop accepting, finish in-flight requests, close the database. */
+  close(): Promise<void>;
+}
+
+/** The server's OPAQUE key material: created on first start, kept in the database. */
+async function opaqueServerSetup(db: Db): Promise<string> {
+  await opaque.ready;
+  const row = await db
+    .selectFrom('server_state')
+    .select('value')
+    .where('key', '=', 'opaque_server_setup')
+    .executeTakeFirst();
+  if (row !== undefined) return row.value;
+  const setup = opaque.server.createSetup();
+  await db
+    .insertInto('server_state')
+    .values({ key: 'opaque_server_setup', value: setup })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const stored = await db
+    .selectFrom('server_state')
+    .select('value')
+    .where('key', '=', 'opaque_server_setup')
+    .executeTakeFirstOrThrow();
+  return stored.value;
+}
+
+export async function buildServer(config: ServerConfig, options: { db?: Db } = {}): Promise<ParleyServer> {
+  const db = options.db ?? (await openSqlite(config.dataDir));
+  const metrics = createMetrics();
+  const app = Fastify({
+    bodyLimit: config.limits.httpBodyBytes,
+    ...(config.tlsCert && config.tlsKey
+      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      : {}),
+    logger: {
+      level: config.logLevel,
+      // Requests are logged by method, route and status only: never bodies, tokens or keys.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ApiError) {
+      reply.code(error.status).send(errorBody(error.code, error.message));
+      return;
+    }
+    const e = error as { validation?: unknown; statusCode?: number; code?: string; message?: string };
+    if (e.validation !== undefined) {
+      reply.code(400).send(errorBody('invalid_request', e.message ?? 'invalid request'));
+    } else if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      reply.code(413).send(errorBody('payload_too_large', 'request body too large'));
+    } else if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+      reply.code(e.statusCode).send(errorBody('invalid_request', e.message ?? 'invalid request'));
+    } else {
+      request.log.error({ err: { type: (error as Error).name, code: e.code } }, 'request failed');
+      reply.code(500).send(errorBody('internal', 'internal error'));
+    }
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).send(errorBody('not_found', 'no such route'));
+  });
+
+  const signature = await serverSignature();
+  const serverSetup = await opaqueServerSetup(db);
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(db);
+      return { status: 'ok' };
+    } catch {
+      reply.code(503);
+      return { status: 'unavailable' };
+    }
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/v1/server', async () => ({
+    name: 'Parley',
+    version: SERVER_VERSION,
+    access: config.access,
+    limits: { httpBodyBytes: config.limits.httpBodyBytes, frameBytes: config.limits.frameBytes },
+  }));
+
+  await app.register(async (scope) => accountsRoutes(scope, { db, config, serverSetup, signature, metrics }));
+  await app.register(async (scope) => devicesRoutes(scope, { db, signature, metrics }));
+
+  return {
+    app,
+    db,
+    metrics,
+    config,
+    async close() {
+      await app.close();
+      if (options.db === undefined) await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * Server configuration: defaults, then an optional JSON file, then environment variables, then
+ * command-line flags (each overriding the one before). Every value is validated; a bad one stops
+ * the server with a message naming it.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export type AccessPolicy = 'open' | 'password' | 'invite';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Where the SQLite database and the server's OPAQUE setup live. */
+  dataDir: string;
+  /** TLS: both or neither. */
+  tlsCert?: string;
+  tlsKey?: string;
+  access: AccessPolicy;
+  /** Required when access is 'password'. */
+  accessPassword?: string;
+  /** Days to keep delivered messages before the retention job may delete them. */
+  retentionDays: number;
+  limits: {
+    /** Largest HTTP body, bytes. */
+    httpBodyBytes: number;
+    /** Largest WebSocket frame, bytes. */
+    frameBytes: number;
+    /** Login attempts allowed per account and per IP address per minute. */
+    loginsPerMinute: number;
+    /** Messages a device may post per second (sustained; bursts up to 10x). */
+    messagesPerSecond: number;
+  };
+  /** Log level for pino. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Serve the web app from this directory at '/', when it exists. */
+  webRoot?: string;
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: '.parley-data',
+  access: 'open',
+  retentionDays: 30,
+  limits: {
+    httpBodyBytes: 1024 * 1024,
+    frameBytes: 1024 * 1024,
+    loginsPerMinute: 10,
+    messagesPerSecond: 50,
+  },
+  logLevel: 'info',
+};
+
+const ENV: Record<string, string> = {
+  PORT: 'port',
+  HOST: 'host',
+  PARLEY_DATA_DIR: 'dataDir',
+  PARLEY_TLS_CERT: 'tlsCert',
+  PARLEY_TLS_KEY: 'tlsKey',
+  PARLEY_ACCESS: 'access',
+  PARLEY_ACCESS_PASSWORD: 'accessPassword',
+  PARLEY_RETENTION_DAYS: 'retentionDays',
+  PARLEY_LOG_LEVEL: 'logLevel',
+  PARLEY_WEB_ROOT: 'webRoot',
+};
+
+const FLAGS: Record<string, string> = {
+  '--port': 'port',
+  '--host': 'host',
+  '--data-dir': 'dataDir',
+  '--tls-cert': 'tlsCert',
+  '--tls-key': 'tlsKey',
+  '--access': 'access',
+  '--access-password': 'accessPassword',
+  '--retention-days': 'retentionDays',
+  '--log-level': 'logLevel',
+  '--web-root': 'webRoot',
+};
+
+type Raw = Record<string, unknown>;
+
+function integer(name: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function validate(raw: Raw, base: ServerConfig): ServerConfig {
+  const out: ServerConfig = { ...base, limits: { ...base.limits } };
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    switch (key) {
+      case 'host':
+      case 'dataDir':
+      case 'tlsCert':
+      case 'tlsKey':
+      case 'accessPassword':
+      case 'webRoot':
+        if (typeof value !== 'string' || value.length === 0)
+          throw new ConfigError(`${key} must be a non-empty string`);
+        out[key] = value;
+        break;
+      case 'port':
+        out.port = integer('port', value, 0, 65535);
+        break;
+      case 'retentionDays':
+        out.retentionDays = integer('retentionDays', value, 1, 3650);
+        break;
+      case 'access':
+        if (value !== 'open' && value !== 'password' && value !== 'invite') {
+          throw new ConfigError('access must be open, password or invite');
+        }
+        out.access = value;
+        break;
+      case 'logLevel':
+        if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(String(value))) {
+          throw new ConfigError('logLevel must be a pino level');
+        }
+        out.logLevel = value as ServerConfig['logLevel'];
+        break;
+      case 'limits': {
+        if (typeof value !== 'object' || value === null) throw new ConfigError('limits must be an object');
+        const l = value as Raw;
+        if (l.httpBodyBytes !== undefined)
+          out.limits.httpBodyBytes = integer('limits.httpBodyBytes', l.httpBodyBytes, 1024, 64 * 1024 * 1024);
+        if (l.frameBytes !== undefined)
+          out.limits.frameBytes = integer('limits.frameBytes', l.frameBytes, 1024, 64 * 1024 * 1024);
+        if (l.loginsPerMinute !== undefined)
+          out.limits.loginsPerMinute = integer('limits.loginsPerMinute', l.loginsPerMinute, 1, 10000);
+        if (l.messagesPerSecond !== undefined)
+          out.limits.messagesPerSecond = integer('limits.messagesPerSecond', l.messagesPerSecond, 1, 100000);
+        break;
+      }
+      default:
+        throw new ConfigError(`unknown setting ${key}`);
+    }
+  }
+  if (out.access === 'password' && !out.accessPassword) {
+    throw new ConfigError(
+      'access "password" needs an access password (PARLEY_ACCESS_PASSWORD or --access-password)',
+    );
+  }
+  if ((out.tlsCert === undefined) !== (out.tlsKey === undefined)) {
+    throw new ConfigError('TLS needs both a certificate and a key');
+  }
+  return out;
+}
+
+/** Build the configuration from a file (--config or PARLEY_CONFIG), the environment and flags. */
+export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = {}): ServerConfig {
+  const flags: Raw = {};
+  let configFile = env.PARLEY_CONFIG;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [name, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
+    const value = inline ?? argv[i + 1];
+    if (name === '--config') {
+      configFile = value;
+    } else if (FLAGS[name] !== undefined) {
+      flags[FLAGS[name]!] = value;
+    } else {
+      throw new ConfigError(`unknown option ${name}`);
+    }
+    if (inline === undefined) i++;
+    if (value === undefined) throw new ConfigError(`${name} needs a value`);
+  }
+  let config = DEFAULT_CONFIG;
+  if (configFile !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(configFile, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${configFile}: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null)
+      throw new ConfigError('config file must hold a JSON object');
+    config = validate(parsed as Raw, config);
+  }
+  const fromEnv: Raw = {};
+  for (const [variable, key] of Object.entries(ENV))
+    if (env[variable] !== undefined) fromEnv[key] = env[variable];
+  config = validate(fromEnv, config);
+  config = validate(flags, config);
+  return { ...config, dataDir: resolve(config.dataDir) };
+}

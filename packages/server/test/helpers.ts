@@ -1,0 +1,118 @@
+/** Test helpers: a real server on a loopback port with a fresh data directory, and OPAQUE clients. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createAccount,
+  DEFAULT_CIPHERSUITE,
+  type DeviceIdentity,
+  encodeDeviceCertificate,
+  toBase64Url,
+} from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
+import * as opaque from '@serenity-kit/opaque';
+import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import { buildServer, DEFAULT_CONFIG, type ParleyServer, type ServerConfig } from '../src/index.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in the tests.
+export type Body = any;
+
+export const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+
+export interface Running {
+  server: ParleyServer;
+  url: string;
+  dataDir: string;
+  stop(keepData?: boolean): Promise<void>;
+}
+
+export async function startServer(overrides: Partial<ServerConfig> = {}, dataDir?: string): Promise<Running> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'));
+  const config: ServerConfig = { ...DEFAULT_CONFIG, port: 0, dataDir: dir, logLevel: 'silent', ...overrides };
+  const server = await buildServer(config);
+  const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    server,
+    url: address,
+    dataDir: dir,
+    async stop(keepData = false) {
+      await server.close();
+      if (!keepData) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function api(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; body: Body }> {
+  const res = await fetch(url + path, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text.length > 0 && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+  };
+}
+
+/** The full OPAQUE registration of a new account with its first device. */
+export async function register(
+  url: string,
+  username: string,
+  password: string,
+  access: { accessPassword?: string; inviteCode?: string } = {},
+): Promise<{ status: number; body: Body; identity: DeviceIdentity }> {
+  await opaque.ready;
+  const identity = await createAccount(username, cs);
+  const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
+  const start = await api(url, 'POST', '/v1/accounts/register/start', {
+    username,
+    registrationRequest,
+    ...access,
+  });
+  if (start.status !== 200) return { ...start, identity };
+  const { registrationRecord } = opaque.client.finishRegistration({
+    clientRegistrationState,
+    registrationResponse: start.body.registrationResponse,
+    password,
+  });
+  const finish = await api(url, 'POST', '/v1/accounts/register/finish', {
+    username,
+    registrationRecord,
+    identityKey: toBase64Url(identity.identityKey),
+    deviceCertificate: toBase64Url(encodeDeviceCertificate(identity.certificate)),
+    ...access,
+  });
+  return { ...finish, identity };
+}
+
+/** OPAQUE login; `wrongPassword` is reported by the client before it sends anything more. */
+export async function login(
+  url: string,
+  username: string,
+  password: string,
+): Promise<{ status: number; body: Body } | 'wrong password'> {
+  await opaque.ready;
+  const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
+  const start = await api(url, 'POST', '/v1/sessions/login/start', { username, startLoginRequest });
+  if (start.status !== 200) return start;
+  const result = opaque.client.finishLogin({
+    clientLoginState,
+    loginResponse: start.body.loginResponse,
+    password,
+  });
+  if (result === undefined) return 'wrong password';
+  return api(url, 'POST', '/v1/sessions/login/finish', {
+    loginId: start.body.loginId,
+    finishLoginRequest: result.finishLoginRequest,
+  });
+}
