@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   const scheme = config.tlsCert ? 'https' : 'http';
   const url = address.replace(/^https?/, scheme).replace('://127.0.0.1', '://localhost');
   process.stdout.write(`Parley is running at ${url}\n`);
-  process.stdout.write(`  data: ${config.dataDir}   access: ${config.access}   (the web app arrives with issue #5)\n`);
+  process.stdout.write(
+    `  data: ${config.dataDir}   access: ${config.access}   (the web app arrives with issue #5)\n`,
+  );
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
