@@ -26,6 +26,7 @@ export * from './errors.js';
 export * from './group.js';
 export * from './identity.js';
 export * from './keyPackages.js';
+export * from './protocol.js';
 export * from './safetyNumber.js';
 export * from './state.js';
 export * from './suites.js';

@@ -12,12 +12,15 @@ import { serverSignature } from './crypto.js';
 import { type Db, openSqlite } from './db.js';
 import { devicesRoutes } from './devices.js';
 import { ApiError, errorBody } from './errors.js';
+import { Hub } from './hub.js';
+import { keyDirectory } from './keyDirectory.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 export const SERVER_VERSION = '0.1.0';
 
 export interface ParleyServer {
   app: FastifyInstance;
+  hub: Hub;
   db: Db;
   metrics: Metrics;
   config: ServerConfig;
@@ -111,8 +114,22 @@ export async function buildServer(config: ServerConfig, options: { db?: Db } = {
   await app.register(async (scope) => accountsRoutes(scope, { db, config, serverSetup, signature, metrics }));
   await app.register(async (scope) => devicesRoutes(scope, { db, signature, metrics }));
 
+  const hub = new Hub({
+    db,
+    signature,
+    metrics,
+    log: app.log,
+    frameBytes: config.limits.frameBytes,
+    framesPerSecond: config.limits.messagesPerSecond,
+    authTimeoutMs: config.limits.authTimeoutMs,
+  });
+  keyDirectory(hub, { db, metrics });
+  app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
+  app.addHook('preClose', async () => hub.close());
+
   return {
     app,
+    hub,
     db,
     metrics,
     config,

@@ -30,6 +30,8 @@ export interface ServerConfig {
     loginsPerMinute: number;
     /** Messages a device may post per second (sustained; bursts up to 10x). */
     messagesPerSecond: number;
+    /** A WebSocket must authenticate within this many milliseconds or is closed. */
+    authTimeoutMs: number;
   };
   /** Log level for pino. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -50,6 +52,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
     frameBytes: 1024 * 1024,
     loginsPerMinute: 10,
     messagesPerSecond: 50,
+    authTimeoutMs: 10_000,
   },
   logLevel: 'info',
 };
@@ -132,6 +135,8 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
           out.limits.frameBytes = integer('limits.frameBytes', l.frameBytes, 1024, 64 * 1024 * 1024);
         if (l.loginsPerMinute !== undefined)
           out.limits.loginsPerMinute = integer('limits.loginsPerMinute', l.loginsPerMinute, 1, 10000);
+        if (l.authTimeoutMs !== undefined)
+          out.limits.authTimeoutMs = integer('limits.authTimeoutMs', l.authTimeoutMs, 100, 600_000);
         if (l.messagesPerSecond !== undefined)
           out.limits.messagesPerSecond = integer('limits.messagesPerSecond', l.messagesPerSecond, 1, 100000);
         break;

@@ -45,6 +45,19 @@ export interface InvitesTable {
   used_by: string | null;
 }
 
+export interface KeyPackagesTable {
+  /** KeyPackageRef (RFC 9420 §5.2), how Welcomes name the package. */
+  ref: Uint8Array;
+  username: string;
+  device_id: string;
+  cipher_suite: string;
+  /** The MLSMessage-framed KeyPackage, as uploaded. */
+  data: Uint8Array;
+  /** 1 for the device's last-resort package (handed out repeatedly, never deleted on claim). */
+  last_resort: number;
+  created_at: number;
+}
+
 export interface ServerStateTable {
   key: string;
   value: string;
@@ -56,6 +69,7 @@ export interface Database {
   sessions: SessionsTable;
   invites: InvitesTable;
   server_state: ServerStateTable;
+  key_packages: KeyPackagesTable;
 }
 
 export type Db = Kysely<Database>;
@@ -100,6 +114,29 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('used_at', 'bigint')
         .addColumn('used_by', 'text')
+        .execute();
+    },
+  },
+  '0002_key_packages': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('key_packages')
+        .addColumn('ref', 'blob', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('cipher_suite', 'text', (c) => c.notNull())
+        .addColumn('data', 'blob', (c) => c.notNull())
+        .addColumn('last_resort', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addForeignKeyConstraint('key_packages_device', ['username', 'device_id'], 'devices', [
+          'username',
+          'device_id',
+        ])
+        .execute();
+      await db.schema
+        .createIndex('key_packages_by_device')
+        .on('key_packages')
+        .columns(['username', 'device_id', 'cipher_suite', 'last_resort', 'created_at'])
         .execute();
     },
   },

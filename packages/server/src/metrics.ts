@@ -1,11 +1,15 @@
 /** Prometheus metrics (GET /metrics). Metrics are added here as the features that feed them land. */
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
   registrations: Counter;
   logins: Counter<'result'>;
   devicesAdded: Counter;
+  connections: Gauge;
+  framesIn: Counter;
+  frameErrors: Counter<'code'>;
+  keyPackagesClaimed: Counter<'kind'>;
 }
 
 export function createMetrics(): Metrics {
@@ -27,6 +31,28 @@ export function createMetrics(): Metrics {
     devicesAdded: new Counter({
       name: 'parley_devices_added_total',
       help: 'Devices added',
+      registers: [registry],
+    }),
+    connections: new Gauge({
+      name: 'parley_ws_connections',
+      help: 'Open WebSocket connections',
+      registers: [registry],
+    }),
+    framesIn: new Counter({
+      name: 'parley_frames_in_total',
+      help: 'WebSocket frames received',
+      registers: [registry],
+    }),
+    frameErrors: new Counter({
+      name: 'parley_frame_errors_total',
+      help: 'Frames answered with an error, by code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    keyPackagesClaimed: new Counter({
+      name: 'parley_key_packages_claimed_total',
+      help: 'Key packages handed out, by kind (one_time, last_resort)',
+      labelNames: ['kind'],
       registers: [registry],
     }),
   };

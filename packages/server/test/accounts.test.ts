@@ -10,7 +10,7 @@ import {
 } from '@parley/core';
 import * as opaque from '@serenity-kit/opaque';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createInvites } from '../src/index.js';
+import { createInvites, DEFAULT_CONFIG } from '../src/index.js';
 import { api, cs, login, type Running, register, startServer } from './helpers.js';
 
 let running: Running | undefined;
@@ -130,7 +130,7 @@ describe('accounts with OPAQUE', () => {
 
   test('logins are throttled per account', async () => {
     running = await startServer({
-      limits: { ...(await import('../src/index.js')).DEFAULT_CONFIG.limits, loginsPerMinute: 3 },
+      limits: { ...DEFAULT_CONFIG.limits, loginsPerMinute: 3 },
     });
     await register(running.url, 'ivan', 'pw-12345678');
     const outcomes = [];
@@ -245,7 +245,7 @@ describe('devices', () => {
 describe('input validation', () => {
   test('malformed, unexpected and oversized bodies get typed errors; the server keeps serving', async () => {
     running = await startServer({
-      limits: { httpBodyBytes: 4096, frameBytes: 4096, loginsPerMinute: 10, messagesPerSecond: 10 },
+      limits: { ...DEFAULT_CONFIG.limits, httpBodyBytes: 4096 },
     });
     const cases: Array<[unknown, number, string]> = [
       ['{not json', 400, 'invalid_request'],

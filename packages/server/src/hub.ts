@@ -1,0 +1,274 @@
+/**
+ * The WebSocket endpoint (`/v1/ws`, same port as HTTP): one binary connection per device,
+ * authenticated by the device key signing a fresh server challenge, then carrying request frames
+ * (docs/protocol.md). The Hub keeps the authenticated connections so features can push to a device.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  CHALLENGE_BYTES,
+  type ClientFrame,
+  DecodeError,
+  decodeClientFrame,
+  encodeServerFrame,
+  type ServerFrame,
+  wsAuthMessage,
+} from '@parley/core';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Signature } from 'ts-mls';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Db } from './db.js';
+import type { Metrics } from './metrics.js';
+
+/** After this many undecodable frames a connection is closed. */
+const MAX_BAD_FRAMES = 20;
+
+export interface DeviceSession {
+  accountId: string;
+  deviceId: string;
+  send(frame: ServerFrame): void;
+}
+
+export class FrameError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type FrameHandler = (session: DeviceSession, frame: ClientFrame) => Promise<ServerFrame>;
+
+interface Connection extends DeviceSession {
+  socket: WebSocket;
+  /** Token bucket for the per-device frame rate limit. */
+  tokens: number;
+  refilledAt: number;
+}
+
+export class Hub {
+  private readonly wss: WebSocketServer;
+  private readonly byDevice = new Map<string, Set<Connection>>();
+  private readonly handlers = new Map<ClientFrame['type'], FrameHandler>();
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      signature: Signature;
+      metrics: Metrics;
+      log: FastifyBaseLogger;
+      frameBytes: number;
+      framesPerSecond: number;
+      /** A connection must authenticate within this time, so it cannot sit open unauthenticated. */
+      authTimeoutMs: number;
+    },
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.frameBytes });
+  }
+
+  /** Register the handler for one request frame type. */
+  on(type: Exclude<ClientFrame['type'], 'auth'>, handler: FrameHandler): void {
+    this.handlers.set(type, handler);
+  }
+
+  /** Every authenticated connection of a device (a device may briefly have two while reconnecting). */
+  sessionsOf(accountId: string, deviceId?: string): DeviceSession[] {
+    const out: DeviceSession[] = [];
+    for (const [key, conns] of this.byDevice) {
+      const [a, d] = key.split('\0');
+      if (a === accountId && (deviceId === undefined || d === deviceId)) out.push(...conns);
+    }
+    return out;
+  }
+
+  get connectionCount(): number {
+    return this.wss.clients.size;
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/v1/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+  }
+
+  private accept(socket: WebSocket): void {
+    const { metrics } = this.deps;
+    metrics.connections.inc();
+    const challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
+    let conn: Connection | undefined;
+    let badFrames = 0;
+    const send = (frame: ServerFrame) => {
+      if (socket.readyState === socket.OPEN) socket.send(encodeServerFrame(frame));
+    };
+    const authTimer = setTimeout(() => socket.close(4408, 'authentication timeout'), this.deps.authTimeoutMs);
+    send({ type: 'challenge', requestId: 0, challenge, serverTime: Date.now() });
+
+    const onMessage = async (data: Buffer, isBinary: boolean) => {
+      metrics.framesIn.inc();
+      if (!isBinary) {
+        send({ type: 'error', requestId: 0, code: 'decode_error', message: 'frames are binary' });
+        return;
+      }
+      let frame: ClientFrame;
+      try {
+        frame = decodeClientFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      } catch (e) {
+        const code = e instanceof DecodeError ? e.code : 'decode_error';
+        metrics.frameErrors.inc({ code });
+        send({
+          type: 'error',
+          requestId: requestIdOf(data),
+          code,
+          message: e instanceof Error ? e.message : 'bad frame',
+        });
+        if (++badFrames >= MAX_BAD_FRAMES) socket.close(4400, 'too many invalid frames');
+        return;
+      }
+      if (conn === undefined) {
+        if (frame.type !== 'auth') {
+          send({
+            type: 'error',
+            requestId: frame.requestId,
+            code: 'unauthenticated',
+            message: 'authenticate first',
+          });
+          return;
+        }
+        conn = await this.authenticate(socket, frame, challenge, send);
+        if (conn !== undefined) clearTimeout(authTimer);
+        return;
+      }
+      if (frame.type === 'auth') {
+        send({ type: 'error', requestId: frame.requestId, code: 'usage', message: 'already authenticated' });
+        return;
+      }
+      if (!this.takeToken(conn)) {
+        metrics.frameErrors.inc({ code: 'rate_limited' });
+        send({
+          type: 'error',
+          requestId: frame.requestId,
+          code: 'rate_limited',
+          message: 'too many frames; slow down',
+        });
+        return;
+      }
+      const handler = this.handlers.get(frame.type);
+      if (handler === undefined) {
+        send({
+          type: 'error',
+          requestId: frame.requestId,
+          code: 'unsupported',
+          message: 'frame type not served',
+        });
+        return;
+      }
+      try {
+        send(await handler(conn, frame));
+      } catch (e) {
+        if (e instanceof FrameError) {
+          metrics.frameErrors.inc({ code: e.code });
+          send({ type: 'error', requestId: frame.requestId, code: e.code, message: e.message });
+        } else {
+          this.deps.log.error(
+            { err: { type: (e as Error).name }, frame: frame.type },
+            'frame handler failed',
+          );
+          send({ type: 'error', requestId: frame.requestId, code: 'internal', message: 'internal error' });
+        }
+      }
+    };
+    // Frames of one connection are handled strictly in arrival order, one at a time.
+    let queue: Promise<void> = Promise.resolve();
+    socket.on('message', (data, isBinary) => {
+      queue = queue
+        .then(() => onMessage(data as Buffer, isBinary))
+        .catch((e: unknown) => {
+          this.deps.log.error({ err: { type: (e as Error).name } }, 'frame handling failed');
+        });
+    });
+
+    socket.on('close', () => {
+      clearTimeout(authTimer);
+      metrics.connections.dec();
+      if (conn !== undefined) {
+        const key = `${conn.accountId}\0${conn.deviceId}`;
+        const set = this.byDevice.get(key);
+        set?.delete(conn);
+        if (set?.size === 0) this.byDevice.delete(key);
+      }
+    });
+    socket.on('error', () => socket.terminate());
+  }
+
+  private async authenticate(
+    socket: WebSocket,
+    frame: Extract<ClientFrame, { type: 'auth' }>,
+    challenge: Uint8Array,
+    send: (f: ServerFrame) => void,
+  ): Promise<Connection | undefined> {
+    const device = await this.deps.db
+      .selectFrom('devices')
+      .select(['device_key', 'revoked_at'])
+      .where('username', '=', frame.accountId)
+      .where('device_id', '=', frame.deviceId)
+      .executeTakeFirst();
+    const valid =
+      device !== undefined &&
+      device.revoked_at === null &&
+      (await this.deps.signature.verify(device.device_key, wsAuthMessage(challenge), frame.signature));
+    if (!valid) {
+      this.deps.metrics.frameErrors.inc({ code: 'auth_failed' });
+      send({
+        type: 'error',
+        requestId: frame.requestId,
+        code: 'auth_failed',
+        message: 'device authentication failed',
+      });
+      socket.close(4401, 'authentication failed');
+      return undefined;
+    }
+    const conn: Connection = {
+      accountId: frame.accountId,
+      deviceId: frame.deviceId,
+      socket,
+      tokens: this.deps.framesPerSecond * 10,
+      refilledAt: Date.now(),
+      send: (f) => {
+        if (socket.readyState === socket.OPEN) socket.send(encodeServerFrame(f));
+      },
+    };
+    const key = `${conn.accountId}\0${conn.deviceId}`;
+    let set = this.byDevice.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.byDevice.set(key, set);
+    }
+    set.add(conn);
+    send({ type: 'ok', requestId: frame.requestId });
+    return conn;
+  }
+
+  private takeToken(conn: Connection): boolean {
+    const now = Date.now();
+    const burst = this.deps.framesPerSecond * 10;
+    conn.tokens = Math.min(burst, conn.tokens + ((now - conn.refilledAt) / 1000) * this.deps.framesPerSecond);
+    conn.refilledAt = now;
+    if (conn.tokens < 1) return false;
+    conn.tokens -= 1;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+function requestIdOf(data: Buffer): number {
+  return data.length >= 5 ? data.readUInt32BE(1) : 0;
+}
