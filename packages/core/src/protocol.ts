@@ -9,6 +9,8 @@
  * The client picks requestIds; the server's answer to a request carries the same id (`ok` or
  * `error`); pushes the client did not ask for carry id 0.
  */
+
+import { MESSAGE_ID_BYTES } from './appMessage.js';
 import { concatBytes, decodeWith, type Reader, utf8, Writer } from './encoding.js';
 import { DecodeError } from './errors.js';
 import { MAX_KEY_PACKAGE_BYTES } from './keyPackages.js';
@@ -30,21 +32,86 @@ export interface ClaimedKeyPackage {
   lastResort: boolean;
 }
 
+export const MAX_GROUP_ID_BYTES = 32;
+export const MAX_FETCH = 500;
+
+export interface LoggedMessage {
+  seq: number;
+  payload: Uint8Array;
+}
+
+export interface GroupCursor {
+  groupId: Uint8Array;
+  epoch: number;
+  /** Highest sequence number this device acknowledged. */
+  acked: number;
+  /** Highest sequence number in the group's log visible to this device. */
+  head: number;
+}
+
+export interface PendingWelcome {
+  groupId: Uint8Array;
+  seq: number;
+  welcome: Uint8Array;
+}
+
 export type ClientFrame =
   | { type: 'auth'; requestId: number; accountId: string; deviceId: string; signature: Uint8Array }
   | { type: 'kp_upload'; requestId: number; keyPackages: Uint8Array[]; lastResort: Uint8Array | null }
   | { type: 'kp_claim'; requestId: number; accountId: string; cipherSuite: string }
-  | { type: 'kp_count'; requestId: number };
+  | { type: 'kp_count'; requestId: number }
+  | { type: 'group_create'; requestId: number; groupId: Uint8Array; cipherSuite: string }
+  | {
+      type: 'send';
+      requestId: number;
+      groupId: Uint8Array;
+      messageId: Uint8Array;
+      payload: Uint8Array;
+      welcome: Uint8Array | null;
+    }
+  | { type: 'fetch'; requestId: number; groupId: Uint8Array; afterSeq: number; limit: number }
+  | { type: 'ack'; requestId: number; groupId: Uint8Array; seq: number }
+  | { type: 'sync'; requestId: number }
+  | { type: 'welcome_ack'; requestId: number; groupId: Uint8Array };
 
 export type ServerFrame =
   | { type: 'challenge'; requestId: 0; challenge: Uint8Array; serverTime: number }
   | { type: 'ok'; requestId: number }
   | { type: 'error'; requestId: number; code: string; message: string }
   | { type: 'kp_bundle'; requestId: number; accountId: string; keyPackages: ClaimedKeyPackage[] }
-  | { type: 'kp_remaining'; requestId: number; oneTime: number; lastResort: boolean };
+  | { type: 'kp_remaining'; requestId: number; oneTime: number; lastResort: boolean }
+  | { type: 'deliver'; requestId: 0; groupId: Uint8Array; seq: number; payload: Uint8Array }
+  | { type: 'welcome'; requestId: 0; groupId: Uint8Array; seq: number; welcome: Uint8Array }
+  | { type: 'stale_epoch'; requestId: number; epoch: number }
+  | { type: 'sent'; requestId: number; seq: number; epoch: number }
+  | { type: 'messages'; requestId: number; groupId: Uint8Array; items: LoggedMessage[]; more: boolean }
+  | { type: 'sync_state'; requestId: number; groups: GroupCursor[]; welcomes: PendingWelcome[] };
 
-const CLIENT_TYPES = { auth: 1, kp_upload: 2, kp_claim: 3, kp_count: 4 } as const;
-const SERVER_TYPES = { challenge: 128, ok: 129, error: 130, kp_bundle: 131, kp_remaining: 132 } as const;
+const CLIENT_TYPES = {
+  auth: 1,
+  kp_upload: 2,
+  kp_claim: 3,
+  kp_count: 4,
+  group_create: 5,
+  send: 6,
+  fetch: 7,
+  ack: 8,
+  sync: 9,
+  welcome_ack: 10,
+} as const;
+const SERVER_TYPES = {
+  challenge: 128,
+  ok: 129,
+  error: 130,
+  kp_bundle: 131,
+  kp_remaining: 132,
+  deliver: 133,
+  welcome: 134,
+  stale_epoch: 135,
+  sent: 136,
+  messages: 137,
+  sync_state: 138,
+} as const;
 
 function header(type: number, requestId: number): Writer {
   return new Writer().u8(type).u32(requestId);
@@ -67,6 +134,26 @@ export function encodeClientFrame(f: ClientFrame): Uint8Array {
       w.string(f.accountId, MAX_ACCOUNT).string(f.cipherSuite, 64);
       break;
     case 'kp_count':
+    case 'sync':
+      break;
+    case 'group_create':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES).string(f.cipherSuite, 64);
+      break;
+    case 'send':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES)
+        .fixed(f.messageId, MESSAGE_ID_BYTES)
+        .bytes(f.payload, MAX_FRAME_BYTES);
+      w.u8(f.welcome === null ? 0 : 1);
+      if (f.welcome !== null) w.bytes(f.welcome, MAX_FRAME_BYTES);
+      break;
+    case 'fetch':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES).u64(f.afterSeq).u16(f.limit);
+      break;
+    case 'ack':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES).u64(f.seq);
+      break;
+    case 'welcome_ack':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES);
       break;
   }
   return w.finish();
@@ -103,6 +190,36 @@ export function decodeClientFrame(bytes: Uint8Array): ClientFrame {
         return { type: 'kp_claim', requestId, accountId: r.string(MAX_ACCOUNT), cipherSuite: r.string(64) };
       case CLIENT_TYPES.kp_count:
         return { type: 'kp_count', requestId };
+      case CLIENT_TYPES.group_create:
+        return { type: 'group_create', requestId, groupId: groupIdOf(r), cipherSuite: r.string(64) };
+      case CLIENT_TYPES.send: {
+        const groupId = groupIdOf(r);
+        const messageId = r.fixed(MESSAGE_ID_BYTES);
+        const payload = r.bytes(MAX_FRAME_BYTES);
+        const hasWelcome = r.u8();
+        if (hasWelcome > 1) throw new DecodeError('bad flag');
+        return {
+          type: 'send',
+          requestId,
+          groupId,
+          messageId,
+          payload,
+          welcome: hasWelcome ? r.bytes(MAX_FRAME_BYTES) : null,
+        };
+      }
+      case CLIENT_TYPES.fetch: {
+        const groupId = groupIdOf(r);
+        const afterSeq = r.u64();
+        const limit = r.u16();
+        if (limit < 1 || limit > MAX_FETCH) throw new DecodeError(`fetch limit must be 1 to ${MAX_FETCH}`);
+        return { type: 'fetch', requestId, groupId, afterSeq, limit };
+      }
+      case CLIENT_TYPES.ack:
+        return { type: 'ack', requestId, groupId: groupIdOf(r), seq: r.u64() };
+      case CLIENT_TYPES.sync:
+        return { type: 'sync', requestId };
+      case CLIENT_TYPES.welcome_ack:
+        return { type: 'welcome_ack', requestId, groupId: groupIdOf(r) };
       default:
         throw new DecodeError(`unknown frame type ${type}`);
     }
@@ -131,8 +248,39 @@ export function encodeServerFrame(f: ServerFrame): Uint8Array {
     case 'kp_remaining':
       w.u32(f.oneTime).u8(f.lastResort ? 1 : 0);
       break;
+    case 'deliver':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES).u64(f.seq).bytes(f.payload, MAX_FRAME_BYTES);
+      break;
+    case 'welcome':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES).u64(f.seq).bytes(f.welcome, MAX_FRAME_BYTES);
+      break;
+    case 'stale_epoch':
+      w.u64(f.epoch);
+      break;
+    case 'sent':
+      w.u64(f.seq).u64(f.epoch);
+      break;
+    case 'messages':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES)
+        .u16(f.items.length)
+        .u8(f.more ? 1 : 0);
+      for (const m of f.items) w.u64(m.seq).bytes(m.payload, MAX_FRAME_BYTES);
+      break;
+    case 'sync_state':
+      w.u32(f.groups.length);
+      for (const g of f.groups) w.bytes(g.groupId, MAX_GROUP_ID_BYTES).u64(g.epoch).u64(g.acked).u64(g.head);
+      w.u32(f.welcomes.length);
+      for (const x of f.welcomes)
+        w.bytes(x.groupId, MAX_GROUP_ID_BYTES).u64(x.seq).bytes(x.welcome, MAX_FRAME_BYTES);
+      break;
   }
   return w.finish();
+}
+
+function groupIdOf(r: Reader): Uint8Array {
+  const id = r.bytes(MAX_GROUP_ID_BYTES);
+  if (id.length === 0) throw new DecodeError('empty group id');
+  return id;
 }
 
 export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
@@ -161,6 +309,45 @@ export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
       }
       case SERVER_TYPES.kp_remaining:
         return { type: 'kp_remaining', requestId, oneTime: r.u32(), lastResort: r.u8() === 1 };
+      case SERVER_TYPES.deliver:
+        return {
+          type: 'deliver',
+          requestId: 0,
+          groupId: groupIdOf(r),
+          seq: r.u64(),
+          payload: r.bytes(MAX_FRAME_BYTES),
+        };
+      case SERVER_TYPES.welcome:
+        return {
+          type: 'welcome',
+          requestId: 0,
+          groupId: groupIdOf(r),
+          seq: r.u64(),
+          welcome: r.bytes(MAX_FRAME_BYTES),
+        };
+      case SERVER_TYPES.stale_epoch:
+        return { type: 'stale_epoch', requestId, epoch: r.u64() };
+      case SERVER_TYPES.sent:
+        return { type: 'sent', requestId, seq: r.u64(), epoch: r.u64() };
+      case SERVER_TYPES.messages: {
+        const groupId = groupIdOf(r);
+        const count = r.u16();
+        const more = r.u8() === 1;
+        const items: LoggedMessage[] = [];
+        for (let i = 0; i < count; i++) items.push({ seq: r.u64(), payload: r.bytes(MAX_FRAME_BYTES) });
+        return { type: 'messages', requestId, groupId, items, more };
+      }
+      case SERVER_TYPES.sync_state: {
+        const groups: GroupCursor[] = [];
+        const n = r.u32();
+        for (let i = 0; i < n; i++)
+          groups.push({ groupId: groupIdOf(r), epoch: r.u64(), acked: r.u64(), head: r.u64() });
+        const welcomes: PendingWelcome[] = [];
+        const m = r.u32();
+        for (let i = 0; i < m; i++)
+          welcomes.push({ groupId: groupIdOf(r), seq: r.u64(), welcome: r.bytes(MAX_FRAME_BYTES) });
+        return { type: 'sync_state', requestId, groups, welcomes };
+      }
       default:
         throw new DecodeError(`unknown frame type ${type}`);
     }

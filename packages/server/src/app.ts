@@ -12,6 +12,7 @@ import { serverSignature } from './crypto.js';
 import { type Db, openSqlite } from './db.js';
 import { devicesRoutes } from './devices.js';
 import { ApiError, errorBody } from './errors.js';
+import { groups } from './groups.js';
 import { Hub } from './hub.js';
 import { keyDirectory } from './keyDirectory.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -51,7 +52,14 @@ async function opaqueServerSetup(db: Db): Promise<string> {
   return stored.value;
 }
 
-export async function buildServer(config: ServerConfig, options: { db?: Db } = {}): Promise<ParleyServer> {
+export interface BuildOptions {
+  /** An open database (the caller closes it); by default the SQLite file in config.dataDir. */
+  db?: Db;
+  /** Where log lines go (default stdout); tests capture them to prove what logs never contain. */
+  logStream?: { write(line: string): void };
+}
+
+export async function buildServer(config: ServerConfig, options: BuildOptions = {}): Promise<ParleyServer> {
   const db = options.db ?? (await openSqlite(config.dataDir));
   const metrics = createMetrics();
   const app = Fastify({
@@ -61,6 +69,7 @@ export async function buildServer(config: ServerConfig, options: { db?: Db } = {
       : {}),
     logger: {
       level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
       // Requests are logged by method, route and status only: never bodies, tokens or keys.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
@@ -124,6 +133,7 @@ export async function buildServer(config: ServerConfig, options: { db?: Db } = {
     authTimeoutMs: config.limits.authTimeoutMs,
   });
   keyDirectory(hub, { db, metrics });
+  groups(hub, { db, metrics });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   app.addHook('preClose', async () => hub.close());
 

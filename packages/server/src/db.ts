@@ -58,6 +58,60 @@ export interface KeyPackagesTable {
   created_at: number;
 }
 
+export interface GroupsTable {
+  group_id: Uint8Array;
+  cipher_suite: string;
+  /** The MLS epoch the server last accepted a commit for (0 at creation). */
+  epoch: number;
+  /** The sequence number the next message in this group's log gets. */
+  next_seq: number;
+  created_by: string;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: Uint8Array;
+  username: string;
+  device_id: string;
+  leaf_index: number;
+  /** Messages after this sequence number are for this device. */
+  joined_seq: number;
+  /** The commit that removed the device; it sees nothing after it. */
+  removed_seq: number | null;
+  /** The device's delivery cursor: everything up to here is acknowledged. */
+  acked_seq: number;
+}
+
+export interface MessagesTable {
+  group_id: Uint8Array;
+  seq: number;
+  /** Client-chosen id: a retried send is stored once. */
+  message_id: Uint8Array;
+  sender_username: string;
+  sender_device: string;
+  epoch: number;
+  /** 0 application, 1 proposal, 2 commit. */
+  kind: number;
+  data: Uint8Array;
+  created_at: number;
+}
+
+export interface ProposalsTable {
+  group_id: Uint8Array;
+  epoch: number;
+  ref: Uint8Array;
+  data: Uint8Array;
+}
+
+export interface WelcomesTable {
+  group_id: Uint8Array;
+  username: string;
+  device_id: string;
+  seq: number;
+  data: Uint8Array;
+  created_at: number;
+}
+
 export interface ServerStateTable {
   key: string;
   value: string;
@@ -70,6 +124,11 @@ export interface Database {
   invites: InvitesTable;
   server_state: ServerStateTable;
   key_packages: KeyPackagesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  messages: MessagesTable;
+  proposals: ProposalsTable;
+  welcomes: WelcomesTable;
 }
 
 export type Db = Kysely<Database>;
@@ -137,6 +196,67 @@ const migrations: Record<string, Migration> = {
         .createIndex('key_packages_by_device')
         .on('key_packages')
         .columns(['username', 'device_id', 'cipher_suite', 'last_resort', 'created_at'])
+        .execute();
+    },
+  },
+  '0003_groups_and_delivery': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('groups')
+        .addColumn('group_id', 'blob', (c) => c.primaryKey())
+        .addColumn('cipher_suite', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'bigint', (c) => c.notNull())
+        .addColumn('next_seq', 'bigint', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('group_members')
+        .addColumn('group_id', 'blob', (c) => c.notNull().references('groups.group_id'))
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('leaf_index', 'integer', (c) => c.notNull())
+        .addColumn('joined_seq', 'bigint', (c) => c.notNull())
+        .addColumn('removed_seq', 'bigint')
+        .addColumn('acked_seq', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'username', 'device_id'])
+        .execute();
+      await db.schema
+        .createIndex('group_members_by_device')
+        .on('group_members')
+        .columns(['username', 'device_id'])
+        .execute();
+      await db.schema
+        .createTable('messages')
+        .addColumn('group_id', 'blob', (c) => c.notNull().references('groups.group_id'))
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('message_id', 'blob', (c) => c.notNull())
+        .addColumn('sender_username', 'text', (c) => c.notNull())
+        .addColumn('sender_device', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'integer', (c) => c.notNull())
+        .addColumn('data', 'blob', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('messages_pk', ['group_id', 'seq'])
+        .addUniqueConstraint('messages_message_id', ['group_id', 'message_id'])
+        .execute();
+      await db.schema
+        .createTable('proposals')
+        .addColumn('group_id', 'blob', (c) => c.notNull())
+        .addColumn('epoch', 'bigint', (c) => c.notNull())
+        .addColumn('ref', 'blob', (c) => c.notNull())
+        .addColumn('data', 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('proposals_pk', ['group_id', 'ref'])
+        .execute();
+      await db.schema
+        .createTable('welcomes')
+        .addColumn('group_id', 'blob', (c) => c.notNull())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('data', 'blob', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('welcomes_pk', ['group_id', 'username', 'device_id'])
         .execute();
     },
   },

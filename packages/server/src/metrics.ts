@@ -10,6 +10,9 @@ export interface Metrics {
   framesIn: Counter;
   frameErrors: Counter<'code'>;
   keyPackagesClaimed: Counter<'kind'>;
+  messagesIn: Counter;
+  messagesOut: Counter;
+  commitConflicts: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -53,6 +56,21 @@ export function createMetrics(): Metrics {
       name: 'parley_key_packages_claimed_total',
       help: 'Key packages handed out, by kind (one_time, last_resort)',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    messagesIn: new Counter({
+      name: 'parley_messages_in_total',
+      help: 'Group messages accepted',
+      registers: [registry],
+    }),
+    messagesOut: new Counter({
+      name: 'parley_messages_out_total',
+      help: 'Group messages pushed to devices',
+      registers: [registry],
+    }),
+    commitConflicts: new Counter({
+      name: 'parley_commit_conflicts_total',
+      help: 'Handshake messages refused as stale_epoch',
       registers: [registry],
     }),
   };

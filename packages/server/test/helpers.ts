@@ -26,10 +26,14 @@ export interface Running {
   stop(keepData?: boolean): Promise<void>;
 }
 
-export async function startServer(overrides: Partial<ServerConfig> = {}, dataDir?: string): Promise<Running> {
+export async function startServer(
+  overrides: Partial<ServerConfig> = {},
+  dataDir?: string,
+  logStream?: { write(line: string): void },
+): Promise<Running> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config: ServerConfig = { ...DEFAULT_CONFIG, port: 0, dataDir: dir, logLevel: 'silent', ...overrides };
-  const server = await buildServer(config);
+  const server = await buildServer(config, logStream ? { logStream } : {});
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     server,

@@ -1,0 +1,562 @@
+/**
+ * Groups and delivery: the Delivery Service proper.
+ *
+ * Each group has one append-only log; each member device has a cursor into it. A message is stored
+ * once, whatever the group's size. The server orders commits: it accepts a commit only for the
+ * group's current epoch (compare-and-set in the database), so of two concurrent commits exactly one
+ * wins and the other gets `stale_epoch`. Commits and proposals are PublicMessages, so the server
+ * reads the membership changes they make (adds by key package, removes by leaf index), keeps the
+ * member list with MLS's leaf positions, and enforces it: only current member devices post or read,
+ * and a removed device sees nothing after the commit that removed it.
+ */
+import {
+  bytesEqual,
+  type ClientFrame,
+  certificateFromCredential,
+  DecodeError,
+  decodeMessage,
+  MAX_FETCH,
+  type ServerFrame,
+  SUPPORTED_CIPHERSUITES,
+  toHex,
+} from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
+import type { Transaction } from 'kysely';
+import {
+  type CiphersuiteImpl,
+  type CiphersuiteName,
+  getCiphersuiteFromName,
+  getCiphersuiteImpl,
+  type KeyPackage,
+  type Proposal,
+  type PublicMessage,
+} from 'ts-mls';
+import { makeProposalRef } from 'ts-mls/authenticatedContent.js';
+import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
+import type { Database, Db } from './db.js';
+import { type DeviceSession, FrameError, type Hub } from './hub.js';
+import type { Metrics } from './metrics.js';
+
+const KIND = { application: 0, proposal: 1, commit: 2 } as const;
+
+const suites = new Map<string, CiphersuiteImpl>();
+async function suite(name: string): Promise<CiphersuiteImpl> {
+  let cs = suites.get(name);
+  if (cs === undefined) {
+    cs = await getCiphersuiteImpl(getCiphersuiteFromName(name as CiphersuiteName), nativeCryptoProvider);
+    suites.set(name, cs);
+  }
+  return cs;
+}
+
+type Frame<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+
+interface Member {
+  username: string;
+  device_id: string;
+  leaf_index: number;
+  joined_seq: number;
+  removed_seq: number | null;
+  acked_seq: number;
+}
+
+interface Added {
+  username: string;
+  deviceId: string;
+  ref: Uint8Array;
+}
+
+/** What a message does, worked out before the transaction that stores it. */
+interface Plan {
+  kind: number;
+  epoch: number;
+  /** For commits: leaves removed, devices added (in proposal order), and the Welcome. */
+  removedLeaves: number[];
+  added: Added[];
+  welcome: Uint8Array | null;
+  /** For proposals: their ProposalRef, so a later commit can name them. */
+  proposalRef: Uint8Array | null;
+}
+
+async function groupOf(db: Db, groupId: Uint8Array) {
+  const group = await db.selectFrom('groups').selectAll().where('group_id', '=', groupId).executeTakeFirst();
+  if (group === undefined) throw new FrameError('not_found', 'no such group');
+  return group;
+}
+
+async function memberOf(db: Db, groupId: Uint8Array, session: DeviceSession): Promise<Member | undefined> {
+  return db
+    .selectFrom('group_members')
+    .select(['username', 'device_id', 'leaf_index', 'joined_seq', 'removed_seq', 'acked_seq'])
+    .where('group_id', '=', groupId)
+    .where('username', '=', session.accountId)
+    .where('device_id', '=', session.deviceId)
+    .executeTakeFirst();
+}
+
+async function activeMembers(db: Db | Transaction<Database>, groupId: Uint8Array): Promise<Member[]> {
+  return db
+    .selectFrom('group_members')
+    .select(['username', 'device_id', 'leaf_index', 'joined_seq', 'removed_seq', 'acked_seq'])
+    .where('group_id', '=', groupId)
+    .where('removed_seq', 'is', null)
+    .execute();
+}
+
+/** The device a key package being added belongs to, checked against the directory. */
+async function addedDevice(db: Db, kp: KeyPackage, cipherSuite: string): Promise<Added> {
+  if (kp.cipherSuite !== cipherSuite)
+    throw new FrameError('invalid_commit', 'added key package is for another ciphersuite');
+  let cert: ReturnType<typeof certificateFromCredential>;
+  try {
+    cert = certificateFromCredential(kp.leafNode.credential);
+  } catch {
+    throw new FrameError('invalid_commit', 'added key package has no valid certificate');
+  }
+  const device = await db
+    .selectFrom('devices')
+    .select(['device_key', 'revoked_at'])
+    .where('username', '=', cert.accountId)
+    .where('device_id', '=', cert.deviceId)
+    .executeTakeFirst();
+  if (
+    device === undefined ||
+    device.revoked_at !== null ||
+    !bytesEqual(device.device_key, kp.leafNode.signaturePublicKey)
+  ) {
+    throw new FrameError('invalid_commit', 'added device is not a registered, unrevoked device');
+  }
+  return {
+    username: cert.accountId,
+    deviceId: cert.deviceId,
+    ref: await makeKeyPackageRef(kp, (await suite(cipherSuite)).hash),
+  };
+}
+
+async function planHandshake(
+  db: Db,
+  group: { group_id: Uint8Array; epoch: number; cipher_suite: string },
+  me: Member,
+  pm: PublicMessage,
+  welcome: Uint8Array | null,
+): Promise<Plan> {
+  if (pm.content.sender.senderType !== 'member' || pm.content.sender.leafIndex !== me.leaf_index) {
+    throw new FrameError('wrong_sender', 'a handshake message must come from the sending device’s own leaf');
+  }
+  if (pm.content.contentType === 'proposal') {
+    const cs = await suite(group.cipher_suite);
+    const ref = await makeProposalRef(
+      { wireformat: 'mls_public_message', content: pm.content, auth: pm.auth },
+      cs.hash,
+    );
+    return {
+      kind: KIND.proposal,
+      epoch: group.epoch,
+      removedLeaves: [],
+      added: [],
+      welcome: null,
+      proposalRef: ref,
+    };
+  }
+  if (pm.content.contentType !== 'commit')
+    throw new FrameError('invalid_message', 'application data must be encrypted');
+  // The proposals the commit applies: inline, or by reference to proposals sent in this epoch.
+  const proposals: Proposal[] = [];
+  for (const p of pm.content.commit.proposals) {
+    if (p.proposalOrRefType === 'proposal') {
+      proposals.push(p.proposal);
+      continue;
+    }
+    const stored = await db
+      .selectFrom('proposals')
+      .select('data')
+      .where('group_id', '=', group.group_id)
+      .where('epoch', '=', group.epoch)
+      .where('ref', '=', p.reference)
+      .executeTakeFirst();
+    if (stored === undefined)
+      throw new FrameError('invalid_commit', 'commit refers to a proposal the server has not seen');
+    const message = decodeMessage(stored.data);
+    if (
+      message.wireformat !== 'mls_public_message' ||
+      message.publicMessage.content.contentType !== 'proposal'
+    ) {
+      throw new FrameError('internal', 'stored proposal is not a proposal');
+    }
+    proposals.push(message.publicMessage.content.proposal);
+  }
+  const removedLeaves: number[] = [];
+  const added: Added[] = [];
+  for (const p of proposals) {
+    if (p.proposalType === 'remove')
+      removedLeaves.push((p as Extract<Proposal, { proposalType: 'remove' }>).remove.removed);
+    else if (p.proposalType === 'add') {
+      added.push(
+        await addedDevice(
+          db,
+          (p as Extract<Proposal, { proposalType: 'add' }>).add.keyPackage,
+          group.cipher_suite,
+        ),
+      );
+    } else if (p.proposalType === 'external_init' || p.proposalType === 'reinit') {
+      throw new FrameError('unsupported', `${p.proposalType} proposals are not supported`);
+    }
+  }
+  if (added.length > 0) {
+    if (welcome === null)
+      throw new FrameError('invalid_commit', 'a commit that adds devices needs their Welcome');
+    let w: ReturnType<typeof decodeMessage>;
+    try {
+      w = decodeMessage(welcome);
+    } catch {
+      throw new FrameError('invalid_commit', 'Welcome does not decode');
+    }
+    if (w.wireformat !== 'mls_welcome') throw new FrameError('invalid_commit', 'not a Welcome');
+    const refs = new Set(w.welcome.secrets.map((s) => toHex(s.newMember)));
+    if (!added.every((a) => refs.has(toHex(a.ref)))) {
+      throw new FrameError('invalid_commit', 'the Welcome is not addressed to every added device');
+    }
+  } else if (welcome !== null) {
+    throw new FrameError('invalid_commit', 'a Welcome without added devices');
+  }
+  return { kind: KIND.commit, epoch: group.epoch, removedLeaves, added, welcome, proposalRef: null };
+}
+
+export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }): void {
+  hub.on('group_create', async (session, frame): Promise<ServerFrame> => {
+    const f = frame as Frame<'group_create'>;
+    if (!SUPPORTED_CIPHERSUITES.includes(f.cipherSuite as CiphersuiteName)) {
+      throw new FrameError('unsupported', 'ciphersuite not offered by this server');
+    }
+    await db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('groups')
+        .values({
+          group_id: f.groupId,
+          cipher_suite: f.cipherSuite,
+          epoch: 0,
+          next_seq: 1,
+          created_by: session.accountId,
+          created_at: Date.now(),
+        })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1)
+        throw new FrameError('group_exists', 'group id in use');
+      // The creator of an MLS group is its only member, at leaf 0, epoch 0.
+      await tx
+        .insertInto('group_members')
+        .values({
+          group_id: f.groupId,
+          username: session.accountId,
+          device_id: session.deviceId,
+          leaf_index: 0,
+          joined_seq: 0,
+          removed_seq: null,
+          acked_seq: 0,
+        })
+        .execute();
+    });
+    return { type: 'ok', requestId: f.requestId };
+  });
+
+  hub.on('send', async (session, frame): Promise<ServerFrame> => {
+    const f = frame as Frame<'send'>;
+    const group = await groupOf(db, f.groupId);
+    const me = await memberOf(db, f.groupId, session);
+    if (me === undefined || me.removed_seq !== null)
+      throw new FrameError('not_a_member', 'not a member of this group');
+
+    // A retry of a message already stored gets the same answer, and nothing is stored twice.
+    const existing = await db
+      .selectFrom('messages')
+      .select(['seq', 'sender_username', 'sender_device', 'epoch', 'kind'])
+      .where('group_id', '=', f.groupId)
+      .where('message_id', '=', f.messageId)
+      .executeTakeFirst();
+    if (existing !== undefined) {
+      if (existing.sender_username !== session.accountId || existing.sender_device !== session.deviceId) {
+        throw new FrameError('duplicate_message_id', 'message id already used');
+      }
+      return {
+        type: 'sent',
+        requestId: f.requestId,
+        seq: existing.seq,
+        epoch: existing.epoch + (existing.kind === KIND.commit ? 1 : 0),
+      };
+    }
+
+    let message: ReturnType<typeof decodeMessage>;
+    try {
+      message = decodeMessage(f.payload);
+    } catch (e) {
+      throw new FrameError('invalid_message', e instanceof DecodeError ? e.message : 'not an MLS message');
+    }
+    let plan: Plan;
+    if (message.wireformat === 'mls_private_message') {
+      const pm = message.privateMessage;
+      if (!bytesEqual(pm.groupId, f.groupId))
+        throw new FrameError('invalid_message', 'message is for another group');
+      if (pm.contentType !== 'application')
+        throw new FrameError('invalid_message', 'handshake messages must be PublicMessages');
+      if (pm.epoch > BigInt(group.epoch))
+        throw new FrameError('invalid_message', 'message from a future epoch');
+      if (f.welcome !== null) throw new FrameError('invalid_message', 'a Welcome goes with a commit');
+      plan = {
+        kind: KIND.application,
+        epoch: Number(pm.epoch),
+        removedLeaves: [],
+        added: [],
+        welcome: null,
+        proposalRef: null,
+      };
+    } else if (message.wireformat === 'mls_public_message') {
+      const pm = message.publicMessage;
+      if (!bytesEqual(pm.content.groupId, f.groupId))
+        throw new FrameError('invalid_message', 'message is for another group');
+      if (pm.content.epoch !== BigInt(group.epoch)) {
+        metrics.commitConflicts.inc();
+        return { type: 'stale_epoch', requestId: f.requestId, epoch: group.epoch };
+      }
+      plan = await planHandshake(db, group, me, pm, f.welcome);
+    } else {
+      throw new FrameError('invalid_message', `a ${message.wireformat} is not sent to a group`);
+    }
+
+    const now = Date.now();
+    type Outcome = { seq: number; epoch: number; recipients: Member[] } | { stale: number };
+    const outcome: Outcome = await db.transaction().execute(async (tx): Promise<Outcome> => {
+      const current = await tx
+        .selectFrom('groups')
+        .select(['epoch', 'next_seq'])
+        .where('group_id', '=', f.groupId)
+        .executeTakeFirstOrThrow();
+      if (plan.kind !== KIND.application && current.epoch !== plan.epoch) return { stale: current.epoch };
+      const seq = current.next_seq;
+      const newEpoch = plan.kind === KIND.commit ? current.epoch + 1 : current.epoch;
+      // Compare-and-set: the epoch must still be the one this message was checked against.
+      const updated = await tx
+        .updateTable('groups')
+        .set({ next_seq: seq + 1, epoch: newEpoch })
+        .where('group_id', '=', f.groupId)
+        .where('epoch', '=', current.epoch)
+        .where('next_seq', '=', seq)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) return { stale: current.epoch };
+      await tx
+        .insertInto('messages')
+        .values({
+          group_id: f.groupId,
+          seq,
+          message_id: f.messageId,
+          sender_username: session.accountId,
+          sender_device: session.deviceId,
+          epoch: plan.epoch,
+          kind: plan.kind,
+          data: f.payload,
+          created_at: now,
+        })
+        .execute();
+      const before = await activeMembers(tx, f.groupId);
+      const recipients = before.filter(
+        (m) => !(m.username === session.accountId && m.device_id === session.deviceId),
+      );
+      if (plan.proposalRef !== null) {
+        await tx
+          .insertInto('proposals')
+          .values({ group_id: f.groupId, epoch: plan.epoch, ref: plan.proposalRef, data: f.payload })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      if (plan.kind === KIND.commit) {
+        await applyMembership(tx, f.groupId, seq, before, plan, now);
+        await tx
+          .deleteFrom('proposals')
+          .where('group_id', '=', f.groupId)
+          .where('epoch', '<', newEpoch)
+          .execute();
+      }
+      return { seq, epoch: newEpoch, recipients };
+    });
+    if ('stale' in outcome) {
+      metrics.commitConflicts.inc();
+      return { type: 'stale_epoch', requestId: f.requestId, epoch: outcome.stale };
+    }
+    metrics.messagesIn.inc();
+    for (const m of outcome.recipients) {
+      for (const s of hub.sessionsOf(m.username, m.device_id)) {
+        s.send({ type: 'deliver', requestId: 0, groupId: f.groupId, seq: outcome.seq, payload: f.payload });
+        metrics.messagesOut.inc();
+      }
+    }
+    if (plan.welcome !== null) {
+      for (const a of plan.added) {
+        for (const s of hub.sessionsOf(a.username, a.deviceId)) {
+          s.send({
+            type: 'welcome',
+            requestId: 0,
+            groupId: f.groupId,
+            seq: outcome.seq,
+            welcome: plan.welcome,
+          });
+        }
+      }
+    }
+    return { type: 'sent', requestId: f.requestId, seq: outcome.seq, epoch: outcome.epoch };
+  });
+
+  hub.on('fetch', async (session, frame): Promise<ServerFrame> => {
+    const f = frame as Frame<'fetch'>;
+    await groupOf(db, f.groupId);
+    const me = await memberOf(db, f.groupId, session);
+    if (me === undefined) throw new FrameError('not_a_member', 'not a member of this group');
+    let query = db
+      .selectFrom('messages')
+      .select(['seq', 'data'])
+      .where('group_id', '=', f.groupId)
+      .where('seq', '>', Math.max(f.afterSeq, me.joined_seq))
+      .orderBy('seq')
+      .limit(Math.min(f.limit, MAX_FETCH) + 1);
+    if (me.removed_seq !== null) query = query.where('seq', '<=', me.removed_seq);
+    const rows = await query.execute();
+    const more = rows.length > f.limit;
+    return {
+      type: 'messages',
+      requestId: f.requestId,
+      groupId: f.groupId,
+      items: rows.slice(0, f.limit).map((r) => ({ seq: r.seq, payload: r.data })),
+      more,
+    };
+  });
+
+  hub.on('ack', async (session, frame): Promise<ServerFrame> => {
+    const f = frame as Frame<'ack'>;
+    const group = await groupOf(db, f.groupId);
+    const me = await memberOf(db, f.groupId, session);
+    if (me === undefined) throw new FrameError('not_a_member', 'not a member of this group');
+    const head = Math.min(group.next_seq - 1, me.removed_seq ?? Number.MAX_SAFE_INTEGER);
+    const seq = Math.min(f.seq, head);
+    if (seq > me.acked_seq) {
+      await db
+        .updateTable('group_members')
+        .set({ acked_seq: seq })
+        .where('group_id', '=', f.groupId)
+        .where('username', '=', session.accountId)
+        .where('device_id', '=', session.deviceId)
+        .where('acked_seq', '<', seq)
+        .execute();
+    }
+    return { type: 'ok', requestId: f.requestId };
+  });
+
+  hub.on('sync', async (session, frame): Promise<ServerFrame> => {
+    const rows = await db
+      .selectFrom('group_members')
+      .innerJoin('groups', 'groups.group_id', 'group_members.group_id')
+      .select([
+        'groups.group_id',
+        'groups.epoch',
+        'groups.next_seq',
+        'group_members.acked_seq',
+        'group_members.removed_seq',
+      ])
+      .where('group_members.username', '=', session.accountId)
+      .where('group_members.device_id', '=', session.deviceId)
+      .execute();
+    const welcomes = await db
+      .selectFrom('welcomes')
+      .select(['group_id', 'seq', 'data'])
+      .where('username', '=', session.accountId)
+      .where('device_id', '=', session.deviceId)
+      .orderBy('seq')
+      .execute();
+    return {
+      type: 'sync_state',
+      requestId: frame.requestId,
+      groups: rows
+        .map((r) => ({
+          groupId: r.group_id,
+          epoch: r.epoch,
+          acked: r.acked_seq,
+          head: Math.min(r.next_seq - 1, r.removed_seq ?? Number.MAX_SAFE_INTEGER),
+        }))
+        .filter((g) => g.head > g.acked || rows.find((r) => r.group_id === g.groupId)?.removed_seq === null),
+      welcomes: welcomes.map((w) => ({ groupId: w.group_id, seq: w.seq, welcome: w.data })),
+    };
+  });
+
+  hub.on('welcome_ack', async (session, frame): Promise<ServerFrame> => {
+    const f = frame as Frame<'welcome_ack'>;
+    await db
+      .deleteFrom('welcomes')
+      .where('group_id', '=', f.groupId)
+      .where('username', '=', session.accountId)
+      .where('device_id', '=', session.deviceId)
+      .execute();
+    return { type: 'ok', requestId: f.requestId };
+  });
+}
+
+/**
+ * Apply a commit's membership changes as MLS does (RFC 9420 §12.3): removes blank their leaves,
+ * then each add takes the leftmost free leaf.
+ */
+async function applyMembership(
+  tx: Transaction<Database>,
+  groupId: Uint8Array,
+  seq: number,
+  before: Member[],
+  plan: Plan,
+  now: number,
+): Promise<void> {
+  const occupied = new Set(before.map((m) => m.leaf_index));
+  for (const leaf of plan.removedLeaves) {
+    const member = before.find((m) => m.leaf_index === leaf);
+    if (member === undefined) throw new FrameError('invalid_commit', 'commit removes an empty leaf');
+    await tx
+      .updateTable('group_members')
+      .set({ removed_seq: seq })
+      .where('group_id', '=', groupId)
+      .where('username', '=', member.username)
+      .where('device_id', '=', member.device_id)
+      .execute();
+    occupied.delete(leaf);
+  }
+  for (const a of plan.added) {
+    if (
+      before.some(
+        (m) =>
+          m.username === a.username &&
+          m.device_id === a.deviceId &&
+          !plan.removedLeaves.includes(m.leaf_index),
+      )
+    ) {
+      throw new FrameError('invalid_commit', 'device is already a member');
+    }
+    let leaf = 0;
+    while (occupied.has(leaf)) leaf++;
+    occupied.add(leaf);
+    const row = { leaf_index: leaf, joined_seq: seq, removed_seq: null, acked_seq: seq };
+    await tx
+      .insertInto('group_members')
+      .values({ group_id: groupId, username: a.username, device_id: a.deviceId, ...row })
+      .onConflict((oc) => oc.columns(['group_id', 'username', 'device_id']).doUpdateSet(row))
+      .execute();
+    await tx
+      .insertInto('welcomes')
+      .values({
+        group_id: groupId,
+        username: a.username,
+        device_id: a.deviceId,
+        seq,
+        data: plan.welcome!,
+        created_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['group_id', 'username', 'device_id'])
+          .doUpdateSet({ seq, data: plan.welcome!, created_at: now }),
+      )
+      .execute();
+  }
+}

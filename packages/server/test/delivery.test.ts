@@ -1,0 +1,350 @@
+/**
+ * The Delivery Service end to end: real server on loopback, real WebSockets, real MLS from
+ * @parley/core on every device, real SQLite file.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  addKeyPackages,
+  certifyNewDevice,
+  createGroup,
+  createMlsDevice,
+  DEFAULT_CIPHERSUITE,
+  type DeviceIdentity,
+  decodeAppMessage,
+  encodeAppMessage,
+  encodeDeviceCertificate,
+  encryptApplication,
+  type GeneratedKeyPackage,
+  type GroupState,
+  generateKeyPackages,
+  identityKeyPairOf,
+  isActive,
+  joinFromWelcome,
+  type MlsDevice,
+  processIncoming,
+  randomBytes,
+  removeMembers,
+  type ServerFrame,
+  selfUpdate,
+  textMessage,
+  toBase64Url,
+  toHex,
+} from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
+import { afterEach, expect, test } from 'vitest';
+import { api, cs, login, type Running, register, startServer } from './helpers.js';
+import { WsClient } from './wsClient.js';
+
+let running: Running | undefined;
+const peers: Peer[] = [];
+afterEach(async () => {
+  for (const p of peers.splice(0)) p.ws?.close();
+  await running?.stop();
+  running = undefined;
+});
+
+interface Peer {
+  name: string;
+  identity: DeviceIdentity;
+  mls: MlsDevice;
+  ws?: WsClient;
+  keyPackages: Map<string, GeneratedKeyPackage>;
+  state?: GroupState;
+  /** Plaintexts this device decrypted, in order. */
+  received: string[];
+  /** Highest log sequence number this device has processed. */
+  seq: number;
+}
+
+async function newPeer(name: string, identity: DeviceIdentity): Promise<Peer> {
+  const peer: Peer = {
+    name,
+    identity,
+    mls: await createMlsDevice(identity, { provider: nativeCryptoProvider }),
+    keyPackages: new Map(),
+    received: [],
+    seq: 0,
+  };
+  peers.push(peer);
+  return peer;
+}
+
+/** An account with `devices` devices, all registered; returns its peers. */
+async function account(name: string, devices: number): Promise<Peer[]> {
+  const reg = await register(running!.url, name, 'pw-12345678');
+  const session = await login(running!.url, name, 'pw-12345678');
+  if (session === 'wrong password') throw new Error('login failed');
+  const out = [await newPeer(`${name}1`, reg.identity)];
+  for (let i = 2; i <= devices; i++) {
+    const id = await certifyNewDevice(identityKeyPairOf(reg.identity), reg.identity.accountId, cs, {
+      deviceId: `dev${i}`,
+    });
+    const added = await api(
+      running!.url,
+      'POST',
+      '/v1/devices',
+      { certificate: toBase64Url(encodeDeviceCertificate(id.certificate)) },
+      session.body.token,
+    );
+    expect(added.status).toBe(201);
+    out.push(await newPeer(`${name}${i}`, id));
+  }
+  return out;
+}
+
+async function goOnline(p: Peer): Promise<void> {
+  p.ws = await WsClient.connect(running!.url, p.identity);
+  if (p.keyPackages.size === 0) {
+    const kps = await generateKeyPackages(p.mls, 3, { lastResort: true });
+    for (const kp of kps) p.keyPackages.set(toHex(kp.ref), kp);
+    const r = await p.ws.request({
+      type: 'kp_upload',
+      keyPackages: kps.filter((k) => !k.lastResort).map((k) => k.encoded),
+      lastResort: kps.find((k) => k.lastResort)!.encoded,
+    });
+    expect(r.type).toBe('kp_remaining');
+  }
+}
+
+async function send(p: Peer, payload: Uint8Array, welcome: Uint8Array | null = null): Promise<ServerFrame> {
+  return p.ws!.request({
+    type: 'send',
+    groupId: p.state!.groupContext.groupId,
+    messageId: randomBytes(16),
+    payload,
+    welcome,
+  });
+}
+
+async function say(p: Peer, text: string): Promise<void> {
+  const e = await encryptApplication(p.mls, p.state!, encodeAppMessage(textMessage(text)));
+  p.state = e.newState;
+  const r = await send(p, e.message);
+  expect(r.type, `${p.name} sending`).toBe('sent');
+  if (r.type === 'sent') p.seq = r.seq;
+}
+
+/** Process one group message from the log or a push, in order. */
+async function apply(p: Peer, seq: number, payload: Uint8Array): Promise<void> {
+  expect(seq, `${p.name} gets messages in order`).toBeGreaterThan(p.seq);
+  const r = await processIncoming(p.mls, p.state!, payload);
+  p.state = r.newState;
+  p.seq = seq;
+  if (r.kind === 'application') {
+    const body = decodeAppMessage(r.plaintext).body;
+    if (body.type === 'text') p.received.push(body.text);
+  }
+}
+
+/** Handle this device's pushes until `count` group messages were applied. */
+async function drain(p: Peer, count: number): Promise<void> {
+  for (let applied = 0; applied < count; ) {
+    const f = await p.ws!.nextPush();
+    if (f.type === 'deliver') {
+      await apply(p, f.seq, f.payload);
+      applied++;
+    } else if (f.type === 'welcome') {
+      const { state } = await joinFromWelcome(p.mls, f.welcome, {
+        find: async (ref) => p.keyPackages.get(toHex(ref)),
+      });
+      p.state = state;
+      p.seq = f.seq;
+      await p.ws!.request({ type: 'welcome_ack', groupId: f.groupId });
+      applied++;
+    }
+  }
+}
+
+/** `by` adds every device of `accountPeers`' account; everyone affected processes it. */
+async function addAccount(by: Peer, accountId: string, members: Peer[], joiners: Peer[]): Promise<void> {
+  const bundle = await by.ws!.request({ type: 'kp_claim', accountId, cipherSuite: DEFAULT_CIPHERSUITE });
+  if (bundle.type !== 'kp_bundle') throw new Error(`claim failed: ${JSON.stringify(bundle)}`);
+  const kps = bundle.keyPackages.filter(
+    (k) => !(accountId === by.identity.accountId && k.deviceId === by.identity.deviceId),
+  );
+  const c = await addKeyPackages(
+    by.mls,
+    by.state!,
+    kps.map((k) => k.keyPackage),
+  );
+  const r = await send(by, c.commit, c.welcome);
+  expect(r.type, 'add commit accepted').toBe('sent');
+  by.state = c.newState;
+  if (r.type === 'sent') by.seq = r.seq;
+  for (const m of members) if (m !== by) await drain(m, 1);
+  for (const j of joiners) await drain(j, 1);
+}
+
+test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent commits, removal, restart', async () => {
+  const logLines: string[] = [];
+  running = await startServer({ logLevel: 'trace' }, undefined, { write: (line) => logLines.push(line) });
+  const alice = await account('alice', 2);
+  const bob = await account('bob', 2);
+  const carol = await account('carol', 2);
+  const dave = await account('dave', 1);
+  for (const p of [...alice, ...bob, ...carol, ...dave]) await goOnline(p);
+  const [a1, a2] = alice as [Peer, Peer];
+  const [b1, b2] = bob as [Peer, Peer];
+  const [c1, c2] = carol as [Peer, Peer];
+  const [d1] = dave as [Peer];
+
+  // alice1 creates the group; adds her own second device, then bob's and carol's devices.
+  a1.state = await createGroup(a1.mls);
+  const groupId = a1.state.groupContext.groupId;
+  expect(
+    await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE }),
+  ).toMatchObject({ type: 'ok' });
+  await addAccount(a1, 'alice', [a1], [a2]);
+  await addAccount(a1, 'bob', [a1, a2], [b1, b2]);
+  await addAccount(a1, 'carol', [a1, a2, b1, b2], [c1, c2]);
+  const everyone = [a1, a2, b1, b2, c1, c2];
+  expect(new Set(everyone.map((p) => p.state!.groupContext.epoch)).size).toBe(1);
+
+  // Messages flow: each device says something; all others decrypt it.
+  for (const p of everyone) {
+    await say(p, `hello from ${p.name}`);
+    for (const q of everyone) if (q !== p) await drain(q, 1);
+  }
+  for (const p of everyone) expect(p.received).toHaveLength(5);
+
+  // carol2 goes offline; messages continue; she comes back and catches up from her cursor, in order.
+  await c2.ws!.request({ type: 'ack', groupId, seq: c2.seq });
+  c2.ws!.close();
+  await c2.ws!.waitClosed();
+  for (const [i, p] of [a1, b1, c1].entries()) {
+    await say(p, `while carol2 was away ${i}`);
+    for (const q of everyone) if (q !== p && q !== c2) await drain(q, 1);
+  }
+  c2.ws = await WsClient.connect(running.url, c2.identity);
+  const sync = await c2.ws.request({ type: 'sync' });
+  expect(sync.type === 'sync_state' && sync.groups.map((g) => [g.acked, g.head - g.acked])).toEqual([
+    [c2.seq, 3],
+  ]);
+  const page = await c2.ws.request({ type: 'fetch', groupId, afterSeq: c2.seq, limit: 2 });
+  expect(page.type === 'messages' && [page.items.length, page.more]).toEqual([2, true]);
+  let after = c2.seq;
+  for (;;) {
+    const r = await c2.ws.request({ type: 'fetch', groupId, afterSeq: after, limit: 2 });
+    if (r.type !== 'messages') throw new Error('fetch failed');
+    for (const m of r.items) {
+      await apply(c2, m.seq, m.payload);
+      after = m.seq;
+    }
+    if (!r.more) break;
+  }
+  expect(c2.received.slice(-3)).toEqual([
+    'while carol2 was away 0',
+    'while carol2 was away 1',
+    'while carol2 was away 2',
+  ]);
+  await c2.ws.request({ type: 'ack', groupId, seq: after });
+
+  // Two members commit at the same epoch at the same time: exactly one wins.
+  const ub = await selfUpdate(b1.mls, b1.state!);
+  const uc = await selfUpdate(c1.mls, c1.state!);
+  const [rb, rc] = await Promise.all([send(b1, ub.commit), send(c1, uc.commit)]);
+  expect([rb.type, rc.type].sort()).toEqual(['sent', 'stale_epoch']);
+  const [winner, winning] = rb.type === 'sent' ? [b1, ub] : [c1, uc];
+  const rejected = rb.type === 'stale_epoch' ? rb : rc;
+  expect(rejected.type === 'stale_epoch' && rejected.epoch).toBe(Number(winning.epoch));
+  winner.state = winning.newState;
+  const sent = rb.type === 'sent' ? rb : rc;
+  if (sent.type === 'sent') winner.seq = sent.seq;
+  for (const q of everyone) if (q !== winner) await drain(q, 1);
+  expect(new Set(everyone.map((p) => toHex(p.state!.keySchedule.epochAuthenticator))).size).toBe(1);
+
+  // alice1 removes carol (both devices). Carol's devices get that commit, then nothing more.
+  const removal = await removeMembers(a1.mls, a1.state!, { accountId: 'carol' });
+  const rr = await send(a1, removal.commit);
+  expect(rr.type).toBe('sent');
+  a1.state = removal.newState;
+  if (rr.type === 'sent') a1.seq = rr.seq;
+  for (const q of [a2, b1, b2, c1, c2]) await drain(q, 1);
+  expect(isActive(c1.state!)).toBe(false);
+  await say(a2, 'after carol left');
+  for (const q of [a1, b1, b2]) await drain(q, 1);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(c1.ws!.pushes.filter((f) => f.type === 'deliver')).toHaveLength(0);
+  const late = await c1.ws!.request({ type: 'fetch', groupId, afterSeq: c1.seq, limit: 100 });
+  expect(late.type === 'messages' && late.items).toEqual([]);
+  const carolPost = await c1.ws!.request({
+    type: 'send',
+    groupId,
+    messageId: randomBytes(16),
+    payload: new Uint8Array(10),
+    welcome: null,
+  });
+  expect(carolPost).toMatchObject({ type: 'error', code: 'not_a_member' });
+
+  // A non-member can neither post nor fetch.
+  expect(
+    await d1.ws!.request({
+      type: 'send',
+      groupId,
+      messageId: randomBytes(16),
+      payload: new Uint8Array(10),
+      welcome: null,
+    }),
+  ).toMatchObject({
+    type: 'error',
+    code: 'not_a_member',
+  });
+  expect(await d1.ws!.request({ type: 'fetch', groupId, afterSeq: 0, limit: 10 })).toMatchObject({
+    type: 'error',
+    code: 'not_a_member',
+  });
+
+  // A retried send (same message id) is stored once and answered with the same sequence number.
+  const e = await encryptApplication(b1.mls, b1.state!, encodeAppMessage(textMessage('retried')));
+  b1.state = e.newState;
+  const id = randomBytes(16);
+  const first = await b1.ws!.request({
+    type: 'send',
+    groupId,
+    messageId: id,
+    payload: e.message,
+    welcome: null,
+  });
+  const retry = await b1.ws!.request({
+    type: 'send',
+    groupId,
+    messageId: id,
+    payload: e.message,
+    welcome: null,
+  });
+  expect(retry).toEqual({ ...first, requestId: retry.requestId });
+  for (const q of [a1, a2, b2]) await drain(q, 1);
+
+  // Kill the server and restart it on the same data directory: every accepted message is there.
+  const seqBefore = first.type === 'sent' ? first.seq : 0;
+  await running.stop(true);
+
+  // Nothing a person wrote is in the server's database or its logs (at trace level).
+  const plaintexts = [...new Set(everyone.flatMap((p) => p.received))];
+  expect(plaintexts.length).toBeGreaterThan(8);
+  expect(logLines.length).toBeGreaterThan(10);
+  const stored = ['parley.sqlite3', 'parley.sqlite3-wal']
+    .filter((f) => existsSync(join(running!.dataDir, f)))
+    .map((f) => readFileSync(join(running!.dataDir, f)));
+  for (const text of plaintexts) {
+    for (const file of stored)
+      expect(file.includes(Buffer.from(text)), `database holds "${text}"`).toBe(false);
+    expect(
+      logLines.some((l) => l.includes(text)),
+      `logs hold "${text}"`,
+    ).toBe(false);
+  }
+  expect(logLines.some((l) => l.includes('pw-12345678'))).toBe(false);
+
+  running = await startServer({}, running.dataDir);
+  a2.ws = await WsClient.connect(running.url, a2.identity);
+  const all = await a2.ws.request({ type: 'fetch', groupId, afterSeq: 0, limit: 500 });
+  if (all.type !== 'messages') throw new Error('fetch after restart failed');
+  const seqs = all.items.map((m) => m.seq);
+  expect(seqs.at(-1)).toBe(seqBefore);
+  expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i)); // contiguous: nothing lost
+  const metrics = await api(running.url, 'GET', '/metrics');
+  expect(metrics.status).toBe(200);
+});
