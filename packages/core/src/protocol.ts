@@ -55,6 +55,13 @@ export interface PendingWelcome {
   welcome: Uint8Array;
 }
 
+export interface PresenceEntry {
+  accountId: string;
+  online: boolean;
+  /** Milliseconds since the Unix epoch when the account was last connected; 0 if never. */
+  lastSeen: number;
+}
+
 export type ClientFrame =
   | { type: 'auth'; requestId: number; accountId: string; deviceId: string; signature: Uint8Array }
   | { type: 'kp_upload'; requestId: number; keyPackages: Uint8Array[]; lastResort: Uint8Array | null }
@@ -72,7 +79,8 @@ export type ClientFrame =
   | { type: 'fetch'; requestId: number; groupId: Uint8Array; afterSeq: number; limit: number }
   | { type: 'ack'; requestId: number; groupId: Uint8Array; seq: number }
   | { type: 'sync'; requestId: number }
-  | { type: 'welcome_ack'; requestId: number; groupId: Uint8Array };
+  | { type: 'welcome_ack'; requestId: number; groupId: Uint8Array }
+  | { type: 'presence_query'; requestId: number };
 
 export type ServerFrame =
   | { type: 'challenge'; requestId: 0; challenge: Uint8Array; serverTime: number }
@@ -85,7 +93,8 @@ export type ServerFrame =
   | { type: 'stale_epoch'; requestId: number; epoch: number }
   | { type: 'sent'; requestId: number; seq: number; epoch: number }
   | { type: 'messages'; requestId: number; groupId: Uint8Array; items: LoggedMessage[]; more: boolean }
-  | { type: 'sync_state'; requestId: number; groups: GroupCursor[]; welcomes: PendingWelcome[] };
+  | { type: 'sync_state'; requestId: number; groups: GroupCursor[]; welcomes: PendingWelcome[] }
+  | { type: 'presence'; requestId: number; entries: PresenceEntry[] };
 
 const CLIENT_TYPES = {
   auth: 1,
@@ -98,6 +107,7 @@ const CLIENT_TYPES = {
   ack: 8,
   sync: 9,
   welcome_ack: 10,
+  presence_query: 11,
 } as const;
 const SERVER_TYPES = {
   challenge: 128,
@@ -111,6 +121,7 @@ const SERVER_TYPES = {
   sent: 136,
   messages: 137,
   sync_state: 138,
+  presence: 139,
 } as const;
 
 function header(type: number, requestId: number): Writer {
@@ -135,6 +146,7 @@ export function encodeClientFrame(f: ClientFrame): Uint8Array {
       break;
     case 'kp_count':
     case 'sync':
+    case 'presence_query':
       break;
     case 'group_create':
       w.bytes(f.groupId, MAX_GROUP_ID_BYTES).string(f.cipherSuite, 64);
@@ -155,6 +167,8 @@ export function encodeClientFrame(f: ClientFrame): Uint8Array {
     case 'welcome_ack':
       w.bytes(f.groupId, MAX_GROUP_ID_BYTES);
       break;
+    default:
+      unreachable(f);
   }
   return w.finish();
 }
@@ -220,6 +234,8 @@ export function decodeClientFrame(bytes: Uint8Array): ClientFrame {
         return { type: 'sync', requestId };
       case CLIENT_TYPES.welcome_ack:
         return { type: 'welcome_ack', requestId, groupId: groupIdOf(r) };
+      case CLIENT_TYPES.presence_query:
+        return { type: 'presence_query', requestId };
       default:
         throw new DecodeError(`unknown frame type ${type}`);
     }
@@ -273,8 +289,22 @@ export function encodeServerFrame(f: ServerFrame): Uint8Array {
       for (const x of f.welcomes)
         w.bytes(x.groupId, MAX_GROUP_ID_BYTES).u64(x.seq).bytes(x.welcome, MAX_FRAME_BYTES);
       break;
+    case 'presence':
+      w.u32(f.entries.length);
+      for (const e of f.entries)
+        w.string(e.accountId, MAX_ACCOUNT)
+          .u8(e.online ? 1 : 0)
+          .u64(e.lastSeen);
+      break;
+    default:
+      unreachable(f);
   }
   return w.finish();
+}
+
+/** Compile-time proof that a switch covers every frame type. */
+function unreachable(f: never): never {
+  throw new RangeError(`unknown frame ${String((f as { type?: unknown }).type)}`);
 }
 
 function groupIdOf(r: Reader): Uint8Array {
@@ -347,6 +377,13 @@ export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
         for (let i = 0; i < m; i++)
           welcomes.push({ groupId: groupIdOf(r), seq: r.u64(), welcome: r.bytes(MAX_FRAME_BYTES) });
         return { type: 'sync_state', requestId, groups, welcomes };
+      }
+      case SERVER_TYPES.presence: {
+        const entries: PresenceEntry[] = [];
+        const n = r.u32();
+        for (let i = 0; i < n; i++)
+          entries.push({ accountId: r.string(MAX_ACCOUNT), online: r.u8() === 1, lastSeen: r.u64() });
+        return { type: 'presence', requestId, entries };
       }
       default:
         throw new DecodeError(`unknown frame type ${type}`);

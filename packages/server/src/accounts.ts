@@ -198,6 +198,7 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsDeps): 
             identity_key: identityKey,
             opaque_record: body.registrationRecord,
             created_at: now,
+            last_seen: null,
           })
           .onConflict((oc) => oc.column('username').doNothing())
           .executeTakeFirst();

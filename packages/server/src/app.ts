@@ -16,6 +16,7 @@ import { groups } from './groups.js';
 import { Hub } from './hub.js';
 import { keyDirectory } from './keyDirectory.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { presence } from './presence.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -134,6 +135,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   });
   keyDirectory(hub, { db, metrics });
   groups(hub, { db, metrics });
+  presence(hub, { db });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   app.addHook('preClose', async () => hub.close());
 

@@ -17,6 +17,8 @@ export interface AccountsTable {
   /** OPAQUE registration record (RFC 9807 §5.1.3); not a password hash. */
   opaque_record: string;
   created_at: number;
+  /** When the account's last device disconnected (presence); null if never connected. */
+  last_seen: number | null;
 }
 
 export interface DevicesTable {
@@ -258,6 +260,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('welcomes_pk', ['group_id', 'username', 'device_id'])
         .execute();
+    },
+  },
+  '0004_presence': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('accounts').addColumn('last_seen', 'bigint').execute();
     },
   },
 };

@@ -52,6 +52,7 @@ export class Hub {
   private readonly wss: WebSocketServer;
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly handlers = new Map<ClientFrame['type'], FrameHandler>();
+  private readonly connectionListeners: Array<(accountId: string, connected: boolean) => Promise<void>> = [];
 
   constructor(
     private readonly deps: {
@@ -71,6 +72,20 @@ export class Hub {
   /** Register the handler for one request frame type. */
   on(type: Exclude<ClientFrame['type'], 'auth'>, handler: FrameHandler): void {
     this.handlers.set(type, handler);
+  }
+
+  /** Called after a device authenticates (true) and after an authenticated connection closes (false). */
+  onConnectionChange(listener: (accountId: string, connected: boolean) => Promise<void>): void {
+    this.connectionListeners.push(listener);
+  }
+
+  private notifyConnection(accountId: string, connected: boolean): void {
+    if (this.closing) return;
+    for (const listener of this.connectionListeners) {
+      listener(accountId, connected).catch((e: unknown) => {
+        this.deps.log.error({ err: { type: (e as Error).name } }, 'connection listener failed');
+      });
+    }
   }
 
   /** Every authenticated connection of a device (a device may briefly have two while reconnecting). */
@@ -200,6 +215,7 @@ export class Hub {
         const set = this.byDevice.get(key);
         set?.delete(conn);
         if (set?.size === 0) this.byDevice.delete(key);
+        this.notifyConnection(conn.accountId, false);
       }
     });
     socket.on('error', () => socket.terminate());
@@ -250,6 +266,7 @@ export class Hub {
     }
     set.add(conn);
     send({ type: 'ok', requestId: frame.requestId });
+    this.notifyConnection(conn.accountId, true);
     return conn;
   }
 
@@ -263,7 +280,10 @@ export class Hub {
     return true;
   }
 
+  private closing = false;
+
   async close(): Promise<void> {
+    this.closing = true;
     for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }

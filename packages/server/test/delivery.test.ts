@@ -348,3 +348,42 @@ test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent com
   const metrics = await api(running.url, 'GET', '/metrics');
   expect(metrics.status).toBe(200);
 });
+
+test('presence: contacts see each other online, offline and last seen; strangers see nothing', async () => {
+  running = await startServer();
+  const [a1] = (await account('alice', 1)) as [Peer];
+  const [b1] = (await account('bob', 1)) as [Peer];
+  const [c1] = (await account('carol', 1)) as [Peer];
+  for (const p of [a1, b1, c1]) await goOnline(p);
+  a1.state = await createGroup(a1.mls);
+  await a1.ws!.request({
+    type: 'group_create',
+    groupId: a1.state.groupContext.groupId,
+    cipherSuite: DEFAULT_CIPHERSUITE,
+  });
+  await addAccount(a1, 'bob', [a1], [b1]);
+
+  const seenByBob = await b1.ws!.request({ type: 'presence_query' });
+  expect(seenByBob).toMatchObject({ type: 'presence', entries: [{ accountId: 'alice', online: true }] });
+  expect(await c1.ws!.request({ type: 'presence_query' })).toMatchObject({ type: 'presence', entries: [] });
+
+  const before = Date.now();
+  a1.ws!.close();
+  const offline = await nextPresence(b1);
+  expect(offline).toMatchObject({ accountId: 'alice', online: false });
+  expect(offline.lastSeen).toBeGreaterThanOrEqual(before);
+  expect(await b1.ws!.request({ type: 'presence_query' })).toMatchObject({
+    entries: [{ accountId: 'alice', online: false, lastSeen: offline.lastSeen }],
+  });
+  a1.ws = await WsClient.connect(running.url, a1.identity);
+  expect(await nextPresence(b1)).toMatchObject({ accountId: 'alice', online: true });
+  // Carol, who shares no conversation with alice, was told nothing.
+  expect(c1.ws!.pushes.filter((f) => f.type === 'presence')).toEqual([]);
+});
+
+async function nextPresence(p: Peer) {
+  for (;;) {
+    const f = await p.ws!.nextPush();
+    if (f.type === 'presence') return f.entries[0]!;
+  }
+}

@@ -1,0 +1,130 @@
+import { describe, expect, test } from 'vitest';
+import {
+  type ClientFrame,
+  decodeClientFrame,
+  decodeServerFrame,
+  encodeClientFrame,
+  encodeServerFrame,
+  type ParleyError,
+  type ServerFrame,
+} from '../src/index.js';
+
+const id = new Uint8Array(16).fill(7);
+const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
+
+// One sample of every frame type: the mapped types make a missing one a compile error.
+const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } = {
+  auth: { type: 'auth', requestId: 1, accountId: 'alice', deviceId: 'dev1', signature: bytes(64) },
+  kp_upload: {
+    type: 'kp_upload',
+    requestId: 2,
+    keyPackages: [bytes(300), bytes(301)],
+    lastResort: bytes(302),
+  },
+  kp_claim: {
+    type: 'kp_claim',
+    requestId: 3,
+    accountId: 'bob',
+    cipherSuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
+  },
+  kp_count: { type: 'kp_count', requestId: 4 },
+  group_create: { type: 'group_create', requestId: 5, groupId: id, cipherSuite: 'x' },
+  send: {
+    type: 'send',
+    requestId: 6,
+    groupId: id,
+    messageId: bytes(16, 9),
+    payload: bytes(1000),
+    welcome: bytes(5),
+  },
+  fetch: { type: 'fetch', requestId: 7, groupId: id, afterSeq: 12, limit: 100 },
+  ack: { type: 'ack', requestId: 8, groupId: id, seq: 2 ** 40 },
+  sync: { type: 'sync', requestId: 9 },
+  welcome_ack: { type: 'welcome_ack', requestId: 10, groupId: id },
+  presence_query: { type: 'presence_query', requestId: 11 },
+};
+
+const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } = {
+  challenge: { type: 'challenge', requestId: 0, challenge: bytes(32), serverTime: 1_790_000_000_000 },
+  ok: { type: 'ok', requestId: 3 },
+  error: { type: 'error', requestId: 4, code: 'not_a_member', message: 'not a member' },
+  kp_bundle: {
+    type: 'kp_bundle',
+    requestId: 5,
+    accountId: 'bob',
+    keyPackages: [{ deviceId: 'd', keyPackage: bytes(200), lastResort: true }],
+  },
+  kp_remaining: { type: 'kp_remaining', requestId: 6, oneTime: 3, lastResort: false },
+  deliver: { type: 'deliver', requestId: 0, groupId: id, seq: 9, payload: bytes(77) },
+  welcome: { type: 'welcome', requestId: 0, groupId: id, seq: 10, welcome: bytes(99) },
+  stale_epoch: { type: 'stale_epoch', requestId: 7, epoch: 12 },
+  sent: { type: 'sent', requestId: 8, seq: 13, epoch: 4 },
+  messages: {
+    type: 'messages',
+    requestId: 9,
+    groupId: id,
+    items: [{ seq: 1, payload: bytes(3) }],
+    more: true,
+  },
+  sync_state: {
+    type: 'sync_state',
+    requestId: 10,
+    groups: [{ groupId: id, epoch: 3, acked: 4, head: 9 }],
+    welcomes: [{ groupId: id, seq: 2, welcome: bytes(8) }],
+  },
+  presence: {
+    type: 'presence',
+    requestId: 0,
+    entries: [{ accountId: 'alice', online: false, lastSeen: 123 }],
+  },
+};
+
+function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return (e as ParleyError).code;
+  }
+  return 'no error';
+}
+
+describe('WebSocket frames', () => {
+  test.each(Object.values(client).map((f) => [f.type, f] as const))(
+    'client frame %s round-trips',
+    (_t, frame) => {
+      expect(decodeClientFrame(encodeClientFrame(frame))).toEqual(frame);
+    },
+  );
+
+  test.each(Object.values(server).map((f) => [f.type, f] as const))(
+    'server frame %s round-trips',
+    (_t, frame) => {
+      expect(decodeServerFrame(encodeServerFrame(frame))).toEqual(frame);
+    },
+  );
+
+  test('every truncation of every frame is a typed decode error, never a crash', () => {
+    for (const frame of Object.values(client)) {
+      const b = encodeClientFrame(frame);
+      for (let n = 0; n < b.length; n++) {
+        expect(['decode_error', 'too_large']).toContain(codeOf(() => decodeClientFrame(b.subarray(0, n))));
+      }
+      expect(codeOf(() => decodeClientFrame(new Uint8Array([...b, 0])))).toBe('decode_error');
+    }
+    for (const frame of Object.values(server)) {
+      const b = encodeServerFrame(frame);
+      for (let n = 0; n < b.length; n++) {
+        expect(['decode_error', 'too_large']).toContain(codeOf(() => decodeServerFrame(b.subarray(0, n))));
+      }
+    }
+  });
+
+  test('limits: fetch limit, oversize fields and unknown types are refused', () => {
+    const f = encodeClientFrame(client.fetch);
+    f[f.length - 1] = 0; // limit 0
+    f[f.length - 2] = 0;
+    expect(codeOf(() => decodeClientFrame(f))).toBe('decode_error');
+    expect(codeOf(() => decodeClientFrame(Uint8Array.from([77, 0, 0, 0, 1])))).toBe('decode_error');
+    expect(codeOf(() => decodeClientFrame(new Uint8Array(2 * 1024 * 1024)))).toBe('too_large');
+  });
+});
