@@ -80,7 +80,9 @@ export type ClientFrame =
   | { type: 'ack'; requestId: number; groupId: Uint8Array; seq: number }
   | { type: 'sync'; requestId: number }
   | { type: 'welcome_ack'; requestId: number; groupId: Uint8Array }
-  | { type: 'presence_query'; requestId: number };
+  | { type: 'presence_query'; requestId: number }
+  | { type: 'group_info_put'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array }
+  | { type: 'group_info_get'; requestId: number; groupId: Uint8Array };
 
 export type ServerFrame =
   | { type: 'challenge'; requestId: 0; challenge: Uint8Array; serverTime: number }
@@ -94,7 +96,8 @@ export type ServerFrame =
   | { type: 'sent'; requestId: number; seq: number; epoch: number }
   | { type: 'messages'; requestId: number; groupId: Uint8Array; items: LoggedMessage[]; more: boolean }
   | { type: 'sync_state'; requestId: number; groups: GroupCursor[]; welcomes: PendingWelcome[] }
-  | { type: 'presence'; requestId: number; entries: PresenceEntry[] };
+  | { type: 'presence'; requestId: number; entries: PresenceEntry[] }
+  | { type: 'group_info'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array };
 
 const CLIENT_TYPES = {
   auth: 1,
@@ -108,6 +111,8 @@ const CLIENT_TYPES = {
   sync: 9,
   welcome_ack: 10,
   presence_query: 11,
+  group_info_put: 12,
+  group_info_get: 13,
 } as const;
 const SERVER_TYPES = {
   challenge: 128,
@@ -122,6 +127,7 @@ const SERVER_TYPES = {
   messages: 137,
   sync_state: 138,
   presence: 139,
+  group_info: 140,
 } as const;
 
 function header(type: number, requestId: number): Writer {
@@ -165,7 +171,11 @@ export function encodeClientFrame(f: ClientFrame): Uint8Array {
       w.bytes(f.groupId, MAX_GROUP_ID_BYTES).u64(f.seq);
       break;
     case 'welcome_ack':
+    case 'group_info_get':
       w.bytes(f.groupId, MAX_GROUP_ID_BYTES);
+      break;
+    case 'group_info_put':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES).u64(f.epoch).bytes(f.groupInfo, MAX_FRAME_BYTES);
       break;
     default:
       unreachable(f);
@@ -236,6 +246,16 @@ export function decodeClientFrame(bytes: Uint8Array): ClientFrame {
         return { type: 'welcome_ack', requestId, groupId: groupIdOf(r) };
       case CLIENT_TYPES.presence_query:
         return { type: 'presence_query', requestId };
+      case CLIENT_TYPES.group_info_put:
+        return {
+          type: 'group_info_put',
+          requestId,
+          groupId: groupIdOf(r),
+          epoch: r.u64(),
+          groupInfo: r.bytes(MAX_FRAME_BYTES),
+        };
+      case CLIENT_TYPES.group_info_get:
+        return { type: 'group_info_get', requestId, groupId: groupIdOf(r) };
       default:
         throw new DecodeError(`unknown frame type ${type}`);
     }
@@ -295,6 +315,9 @@ export function encodeServerFrame(f: ServerFrame): Uint8Array {
         w.string(e.accountId, MAX_ACCOUNT)
           .u8(e.online ? 1 : 0)
           .u64(e.lastSeen);
+      break;
+    case 'group_info':
+      w.bytes(f.groupId, MAX_GROUP_ID_BYTES).u64(f.epoch).bytes(f.groupInfo, MAX_FRAME_BYTES);
       break;
     default:
       unreachable(f);
@@ -385,6 +408,14 @@ export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
           entries.push({ accountId: r.string(MAX_ACCOUNT), online: r.u8() === 1, lastSeen: r.u64() });
         return { type: 'presence', requestId, entries };
       }
+      case SERVER_TYPES.group_info:
+        return {
+          type: 'group_info',
+          requestId,
+          groupId: groupIdOf(r),
+          epoch: r.u64(),
+          groupInfo: r.bytes(MAX_FRAME_BYTES),
+        };
       default:
         throw new DecodeError(`unknown frame type ${type}`);
     }

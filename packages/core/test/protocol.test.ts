@@ -42,6 +42,8 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
   sync: { type: 'sync', requestId: 9 },
   welcome_ack: { type: 'welcome_ack', requestId: 10, groupId: id },
   presence_query: { type: 'presence_query', requestId: 11 },
+  group_info_put: { type: 'group_info_put', requestId: 12, groupId: id, epoch: 7, groupInfo: bytes(500) },
+  group_info_get: { type: 'group_info_get', requestId: 13, groupId: id },
 };
 
 const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } = {
@@ -77,6 +79,7 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
     requestId: 0,
     entries: [{ accountId: 'alice', online: false, lastSeen: 123 }],
   },
+  group_info: { type: 'group_info', requestId: 14, groupId: id, epoch: 7, groupInfo: bytes(500) },
 };
 
 function codeOf(f: () => unknown): string {

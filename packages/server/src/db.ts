@@ -69,6 +69,9 @@ export interface GroupsTable {
   next_seq: number;
   created_by: string;
   created_at: number;
+  /** The latest GroupInfo a member uploaded (with ratchet tree and external_pub), for rejoining. */
+  group_info: Uint8Array | null;
+  group_info_epoch: number | null;
 }
 
 export interface GroupMembersTable {
@@ -265,6 +268,12 @@ const migrations: Record<string, Migration> = {
   '0004_presence': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('accounts').addColumn('last_seen', 'bigint').execute();
+    },
+  },
+  '0005_group_info': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('groups').addColumn('group_info', 'blob').execute();
+      await db.schema.alterTable('groups').addColumn('group_info_epoch', 'bigint').execute();
     },
   },
 };

@@ -76,6 +76,8 @@ interface Plan {
   welcome: Uint8Array | null;
   /** For proposals: their ProposalRef, so a later commit can name them. */
   proposalRef: Uint8Array | null;
+  /** For external commits: the device joining (it takes a leaf after the removes). */
+  joiner: { username: string; deviceId: string } | null;
 }
 
 async function groupOf(db: Db, groupId: Uint8Array) {
@@ -133,6 +135,66 @@ async function addedDevice(db: Db, kp: KeyPackage, cipherSuite: string): Promise
   };
 }
 
+/**
+ * An external commit (RFC 9420 §12.4.3.2): a device joins from the group's GroupInfo without a
+ * member's help — a member device that lost its state (it must remove its own old leaf), or a new
+ * device of an account that has a device in the group. Nobody else may join this way.
+ */
+async function planExternalCommit(
+  db: Db,
+  group: { group_id: Uint8Array; epoch: number },
+  session: DeviceSession,
+  me: Member | undefined,
+  pm: PublicMessage,
+): Promise<Plan> {
+  if (pm.content.contentType !== 'commit')
+    throw new FrameError('invalid_message', 'only commits come from new members');
+  const leaf = pm.content.commit.path?.leafNode;
+  const device = await db
+    .selectFrom('devices')
+    .select(['device_key', 'certificate'])
+    .where('username', '=', session.accountId)
+    .where('device_id', '=', session.deviceId)
+    .executeTakeFirstOrThrow();
+  if (leaf === undefined || !bytesEqual(leaf.signaturePublicKey, device.device_key)) {
+    throw new FrameError('wrong_sender', 'an external commit must carry the sending device’s own leaf');
+  }
+  const removedLeaves: number[] = [];
+  let externalInit = 0;
+  for (const p of pm.content.commit.proposals) {
+    if (p.proposalOrRefType !== 'proposal')
+      throw new FrameError('invalid_commit', 'external commits carry proposals by value');
+    if (p.proposal.proposalType === 'external_init') externalInit++;
+    else if (p.proposal.proposalType === 'remove') {
+      removedLeaves.push((p.proposal as Extract<Proposal, { proposalType: 'remove' }>).remove.removed);
+    } else if (p.proposal.proposalType !== 'psk') {
+      throw new FrameError(
+        'invalid_commit',
+        `${p.proposal.proposalType} is not allowed in an external commit`,
+      );
+    }
+  }
+  if (externalInit !== 1)
+    throw new FrameError('invalid_commit', 'an external commit needs exactly one ExternalInit');
+  const ownOldLeaf = me !== undefined && me.removed_seq === null ? me.leaf_index : undefined;
+  const expected = ownOldLeaf === undefined ? [] : [ownOldLeaf];
+  if (removedLeaves.length !== expected.length || removedLeaves.some((l, i) => l !== expected[i])) {
+    throw new FrameError(
+      'invalid_commit',
+      'an external commit may only remove (and a member device must remove) its own old leaf',
+    );
+  }
+  return {
+    kind: KIND.commit,
+    epoch: group.epoch,
+    removedLeaves,
+    added: [],
+    welcome: null,
+    proposalRef: null,
+    joiner: { username: session.accountId, deviceId: session.deviceId },
+  };
+}
+
 async function planHandshake(
   db: Db,
   group: { group_id: Uint8Array; epoch: number; cipher_suite: string },
@@ -156,6 +218,7 @@ async function planHandshake(
       added: [],
       welcome: null,
       proposalRef: ref,
+      joiner: null,
     };
   }
   if (pm.content.contentType !== 'commit')
@@ -219,7 +282,15 @@ async function planHandshake(
   } else if (welcome !== null) {
     throw new FrameError('invalid_commit', 'a Welcome without added devices');
   }
-  return { kind: KIND.commit, epoch: group.epoch, removedLeaves, added, welcome, proposalRef: null };
+  return {
+    kind: KIND.commit,
+    epoch: group.epoch,
+    removedLeaves,
+    added,
+    welcome,
+    proposalRef: null,
+    joiner: null,
+  };
 }
 
 export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }): void {
@@ -238,6 +309,8 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
           next_seq: 1,
           created_by: session.accountId,
           created_at: Date.now(),
+          group_info: null,
+          group_info_epoch: null,
         })
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
@@ -264,8 +337,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     const f = frame as Frame<'send'>;
     const group = await groupOf(db, f.groupId);
     const me = await memberOf(db, f.groupId, session);
-    if (me === undefined || me.removed_seq !== null)
-      throw new FrameError('not_a_member', 'not a member of this group');
+    const isMember = me !== undefined && me.removed_seq === null;
 
     // A retry of a message already stored gets the same answer, and nothing is stored twice.
     const existing = await db
@@ -290,7 +362,16 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     try {
       message = decodeMessage(f.payload);
     } catch (e) {
+      // A non-member learns nothing about what the server would have made of its bytes.
+      if (!isMember) throw new FrameError('not_a_member', 'not a member of this group');
       throw new FrameError('invalid_message', e instanceof DecodeError ? e.message : 'not an MLS message');
+    }
+    const external =
+      message.wireformat === 'mls_public_message' &&
+      message.publicMessage.content.sender.senderType === 'new_member_commit';
+    if (!isMember && !external) throw new FrameError('not_a_member', 'not a member of this group');
+    if (external && !(await activeMembers(db, f.groupId)).some((m) => m.username === session.accountId)) {
+      throw new FrameError('not_a_member', 'only devices of member accounts may join by external commit');
     }
     let plan: Plan;
     if (message.wireformat === 'mls_private_message') {
@@ -309,6 +390,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
         added: [],
         welcome: null,
         proposalRef: null,
+        joiner: null,
       };
     } else if (message.wireformat === 'mls_public_message') {
       const pm = message.publicMessage;
@@ -318,7 +400,12 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
         metrics.commitConflicts.inc();
         return { type: 'stale_epoch', requestId: f.requestId, epoch: group.epoch };
       }
-      plan = await planHandshake(db, group, me, pm, f.welcome);
+      if (external) {
+        if (f.welcome !== null) throw new FrameError('invalid_commit', 'a Welcome goes with adds');
+        plan = await planExternalCommit(db, group, session, me, pm);
+      } else {
+        plan = await planHandshake(db, group, me!, pm, f.welcome);
+      }
     } else {
       throw new FrameError('invalid_message', `a ${message.wireformat} is not sent to a group`);
     }
@@ -485,6 +572,54 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     };
   });
 
+  hub.on('group_info_put', async (session, frame): Promise<ServerFrame> => {
+    const f = frame as Frame<'group_info_put'>;
+    const group = await groupOf(db, f.groupId);
+    const me = await memberOf(db, f.groupId, session);
+    if (me === undefined || me.removed_seq !== null)
+      throw new FrameError('not_a_member', 'not a member of this group');
+    if (f.epoch !== group.epoch) return { type: 'stale_epoch', requestId: f.requestId, epoch: group.epoch };
+    let gi: ReturnType<typeof decodeMessage>;
+    try {
+      gi = decodeMessage(f.groupInfo);
+    } catch {
+      throw new FrameError('invalid_message', 'not a GroupInfo');
+    }
+    if (
+      gi.wireformat !== 'mls_group_info' ||
+      !bytesEqual(gi.groupInfo.groupContext.groupId, f.groupId) ||
+      gi.groupInfo.groupContext.epoch !== BigInt(f.epoch)
+    ) {
+      throw new FrameError('invalid_message', 'GroupInfo is not for this group and epoch');
+    }
+    await db
+      .updateTable('groups')
+      .set({ group_info: f.groupInfo, group_info_epoch: f.epoch })
+      .where('group_id', '=', f.groupId)
+      .where('epoch', '=', f.epoch)
+      .execute();
+    return { type: 'ok', requestId: f.requestId };
+  });
+
+  hub.on('group_info_get', async (session, frame): Promise<ServerFrame> => {
+    const f = frame as Frame<'group_info_get'>;
+    const group = await groupOf(db, f.groupId);
+    const active = await activeMembers(db, f.groupId);
+    if (!active.some((m) => m.username === session.accountId)) {
+      throw new FrameError('not_a_member', 'only member accounts may read the GroupInfo');
+    }
+    if (group.group_info === null || group.group_info_epoch === null) {
+      throw new FrameError('not_found', 'no GroupInfo uploaded yet');
+    }
+    return {
+      type: 'group_info',
+      requestId: f.requestId,
+      groupId: f.groupId,
+      epoch: group.group_info_epoch,
+      groupInfo: group.group_info,
+    };
+  });
+
   hub.on('welcome_ack', async (session, frame): Promise<ServerFrame> => {
     const f = frame as Frame<'welcome_ack'>;
     await db
@@ -557,6 +692,16 @@ async function applyMembership(
           .columns(['group_id', 'username', 'device_id'])
           .doUpdateSet({ seq, data: plan.welcome!, created_at: now }),
       )
+      .execute();
+  }
+  if (plan.joiner !== null) {
+    let leaf = 0;
+    while (occupied.has(leaf)) leaf++;
+    const row = { leaf_index: leaf, joined_seq: seq, removed_seq: null, acked_seq: seq };
+    await tx
+      .insertInto('group_members')
+      .values({ group_id: groupId, username: plan.joiner.username, device_id: plan.joiner.deviceId, ...row })
+      .onConflict((oc) => oc.columns(['group_id', 'username', 'device_id']).doUpdateSet(row))
       .execute();
   }
 }

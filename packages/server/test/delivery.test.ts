@@ -16,11 +16,13 @@ import {
   encodeAppMessage,
   encodeDeviceCertificate,
   encryptApplication,
+  exportGroupInfo,
   type GeneratedKeyPackage,
   type GroupState,
   generateKeyPackages,
   identityKeyPairOf,
   isActive,
+  joinByExternalCommit,
   joinFromWelcome,
   type MlsDevice,
   processIncoming,
@@ -122,7 +124,7 @@ async function say(p: Peer, text: string): Promise<void> {
   const e = await encryptApplication(p.mls, p.state!, encodeAppMessage(textMessage(text)));
   p.state = e.newState;
   const r = await send(p, e.message);
-  expect(r.type, `${p.name} sending`).toBe('sent');
+  expect(r.type, `${p.name} sending: ${JSON.stringify(r)}`).toBe('sent');
   if (r.type === 'sent') p.seq = r.seq;
 }
 
@@ -379,6 +381,92 @@ test('presence: contacts see each other online, offline and last seen; strangers
   expect(await nextPresence(b1)).toMatchObject({ accountId: 'alice', online: true });
   // Carol, who shares no conversation with alice, was told nothing.
   expect(c1.ws!.pushes.filter((f) => f.type === 'presence')).toEqual([]);
+});
+
+test('a device that lost its state rejoins by external commit; a new device of a member joins; strangers cannot', async () => {
+  running = await startServer();
+  const reg = await register(running.url, 'bob', 'pw-12345678');
+  const session = await login(running.url, 'bob', 'pw-12345678');
+  if (session === 'wrong password') throw new Error('login failed');
+  const [a1] = (await account('alice', 1)) as [Peer];
+  const b1 = await newPeer('bob1', reg.identity);
+  const [c1] = (await account('carol', 1)) as [Peer];
+  for (const p of [a1, b1, c1]) await goOnline(p);
+  a1.state = await createGroup(a1.mls);
+  const groupId = a1.state.groupContext.groupId;
+  await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+  await addAccount(a1, 'bob', [a1], [b1]);
+
+  const publishGroupInfo = async (by: Peer) => {
+    const groupInfo = await exportGroupInfo(by.mls, by.state!);
+    const epoch = Number(by.state!.groupContext.epoch);
+    expect(await by.ws!.request({ type: 'group_info_put', groupId, epoch, groupInfo })).toMatchObject({
+      type: 'ok',
+    });
+  };
+  await publishGroupInfo(a1);
+
+  // bob1 loses its group state (a reinstall, a corrupted store) and rejoins from the GroupInfo.
+  b1.state = undefined;
+  const gi = await b1.ws!.request({ type: 'group_info_get', groupId });
+  if (gi.type !== 'group_info') throw new Error(`no group info: ${JSON.stringify(gi)}`);
+  const rejoin = await joinByExternalCommit(b1.mls, gi.groupInfo, { resync: true });
+  const r = await send({ ...b1, state: rejoin.newState }, rejoin.commit);
+  expect(r.type).toBe('sent');
+  b1.state = rejoin.newState;
+  if (r.type === 'sent') b1.seq = r.seq;
+  await drain(a1, 1);
+  await say(b1, 'back again');
+  await drain(a1, 1);
+  expect(a1.received.at(-1)).toBe('back again');
+  await publishGroupInfo(a1);
+
+  // bob's new laptop joins the conversation on its own.
+  const laptop = await certifyNewDevice(identityKeyPairOf(reg.identity), 'bob', cs, { deviceId: 'laptop' });
+  await api(
+    running.url,
+    'POST',
+    '/v1/devices',
+    { certificate: toBase64Url(encodeDeviceCertificate(laptop.certificate)) },
+    session.body.token,
+  );
+  const b2 = await newPeer('bob2', laptop);
+  await goOnline(b2);
+  const gi2 = await b2.ws!.request({ type: 'group_info_get', groupId });
+  if (gi2.type !== 'group_info') throw new Error('no group info');
+  const join = await joinByExternalCommit(b2.mls, gi2.groupInfo);
+  b2.state = join.newState;
+  const r2 = await send(b2, join.commit);
+  expect(r2.type).toBe('sent');
+  if (r2.type === 'sent') b2.seq = r2.seq;
+  await drain(a1, 1);
+  await drain(b1, 1);
+  await say(b2, 'hello from the laptop');
+  await drain(a1, 1);
+  await drain(b1, 1);
+  expect([a1.received.at(-1), b1.received.at(-1)]).toEqual([
+    'hello from the laptop',
+    'hello from the laptop',
+  ]);
+
+  // carol shares no conversation here: she can neither read the GroupInfo nor join.
+  expect(await c1.ws!.request({ type: 'group_info_get', groupId })).toMatchObject({
+    type: 'error',
+    code: 'not_a_member',
+  });
+  const stolen = await joinByExternalCommit(c1.mls, gi2.groupInfo);
+  expect(
+    await c1.ws!.request({
+      type: 'send',
+      groupId,
+      messageId: randomBytes(16),
+      payload: stolen.commit,
+      welcome: null,
+    }),
+  ).toMatchObject({
+    type: 'error',
+    code: 'not_a_member',
+  });
 });
 
 async function nextPresence(p: Peer) {
