@@ -17,6 +17,7 @@ import { Hub } from './hub.js';
 import { keyDirectory } from './keyDirectory.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { presence } from './presence.js';
+import { scheduleRetention } from './retention.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -138,6 +139,10 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   presence(hub, { db });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   app.addHook('preClose', async () => hub.close());
+  const stopRetention = scheduleRetention(db, config.retentionDays, metrics, (e) =>
+    app.log.error({ err: { type: (e as Error).name } }, 'retention job failed'),
+  );
+  app.addHook('onClose', async () => stopRetention());
 
   return {
     app,

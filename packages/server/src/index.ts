@@ -3,3 +3,4 @@ export { buildServer, type ParleyServer, SERVER_VERSION } from './app.js';
 export { type AccessPolicy, ConfigError, DEFAULT_CONFIG, loadConfig, type ServerConfig } from './config.js';
 export { type Db, openSqlite } from './db.js';
 export type { ApiErrorCode, ErrorBody } from './errors.js';
+export { runRetention } from './retention.js';

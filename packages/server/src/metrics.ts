@@ -13,6 +13,7 @@ export interface Metrics {
   messagesIn: Counter;
   messagesOut: Counter;
   commitConflicts: Counter;
+  messagesRetired: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -66,6 +67,11 @@ export function createMetrics(): Metrics {
     messagesOut: new Counter({
       name: 'parley_messages_out_total',
       help: 'Group messages pushed to devices',
+      registers: [registry],
+    }),
+    messagesRetired: new Counter({
+      name: 'parley_messages_retired_total',
+      help: 'Log entries deleted by the retention job',
       registers: [registry],
     }),
     commitConflicts: new Counter({

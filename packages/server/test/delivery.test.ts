@@ -36,6 +36,7 @@ import {
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
 import { afterEach, expect, test } from 'vitest';
+import { runRetention } from '../src/index.js';
 import { api, cs, login, type Running, register, startServer } from './helpers.js';
 import { WsClient } from './wsClient.js';
 
@@ -467,6 +468,44 @@ test('a device that lost its state rejoins by external commit; a new device of a
     type: 'error',
     code: 'not_a_member',
   });
+});
+
+test('retention deletes only what every member acknowledged and what is past the retention period', async () => {
+  running = await startServer({ retentionDays: 1 });
+  const [a1] = (await account('alice', 1)) as [Peer];
+  const [b1] = (await account('bob', 1)) as [Peer];
+  for (const p of [a1, b1]) await goOnline(p);
+  a1.state = await createGroup(a1.mls);
+  const groupId = a1.state.groupContext.groupId;
+  await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+  await addAccount(a1, 'bob', [a1], [b1]);
+  for (let i = 0; i < 4; i++) {
+    await say(a1, `m${i}`);
+    await drain(b1, 1);
+  }
+  const { db } = running.server;
+  const count = async () =>
+    Number(
+      (
+        await db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  expect(await count()).toBe(5); // the add commit and four messages
+  const later = Date.now() + 2 * 24 * 3600_000;
+  // bob acknowledged up to the third message, alice (the sender) everything.
+  await b1.ws!.request({ type: 'ack', groupId, seq: 4 });
+  await a1.ws!.request({ type: 'ack', groupId, seq: a1.seq });
+  expect(await runRetention(db, 1, Date.now())).toBe(0); // acknowledged, but not old enough
+  expect(await runRetention(db, 1, later)).toBe(4);
+  const left = await b1.ws!.request({ type: 'fetch', groupId, afterSeq: 0, limit: 100 });
+  expect(left.type === 'messages' && left.items.map((m) => m.seq)).toEqual([5]);
+  // The log goes on with the next sequence number.
+  await say(a1, 'after retention');
+  await drain(b1, 1);
+  expect(b1.seq).toBe(6);
 });
 
 async function nextPresence(p: Peer) {
