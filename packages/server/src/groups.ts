@@ -15,6 +15,7 @@ import {
   certificateFromCredential,
   DecodeError,
   decodeMessage,
+  encodeServerFrame,
   MAX_FETCH,
   type ServerFrame,
   SUPPORTED_CIPHERSUITES,
@@ -294,6 +295,22 @@ async function planHandshake(
 }
 
 export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }): void {
+  /**
+   * Members by (group, epoch). Membership changes only through commits, and every commit moves the
+   * epoch, so an entry can never be stale; it spares reading every member row for every message.
+   */
+  const memberCache = new Map<string, Member[]>();
+  async function membersAt(tx: Transaction<Database>, groupId: Uint8Array, epoch: number): Promise<Member[]> {
+    const key = `${toHex(groupId)}:${epoch}`;
+    let members = memberCache.get(key);
+    if (members === undefined) {
+      members = await activeMembers(tx, groupId);
+      if (memberCache.size >= 10_000) memberCache.delete(memberCache.keys().next().value!);
+      memberCache.set(key, members);
+    }
+    return members;
+  }
+
   hub.on('group_create', async (session, frame): Promise<ServerFrame> => {
     const f = frame as Frame<'group_create'>;
     if (!SUPPORTED_CIPHERSUITES.includes(f.cipherSuite as CiphersuiteName)) {
@@ -444,7 +461,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
           created_at: now,
         })
         .execute();
-      const before = await activeMembers(tx, f.groupId);
+      const before = await membersAt(tx, f.groupId, current.epoch);
       const recipients = before.filter(
         (m) => !(m.username === session.accountId && m.device_id === session.deviceId),
       );
@@ -470,9 +487,17 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       return { type: 'stale_epoch', requestId: f.requestId, epoch: outcome.stale };
     }
     metrics.messagesIn.inc();
+    // One encoding of the push, shared by every recipient.
+    const push = encodeServerFrame({
+      type: 'deliver',
+      requestId: 0,
+      groupId: f.groupId,
+      seq: outcome.seq,
+      payload: f.payload,
+    });
     for (const m of outcome.recipients) {
       for (const s of hub.sessionsOf(m.username, m.device_id)) {
-        s.send({ type: 'deliver', requestId: 0, groupId: f.groupId, seq: outcome.seq, payload: f.payload });
+        s.sendEncoded(push);
         metrics.messagesOut.inc();
       }
     }

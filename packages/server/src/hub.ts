@@ -28,6 +28,8 @@ export interface DeviceSession {
   accountId: string;
   deviceId: string;
   send(frame: ServerFrame): void;
+  /** Send an already encoded frame (one encoding shared by every recipient of a fan-out). */
+  sendEncoded(bytes: Uint8Array): void;
 }
 
 export class FrameError extends Error {
@@ -51,6 +53,7 @@ interface Connection extends DeviceSession {
 export class Hub {
   private readonly wss: WebSocketServer;
   private readonly byDevice = new Map<string, Set<Connection>>();
+  private readonly byAccount = new Map<string, Set<Connection>>();
   private readonly handlers = new Map<ClientFrame['type'], FrameHandler>();
   private readonly connectionListeners: Array<(accountId: string, connected: boolean) => Promise<void>> = [];
 
@@ -90,12 +93,8 @@ export class Hub {
 
   /** Every authenticated connection of a device (a device may briefly have two while reconnecting). */
   sessionsOf(accountId: string, deviceId?: string): DeviceSession[] {
-    const out: DeviceSession[] = [];
-    for (const [key, conns] of this.byDevice) {
-      const [a, d] = key.split('\0');
-      if (a === accountId && (deviceId === undefined || d === deviceId)) out.push(...conns);
-    }
-    return out;
+    if (deviceId !== undefined) return [...(this.byDevice.get(`${accountId}\0${deviceId}`) ?? [])];
+    return [...(this.byAccount.get(accountId) ?? [])];
   }
 
   get connectionCount(): number {
@@ -215,6 +214,9 @@ export class Hub {
         const set = this.byDevice.get(key);
         set?.delete(conn);
         if (set?.size === 0) this.byDevice.delete(key);
+        const mine = this.byAccount.get(conn.accountId);
+        mine?.delete(conn);
+        if (mine?.size === 0) this.byAccount.delete(conn.accountId);
         this.notifyConnection(conn.accountId, false);
       }
     });
@@ -257,6 +259,9 @@ export class Hub {
       send: (f) => {
         if (socket.readyState === socket.OPEN) socket.send(encodeServerFrame(f));
       },
+      sendEncoded: (bytes) => {
+        if (socket.readyState === socket.OPEN) socket.send(bytes);
+      },
     };
     const key = `${conn.accountId}\0${conn.deviceId}`;
     let set = this.byDevice.get(key);
@@ -265,6 +270,12 @@ export class Hub {
       this.byDevice.set(key, set);
     }
     set.add(conn);
+    let mine = this.byAccount.get(conn.accountId);
+    if (mine === undefined) {
+      mine = new Set();
+      this.byAccount.set(conn.accountId, mine);
+    }
+    mine.add(conn);
     send({ type: 'ok', requestId: frame.requestId });
     this.notifyConnection(conn.accountId, true);
     return conn;

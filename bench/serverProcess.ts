@@ -1,0 +1,52 @@
+/**
+ * A server under benchmark, in its own process so it does not share a CPU with the load generator:
+ * `node serverProcess.js parley <dataDir>` or `node serverProcess.js relay`. Prints
+ * {"port": N} on stdout when listening; exits on SIGTERM.
+ *
+ * The bare relay is the baseline: a `ws` server that forwards every binary message to every other
+ * connected socket and answers the sender with a 1-byte ack (the same flow control Parley's `sent`
+ * gives the sender). No authentication, no storage, no ordering.
+ */
+import { buildServer, DEFAULT_CONFIG } from '@parley/server';
+import { WebSocketServer } from 'ws';
+
+const [mode, dataDir] = process.argv.slice(2);
+
+if (mode === 'relay') {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1024 * 1024 });
+  const ACK = Uint8Array.of(1);
+  wss.on('connection', (ws) => {
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) return;
+      for (const other of wss.clients) if (other !== ws && other.readyState === other.OPEN) other.send(data);
+      ws.send(ACK);
+    });
+  });
+  wss.on('listening', () => {
+    const address = wss.address();
+    process.stdout.write(
+      `${JSON.stringify({ port: address !== null && typeof address === 'object' ? address.port : 0 })}\n`,
+    );
+  });
+  process.on('SIGTERM', () => wss.close(() => process.exit(0)));
+} else if (mode === 'parley' && dataDir) {
+  const server = await buildServer({
+    ...DEFAULT_CONFIG,
+    dataDir,
+    logLevel: 'warn',
+    limits: {
+      ...DEFAULT_CONFIG.limits,
+      messagesPerSecond: 100_000,
+      frameBytes: 4 * 1024 * 1024,
+      loginsPerMinute: 10_000,
+    },
+  });
+  const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
+  process.on('SIGTERM', () => {
+    server.close().then(() => process.exit(0));
+  });
+} else {
+  process.stderr.write('usage: serverProcess.js parley <dataDir> | relay\n');
+  process.exit(2);
+}
