@@ -15,7 +15,7 @@ import { ApiError, errorBody } from './errors.js';
 import { groups } from './groups.js';
 import { Hub } from './hub.js';
 import { keyDirectory } from './keyDirectory.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics, registerQueueDepth } from './metrics.js';
 import { presence } from './presence.js';
 import { scheduleRetention } from './retention.js';
 
@@ -139,6 +139,15 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   presence(hub, { db });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   app.addHook('preClose', async () => hub.close());
+  registerQueueDepth(metrics, async () => {
+    const row = await db
+      .selectFrom('group_members')
+      .innerJoin('groups', 'groups.group_id', 'group_members.group_id')
+      .select(sql<number>`coalesce(sum(groups.next_seq - 1 - group_members.acked_seq), 0)`.as('depth'))
+      .where('group_members.removed_seq', 'is', null)
+      .executeTakeFirst();
+    return Number(row?.depth ?? 0);
+  });
   const stopRetention = scheduleRetention(db, config.retentionDays, metrics, (e) =>
     app.log.error({ err: { type: (e as Error).name } }, 'retention job failed'),
   );

@@ -45,7 +45,10 @@ export type FrameHandler = (session: DeviceSession, frame: ClientFrame) => Promi
 
 interface Connection extends DeviceSession {
   socket: WebSocket;
-  /** Token bucket for the per-device frame rate limit. */
+}
+
+/** Token bucket for the per-device frame rate limit, shared by all of a device's connections. */
+interface Bucket {
   tokens: number;
   refilledAt: number;
 }
@@ -54,6 +57,7 @@ export class Hub {
   private readonly wss: WebSocketServer;
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly byAccount = new Map<string, Set<Connection>>();
+  private readonly buckets = new Map<string, Bucket>();
   private readonly handlers = new Map<ClientFrame['type'], FrameHandler>();
   private readonly connectionListeners: Array<(accountId: string, connected: boolean) => Promise<void>> = [];
 
@@ -254,8 +258,6 @@ export class Hub {
       accountId: frame.accountId,
       deviceId: frame.deviceId,
       socket,
-      tokens: this.deps.framesPerSecond * 10,
-      refilledAt: Date.now(),
       send: (f) => {
         if (socket.readyState === socket.OPEN) socket.send(encodeServerFrame(f));
       },
@@ -284,10 +286,17 @@ export class Hub {
   private takeToken(conn: Connection): boolean {
     const now = Date.now();
     const burst = this.deps.framesPerSecond * 10;
-    conn.tokens = Math.min(burst, conn.tokens + ((now - conn.refilledAt) / 1000) * this.deps.framesPerSecond);
-    conn.refilledAt = now;
-    if (conn.tokens < 1) return false;
-    conn.tokens -= 1;
+    const key = `${conn.accountId}\0${conn.deviceId}`;
+    let b = this.buckets.get(key);
+    if (b === undefined) {
+      if (this.buckets.size >= 100_000) this.buckets.clear();
+      b = { tokens: burst, refilledAt: now };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(burst, b.tokens + ((now - b.refilledAt) / 1000) * this.deps.framesPerSecond);
+    b.refilledAt = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
     return true;
   }
 

@@ -16,6 +16,21 @@ export interface Metrics {
   messagesRetired: Counter;
 }
 
+/**
+ * Queue depth: messages in group logs not yet acknowledged, summed over current member devices.
+ * Computed when /metrics is scraped.
+ */
+export function registerQueueDepth(metrics: Metrics, depth: () => Promise<number>): void {
+  new Gauge({
+    name: 'parley_queue_depth',
+    help: 'Messages not yet acknowledged by their recipient devices',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await depth());
+    },
+  });
+}
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'parley_process_' });

@@ -3,8 +3,11 @@
  * @parley/core on every device, real SQLite file.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   addKeyPackages,
   certifyNewDevice,
@@ -41,6 +44,10 @@ import { api, cs, login, type Running, register, startServer } from './helpers.j
 import { WsClient } from './wsClient.js';
 
 let running: Running | undefined;
+/** Every session token handed out, to prove none reaches the logs. */
+const tokens: string[] = [];
+/** The server the helpers talk to. */
+let base = '';
 const peers: Peer[] = [];
 afterEach(async () => {
   for (const p of peers.splice(0)) p.ws?.close();
@@ -76,16 +83,17 @@ async function newPeer(name: string, identity: DeviceIdentity): Promise<Peer> {
 
 /** An account with `devices` devices, all registered; returns its peers. */
 async function account(name: string, devices: number): Promise<Peer[]> {
-  const reg = await register(running!.url, name, 'pw-12345678');
-  const session = await login(running!.url, name, 'pw-12345678');
+  const reg = await register(base, name, 'pw-12345678');
+  const session = await login(base, name, 'pw-12345678');
   if (session === 'wrong password') throw new Error('login failed');
+  tokens.push(session.body.token);
   const out = [await newPeer(`${name}1`, reg.identity)];
   for (let i = 2; i <= devices; i++) {
     const id = await certifyNewDevice(identityKeyPairOf(reg.identity), reg.identity.accountId, cs, {
       deviceId: `dev${i}`,
     });
     const added = await api(
-      running!.url,
+      base,
       'POST',
       '/v1/devices',
       { certificate: toBase64Url(encodeDeviceCertificate(id.certificate)) },
@@ -98,7 +106,7 @@ async function account(name: string, devices: number): Promise<Peer[]> {
 }
 
 async function goOnline(p: Peer): Promise<void> {
-  p.ws = await WsClient.connect(running!.url, p.identity);
+  p.ws = await WsClient.connect(base, p.identity);
   if (p.keyPackages.size === 0) {
     const kps = await generateKeyPackages(p.mls, 3, { lastResort: true });
     for (const kp of kps) p.keyPackages.set(toHex(kp.ref), kp);
@@ -183,6 +191,7 @@ async function addAccount(by: Peer, accountId: string, members: Peer[], joiners:
 test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent commits, removal, restart', async () => {
   const logLines: string[] = [];
   running = await startServer({ logLevel: 'trace' }, undefined, { write: (line) => logLines.push(line) });
+  base = running.url;
   const alice = await account('alice', 2);
   const bob = await account('bob', 2);
   const carol = await account('carol', 2);
@@ -220,7 +229,7 @@ test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent com
     await say(p, `while carol2 was away ${i}`);
     for (const q of everyone) if (q !== p && q !== c2) await drain(q, 1);
   }
-  c2.ws = await WsClient.connect(running.url, c2.identity);
+  c2.ws = await WsClient.connect(base, c2.identity);
   const sync = await c2.ws.request({ type: 'sync' });
   expect(sync.type === 'sync_state' && sync.groups.map((g) => [g.acked, g.head - g.acked])).toEqual([
     [c2.seq, 3],
@@ -340,8 +349,16 @@ test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent com
     ).toBe(false);
   }
   expect(logLines.some((l) => l.includes('pw-12345678'))).toBe(false);
+  expect(tokens.length).toBeGreaterThan(3);
+  for (const token of tokens)
+    expect(
+      logLines.some((l) => l.includes(token)),
+      'a session token is logged',
+    ).toBe(false);
 
   running = await startServer({}, running.dataDir);
+
+  base = running.url;
   a2.ws = await WsClient.connect(running.url, a2.identity);
   const all = await a2.ws.request({ type: 'fetch', groupId, afterSeq: 0, limit: 500 });
   if (all.type !== 'messages') throw new Error('fetch after restart failed');
@@ -350,10 +367,14 @@ test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent com
   expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i)); // contiguous: nothing lost
   const metrics = await api(running.url, 'GET', '/metrics');
   expect(metrics.status).toBe(200);
+  // Every device but a2 (which just fetched without acknowledging) is behind: the queue is not empty.
+  expect(metrics.body).toMatch(/parley_queue_depth \d+/);
+  expect(Number(/parley_queue_depth (\d+)/.exec(metrics.body)![1])).toBeGreaterThan(0);
 });
 
 test('presence: contacts see each other online, offline and last seen; strangers see nothing', async () => {
   running = await startServer();
+  base = running.url;
   const [a1] = (await account('alice', 1)) as [Peer];
   const [b1] = (await account('bob', 1)) as [Peer];
   const [c1] = (await account('carol', 1)) as [Peer];
@@ -386,6 +407,7 @@ test('presence: contacts see each other online, offline and last seen; strangers
 
 test('a device that lost its state rejoins by external commit; a new device of a member joins; strangers cannot', async () => {
   running = await startServer();
+  base = running.url;
   const reg = await register(running.url, 'bob', 'pw-12345678');
   const session = await login(running.url, 'bob', 'pw-12345678');
   if (session === 'wrong password') throw new Error('login failed');
@@ -472,6 +494,7 @@ test('a device that lost its state rejoins by external commit; a new device of a
 
 test('retention deletes only what every member acknowledged and what is past the retention period', async () => {
   running = await startServer({ retentionDays: 1 });
+  base = running.url;
   const [a1] = (await account('alice', 1)) as [Peer];
   const [b1] = (await account('bob', 1)) as [Peer];
   for (const p of [a1, b1]) await goOnline(p);
@@ -506,6 +529,60 @@ test('retention deletes only what every member acknowledged and what is past the
   await say(a1, 'after retention');
   await drain(b1, 1);
   expect(b1.seq).toBe(6);
+});
+
+/** The real server program (`main.js`) as a child process, as an operator runs it. */
+async function startProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+  const child = spawn(process.execPath, [main, '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /running at (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+test('kill -9 right after accepting messages, restart on the same data directory: nothing accepted is lost', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-kill-'));
+  let proc = await startProcess(dataDir);
+  try {
+    base = proc.url;
+    const [a1] = (await account('alice', 1)) as [Peer];
+    const [b1] = (await account('bob', 1)) as [Peer];
+    for (const p of [a1, b1]) await goOnline(p);
+    a1.state = await createGroup(a1.mls);
+    const groupId = a1.state.groupContext.groupId;
+    await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+    await addAccount(a1, 'bob', [a1], [b1]);
+    b1.ws!.close();
+    const accepted: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      await say(a1, `durable ${i}`);
+      accepted.push(a1.seq);
+    }
+    proc.child.kill('SIGKILL'); // no shutdown, no flush: the moment after the last `sent`
+    await new Promise((r) => proc.child.once('exit', r));
+
+    proc = await startProcess(dataDir);
+    base = proc.url;
+    b1.ws = await WsClient.connect(base, b1.identity);
+    const page = await b1.ws.request({ type: 'fetch', groupId, afterSeq: b1.seq, limit: 100 });
+    if (page.type !== 'messages') throw new Error('fetch failed');
+    expect(page.items.map((m) => m.seq)).toEqual(accepted);
+    for (const m of page.items) await apply(b1, m.seq, m.payload);
+    expect(b1.received).toEqual(accepted.map((_, i) => `durable ${i}`));
+  } finally {
+    for (const p of peers) p.ws?.close();
+    proc.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 async function nextPresence(p: Peer) {

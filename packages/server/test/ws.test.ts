@@ -141,6 +141,21 @@ describe('WebSocket device authentication', () => {
   });
 });
 
+test('the frame rate limit is per device, across all of its connections', async () => {
+  running = await startServer({ limits: { ...DEFAULT_CONFIG.limits, messagesPerSecond: 1 } });
+  const { identity } = await account('alice');
+  const [c1, c2] = [await connect(identity), await connect(identity)];
+  const answers = [];
+  // A burst of 10 frames is allowed; the device's connections share it.
+  for (let i = 0; i < 6; i++) answers.push((await c1.request({ type: 'kp_count' })).type);
+  for (let i = 0; i < 6; i++) answers.push((await c2.request({ type: 'kp_count' })).type);
+  expect(answers.filter((t) => t === 'kp_remaining')).toHaveLength(10);
+  expect(await c2.request({ type: 'kp_count' })).toMatchObject({ type: 'error', code: 'rate_limited' });
+  // Another device is not affected.
+  const { identity: bob } = await account('bob');
+  expect(await (await connect(bob)).request({ type: 'kp_count' })).toMatchObject({ type: 'kp_remaining' });
+});
+
 describe('key directory', () => {
   test('upload, claim one package per device, and count what is left', async () => {
     running = await startServer();
