@@ -4,10 +4,10 @@ import {
   decodeAppMessage,
   encodeAppMessage,
   newMessageId,
-  type ParleyError,
   paddedLength,
   textMessage,
 } from '../src/index.js';
+import { codeOf } from './errors.js';
 
 const id = () => newMessageId();
 
@@ -66,21 +66,13 @@ describe('application message codec', () => {
   });
 
   test('malformed input gets typed errors', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as ParleyError).code;
-      }
-      return 'no error';
-    };
     const good = encodeAppMessage(textMessage('hello'));
-    expect(code(() => decodeAppMessage(new Uint8Array(64)))).toBe('decode_error'); // no padding marker
-    expect(code(() => decodeAppMessage(good.subarray(0, 20)))).toBe('decode_error');
+    expect(codeOf(() => decodeAppMessage(new Uint8Array(64)))).toBe('decode_error'); // no padding marker
+    expect(codeOf(() => decodeAppMessage(good.subarray(0, 20)))).toBe('decode_error');
     const badVersion = good.slice();
     badVersion[0] = 9;
-    expect(code(() => decodeAppMessage(badVersion))).toBe('decode_error');
-    expect(code(() => decodeAppMessage(new Uint8Array(300 * 1024)))).toBe('too_large');
-    expect(code(() => encodeAppMessage(textMessage('x'.repeat(17 * 1024))))).not.toBe('no error');
+    expect(codeOf(() => decodeAppMessage(badVersion))).toBe('decode_error');
+    expect(codeOf(() => decodeAppMessage(new Uint8Array(300 * 1024)))).toBe('too_large');
+    expect(codeOf(() => encodeAppMessage(textMessage('x'.repeat(17 * 1024))))).not.toBe('no error');
   });
 });

@@ -5,22 +5,13 @@ import {
   nobleScrypt,
   open,
   openWithPassphrase,
-  type ParleyError,
   seal,
   utf8,
 } from '../src/index.js';
 import { nodeScrypt } from '../src/node/scrypt.js';
+import { codeOf } from './errors.js';
 
 const weak = { params: { logN: 10, r: 8, p: 1 }, unsafeTestingWeakKdf: true } as const;
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as ParleyError).code;
-  }
-  return 'no error';
-}
 
 describe('encryption at rest', () => {
   test('a record sealed under a passphrase opens with it and not with another', async () => {

@@ -13,7 +13,6 @@ import {
   type IncomingResult,
   isActive,
   ownLeafIndex,
-  type ParleyError,
   processIncoming,
   proposeLeave,
   removeMembers,
@@ -21,6 +20,7 @@ import {
   textMessage,
   toHex,
 } from '../src/index.js';
+import { codeOfAsync } from './errors.js';
 import { deliver, join, makeAccount, publishKeyPackage, type TestDevice } from './helpers.js';
 import { providers } from './providers.js';
 
@@ -39,15 +39,6 @@ function textOf(r: IncomingResult): string {
   const body = decodeAppMessage(r.plaintext).body;
   if (body.type !== 'text') throw new Error('expected text');
   return body.text;
-}
-
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as ParleyError).code ?? `untyped: ${String(e)}`;
-  }
-  return 'no error';
 }
 
 /** The HPKE public key of this device's own leaf, as hex. */
@@ -139,9 +130,9 @@ describe('MLS group membership changes', () => {
     }
     for (const [i, c] of carol.entries()) {
       // With the state after the removal: no longer a member.
-      expect(await errorCode(processIncoming(c.device, c.state!, secret))).toBe('not_a_member');
+      expect(await codeOfAsync(processIncoming(c.device, c.state!, secret))).toBe('not_a_member');
       // With the state from before the removal (as if it never saw the commit): the keys are gone.
-      expect(await errorCode(processIncoming(c.device, staleCarol[i]!, secret))).toBe('wrong_epoch');
+      expect(await codeOfAsync(processIncoming(c.device, staleCarol[i]!, secret))).toBe('wrong_epoch');
     }
   });
 
@@ -239,6 +230,6 @@ describe('MLS group membership changes', () => {
         all.filter((d) => d !== alice[0]),
       );
     }
-    expect(await errorCode(processIncoming(bob[0]!.device, bob[0]!.state!, old))).toBe('wrong_epoch');
+    expect(await codeOfAsync(processIncoming(bob[0]!.device, bob[0]!.state!, old))).toBe('wrong_epoch');
   });
 });

@@ -10,25 +10,16 @@ import {
   encodeDeviceRevocation,
   identityKeyPairOf,
   issueDeviceRevocation,
-  type ParleyError,
   verifyDeviceCertificate,
   verifyDeviceRevocation,
 } from '../src/index.js';
 import { nativeCryptoProvider } from '../src/node/nativeProvider.js';
+import { codeOfAsync } from './errors.js';
 
 const cs = await getCiphersuiteImpl(
   getCiphersuiteFromName('MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'),
   nativeCryptoProvider,
 );
-
-async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    return (e as ParleyError).code;
-  }
-  return 'no error';
-}
 
 describe('usernames', () => {
   test('are unique after Unicode normalisation and case folding', () => {
@@ -41,7 +32,7 @@ describe('usernames', () => {
 
   test('reject empty, too long, and punctuation-led names', async () => {
     for (const bad of ['', ' ', '.alice', 'a'.repeat(33), 'al ice', 'al/ice', 'a\u0000']) {
-      expect(await codeOf(() => canonicalUsername(bad)), JSON.stringify(bad)).toBe('credential_invalid');
+      expect(await codeOfAsync(() => canonicalUsername(bad)), JSON.stringify(bad)).toBe('credential_invalid');
     }
   });
 });
@@ -63,7 +54,7 @@ describe('device certificates', () => {
     expect(laptop.identityPrivateKey).toBeNull();
     expect(laptop.certificate.identityKey).toEqual(alice.identityKey);
     await verifyDeviceCertificate(laptop.certificate, cs.signature);
-    expect(await codeOf(() => identityKeyPairOf(laptop))).toBe('usage');
+    expect(await codeOfAsync(() => identityKeyPairOf(laptop))).toBe('usage');
   });
 
   test('any changed field breaks the signature', async () => {
@@ -79,23 +70,27 @@ describe('device certificates', () => {
       { ...c, expiresAt: c.issuedAt + 1000 },
     ];
     for (const v of variants) {
-      expect(await codeOf(verifyDeviceCertificate(v, cs.signature))).toBe('credential_not_certified');
+      expect(await codeOfAsync(verifyDeviceCertificate(v, cs.signature))).toBe('credential_not_certified');
     }
   });
 
   test('an expired certificate is refused', async () => {
     const alice = await createAccount('alice', cs, { now: Date.now() - 10_000, validFor: 5_000 });
-    expect(await codeOf(verifyDeviceCertificate(alice.certificate, cs.signature))).toBe('credential_expired');
+    expect(await codeOfAsync(verifyDeviceCertificate(alice.certificate, cs.signature))).toBe(
+      'credential_expired',
+    );
   });
 
   test('decoding rejects truncation, trailing bytes and oversize input', async () => {
     const alice = await createAccount('alice', cs);
     const bytes = encodeDeviceCertificate(alice.certificate);
-    expect(await codeOf(() => decodeDeviceCertificate(bytes.subarray(0, bytes.length - 1)))).toBe(
+    expect(await codeOfAsync(() => decodeDeviceCertificate(bytes.subarray(0, bytes.length - 1)))).toBe(
       'decode_error',
     );
-    expect(await codeOf(() => decodeDeviceCertificate(new Uint8Array([...bytes, 0])))).toBe('decode_error');
-    expect(await codeOf(() => decodeDeviceCertificate(new Uint8Array(4096)))).toBe('too_large');
+    expect(await codeOfAsync(() => decodeDeviceCertificate(new Uint8Array([...bytes, 0])))).toBe(
+      'decode_error',
+    );
+    expect(await codeOfAsync(() => decodeDeviceCertificate(new Uint8Array(4096)))).toBe('too_large');
   });
 });
 
@@ -107,7 +102,7 @@ describe('device revocations', () => {
     const decoded = decodeDeviceRevocation(encodeDeviceRevocation(revocation));
     expect(decoded).toEqual(revocation);
     await verifyDeviceRevocation(decoded, cs.signature);
-    expect(await codeOf(verifyDeviceRevocation({ ...decoded, deviceId: 'another' }, cs.signature))).toBe(
+    expect(await codeOfAsync(verifyDeviceRevocation({ ...decoded, deviceId: 'another' }, cs.signature))).toBe(
       'bad_signature',
     );
   });
@@ -116,7 +111,7 @@ describe('device revocations', () => {
     const alice = await createAccount('alice', cs);
     const mallory = await createAccount('mallory', cs);
     expect(
-      await codeOf(issueDeviceRevocation(identityKeyPairOf(mallory), alice.certificate, cs.signature)),
+      await codeOfAsync(issueDeviceRevocation(identityKeyPairOf(mallory), alice.certificate, cs.signature)),
     ).toBe('usage');
   });
 });

@@ -5,9 +5,9 @@ import {
   decodeServerFrame,
   encodeClientFrame,
   encodeServerFrame,
-  type ParleyError,
   type ServerFrame,
 } from '../src/index.js';
+import { codeOf } from './errors.js';
 
 const id = new Uint8Array(16).fill(7);
 const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
@@ -81,15 +81,6 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
   },
   group_info: { type: 'group_info', requestId: 14, groupId: id, epoch: 7, groupInfo: bytes(500) },
 };
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as ParleyError).code;
-  }
-  return 'no error';
-}
 
 describe('WebSocket frames', () => {
   test.each(Object.values(client).map((f) => [f.type, f] as const))(

@@ -21,45 +21,20 @@ import {
   SUPPORTED_CIPHERSUITES,
   toHex,
 } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
 import type { Transaction } from 'kysely';
-import {
-  type CiphersuiteImpl,
-  type CiphersuiteName,
-  getCiphersuiteFromName,
-  getCiphersuiteImpl,
-  type KeyPackage,
-  type Proposal,
-  type PublicMessage,
-} from 'ts-mls';
+import type { CiphersuiteName, KeyPackage, Proposal, PublicMessage } from 'ts-mls';
 import { makeProposalRef } from 'ts-mls/authenticatedContent.js';
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
-import type { Database, Db } from './db.js';
+import { suite } from './crypto.js';
+import type { Database, Db, GroupMembersTable } from './db.js';
 import { type DeviceSession, FrameError, type Hub } from './hub.js';
 import type { Metrics } from './metrics.js';
 
 const KIND = { application: 0, proposal: 1, commit: 2 } as const;
 
-const suites = new Map<string, CiphersuiteImpl>();
-async function suite(name: string): Promise<CiphersuiteImpl> {
-  let cs = suites.get(name);
-  if (cs === undefined) {
-    cs = await getCiphersuiteImpl(getCiphersuiteFromName(name as CiphersuiteName), nativeCryptoProvider);
-    suites.set(name, cs);
-  }
-  return cs;
-}
-
 type Frame<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
-interface Member {
-  username: string;
-  device_id: string;
-  leaf_index: number;
-  joined_seq: number;
-  removed_seq: number | null;
-  acked_seq: number;
-}
+type Member = Omit<GroupMembersTable, 'group_id'>;
 
 interface Added {
   username: string;

@@ -14,14 +14,8 @@ import {
   type ServerFrame,
   SUPPORTED_CIPHERSUITES,
 } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
-import {
-  type CiphersuiteImpl,
-  type CiphersuiteName,
-  getCiphersuiteFromName,
-  getCiphersuiteImpl,
-} from 'ts-mls';
 import { makeKeyPackageRef, verifyKeyPackage } from 'ts-mls/keyPackage.js';
+import { suite } from './crypto.js';
 import type { Db } from './db.js';
 import { type DeviceSession, FrameError, type Hub } from './hub.js';
 import type { Metrics } from './metrics.js';
@@ -30,16 +24,6 @@ import type { Metrics } from './metrics.js';
 export const MAX_STORED_KEY_PACKAGES = 500;
 /** Owners are told when fewer than this many one-time packages remain. */
 export const REPLENISH_THRESHOLD = 10;
-
-const suites = new Map<string, CiphersuiteImpl>();
-async function suite(name: CiphersuiteName): Promise<CiphersuiteImpl> {
-  let cs = suites.get(name);
-  if (cs === undefined) {
-    cs = await getCiphersuiteImpl(getCiphersuiteFromName(name), nativeCryptoProvider);
-    suites.set(name, cs);
-  }
-  return cs;
-}
 
 interface Checked {
   ref: Uint8Array;

@@ -64,5 +64,5 @@ test('with a certificate and key the server speaks HTTPS and WSS only', async ()
   expect(decodeServerFrame(new Uint8Array(first)).type).toBe('challenge');
   ws.close();
   // Plain HTTP on the same port is not served.
-  await expect(fetch(running.url.replace('https', 'http') + '/healthz')).rejects.toThrow();
+  await expect(fetch(`${running.url.replace('https', 'http')}/healthz`)).rejects.toThrow();
 });
