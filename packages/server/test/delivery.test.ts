@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import {
   addKeyPackages,
   certifyNewDevice,
+  commitPendingProposals,
   createGroup,
   createMlsDevice,
   DEFAULT_CIPHERSUITE,
@@ -29,6 +30,7 @@ import {
   joinFromWelcome,
   type MlsDevice,
   processIncoming,
+  proposeLeave,
   randomBytes,
   removeMembers,
   type ServerFrame,
@@ -529,6 +531,58 @@ test('retention deletes only what every member acknowledged and what is past the
   await say(a1, 'after retention');
   await drain(b1, 1);
   expect(b1.seq).toBe(6);
+});
+
+test('a device leaves: its remove proposal is committed by reference by another member', async () => {
+  running = await startServer();
+  base = running.url;
+  const [a1] = (await account('alice', 1)) as [Peer];
+  const [b1, b2] = (await account('bob', 2)) as [Peer, Peer];
+  for (const p of [a1, b1, b2]) await goOnline(p);
+  a1.state = await createGroup(a1.mls);
+  const groupId = a1.state.groupContext.groupId;
+  await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+  await addAccount(a1, 'bob', [a1], [b1, b2]);
+
+  // bob2 leaves: MLS lets it only propose its own removal.
+  const leave = await proposeLeave(b2.mls, b2.state!);
+  b2.state = leave.newState;
+  const sentProposal = await send(b2, leave.proposal);
+  expect(sentProposal.type).toBe('sent');
+  if (sentProposal.type === 'sent') b2.seq = sentProposal.seq;
+  await drain(a1, 1);
+  await drain(b1, 1);
+  // A proposal from another leaf than the sender's is refused.
+  expect(
+    await a1.ws!.request({
+      type: 'send',
+      groupId,
+      messageId: randomBytes(16),
+      payload: leave.proposal,
+      welcome: null,
+    }),
+  ).toMatchObject({
+    type: 'error',
+    code: 'wrong_sender',
+  });
+  // alice commits the pending proposal (by reference); the server resolves it and removes bob2.
+  const c = await commitPendingProposals(a1.mls, a1.state!);
+  expect(c.removed.map((m) => m.deviceId)).toEqual(['dev2']);
+  const r = await send(a1, c.commit);
+  expect(r.type).toBe('sent');
+  a1.state = c.newState;
+  if (r.type === 'sent') a1.seq = r.seq;
+  await drain(b1, 1);
+  await drain(b2, 1);
+  expect(isActive(b2.state!)).toBe(false);
+  await say(b1, 'bye bob2');
+  await drain(a1, 1);
+  expect(a1.received.at(-1)).toBe('bye bob2');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(b2.ws!.pushes.filter((f) => f.type === 'deliver')).toEqual([]);
+  expect(await b2.ws!.request({ type: 'fetch', groupId, afterSeq: b2.seq, limit: 10 })).toMatchObject({
+    items: [],
+  });
 });
 
 /** The real server program (`main.js`) as a child process, as an operator runs it. */
