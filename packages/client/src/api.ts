@@ -1,0 +1,181 @@
+/**
+ * The server's HTTP API from the client side: registration and login with OPAQUE (the password
+ * never leaves this function), devices, and the directory. Failures are ApiErrors with the server's
+ * stable codes, plus the client's own: `unreachable` (no answer), `wrong_password` (OPAQUE failed
+ * on this side, so nothing more is sent).
+ */
+import {
+  createAccount,
+  type DeviceCertificate,
+  type DeviceIdentity,
+  decodeDeviceCertificate,
+  encodeDeviceCertificate,
+  fromBase64Url,
+  toBase64Url,
+} from '@parley/core';
+import * as opaque from '@serenity-kit/opaque';
+import type { CiphersuiteImpl } from 'ts-mls';
+
+export type AccessPolicy = 'open' | 'password' | 'invite';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ServerInfo {
+  name: string;
+  version: string;
+  access: AccessPolicy;
+}
+
+export interface Session {
+  token: string;
+  username: string;
+  expiresAt: number;
+}
+
+export class ParleyApi {
+  private readonly base: string;
+
+  constructor(serverUrl: string) {
+    this.base = serverUrl.replace(/\/$/, '');
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch {
+      throw new ApiError('unreachable', `cannot reach the server at ${this.base}`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      throw new ApiError('protocol', `unexpected answer from the server (HTTP ${res.status})`, res.status);
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiError(e?.code ?? 'protocol', e?.message ?? `HTTP ${res.status}`, res.status);
+    }
+    return json as T;
+  }
+
+  serverInfo(): Promise<ServerInfo> {
+    return this.call('GET', '/v1/server');
+  }
+
+  /**
+   * Create an account: a fresh identity key and first device (returned: the caller stores it,
+   * encrypted), registered with OPAQUE under `password`.
+   */
+  async register(
+    username: string,
+    password: string,
+    cs: Pick<CiphersuiteImpl, 'signature' | 'rng'>,
+    access: { accessPassword?: string; inviteCode?: string } = {},
+  ): Promise<DeviceIdentity> {
+    await opaque.ready;
+    const identity = await createAccount(username, cs);
+    const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
+    const start = await this.call<{ registrationResponse: string }>('POST', '/v1/accounts/register/start', {
+      username,
+      registrationRequest,
+      ...access,
+    });
+    const { registrationRecord } = opaque.client.finishRegistration({
+      clientRegistrationState,
+      registrationResponse: start.registrationResponse,
+      password,
+    });
+    await this.call('POST', '/v1/accounts/register/finish', {
+      username,
+      registrationRecord,
+      identityKey: toBase64Url(identity.identityKey),
+      deviceCertificate: toBase64Url(encodeDeviceCertificate(identity.certificate)),
+      ...access,
+    });
+    return identity;
+  }
+
+  async login(username: string, password: string): Promise<Session> {
+    await opaque.ready;
+    const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
+    const start = await this.call<{ loginId: string; loginResponse: string }>(
+      'POST',
+      '/v1/sessions/login/start',
+      {
+        username,
+        startLoginRequest,
+      },
+    );
+    const finish = opaque.client.finishLogin({
+      clientLoginState,
+      loginResponse: start.loginResponse,
+      password,
+    });
+    if (finish === undefined) throw new ApiError('wrong_password', 'wrong username or password');
+    return this.call('POST', '/v1/sessions/login/finish', {
+      loginId: start.loginId,
+      finishLoginRequest: finish.finishLoginRequest,
+    });
+  }
+
+  logout(token: string): Promise<void> {
+    return this.call('POST', '/v1/sessions/logout', undefined, token);
+  }
+
+  addDevice(token: string, certificate: DeviceCertificate): Promise<{ deviceId: string }> {
+    return this.call(
+      'POST',
+      '/v1/devices',
+      { certificate: toBase64Url(encodeDeviceCertificate(certificate)) },
+      token,
+    );
+  }
+
+  async account(
+    token: string,
+    username: string,
+  ): Promise<{ username: string; displayName: string; identityKey: Uint8Array }> {
+    const a = await this.call<{ username: string; displayName: string; identityKey: string }>(
+      'GET',
+      `/v1/accounts/${encodeURIComponent(username)}`,
+      undefined,
+      token,
+    );
+    return { ...a, identityKey: fromBase64Url(a.identityKey) };
+  }
+
+  /** An account's devices with their certificates, decoded (the caller verifies and pins them). */
+  async devices(
+    token: string,
+    username: string,
+  ): Promise<Array<{ certificate: DeviceCertificate; revokedAt: number | null }>> {
+    const r = await this.call<{ devices: Array<{ certificate: string; revokedAt: number | null }> }>(
+      'GET',
+      `/v1/accounts/${encodeURIComponent(username)}/devices`,
+      undefined,
+      token,
+    );
+    return r.devices.map((d) => ({
+      certificate: decodeDeviceCertificate(fromBase64Url(d.certificate)),
+      revokedAt: d.revokedAt,
+    }));
+  }
+}

@@ -1,0 +1,3 @@
+/** @parley/client — the SDK the terminal client and the web app share. Isomorphic. */
+export * from './api.js';
+export * from './transport.js';

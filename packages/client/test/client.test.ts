@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  certifyNewDevice,
+  DEFAULT_CIPHERSUITE,
+  encodeDeviceRevocation,
+  identityKeyPairOf,
+  issueDeviceRevocation,
+  toBase64Url,
+} from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
+import { buildServer, DEFAULT_CONFIG, type ParleyServer } from '@parley/server';
+import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import { afterEach, describe, expect, test } from 'vitest';
+import { type ApiError, backoffDelay, Connection, type ConnectionState, ParleyApi } from '../src/index.js';
+import { nodeSocketFactory } from '../src/node.js';
+
+const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function serve(
+  options: { dataDir?: string; port?: number; access?: 'open' | 'password'; accessPassword?: string } = {},
+) {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-client-'));
+  // Cleanups run in reverse: the directory goes after every server using it has stopped.
+  if (options.dataDir === undefined) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const server: ParleyServer = await buildServer({
+    ...DEFAULT_CONFIG,
+    dataDir,
+    logLevel: 'silent',
+    ...(options.access ? { access: options.access } : {}),
+    ...(options.accessPassword ? { accessPassword: options.accessPassword } : {}),
+  });
+  const url = await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  let stopped = false;
+  const stop = async () => {
+    if (!stopped) {
+      stopped = true;
+      await server.close();
+    }
+  };
+  cleanups.push(stop);
+  return { server, url, dataDir, port: Number(new URL(url).port), stop };
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as ApiError).code;
+  }
+  return 'no error';
+}
+
+describe('ParleyApi', () => {
+  test('register, log in, and the errors a person can meet, each with its own code', async () => {
+    const { url } = await serve({ access: 'password', accessPassword: 'club' });
+    const api = new ParleyApi(url);
+    expect((await api.serverInfo()).access).toBe('password');
+    expect(await code(api.register('alice', 'pw-alice-1', cs))).toBe('access_denied');
+    expect(await code(api.register('alice', 'pw-alice-1', cs, { accessPassword: 'wrong' }))).toBe(
+      'access_denied',
+    );
+    const identity = await api.register('Alice', 'pw-alice-1', cs, { accessPassword: 'club' });
+    expect(identity.accountId).toBe('alice');
+    expect(await code(api.register('ALICE', 'other-pw', cs, { accessPassword: 'club' }))).toBe(
+      'username_taken',
+    );
+    expect(await code(api.login('alice', 'not-her-password'))).toBe('wrong_password');
+    const session = await api.login('alice', 'pw-alice-1');
+    expect(session.username).toBe('alice');
+    const me = await api.account(session.token, 'alice');
+    expect(toBase64Url(me.identityKey)).toBe(toBase64Url(identity.identityKey));
+    const laptop = await certifyNewDevice(identityKeyPairOf(identity), 'alice', cs, { deviceId: 'laptop' });
+    await api.addDevice(session.token, laptop.certificate);
+    expect((await api.devices(session.token, 'alice')).map((d) => d.certificate.deviceId)).toEqual([
+      identity.deviceId,
+      'laptop',
+    ]);
+  });
+
+  test('an unreachable server is reported as such', async () => {
+    const { url, stop } = await serve();
+    await stop();
+    expect(await code(new ParleyApi(url).serverInfo())).toBe('unreachable');
+  });
+});
+
+describe('Connection', () => {
+  test('backoff grows exponentially with full jitter and is capped', () => {
+    const opts = { initialMs: 100, maxMs: 5000 };
+    expect([0, 1, 2, 3].map((a) => backoffDelay(a, opts, () => 0.999999))).toEqual([99, 199, 399, 799]);
+    expect(backoffDelay(20, opts, () => 0.999999)).toBe(4999);
+    expect(backoffDelay(5, opts, () => 0)).toBe(0);
+  });
+
+  test('authenticates with the device key, answers requests, and comes back after a server restart', async () => {
+    const first = await serve();
+    const api = new ParleyApi(first.url);
+    const identity = await api.register('bob', 'pw-bob-123', cs);
+    const conn = new Connection({
+      url: first.url,
+      identity,
+      signature: cs.signature,
+      socketFactory: nodeSocketFactory,
+      backoff: { initialMs: 50, maxMs: 400 },
+      requestTimeoutMs: 10_000,
+    });
+    cleanups.push(() => conn.close());
+    const states: ConnectionState[] = [];
+    conn.onState((s) => states.push(s));
+    conn.start();
+    await conn.waitOnline();
+    expect(await conn.request({ type: 'kp_count' })).toMatchObject({ type: 'kp_remaining', oneTime: 0 });
+
+    // The server goes away: the connection goes offline and keeps trying.
+    await first.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(conn.state === 'offline' || conn.state === 'connecting').toBe(true);
+    // A request made while offline waits for the connection and then succeeds.
+    const pending = conn.request({ type: 'kp_count' });
+    const second = await serve({ dataDir: first.dataDir, port: first.port });
+    expect(await pending).toMatchObject({ type: 'kp_remaining' });
+    expect(states).toContain('offline');
+    expect(states.at(-1)).toBe('online');
+    await second.stop();
+  });
+
+  test('pushes reach listeners; a revoked device is closed for good instead of retrying', async () => {
+    const { url } = await serve();
+    const api = new ParleyApi(url);
+    const alice = await api.register('alice', 'pw-alice-1', cs);
+    const session = await api.login('alice', 'pw-alice-1');
+    const phone = await certifyNewDevice(identityKeyPairOf(alice), 'alice', cs, { deviceId: 'phone' });
+    await api.addDevice(session.token, phone.certificate);
+    const conn = new Connection({
+      url,
+      identity: alice,
+      signature: cs.signature,
+      socketFactory: nodeSocketFactory,
+    });
+    cleanups.push(() => conn.close());
+    const pushes: string[] = [];
+    conn.onPush((f) => pushes.push(f.type));
+    conn.start();
+    await conn.waitOnline();
+    // Presence pushes need a shared conversation; a kp_remaining push follows a claim instead.
+    const { createMlsDevice, generateKeyPackages } = await import('@parley/core');
+    const kps = await generateKeyPackages(
+      await createMlsDevice(alice, { provider: nativeCryptoProvider }),
+      2,
+    );
+    await conn.request({ type: 'kp_upload', keyPackages: kps.map((k) => k.encoded), lastResort: null });
+    const bob = await api.register('bob', 'pw-bob-123', cs);
+    const bobConn = new Connection({
+      url,
+      identity: bob,
+      signature: cs.signature,
+      socketFactory: nodeSocketFactory,
+    });
+    cleanups.push(() => bobConn.close());
+    bobConn.start();
+    await bobConn.request({ type: 'kp_claim', accountId: 'alice', cipherSuite: DEFAULT_CIPHERSUITE });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pushes).toContain('kp_remaining');
+
+    // The phone is revoked: its connection attempt is refused and the transport stops.
+    const revocation = await issueDeviceRevocation(identityKeyPairOf(alice), phone.certificate, cs.signature);
+    await fetch(`${url}/v1/devices/phone/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+      body: JSON.stringify({ revocation: toBase64Url(encodeDeviceRevocation(revocation)) }),
+    });
+    const phoneConn = new Connection({
+      url,
+      identity: phone,
+      signature: cs.signature,
+      socketFactory: nodeSocketFactory,
+    });
+    cleanups.push(() => phoneConn.close());
+    phoneConn.start();
+    await expect(phoneConn.waitOnline(5000)).rejects.toMatchObject({ code: 'auth_failed' });
+    expect(phoneConn.state).toBe('closed');
+  });
+});
