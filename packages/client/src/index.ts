@@ -1,3 +1,4 @@
 /** @parley/client — the SDK the terminal client and the web app share. Isomorphic. */
 export * from './api.js';
+export * from './store.js';
 export * from './transport.js';

@@ -1,6 +1,61 @@
-/** Node-only helpers: the `ws` WebSocket for the transport. */
+/** Node-only pieces of the SDK: the `ws` WebSocket and the SQLite record store. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import WebSocket from 'ws';
+import type { RecordStore } from './store.js';
 import type { SocketFactory, SocketLike } from './transport.js';
 
 export const nodeSocketFactory: SocketFactory = (url) =>
   new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 }) as unknown as SocketLike;
+
+/** A RecordStore in one SQLite file (WAL). Values arrive sealed (SealedStore); keys are ids. */
+export class SqliteRecordStore implements RecordStore {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(path: string) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(
+      'create table if not exists records (ns text not null, key text not null, value blob not null, primary key (ns, key)) without rowid',
+    );
+    this.stmts = {
+      get: this.db.prepare<[string, string], { value: Buffer }>(
+        'select value from records where ns = ? and key = ?',
+      ),
+      put: this.db.prepare(
+        'insert into records (ns, key, value) values (?, ?, ?) on conflict (ns, key) do update set value = excluded.value',
+      ),
+      del: this.db.prepare('delete from records where ns = ? and key = ?'),
+      list: this.db.prepare<[string, string, number], { key: string; value: Buffer }>(
+        'select key, value from records where ns = ? and key > ? order by key limit ?',
+      ),
+    };
+  }
+
+  async get(ns: string, key: string): Promise<Uint8Array | undefined> {
+    const row = this.stmts.get.get(ns, key);
+    return row === undefined ? undefined : new Uint8Array(row.value);
+  }
+
+  async put(ns: string, key: string, value: Uint8Array): Promise<void> {
+    this.stmts.put.run(ns, key, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+
+  async delete(ns: string, key: string): Promise<void> {
+    this.stmts.del.run(ns, key);
+  }
+
+  async list(ns: string, options: { after?: string; limit?: number } = {}) {
+    return this.stmts.list
+      .all(ns, options.after ?? '', options.limit ?? -1)
+      .map((r) => ({ key: r.key, value: new Uint8Array(r.value) }));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Local storage behind one small async interface, with an in-memory implementation here and a
+ * SQLite one for Node (../node.ts); the web app adds IndexedDB. Records live in namespaces
+ * ("identities", "groups", "outbox", "messages:<conversation>", ...) under string keys, ordered by
+ * key (keys are non-empty strings). The typed stores on top seal every value with @parley/core's at-rest encryption, bound to
+ * its namespace, so nothing sensitive (keys, group state, history) is written in clear. Record keys
+ * (ids) are not encrypted.
+ */
+import {
+  fromHex,
+  fromUtf8,
+  type IdentityStore,
+  open,
+  type PinnedIdentity,
+  type StorageKey,
+  seal,
+  toHex,
+  utf8,
+} from '@parley/core';
+
+export interface RecordStore {
+  get(ns: string, key: string): Promise<Uint8Array | undefined>;
+  put(ns: string, key: string, value: Uint8Array): Promise<void>;
+  delete(ns: string, key: string): Promise<void>;
+  /** Records of a namespace in key order, optionally only keys after `after`, at most `limit`. */
+  list(
+    ns: string,
+    options?: { after?: string; limit?: number },
+  ): Promise<Array<{ key: string; value: Uint8Array }>>;
+  close(): Promise<void>;
+}
+
+export class MemoryRecordStore implements RecordStore {
+  private readonly data = new Map<string, Map<string, Uint8Array>>();
+
+  async get(ns: string, key: string) {
+    return this.data.get(ns)?.get(key)?.slice();
+  }
+  async put(ns: string, key: string, value: Uint8Array) {
+    let m = this.data.get(ns);
+    if (m === undefined) {
+      m = new Map();
+      this.data.set(ns, m);
+    }
+    m.set(key, value.slice());
+  }
+  async delete(ns: string, key: string) {
+    this.data.get(ns)?.delete(key);
+  }
+  async list(ns: string, options: { after?: string; limit?: number } = {}) {
+    const m = this.data.get(ns);
+    if (m === undefined) return [];
+    const keys = [...m.keys()].filter((k) => k > (options.after ?? '')).sort();
+    return keys.slice(0, options.limit ?? keys.length).map((key) => ({ key, value: m.get(key)!.slice() }));
+  }
+  async close() {}
+}
+
+/** A RecordStore whose values are sealed with a storage key, each bound to its namespace. */
+export class SealedStore {
+  constructor(
+    readonly records: RecordStore,
+    private readonly key: StorageKey,
+  ) {}
+
+  private context(ns: string): string {
+    return `parley/v1/client-store/${ns}`;
+  }
+
+  async get(ns: string, key: string): Promise<Uint8Array | undefined> {
+    const sealed = await this.records.get(ns, key);
+    return sealed === undefined ? undefined : open(this.key, sealed, this.context(ns));
+  }
+
+  async put(ns: string, key: string, value: Uint8Array): Promise<void> {
+    await this.records.put(ns, key, seal(this.key, value, this.context(ns)));
+  }
+
+  async delete(ns: string, key: string): Promise<void> {
+    await this.records.delete(ns, key);
+  }
+
+  async list(
+    ns: string,
+    options?: { after?: string; limit?: number },
+  ): Promise<Array<{ key: string; value: Uint8Array }>> {
+    const rows = await this.records.list(ns, options);
+    return rows.map((r) => ({ key: r.key, value: open(this.key, r.value, this.context(ns)) }));
+  }
+
+  async getJson<T>(ns: string, key: string): Promise<T | undefined> {
+    const v = await this.get(ns, key);
+    return v === undefined ? undefined : (JSON.parse(fromUtf8(v)) as T);
+  }
+
+  async putJson(ns: string, key: string, value: unknown): Promise<void> {
+    await this.put(ns, key, utf8(JSON.stringify(value)));
+  }
+}
+
+/** Pinned identity keys of contacts (the AuthenticationService's memory), persisted and sealed. */
+export class StoredIdentities implements IdentityStore {
+  static readonly NS = 'identities';
+  constructor(private readonly store: SealedStore) {}
+
+  async get(accountId: string): Promise<PinnedIdentity | undefined> {
+    const v = await this.store.getJson<{ identityKey: string; verified: boolean; pinnedAt: number }>(
+      StoredIdentities.NS,
+      accountId,
+    );
+    if (v === undefined) return undefined;
+    return { accountId, identityKey: fromHex(v.identityKey), verified: v.verified, pinnedAt: v.pinnedAt };
+  }
+
+  async put(identity: PinnedIdentity): Promise<void> {
+    await this.store.putJson(StoredIdentities.NS, identity.accountId, {
+      identityKey: toHex(identity.identityKey),
+      verified: identity.verified,
+      pinnedAt: identity.pinnedAt,
+    });
+  }
+
+  /** Every pinned contact, for the contact list. */
+  async all(): Promise<PinnedIdentity[]> {
+    const rows = await this.store.list(StoredIdentities.NS);
+    return rows.map((r) => {
+      const v = JSON.parse(fromUtf8(r.value)) as { identityKey: string; verified: boolean; pinnedAt: number };
+      return {
+        accountId: r.key,
+        identityKey: fromHex(v.identityKey),
+        verified: v.verified,
+        pinnedAt: v.pinnedAt,
+      };
+    });
+  }
+}

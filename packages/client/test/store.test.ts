@@ -1,0 +1,115 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  addAccount,
+  createAccount,
+  createGroup,
+  createMlsDevice,
+  DEFAULT_CIPHERSUITE,
+  generateKeyPackage,
+  generateStorageKey,
+  type ParleyError,
+  utf8,
+} from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
+import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import { afterAll, describe, expect, test } from 'vitest';
+import { MemoryRecordStore, type RecordStore, SealedStore, StoredIdentities } from '../src/index.js';
+import { SqliteRecordStore } from '../src/node.js';
+
+const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tempFile(): string {
+  const d = mkdtempSync(join(tmpdir(), 'parley-store-'));
+  dirs.push(d);
+  return join(d, 'client.sqlite3');
+}
+
+const implementations: Array<[string, () => RecordStore]> = [
+  ['memory', () => new MemoryRecordStore()],
+  ['sqlite', () => new SqliteRecordStore(tempFile())],
+];
+
+describe.each(implementations)('RecordStore [%s]', (_name, make) => {
+  test('get, put, overwrite, delete', async () => {
+    const s = make();
+    expect(await s.get('ns', 'a')).toBeUndefined();
+    await s.put('ns', 'a', utf8('one'));
+    await s.put('ns', 'a', utf8('two'));
+    expect(new TextDecoder().decode(await s.get('ns', 'a'))).toBe('two');
+    expect(await s.get('other', 'a')).toBeUndefined();
+    await s.delete('ns', 'a');
+    expect(await s.get('ns', 'a')).toBeUndefined();
+    await s.close();
+  });
+
+  test('list is ordered by key, pages with after and limit, and stays within its namespace', async () => {
+    const s = make();
+    for (const k of ['m003', 'm001', 'm002', 'm010']) await s.put('messages:g1', k, utf8(k));
+    await s.put('messages:g2', 'm000', utf8('x'));
+    expect((await s.list('messages:g1')).map((r) => r.key)).toEqual(['m001', 'm002', 'm003', 'm010']);
+    expect((await s.list('messages:g1', { after: 'm002', limit: 1 })).map((r) => r.key)).toEqual(['m003']);
+    expect(await s.list('nothing')).toEqual([]);
+    await s.close();
+  });
+});
+
+describe('sealed records', () => {
+  test('values are encrypted on disk, bound to their namespace, and open only with the right key', async () => {
+    const file = tempFile();
+    const key = generateStorageKey();
+    const records = new SqliteRecordStore(file);
+    const sealed = new SealedStore(records, key);
+    await sealed.putJson('groups', 'g1', { name: 'Weekend plans', secret: 'meet at the old mill' });
+    expect(await sealed.getJson('groups', 'g1')).toEqual({
+      name: 'Weekend plans',
+      secret: 'meet at the old mill',
+    });
+    // Moving a sealed record to another namespace does not make it readable there.
+    await records.put('identities', 'g1', (await records.get('groups', 'g1'))!);
+    await expect(sealed.get('identities', 'g1')).rejects.toMatchObject({ code: 'wrong_key' });
+    // Another key cannot open it.
+    await expect(new SealedStore(records, generateStorageKey()).get('groups', 'g1')).rejects.toMatchObject({
+      code: 'wrong_key',
+    } satisfies Partial<ParleyError>);
+    await records.close();
+    const disk = Buffer.concat([readFileSync(file), readFileSync(`${file}-wal`, { flag: 'a+' })]);
+    expect(disk.includes(Buffer.from('old mill'))).toBe(false);
+    expect(disk.includes(Buffer.from('Weekend plans'))).toBe(false);
+  });
+
+  test('pinned identities survive a restart and still catch a swapped key', async () => {
+    const file = tempFile();
+    const key = generateStorageKey();
+    const alice = await createAccount('alice', cs);
+    const bob = await createAccount('bob', cs);
+    {
+      const store = new SqliteRecordStore(file);
+      const identities = new StoredIdentities(new SealedStore(store, key));
+      const device = await createMlsDevice(alice, { provider: nativeCryptoProvider, identities });
+      const state = await createGroup(device);
+      const bobDevice = await createMlsDevice(bob, { provider: nativeCryptoProvider });
+      await addAccount(device, state, 'bob', [(await generateKeyPackage(bobDevice)).encoded]);
+      expect((await identities.all()).map((p) => p.accountId).sort()).toEqual(['alice', 'bob']);
+      await store.close();
+    }
+    // After a restart, an impostor "bob" (another identity key) is refused.
+    const store = new SqliteRecordStore(file);
+    const identities = new StoredIdentities(new SealedStore(store, key));
+    const device = await createMlsDevice(alice, { provider: nativeCryptoProvider, identities });
+    const impostor = await createMlsDevice(await createAccount('bob', cs), {
+      provider: nativeCryptoProvider,
+    });
+    const state = await createGroup(device);
+    await expect(
+      addAccount(device, state, 'bob', [(await generateKeyPackage(impostor)).encoded]),
+    ).rejects.toMatchObject({
+      code: 'identity_key_mismatch',
+    });
+    await store.close();
+  });
+});
