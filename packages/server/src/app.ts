@@ -123,8 +123,6 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   }));
 
   await app.register(async (scope) => accountsRoutes(scope, { db, config, serverSetup, signature, metrics }));
-  await app.register(async (scope) => devicesRoutes(scope, { db, signature, metrics }));
-
   const hub = new Hub({
     db,
     signature,
@@ -134,6 +132,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     framesPerSecond: config.limits.messagesPerSecond,
     authTimeoutMs: config.limits.authTimeoutMs,
   });
+  await app.register(async (scope) => devicesRoutes(scope, { db, signature, metrics, hub }));
   keyDirectory(hub, { db, metrics });
   groups(hub, { db, metrics });
   presence(hub, { db });

@@ -10,6 +10,7 @@ import type { Signature } from 'ts-mls';
 import { authenticate, canonical, checkCertificate } from './accounts.js';
 import type { Db } from './db.js';
 import { ApiError } from './errors.js';
+import type { Hub } from './hub.js';
 import type { Metrics } from './metrics.js';
 
 const b64 = { type: 'string', pattern: '^[A-Za-z0-9_-]*$' } as const;
@@ -24,7 +25,7 @@ function decode(value: string, field: string): Uint8Array {
 
 export async function devicesRoutes(
   app: FastifyInstance,
-  { db, signature, metrics }: { db: Db; signature: Signature; metrics: Metrics },
+  { db, signature, metrics, hub }: { db: Db; signature: Signature; metrics: Metrics; hub: Hub },
 ): Promise<void> {
   async function identityKeyOf(username: string): Promise<Uint8Array> {
     const row = await db
@@ -144,6 +145,9 @@ export async function devicesRoutes(
           .where('device_id', '=', request.params.deviceId)
           .execute();
       }
+      // A revoked device is cut off at once, not only at its next connection.
+      for (const session of hub.sessionsOf(username, request.params.deviceId))
+        session.close(4403, 'device revoked');
       return { deviceId: request.params.deviceId, revoked: true };
     },
   );

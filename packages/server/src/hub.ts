@@ -30,6 +30,8 @@ export interface DeviceSession {
   send(frame: ServerFrame): void;
   /** Send an already encoded frame (one encoding shared by every recipient of a fan-out). */
   sendEncoded(bytes: Uint8Array): void;
+  /** Close the connection (WebSocket close code and reason). */
+  close(code: number, reason: string): void;
 }
 
 export class FrameError extends Error {
@@ -264,6 +266,7 @@ export class Hub {
       sendEncoded: (bytes) => {
         if (socket.readyState === socket.OPEN) socket.send(bytes);
       },
+      close: (code, reason) => socket.close(code, reason),
     };
     const key = `${conn.accountId}\0${conn.deviceId}`;
     let set = this.byDevice.get(key);

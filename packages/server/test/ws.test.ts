@@ -98,6 +98,36 @@ describe('WebSocket device authentication', () => {
     expect(await c3.authenticate(phone)).toMatchObject({ type: 'error', code: 'auth_failed' });
   });
 
+  test('revoking a device closes its open connections at once', async () => {
+    running = await startServer();
+    const { identity, token } = await account('alice');
+    const phone = await certifyNewDevice(identityKeyPairOf(identity), 'alice', cs, { deviceId: 'phone' });
+    await api(
+      running.url,
+      'POST',
+      '/v1/devices',
+      { certificate: toBase64Url(encodeDeviceCertificate(phone.certificate)) },
+      token,
+    );
+    const c = await connect(phone);
+    const other = await connect(identity);
+    const revocation = await issueDeviceRevocation(
+      identityKeyPairOf(identity),
+      phone.certificate,
+      cs.signature,
+    );
+    await api(
+      running.url,
+      'POST',
+      '/v1/devices/phone/revoke',
+      { revocation: toBase64Url(encodeDeviceRevocation(revocation)) },
+      token,
+    );
+    expect(await c.waitClosed()).toMatchObject({ code: 4403 });
+    // The account's other device is unaffected.
+    expect(await other.request({ type: 'kp_count' })).toMatchObject({ type: 'kp_remaining' });
+  });
+
   test('requests before authentication are refused; a silent connection is closed after the timeout', async () => {
     running = await startServer({ limits: { ...DEFAULT_CONFIG.limits, authTimeoutMs: 300 } });
     const c = await WsClient.open(running.url);
