@@ -30,6 +30,7 @@ import {
   fromHex,
   type GroupState,
   generateKeyPackages,
+  groupMembers,
   joinFromWelcome,
   type MlsDevice,
   type MlsDeviceOptions,
@@ -165,6 +166,24 @@ export class ParleyClient {
 
   conversations(): string[] {
     return [...this.groups.keys()];
+  }
+
+  /** The accounts in a conversation (each once, whatever its number of devices). */
+  members(groupIdHex: string): string[] {
+    const state = this.groups.get(groupIdHex);
+    return state === undefined ? [] : [...new Set(groupMembers(state).map((m) => m.accountId))].sort();
+  }
+
+  /** The one-to-one conversation with an account, if there is one. */
+  conversationWith(accountId: string): string | undefined {
+    const wanted = [...new Set([this.accountId, accountId])].sort().join('\0');
+    return this.conversations().find((id) => this.members(id).join('\0') === wanted);
+  }
+
+  /** Wait until connected, then catch up everything (Welcomes, every group) and flush the outbox. */
+  async sync(timeoutMs?: number): Promise<void> {
+    await this.connection.waitOnline(timeoutMs);
+    await this.serial(() => this.onOnline());
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {

@@ -4,3 +4,4 @@ export { type AccessPolicy, ConfigError, DEFAULT_CONFIG, loadConfig, type Server
 export { type Db, openSqlite } from './db.js';
 export type { ApiErrorCode, ErrorBody } from './errors.js';
 export { runRetention } from './retention.js';
+export { runServerCommand } from './serverCommand.js';

@@ -1,51 +1,8 @@
 #!/usr/bin/env node
-import { createInvites } from './accounts.js';
-/**
- * `parley-server [options]` starts the server; `parley-server invite [--count N] [options]` prints
- * single-use invite codes for a server whose access policy is "invite".
- */
-import { buildServer } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
-import { openSqlite } from './db.js';
+import { ConfigError } from './config.js';
+import { runServerCommand } from './serverCommand.js';
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv[0] === 'invite') {
-    const rest = argv.slice(1);
-    const i = rest.indexOf('--count');
-    const count = i >= 0 ? Number(rest[i + 1]) : 1;
-    if (!Number.isInteger(count) || count < 1 || count > 1000)
-      throw new ConfigError('--count must be 1 to 1000');
-    if (i >= 0) rest.splice(i, 2);
-    const config = loadConfig(rest, process.env);
-    const db = await openSqlite(config.dataDir);
-    for (const code of await createInvites(db, count)) process.stdout.write(`${code}\n`);
-    await db.destroy();
-    return;
-  }
-  const config = loadConfig(argv, process.env);
-  const server = await buildServer(config);
-  const address = await server.app.listen({ host: config.host, port: config.port });
-  const scheme = config.tlsCert ? 'https' : 'http';
-  const url = address.replace(/^https?/, scheme).replace('://127.0.0.1', '://localhost');
-  process.stdout.write(`Parley is running at ${url}\n`);
-  process.stdout.write(
-    `  data: ${config.dataDir}   access: ${config.access}   (the web app arrives with issue #5)\n`,
-  );
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
-}
-
-main().catch((e: unknown) => {
+runServerCommand(process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(
     `parley-server: ${e instanceof ConfigError ? e.message : e instanceof Error ? e.message : String(e)}\n`,
   );
