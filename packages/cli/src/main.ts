@@ -7,6 +7,7 @@
  *   parley login <server-url> <username>     log this machine's device in again
  *   parley send <username> <text>            send a message (one-to-one; created on first message)
  *   parley read [--json]                     print messages that arrived since the last read
+ *   parley verify <username> [--mark]        show the safety number (digits and QR); mark verified
  *   parley whoami                            the current profile
  *
  * The password is asked for on the terminal (or read from PARLEY_PASSWORD, for scripts); it
@@ -32,6 +33,7 @@ import {
 import { nativeCryptoProvider, nodeScrypt } from '@parley/core/node';
 import { runServerCommand } from '@parley/server';
 import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import { renderUnicodeCompact } from 'uqr';
 
 class CliError extends Error {}
 
@@ -223,12 +225,47 @@ async function read(json: boolean): Promise<void> {
   }
 }
 
+async function verify(who: string, mark: boolean): Promise<void> {
+  const { profile, dir } = currentProfile();
+  const { identity, key } = await unlock(dir, await askSecret('Password: '));
+  const client = await ParleyClient.open({
+    serverUrl: profile.server,
+    identity,
+    records: new SqliteRecordStore(join(dir, 'client.sqlite3')),
+    storageKey: key,
+    mls: { provider: nativeCryptoProvider },
+    socketFactory: nodeSocketFactory,
+  });
+  try {
+    const number = await client.safetyNumberWith(who);
+    if (number === undefined) throw new CliError(`you have no conversation with ${who} yet`);
+    if (mark) {
+      await client.markVerified(who);
+      process.stdout.write(`${who} is verified.\n`);
+      return;
+    }
+    const contact = await client.contact(who);
+    const rows = [0, 4, 8].map((i) => `  ${number.groups.slice(i, i + 4).join(' ')}`);
+    process.stdout.write(
+      `Safety number with ${who}${contact?.verified ? ' (verified)' : ''}:\n\n${rows.join('\n')}\n\n`,
+    );
+    process.stdout.write(`${renderUnicodeCompact(number.qrPayload, { border: 1 })}\n`);
+    process.stdout.write(
+      `Compare these digits with ${who}, in person or over a call you trust (or scan each other's code).\n` +
+        `If they match, run: parley verify ${who} --mark\n`,
+    );
+  } finally {
+    await client.close();
+  }
+}
+
 const USAGE = `usage:
   parley serve [options]                 start a Parley server (see README: Configuration)
   parley register <server-url> <username>
   parley login <server-url> <username>
   parley send <username> <text>
   parley read [--json]
+  parley verify <username> [--mark]
   parley whoami
 `;
 
@@ -256,6 +293,11 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'read':
       return read(rest.includes('--json'));
+    case 'verify': {
+      const who = rest.find((a) => !a.startsWith('--'));
+      if (!who) throw new CliError('usage: parley verify <username> [--mark]');
+      return verify(who.toLowerCase(), rest.includes('--mark'));
+    }
     case 'whoami': {
       const { profile } = currentProfile();
       process.stdout.write(`${profile.username} on ${profile.server} (device ${profile.deviceId})\n`);

@@ -86,6 +86,19 @@ test('two people register, message each other and read with --json, from separat
     .split('\n')
     .map((l) => JSON.parse(l));
   expect(aliceReads).toMatchObject([{ from: 'bob', text: 'hi alice', conversation: lines[0].conversation }]);
+
+  // Both see the same safety number; marking it verified sticks.
+  const digits = (out: string) => out.match(/(\d{5} ){3}\d{5}/g)!.join(' ');
+  const aliceSees = await parley(['verify', 'bob'], alice);
+  const bobSees = await parley(['verify', 'alice'], bob);
+  expect(digits(aliceSees.stdout)).toMatch(/^(\d{5} ){11}\d{5}$/);
+  expect(digits(aliceSees.stdout)).toBe(digits(bobSees.stdout));
+  expect(aliceSees.stdout).toMatch(/[▀▄█]/); // the QR code
+  expect((await parley(['verify', 'bob', '--mark'], alice)).stdout).toBe('bob is verified.\n');
+  expect((await parley(['verify', 'bob'], alice)).stdout).toContain('Safety number with bob (verified)');
+  expect((await parley(['verify', 'zed'], alice)).stderr).toBe(
+    'parley: you have no conversation with zed yet\n',
+  );
 });
 
 test('clear errors: wrong password, wrong access password, username taken, unreachable server', async () => {

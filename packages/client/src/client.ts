@@ -35,10 +35,13 @@ import {
   type MlsDevice,
   type MlsDeviceOptions,
   ParleyError,
+  type PinnedIdentity,
   processIncoming,
   randomBytes,
+  type SafetyNumber,
   type ServerFrame,
   type StorageKey,
+  safetyNumber,
   serializeGroupState,
   serializeKeyPackage,
   textMessage,
@@ -110,6 +113,7 @@ export class ParleyClient {
     private readonly options: ParleyClientOptions,
     private readonly store: SealedStore,
     private readonly device: MlsDevice,
+    private readonly identities: StoredIdentities,
   ) {
     this.connection = new Connection({
       url: options.serverUrl,
@@ -123,11 +127,9 @@ export class ParleyClient {
   /** Open the local store and the device's MLS context; call start() to go online. */
   static async open(options: ParleyClientOptions): Promise<ParleyClient> {
     const store = new SealedStore(options.records, options.storageKey);
-    const device = await createMlsDevice(options.identity, {
-      ...options.mls,
-      identities: new StoredIdentities(store),
-    });
-    const client = new ParleyClient(options, store, device);
+    const identities = new StoredIdentities(store);
+    const device = await createMlsDevice(options.identity, { ...options.mls, identities });
+    const client = new ParleyClient(options, store, device, identities);
     for (const { key, value } of await store.list(NS.groups))
       client.groups.set(key, deserializeGroupState(device, value));
     const outbox = await store.list(NS.outbox);
@@ -178,6 +180,29 @@ export class ParleyClient {
   conversationWith(accountId: string): string | undefined {
     const wanted = [...new Set([this.accountId, accountId])].sort().join('\0');
     return this.conversations().find((id) => this.members(id).join('\0') === wanted);
+  }
+
+  /** A contact's pinned identity (first seen, or verified), if this device has met them. */
+  contact(accountId: string): Promise<PinnedIdentity | undefined> {
+    return this.identities.get(accountId);
+  }
+
+  /** The safety number to compare with a contact (see @parley/core safetyNumber). */
+  async safetyNumberWith(accountId: string): Promise<SafetyNumber | undefined> {
+    const theirs = await this.identities.get(accountId);
+    if (theirs === undefined) return undefined;
+    const { identity } = this.options;
+    return safetyNumber(
+      { accountId: identity.accountId, identityKey: identity.identityKey },
+      { accountId, identityKey: theirs.identityKey },
+    );
+  }
+
+  /** Record that the person compared safety numbers with this contact and they matched. */
+  async markVerified(accountId: string): Promise<void> {
+    const theirs = await this.identities.get(accountId);
+    if (theirs === undefined) throw new ParleyError('usage', 'unknown contact');
+    await this.identities.put({ ...theirs, verified: true });
   }
 
   /** Wait until connected, then catch up everything (Welcomes, every group) and flush the outbox. */
