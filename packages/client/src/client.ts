@@ -31,6 +31,7 @@ import {
   type GroupState,
   generateKeyPackages,
   groupMembers,
+  IdentityKeyMismatchError,
   joinFromWelcome,
   type MlsDevice,
   type MlsDeviceOptions,
@@ -56,6 +57,7 @@ const NS = {
   keyPackages: 'keypackages',
   outbox: 'outbox',
   meta: 'meta',
+  identityChanges: 'identity-changes',
   messages: (groupIdHex: string) => `messages:${groupIdHex}`,
 } as const;
 
@@ -78,6 +80,12 @@ export interface ClientEvents {
   message: (m: ChatMessage) => void;
   joined: (groupId: string) => void;
   undecryptable: (info: { groupId: string; seq: number; code: string }) => void;
+  /**
+   * A contact's identity key differs from the pinned one. Messages from and to conversations with
+   * them are held until acknowledgeIdentityChange() (after the person decided to trust the new key,
+   * ideally by comparing safety numbers again).
+   */
+  identity_changed: (info: { accountId: string; presentedKey: Uint8Array }) => void;
 }
 
 export interface ParleyClientOptions {
@@ -104,6 +112,7 @@ export class ParleyClient {
     message: new Set(),
     joined: new Set(),
     undecryptable: new Set(),
+    identity_changed: new Set(),
   };
   /** Serialises all work on group state: one operation at a time. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -205,6 +214,38 @@ export class ParleyClient {
     await this.identities.put({ ...theirs, verified: true });
   }
 
+  private async recordIdentityChange(e: IdentityKeyMismatchError): Promise<void> {
+    await this.store.put(NS.identityChanges, e.accountId, e.presentedKey);
+    this.emit('identity_changed', { accountId: e.accountId, presentedKey: e.presentedKey });
+  }
+
+  /** Contacts whose identity key changed and who are waiting for the person's decision. */
+  async pendingIdentityChanges(): Promise<string[]> {
+    return (await this.store.list(NS.identityChanges)).map((r) => r.key);
+  }
+
+  private async heldBy(groupIdHex: string): Promise<boolean> {
+    const changed = await this.pendingIdentityChanges();
+    return this.members(groupIdHex).some((m) => changed.includes(m));
+  }
+
+  /**
+   * The person accepts a contact's new identity key: it is pinned (unverified), held messages are
+   * processed and held sends go out.
+   */
+  acknowledgeIdentityChange(accountId: string): Promise<void> {
+    return this.serial(async () => {
+      const presented = await this.store.get(NS.identityChanges, accountId);
+      if (presented === undefined) return;
+      await this.identities.put({ accountId, identityKey: presented, verified: false, pinnedAt: Date.now() });
+      await this.store.delete(NS.identityChanges, accountId);
+      if (this.connection.state === 'online') {
+        for (const id of this.conversations()) await this.catchUp(id);
+        await this.flushOutbox();
+      }
+    });
+  }
+
   /** Wait until connected, then catch up everything (Welcomes, every group) and flush the outbox. */
   async sync(timeoutMs?: number): Promise<void> {
     await this.connection.waitOnline(timeoutMs);
@@ -259,7 +300,10 @@ export class ParleyClient {
       const cursor = await this.cursor(id);
       if (f.seq <= cursor) return; // already processed (at-least-once delivery)
       if (f.seq !== cursor + 1) await this.catchUp(id);
-      else await this.process(id, f.seq, f.payload);
+      else
+        await this.process(id, f.seq, f.payload).catch((e: unknown) => {
+          if (!(e instanceof IdentityKeyMismatchError)) throw e;
+        });
     } else if (f.type === 'kp_remaining' && f.oneTime < KEY_PACKAGE_TARGET / 2) {
       await this.onOnline();
     }
@@ -298,7 +342,12 @@ export class ParleyClient {
         limit: FETCH_PAGE,
       });
       if (page.type !== 'messages') return;
-      for (const m of page.items) await this.process(groupIdHex, m.seq, m.payload);
+      try {
+        for (const m of page.items) await this.process(groupIdHex, m.seq, m.payload);
+      } catch (e) {
+        if (e instanceof IdentityKeyMismatchError) return; // held until acknowledged
+        throw e;
+      }
       if (!page.more) return;
     }
   }
@@ -329,6 +378,11 @@ export class ParleyClient {
         }
       }
     } catch (e) {
+      if (e instanceof IdentityKeyMismatchError) {
+        // Stop here, cursor unmoved: this message is processed again once the change is accepted.
+        await this.recordIdentityChange(e);
+        throw e;
+      }
       // Our own messages come back in the log (we cannot decrypt them: MLS deletes the sender's
       // key); they are recognised by their id and were stored when sent.
       const own = await this.store.get(NS.meta, `own:${groupIdHex}:${seq}`);
@@ -368,7 +422,10 @@ export class ParleyClient {
           .filter((k) => !(accountId === this.accountId && k.deviceId === this.options.identity.deviceId))
           .map((k) => k.keyPackage);
         if (kps.length === 0) continue;
-        const commit = await addAccount(this.device, state, accountId, kps);
+        const commit = await addAccount(this.device, state, accountId, kps).catch(async (e: unknown) => {
+          if (e instanceof IdentityKeyMismatchError) await this.recordIdentityChange(e);
+          throw e;
+        });
         const sent = await this.connection.request({
           type: 'send',
           groupId,
@@ -420,6 +477,9 @@ export class ParleyClient {
         await this.store.delete(NS.outbox, key);
         continue;
       }
+      // Hold messages to anyone whose identity changed until the person accepts it (and keep the
+      // order: nothing later in the outbox overtakes a held message).
+      if (await this.heldBy(item.groupId)) return;
       const { newState, message } = await encryptApplication(this.device, state, fromHex(item.body));
       // Persist the advanced ratchet before the ciphertext leaves: a key is never used twice.
       await this.saveGroup(item.groupId, newState);

@@ -1,7 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CIPHERSUITE, type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
+import {
+  createAccount,
+  createMlsDevice,
+  DEFAULT_CIPHERSUITE,
+  type DeviceIdentity,
+  encodeDeviceCertificate,
+  generateKeyPackage,
+  generateStorageKey,
+  type StorageKey,
+  toHex,
+} from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
 import { buildServer, DEFAULT_CONFIG } from '@parley/server';
 import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
@@ -29,7 +39,7 @@ async function serve(dataDir = mkdtempSync(join(tmpdir(), 'parley-pc-')), port =
     }
   };
   cleanups.push(stop);
-  return { url, dataDir, port: Number(new URL(url).port), stop };
+  return { url, dataDir, port: Number(new URL(url).port), stop, server };
 }
 
 interface Person {
@@ -151,6 +161,74 @@ test('the outbox survives a restart while the server is down, and is sent once w
   await until(async () => (await a.client.pending()) === 0, 'outbox flushed', 15_000);
   await until(() => b.inbox.length === 2, 'bob receives the queued messages', 15_000);
   expect(b.inbox.map((m) => m.text)).toEqual(['written offline 1', 'written offline 2']);
+  await a.client.close();
+  await b.client.close();
+});
+
+test('an identity key swapped by the server is detected, warned about, and sending waits for the person', async () => {
+  const { url, server } = await serve();
+  const alice = await person(url, 'alice');
+  const bob = await person(url, 'bob');
+  const a = await openClient(url, alice);
+  const b = await openClient(url, bob);
+  await until(async () => {
+    const r = await b.client.connection.request({ type: 'kp_count' });
+    return r.type === 'kp_remaining' && r.oneTime > 0;
+  }, 'bob key packages');
+  const chat = await a.client.createConversation(['bob']);
+  await until(() => b.client.conversations().includes(chat), 'bob joins');
+  const changes: Array<{ accountId: string; presentedKey: Uint8Array }> = [];
+  a.client.on('identity_changed', (c) => changes.push(c));
+
+  // The server turns malicious: it slips in a "bob" device certified by an identity key of its own.
+  const impostor = await createAccount('bob', cs);
+  const impostorDevice = await createMlsDevice(impostor, { provider: nativeCryptoProvider });
+  const kp = await generateKeyPackage(impostorDevice);
+  const now = Date.now();
+  await server.db
+    .insertInto('devices')
+    .values({
+      username: 'bob',
+      device_id: impostor.deviceId,
+      device_key: impostor.deviceKey.publicKey,
+      certificate: encodeDeviceCertificate(impostor.certificate),
+      created_at: now,
+      revoked_at: null,
+      revocation: null,
+    })
+    .execute();
+  await server.db
+    .insertInto('key_packages')
+    .values({
+      ref: kp.ref,
+      username: 'bob',
+      device_id: impostor.deviceId,
+      cipher_suite: DEFAULT_CIPHERSUITE,
+      data: kp.encoded,
+      last_resort: 0,
+      created_at: now,
+    })
+    .execute();
+
+  // Alice starts a new conversation with "bob": her client refuses the impostor and warns.
+  await expect(a.client.createConversation(['bob'])).rejects.toMatchObject({ code: 'identity_key_mismatch' });
+  expect(changes.map((c) => c.accountId)).toEqual(['bob']);
+  expect(toHex(changes[0]!.presentedKey)).toBe(toHex(impostor.identityKey));
+  expect(await a.client.pendingIdentityChanges()).toEqual(['bob']);
+
+  // Until she decides, her messages to bob wait in the outbox.
+  await a.client.sendText(chat, 'is this still you?');
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await a.client.pending()).toBe(1);
+  expect(b.inbox).toEqual([]);
+
+  // She accepts the new key (after checking with bob): the held message goes out.
+  await a.client.acknowledgeIdentityChange('bob');
+  await until(async () => (await a.client.pending()) === 0, 'held message sent');
+  await until(() => b.inbox.length === 1, 'bob receives');
+  expect(b.inbox[0]!.text).toBe('is this still you?');
+  const pinned = await a.client.contact('bob');
+  expect([toHex(pinned!.identityKey), pinned!.verified]).toEqual([toHex(impostor.identityKey), false]);
   await a.client.close();
   await b.client.close();
 });

@@ -14,7 +14,7 @@
  */
 import type { AuthenticationService, Credential, Signature } from 'ts-mls';
 import { bytesEqual, toHex } from './encoding.js';
-import { IdentityError, ParleyError } from './errors.js';
+import { IdentityError, IdentityKeyMismatchError, ParleyError } from './errors.js';
 import {
   type DeviceCertificate,
   decodeDeviceCertificate,
@@ -134,10 +134,7 @@ export class ParleyAuthenticationService implements AuthenticationService {
     const pinned = await this.options.identities.get(accountId);
     if (pinned !== undefined) {
       if (!bytesEqual(pinned.identityKey, identityKey)) {
-        throw new IdentityError(
-          'identity_key_mismatch',
-          'the identity key presented for this account differs from the pinned one',
-        );
+        throw new IdentityKeyMismatchError(accountId, identityKey.slice());
       }
       return;
     }

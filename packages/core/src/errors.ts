@@ -59,6 +59,20 @@ export class CryptoError extends ParleyError {}
 /** A credential, certificate or identity key was not acceptable. */
 export class IdentityError extends ParleyError {}
 
+/**
+ * The identity key presented for an account differs from the one pinned for it: either the person
+ * reinstalled and has a new identity, or someone (a server) is impersonating them. The application
+ * must warn and let the person decide; it carries what it needs to show and to accept the new key.
+ */
+export class IdentityKeyMismatchError extends IdentityError {
+  constructor(
+    readonly accountId: string,
+    readonly presentedKey: Uint8Array,
+  ) {
+    super('identity_key_mismatch', 'the identity key presented for this account differs from the pinned one');
+  }
+}
+
 /** An MLS message was rejected by the group protocol. */
 export class GroupError extends ParleyError {}
 
