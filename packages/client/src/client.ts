@@ -27,6 +27,7 @@ import {
   deserializeKeyPackage,
   encodeAppMessage,
   encryptApplication,
+  exportGroupInfo,
   fromHex,
   type GroupState,
   generateKeyPackages,
@@ -39,6 +40,7 @@ import {
   type PinnedIdentity,
   processIncoming,
   randomBytes,
+  removeMembers,
   type SafetyNumber,
   type ServerFrame,
   type StorageKey,
@@ -442,6 +444,74 @@ export class ParleyClient {
       await this.setCursor(id, cursor);
       return id;
     });
+  }
+
+  /**
+   * Send a commit built from the group's current state. If another member's commit won the epoch
+   * (`stale_epoch`), catch up — applying the winner — and build it again from the new state.
+   */
+  private async commitWithRetry(
+    groupIdHex: string,
+    build: (
+      state: GroupState,
+    ) => Promise<{ newState: GroupState; commit: Uint8Array; welcome: Uint8Array | null }>,
+  ): Promise<void> {
+    const groupId = fromHex(groupIdHex);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const state = this.groups.get(groupIdHex);
+      if (state === undefined) throw new ParleyError('not_a_member', 'no such conversation');
+      const result = await build(state);
+      const answer = await this.connection.request({
+        type: 'send',
+        groupId,
+        messageId: randomBytes(16),
+        payload: result.commit,
+        welcome: result.welcome,
+      });
+      if (answer.type === 'sent') {
+        await this.store.put(NS.meta, `own:${groupIdHex}:${answer.seq}`, new Uint8Array([1]));
+        await this.saveGroup(groupIdHex, result.newState);
+        // Publish the new epoch's GroupInfo so devices of members can (re)join by external commit.
+        const groupInfo = await exportGroupInfo(this.device, result.newState);
+        await this.connection.request({ type: 'group_info_put', groupId, epoch: answer.epoch, groupInfo });
+        return;
+      }
+      if (answer.type !== 'stale_epoch') {
+        throw new ParleyError('invalid_commit', answer.type === 'error' ? answer.message : 'commit refused');
+      }
+      await this.catchUp(groupIdHex);
+    }
+    throw new ParleyError('wrong_epoch', 'the group kept changing; try again');
+  }
+
+  /** Add people (all their devices) to a conversation. */
+  addMembers(groupIdHex: string, accountIds: string[]): Promise<void> {
+    return this.serial(async () => {
+      for (const accountId of accountIds) {
+        const bundle = await this.connection.request({
+          type: 'kp_claim',
+          accountId,
+          cipherSuite: DEFAULT_CIPHERSUITE,
+        });
+        if (bundle.type !== 'kp_bundle') throw new ParleyError('not_a_member', `cannot add ${accountId}`);
+        const present = this.members(groupIdHex).includes(accountId);
+        const kps = bundle.keyPackages.map((k) => k.keyPackage);
+        if (kps.length === 0 || present) continue;
+        await this.commitWithRetry(groupIdHex, (state) =>
+          addAccount(this.device, state, accountId, kps).catch(async (e: unknown) => {
+            if (e instanceof IdentityKeyMismatchError) await this.recordIdentityChange(e);
+            throw e;
+          }),
+        );
+      }
+    });
+  }
+
+  /** Remove a person (all their devices) from a conversation. */
+  removeMember(groupIdHex: string, accountId: string): Promise<void> {
+    return this.serial(() =>
+      this.commitWithRetry(groupIdHex, (state) => removeMembers(this.device, state, { accountId })),
+    );
   }
 
   /** Queue a text message; it is sent now if online, or as soon as the connection is back. */

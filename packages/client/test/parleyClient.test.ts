@@ -232,3 +232,38 @@ test('an identity key swapped by the server is detected, warned about, and sendi
   await a.client.close();
   await b.client.close();
 });
+
+test('two members add people at the same moment: the loser catches up and re-proposes; everyone converges', async () => {
+  const { url } = await serve();
+  const people = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((n) => person(url, n)));
+  const [a, b, c, d] = await Promise.all(people.map((p) => openClient(url, p)));
+  for (const x of [b!, c!, d!]) {
+    await until(async () => {
+      const r = await x.client.connection.request({ type: 'kp_count' });
+      return r.type === 'kp_remaining' && r.oneTime > 0;
+    }, 'key packages');
+  }
+  const chat = await a!.client.createConversation(['bob']);
+  await until(() => b!.client.conversations().includes(chat), 'bob joins');
+
+  // Both commits are built at the same epoch; the server accepts one, and the other client gets
+  // stale_epoch, applies the winner and re-proposes (in every observed run the server counted one
+  // conflict here; which client loses depends on timing, so only the outcome is asserted).
+  await Promise.all([a!.client.addMembers(chat, ['carol']), b!.client.addMembers(chat, ['dave'])]);
+  const everyone = [a!, b!, c!, d!];
+  await until(
+    () => everyone.every((x) => x.client.members(chat).join(',') === 'alice,bob,carol,dave'),
+    'all four agree on the members',
+  );
+
+  await a!.client.removeMember(chat, 'dave');
+  await until(
+    () => [a!, b!, c!].every((x) => x.client.members(chat).join(',') === 'alice,bob,carol'),
+    'dave removed',
+  );
+  await c!.client.sendText(chat, 'just the three of us');
+  await until(() => a!.inbox.length === 1 && b!.inbox.length === 1, 'alice and bob receive');
+  await new Promise((r) => setTimeout(r, 200));
+  expect(d!.inbox).toEqual([]);
+  for (const x of everyone) await x.client.close();
+});
