@@ -92,8 +92,9 @@ async function unlock(dir: string, password: string): Promise<{ identity: Device
   }
 }
 
-async function openClient(profile: Profile, dir: string, identity: DeviceIdentity, key: StorageKey) {
-  const client = await ParleyClient.open({
+/** This profile's ParleyClient over its encrypted SQLite store (not yet connected). */
+function openProfileClient(profile: Profile, dir: string, identity: DeviceIdentity, key: StorageKey) {
+  return ParleyClient.open({
     serverUrl: profile.server,
     identity,
     records: new SqliteRecordStore(join(dir, 'client.sqlite3')),
@@ -101,6 +102,11 @@ async function openClient(profile: Profile, dir: string, identity: DeviceIdentit
     mls: { provider: nativeCryptoProvider },
     socketFactory: nodeSocketFactory,
   });
+}
+
+/** The profile's client, connected and caught up. */
+async function openClient(profile: Profile, dir: string, identity: DeviceIdentity, key: StorageKey) {
+  const client = await openProfileClient(profile, dir, identity, key);
   client.start();
   try {
     await client.sync(10_000);
@@ -194,14 +200,7 @@ async function read(json: boolean): Promise<void> {
   const { profile, dir } = currentProfile();
   const { identity, key } = await unlock(dir, await askSecret('Password: '));
   const received: ChatMessage[] = [];
-  const client = await ParleyClient.open({
-    serverUrl: profile.server,
-    identity,
-    records: new SqliteRecordStore(join(dir, 'client.sqlite3')),
-    storageKey: key,
-    mls: { provider: nativeCryptoProvider },
-    socketFactory: nodeSocketFactory,
-  });
+  const client = await openProfileClient(profile, dir, identity, key);
   client.on('message', (m) => received.push(m));
   client.start();
   try {
@@ -228,14 +227,7 @@ async function read(json: boolean): Promise<void> {
 async function verify(who: string, mark: boolean): Promise<void> {
   const { profile, dir } = currentProfile();
   const { identity, key } = await unlock(dir, await askSecret('Password: '));
-  const client = await ParleyClient.open({
-    serverUrl: profile.server,
-    identity,
-    records: new SqliteRecordStore(join(dir, 'client.sqlite3')),
-    storageKey: key,
-    mls: { provider: nativeCryptoProvider },
-    socketFactory: nodeSocketFactory,
-  });
+  const client = await openProfileClient(profile, dir, identity, key);
   try {
     const number = await client.safetyNumberWith(who);
     if (number === undefined) throw new CliError(`you have no conversation with ${who} yet`);

@@ -403,7 +403,7 @@ export class ParleyClient {
   /** Start a conversation with the given accounts (all their devices, and our other devices). */
   createConversation(accountIds: string[]): Promise<string> {
     return this.serial(async () => {
-      let state = await createGroup(this.device);
+      const state = await createGroup(this.device);
       const groupId = state.groupContext.groupId;
       const id = toHex(groupId);
       const created = await this.connection.request({
@@ -412,36 +412,8 @@ export class ParleyClient {
         cipherSuite: DEFAULT_CIPHERSUITE,
       });
       if (created.type !== 'ok') throw new ParleyError('usage', 'the server refused the new group');
-      let cursor = 0;
-      for (const accountId of accountIds) {
-        const bundle = await this.connection.request({
-          type: 'kp_claim',
-          accountId,
-          cipherSuite: DEFAULT_CIPHERSUITE,
-        });
-        if (bundle.type !== 'kp_bundle') throw new ParleyError('not_a_member', `cannot add ${accountId}`);
-        const kps = bundle.keyPackages
-          .filter((k) => !(accountId === this.accountId && k.deviceId === this.options.identity.deviceId))
-          .map((k) => k.keyPackage);
-        if (kps.length === 0) continue;
-        const commit = await addAccount(this.device, state, accountId, kps).catch(async (e: unknown) => {
-          if (e instanceof IdentityKeyMismatchError) await this.recordIdentityChange(e);
-          throw e;
-        });
-        const sent = await this.connection.request({
-          type: 'send',
-          groupId,
-          messageId: randomBytes(16),
-          payload: commit.commit,
-          welcome: commit.welcome,
-        });
-        if (sent.type !== 'sent') throw new ParleyError('invalid_commit', `adding ${accountId} was refused`);
-        state = commit.newState;
-        cursor = sent.seq;
-        await this.store.put(NS.meta, `own:${id}:${sent.seq}`, new Uint8Array([1]));
-      }
       await this.saveGroup(id, state);
-      await this.setCursor(id, cursor);
+      for (const accountId of accountIds) await this.addAccountNow(id, accountId);
       return id;
     });
   }
@@ -488,23 +460,29 @@ export class ParleyClient {
   addMembers(groupIdHex: string, accountIds: string[]): Promise<void> {
     return this.serial(async () => {
       for (const accountId of accountIds) {
-        const bundle = await this.connection.request({
-          type: 'kp_claim',
-          accountId,
-          cipherSuite: DEFAULT_CIPHERSUITE,
-        });
-        if (bundle.type !== 'kp_bundle') throw new ParleyError('not_a_member', `cannot add ${accountId}`);
-        const present = this.members(groupIdHex).includes(accountId);
-        const kps = bundle.keyPackages.map((k) => k.keyPackage);
-        if (kps.length === 0 || present) continue;
-        await this.commitWithRetry(groupIdHex, (state) =>
-          addAccount(this.device, state, accountId, kps).catch(async (e: unknown) => {
-            if (e instanceof IdentityKeyMismatchError) await this.recordIdentityChange(e);
-            throw e;
-          }),
-        );
+        if (!this.members(groupIdHex).includes(accountId)) await this.addAccountNow(groupIdHex, accountId);
       }
     });
+  }
+
+  /** Claim an account's key packages and commit its devices (not this one) into the group. */
+  private async addAccountNow(groupIdHex: string, accountId: string): Promise<void> {
+    const bundle = await this.connection.request({
+      type: 'kp_claim',
+      accountId,
+      cipherSuite: DEFAULT_CIPHERSUITE,
+    });
+    if (bundle.type !== 'kp_bundle') throw new ParleyError('not_a_member', `cannot add ${accountId}`);
+    const kps = bundle.keyPackages
+      .filter((k) => !(accountId === this.accountId && k.deviceId === this.options.identity.deviceId))
+      .map((k) => k.keyPackage);
+    if (kps.length === 0) return;
+    await this.commitWithRetry(groupIdHex, (state) =>
+      addAccount(this.device, state, accountId, kps).catch(async (e: unknown) => {
+        if (e instanceof IdentityKeyMismatchError) await this.recordIdentityChange(e);
+        throw e;
+      }),
+    );
   }
 
   /** Remove a person (all their devices) from a conversation. */

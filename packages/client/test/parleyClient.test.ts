@@ -73,6 +73,14 @@ async function openClient(url: string, p: Person): Promise<{ client: ParleyClien
   return { client, inbox };
 }
 
+/** Wait until a client has uploaded key packages (others can add it to conversations). */
+async function hasKeyPackages(client: ParleyClient): Promise<void> {
+  await until(async () => {
+    const r = await client.connection.request({ type: 'kp_count' });
+    return r.type === 'kp_remaining' && r.oneTime > 0;
+  }, 'key packages uploaded');
+}
+
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -92,10 +100,7 @@ test('two clients chat; a client restarted from its store catches up in order wi
     'alice ready',
   );
   // Bob must have key packages on the server before alice can add him.
-  await until(async () => {
-    const r = await b.client.connection.request({ type: 'kp_count' });
-    return r.type === 'kp_remaining' && r.oneTime > 0;
-  }, 'bob key packages');
+  await hasKeyPackages(b.client);
 
   const chat = await a.client.createConversation(['bob']);
   await until(() => b.client.conversations().includes(chat), 'bob joins');
@@ -130,10 +135,7 @@ test('the outbox survives a restart while the server is down, and is sent once w
   const bob = await person(first.url, 'bob');
   let a = await openClient(first.url, alice);
   const b = await openClient(first.url, bob);
-  await until(async () => {
-    const r = await b.client.connection.request({ type: 'kp_count' });
-    return r.type === 'kp_remaining' && r.oneTime > 0;
-  }, 'bob key packages');
+  await hasKeyPackages(b.client);
   const chat = await a.client.createConversation(['bob']);
   await until(() => b.client.conversations().includes(chat), 'bob joins');
 
@@ -171,10 +173,7 @@ test('an identity key swapped by the server is detected, warned about, and sendi
   const bob = await person(url, 'bob');
   const a = await openClient(url, alice);
   const b = await openClient(url, bob);
-  await until(async () => {
-    const r = await b.client.connection.request({ type: 'kp_count' });
-    return r.type === 'kp_remaining' && r.oneTime > 0;
-  }, 'bob key packages');
+  await hasKeyPackages(b.client);
   const chat = await a.client.createConversation(['bob']);
   await until(() => b.client.conversations().includes(chat), 'bob joins');
   const changes: Array<{ accountId: string; presentedKey: Uint8Array }> = [];
@@ -237,12 +236,7 @@ test('two members add people at the same moment: the loser catches up and re-pro
   const { url } = await serve();
   const people = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((n) => person(url, n)));
   const [a, b, c, d] = await Promise.all(people.map((p) => openClient(url, p)));
-  for (const x of [b!, c!, d!]) {
-    await until(async () => {
-      const r = await x.client.connection.request({ type: 'kp_count' });
-      return r.type === 'kp_remaining' && r.oneTime > 0;
-    }, 'key packages');
-  }
+  for (const x of [b!, c!, d!]) await hasKeyPackages(x.client);
   const chat = await a!.client.createConversation(['bob']);
   await until(() => b!.client.conversations().includes(chat), 'bob joins');
 
