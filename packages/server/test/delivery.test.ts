@@ -139,6 +139,18 @@ async function say(p: Peer, text: string): Promise<void> {
   if (r.type === 'sent') p.seq = r.seq;
 }
 
+/** `creator` starts an MLS group and registers it with the server; returns the group id. */
+async function startGroup(creator: Peer): Promise<Uint8Array> {
+  creator.state = await createGroup(creator.mls);
+  const groupId = creator.state.groupContext.groupId;
+  expect(
+    await creator.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE }),
+  ).toMatchObject({
+    type: 'ok',
+  });
+  return groupId;
+}
+
 /** Process one group message from the log or a push, in order. */
 async function apply(p: Peer, seq: number, payload: Uint8Array): Promise<void> {
   expect(seq, `${p.name} gets messages in order`).toBeGreaterThan(p.seq);
@@ -205,11 +217,7 @@ test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent com
   const [d1] = dave as [Peer];
 
   // alice1 creates the group; adds her own second device, then bob's and carol's devices.
-  a1.state = await createGroup(a1.mls);
-  const groupId = a1.state.groupContext.groupId;
-  expect(
-    await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE }),
-  ).toMatchObject({ type: 'ok' });
+  const groupId = await startGroup(a1);
   await addAccount(a1, 'alice', [a1], [a2]);
   await addAccount(a1, 'bob', [a1, a2], [b1, b2]);
   await addAccount(a1, 'carol', [a1, a2, b1, b2], [c1, c2]);
@@ -381,12 +389,7 @@ test('presence: contacts see each other online, offline and last seen; strangers
   const [b1] = (await account('bob', 1)) as [Peer];
   const [c1] = (await account('carol', 1)) as [Peer];
   for (const p of [a1, b1, c1]) await goOnline(p);
-  a1.state = await createGroup(a1.mls);
-  await a1.ws!.request({
-    type: 'group_create',
-    groupId: a1.state.groupContext.groupId,
-    cipherSuite: DEFAULT_CIPHERSUITE,
-  });
+  await startGroup(a1);
   await addAccount(a1, 'bob', [a1], [b1]);
 
   const seenByBob = await b1.ws!.request({ type: 'presence_query' });
@@ -417,9 +420,7 @@ test('a device that lost its state rejoins by external commit; a new device of a
   const b1 = await newPeer('bob1', reg.identity);
   const [c1] = (await account('carol', 1)) as [Peer];
   for (const p of [a1, b1, c1]) await goOnline(p);
-  a1.state = await createGroup(a1.mls);
-  const groupId = a1.state.groupContext.groupId;
-  await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+  const groupId = await startGroup(a1);
   await addAccount(a1, 'bob', [a1], [b1]);
 
   const publishGroupInfo = async (by: Peer) => {
@@ -500,9 +501,7 @@ test('retention deletes only what every member acknowledged and what is past the
   const [a1] = (await account('alice', 1)) as [Peer];
   const [b1] = (await account('bob', 1)) as [Peer];
   for (const p of [a1, b1]) await goOnline(p);
-  a1.state = await createGroup(a1.mls);
-  const groupId = a1.state.groupContext.groupId;
-  await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+  const groupId = await startGroup(a1);
   await addAccount(a1, 'bob', [a1], [b1]);
   for (let i = 0; i < 4; i++) {
     await say(a1, `m${i}`);
@@ -539,9 +538,7 @@ test('a device leaves: its remove proposal is committed by reference by another 
   const [a1] = (await account('alice', 1)) as [Peer];
   const [b1, b2] = (await account('bob', 2)) as [Peer, Peer];
   for (const p of [a1, b1, b2]) await goOnline(p);
-  a1.state = await createGroup(a1.mls);
-  const groupId = a1.state.groupContext.groupId;
-  await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+  const groupId = await startGroup(a1);
   await addAccount(a1, 'bob', [a1], [b1, b2]);
 
   // bob2 leaves: MLS lets it only propose its own removal.
@@ -611,9 +608,7 @@ test('kill -9 right after accepting messages, restart on the same data directory
     const [a1] = (await account('alice', 1)) as [Peer];
     const [b1] = (await account('bob', 1)) as [Peer];
     for (const p of [a1, b1]) await goOnline(p);
-    a1.state = await createGroup(a1.mls);
-    const groupId = a1.state.groupContext.groupId;
-    await a1.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+    const groupId = await startGroup(a1);
     await addAccount(a1, 'bob', [a1], [b1]);
     b1.ws!.close();
     const accepted: number[] = [];

@@ -7,6 +7,9 @@ import {
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
   encodeDeviceCertificate,
+  encodeDeviceRevocation,
+  identityKeyPairOf,
+  issueDeviceRevocation,
   toBase64Url,
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
@@ -119,4 +122,32 @@ export async function login(
     loginId: start.body.loginId,
     finishLoginRequest: result.finishLoginRequest,
   });
+}
+
+/** Register another device of a signed-in account (its certificate made by `certifyNewDevice`). */
+export function addDevice(url: string, token: string, device: DeviceIdentity) {
+  return api(
+    url,
+    'POST',
+    '/v1/devices',
+    { certificate: toBase64Url(encodeDeviceCertificate(device.certificate)) },
+    token,
+  );
+}
+
+/** Revoke `device` with a revocation signed by `owner`'s identity key. */
+export async function revokeDevice(
+  url: string,
+  token: string,
+  owner: DeviceIdentity,
+  device: DeviceIdentity,
+) {
+  const revocation = await issueDeviceRevocation(identityKeyPairOf(owner), device.certificate, cs.signature);
+  return api(
+    url,
+    'POST',
+    `/v1/devices/${device.deviceId}/revoke`,
+    { revocation: toBase64Url(encodeDeviceRevocation(revocation)) },
+    token,
+  );
 }

@@ -3,17 +3,14 @@ import {
   createMlsDevice,
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
-  encodeDeviceCertificate,
-  encodeDeviceRevocation,
   generateKeyPackages,
   identityKeyPairOf,
-  issueDeviceRevocation,
   toBase64Url,
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
 import { afterEach, describe, expect, test } from 'vitest';
 import { DEFAULT_CONFIG } from '../src/index.js';
-import { api, cs, login, type Running, register, startServer } from './helpers.js';
+import { addDevice, cs, login, type Running, register, revokeDevice, startServer } from './helpers.js';
 import { WsClient } from './wsClient.js';
 
 let running: Running | undefined;
@@ -74,25 +71,8 @@ describe('WebSocket device authentication', () => {
     expect(await c2.authenticate(ghost)).toMatchObject({ type: 'error', code: 'auth_failed' });
     // A registered device that was revoked.
     const phone = await certifyNewDevice(identityKeyPairOf(identity), 'alice', cs, { deviceId: 'phone' });
-    await api(
-      running.url,
-      'POST',
-      '/v1/devices',
-      { certificate: toBase64Url(encodeDeviceCertificate(phone.certificate)) },
-      token,
-    );
-    const revocation = await issueDeviceRevocation(
-      identityKeyPairOf(identity),
-      phone.certificate,
-      cs.signature,
-    );
-    await api(
-      running.url,
-      'POST',
-      '/v1/devices/phone/revoke',
-      { revocation: toBase64Url(encodeDeviceRevocation(revocation)) },
-      token,
-    );
+    await addDevice(running.url, token, phone);
+    await revokeDevice(running.url, token, identity, phone);
     const c3 = await WsClient.open(running.url);
     clients.push(c3);
     expect(await c3.authenticate(phone)).toMatchObject({ type: 'error', code: 'auth_failed' });
@@ -102,27 +82,10 @@ describe('WebSocket device authentication', () => {
     running = await startServer();
     const { identity, token } = await account('alice');
     const phone = await certifyNewDevice(identityKeyPairOf(identity), 'alice', cs, { deviceId: 'phone' });
-    await api(
-      running.url,
-      'POST',
-      '/v1/devices',
-      { certificate: toBase64Url(encodeDeviceCertificate(phone.certificate)) },
-      token,
-    );
+    await addDevice(running.url, token, phone);
     const c = await connect(phone);
     const other = await connect(identity);
-    const revocation = await issueDeviceRevocation(
-      identityKeyPairOf(identity),
-      phone.certificate,
-      cs.signature,
-    );
-    await api(
-      running.url,
-      'POST',
-      '/v1/devices/phone/revoke',
-      { revocation: toBase64Url(encodeDeviceRevocation(revocation)) },
-      token,
-    );
+    await revokeDevice(running.url, token, identity, phone);
     expect(await c.waitClosed()).toMatchObject({ code: 4403 });
     // The account's other device is unaffected.
     expect(await other.request({ type: 'kp_count' })).toMatchObject({ type: 'kp_remaining' });
@@ -191,13 +154,7 @@ describe('key directory', () => {
     running = await startServer();
     const { identity: alice, token } = await account('alice');
     const laptop = await certifyNewDevice(identityKeyPairOf(alice), 'alice', cs, { deviceId: 'laptop' });
-    await api(
-      running.url,
-      'POST',
-      '/v1/devices',
-      { certificate: toBase64Url(encodeDeviceCertificate(laptop.certificate)) },
-      token,
-    );
+    await addDevice(running.url, token, laptop);
     const a1 = await connect(alice);
     const a2 = await connect(laptop);
     const k1 = await keyPackages(alice, 3);
