@@ -153,14 +153,17 @@ export class RedisCluster implements Cluster {
   private async beat(): Promise<void> {
     const now = Date.now();
     const key = `${this.prefix}nodes`;
-    const [, , live] = (await this.redis
+    await this.redis
       .multi()
       .zadd(key, now + NODE_TTL_MS, this.nodeName)
       .zremrangebyscore(key, '-inf', now)
-      .zrange(key, 0, -1)
-      .exec()) as [unknown, unknown, [Error | null, string[]]];
-    if (live[0] !== null) throw live[0];
-    this.liveNodes = new Set(live[1]);
+      .exec();
+    await this.refreshLiveNodes();
+  }
+
+  /** The nodes whose heartbeat has not lapsed (this one included). */
+  private async refreshLiveNodes(): Promise<void> {
+    this.liveNodes = new Set(await this.redis.zrangebyscore(`${this.prefix}nodes`, Date.now(), '+inf'));
   }
 
   publish(message: Uint8Array): void {
@@ -216,17 +219,21 @@ export class RedisCluster implements Cluster {
     if (accountIds.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const a of accountIds) pipeline.hgetall(`${this.prefix}online:${a}`);
-    const results = (await pipeline.exec()) ?? [];
+    const hashes = ((await pipeline.exec()) ?? []).map(([error, hash]) => {
+      if (error !== null) throw error;
+      return hash as Record<string, string>;
+    });
+    // A node not known live may have started since the last heartbeat: look again before judging.
+    const isLive = (node: string) => node === this.nodeName || this.liveNodes.has(node);
+    if (hashes.some((h) => Object.keys(h).some((node) => !isLive(node)))) await this.refreshLiveNodes();
     const stale = this.redis.pipeline();
     let staleCount = 0;
-    const out = accountIds.map((a, i) => {
-      const [error, hash] = results[i] as [Error | null, Record<string, string>];
-      if (error !== null) throw error;
+    const out = hashes.map((hash, i) => {
       let n = 0;
       for (const [node, count] of Object.entries(hash)) {
-        if (node === this.nodeName || this.liveNodes.has(node)) n += Math.max(0, Number(count));
+        if (isLive(node)) n += Math.max(0, Number(count));
         else {
-          stale.hdel(`${this.prefix}online:${a}`, node);
+          stale.hdel(`${this.prefix}online:${accountIds[i]}`, node);
           staleCount++;
         }
       }
