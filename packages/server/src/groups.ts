@@ -29,6 +29,7 @@ import { suite } from './crypto.js';
 import type { Database, Db, GroupMembersTable } from './db.js';
 import { type DeviceSession, FrameError, type Hub } from './hub.js';
 import type { Metrics } from './metrics.js';
+import { writerFor } from './writeBatch.js';
 
 const KIND = { application: 0, proposal: 1, commit: 2 } as const;
 
@@ -285,6 +286,8 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     }
     return members;
   }
+  /** Message writes: group-committed on SQLite (see writeBatch.ts). */
+  const write = writerFor(db, () => memberCache.clear());
 
   hub.on('group_create', async (session, frame): Promise<ServerFrame> => {
     const f = frame as Frame<'group_create'>;
@@ -407,7 +410,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
 
     const now = Date.now();
     type Outcome = { seq: number; epoch: number; recipients: Member[] } | { stale: number };
-    const store = db.transaction().execute(async (tx): Promise<Outcome> => {
+    const store = write(async (tx): Promise<Outcome> => {
       // Compare-and-set in one statement: the UPDATE takes the group row's lock, checks that a
       // handshake message's epoch is still current, and claims the next sequence number. A
       // concurrent writer, on this node or another, waits for that lock and then sees the new row,
