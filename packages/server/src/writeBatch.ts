@@ -31,13 +31,17 @@ interface Pending {
  */
 export function writerFor(db: Kysely<Database>, onBatchLost: () => void): Writer {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return (work) => db.transaction().execute(work);
-  let queue: Pending[] = [];
+  const queue: Pending[] = [];
   let writing = false;
 
-  async function writeBatch(batch: Pending[]): Promise<void> {
+  async function writeBatch(): Promise<void> {
+    let batch: Pending[] = [];
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       const trx = await db.startTransaction().execute();
+      // Taken once the connection is ours: writes queued while waiting for it (behind reads, or
+      // behind the previous batch's flush) join this batch.
+      batch = queue.splice(0, MAX_BATCH);
       try {
         for (const item of batch) {
           const sp = await trx.savepoint('write').execute();
@@ -61,7 +65,8 @@ export function writerFor(db: Kysely<Database>, onBatchLost: () => void): Writer
       }
     } catch (e) {
       onBatchLost();
-      for (const item of batch) item.reject(e);
+      // Nothing of the batch is stored (and if no transaction could start, nothing queued can be).
+      for (const item of batch.length > 0 ? batch : queue.splice(0)) item.reject(e);
       return;
     }
     batch.forEach((item, i) => {
@@ -73,11 +78,7 @@ export function writerFor(db: Kysely<Database>, onBatchLost: () => void): Writer
 
   async function drain(): Promise<void> {
     writing = true;
-    while (queue.length > 0) {
-      const batch = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(batch.length);
-      await writeBatch(batch);
-    }
+    while (queue.length > 0) await writeBatch();
     writing = false;
   }
 
