@@ -7,20 +7,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   addKeyPackages,
+  certifyNewDevice,
   createGroup,
   createMlsDevice,
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
+  encodeDeviceCertificate,
+  encodeDeviceRevocation,
   type GeneratedKeyPackage,
   type GroupState,
   generateKeyPackages,
   generateStorageKey,
+  identityKeyPairOf,
+  issueDeviceRevocation,
   joinFromWelcome,
   type MlsDevice,
   processIncoming,
   randomBytes,
   type ServerFrame,
   selfUpdate,
+  toBase64Url,
   toHex,
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
@@ -108,6 +114,15 @@ async function chatter(via: string, name: string, nodeUrls: string[]): Promise<C
   return { client, inbox, connectedTo };
 }
 
+async function post(url: string, path: string, body: unknown, token?: string) {
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
+}
+
 const texts = (c: Chatter, chat: string) => c.inbox.filter((m) => m.groupId === chat).map((m) => m.text);
 
 test('clients connected to different nodes chat one-to-one and in a group, and see each other online', async (ctx) => {
@@ -162,14 +177,6 @@ test('an OPAQUE login started on one node finishes on the other', async (ctx) =>
   const [a, b] = pair;
   await new ParleyApi(a.url).register('dana', 'pw-dana-1234', cs);
   await opaque.ready;
-  const post = async (url: string, path: string, body: unknown) => {
-    const res = await fetch(url + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, string> };
-  };
   const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: 'pw-dana-1234' });
   const start = await post(a.url, '/v1/sessions/login/start', { username: 'dana', startLoginRequest });
   expect(start.status).toBe(200);
@@ -189,6 +196,42 @@ test('an OPAQUE login started on one node finishes on the other', async (ctx) =>
     finishLoginRequest: finished!.finishLoginRequest,
   });
   expect(again).toMatchObject({ status: 401, body: { error: { code: 'login_expired' } } });
+});
+
+test('revoking a device through one node cuts off its connection on the other at once', async (ctx) => {
+  const pair = await twoNodes();
+  if (pair === undefined) return ctx.skip();
+  const [a, b] = pair;
+  const api = new ParleyApi(a.url);
+  const owner = await api.register('erin', 'pw-erin-1234', cs);
+  const { token } = await api.login('erin', 'pw-erin-1234');
+  const phone = await certifyNewDevice(identityKeyPairOf(owner), 'erin', cs, { deviceId: 'phone' });
+  const added = await post(
+    a.url,
+    '/v1/devices',
+    { certificate: toBase64Url(encodeDeviceCertificate(phone.certificate)) },
+    token,
+  );
+  expect(added.status).toBe(201);
+  const conn = new Connection({
+    url: b.url,
+    identity: phone,
+    signature: cs.signature,
+    socketFactory: nodeSocketFactory,
+  });
+  cleanups.push(() => conn.close());
+  conn.start();
+  await conn.waitOnline();
+  const revocation = await issueDeviceRevocation(identityKeyPairOf(owner), phone.certificate, cs.signature);
+  const revoked = await post(
+    a.url,
+    '/v1/devices/phone/revoke',
+    { revocation: toBase64Url(encodeDeviceRevocation(revocation)) },
+    token,
+  );
+  expect(revoked.status).toBe(200);
+  // Node B closes the connection (told through Redis); the reconnection is then refused for good.
+  await until(() => conn.state === 'closed', 'the phone is cut off', 5_000);
 });
 
 /** A device speaking frames directly (no SDK), to send two commits at the same instant. */
