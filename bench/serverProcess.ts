@@ -1,24 +1,38 @@
 /**
  * A server under benchmark, in its own process so it does not share a CPU with the load generator:
- * `node serverProcess.js parley <dataDir>` or `node serverProcess.js relay`. Prints
- * {"port": N} on stdout when listening; exits on SIGTERM.
+ * `node serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <redisPrefix>]` or
+ * `node serverProcess.js relay`. Prints {"port": N} on stdout when listening; exits on SIGTERM.
  *
  * The bare relay is the baseline: a `ws` server that forwards every binary message to every other
- * connected socket and answers the sender with a 1-byte ack (the same flow control Parley's `sent`
- * gives the sender). No authentication, no storage, no ordering.
+ * socket connected to the same path (a "room": one per group) and answers the sender with a 1-byte
+ * ack (the same flow control Parley's `sent` gives the sender). No authentication, no storage, no
+ * ordering.
  */
 import { buildServer, DEFAULT_CONFIG } from '@parley/server';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
-const [mode, dataDir] = process.argv.slice(2);
+const [mode, dataDir, database, redis, redisPrefix] = process.argv.slice(2);
 
 if (mode === 'relay') {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1024 * 1024 });
+  const rooms = new Map<string, Set<WebSocket>>();
   const ACK = Uint8Array.of(1);
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, request) => {
+    const name = (request.url ?? '/').slice(0, 200);
+    let room = rooms.get(name);
+    if (room === undefined) {
+      room = new Set();
+      rooms.set(name, room);
+    }
+    const members = room;
+    members.add(ws);
+    ws.on('close', () => {
+      members.delete(ws);
+      if (members.size === 0) rooms.delete(name);
+    });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return;
-      for (const other of wss.clients) if (other !== ws && other.readyState === other.OPEN) other.send(data);
+      for (const other of members) if (other !== ws && other.readyState === other.OPEN) other.send(data);
       ws.send(ACK);
     });
   });
@@ -33,12 +47,13 @@ if (mode === 'relay') {
   const server = await buildServer({
     ...DEFAULT_CONFIG,
     dataDir,
+    ...(database && redis && redisPrefix ? { database, redis, redisPrefix } : {}),
     logLevel: 'warn',
     limits: {
       ...DEFAULT_CONFIG.limits,
       messagesPerSecond: 100_000,
       frameBytes: 4 * 1024 * 1024,
-      loginsPerMinute: 10_000,
+      loginsPerMinute: 100_000,
     },
   });
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
@@ -47,6 +62,8 @@ if (mode === 'relay') {
     server.close().then(() => process.exit(0));
   });
 } else {
-  process.stderr.write('usage: serverProcess.js parley <dataDir> | relay\n');
+  process.stderr.write(
+    'usage: serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <prefix>] | relay\n',
+  );
   process.exit(2);
 }

@@ -14,16 +14,15 @@ import {
 import * as opaque from '@serenity-kit/opaque';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Signature } from 'ts-mls';
+import type { Cluster } from './cluster.js';
 import type { ServerConfig } from './config.js';
 import { newSecret, secretEquals, sha256 } from './crypto.js';
 import type { Db } from './db.js';
 import { ApiError } from './errors.js';
 import type { Metrics } from './metrics.js';
-import { RateLimiter } from './rateLimit.js';
 
 export const SESSION_LIFETIME_MS = 30 * 24 * 3600 * 1000;
 const LOGIN_STATE_TTL_MS = 60_000;
-const MAX_PENDING_LOGINS = 10_000;
 
 const b64 = { type: 'string', pattern: '^[A-Za-z0-9_-]*$' } as const;
 const username = { type: 'string', minLength: 1, maxLength: 64 } as const;
@@ -38,6 +37,8 @@ export interface AccountsDeps {
   serverSetup: string;
   signature: Signature;
   metrics: Metrics;
+  /** Pending logins and login rate limits, shared by every node. */
+  cluster: Cluster;
 }
 
 /** The canonical account id for a username, or 400 invalid_username. */
@@ -78,6 +79,24 @@ export async function authenticate(db: Db, request: FastifyRequest): Promise<str
   return row.username;
 }
 
+interface PendingLogin {
+  username: string;
+  /** OPAQUE's server login state: secret, kept only until login/finish or LOGIN_STATE_TTL_MS. */
+  state: string;
+}
+
+function parsePendingLogin(stored: string | undefined): PendingLogin | undefined {
+  if (stored === undefined || stored.length > 16_384) return undefined;
+  try {
+    const p = JSON.parse(stored) as Partial<PendingLogin>;
+    return typeof p.username === 'string' && typeof p.state === 'string'
+      ? { username: p.username, state: p.state }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function createInvites(db: Db, count: number): Promise<string[]> {
   const codes: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -92,10 +111,9 @@ export async function createInvites(db: Db, count: number): Promise<string[]> {
 }
 
 export async function accountsRoutes(app: FastifyInstance, deps: AccountsDeps): Promise<void> {
-  const { db, config, serverSetup, signature, metrics } = deps;
-  const loginsPerIp = new RateLimiter(config.limits.loginsPerMinute, 60_000);
-  const loginsPerAccount = new RateLimiter(config.limits.loginsPerMinute, 60_000);
-  const pendingLogins = new Map<string, { username: string; state: string; expires: number }>();
+  const { db, config, serverSetup, signature, metrics, cluster } = deps;
+  const loginsPerIp = cluster.limiter('login-ip', config.limits.loginsPerMinute, 60_000);
+  const loginsPerAccount = cluster.limiter('login-account', config.limits.loginsPerMinute, 60_000);
 
   async function checkAccess(body: { accessPassword?: string; inviteCode?: string }): Promise<void> {
     if (config.access === 'password') {
@@ -248,7 +266,7 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsDeps): 
     },
     async (request) => {
       const name = canonical(request.body.username);
-      if (!loginsPerIp.take(request.ip) || !loginsPerAccount.take(name)) {
+      if (!(await loginsPerIp.take(request.ip)) || !(await loginsPerAccount.take(name))) {
         metrics.logins.inc({ result: 'throttled' });
         throw new ApiError(429, 'rate_limited', 'too many login attempts; wait a minute');
       }
@@ -269,18 +287,11 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsDeps): 
       } catch {
         throw new ApiError(400, 'invalid_request', 'malformed OPAQUE login request');
       }
-      const now = Date.now();
-      if (pendingLogins.size >= MAX_PENDING_LOGINS) {
-        for (const [id, p] of pendingLogins) if (p.expires < now) pendingLogins.delete(id);
-        if (pendingLogins.size >= MAX_PENDING_LOGINS)
-          throw new ApiError(429, 'rate_limited', 'server busy; try again');
-      }
+      // Login state waits for login/finish, which may reach another node: it lives in the cluster.
       const loginId = newSecret();
-      pendingLogins.set(loginId, {
-        username: name,
-        state: result.serverLoginState,
-        expires: now + LOGIN_STATE_TTL_MS,
-      });
+      const pending: PendingLogin = { username: name, state: result.serverLoginState };
+      if (!(await cluster.putTemporary(`login:${loginId}`, JSON.stringify(pending), LOGIN_STATE_TTL_MS)))
+        throw new ApiError(429, 'rate_limited', 'server busy; try again');
       return { loginId, loginResponse: result.loginResponse };
     },
   );
@@ -298,9 +309,8 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsDeps): 
       },
     },
     async (request) => {
-      const pending = pendingLogins.get(request.body.loginId);
-      pendingLogins.delete(request.body.loginId);
-      if (pending === undefined || pending.expires < Date.now()) {
+      const pending = parsePendingLogin(await cluster.takeTemporary(`login:${request.body.loginId}`));
+      if (pending === undefined) {
         throw new ApiError(401, 'login_expired', 'login attempt expired or unknown; start again');
       }
       try {

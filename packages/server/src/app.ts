@@ -7,9 +7,10 @@ import * as opaque from '@serenity-kit/opaque';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { accountsRoutes } from './accounts.js';
+import { type Cluster, LocalCluster, RedisCluster } from './cluster.js';
 import type { ServerConfig } from './config.js';
 import { serverSignature } from './crypto.js';
-import { type Db, openSqlite } from './db.js';
+import { type Db, openDatabase } from './db.js';
 import { devicesRoutes } from './devices.js';
 import { ApiError, errorBody } from './errors.js';
 import { groups } from './groups.js';
@@ -25,6 +26,8 @@ export interface ParleyServer {
   app: FastifyInstance;
   hub: Hub;
   db: Db;
+  /** What this node shares with the others (in memory when it is alone). */
+  cluster: Cluster;
   metrics: Metrics;
   config: ServerConfig;
   /** Stop accepting, finish in-flight requests, close the database. */
@@ -55,14 +58,17 @@ async function opaqueServerSetup(db: Db): Promise<string> {
 }
 
 export interface BuildOptions {
-  /** An open database (the caller closes it); by default the SQLite file in config.dataDir. */
+  /**
+   * An open database (the caller closes it); by default the configured one: PostgreSQL at
+   * config.database, else the SQLite file in config.dataDir.
+   */
   db?: Db;
   /** Where log lines go (default stdout); tests capture them to prove what logs never contain. */
   logStream?: { write(line: string): void };
 }
 
 export async function buildServer(config: ServerConfig, options: BuildOptions = {}): Promise<ParleyServer> {
-  const db = options.db ?? (await openSqlite(config.dataDir));
+  const db = options.db ?? (await openDatabase(config));
   const metrics = createMetrics();
   const app = Fastify({
     bodyLimit: config.limits.httpBodyBytes,
@@ -99,6 +105,28 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     reply.code(404).send(errorBody('not_found', 'no such route'));
   });
 
+  let cluster: Cluster;
+  try {
+    cluster =
+      config.redis === undefined
+        ? new LocalCluster()
+        : await RedisCluster.connect(
+            config.redis,
+            config.redisPrefix,
+            config.limits.frameBytes + 8 * 1024 * 1024,
+            // Redis errors carry no user data, but the URL may hold a password: log the type only.
+            (e) =>
+              app.log.error(
+                { err: { type: (e as Error).name, code: (e as { code?: string }).code } },
+                'redis',
+              ),
+          );
+  } catch (e) {
+    if (options.db === undefined) await db.destroy();
+    throw e;
+  }
+  app.addHook('onClose', async () => cluster.close());
+
   const signature = await serverSignature();
   const serverSetup = await opaqueServerSetup(db);
 
@@ -122,9 +150,12 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     limits: { httpBodyBytes: config.limits.httpBodyBytes, frameBytes: config.limits.frameBytes },
   }));
 
-  await app.register(async (scope) => accountsRoutes(scope, { db, config, serverSetup, signature, metrics }));
+  await app.register(async (scope) =>
+    accountsRoutes(scope, { db, config, serverSetup, signature, metrics, cluster }),
+  );
   const hub = new Hub({
     db,
+    cluster,
     signature,
     metrics,
     log: app.log,
@@ -135,7 +166,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   await app.register(async (scope) => devicesRoutes(scope, { db, signature, metrics, hub }));
   keyDirectory(hub, { db, metrics });
   groups(hub, { db, metrics });
-  presence(hub, { db });
+  presence(hub, { db, cluster });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   app.addHook('preClose', async () => hub.close());
   registerQueueDepth(metrics, async () => {
@@ -156,6 +187,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     app,
     hub,
     db,
+    cluster,
     metrics,
     config,
     async close() {

@@ -11,8 +11,20 @@ export type AccessPolicy = 'open' | 'password' | 'invite';
 export interface ServerConfig {
   host: string;
   port: number;
-  /** Where the SQLite database and the server's OPAQUE setup live. */
+  /** Where the SQLite database lives (when no PostgreSQL database is configured). */
   dataDir: string;
+  /**
+   * A PostgreSQL connection URL (postgres://user:password@host:port/database). When set, the server
+   * stores everything there instead of SQLite, and several server processes may share it.
+   */
+  database?: string;
+  /**
+   * A Redis URL (redis://host:port or rediss://…). When set, pushes, presence, pending logins and
+   * login rate limits are shared with every other node on the same Redis and prefix.
+   */
+  redis?: string;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
   /** TLS: both or neither. */
   tlsCert?: string;
   tlsKey?: string;
@@ -45,6 +57,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
   port: 8080,
   dataDir: '.parley-data',
+  redisPrefix: 'parley:',
   access: 'open',
   retentionDays: 30,
   limits: {
@@ -61,6 +74,9 @@ const ENV: Record<string, string> = {
   PORT: 'port',
   HOST: 'host',
   PARLEY_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'database',
+  REDIS_URL: 'redis',
+  PARLEY_REDIS_PREFIX: 'redisPrefix',
   PARLEY_TLS_CERT: 'tlsCert',
   PARLEY_TLS_KEY: 'tlsKey',
   PARLEY_ACCESS: 'access',
@@ -74,6 +90,9 @@ const FLAGS: Record<string, string> = {
   '--port': 'port',
   '--host': 'host',
   '--data-dir': 'dataDir',
+  '--database': 'database',
+  '--redis': 'redis',
+  '--redis-prefix': 'redisPrefix',
   '--tls-cert': 'tlsCert',
   '--tls-key': 'tlsKey',
   '--access': 'access',
@@ -93,6 +112,20 @@ function integer(name: string, v: unknown, min: number, max: number): number {
   return n;
 }
 
+/** A URL with one of the given schemes; the message never repeats it (it may hold a password). */
+function url(name: string, v: unknown, schemes: string[]): string {
+  if (typeof v !== 'string' || v.length > 2048) throw new ConfigError(`${name} must be a URL`);
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} must be a URL`);
+  }
+  if (!schemes.includes(parsed.protocol))
+    throw new ConfigError(`${name} must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL`);
+  return v;
+}
+
 function validate(raw: Raw, base: ServerConfig): ServerConfig {
   const out: ServerConfig = { ...base, limits: { ...base.limits } };
   for (const [key, value] of Object.entries(raw)) {
@@ -107,6 +140,17 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
         if (typeof value !== 'string' || value.length === 0)
           throw new ConfigError(`${key} must be a non-empty string`);
         out[key] = value;
+        break;
+      case 'database':
+        out.database = url(key, value, ['postgres:', 'postgresql:']);
+        break;
+      case 'redis':
+        out.redis = url(key, value, ['redis:', 'rediss:']);
+        break;
+      case 'redisPrefix':
+        if (typeof value !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(value))
+          throw new ConfigError('redisPrefix must be 1 to 64 letters, digits or _ . : -');
+        out.redisPrefix = value;
         break;
       case 'port':
         out.port = integer('port', value, 0, 65535);

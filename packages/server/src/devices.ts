@@ -215,8 +215,7 @@ export async function devicesRoutes(
           .execute();
       }
       // A revoked device is cut off at once, not only at its next connection.
-      for (const session of hub.sessionsOf(username, request.params.deviceId))
-        session.close(4403, 'device revoked');
+      hub.closeDevice(username, request.params.deviceId, 4403, 'device revoked');
       return { deviceId: request.params.deviceId, revoked: true };
     },
   );

@@ -29,6 +29,7 @@ import { suite } from './crypto.js';
 import type { Database, Db, GroupMembersTable } from './db.js';
 import { type DeviceSession, FrameError, type Hub } from './hub.js';
 import type { Metrics } from './metrics.js';
+import { writerFor } from './writeBatch.js';
 
 const KIND = { application: 0, proposal: 1, commit: 2 } as const;
 
@@ -285,6 +286,8 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     }
     return members;
   }
+  /** Message writes: group-committed on SQLite (see writeBatch.ts). */
+  const write = writerFor(db, () => memberCache.clear());
 
   hub.on('group_create', async (session, frame): Promise<ServerFrame> => {
     const f = frame as Frame<'group_create'>;
@@ -331,14 +334,15 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     const me = await memberOf(db, f.groupId, session);
     const isMember = me !== undefined && me.removed_seq === null;
 
-    // A retry of a message already stored gets the same answer, and nothing is stored twice.
-    const existing = await db
-      .selectFrom('messages')
-      .select(['seq', 'sender_username', 'sender_device', 'epoch', 'kind'])
-      .where('group_id', '=', f.groupId)
-      .where('message_id', '=', f.messageId)
-      .executeTakeFirst();
-    if (existing !== undefined) {
+    /** A retry of a message already stored gets the same answer, and nothing is stored twice. */
+    const answerIfStored = async (): Promise<ServerFrame | undefined> => {
+      const existing = await db
+        .selectFrom('messages')
+        .select(['seq', 'sender_username', 'sender_device', 'epoch', 'kind'])
+        .where('group_id', '=', f.groupId)
+        .where('message_id', '=', f.messageId)
+        .executeTakeFirst();
+      if (existing === undefined) return undefined;
       if (existing.sender_username !== session.accountId || existing.sender_device !== session.deviceId) {
         throw new FrameError('duplicate_message_id', 'message id already used');
       }
@@ -348,7 +352,9 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
         seq: existing.seq,
         epoch: existing.epoch + (existing.kind === KIND.commit ? 1 : 0),
       };
-    }
+    };
+    const stored = await answerIfStored();
+    if (stored !== undefined) return stored;
 
     let message: ReturnType<typeof decodeMessage>;
     try {
@@ -404,24 +410,31 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
 
     const now = Date.now();
     type Outcome = { seq: number; epoch: number; recipients: Member[] } | { stale: number };
-    const outcome: Outcome = await db.transaction().execute(async (tx): Promise<Outcome> => {
-      const current = await tx
-        .selectFrom('groups')
-        .select(['epoch', 'next_seq'])
-        .where('group_id', '=', f.groupId)
-        .executeTakeFirstOrThrow();
-      if (plan.kind !== KIND.application && current.epoch !== plan.epoch) return { stale: current.epoch };
-      const seq = current.next_seq;
-      const newEpoch = plan.kind === KIND.commit ? current.epoch + 1 : current.epoch;
-      // Compare-and-set: the epoch must still be the one this message was checked against.
-      const updated = await tx
+    const store = write(async (tx): Promise<Outcome> => {
+      // Compare-and-set in one statement: the UPDATE takes the group row's lock, checks that a
+      // handshake message's epoch is still current, and claims the next sequence number. A
+      // concurrent writer, on this node or another, waits for that lock and then sees the new row,
+      // so its commit for the old epoch matches nothing and gets stale_epoch.
+      let claim = tx
         .updateTable('groups')
-        .set({ next_seq: seq + 1, epoch: newEpoch })
-        .where('group_id', '=', f.groupId)
-        .where('epoch', '=', current.epoch)
-        .where('next_seq', '=', seq)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) return { stale: current.epoch };
+        .set((eb) => ({
+          next_seq: eb('next_seq', '+', 1),
+          epoch: eb('epoch', '+', plan.kind === KIND.commit ? 1 : 0),
+        }))
+        .where('group_id', '=', f.groupId);
+      if (plan.kind !== KIND.application) claim = claim.where('epoch', '=', plan.epoch);
+      const claimed = await claim.returning(['next_seq', 'epoch']).executeTakeFirst();
+      if (claimed === undefined) {
+        const current = await tx
+          .selectFrom('groups')
+          .select('epoch')
+          .where('group_id', '=', f.groupId)
+          .executeTakeFirstOrThrow();
+        return { stale: current.epoch };
+      }
+      const seq = claimed.next_seq - 1;
+      const newEpoch = claimed.epoch;
+      const oldEpoch = plan.kind === KIND.commit ? newEpoch - 1 : newEpoch;
       await tx
         .insertInto('messages')
         .values({
@@ -436,7 +449,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
           created_at: now,
         })
         .execute();
-      const before = await membersAt(tx, f.groupId, current.epoch);
+      const before = await membersAt(tx, f.groupId, oldEpoch);
       const recipients = before.filter(
         (m) => !(m.username === session.accountId && m.device_id === session.deviceId),
       );
@@ -457,6 +470,16 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       }
       return { seq, epoch: newEpoch, recipients };
     });
+    let outcome: Outcome;
+    try {
+      outcome = await store;
+    } catch (e) {
+      // The same message id sent at the same moment through two connections (or nodes): the
+      // unique constraint let one in; the other gets its answer.
+      const answer = await answerIfStored();
+      if (answer !== undefined) return answer;
+      throw e;
+    }
     if ('stale' in outcome) {
       metrics.commitConflicts.inc();
       return { type: 'stale_epoch', requestId: f.requestId, epoch: outcome.stale };
@@ -470,24 +493,24 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       seq: outcome.seq,
       payload: f.payload,
     });
-    for (const m of outcome.recipients) {
-      for (const s of hub.sessionsOf(m.username, m.device_id)) {
-        s.sendEncoded(push);
-        metrics.messagesOut.inc();
-      }
-    }
+    metrics.messagesOut.inc(
+      hub.pushTo(
+        outcome.recipients.map((m) => ({ accountId: m.username, deviceId: m.device_id })),
+        push,
+      ),
+    );
     if (plan.welcome !== null) {
-      for (const a of plan.added) {
-        for (const s of hub.sessionsOf(a.username, a.deviceId)) {
-          s.send({
-            type: 'welcome',
-            requestId: 0,
-            groupId: f.groupId,
-            seq: outcome.seq,
-            welcome: plan.welcome,
-          });
-        }
-      }
+      const welcome = encodeServerFrame({
+        type: 'welcome',
+        requestId: 0,
+        groupId: f.groupId,
+        seq: outcome.seq,
+        welcome: plan.welcome,
+      });
+      hub.pushTo(
+        plan.added.map((a) => ({ accountId: a.username, deviceId: a.deviceId })),
+        welcome,
+      );
     }
     return { type: 'sent', requestId: f.requestId, seq: outcome.seq, epoch: outcome.epoch };
   });

@@ -18,6 +18,13 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { Signature } from 'ts-mls';
 import { type WebSocket, WebSocketServer } from 'ws';
+import {
+  type Cluster,
+  type ClusterMessage,
+  ClusterMessageError,
+  decodeClusterMessage,
+  encodeClusterMessage,
+} from './cluster.js';
 import type { Db } from './db.js';
 import type { Metrics } from './metrics.js';
 
@@ -45,6 +52,12 @@ export class FrameError extends Error {
 
 export type FrameHandler = (session: DeviceSession, frame: ClientFrame) => Promise<ServerFrame>;
 
+/** Who a push is for: every connection of one device, or of every device of an account. */
+export interface PushTarget {
+  accountId: string;
+  deviceId?: string;
+}
+
 interface Connection extends DeviceSession {
   socket: WebSocket;
 }
@@ -66,6 +79,8 @@ export class Hub {
   constructor(
     private readonly deps: {
       db: Db;
+      /** Other nodes: pushes for connections elsewhere go through it. */
+      cluster: Cluster;
       signature: Signature;
       metrics: Metrics;
       log: FastifyBaseLogger;
@@ -76,6 +91,62 @@ export class Hub {
     },
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.frameBytes });
+    deps.cluster.onMessage((bytes) => this.fromCluster(bytes));
+  }
+
+  /**
+   * Send an encoded frame to the targets' connections on this node and, when other nodes exist,
+   * publish it for theirs: a device target only when the device has no connection here, an account
+   * target always (its devices may be spread over several nodes). Returns the sends made here.
+   */
+  pushTo(targets: PushTarget[], frame: Uint8Array): number {
+    const devices: string[] = [];
+    const accounts: string[] = [];
+    let sent = 0;
+    for (const t of targets) {
+      const here = this.sessionsOf(t.accountId, t.deviceId);
+      for (const s of here) s.sendEncoded(frame);
+      sent += here.length;
+      if (t.deviceId === undefined) accounts.push(t.accountId);
+      else if (here.length === 0) devices.push(`${t.accountId}\0${t.deviceId}`);
+    }
+    if (this.deps.cluster.shared) {
+      if (devices.length > 0)
+        this.deps.cluster.publish(encodeClusterMessage({ kind: 'devices', targets: devices, frame }));
+      if (accounts.length > 0)
+        this.deps.cluster.publish(encodeClusterMessage({ kind: 'accounts', targets: accounts, frame }));
+    }
+    return sent;
+  }
+
+  /** Close every connection of a device, on every node (a revoked device is cut off at once). */
+  closeDevice(accountId: string, deviceId: string, code: number, reason: string): void {
+    for (const s of this.sessionsOf(accountId, deviceId)) s.close(code, reason);
+    if (this.deps.cluster.shared) {
+      this.deps.cluster.publish(
+        encodeClusterMessage({ kind: 'close', targets: [`${accountId}\0${deviceId}`], code, reason }),
+      );
+    }
+  }
+
+  private fromCluster(bytes: Uint8Array): void {
+    let m: ClusterMessage;
+    try {
+      m = decodeClusterMessage(bytes);
+    } catch (e) {
+      if (!(e instanceof ClusterMessageError)) throw e;
+      this.deps.log.warn({ err: { type: e.name } }, 'undecodable cluster message');
+      return;
+    }
+    for (const target of m.targets) {
+      const sessions =
+        m.kind === 'accounts' ? this.sessionsOf(target) : [...(this.byDevice.get(target) ?? [])];
+      for (const s of sessions) {
+        if (m.kind === 'close') s.close(m.code, m.reason);
+        else s.sendEncoded(m.frame);
+      }
+      if (m.kind === 'devices') this.deps.metrics.messagesOut.inc(sessions.length);
+    }
   }
 
   /** Register the handler for one request frame type. */

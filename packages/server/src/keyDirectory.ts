@@ -11,6 +11,7 @@ import {
   type ClientFrame,
   certificateFromCredential,
   decodeKeyPackage,
+  encodeServerFrame,
   type ServerFrame,
   SUPPORTED_CIPHERSUITES,
 } from '@parley/core';
@@ -211,8 +212,10 @@ export function keyDirectory(hub: Hub, { db, metrics }: { db: Db; metrics: Metri
     for (const { deviceId } of claimed) {
       const left = await remaining(db, f.accountId, deviceId);
       if (left.oneTime < REPLENISH_THRESHOLD) {
-        for (const s of hub.sessionsOf(f.accountId, deviceId))
-          s.send({ type: 'kp_remaining', requestId: 0, ...left });
+        hub.pushTo(
+          [{ accountId: f.accountId, deviceId }],
+          encodeServerFrame({ type: 'kp_remaining', requestId: 0, ...left }),
+        );
       }
     }
     return { type: 'kp_bundle', requestId: f.requestId, accountId: f.accountId, keyPackages: claimed };

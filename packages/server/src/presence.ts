@@ -1,9 +1,11 @@
 /**
  * Presence: whether an account has a connected device, and when it was last seen. It is visible
  * only to accounts that share a conversation with it (the online user list of a chat), never to
- * strangers. Changes are pushed to those accounts' connected devices.
+ * strangers. Changes are pushed to those accounts' connected devices. Connection counts live in the
+ * Cluster, so with several nodes an account is online while it has a connection on any of them.
  */
-import type { PresenceEntry, ServerFrame } from '@parley/core';
+import { encodeServerFrame, type PresenceEntry, type ServerFrame } from '@parley/core';
+import type { Cluster } from './cluster.js';
 import type { Db } from './db.js';
 import type { Hub } from './hub.js';
 
@@ -22,30 +24,44 @@ async function contactsOf(db: Db, accountId: string): Promise<string[]> {
   return rows.map((r) => r.username);
 }
 
-export function presence(hub: Hub, { db }: { db: Db }): void {
-  async function entryFor(accountId: string): Promise<PresenceEntry> {
-    const online = hub.sessionsOf(accountId).length > 0;
-    const row = await db
-      .selectFrom('accounts')
-      .select('last_seen')
-      .where('username', '=', accountId)
-      .executeTakeFirst();
-    return { accountId, online, lastSeen: online ? Date.now() : (row?.last_seen ?? 0) };
+export function presence(hub: Hub, { db, cluster }: { db: Db; cluster: Cluster }): void {
+  async function entriesFor(accountIds: string[]): Promise<PresenceEntry[]> {
+    const online = await cluster.online(accountIds);
+    const rows =
+      accountIds.length === 0
+        ? []
+        : await db
+            .selectFrom('accounts')
+            .select(['username', 'last_seen'])
+            .where('username', 'in', accountIds)
+            .execute();
+    const lastSeen = new Map(rows.map((r) => [r.username, r.last_seen ?? 0]));
+    const now = Date.now();
+    return accountIds.map((accountId, i) => ({
+      accountId,
+      online: online[i]!,
+      lastSeen: online[i] ? now : (lastSeen.get(accountId) ?? 0),
+    }));
   }
 
   async function announce(accountId: string): Promise<void> {
-    const entry = await entryFor(accountId);
-    const frame: ServerFrame = { type: 'presence', requestId: 0, entries: [entry] };
-    for (const contact of await contactsOf(db, accountId))
-      for (const s of hub.sessionsOf(contact)) s.send(frame);
+    const frame = encodeServerFrame({
+      type: 'presence',
+      requestId: 0,
+      entries: await entriesFor([accountId]),
+    });
+    hub.pushTo(
+      (await contactsOf(db, accountId)).map((contact) => ({ accountId: contact })),
+      frame,
+    );
   }
 
   hub.onConnectionChange(async (accountId, connected) => {
-    const devices = hub.sessionsOf(accountId).length;
-    // Only the first device coming online and the last going offline change the account's presence.
-    if (connected && devices !== 1) return;
+    const connections = await cluster.presenceChange(accountId, connected ? 1 : -1);
+    // Only the first connection coming online and the last going offline change the account's presence.
+    if (connected && connections !== 1) return;
     if (!connected) {
-      if (devices !== 0) return;
+      if (connections !== 0) return;
       await db
         .updateTable('accounts')
         .set({ last_seen: Date.now() })
@@ -57,8 +73,6 @@ export function presence(hub: Hub, { db }: { db: Db }): void {
 
   hub.on('presence_query', async (session, frame): Promise<ServerFrame> => {
     const contacts = await contactsOf(db, session.accountId);
-    const entries: PresenceEntry[] = [];
-    for (const c of contacts.sort()) entries.push(await entryFor(c));
-    return { type: 'presence', requestId: frame.requestId, entries };
+    return { type: 'presence', requestId: frame.requestId, entries: await entriesFor(contacts.sort()) };
   });
 }

@@ -6,7 +6,7 @@ import { createInvites } from './accounts.js';
  */
 import { buildServer } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openSqlite } from './db.js';
+import { openDatabase } from './db.js';
 
 export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (argv[0] === 'invite') {
@@ -17,7 +17,7 @@ export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = 
       throw new ConfigError('--count must be 1 to 1000');
     if (i >= 0) rest.splice(i, 2);
     const config = loadConfig(rest, env);
-    const db = await openSqlite(config.dataDir);
+    const db = await openDatabase(config);
     for (const code of await createInvites(db, count)) process.stdout.write(`${code}\n`);
     await db.destroy();
     return;
@@ -31,6 +31,11 @@ export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = 
   process.stdout.write(
     `  data: ${config.dataDir}   access: ${config.access}   (the web app arrives with issue #5)\n`,
   );
+  // The URLs may hold passwords: only their hosts are shown.
+  if (config.database !== undefined || config.redis !== undefined) {
+    const host = (url: string | undefined) => (url === undefined ? 'none' : new URL(url).host);
+    process.stdout.write(`  postgres: ${host(config.database)}   redis: ${host(config.redis)}\n`);
+  }
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {

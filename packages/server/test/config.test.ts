@@ -31,4 +31,30 @@ describe('configuration', () => {
     expect(() => loadConfig(['--tls-cert', 'x.pem'])).toThrow(/TLS/);
     expect(() => loadConfig(['--frobnicate', '1'])).toThrow(/unknown option/);
   });
+
+  test('PostgreSQL and Redis come from DATABASE_URL / REDIS_URL or --database / --redis; bad URLs are refused without echoing them', () => {
+    const c = loadConfig(['--redis', 'redis://127.0.0.1:6380', '--redis-prefix', 'site-a:'], {
+      DATABASE_URL: 'postgres://parley:secret@db.internal:5432/parley',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(c).toMatchObject({
+      database: 'postgres://parley:secret@db.internal:5432/parley',
+      redis: 'redis://127.0.0.1:6380',
+      redisPrefix: 'site-a:',
+    });
+    const defaults = loadConfig([], {});
+    expect([defaults.database, defaults.redis, defaults.redisPrefix]).toEqual([
+      undefined,
+      undefined,
+      'parley:',
+    ]);
+    expect(() => loadConfig(['--database', 'mysql://u:hunter2@h/db'])).toThrow(/database must be a postgres/);
+    try {
+      loadConfig(['--database', 'mysql://u:hunter2@h/db']);
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2');
+    }
+    expect(() => loadConfig([], { REDIS_URL: 'not a url' })).toThrow(/redis must be a URL/);
+    expect(() => loadConfig(['--redis-prefix', 'a b'])).toThrow(/redisPrefix/);
+  });
 });

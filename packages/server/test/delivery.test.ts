@@ -3,11 +3,9 @@
  * @parley/core on every device, real SQLite file.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   addKeyPackages,
   certifyNewDevice,
@@ -43,6 +41,7 @@ import { nativeCryptoProvider } from '@parley/core/node';
 import { afterEach, expect, test } from 'vitest';
 import { runRetention } from '../src/index.js';
 import { api, cs, login, type Running, register, startServer } from './helpers.js';
+import { startServerProcess } from './serverProcess.js';
 import { WsClient } from './wsClient.js';
 
 let running: Running | undefined;
@@ -582,22 +581,8 @@ test('a device leaves: its remove proposal is committed by reference by another 
   });
 });
 
-/** The real server program (`main.js`) as a child process, as an operator runs it. */
-async function startProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /running at (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { url, child };
+function startProcess(dataDir: string) {
+  return startServerProcess(['--port', '0', '--data-dir', dataDir, '--log-level', 'warn']);
 }
 
 test('kill -9 right after accepting messages, restart on the same data directory: nothing accepted is lost', async () => {

@@ -1,0 +1,502 @@
+/**
+ * `npm run bench` — Parley beside a bare `ws` relay measured in the same run, on SQLite and on
+ * PostgreSQL + Redis (one node), printed as a table and written as JSON and an SVG chart:
+ *   (a) group fan-out, N = 50 and 500 devices: closed-loop deliveries/s, and p50/p99 latency at a
+ *       fixed 5,000 deliveries/s;
+ *   (b) direct messages, 250 pairs: closed-loop messages/s, and latency at 2,000 messages/s;
+ *   (c) 10,000 idle authenticated connections: server RSS, and per connection;
+ *   (d) client-side MLS costs (bench:core, run as a child process).
+ * Servers run in their own processes; all client sockets live in this one (loopback only). Every
+ * device is registered with OPAQUE and authenticated with its device key; groups are made by real
+ * MLS commits and the messages are real MLS ciphertexts built beforehand, so the load measures the
+ * server. The 10,000 connections of (c) are spread over the ~1,000 devices (several each).
+ *
+ * Needs PostgreSQL at PARLEY_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432/test; a
+ * database is created and dropped) and Redis at PARLEY_BENCH_REDIS (default redis://127.0.0.1:6379;
+ * a random key prefix, deleted after); without them that column is reported as skipped.
+ *
+ * Options: --quick (1,000 connections, 25 pairs, shorter runs), --out DIR (default bench/out).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DeviceIdentity } from '@parley/core';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import {
+  type BenchGroup,
+  BenchSocket,
+  closedLoop,
+  inParallel,
+  type Latency,
+  openLoop,
+  parleyFlow,
+  population,
+  relayFlow,
+  type ServerSpec,
+  setupGroup,
+  spawnServer,
+  uploadKeyPackages,
+} from './harness.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const here = fileURLToPath(new URL('.', import.meta.url));
+const outDir = args.includes('--out') ? args[args.indexOf('--out') + 1]! : join(here, '..', 'out');
+
+/** Accounts user0…user24 have 20 devices each (the 500-device group); the others one each. */
+const PAIRS = quick ? 25 : 250;
+const ACCOUNTS = 2 * PAIRS;
+const devicesOf = (account: number) => (account < 25 ? 20 : 1);
+const DEVICES = Array.from({ length: ACCOUNTS }, (_, a) => devicesOf(a)).reduce((x, y) => x + y, 0);
+/** Idle authenticated connections for (c): several per device (a device may hold several). */
+const CONNECTIONS = quick ? 1_000 : 10_000;
+const FANOUT_RATE = 5_000; // deliveries/s for the latency runs
+const DM_RATE = 2_000; // messages/s for the latency runs
+const LATENCY_SECONDS = quick ? 3 : 8;
+const CLOSED = {
+  fanout50: quick ? 600 : 3000,
+  fanout500: quick ? 100 : 600,
+  dm: quick ? 10 : 20,
+};
+const WINDOW = { fanout: 16, dm: 4 };
+
+interface Measured {
+  fanout50: { closed: number; latency: Latency };
+  fanout500: { closed: number; latency: Latency };
+  dm: { closed: number; latency: Latency };
+  idle: { connections: number; rssBytes: number; perConnectionBytes: number };
+}
+
+function log(line: string) {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Messages per group: a probe + the closed-loop run, then a probe + the open-loop run. */
+function layout(closed: number, perSecond: number, senders: number) {
+  const open = Math.ceil((perSecond * LATENCY_SECONDS) / senders);
+  return { closed, open, total: 1 + closed + 1 + open, openFirst: closed + 2 };
+}
+
+interface Workload {
+  fan50: BenchGroup;
+  fan500: BenchGroup;
+  dms: BenchGroup[];
+  plan: {
+    fan50: ReturnType<typeof layout>;
+    fan500: ReturnType<typeof layout>;
+    dm: ReturnType<typeof layout>;
+  };
+}
+
+/** The three load shapes: what is sent, by whom, in which window, at which open-loop rate (messages/s). */
+function workloads(work: Workload) {
+  return [
+    {
+      key: 'fanout50',
+      groups: [work.fan50],
+      p: work.plan.fan50,
+      window: WINDOW.fanout,
+      rate: FANOUT_RATE / 49,
+    },
+    {
+      key: 'fanout500',
+      groups: [work.fan500],
+      p: work.plan.fan500,
+      window: WINDOW.fanout,
+      rate: FANOUT_RATE / 499,
+    },
+    { key: 'dm', groups: work.dms, p: work.plan.dm, window: WINDOW.dm, rate: DM_RATE },
+  ] as const;
+}
+
+async function measureParley(
+  spec: ServerSpec,
+  label: string,
+): Promise<{ measured: Measured; work: Workload }> {
+  const server = await spawnServer(spec);
+  const base = `http://127.0.0.1:${server.port}`;
+  try {
+    let t = performance.now();
+    const devices = await population(base, ACCOUNTS, devicesOf);
+    const all = devices.flat();
+    log(`  ${label}: ${all.length} devices registered (${ACCOUNTS} OPAQUE accounts) in ${sec(t)} s`);
+
+    // (c) Idle authenticated connections, spread over the devices: the server's RSS before and
+    // after. Then only one connection per device stays open (a push goes to every connection of a
+    // device, so extra ones would multiply the fan-out).
+    await settle();
+    const before = server.rss();
+    t = performance.now();
+    const connections: BenchSocket[] = new Array(CONNECTIONS);
+    await inParallel(
+      Array.from({ length: CONNECTIONS }, (_, i) => i),
+      64,
+      async (i) => {
+        connections[i] = await BenchSocket.parley(server.port, all[i % all.length]!);
+      },
+    );
+    await settle();
+    const after = server.rss();
+    log(`  ${label}: ${CONNECTIONS} connections authenticated in ${sec(t)} s`);
+    const idle = {
+      connections: CONNECTIONS,
+      rssBytes: after,
+      perConnectionBytes: (after - before) / CONNECTIONS,
+    };
+    const sockets = new Map<DeviceIdentity, BenchSocket>();
+    for (const [i, id] of all.entries()) sockets.set(id, connections[i]!);
+    await Promise.all(connections.slice(all.length).map((c) => c.close()));
+
+    // Groups: fan-out of 50 and 500 devices, and one conversation per pair of accounts.
+    t = performance.now();
+    const fan500Members = devices.slice(0, 25).flat();
+    const fan50Members = fan500Members.slice(0, 50);
+    const dmPairs = Array.from(
+      { length: PAIRS },
+      (_, k) => [devices[2 * k]![0]!, devices[2 * k + 1]![0]!] as const,
+    );
+    const participants = new Map<DeviceIdentity, BenchSocket>();
+    for (const id of [...fan500Members, ...dmPairs.flat()]) participants.set(id, sockets.get(id)!);
+    await uploadKeyPackages(participants);
+    const plan = {
+      fan50: layout(CLOSED.fanout50, FANOUT_RATE / 49, 1),
+      fan500: layout(CLOSED.fanout500, FANOUT_RATE / 499, 1),
+      dm: layout(CLOSED.dm, DM_RATE, PAIRS),
+    };
+    const work: Workload = {
+      fan50: await setupGroup(fan50Members[0]!, fan50Members.slice(1), sockets, plan.fan50.total),
+      fan500: await setupGroup(fan500Members[0]!, fan500Members.slice(1), sockets, plan.fan500.total),
+      dms: [],
+      plan,
+    };
+    for (const [a, b] of dmPairs) work.dms.push(await setupGroup(a, [b], sockets, plan.dm.total));
+    log(`  ${label}: groups made by MLS commits and messages encrypted in ${sec(t)} s`);
+
+    const measured = { idle } as Measured;
+    for (const { key, groups, p, window, rate } of workloads(work)) {
+      const closedFlow = await parleyFlow(groups, 1);
+      const closed = await closedLoop(closedFlow, p.closed, window);
+      const openFlow = await parleyFlow(groups, p.openFirst);
+      const latency = await openLoop(openFlow, p.open, rate);
+      measured[key] = { closed, latency };
+      log(
+        `  ${label}: ${key} ${closed.toFixed(0)}/s closed loop; p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`,
+      );
+    }
+    await Promise.all([...sockets.values()].map((s) => s.close()));
+    return { measured, work };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureRelay(work: Workload): Promise<Measured> {
+  const server = await spawnServer({ mode: 'relay' });
+  try {
+    const measured = {} as Measured;
+    for (const { key, groups, p, window, rate } of workloads(work)) {
+      const closedFlow = await relayFlow(server.port, groups, 1);
+      const closed = await closedLoop(closedFlow.flow, p.closed, window);
+      await closedFlow.close();
+      const openFlow = await relayFlow(server.port, groups, p.openFirst);
+      const latency = await openLoop(openFlow.flow, p.open, rate);
+      await openFlow.close();
+      measured[key] = { closed, latency };
+      log(
+        `  relay: ${key} ${closed.toFixed(0)}/s closed loop; p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`,
+      );
+    }
+    const n = CONNECTIONS;
+    await settle();
+    const before = server.rss();
+    const sockets: BenchSocket[] = [];
+    await inParallel(
+      Array.from({ length: n }, (_, i) => i),
+      64,
+      async () => {
+        sockets.push(await BenchSocket.relay(server.port, 'idle'));
+      },
+    );
+    await settle();
+    const after = server.rss();
+    measured.idle = { connections: n, rssBytes: after, perConnectionBytes: (after - before) / n };
+    await Promise.all(sockets.map((s) => s.close()));
+    return measured;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A fresh PostgreSQL database and Redis prefix, or why not. */
+async function postgresAndRedis(): Promise<
+  { url: string; redisUrl: string; prefix: string; drop(): Promise<void> } | { skipped: string }
+> {
+  const adminUrl = process.env.PARLEY_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = process.env.PARLEY_BENCH_REDIS ?? 'redis://127.0.0.1:6379';
+  const name = `parley_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try {
+    await admin.connect();
+    await redis.connect();
+    await admin.query(`create database ${name}`);
+  } catch (e) {
+    await admin.end().catch(() => {});
+    redis.disconnect();
+    return { skipped: `PostgreSQL or Redis unreachable (${(e as Error).message})` };
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const prefix = `${name}:`;
+  return {
+    url: url.toString(),
+    redisUrl,
+    prefix,
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+      for (let cursor = '0'; ; ) {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+        if (cursor === '0') break;
+      }
+      redis.disconnect();
+    },
+  };
+}
+
+async function coreCosts(): Promise<Record<string, unknown> | { skipped: string }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'parley-core-')), 'core.json');
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [join(here, 'core.js'), ...(quick ? ['--quick'] : ['--sizes', '10,100']), '--json', file],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    child.once('exit', resolve);
+  });
+  if (code !== 0) return { skipped: `bench:core exited with ${code}` };
+  const out = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  rmSync(file, { force: true });
+  return out;
+}
+
+const sec = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+function table(relay: Measured, sqlite: Measured, postgres: Measured | undefined): string[] {
+  const rate = (n: number) => n.toFixed(0);
+  const ms = (l: Latency) => `${l.p50.toFixed(1)} / ${l.p99.toFixed(1)}`;
+  const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  const rows: string[][] = [['', 'bare relay', 'SQLite', 'vs relay', 'PG+Redis', 'vs relay', 'PG/SQLite']];
+  const pgCell = (f: (m: Measured) => string) => (postgres ? f(postgres) : 'skipped');
+  for (const [name, key] of [
+    ['fan-out N=50, deliveries/s', 'fanout50'],
+    ['fan-out N=500, deliveries/s', 'fanout500'],
+    [`direct, ${PAIRS} pairs, messages/s`, 'dm'],
+  ] as const) {
+    rows.push([
+      name,
+      rate(relay[key].closed),
+      rate(sqlite[key].closed),
+      x(sqlite[key].closed, relay[key].closed),
+      pgCell((m) => rate(m[key].closed)),
+      pgCell((m) => x(m[key].closed, relay[key].closed)),
+      pgCell((m) => x(m[key].closed, sqlite[key].closed)),
+    ]);
+  }
+  for (const [name, key] of [
+    [`fan-out N=50 @${FANOUT_RATE}/s, p50 / p99 ms`, 'fanout50'],
+    [`fan-out N=500 @${FANOUT_RATE}/s, p50 / p99 ms`, 'fanout500'],
+    [`direct @${DM_RATE}/s, p50 / p99 ms`, 'dm'],
+  ] as const) {
+    rows.push([
+      name,
+      ms(relay[key].latency),
+      ms(sqlite[key].latency),
+      x(sqlite[key].latency.p99, relay[key].latency.p99),
+      pgCell((m) => ms(m[key].latency)),
+      pgCell((m) => x(m[key].latency.p99, relay[key].latency.p99)),
+      pgCell((m) => x(m[key].latency.p99, sqlite[key].latency.p99)),
+    ]);
+  }
+  const mb = (m: Measured) => `${(m.idle.rssBytes / 2 ** 20).toFixed(0)} MB`;
+  const kb = (m: Measured) => `${(m.idle.perConnectionBytes / 1024).toFixed(1)} KB`;
+  rows.push([
+    `${relay.idle.connections} idle connections, RSS`,
+    mb(relay),
+    mb(sqlite),
+    '',
+    pgCell(mb),
+    '',
+    '',
+  ]);
+  rows.push([
+    '  per connection',
+    kb(relay),
+    kb(sqlite),
+    x(sqlite.idle.perConnectionBytes, relay.idle.perConnectionBytes),
+    pgCell(kb),
+    pgCell((m) => x(m.idle.perConnectionBytes, relay.idle.perConnectionBytes)),
+    '',
+  ]);
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+  );
+}
+
+function targets(relay: Measured, sqlite: Measured, postgres: Measured | undefined): string[] {
+  const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const lines = [];
+  for (const [name, m] of [
+    ['SQLite', sqlite],
+    ['PG+Redis', postgres],
+  ] as const) {
+    if (m === undefined) continue;
+    const ratio = Math.min(
+      m.fanout50.closed / relay.fanout50.closed,
+      m.fanout500.closed / relay.fanout500.closed,
+    );
+    lines.push(`${name}: fan-out >= 0.6x relay: ${ratio.toFixed(2)}x ${check(ratio >= 0.6)}`);
+    lines.push(
+      `${name}: p99 <= 20 ms at ${FANOUT_RATE} deliveries/s, N=500: ${m.fanout500.latency.p99.toFixed(1)} ms ${check(m.fanout500.latency.p99 <= 20)}`,
+    );
+    const mb = m.idle.rssBytes / 2 ** 20;
+    lines.push(
+      `${name}: ${m.idle.connections} connections <= 400 MB RSS: ${mb.toFixed(0)} MB ${check(mb <= 400)}${m.idle.connections < 10_000 ? ' (fewer connections than the target: --quick)' : ''}`,
+    );
+  }
+  if (postgres) {
+    const ratio = Math.min(
+      postgres.fanout500.closed / sqlite.fanout500.closed,
+      postgres.fanout50.closed / sqlite.fanout50.closed,
+      postgres.dm.closed / sqlite.dm.closed,
+    );
+    lines.push(
+      `PG+Redis single node >= 0.7x SQLite throughput (lowest of the three): ${ratio.toFixed(2)}x ${check(ratio >= 0.7)}`,
+    );
+  }
+  return lines;
+}
+
+/** Throughput as a fraction of the bare relay, per workload and storage: horizontal bars. */
+function chart(relay: Measured, sqlite: Measured, postgres: Measured | undefined): string {
+  const series = [
+    ['SQLite', sqlite, '#4878a8'],
+    ['PG+Redis', postgres, '#d08c3c'],
+  ] as const;
+  const workloads = [
+    ['fan-out N=50', 'fanout50'],
+    ['fan-out N=500', 'fanout500'],
+    [`direct ${PAIRS} pairs`, 'dm'],
+  ] as const;
+  const width = 640;
+  const left = 150;
+  const barH = 16;
+  const scale = (width - left - 40) / 1.2;
+  const parts: string[] = [];
+  let y = 40;
+  for (const [name, key] of workloads) {
+    parts.push(`<text x="10" y="${y + barH + 4}" font-size="13">${name}</text>`);
+    for (const [label, m, color] of series) {
+      if (m === undefined) continue;
+      const ratio = m[key].closed / relay[key].closed;
+      const w = Math.max(1, Math.min(1.2, ratio) * scale);
+      parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color}"/>`);
+      parts.push(
+        `<text x="${(left + w + 4).toFixed(1)}" y="${y + 12}" font-size="11">${label} ${ratio.toFixed(2)}x</text>`,
+      );
+      y += barH + 4;
+    }
+    y += 14;
+  }
+  const line = (v: number, label: string) =>
+    `<line x1="${left + v * scale}" y1="30" x2="${left + v * scale}" y2="${y}" stroke="#888" stroke-dasharray="4 3"/><text x="${left + v * scale - 10}" y="${y + 14}" font-size="11">${label}</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 30}" font-family="sans-serif">
+<title>Parley throughput as a fraction of a bare ws relay (closed loop)</title>
+<text x="10" y="20" font-size="14">Parley throughput as a fraction of a bare ws relay (closed loop)</text>
+${parts.join('\n')}
+${line(1, '1.0 relay')}
+${line(0.6, '0.6 target')}
+</svg>
+`;
+}
+
+async function main() {
+  log(
+    `Parley bench — node ${process.version}, ${cpus().length} CPUs${quick ? ', --quick' : ''}; ${DEVICES} devices (${ACCOUNTS} accounts), ${CONNECTIONS} connections, ${PAIRS} pairs\n`,
+  );
+  const started = performance.now();
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  let sqlite: Measured;
+  let work: Workload;
+  try {
+    ({ measured: sqlite, work } = await measureParley({ mode: 'parley', dataDir }, 'SQLite'));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const relay = await measureRelay(work);
+  let postgres: Measured | undefined;
+  let postgresSkipped: string | undefined;
+  const services = await postgresAndRedis();
+  if ('skipped' in services) {
+    postgresSkipped = services.skipped;
+    log(`  PG+Redis: skipped — ${postgresSkipped}`);
+  } else {
+    const pgDir = mkdtempSync(join(tmpdir(), 'parley-bench-pg-'));
+    try {
+      ({ measured: postgres } = await measureParley(
+        {
+          mode: 'parley',
+          dataDir: pgDir,
+          postgres: { url: services.url, redisUrl: services.redisUrl, prefix: services.prefix },
+        },
+        'PG+Redis',
+      ));
+    } finally {
+      rmSync(pgDir, { recursive: true, force: true });
+      await services.drop();
+    }
+  }
+  log('\n(d) client-side MLS costs (bench:core):');
+  const core = await coreCosts();
+
+  log(`\nResults (${sec(started)} s in all; latency = send to arrival at the receiving socket)\n`);
+  for (const line of table(relay, sqlite, postgres)) log(`  ${line}`);
+  log('\nTargets:');
+  for (const line of targets(relay, sqlite, postgres)) log(`  ${line}`);
+  mkdirSync(outDir, { recursive: true });
+  const results = {
+    when: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    quick,
+    settings: {
+      devices: DEVICES,
+      connections: CONNECTIONS,
+      pairs: PAIRS,
+      fanoutRate: FANOUT_RATE,
+      dmRate: DM_RATE,
+      latencySeconds: LATENCY_SECONDS,
+      closed: CLOSED,
+      window: WINDOW,
+    },
+    relay,
+    sqlite,
+    postgres: postgres ?? { skipped: postgresSkipped },
+    core,
+  };
+  writeFileSync(join(outDir, 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(outDir, 'bench.svg'), chart(relay, sqlite, postgres));
+  log(`\nwrote ${join(outDir, 'bench.json')} and ${join(outDir, 'bench.svg')}`);
+}
+
+await main();
+process.exit(0);

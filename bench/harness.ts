@@ -1,0 +1,535 @@
+/**
+ * What the server benchmarks share: servers in child processes (Parley on SQLite or on
+ * PostgreSQL + Redis, and the bare relay), device sockets, a registered population of devices, MLS
+ * groups set up by real commits, and the two load shapes: closed loop (a window of unacknowledged
+ * messages per sender, as fast as the server answers) and open loop (a fixed send rate, latency
+ * from send to each delivery). Loopback only; every run is bounded in messages and in time.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  addKeyPackages,
+  certifyNewDevice,
+  createAccount,
+  createGroup,
+  createMlsDevice,
+  DEFAULT_CIPHERSUITE,
+  type DeviceIdentity,
+  decodeServerFrame,
+  encodeClientFrame,
+  encodeDeviceCertificate,
+  encryptApplication,
+  type GroupState,
+  generateKeyPackage,
+  identityKeyPairOf,
+  type MlsDevice,
+  randomBytes,
+  type ServerFrame,
+  toBase64Url,
+  toHex,
+  wsAuthMessage,
+} from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
+import * as opaque from '@serenity-kit/opaque';
+import { type CiphersuiteImpl, getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import WebSocket from 'ws';
+
+/** One benchmark run may not take longer than this. */
+export const RUN_LIMIT_MS = 120_000;
+const FRAME = { deliver: 133, welcome: 134, sent: 136 } as const;
+
+export const cs: CiphersuiteImpl = await getCiphersuiteImpl(
+  getCiphersuiteFromName(DEFAULT_CIPHERSUITE),
+  nativeCryptoProvider,
+);
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+export type ServerSpec =
+  | { mode: 'relay' }
+  | { mode: 'parley'; dataDir: string; postgres?: { url: string; redisUrl: string; prefix: string } };
+
+export interface ServerHandle {
+  port: number;
+  /** Resident set size of the server process now, bytes (Linux /proc). */
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+export async function spawnServer(spec: ServerSpec): Promise<ServerHandle> {
+  // PARLEY_BENCH_PROFILE=DIR writes a CPU profile of each server process there.
+  const dir = process.env.PARLEY_BENCH_PROFILE;
+  const profile = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  const extra =
+    spec.mode === 'relay'
+      ? []
+      : [
+          spec.dataDir,
+          ...(spec.postgres ? [spec.postgres.url, spec.postgres.redisUrl, spec.postgres.prefix] : []),
+        ];
+  const child = spawn(process.execPath, [...profile, join(here, 'serverProcess.js'), spec.mode, ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line).port);
+    });
+    child.once('exit', (code) => reject(new Error(`${spec.mode} server exited (${code})`)));
+  });
+  return {
+    port,
+    rss: () => {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : Number.NaN;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** One client socket: to Parley (authenticated device) or to the relay (a room). */
+export class BenchSocket {
+  deliveries = 0;
+  /** Called with each delivery's raw bytes (Parley deliver frames, relay messages). */
+  onDelivery: ((data: Buffer) => void) | undefined;
+  /** Called on each acknowledgement of a send (Parley `sent`, relay 1-byte ack). */
+  onAck: ((data: Buffer) => void) | undefined;
+  private next = 1;
+  private readonly pending = new Map<number, (f: ServerFrame) => void>();
+  /** The server's challenge, kept from the first frame (it may arrive in the tick the socket opens). */
+  private challenge: ((c: Uint8Array) => void) | undefined;
+  private readonly challenged = new Promise<Uint8Array>((resolve) => {
+    this.challenge = resolve;
+  });
+
+  private constructor(
+    readonly ws: WebSocket,
+    relay: boolean,
+  ) {
+    ws.on('message', (data: Buffer) => {
+      if (relay) {
+        if (data.length === 1) this.onAck?.(data);
+        else {
+          this.deliveries++;
+          this.onDelivery?.(data);
+        }
+        return;
+      }
+      // Counted from the frame type alone, as a client would before decoding.
+      if (data[0] === FRAME.deliver) {
+        this.deliveries++;
+        this.onDelivery?.(data);
+        return;
+      }
+      if (data[0] === FRAME.welcome) return; // the benchmark's receivers do not join
+      if (data[0] === FRAME.sent && this.onAck !== undefined) {
+        this.onAck(data);
+        return;
+      }
+      const f = decodeServerFrame(new Uint8Array(data));
+      if (f.type === 'challenge') this.challenge?.(f.challenge);
+      else this.pending.get(f.requestId)?.(f);
+    });
+  }
+
+  private static open(url: string, relay: boolean): Promise<BenchSocket> {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const socket = new BenchSocket(ws, relay);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(socket));
+      ws.once('error', reject);
+    });
+  }
+
+  static relay(port: number, room: string): Promise<BenchSocket> {
+    return BenchSocket.open(`ws://127.0.0.1:${port}/${room}`, true);
+  }
+
+  static async parley(port: number, identity: DeviceIdentity): Promise<BenchSocket> {
+    const socket = await BenchSocket.open(`ws://127.0.0.1:${port}/v1/ws`, false);
+    const c = await socket.challenged;
+    const signature = await cs.signature.sign(identity.deviceKey.signKey, wsAuthMessage(c));
+    const r = await socket.request({
+      type: 'auth',
+      requestId: 0,
+      accountId: identity.accountId,
+      deviceId: identity.deviceId,
+      signature,
+    });
+    if (r.type !== 'ok') throw new Error('auth failed');
+    return socket;
+  }
+
+  request(frame: Parameters<typeof encodeClientFrame>[0]): Promise<ServerFrame> {
+    const requestId = this.next++;
+    return new Promise((resolve) => {
+      this.pending.set(requestId, (f) => {
+        this.pending.delete(requestId);
+        resolve(f);
+      });
+      this.ws.send(encodeClientFrame({ ...frame, requestId }));
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.ws.readyState === this.ws.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+}
+
+/** Run `tasks` with at most `limit` at a time. */
+export async function inParallel<T>(items: T[], limit: number, task: (item: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await task(items[i]!, i);
+      }
+    }),
+  );
+}
+
+async function post(base: string, path: string, body: unknown, token?: string) {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Register an account with OPAQUE, log in, and add devices d1…d(n-1); returns its devices. */
+async function registerAccount(base: string, username: string, devices: number): Promise<DeviceIdentity[]> {
+  const password = `bench-password-${username}`;
+  const identity = await createAccount(username, cs);
+  const reg = opaque.client.startRegistration({ password });
+  const start = await post(base, '/v1/accounts/register/start', {
+    username,
+    registrationRequest: reg.registrationRequest,
+  });
+  const { registrationRecord } = opaque.client.finishRegistration({
+    clientRegistrationState: reg.clientRegistrationState,
+    registrationResponse: start.registrationResponse as string,
+    password,
+  });
+  await post(base, '/v1/accounts/register/finish', {
+    username,
+    registrationRecord,
+    identityKey: toBase64Url(identity.identityKey),
+    deviceCertificate: toBase64Url(encodeDeviceCertificate(identity.certificate)),
+  });
+  const ids = [identity];
+  if (devices === 1) return ids;
+  const login = opaque.client.startLogin({ password });
+  const ls = await post(base, '/v1/sessions/login/start', {
+    username,
+    startLoginRequest: login.startLoginRequest,
+  });
+  const fin = opaque.client.finishLogin({
+    clientLoginState: login.clientLoginState,
+    loginResponse: ls.loginResponse as string,
+    password,
+  });
+  if (!fin) throw new Error('login failed');
+  const { token } = await post(base, '/v1/sessions/login/finish', {
+    loginId: ls.loginId,
+    finishLoginRequest: fin.finishLoginRequest,
+  });
+  for (let d = 1; d < devices; d++) {
+    const extra = await certifyNewDevice(identityKeyPairOf(identity), username, cs, { deviceId: `d${d}` });
+    await post(
+      base,
+      '/v1/devices',
+      { certificate: toBase64Url(encodeDeviceCertificate(extra.certificate)) },
+      token as string,
+    );
+    ids.push(extra);
+  }
+  return ids;
+}
+
+/** `accounts` accounts `user0…`, account a with `devicesOf(a)` devices: [account][device]. */
+export async function population(
+  base: string,
+  accounts: number,
+  devicesOf: (account: number) => number,
+): Promise<DeviceIdentity[][]> {
+  await opaque.ready;
+  const out: DeviceIdentity[][] = new Array(accounts);
+  await inParallel(
+    Array.from({ length: accounts }, (_, a) => a),
+    8,
+    async (a) => {
+      out[a] = await registerAccount(base, `user${a}`, devicesOf(a));
+    },
+  );
+  return out;
+}
+
+/** Give each device a last-resort key package (reusable), so it can be added to several groups. */
+export async function uploadKeyPackages(sockets: Map<DeviceIdentity, BenchSocket>): Promise<void> {
+  await inParallel([...sockets], 16, async ([identity, socket]) => {
+    const kp = await generateKeyPackage(await createMlsDevice(identity, { provider: nativeCryptoProvider }), {
+      lastResort: true,
+    });
+    const r = await socket.request({
+      type: 'kp_upload',
+      requestId: 0,
+      keyPackages: [],
+      lastResort: kp.encoded,
+    });
+    if (r.type !== 'kp_remaining') throw new Error('key package upload failed');
+  });
+}
+
+export interface BenchGroup {
+  groupId: Uint8Array;
+  sender: BenchSocket;
+  receivers: BenchSocket[];
+  /** Pre-built application messages (100-byte plaintexts, real MLS PrivateMessages). */
+  ciphertexts: Uint8Array[];
+}
+
+/**
+ * `creator` starts an MLS group and adds `members` (other devices) by one real commit; then
+ * encrypts `messages` application messages for the benchmark.
+ */
+export async function setupGroup(
+  creator: DeviceIdentity,
+  members: DeviceIdentity[],
+  sockets: Map<DeviceIdentity, BenchSocket>,
+  messages: number,
+): Promise<BenchGroup> {
+  const sender = sockets.get(creator)!;
+  const mls: MlsDevice = await createMlsDevice(creator, { provider: nativeCryptoProvider });
+  let state: GroupState = await createGroup(mls);
+  const groupId = state.groupContext.groupId;
+  await sender.request({ type: 'group_create', requestId: 0, groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+  const wanted = new Set(members.map((m) => `${m.accountId}/${m.deviceId}`));
+  const keyPackages: Uint8Array[] = [];
+  for (const accountId of new Set(members.map((m) => m.accountId))) {
+    const b = await sender.request({
+      type: 'kp_claim',
+      requestId: 0,
+      accountId,
+      cipherSuite: DEFAULT_CIPHERSUITE,
+    });
+    if (b.type !== 'kp_bundle') throw new Error('claim failed');
+    for (const k of b.keyPackages)
+      if (wanted.has(`${accountId}/${k.deviceId}`)) keyPackages.push(k.keyPackage);
+  }
+  if (keyPackages.length !== members.length) throw new Error('missing key packages');
+  const add = await addKeyPackages(mls, state, keyPackages);
+  const r = await sender.request({
+    type: 'send',
+    requestId: 0,
+    groupId,
+    messageId: randomBytes(16),
+    payload: add.commit,
+    welcome: add.welcome,
+  });
+  if (r.type !== 'sent') throw new Error(`add commit refused: ${JSON.stringify(r)}`);
+  state = add.newState;
+  const ciphertexts: Uint8Array[] = [];
+  for (let i = 0; i < messages; i++) {
+    const e = await encryptApplication(mls, state, randomBytes(100));
+    state = e.newState;
+    ciphertexts.push(e.message);
+  }
+  return { groupId, sender, receivers: members.map((m) => sockets.get(m)!), ciphertexts };
+}
+
+/** What a load generator drives: per sender, how to send message i; per delivery, which message it was. */
+export interface Flow {
+  senders: BenchSocket[];
+  /** All receiving sockets. */
+  receivers: BenchSocket[];
+  /** Bytes of message `i` of sender `s`. */
+  frame(s: number, i: number): Uint8Array;
+  /** Deliveries each message makes. */
+  fanout(s: number): number;
+  /** Identify a delivery on `receiver`: [sender index, message index], from its raw bytes. */
+  identify(data: Buffer, receiver: BenchSocket): [number, number] | undefined;
+}
+
+/**
+ * Closed loop: each sender keeps `window` messages unacknowledged and sends `count` in all; the clock
+ * stops when every delivery has arrived. Returns deliveries per second.
+ */
+export async function closedLoop(flow: Flow, count: number, window: number): Promise<number> {
+  const expected = flow.senders.reduce((n, _, s) => n + count * flow.fanout(s), 0);
+  for (const r of flow.receivers) r.deliveries = 0;
+  const delivered = () => flow.receivers.reduce((n, r) => n + r.deliveries, 0);
+  const t0 = performance.now();
+  let acked = 0;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('benchmark time limit reached')), RUN_LIMIT_MS);
+    const poll = setInterval(() => {
+      if (acked === count * flow.senders.length && delivered() >= expected) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve();
+      }
+    }, 2);
+    flow.senders.forEach((sender, s) => {
+      let sent = 0;
+      sender.onAck = () => {
+        acked++;
+        if (sent < count) sender.ws.send(flow.frame(s, sent++));
+      };
+      while (sent < Math.min(window, count)) sender.ws.send(flow.frame(s, sent++));
+    });
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  for (const s of flow.senders) s.onAck = undefined;
+  return expected / seconds;
+}
+
+export interface Latency {
+  p50: number;
+  p99: number;
+  samples: number;
+  /** Deliveries per second actually achieved over the run. */
+  rate: number;
+}
+
+/**
+ * Open loop: `count` messages per sender, spread evenly so the senders together send `perSecond`
+ * messages a second; every delivery's latency (send → arrival at the receiving socket) is recorded.
+ */
+export async function openLoop(flow: Flow, count: number, perSecond: number): Promise<Latency> {
+  const sentAt = flow.senders.map(() => new Float64Array(count));
+  const samples: number[] = [];
+  const expected = flow.senders.reduce((n, _, s) => n + count * flow.fanout(s), 0);
+  for (const r of flow.receivers) {
+    r.onDelivery = (data) => {
+      const id = flow.identify(data, r);
+      if (id !== undefined) samples.push(performance.now() - sentAt[id[0]]![id[1]]!);
+    };
+  }
+  const total = count * flow.senders.length;
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('benchmark time limit reached')), RUN_LIMIT_MS);
+    let sent = 0;
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * perSecond) + 1);
+      for (; sent < due; sent++) {
+        // Round-robin over the senders: message k goes to sender k mod n.
+        const s = sent % flow.senders.length;
+        const i = Math.floor(sent / flow.senders.length);
+        sentAt[s]![i] = performance.now();
+        flow.senders[s]!.ws.send(flow.frame(s, i));
+      }
+      if (samples.length >= expected) {
+        clearInterval(tick);
+        clearTimeout(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  for (const r of flow.receivers) r.onDelivery = undefined;
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  return { p50: at(0.5), p99: at(0.99), samples: samples.length, rate: samples.length / seconds };
+}
+
+/** Parley flow over groups: one sender per group; deliveries identified by (group, seq). */
+export async function parleyFlow(groups: readonly BenchGroup[], firstMessage: number): Promise<Flow> {
+  // The sequence number each group's next message gets: learnt from one probe message each.
+  const base = new Map<string, { s: number; seq: number }>();
+  for (const [s, g] of groups.entries()) {
+    const r = await g.sender.request({
+      type: 'send',
+      requestId: 0,
+      groupId: g.groupId,
+      messageId: randomBytes(16),
+      payload: g.ciphertexts[firstMessage - 1]!,
+      welcome: null,
+    });
+    if (r.type !== 'sent') throw new Error('probe refused');
+    base.set(toHex(g.groupId), { s, seq: r.seq + 1 });
+  }
+  // Drain the probe's deliveries before measuring.
+  await new Promise((r) => setTimeout(r, 200));
+  const frames = groups.map((g) =>
+    g.ciphertexts.slice(firstMessage).map((payload) =>
+      encodeClientFrame({
+        type: 'send',
+        requestId: 0,
+        groupId: g.groupId,
+        messageId: randomBytes(16),
+        payload,
+        welcome: null,
+      }),
+    ),
+  );
+  return {
+    senders: groups.map((g) => g.sender),
+    receivers: [...new Set(groups.flatMap((g) => g.receivers))],
+    frame: (s, i) => frames[s]![i]!,
+    fanout: (s) => groups[s]!.receivers.length,
+    identify: (data) => {
+      const f = decodeServerFrame(new Uint8Array(data));
+      if (f.type !== 'deliver') return undefined;
+      const b = base.get(toHex(f.groupId));
+      return b === undefined ? undefined : [b.s, f.seq - b.seq];
+    },
+  };
+}
+
+/** Relay flow: one room per group, the same sizes and ciphertexts; a 4-byte message index leads each. */
+export async function relayFlow(
+  port: number,
+  groups: readonly BenchGroup[],
+  firstMessage: number,
+): Promise<{ flow: Flow; close(): Promise<void> }> {
+  const senders: BenchSocket[] = [];
+  const receivers: BenchSocket[] = [];
+  const roomOf = new Map<BenchSocket, number>();
+  for (const [s, g] of groups.entries()) {
+    senders.push(await BenchSocket.relay(port, `room${s}`));
+    for (let r = 0; r < g.receivers.length; r++) {
+      const socket = await BenchSocket.relay(port, `room${s}`);
+      roomOf.set(socket, s);
+      receivers.push(socket);
+    }
+  }
+  const frames = groups.map((g) =>
+    g.ciphertexts.slice(firstMessage).map((payload, i) => {
+      const out = new Uint8Array(4 + payload.length);
+      new DataView(out.buffer).setUint32(0, i);
+      out.set(payload, 4);
+      return out;
+    }),
+  );
+  return {
+    flow: {
+      senders,
+      receivers,
+      frame: (s, i) => frames[s]![i]!,
+      fanout: (s) => groups[s]!.receivers.length,
+      // The relay's deliveries carry no room: each receiving socket is in one.
+      identify: (data, receiver) => [roomOf.get(receiver)!, data.readUInt32BE(0)],
+    },
+    close: async () => {
+      await Promise.all([...senders, ...receivers].map((x) => x.close()));
+    },
+  };
+}

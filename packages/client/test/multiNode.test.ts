@@ -1,0 +1,378 @@
+/**
+ * Several server nodes on one PostgreSQL and one Redis (issue #6): two real server processes,
+ * clients connected to different nodes, commits racing through both, and a node killed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  addKeyPackages,
+  certifyNewDevice,
+  createGroup,
+  createMlsDevice,
+  DEFAULT_CIPHERSUITE,
+  type DeviceIdentity,
+  encodeDeviceCertificate,
+  encodeDeviceRevocation,
+  type GeneratedKeyPackage,
+  type GroupState,
+  generateKeyPackages,
+  generateStorageKey,
+  identityKeyPairOf,
+  issueDeviceRevocation,
+  joinFromWelcome,
+  type MlsDevice,
+  processIncoming,
+  randomBytes,
+  type ServerFrame,
+  selfUpdate,
+  toBase64Url,
+  toHex,
+} from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
+import * as opaque from '@serenity-kit/opaque';
+import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import { afterEach, expect, test } from 'vitest';
+import { type ChatMessage, Connection, ParleyApi, ParleyClient } from '../src/index.js';
+import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
+import { createServices, type Node, type Services, startNode } from './cluster.js';
+
+const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+
+let services: Services | undefined;
+let nodes: Node[] = [];
+const cleanups: Array<() => Promise<void> | void> = [];
+const undecryptable: unknown[] = [];
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  for (const n of nodes.splice(0)) await n.kill();
+  await services?.drop();
+  services = undefined;
+  expect(undecryptable.splice(0)).toEqual([]);
+});
+
+/**
+ * Two server processes on a fresh PostgreSQL database and Redis prefix of their own (undefined when
+ * the services are absent outside CI: the test is then skipped).
+ */
+async function twoNodes(): Promise<[Node, Node] | undefined> {
+  services = await createServices();
+  if (services === undefined) return undefined;
+  nodes = await Promise.all([startNode(services), startNode(services)]);
+  return nodes as [Node, Node];
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface Chatter {
+  client: ParleyClient;
+  inbox: ChatMessage[];
+  /** The node URLs this client's WebSockets went to, in order. */
+  connectedTo: string[];
+}
+
+/**
+ * A person registered through `via`, whose client connects to `nodeUrls[0]` and, each time it has to
+ * reconnect, to the next one in turn (as a client behind a load balancer that drops a dead node).
+ */
+async function chatter(via: string, name: string, nodeUrls: string[]): Promise<Chatter> {
+  const identity = await new ParleyApi(via).register(name, `pw-${name}-1234`, cs);
+  const dir = mkdtempSync(join(tmpdir(), `parley-${name}-`));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const connectedTo: string[] = [];
+  let next = 0;
+  const client = await ParleyClient.open({
+    serverUrl: nodeUrls[0]!,
+    identity,
+    records: new SqliteRecordStore(join(dir, 'client.sqlite3')),
+    storageKey: generateStorageKey(),
+    mls: { provider: nativeCryptoProvider },
+    socketFactory: () => {
+      const url = nodeUrls[next++ % nodeUrls.length]!;
+      connectedTo.push(url);
+      return nodeSocketFactory(`${url.replace(/^http/, 'ws')}/v1/ws`);
+    },
+    backoff: { initialMs: 50, maxMs: 300 },
+  });
+  cleanups.push(() => client.close());
+  const inbox: ChatMessage[] = [];
+  client.on('message', (m) => inbox.push(m));
+  client.on('undecryptable', (u) => undecryptable.push(u));
+  client.start();
+  await client.connection.waitOnline();
+  await until(async () => {
+    const r = await client.connection.request({ type: 'kp_count' });
+    return r.type === 'kp_remaining' && r.oneTime > 0;
+  }, `${name}'s key packages`);
+  return { client, inbox, connectedTo };
+}
+
+async function post(url: string, path: string, body: unknown, token?: string) {
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
+}
+
+const texts = (c: Chatter, chat: string) => c.inbox.filter((m) => m.groupId === chat).map((m) => m.text);
+
+test('clients connected to different nodes chat one-to-one and in a group, and see each other online', async (ctx) => {
+  const pair = await twoNodes();
+  if (pair === undefined) return ctx.skip();
+  const [a, b] = pair;
+  const alice = await chatter(a.url, 'alice', [a.url]);
+  const bob = await chatter(b.url, 'bob', [b.url]);
+  const carol = await chatter(b.url, 'carol', [b.url]);
+
+  // One-to-one: alice (node A) and bob (node B).
+  const direct = await alice.client.createConversation(['bob']);
+  await until(() => bob.client.conversations().includes(direct), 'bob joins (Welcome across nodes)');
+  await alice.client.sendText(direct, 'hi bob, from node A');
+  await until(() => texts(bob, direct).length === 1, 'bob receives');
+  await bob.client.sendText(direct, 'hi alice, from node B');
+  await until(() => texts(alice, direct).length === 1, 'alice receives');
+  expect(texts(bob, direct)).toEqual(['hi bob, from node A']);
+  expect(texts(alice, direct)).toEqual(['hi alice, from node B']);
+
+  // A group started on node B with a member on node A.
+  const group = await bob.client.createConversation(['alice', 'carol']);
+  await until(
+    () => alice.client.conversations().includes(group) && carol.client.conversations().includes(group),
+    'alice and carol join',
+  );
+  for (const [who, text] of [
+    [alice, 'alice here'],
+    [bob, 'bob here'],
+    [carol, 'carol here'],
+  ] as const) {
+    await who.client.sendText(group, text);
+    await until(
+      () => [alice, bob, carol].every((x) => x === who || texts(x, group).includes(text)),
+      `everyone receives "${text}"`,
+    );
+  }
+  expect(texts(alice, group)).toEqual(['bob here', 'carol here']);
+  expect(texts(carol, group)).toEqual(['alice here', 'bob here']);
+
+  // Presence spans nodes: alice, on node A, sees bob and carol (node B) online.
+  const presence = await alice.client.connection.request({ type: 'presence_query' });
+  expect(presence.type === 'presence' && presence.entries.map((e) => [e.accountId, e.online])).toEqual([
+    ['bob', true],
+    ['carol', true],
+  ]);
+});
+
+test('an OPAQUE login started on one node finishes on the other', async (ctx) => {
+  const pair = await twoNodes();
+  if (pair === undefined) return ctx.skip();
+  const [a, b] = pair;
+  await new ParleyApi(a.url).register('dana', 'pw-dana-1234', cs);
+  await opaque.ready;
+  const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: 'pw-dana-1234' });
+  const start = await post(a.url, '/v1/sessions/login/start', { username: 'dana', startLoginRequest });
+  expect(start.status).toBe(200);
+  const finished = opaque.client.finishLogin({
+    clientLoginState,
+    loginResponse: start.body.loginResponse!,
+    password: 'pw-dana-1234',
+  });
+  const finish = await post(b.url, '/v1/sessions/login/finish', {
+    loginId: start.body.loginId,
+    finishLoginRequest: finished!.finishLoginRequest,
+  });
+  expect(finish).toMatchObject({ status: 200, body: { username: 'dana' } });
+  // The pending login was used up: finishing it again, on either node, fails.
+  const again = await post(a.url, '/v1/sessions/login/finish', {
+    loginId: start.body.loginId,
+    finishLoginRequest: finished!.finishLoginRequest,
+  });
+  expect(again).toMatchObject({ status: 401, body: { error: { code: 'login_expired' } } });
+});
+
+test('revoking a device through one node cuts off its connection on the other at once', async (ctx) => {
+  const pair = await twoNodes();
+  if (pair === undefined) return ctx.skip();
+  const [a, b] = pair;
+  const api = new ParleyApi(a.url);
+  const owner = await api.register('erin', 'pw-erin-1234', cs);
+  const { token } = await api.login('erin', 'pw-erin-1234');
+  const phone = await certifyNewDevice(identityKeyPairOf(owner), 'erin', cs, { deviceId: 'phone' });
+  const added = await post(
+    a.url,
+    '/v1/devices',
+    { certificate: toBase64Url(encodeDeviceCertificate(phone.certificate)) },
+    token,
+  );
+  expect(added.status).toBe(201);
+  const conn = new Connection({
+    url: b.url,
+    identity: phone,
+    signature: cs.signature,
+    socketFactory: nodeSocketFactory,
+  });
+  cleanups.push(() => conn.close());
+  conn.start();
+  await conn.waitOnline();
+  const revocation = await issueDeviceRevocation(identityKeyPairOf(owner), phone.certificate, cs.signature);
+  const revoked = await post(
+    a.url,
+    '/v1/devices/phone/revoke',
+    { revocation: toBase64Url(encodeDeviceRevocation(revocation)) },
+    token,
+  );
+  expect(revoked.status).toBe(200);
+  // Node B closes the connection (told through Redis); the reconnection is then refused for good.
+  await until(() => conn.state === 'closed', 'the phone is cut off');
+});
+
+/** A device speaking frames directly (no SDK), to send two commits at the same instant. */
+interface RawDevice {
+  identity: DeviceIdentity;
+  mls: MlsDevice;
+  conn: Connection;
+  keyPackages: Map<string, GeneratedKeyPackage>;
+  state?: GroupState;
+  pushes: ServerFrame[];
+}
+
+async function rawDevice(node: Node, name: string): Promise<RawDevice> {
+  const identity = await new ParleyApi(node.url).register(name, `pw-${name}-1234`, cs);
+  const conn = new Connection({
+    url: node.url,
+    identity,
+    signature: cs.signature,
+    socketFactory: nodeSocketFactory,
+  });
+  const device: RawDevice = {
+    identity,
+    mls: await createMlsDevice(identity, { provider: nativeCryptoProvider }),
+    conn,
+    keyPackages: new Map(),
+    pushes: [],
+  };
+  conn.onPush((f) => device.pushes.push(f));
+  conn.start();
+  cleanups.push(() => conn.close());
+  await conn.waitOnline();
+  const kps = await generateKeyPackages(device.mls, 2, { lastResort: true });
+  for (const kp of kps) device.keyPackages.set(toHex(kp.ref), kp);
+  await conn.request({
+    type: 'kp_upload',
+    keyPackages: kps.filter((k) => !k.lastResort).map((k) => k.encoded),
+    lastResort: kps.find((k) => k.lastResort)!.encoded,
+  });
+  return device;
+}
+
+function sendTo(d: RawDevice, payload: Uint8Array, welcome: Uint8Array | null = null) {
+  return d.conn.request({
+    type: 'send',
+    groupId: d.state!.groupContext.groupId,
+    messageId: randomBytes(16),
+    payload,
+    welcome,
+  });
+}
+
+test('commits for the same epoch sent to both nodes at the same instant: exactly one wins, every round', async (ctx) => {
+  const pair = await twoNodes();
+  if (pair === undefined) return ctx.skip();
+  const [a, b] = pair;
+  const alice = await rawDevice(a, 'alice');
+  const bob = await rawDevice(b, 'bob');
+  alice.state = await createGroup(alice.mls);
+  const groupId = alice.state.groupContext.groupId;
+  expect(
+    await alice.conn.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE }),
+  ).toMatchObject({ type: 'ok' });
+  const bundle = await alice.conn.request({
+    type: 'kp_claim',
+    accountId: 'bob',
+    cipherSuite: DEFAULT_CIPHERSUITE,
+  });
+  if (bundle.type !== 'kp_bundle') throw new Error('claim failed');
+  const add = await addKeyPackages(
+    alice.mls,
+    alice.state,
+    bundle.keyPackages.map((k) => k.keyPackage),
+  );
+  expect((await sendTo(alice, add.commit, add.welcome)).type).toBe('sent');
+  alice.state = add.newState;
+  // The Welcome reaches bob on node B through Redis.
+  await until(() => bob.pushes.some((f) => f.type === 'welcome'), 'bob gets the Welcome');
+  const w = bob.pushes.find((f) => f.type === 'welcome');
+  if (w?.type !== 'welcome') throw new Error('no Welcome');
+  bob.state = (
+    await joinFromWelcome(bob.mls, w.welcome, { find: async (ref) => bob.keyPackages.get(toHex(ref)) })
+  ).state;
+  let seen = w.seq;
+
+  const rounds = 8;
+  const winners: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const [ca, cb] = await Promise.all([selfUpdate(alice.mls, alice.state), selfUpdate(bob.mls, bob.state)]);
+    const [ra, rb] = await Promise.all([sendTo(alice, ca.commit), sendTo(bob, cb.commit)]);
+    expect([ra.type, rb.type].sort(), `round ${round}`).toEqual(['sent', 'stale_epoch']);
+    const [winner, loser, won] = ra.type === 'sent' ? [alice, bob, ca] : [bob, alice, cb];
+    winners.push(winner.identity.accountId);
+    winner.state = won.newState;
+    // The loser learns the winner's commit from the log and applies it; both are then in step.
+    const page = await loser.conn.request({ type: 'fetch', groupId, afterSeq: seen, limit: 10 });
+    if (page.type !== 'messages') throw new Error('fetch failed');
+    expect(page.items).toHaveLength(1);
+    loser.state = (await processIncoming(loser.mls, loser.state!, page.items[0]!.payload)).newState;
+    seen = page.items[0]!.seq;
+    expect(loser.state.groupContext.epoch).toBe(winner.state.groupContext.epoch);
+  }
+  // The server's log holds the add and one commit per round, with no gap and nothing else.
+  const log = await alice.conn.request({ type: 'fetch', groupId, afterSeq: 0, limit: 100 });
+  expect(log.type === 'messages' && log.items.map((m) => m.seq)).toEqual(
+    Array.from({ length: rounds + 1 }, (_, i) => i + 1),
+  );
+  expect(winners).toHaveLength(rounds);
+});
+
+test('a node killed: its clients reconnect to the other node and catch up, with nothing lost either way', async (ctx) => {
+  const pair = await twoNodes();
+  if (pair === undefined) return ctx.skip();
+  const [a, b] = pair;
+  // bob starts on node A and fails over to node B; alice stays on node B.
+  const bob = await chatter(a.url, 'bob', [a.url, b.url]);
+  const alice = await chatter(b.url, 'alice', [b.url]);
+  const chat = await alice.client.createConversation(['bob']);
+  await until(() => bob.client.conversations().includes(chat), 'bob joins');
+  await alice.client.sendText(chat, 'before 0');
+  await until(() => texts(bob, chat).length === 1, 'bob receives before the crash');
+
+  await a.kill();
+  await until(() => bob.client.connection.state !== 'online', 'bob notices the crash');
+  // Both keep writing while bob is between nodes.
+  const fromAlice = Array.from({ length: 10 }, (_, i) => `during ${i}`);
+  const fromBob = Array.from({ length: 5 }, (_, i) => `bob during ${i}`);
+  await Promise.all([
+    (async () => {
+      for (const t of fromAlice) await alice.client.sendText(chat, t);
+    })(),
+    (async () => {
+      for (const t of fromBob) await bob.client.sendText(chat, t);
+    })(),
+  ]);
+  await until(() => bob.client.connection.state === 'online', 'bob back online');
+  expect(bob.connectedTo.at(-1)).toBe(b.url);
+  await until(() => texts(bob, chat).length === 1 + fromAlice.length, 'bob catches up');
+  await until(async () => (await bob.client.pending()) === 0, "bob's outbox sent");
+  await until(() => texts(alice, chat).length === fromBob.length, 'alice receives what bob wrote');
+  expect(texts(bob, chat)).toEqual(['before 0', ...fromAlice]);
+  expect(texts(alice, chat)).toEqual(fromBob);
+  const seqs = bob.inbox.map((m) => m.seq);
+  expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+});
