@@ -1,0 +1,93 @@
+import { useEffect, useState } from 'react';
+import { type AccessPolicy, AuthScreen, type AuthValues } from '../components/AuthScreen.js';
+import * as session from '../session.js';
+import { ChatScreen } from './ChatScreen.js';
+import { ChatModel } from './chatModel.js';
+
+type Phase = { kind: 'loading' } | { kind: 'auth' } | { kind: 'chat'; model: ChatModel };
+
+/** Top level: resume a signed-in device, or sign in / register; then the chat. */
+export function App() {
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const [mode, setMode] = useState<'login' | 'register'>('register');
+  const [access, setAccess] = useState<AccessPolicy | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      const info = await session.serverInfo().catch((e: unknown) => {
+        setError(session.explain(e));
+        return undefined;
+      });
+      if (!cancelled) setAccess(info?.access);
+      const resumed = await session.resume().catch((e: unknown) => {
+        setError(session.explain(e));
+        return undefined;
+      });
+      if (cancelled) return;
+      if (resumed !== undefined)
+        setPhase({ kind: 'chat', model: new ChatModel(resumed.client, resumed.identityKey) });
+      else setPhase({ kind: 'auth' });
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  const submit = async (values: AuthValues) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const signedIn =
+        mode === 'register'
+          ? await session.register(values.username, values.password, {
+              policy: access ?? 'open',
+              secret: values.secret,
+            })
+          : await session.login(values.username, values.password);
+      setPhase({ kind: 'chat', model: new ChatModel(signedIn.client, signedIn.identityKey) });
+    } catch (e) {
+      setError(session.explain(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (phase.kind === 'loading') {
+    return (
+      <main className="auth">
+        <p className="muted" role="status">
+          Opening Parley…
+        </p>
+      </main>
+    );
+  }
+  if (phase.kind === 'auth') {
+    return (
+      <AuthScreen
+        mode={mode}
+        access={access}
+        busy={busy}
+        error={error}
+        onSubmit={(v) => void submit(v)}
+        onSwitchMode={() => {
+          setError(undefined);
+          setMode(mode === 'login' ? 'register' : 'login');
+        }}
+      />
+    );
+  }
+  return (
+    <ChatScreen
+      model={phase.model}
+      onLogout={async (removeData) => {
+        phase.model.close();
+        await session.logout(phase.model.client, removeData);
+        setMode('login');
+        setPhase({ kind: 'auth' });
+      }}
+    />
+  );
+}

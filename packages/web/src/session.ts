@@ -1,0 +1,169 @@
+/**
+ * Signing up, signing in and out in the browser, with the SDK: OPAQUE through ParleyApi (the
+ * password never leaves this page), the device kept in IndexedDB by BrowserDevices (wrapped by a
+ * non-extractable WebCrypto key), and the ParleyClient over the native WebSocket.
+ *
+ * Every input is checked here with a size limit before it is used; every failure becomes a
+ * UserError whose message is meant for the person.
+ */
+import { type AccessPolicy, ApiError, ParleyApi, ParleyClient, TransportError } from '@parley/client';
+import { BrowserDevices, browserSocketFactory } from '@parley/client/browser';
+import { canonicalUsername, DEFAULT_CIPHERSUITE, ParleyError } from '@parley/core';
+import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+
+export const MIN_PASSWORD = 8;
+export const MAX_PASSWORD = 1024;
+export const MAX_ACCESS_SECRET = 128;
+
+export class UserError extends Error {}
+
+/** The message to show for a failure of the SDK or the server. */
+export function explain(e: unknown): string {
+  if (e instanceof UserError) return e.message;
+  if (e instanceof ApiError) {
+    const messages: Record<string, string> = {
+      unreachable: 'Cannot reach the server. Check your connection and try again.',
+      wrong_password: 'Wrong username or password.',
+      invalid_credentials: 'Wrong username or password.',
+      unknown_account: 'Wrong username or password.',
+      username_taken: 'That username is taken. Choose another one.',
+      access_denied: 'Wrong access password or invite code.',
+      invite_used: 'This invite code has already been used.',
+      rate_limited: 'Too many attempts. Wait a minute and try again.',
+      payload_too_large: 'That is too long.',
+    };
+    return messages[e.code] ?? e.message;
+  }
+  if (e instanceof TransportError) {
+    if (e.code === 'auth_failed') return 'The server no longer accepts this device (it was revoked).';
+    return 'Not connected to the server. It will be tried again automatically.';
+  }
+  if (e instanceof ParleyError) {
+    const messages: Record<string, string> = {
+      identity_key_mismatch: 'A safety number changed: review the warning before continuing.',
+      not_a_member: 'That person has no devices that can be added (have they signed in yet?).',
+      credential_invalid: e.message,
+    };
+    return messages[e.code] ?? e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function checkUsername(input: string): string {
+  if (input.length > 64) throw new UserError('Usernames are at most 32 characters.');
+  try {
+    return canonicalUsername(input.trim());
+  } catch (e) {
+    throw new UserError(e instanceof Error ? `Username: ${e.message}.` : 'Invalid username.');
+  }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD)
+    throw new UserError(`Choose a password of at least ${MIN_PASSWORD} characters.`);
+  if (password.length > MAX_PASSWORD) throw new UserError('That password is too long.');
+}
+
+function checkSecret(secret: string, what: string): string {
+  const s = secret.trim();
+  if (s.length === 0) throw new UserError(`Enter the ${what}.`);
+  if (s.length > MAX_ACCESS_SECRET) throw new UserError(`That ${what} is too long.`);
+  return s;
+}
+
+const serverUrl = (): string => window.location.origin;
+
+let devicesPromise: Promise<BrowserDevices> | undefined;
+function devices(): Promise<BrowserDevices> {
+  devicesPromise ??= BrowserDevices.open();
+  return devicesPromise;
+}
+
+export async function serverInfo(): Promise<{ access: AccessPolicy }> {
+  try {
+    return await new ParleyApi(serverUrl()).serverInfo();
+  } catch (e) {
+    throw new UserError(explain(e));
+  }
+}
+
+export interface SignedIn {
+  client: ParleyClient;
+  /** This account's identity key (for safety numbers with a contact's not-yet-accepted new key). */
+  identityKey: Uint8Array;
+}
+
+async function openClient(accountId: string): Promise<SignedIn> {
+  const store = await devices();
+  const device = await store.load(accountId);
+  if (device === undefined) throw new UserError('This browser holds no device for that account.');
+  const client = await ParleyClient.open({
+    serverUrl: serverUrl(),
+    identity: device.identity,
+    records: await store.openRecords(accountId),
+    storageKey: device.storageKey,
+    socketFactory: browserSocketFactory,
+  });
+  await store.setSignedIn(accountId, true);
+  client.start();
+  return { client, identityKey: device.identity.identityKey };
+}
+
+async function guarded<T>(work: (api: ParleyApi) => Promise<T>): Promise<T> {
+  try {
+    return await work(new ParleyApi(serverUrl()));
+  } catch (e) {
+    throw new UserError(explain(e));
+  }
+}
+
+export async function register(
+  usernameInput: string,
+  password: string,
+  access: { policy: AccessPolicy; secret: string },
+): Promise<SignedIn> {
+  const username = checkUsername(usernameInput);
+  checkPassword(password);
+  const extra =
+    access.policy === 'password'
+      ? { accessPassword: checkSecret(access.secret, 'access password') }
+      : access.policy === 'invite'
+        ? { inviteCode: checkSecret(access.secret, 'invite code') }
+        : {};
+  const identity = await guarded(async (api) => {
+    const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE));
+    return api.register(username, password, cs, extra);
+  });
+  await (await devices()).save(identity);
+  return openClient(identity.accountId);
+}
+
+export async function login(usernameInput: string, password: string): Promise<SignedIn> {
+  const username = checkUsername(usernameInput);
+  if (password.length === 0 || password.length > MAX_PASSWORD) throw new UserError('Enter your password.');
+  const session = await guarded((api) => api.login(username, password));
+  // The web app needs no server session beyond this check: the device key authenticates the socket.
+  await new ParleyApi(serverUrl()).logout(session.token).catch(() => {});
+  const known = (await (await devices()).list()).some((d) => d.accountId === session.username);
+  if (!known) {
+    throw new UserError(
+      `This browser holds no device of ${session.username}. Sign in from the browser where you registered (adding a device to an account is not available in the web app yet).`,
+    );
+  }
+  return openClient(session.username);
+}
+
+/** The device this browser was signed in with, opened again (after a reload). */
+export async function resume(): Promise<SignedIn | undefined> {
+  const signedIn = (await (await devices()).list()).find((d) => d.signedIn);
+  return signedIn === undefined ? undefined : openClient(signedIn.accountId);
+}
+
+/** Sign out; with `removeData`, delete this device's keys and history from the browser. */
+export async function logout(client: ParleyClient, removeData: boolean): Promise<void> {
+  const accountId = client.accountId;
+  await client.close();
+  const store = await devices();
+  if (removeData) await store.remove(accountId);
+  else await store.setSignedIn(accountId, false);
+}
