@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  createAccount,
+  createMlsDevice,
+  DEFAULT_CIPHERSUITE,
+  encodeDeviceCertificate,
+  generateKeyPackage,
+} from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
 import type { Browser } from 'playwright-core';
+import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import {
   conversation,
@@ -12,11 +21,13 @@ import {
   openConversation,
   openPerson,
   type Person,
+  passwordOf,
   register,
   type Served,
   screenshot,
   send,
   serve,
+  submitRegistration,
   WEB_ROOT,
 } from './browser.js';
 
@@ -39,6 +50,38 @@ afterEach(async () => {
   for (const p of people.splice(0)) await p.context.close();
   expect(problems).toEqual([]);
 });
+
+/** What a malicious server could do: add a device for `username` certified by a key of its own. */
+async function impostorDevice(at: Served, username: string): Promise<void> {
+  const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+  const impostor = await createAccount(username, cs);
+  const kp = await generateKeyPackage(await createMlsDevice(impostor, { provider: nativeCryptoProvider }));
+  const now = Date.now();
+  await at.server.db
+    .insertInto('devices')
+    .values({
+      username,
+      device_id: impostor.deviceId,
+      device_key: impostor.deviceKey.publicKey,
+      certificate: encodeDeviceCertificate(impostor.certificate),
+      created_at: now,
+      revoked_at: null,
+      revocation: null,
+    })
+    .execute();
+  await at.server.db
+    .insertInto('key_packages')
+    .values({
+      ref: kp.ref,
+      username,
+      device_id: impostor.deviceId,
+      cipher_suite: DEFAULT_CIPHERSUITE,
+      data: kp.encoded,
+      last_resort: 0,
+      created_at: now,
+    })
+    .execute();
+}
 
 async function person(name: string, viewport?: { width: number; height: number }) {
   const p = await openPerson(browser, served.url, name, viewport);
@@ -118,4 +161,133 @@ test('two people register in their browsers, chat one-to-one, and see the same s
   await dialog(alice.page).getByText('You have verified bob.').waitFor();
   await dialog(alice.page).getByRole('button', { name: 'Close' }).click();
   await alice.page.getByTestId('encryption-status').getByText('verified', { exact: true }).waitFor();
+});
+
+test('a contact key swapped by the server brings up a blocking warning with the new safety number; accepting it re-pins', async () => {
+  const alice = await person('erin');
+  const bob = await person('frank');
+  await register(alice);
+  await register(bob);
+  await hasKeyPackages(served, 'frank');
+  await newChat(alice, 'frank');
+  await send(alice, 'before the swap');
+  await conversation(bob, 'erin').locator('.conversation-last', { hasText: 'before the swap' }).waitFor();
+  await alice.page.getByRole('button', { name: 'Safety number' }).click();
+  const before = (
+    await dialog(alice.page).getByTestId('safety-number').locator('span').allTextContents()
+  ).join(' ');
+  await dialog(alice.page).getByRole('button', { name: 'Close' }).click();
+
+  // The server turns malicious: it slips in a "frank" device certified by an identity key of its own.
+  await impostorDevice(served, 'frank');
+
+  // Erin starts a group with "frank": her browser refuses the impostor and warns, blocking the app.
+  await alice.page.getByRole('button', { name: 'New group' }).click();
+  const form = dialog(alice.page);
+  await form.getByLabel('Group name').fill('Weekend');
+  await form.getByLabel(/Members/).fill('frank');
+  await form.getByRole('button', { name: 'Create group' }).click();
+  const warning = alice.page.getByRole('alertdialog', { name: 'frank’s safety number changed' });
+  await warning.waitFor();
+  expect(await warning.evaluate((d) => d.matches(':modal'))).toBe(true);
+  await alice.page.keyboard.press('Escape');
+  expect(await warning.isVisible()).toBe(true);
+  await warning.getByRole('button', { name: 'Compare new safety number' }).click();
+  const after = (await warning.getByTestId('new-safety-number').locator('span').allTextContents()).join(' ');
+  expect(after).toMatch(/^(\d{5} ){11}\d{5}$/);
+  expect(after).not.toBe(before);
+  await screenshot(alice, 'identity-changed-warning');
+
+  // Erin accepts the new key knowingly: the warning goes, the new key is pinned, unverified.
+  await warning.getByRole('button', { name: 'Accept the new key' }).click();
+  await warning.waitFor({ state: 'detached' });
+  await alice.page.keyboard.press('Escape');
+  await openConversation(alice, 'frank');
+  await alice.page.getByRole('button', { name: 'Safety number' }).click();
+  const pinned = (
+    await dialog(alice.page).getByTestId('safety-number').locator('span').allTextContents()
+  ).join(' ');
+  expect(pinned).toBe(after);
+  await dialog(alice.page).getByRole('button', { name: 'Mark as verified' }).waitFor();
+});
+
+test('errors are shown plainly: username taken, wrong password, no device in this browser', async () => {
+  const first = await person('grace');
+  await register(first);
+  const second = await person('grace');
+  await submitRegistration(second);
+  await second.page.getByRole('alert').filter({ hasText: 'That username is taken.' }).waitFor();
+
+  await second.page.getByRole('button', { name: 'I already have an account' }).click();
+  await second.page.getByLabel('Username').fill('grace');
+  await second.page.getByLabel('Password', { exact: true }).fill('not the password');
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+
+  await second.page.getByLabel('Password', { exact: true }).fill(passwordOf('grace'));
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page
+    .getByRole('alert')
+    .filter({ hasText: 'This browser holds no device of grace.' })
+    .waitFor();
+  await screenshot(second, 'error-no-device');
+});
+
+test('a server with an access password asks for it at registration and refuses a wrong one', async () => {
+  const guarded = await serve({ access: 'password', accessPassword: 'club-secret-42' });
+  try {
+    const p = await openPerson(browser, guarded.url, 'heidi');
+    people.push(p);
+    await submitRegistration(p, { label: 'Server access password', value: 'wrong-secret' });
+    await p.page.getByRole('alert').filter({ hasText: 'Wrong access password or invite code.' }).waitFor();
+    await p.page.getByLabel('Server access password').fill('club-secret-42');
+    await p.page.getByRole('button', { name: 'Create account' }).click();
+    await p.page.getByTestId('me').filter({ hasText: 'heidi' }).waitFor();
+  } finally {
+    await guarded.stop();
+  }
+});
+
+test('history stays on the device encrypted in IndexedDB across reloads; logging out with removal deletes it', async () => {
+  const alice = await person('ivan');
+  const bob = await person('judy');
+  await register(alice);
+  await register(bob);
+  await hasKeyPackages(served, 'judy');
+  await newChat(alice, 'judy');
+  await send(alice, 'a secret worth keeping');
+  await conversation(bob, 'ivan')
+    .locator('.conversation-last', { hasText: 'a secret worth keeping' })
+    .waitFor();
+
+  await alice.page.reload();
+  await openConversation(alice, 'judy');
+  await message(alice, 'a secret worth keeping').waitFor();
+
+  // What IndexedDB holds is sealed: neither the text nor the device's keys appear in it.
+  const stored = await alice.page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('parley-records-ivan');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const rows = await new Promise<Array<{ v: Uint8Array }>>((resolve, reject) => {
+      const r = db.transaction('records').objectStore('records').getAll();
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    db.close();
+    return rows.map((row) => Array.from(row.v, (b) => String.fromCharCode(b)).join(''));
+  });
+  expect(stored.length).toBeGreaterThan(0);
+  expect(stored.some((s) => s.includes('a secret worth keeping'))).toBe(false);
+  expect(stored.every((s) => s.startsWith('PRLY'))).toBe(true);
+
+  await alice.page.getByRole('button', { name: 'Log out' }).click();
+  await dialog(alice.page).getByRole('button', { name: 'Log out and remove this device’s data' }).click();
+  await alice.page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const databases = await alice.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+  expect(databases).not.toContain('parley-records-ivan');
+  await alice.page.reload();
+  await alice.page.getByRole('button', { name: /Create account|Sign in/ }).waitFor();
 });

@@ -93,6 +93,17 @@ export function ChatScreen({ model, onLogout }: Props) {
 
   const changed = s.identityChanges[0];
   const newNumber = changed === undefined ? undefined : model.newSafetyNumber(changed);
+  const [warningError, setWarningError] = useState<string | undefined>();
+
+  // A changed identity takes over the screen: whatever dialog was open (the action that ran into
+  // the change, typically) is closed, and its error with it.
+  useEffect(() => {
+    if (changed !== undefined) {
+      setPanel(undefined);
+      setError(undefined);
+      setComparing(false);
+    }
+  }, [changed]);
 
   return (
     <div className={`app ${open !== undefined ? 'show-chat' : ''}`}>
@@ -257,18 +268,19 @@ export function ChatScreen({ model, onLogout }: Props) {
         </Dialog>
       )}
 
-      {changed !== undefined && panel?.kind !== 'safety' && (
+      {changed !== undefined && (
         <Dialog title={`${changed}’s safety number changed`} role="alertdialog" className="warning">
           <IdentityWarning
             contact={changed}
             busy={busy}
             onCompare={() => setComparing(true)}
-            onAccept={() =>
-              void run(async () => {
-                await model.acceptIdentityChange(changed);
-                setComparing(false);
-              })
-            }
+            onAccept={() => {
+              setWarningError(undefined);
+              model.acceptIdentityChange(changed).then(
+                () => setComparing(false),
+                (e: unknown) => setWarningError(explain(e)),
+              );
+            }}
           />
           {comparing &&
             (newNumber !== undefined ? (
@@ -287,7 +299,7 @@ export function ChatScreen({ model, onLogout }: Props) {
                 number from the conversation before marking {changed} as verified.
               </p>
             ))}
-          <ErrorText error={error} />
+          <ErrorText error={warningError} />
         </Dialog>
       )}
     </div>

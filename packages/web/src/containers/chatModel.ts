@@ -42,6 +42,8 @@ export class ChatModel {
   private readonly unread = new Map<string, number>();
   private readonly undecryptable = new Map<string, number>();
   private readonly unsubscribe: Array<() => void> = [];
+  /** Messages sent from this page and not yet in the history (still in the outbox), per conversation. */
+  private readonly outgoing = new Map<string, ChatMessage[]>();
   /** New identity keys presented by contacts this session (to compare before accepting). */
   private readonly presented = new Map<string, Uint8Array>();
   private refreshing: Promise<void> = Promise.resolve();
@@ -119,6 +121,8 @@ export class ChatModel {
     for (const id of c.conversations()) {
       const members = c.members(id);
       const history = await c.history(id);
+      // A conversation with nobody else and nothing in it (its creation failed half-way) is noise.
+      if (members.length <= 1 && history.length === 0) continue;
       conversations.push({
         id,
         name: null,
@@ -131,7 +135,7 @@ export class ChatModel {
     }
     conversations.sort((a, b) => (b.last?.sentAt ?? 0) - (a.last?.sentAt ?? 0));
     const openId = this.snapshot.openId;
-    const messages = openId === undefined ? [] : await c.history(openId);
+    const messages = openId === undefined ? [] : this.withOutgoing(openId, await c.history(openId));
     const identityChanges = await c.pendingIdentityChanges();
     const verified = new Set<string>();
     const everyone = new Set(conversations.flatMap((x) => x.members));
@@ -147,6 +151,15 @@ export class ChatModel {
     });
   }
 
+  /** History plus what is still waiting to be sent (shown with the "sending" status). */
+  private withOutgoing(groupId: string, history: ChatMessage[]): ChatMessage[] {
+    const known = new Set(history.map((m) => m.id));
+    const waiting = (this.outgoing.get(groupId) ?? []).filter((m) => !known.has(m.id));
+    if (waiting.length === 0) this.outgoing.delete(groupId);
+    else this.outgoing.set(groupId, waiting);
+    return [...history, ...waiting];
+  }
+
   open(groupId: string | undefined): void {
     if (groupId !== undefined) this.unread.delete(groupId);
     this.set({ openId: groupId, messages: [] });
@@ -158,7 +171,8 @@ export class ChatModel {
     if (t.length === 0) return;
     if (t.length > MAX_MESSAGE_CHARS)
       throw new Error(`Messages are at most ${MAX_MESSAGE_CHARS} characters.`);
-    await this.client.sendText(groupId, t);
+    const queued = await this.client.sendText(groupId, t);
+    this.outgoing.set(groupId, [...(this.outgoing.get(groupId) ?? []), queued]);
     await this.refresh();
   }
 
