@@ -13,11 +13,18 @@
  *   (a push arriving after a missed one) is filled from the server before going on, and the cursor
  *   is acknowledged only after a message is processed and its result stored.
  * - Nothing undecryptable is silent: a message that cannot be processed is reported with its
- *   reason (`undecryptable` event) rather than dropped.
+ *   reason (`undecryptable` event) rather than dropped. A device whose group state is lost or
+ *   behind the group rejoins by external commit from the published GroupInfo (`rejoined` event).
+ *
+ * Receipts ("delivered" when a device stored a message, "read" when the person saw it), typing
+ * indicators and a group's name travel as encrypted application messages like text does.
  */
 import {
+  type AppBody,
   type AppMessage,
   addAccount,
+  appMessage,
+  commitPendingProposals,
   createGroup,
   createMlsDevice,
   DEFAULT_CIPHERSUITE,
@@ -31,14 +38,21 @@ import {
   fromHex,
   type GroupState,
   generateKeyPackages,
+  groupEpoch,
   groupMembers,
   IdentityKeyMismatchError,
+  joinByExternalCommit,
   joinFromWelcome,
+  type MessageId,
   type MlsDevice,
   type MlsDeviceOptions,
+  messageEpoch,
+  ownLeafIndex,
   ParleyError,
   type PinnedIdentity,
+  pendingProposalCount,
   processIncoming,
+  proposeLeave,
   randomBytes,
   removeMembers,
   type SafetyNumber,
@@ -47,7 +61,6 @@ import {
   safetyNumber,
   serializeGroupState,
   serializeKeyPackage,
-  textMessage,
   toHex,
 } from '@parley/core';
 import { type RecordStore, SealedStore, StoredIdentities } from './store.js';
@@ -59,13 +72,23 @@ const NS = {
   keyPackages: 'keypackages',
   outbox: 'outbox',
   meta: 'meta',
+  conversations: 'conversations',
   identityChanges: 'identity-changes',
   messages: (groupIdHex: string) => `messages:${groupIdHex}`,
+  messageIndex: (groupIdHex: string) => `message-index:${groupIdHex}`,
 } as const;
 
 /** Keep at least this many one-time key packages on the server. */
 export const KEY_PACKAGE_TARGET = 20;
+/** Delivered receipts are sent in conversations of at most this many people (they cost n² messages). */
+export const RECEIPT_MAX_MEMBERS = 32;
+/** A "typing" indicator is repeated at most this often while typing, and expires after TYPING_TTL_MS. */
+export const TYPING_REPEAT_MS = 3_000;
+export const TYPING_TTL_MS = 6_000;
 const FETCH_PAGE = 200;
+const MAX_RECEIPT_IDS = 256;
+
+export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'received';
 
 export interface ChatMessage {
   groupId: string;
@@ -75,12 +98,43 @@ export interface ChatMessage {
   from: { accountId: string; deviceId: string };
   sentAt: number;
   text: string;
-  status: 'sending' | 'sent' | 'received';
+  status: MessageStatus;
+  /** Own messages: the other people in the conversation when it was sent, and who got / read it. */
+  recipients?: string[];
+  deliveredTo?: string[];
+  readBy?: string[];
+}
+
+export interface ConversationSummary {
+  id: string;
+  /** A group's name; null for a one-to-one conversation (or a group nobody named yet). */
+  name: string | null;
+  members: string[];
+  /** One-to-one: no name and exactly two people. */
+  direct: boolean;
+  unread: number;
+  last: ChatMessage | undefined;
+  /** The MLS epoch of this device's group state. */
+  epoch: bigint;
+  /** This device asked to leave and waits for a member to commit it. */
+  leaving: boolean;
+  /** This device is no longer a member (removed, or left). History stays readable. */
+  ended: boolean;
 }
 
 export interface ClientEvents {
   message: (m: ChatMessage) => void;
+  /** An own message moved on: sent (accepted by the server), delivered, read. */
+  message_status: (info: { groupId: string; id: string; status: MessageStatus; seq: number }) => void;
+  typing: (info: { groupId: string; accountId: string; typing: boolean }) => void;
+  presence: (info: { accountId: string; online: boolean; lastSeen: number }) => void;
+  /** A conversation appeared or changed: members, name, unread count, leaving. */
+  conversation: (groupId: string) => void;
   joined: (groupId: string) => void;
+  /** This device was removed from a conversation (or its leave was committed). */
+  removed: (groupId: string) => void;
+  /** The group state was lost or behind and this device rejoined; `missed` messages can't be read. */
+  rejoined: (info: { groupId: string; missed: number }) => void;
   undecryptable: (info: { groupId: string; seq: number; code: string }) => void;
   /**
    * A contact's identity key differs from the pinned one. Messages from and to conversations with
@@ -107,18 +161,50 @@ interface OutboxItem {
   body: string;
 }
 
+/** What this device knows about a conversation beyond its MLS state. */
+interface ConversationMeta {
+  name: string | null;
+  /** Ids of received messages the person has not seen yet. */
+  unread: string[];
+  last: ChatMessage | undefined;
+  leaving: boolean;
+  ended: boolean;
+}
+
+const NEW_META: ConversationMeta = { name: null, unread: [], last: undefined, leaving: false, ended: false };
+
+type CommitBuild = (
+  state: GroupState,
+) => Promise<{ newState: GroupState; commit: Uint8Array; welcome: Uint8Array | null } | null>;
+
 export class ParleyClient {
   readonly connection: Connection;
   private readonly groups = new Map<string, GroupState>();
+  private readonly metas = new Map<string, ConversationMeta>();
+  private readonly presenceOf = new Map<string, { online: boolean; lastSeen: number }>();
   private readonly listeners: { [K in keyof ClientEvents]: Set<ClientEvents[K]> } = {
     message: new Set(),
+    message_status: new Set(),
+    typing: new Set(),
+    presence: new Set(),
+    conversation: new Set(),
     joined: new Set(),
+    removed: new Set(),
+    rejoined: new Set(),
     undecryptable: new Set(),
     identity_changed: new Set(),
   };
   /** Serialises all work on group state: one operation at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private outboxCounter = 0;
+  private closed = false;
+  /** Work collected while processing a batch of messages, done once at its end. */
+  private readonly toAcknowledge = new Map<string, Set<MessageId>>();
+  private readonly toCommit = new Set<string>();
+  /** Membership changed: who our contacts are may have changed too, so ask for presence again. */
+  private presenceStale = true;
+  private readonly typingSentAt = new Map<string, number>();
+  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   private constructor(
     private readonly options: ParleyClientOptions,
@@ -143,6 +229,11 @@ export class ParleyClient {
     const client = new ParleyClient(options, store, device, identities);
     for (const { key, value } of await store.list(NS.groups))
       client.groups.set(key, deserializeGroupState(device, value));
+    for (const { key, value } of await store.list(NS.conversations))
+      client.metas.set(key, {
+        ...NEW_META,
+        ...(JSON.parse(new TextDecoder().decode(value)) as ConversationMeta),
+      });
     const outbox = await store.list(NS.outbox);
     client.outboxCounter = outbox.length > 0 ? Number(outbox.at(-1)!.key) + 1 : 0;
     client.connection.onPush((f) => {
@@ -168,6 +259,9 @@ export class ParleyClient {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.typingTimers.values()) clearTimeout(t);
     this.connection.close();
     await this.queue.catch(() => {});
     await this.options.records.close();
@@ -177,8 +271,12 @@ export class ParleyClient {
     return this.options.identity.accountId;
   }
 
+  get deviceId(): string {
+    return this.options.identity.deviceId;
+  }
+
   conversations(): string[] {
-    return [...this.groups.keys()];
+    return [...new Set([...this.groups.keys(), ...this.metas.keys()])];
   }
 
   /** The accounts in a conversation (each once, whatever its number of devices). */
@@ -187,10 +285,77 @@ export class ParleyClient {
     return state === undefined ? [] : [...new Set(groupMembers(state).map((m) => m.accountId))].sort();
   }
 
+  private meta(groupIdHex: string): ConversationMeta {
+    return this.metas.get(groupIdHex) ?? { ...NEW_META };
+  }
+
+  private async saveMeta(groupIdHex: string, meta: ConversationMeta): Promise<void> {
+    this.metas.set(groupIdHex, meta);
+    await this.store.putJson(NS.conversations, groupIdHex, meta);
+  }
+
+  /** A conversation as a list shows it. */
+  conversation(groupIdHex: string): ConversationSummary | undefined {
+    const state = this.groups.get(groupIdHex);
+    if (state === undefined && !this.metas.has(groupIdHex)) return undefined;
+    const meta = this.meta(groupIdHex);
+    const members = this.members(groupIdHex);
+    return {
+      id: groupIdHex,
+      name: meta.name,
+      members,
+      direct: meta.name === null && members.length === 2,
+      unread: meta.unread.length,
+      last: meta.last,
+      epoch: state === undefined ? 0n : groupEpoch(state),
+      leaving: meta.leaving,
+      ended: meta.ended,
+    };
+  }
+
+  /** Every conversation, the most recently active first. */
+  conversationList(): ConversationSummary[] {
+    return this.conversations()
+      .map((id) => this.conversation(id)!)
+      .sort((a, b) => (b.last?.sentAt ?? 0) - (a.last?.sentAt ?? 0) || a.id.localeCompare(b.id));
+  }
+
   /** The one-to-one conversation with an account, if there is one. */
   conversationWith(accountId: string): string | undefined {
     const wanted = [...new Set([this.accountId, accountId])].sort().join('\0');
-    return this.conversations().find((id) => this.members(id).join('\0') === wanted);
+    return this.conversations().find((id) => {
+      const c = this.conversation(id)!;
+      return c.name === null && !c.ended && c.members.join('\0') === wanted;
+    });
+  }
+
+  /** The one-to-one conversation with an account, created if there is none yet. */
+  async directConversation(accountId: string): Promise<string> {
+    return this.conversationWith(accountId) ?? this.createConversation([accountId]);
+  }
+
+  /** Contacts: everyone this device shares a conversation with. */
+  contacts(): string[] {
+    const all = new Set<string>();
+    for (const id of this.groups.keys()) for (const m of this.members(id)) all.add(m);
+    all.delete(this.accountId);
+    return [...all].sort();
+  }
+
+  /** Contacts that are connected now (as the server last said). */
+  online(): string[] {
+    return [...this.presenceOf].filter(([, p]) => p.online).map(([a]) => a);
+  }
+
+  /** When a contact was last connected (ms since the epoch; 0 if never), if the server told us. */
+  lastSeen(accountId: string): number | undefined {
+    return this.presenceOf.get(accountId)?.lastSeen;
+  }
+
+  /** The epoch of this device's state for a conversation. */
+  epoch(groupIdHex: string): bigint | undefined {
+    const state = this.groups.get(groupIdHex);
+    return state === undefined ? undefined : groupEpoch(state);
   }
 
   /** A contact's pinned identity (first seen, or verified), if this device has met them. */
@@ -242,8 +407,8 @@ export class ParleyClient {
       await this.identities.put({ accountId, identityKey: presented, verified: false, pinnedAt: Date.now() });
       await this.store.delete(NS.identityChanges, accountId);
       if (this.connection.state === 'online') {
-        for (const id of this.conversations()) await this.catchUp(id);
-        await this.flushOutbox();
+        for (const id of this.groups.keys()) await this.catchUp(id);
+        await this.afterBatch();
       }
     });
   }
@@ -273,7 +438,14 @@ export class ParleyClient {
     await this.store.putJson(NS.cursors, groupIdHex, seq);
   }
 
-  /** Going online: replenish key packages, collect Welcomes, catch up every group, flush the outbox. */
+  private async markOwn(groupIdHex: string, seq: number): Promise<void> {
+    await this.store.put(NS.meta, `own:${groupIdHex}:${seq}`, new Uint8Array([1]));
+  }
+
+  /**
+   * Going online: replenish key packages, collect Welcomes, catch up every group (rejoining those
+   * whose state this device lost), learn who is online, flush the outbox.
+   */
   private async onOnline(): Promise<void> {
     const count = await this.connection.request({ type: 'kp_count' });
     if (count.type === 'kp_remaining' && (count.oneTime < KEY_PACKAGE_TARGET || !count.lastResort)) {
@@ -290,9 +462,22 @@ export class ParleyClient {
     const sync = await this.connection.request({ type: 'sync' });
     if (sync.type === 'sync_state') {
       for (const w of sync.welcomes) await this.acceptWelcome(w.groupId, w.seq, w.welcome);
-      for (const g of sync.groups) await this.catchUp(toHex(g.groupId));
+      for (const g of sync.groups) {
+        const id = toHex(g.groupId);
+        if (this.groups.has(id)) await this.catchUp(id);
+        else if (!this.meta(id).ended) await this.rejoin(id, g.head - g.acked);
+      }
     }
-    await this.flushOutbox();
+    this.presenceStale = true;
+    await this.afterBatch();
+  }
+
+  private updatePresence(entries: Array<{ accountId: string; online: boolean; lastSeen: number }>): void {
+    for (const e of entries) {
+      const before = this.presenceOf.get(e.accountId);
+      this.presenceOf.set(e.accountId, { online: e.online, lastSeen: e.lastSeen });
+      if (before?.online !== e.online) this.emit('presence', e);
+    }
   }
 
   private async onPush(f: ServerFrame): Promise<void> {
@@ -302,18 +487,44 @@ export class ParleyClient {
       const cursor = await this.cursor(id);
       if (f.seq <= cursor) return; // already processed (at-least-once delivery)
       if (f.seq !== cursor + 1) await this.catchUp(id);
-      else
-        await this.process(id, f.seq, f.payload).catch((e: unknown) => {
-          if (!(e instanceof IdentityKeyMismatchError)) throw e;
-        });
+      else await this.processOrRecover(id, f.seq, f.payload);
+    } else if (f.type === 'presence') {
+      this.updatePresence(f.entries);
+      return;
     } else if (f.type === 'kp_remaining' && f.oneTime < KEY_PACKAGE_TARGET / 2) {
       await this.onOnline();
+      return;
     }
+    await this.afterBatch();
+  }
+
+  /**
+   * What a batch of processed messages leaves to do: delivered receipts, committing members'
+   * leave requests, and the outbox (which also carries those receipts).
+   */
+  private async afterBatch(): Promise<void> {
+    for (const [groupIdHex, ids] of this.toAcknowledge) {
+      this.toAcknowledge.delete(groupIdHex);
+      await this.enqueueReceipts(groupIdHex, 'delivered', [...ids]);
+    }
+    for (const groupIdHex of [...this.toCommit]) {
+      this.toCommit.delete(groupIdHex);
+      await this.commitWithRetry(groupIdHex, async (state) =>
+        pendingProposalCount(state) === 0 ? null : commitPendingProposals(this.device, state),
+      ).catch(() => {}); // another member may have committed it first; nothing is lost either way
+    }
+    if (this.presenceStale) {
+      this.presenceStale = false;
+      const presence = await this.connection.request({ type: 'presence_query' });
+      if (presence.type === 'presence') this.updatePresence(presence.entries);
+    }
+    await this.flushOutbox();
   }
 
   private async acceptWelcome(groupId: Uint8Array, seq: number, welcome: Uint8Array): Promise<void> {
     const id = toHex(groupId);
-    if (!this.groups.has(id)) {
+    // New to us, or a conversation we had left or been removed from and are added to again.
+    if (!this.groups.has(id) || this.meta(id).ended) {
       const { state, keyPackageRef } = await joinFromWelcome(this.device, welcome, {
         find: async (ref) => {
           const stored = await this.store.get(NS.keyPackages, toHex(ref));
@@ -322,10 +533,13 @@ export class ParleyClient {
       });
       await this.saveGroup(id, state);
       await this.setCursor(id, seq);
+      await this.saveMeta(id, { ...this.meta(id), ended: false, leaving: false });
       const used = await this.store.get(NS.keyPackages, toHex(keyPackageRef));
       if (used !== undefined && !deserializeKeyPackage(used).lastResort)
         await this.store.delete(NS.keyPackages, toHex(keyPackageRef));
+      this.presenceStale = true;
       this.emit('joined', id);
+      this.emit('conversation', id);
     }
     await this.connection.request({ type: 'welcome_ack', groupId });
     await this.catchUp(id);
@@ -344,13 +558,32 @@ export class ParleyClient {
         limit: FETCH_PAGE,
       });
       if (page.type !== 'messages') return;
-      try {
-        for (const m of page.items) await this.process(groupIdHex, m.seq, m.payload);
-      } catch (e) {
-        if (e instanceof IdentityKeyMismatchError) return; // held until acknowledged
-        throw e;
+      for (const m of page.items) {
+        const outcome = await this.processOrRecover(groupIdHex, m.seq, m.payload);
+        if (outcome !== 'processed') {
+          if (outcome === 'rejoined') break; // the cursor moved past our external commit
+          return; // held until the identity change is acknowledged
+        }
       }
-      if (!page.more) return;
+      if (!page.more && (await this.cursor(groupIdHex)) >= (page.items.at(-1)?.seq ?? 0)) return;
+    }
+  }
+
+  private async processOrRecover(
+    groupIdHex: string,
+    seq: number,
+    payload: Uint8Array,
+  ): Promise<'processed' | 'held' | 'rejoined'> {
+    try {
+      await this.process(groupIdHex, seq, payload);
+      return 'processed';
+    } catch (e) {
+      if (e instanceof IdentityKeyMismatchError) return 'held';
+      if (e instanceof StateBehind) {
+        await this.rejoin(groupIdHex, e.missed);
+        return 'rejoined';
+      }
+      throw e;
     }
   }
 
@@ -358,50 +591,203 @@ export class ParleyClient {
     const state = this.groups.get(groupIdHex);
     if (state === undefined) return;
     // Processed already (its result was stored, then the process stopped before the cursor moved).
-    const done = (await this.store.get(NS.messages(groupIdHex), seqKey(seq))) !== undefined;
+    const done = (await this.store.get(NS.meta, `done:${groupIdHex}:${seq}`)) !== undefined;
+    const own = (await this.store.get(NS.meta, `own:${groupIdHex}:${seq}`)) !== undefined;
     try {
-      if (done) throw new ParleyError('replayed_message', 'already processed');
+      if (done || own) throw new ParleyError('replayed_message', 'already processed');
       const result = await processIncoming(this.device, state, payload);
       await this.saveGroup(groupIdHex, result.newState);
       if (result.kind === 'application') {
-        const app = decodeAppMessage(result.plaintext);
-        if (app.body.type === 'text') {
-          const message: ChatMessage = {
-            groupId: groupIdHex,
-            seq,
-            id: app.id,
-            from: { accountId: result.sender.accountId, deviceId: result.sender.deviceId },
-            sentAt: app.sentAt,
-            text: app.body.text,
-            status: 'received',
-          };
-          await this.store.putJson(NS.messages(groupIdHex), seqKey(seq), message);
-          this.emit('message', message);
+        await this.onApplication(groupIdHex, seq, result.sender, decodeAppMessage(result.plaintext));
+      } else if (result.kind === 'commit') {
+        if (result.removedSelf) {
+          await this.saveMeta(groupIdHex, { ...this.meta(groupIdHex), ended: true, leaving: false });
+          this.emit('removed', groupIdHex);
         }
+        if (result.added.length > 0) this.presenceStale = true;
+        this.emit('conversation', groupIdHex);
+      } else if (result.kind === 'proposal' && result.sender?.accountId !== this.accountId) {
+        // A member asked to leave: commit it (whoever is first wins; the others catch up).
+        this.toCommit.add(groupIdHex);
       }
+      await this.store.put(NS.meta, `done:${groupIdHex}:${seq}`, new Uint8Array([1]));
     } catch (e) {
       if (e instanceof IdentityKeyMismatchError) {
         // Stop here, cursor unmoved: this message is processed again once the change is accepted.
         await this.recordIdentityChange(e);
         throw e;
       }
-      // Our own messages come back in the log (we cannot decrypt them: MLS deletes the sender's
-      // key); they are recognised by their id and were stored when sent.
-      const own = await this.store.get(NS.meta, `own:${groupIdHex}:${seq}`);
-      if (own === undefined && !done) {
-        this.emit('undecryptable', {
-          groupId: groupIdHex,
-          seq,
-          code: e instanceof ParleyError ? e.code : 'internal',
-        });
+      const code = e instanceof ParleyError ? e.code : 'internal';
+      if (code === 'wrong_epoch' && (messageEpoch(payload) ?? 0n) > groupEpoch(state)) {
+        // Our state is behind the group (commits we can no longer process): rejoin.
+        throw new StateBehind(1);
       }
+      // Our own messages come back in the log (we cannot decrypt them: MLS deletes the sender's
+      // key); they are recognised by their position and were stored when sent.
+      if (!own && !done) this.emit('undecryptable', { groupId: groupIdHex, seq, code });
     }
     await this.setCursor(groupIdHex, seq);
     await this.connection.request({ type: 'ack', groupId: fromHex(groupIdHex), seq }).catch(() => {});
   }
 
+  private async onApplication(
+    groupIdHex: string,
+    seq: number,
+    sender: { accountId: string; deviceId: string },
+    app: AppMessage,
+  ): Promise<void> {
+    const fromMe = sender.accountId === this.accountId;
+    const body = app.body;
+    switch (body.type) {
+      case 'text': {
+        const message: ChatMessage = {
+          groupId: groupIdHex,
+          seq,
+          id: app.id,
+          from: { accountId: sender.accountId, deviceId: sender.deviceId },
+          sentAt: app.sentAt,
+          text: body.text,
+          status: fromMe ? 'sent' : 'received',
+          ...(fromMe ? { recipients: this.others(groupIdHex), deliveredTo: [], readBy: [] } : {}),
+        };
+        await this.storeMessage(message);
+        const meta = this.meta(groupIdHex);
+        await this.saveMeta(groupIdHex, {
+          ...meta,
+          unread: fromMe ? meta.unread : [...meta.unread, app.id],
+          last: message,
+        });
+        if (!fromMe && this.members(groupIdHex).length <= RECEIPT_MAX_MEMBERS) {
+          const ids = this.toAcknowledge.get(groupIdHex) ?? new Set();
+          this.toAcknowledge.set(groupIdHex, ids.add(app.id));
+        }
+        this.emit('message', message);
+        this.emit('conversation', groupIdHex);
+        return;
+      }
+      case 'receipt':
+        if (fromMe) {
+          // Read on another of our devices: not unread here either.
+          if (body.receipt === 'read') {
+            const meta = this.meta(groupIdHex);
+            await this.saveMeta(groupIdHex, {
+              ...meta,
+              unread: meta.unread.filter((i) => !body.ids.includes(i)),
+            });
+            this.emit('conversation', groupIdHex);
+          }
+          return;
+        }
+        for (const id of body.ids) await this.applyReceipt(groupIdHex, id, sender.accountId, body.receipt);
+        return;
+      case 'typing': {
+        if (fromMe) return;
+        const key = `${groupIdHex}:${sender.accountId}`;
+        clearTimeout(this.typingTimers.get(key));
+        this.typingTimers.delete(key);
+        if (body.active) {
+          this.typingTimers.set(
+            key,
+            setTimeout(() => {
+              this.typingTimers.delete(key);
+              this.emit('typing', { groupId: groupIdHex, accountId: sender.accountId, typing: false });
+            }, TYPING_TTL_MS),
+          );
+        }
+        this.emit('typing', { groupId: groupIdHex, accountId: sender.accountId, typing: body.active });
+        return;
+      }
+      case 'conversation':
+        await this.saveMeta(groupIdHex, { ...this.meta(groupIdHex), name: body.name });
+        this.emit('conversation', groupIdHex);
+        return;
+      default:
+        // reaction, edit, delete, attachment, kinds from newer clients: not shown by this version.
+        return;
+    }
+  }
+
+  private others(groupIdHex: string): string[] {
+    return this.members(groupIdHex).filter((m) => m !== this.accountId);
+  }
+
+  private async storeMessage(message: ChatMessage): Promise<void> {
+    await this.store.putJson(NS.messages(message.groupId), seqKey(message.seq), message);
+    await this.store.putJson(NS.messageIndex(message.groupId), message.id, message.seq);
+  }
+
+  private async applyReceipt(
+    groupIdHex: string,
+    id: MessageId,
+    accountId: string,
+    receipt: 'delivered' | 'read',
+  ): Promise<void> {
+    const seq = await this.store.getJson<number>(NS.messageIndex(groupIdHex), id);
+    if (seq === undefined) return;
+    const message = await this.store.getJson<ChatMessage>(NS.messages(groupIdHex), seqKey(seq));
+    if (message === undefined || message.from.accountId !== this.accountId) return;
+    const deliveredTo = new Set(message.deliveredTo ?? []).add(accountId);
+    const readBy = new Set(message.readBy ?? []);
+    if (receipt === 'read') readBy.add(accountId);
+    const recipients = message.recipients ?? [];
+    const status: MessageStatus =
+      recipients.length > 0 && recipients.every((r) => readBy.has(r))
+        ? 'read'
+        : recipients.length > 0 && recipients.every((r) => deliveredTo.has(r))
+          ? 'delivered'
+          : 'sent';
+    const updated: ChatMessage = { ...message, deliveredTo: [...deliveredTo], readBy: [...readBy], status };
+    await this.store.putJson(NS.messages(groupIdHex), seqKey(seq), updated);
+    const meta = this.meta(groupIdHex);
+    if (meta.last?.id === id) await this.saveMeta(groupIdHex, { ...meta, last: updated });
+    if (status !== message.status) this.emit('message_status', { groupId: groupIdHex, id, status, seq });
+  }
+
+  /**
+   * Rejoin a conversation whose state this device lost (or which moved on without it) by external
+   * commit from the GroupInfo a member published, replacing our old leaf (RFC 9420 §12.4.3.2).
+   * Messages between our cursor and the rejoin cannot be read; they are counted in `rejoined`.
+   */
+  private async rejoin(groupIdHex: string, missed: number): Promise<void> {
+    const groupId = fromHex(groupIdHex);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const info = await this.connection.request({ type: 'group_info_get', groupId });
+      if (info.type !== 'group_info') {
+        this.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'state_lost' });
+        return;
+      }
+      const joined = await joinByExternalCommit(this.device, info.groupInfo, { resync: true });
+      const answer = await this.connection.request({
+        type: 'send',
+        groupId,
+        messageId: randomBytes(16),
+        payload: joined.commit,
+        welcome: null,
+      });
+      if (answer.type === 'stale_epoch') continue;
+      if (answer.type !== 'sent') throw new ParleyError('invalid_commit', 'the server refused the rejoin');
+      await this.markOwn(groupIdHex, answer.seq);
+      await this.saveGroup(groupIdHex, joined.newState);
+      await this.setCursor(groupIdHex, answer.seq);
+      if (!this.metas.has(groupIdHex)) await this.saveMeta(groupIdHex, { ...NEW_META });
+      await this.connection.request({ type: 'ack', groupId, seq: answer.seq }).catch(() => {});
+      await this.publishGroupInfo(groupIdHex, answer.epoch);
+      this.emit('rejoined', { groupId: groupIdHex, missed });
+      this.emit('conversation', groupIdHex);
+      return;
+    }
+    throw new ParleyError('wrong_epoch', 'the group kept changing; try again');
+  }
+
+  private async publishGroupInfo(groupIdHex: string, epoch: number): Promise<void> {
+    const state = this.groups.get(groupIdHex);
+    if (state === undefined) return;
+    const groupInfo = await exportGroupInfo(this.device, state);
+    await this.connection.request({ type: 'group_info_put', groupId: fromHex(groupIdHex), epoch, groupInfo });
+  }
+
   /** Start a conversation with the given accounts (all their devices, and our other devices). */
-  createConversation(accountIds: string[]): Promise<string> {
+  createConversation(accountIds: string[], name: string | null = null): Promise<string> {
     return this.serial(async () => {
       const state = await createGroup(this.device);
       const groupId = state.groupContext.groupId;
@@ -413,26 +799,57 @@ export class ParleyClient {
       });
       if (created.type !== 'ok') throw new ParleyError('usage', 'the server refused the new group');
       await this.saveGroup(id, state);
-      for (const accountId of accountIds) await this.addAccountNow(id, accountId);
+      await this.saveMeta(id, { ...NEW_META, name });
+      // Our other devices first, then the people.
+      for (const accountId of [this.accountId, ...accountIds.filter((a) => a !== this.accountId)])
+        await this.addAccountNow(id, accountId, accountId === this.accountId);
+      if (name !== null) await this.enqueue(id, { type: 'conversation', name });
+      this.emit('conversation', id);
+      return id;
+    }).then(async (id) => {
+      await this.flushSoon();
       return id;
     });
   }
 
+  /** Start a named group with the given people. */
+  createGroup(name: string, accountIds: string[]): Promise<string> {
+    const trimmed = name.trim();
+    if (trimmed.length === 0) throw new ParleyError('usage', 'a group needs a name');
+    return this.createConversation(accountIds, trimmed);
+  }
+
+  /** Rename a group (everyone in it sees the new name). */
+  async rename(groupIdHex: string, name: string): Promise<void> {
+    const trimmed = name.trim();
+    if (trimmed.length === 0) throw new ParleyError('usage', 'a group needs a name');
+    this.requireActive(groupIdHex);
+    await this.serial(async () => {
+      await this.saveMeta(groupIdHex, { ...this.meta(groupIdHex), name: trimmed });
+      await this.enqueue(groupIdHex, { type: 'conversation', name: trimmed });
+    });
+    this.emit('conversation', groupIdHex);
+    await this.flushSoon();
+  }
+
+  private requireActive(groupIdHex: string): void {
+    const meta = this.meta(groupIdHex);
+    if (!this.groups.has(groupIdHex) || meta.ended || meta.leaving)
+      throw new ParleyError('not_a_member', 'you are no longer in this conversation');
+  }
+
   /**
    * Send a commit built from the group's current state. If another member's commit won the epoch
-   * (`stale_epoch`), catch up — applying the winner — and build it again from the new state.
+   * (`stale_epoch`), catch up — applying the winner — and build it again from the new state. A
+   * build that returns null has nothing left to do (someone else's commit did it).
    */
-  private async commitWithRetry(
-    groupIdHex: string,
-    build: (
-      state: GroupState,
-    ) => Promise<{ newState: GroupState; commit: Uint8Array; welcome: Uint8Array | null }>,
-  ): Promise<void> {
+  private async commitWithRetry(groupIdHex: string, build: CommitBuild): Promise<void> {
     const groupId = fromHex(groupIdHex);
     for (let attempt = 0; attempt < 5; attempt++) {
       const state = this.groups.get(groupIdHex);
       if (state === undefined) throw new ParleyError('not_a_member', 'no such conversation');
       const result = await build(state);
+      if (result === null) return;
       const answer = await this.connection.request({
         type: 'send',
         groupId,
@@ -441,11 +858,12 @@ export class ParleyClient {
         welcome: result.welcome,
       });
       if (answer.type === 'sent') {
-        await this.store.put(NS.meta, `own:${groupIdHex}:${answer.seq}`, new Uint8Array([1]));
+        await this.markOwn(groupIdHex, answer.seq);
         await this.saveGroup(groupIdHex, result.newState);
         // Publish the new epoch's GroupInfo so devices of members can (re)join by external commit.
-        const groupInfo = await exportGroupInfo(this.device, result.newState);
-        await this.connection.request({ type: 'group_info_put', groupId, epoch: answer.epoch, groupInfo });
+        await this.publishGroupInfo(groupIdHex, answer.epoch);
+        this.presenceStale = true;
+        this.emit('conversation', groupIdHex);
         return;
       }
       if (answer.type !== 'stale_epoch') {
@@ -457,24 +875,38 @@ export class ParleyClient {
   }
 
   /** Add people (all their devices) to a conversation. */
-  addMembers(groupIdHex: string, accountIds: string[]): Promise<void> {
-    return this.serial(async () => {
+  async addMembers(groupIdHex: string, accountIds: string[]): Promise<void> {
+    this.requireActive(groupIdHex);
+    await this.serial(async () => {
+      let added = false;
       for (const accountId of accountIds) {
-        if (!this.members(groupIdHex).includes(accountId)) await this.addAccountNow(groupIdHex, accountId);
+        if (this.members(groupIdHex).includes(accountId)) continue;
+        await this.addAccountNow(groupIdHex, accountId, false);
+        added = true;
       }
+      // Tell the newcomers the group's name (they cannot read anything sent before they joined).
+      const { name } = this.meta(groupIdHex);
+      if (added && name !== null) await this.enqueue(groupIdHex, { type: 'conversation', name });
     });
+    await this.flushSoon();
   }
 
-  /** Claim an account's key packages and commit its devices (not this one) into the group. */
-  private async addAccountNow(groupIdHex: string, accountId: string): Promise<void> {
+  /**
+   * Claim an account's key packages and commit its devices (not this one) into the group. With
+   * `optional`, an account without key packages is skipped (our own, when we have no other device).
+   */
+  private async addAccountNow(groupIdHex: string, accountId: string, optional: boolean): Promise<void> {
     const bundle = await this.connection.request({
       type: 'kp_claim',
       accountId,
       cipherSuite: DEFAULT_CIPHERSUITE,
     });
-    if (bundle.type !== 'kp_bundle') throw new ParleyError('not_a_member', `cannot add ${accountId}`);
+    if (bundle.type !== 'kp_bundle') {
+      if (optional) return;
+      throw new ParleyError('not_a_member', `cannot add ${accountId}: no such user, or no device yet`);
+    }
     const kps = bundle.keyPackages
-      .filter((k) => !(accountId === this.accountId && k.deviceId === this.options.identity.deviceId))
+      .filter((k) => !(accountId === this.accountId && k.deviceId === this.deviceId))
       .map((k) => k.keyPackage);
     if (kps.length === 0) return;
     await this.commitWithRetry(groupIdHex, (state) =>
@@ -486,30 +918,142 @@ export class ParleyClient {
   }
 
   /** Remove a person (all their devices) from a conversation. */
-  removeMember(groupIdHex: string, accountId: string): Promise<void> {
-    return this.serial(() =>
-      this.commitWithRetry(groupIdHex, (state) => removeMembers(this.device, state, { accountId })),
+  async removeMember(groupIdHex: string, accountId: string): Promise<void> {
+    this.requireActive(groupIdHex);
+    if (accountId === this.accountId)
+      throw new ParleyError('usage', 'to remove yourself, leave the conversation');
+    await this.serial(() =>
+      this.commitWithRetry(groupIdHex, async (state) =>
+        this.members(groupIdHex).includes(accountId)
+          ? removeMembers(this.device, state, { accountId })
+          : null,
+      ),
     );
+  }
+
+  /**
+   * Leave a conversation on all of this person's devices: our other devices are removed by a
+   * commit, and this one proposes its own removal (MLS lets no member commit that), which the next
+   * member online commits. Until then the conversation shows as leaving; nothing more is sent.
+   */
+  async leave(groupIdHex: string): Promise<void> {
+    this.requireActive(groupIdHex);
+    await this.serial(async () => {
+      const state = this.groups.get(groupIdHex)!;
+      const ownLeaf = ownLeafIndex(state);
+      const otherDevices = groupMembers(state).filter(
+        (m) => m.accountId === this.accountId && m.leafIndex !== ownLeaf,
+      );
+      for (const d of otherDevices)
+        await this.commitWithRetry(groupIdHex, async (s) =>
+          groupMembers(s).some((m) => m.leafIndex === d.leafIndex)
+            ? removeMembers(this.device, s, { accountId: this.accountId, deviceId: d.deviceId })
+            : null,
+        );
+      if (this.others(groupIdHex).length === 0) {
+        // Nobody left to commit our removal: the conversation simply ends here.
+        await this.saveMeta(groupIdHex, { ...this.meta(groupIdHex), ended: true });
+        this.emit('removed', groupIdHex);
+        return;
+      }
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = this.groups.get(groupIdHex)!;
+        const { newState, proposal } = await proposeLeave(this.device, current);
+        const answer = await this.connection.request({
+          type: 'send',
+          groupId: fromHex(groupIdHex),
+          messageId: randomBytes(16),
+          payload: proposal,
+          welcome: null,
+        });
+        if (answer.type === 'stale_epoch') {
+          await this.catchUp(groupIdHex);
+          continue;
+        }
+        if (answer.type !== 'sent') throw new ParleyError('usage', 'the server refused the leave request');
+        await this.markOwn(groupIdHex, answer.seq);
+        await this.saveGroup(groupIdHex, newState);
+        await this.saveMeta(groupIdHex, { ...this.meta(groupIdHex), leaving: true });
+        this.emit('conversation', groupIdHex);
+        return;
+      }
+      throw new ParleyError('wrong_epoch', 'the group kept changing; try again');
+    });
+  }
+
+  /** Put an application message in the outbox (in the caller's serial section). */
+  private async enqueue(groupIdHex: string, body: AppBody): Promise<AppMessage> {
+    const app = appMessage(body);
+    const item: OutboxItem = { groupId: groupIdHex, messageId: app.id, body: toHex(encodeAppMessage(app)) };
+    await this.store.putJson(NS.outbox, String(this.outboxCounter++).padStart(12, '0'), item);
+    return app;
+  }
+
+  private async enqueueReceipts(
+    groupIdHex: string,
+    receipt: 'delivered' | 'read',
+    ids: string[],
+  ): Promise<void> {
+    const meta = this.meta(groupIdHex);
+    if (!this.groups.has(groupIdHex) || meta.ended || meta.leaving) return;
+    for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS)
+      await this.enqueue(groupIdHex, { type: 'receipt', receipt, ids: ids.slice(i, i + MAX_RECEIPT_IDS) });
+  }
+
+  /** Send what is queued now, if online (otherwise it goes when the connection is back). */
+  private async flushSoon(): Promise<void> {
+    if (this.connection.state === 'online') await this.serial(() => this.afterBatch()).catch(() => {});
   }
 
   /** Queue a text message; it is sent now if online, or as soon as the connection is back. */
   async sendText(groupIdHex: string, text: string): Promise<ChatMessage> {
-    const app: AppMessage = textMessage(text);
-    const item: OutboxItem = { groupId: groupIdHex, messageId: app.id, body: toHex(encodeAppMessage(app)) };
+    this.requireActive(groupIdHex);
+    const app = await this.serial(() => this.enqueue(groupIdHex, { type: 'text', text }));
     const message: ChatMessage = {
       groupId: groupIdHex,
       seq: 0,
       id: app.id,
-      from: { accountId: this.accountId, deviceId: this.options.identity.deviceId },
+      from: { accountId: this.accountId, deviceId: this.deviceId },
       sentAt: app.sentAt,
       text,
       status: 'sending',
     };
-    await this.serial(async () => {
-      await this.store.putJson(NS.outbox, String(this.outboxCounter++).padStart(12, '0'), item);
-    });
-    if (this.connection.state === 'online') await this.serial(() => this.flushOutbox()).catch(() => {});
+    await this.flushSoon();
     return message;
+  }
+
+  /** The person has seen a conversation: clear its unread count and tell the senders (read receipts). */
+  async markRead(groupIdHex: string): Promise<void> {
+    const changed = await this.serial(async () => {
+      const meta = this.meta(groupIdHex);
+      if (meta.unread.length === 0) return false;
+      await this.saveMeta(groupIdHex, { ...meta, unread: [] });
+      await this.enqueueReceipts(groupIdHex, 'read', meta.unread);
+      return true;
+    });
+    if (!changed) return;
+    this.emit('conversation', groupIdHex);
+    await this.flushSoon();
+  }
+
+  /**
+   * Tell the conversation whether the person is typing. Repeated calls while typing send at most
+   * one indicator every TYPING_REPEAT_MS; indicators are not queued when offline.
+   */
+  async setTyping(groupIdHex: string, typing: boolean): Promise<void> {
+    const meta = this.meta(groupIdHex);
+    if (this.connection.state !== 'online' || !this.groups.has(groupIdHex) || meta.ended || meta.leaving)
+      return;
+    const last = this.typingSentAt.get(groupIdHex);
+    if (typing && last !== undefined && Date.now() - last < TYPING_REPEAT_MS) return;
+    if (!typing && last === undefined) return;
+    if (typing) this.typingSentAt.set(groupIdHex, Date.now());
+    else this.typingSentAt.delete(groupIdHex);
+    await this.serial(async () => {
+      if (await this.heldBy(groupIdHex)) return;
+      const app = appMessage({ type: 'typing', active: typing });
+      await this.encryptAndSend(groupIdHex, app.id, encodeAppMessage(app));
+    }).catch(() => {}); // an indicator lost on the way is of no consequence
   }
 
   /** Messages waiting in the outbox. */
@@ -517,55 +1061,97 @@ export class ParleyClient {
     return (await this.store.list(NS.outbox)).length;
   }
 
+  /** Encrypt (persisting the advanced ratchet first) and hand to the server; returns its answer. */
+  private async encryptAndSend(
+    groupIdHex: string,
+    messageId: string,
+    body: Uint8Array,
+  ): Promise<ServerFrame> {
+    const state = this.groups.get(groupIdHex)!;
+    const { newState, message } = await encryptApplication(this.device, state, body);
+    // Persist the advanced ratchet before the ciphertext leaves: a key is never used twice.
+    await this.saveGroup(groupIdHex, newState);
+    const answer = await this.connection.request({
+      type: 'send',
+      groupId: fromHex(groupIdHex),
+      messageId: fromHex(messageId),
+      payload: message,
+      welcome: null,
+    });
+    if (answer.type === 'sent') await this.markOwn(groupIdHex, answer.seq);
+    return answer;
+  }
+
   private async flushOutbox(): Promise<void> {
     for (const { key, value } of await this.store.list(NS.outbox)) {
       const item = JSON.parse(new TextDecoder().decode(value)) as OutboxItem;
-      const state = this.groups.get(item.groupId);
-      if (state === undefined) {
+      const meta = this.meta(item.groupId);
+      if (!this.groups.has(item.groupId) || meta.ended) {
         await this.store.delete(NS.outbox, key);
         continue;
       }
       // Hold messages to anyone whose identity changed until the person accepts it (and keep the
       // order: nothing later in the outbox overtakes a held message).
       if (await this.heldBy(item.groupId)) return;
-      const { newState, message } = await encryptApplication(this.device, state, fromHex(item.body));
-      // Persist the advanced ratchet before the ciphertext leaves: a key is never used twice.
-      await this.saveGroup(item.groupId, newState);
       let answer: ServerFrame;
       try {
-        answer = await this.connection.request({
-          type: 'send',
-          groupId: fromHex(item.groupId),
-          messageId: fromHex(item.messageId),
-          payload: message,
-          welcome: null,
-        });
+        answer = await this.encryptAndSend(item.groupId, item.messageId, fromHex(item.body));
       } catch (e) {
         if (e instanceof TransportError) return; // offline: the outbox is flushed again when online
         throw e;
       }
       if (answer.type === 'sent') {
-        await this.store.put(NS.meta, `own:${item.groupId}:${answer.seq}`, new Uint8Array([1]));
         const app = decodeAppMessage(fromHex(item.body));
-        const sent: ChatMessage = {
-          groupId: item.groupId,
-          seq: answer.seq,
-          id: app.id,
-          from: { accountId: this.accountId, deviceId: this.options.identity.deviceId },
-          sentAt: app.sentAt,
-          text: app.body.type === 'text' ? app.body.text : '',
-          status: 'sent',
-        };
-        await this.store.putJson(NS.messages(item.groupId), seqKey(answer.seq), sent);
+        if (app.body.type === 'text') {
+          const sent: ChatMessage = {
+            groupId: item.groupId,
+            seq: answer.seq,
+            id: app.id,
+            from: { accountId: this.accountId, deviceId: this.deviceId },
+            sentAt: app.sentAt,
+            text: app.body.text,
+            status: 'sent',
+            recipients: this.others(item.groupId),
+            deliveredTo: [],
+            readBy: [],
+          };
+          await this.storeMessage(sent);
+          await this.saveMeta(item.groupId, { ...this.meta(item.groupId), last: sent });
+          this.emit('message_status', { groupId: item.groupId, id: app.id, status: 'sent', seq: answer.seq });
+          this.emit('conversation', item.groupId);
+        }
       }
       await this.store.delete(NS.outbox, key);
     }
   }
 
-  /** A conversation's history, oldest first. */
+  /** A conversation's history, oldest first, with messages still waiting to be sent at the end. */
   async history(groupIdHex: string): Promise<ChatMessage[]> {
     const rows = await this.store.list(NS.messages(groupIdHex));
-    return rows.map((r) => JSON.parse(new TextDecoder().decode(r.value)) as ChatMessage);
+    const stored = rows.map((r) => JSON.parse(new TextDecoder().decode(r.value)) as ChatMessage);
+    for (const { value } of await this.store.list(NS.outbox)) {
+      const item = JSON.parse(new TextDecoder().decode(value)) as OutboxItem;
+      if (item.groupId !== groupIdHex) continue;
+      const app = decodeAppMessage(fromHex(item.body));
+      if (app.body.type !== 'text') continue;
+      stored.push({
+        groupId: groupIdHex,
+        seq: 0,
+        id: app.id,
+        from: { accountId: this.accountId, deviceId: this.deviceId },
+        sentAt: app.sentAt,
+        text: app.body.text,
+        status: 'sending',
+      });
+    }
+    return stored;
+  }
+}
+
+/** Processing found the group state behind the log: the device must rejoin. */
+class StateBehind extends Error {
+  constructor(readonly missed: number) {
+    super('group state is behind the log');
   }
 }
 

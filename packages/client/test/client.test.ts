@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   certifyNewDevice,
   DEFAULT_CIPHERSUITE,
@@ -10,43 +7,10 @@ import {
   toBase64Url,
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
-import { buildServer, DEFAULT_CONFIG, type ParleyServer } from '@parley/server';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { type ApiError, backoffDelay, Connection, type ConnectionState, ParleyApi } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
-
-const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function serve(
-  options: { dataDir?: string; port?: number; access?: 'open' | 'password'; accessPassword?: string } = {},
-) {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-client-'));
-  // Cleanups run in reverse: the directory goes after every server using it has stopped.
-  if (options.dataDir === undefined) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const server: ParleyServer = await buildServer({
-    ...DEFAULT_CONFIG,
-    dataDir,
-    logLevel: 'silent',
-    ...(options.access ? { access: options.access } : {}),
-    ...(options.accessPassword ? { accessPassword: options.accessPassword } : {}),
-  });
-  const url = await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
-  let stopped = false;
-  const stop = async () => {
-    if (!stopped) {
-      stopped = true;
-      await server.close();
-    }
-  };
-  cleanups.push(stop);
-  return { server, url, dataDir, port: Number(new URL(url).port), stop };
-}
+import { cs, onCleanup, serve } from './fixtures.js';
 
 async function code(p: Promise<unknown>): Promise<string> {
   try {
@@ -111,7 +75,7 @@ describe('Connection', () => {
       backoff: { initialMs: 50, maxMs: 400 },
       requestTimeoutMs: 10_000,
     });
-    cleanups.push(() => conn.close());
+    onCleanup(() => conn.close());
     const states: ConnectionState[] = [];
     conn.onState((s) => states.push(s));
     conn.start();
@@ -144,7 +108,7 @@ describe('Connection', () => {
       signature: cs.signature,
       socketFactory: nodeSocketFactory,
     });
-    cleanups.push(() => conn.close());
+    onCleanup(() => conn.close());
     const pushes: string[] = [];
     conn.onPush((f) => pushes.push(f.type));
     conn.start();
@@ -163,7 +127,7 @@ describe('Connection', () => {
       signature: cs.signature,
       socketFactory: nodeSocketFactory,
     });
-    cleanups.push(() => bobConn.close());
+    onCleanup(() => bobConn.close());
     bobConn.start();
     await bobConn.request({ type: 'kp_claim', accountId: 'alice', cipherSuite: DEFAULT_CIPHERSUITE });
     await new Promise((r) => setTimeout(r, 100));
@@ -182,7 +146,7 @@ describe('Connection', () => {
       signature: cs.signature,
       socketFactory: nodeSocketFactory,
     });
-    cleanups.push(() => phoneConn.close());
+    onCleanup(() => phoneConn.close());
     phoneConn.start();
     await expect(phoneConn.waitOnline(5000)).rejects.toMatchObject({ code: 'auth_failed' });
     expect(phoneConn.state).toBe('closed');

@@ -1,93 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   createAccount,
   createMlsDevice,
   DEFAULT_CIPHERSUITE,
-  type DeviceIdentity,
   encodeDeviceCertificate,
   generateKeyPackage,
-  generateStorageKey,
-  type StorageKey,
   toHex,
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
-import { buildServer, DEFAULT_CONFIG } from '@parley/server';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
-import { afterEach, expect, test } from 'vitest';
-import { type ChatMessage, ParleyApi, ParleyClient } from '../src/index.js';
-import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
-
-const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
-const cleanups: Array<() => Promise<void> | void> = [];
-/** Every message any client could not process: must stay empty. */
-const undecryptable: unknown[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  expect(undecryptable.splice(0)).toEqual([]);
-});
-
-async function serve(dataDir = mkdtempSync(join(tmpdir(), 'parley-pc-')), port = 0) {
-  const server = await buildServer({ ...DEFAULT_CONFIG, dataDir, logLevel: 'silent' });
-  const url = await server.app.listen({ host: '127.0.0.1', port });
-  let stopped = false;
-  const stop = async () => {
-    if (!stopped) {
-      stopped = true;
-      await server.close();
-    }
-  };
-  cleanups.push(stop);
-  return { url, dataDir, port: Number(new URL(url).port), stop, server };
-}
-
-interface Person {
-  identity: DeviceIdentity;
-  key: StorageKey;
-  file: string;
-}
-
-async function person(url: string, name: string): Promise<Person> {
-  const identity = await new ParleyApi(url).register(name, `pw-${name}-1234`, cs);
-  const dir = mkdtempSync(join(tmpdir(), `parley-${name}-`));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return { identity, key: generateStorageKey(), file: join(dir, 'client.sqlite3') };
-}
-
-async function openClient(url: string, p: Person): Promise<{ client: ParleyClient; inbox: ChatMessage[] }> {
-  const client = await ParleyClient.open({
-    serverUrl: url,
-    identity: p.identity,
-    records: new SqliteRecordStore(p.file),
-    storageKey: p.key,
-    mls: { provider: nativeCryptoProvider },
-    socketFactory: nodeSocketFactory,
-    backoff: { initialMs: 50, maxMs: 300 },
-  });
-  const inbox: ChatMessage[] = [];
-  client.on('message', (m) => inbox.push(m));
-  client.on('undecryptable', (u) => undecryptable.push(u));
-  client.start();
-  await client.connection.waitOnline();
-  return { client, inbox };
-}
-
-/** Wait until a client has uploaded key packages (others can add it to conversations). */
-async function hasKeyPackages(client: ParleyClient): Promise<void> {
-  await until(async () => {
-    const r = await client.connection.request({ type: 'kp_count' });
-    return r.type === 'kp_remaining' && r.oneTime > 0;
-  }, 'key packages uploaded');
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { expect, test } from 'vitest';
+import { cs, hasKeyPackages, openClient, openStore, person, serve, until } from './fixtures.js';
 
 test('two clients chat; a client restarted from its store catches up in order with nothing lost', async () => {
   const { url } = await serve();
@@ -145,21 +66,10 @@ test('the outbox survives a restart while the server is down, and is sent once w
   await a.client.sendText(chat, 'written offline 2');
   expect(await a.client.pending()).toBe(2);
   await a.client.close(); // the app is quit with the messages still queued
-  a = {
-    client: await ParleyClient.open({
-      serverUrl: first.url,
-      identity: alice.identity,
-      records: new SqliteRecordStore(alice.file),
-      storageKey: alice.key,
-      mls: { provider: nativeCryptoProvider },
-      socketFactory: nodeSocketFactory,
-      backoff: { initialMs: 50, maxMs: 300 },
-    }),
-    inbox: [],
-  };
+  a = { client: await openStore(first.url, alice), inbox: [] };
   expect(await a.client.pending()).toBe(2);
   a.client.start();
-  await serve(first.dataDir, first.port);
+  await serve({ dataDir: first.dataDir, port: first.port });
   await until(async () => (await a.client.pending()) === 0, 'outbox flushed', 15_000);
   await until(() => b.inbox.length === 2, 'bob receives the queued messages', 15_000);
   expect(b.inbox.map((m) => m.text)).toEqual(['written offline 1', 'written offline 2']);

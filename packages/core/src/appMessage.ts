@@ -3,7 +3,8 @@
  *
  *   AppMessage = version(u8 = 1) | id(16) | sentAt(u64 ms) | kind(u8) | body | padding
  *
- * Kinds: text, receipt (delivered/read), typing, reaction, edit, delete, attachment. A decoder that
+ * Kinds: text, receipt (delivered/read), typing, reaction, edit, delete, attachment, conversation
+ * (the group's name, sent by whoever adds people so newcomers learn it). A decoder that
  * meets an unknown kind returns it as `unknown` (newer clients may send kinds older ones don't know)
  * rather than failing. Ids are random and unique per message; they name messages for receipts,
  * reactions and edits, and make retries idempotent.
@@ -29,7 +30,10 @@ const KIND = {
   edit: 5,
   delete: 6,
   attachment: 7,
+  conversation: 8,
 } as const;
+
+export const MAX_CONVERSATION_NAME_BYTES = 256;
 
 export type MessageId = string; // 32 lowercase hex characters
 
@@ -51,6 +55,7 @@ export type AppBody =
       mimeType: string;
       name: string;
     }
+  | { type: 'conversation'; name: string }
   | { type: 'unknown'; kind: number };
 
 export interface AppMessage {
@@ -125,6 +130,9 @@ export function encodeAppMessage(m: AppMessage): Uint8Array {
         .string(b.mimeType, 255)
         .string(b.name, 1024);
       break;
+    case 'conversation':
+      w.u8(KIND.conversation).string(b.name, MAX_CONVERSATION_NAME_BYTES);
+      break;
     case 'unknown':
       throw new RangeError('cannot encode a message of unknown kind');
   }
@@ -198,6 +206,9 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
           name: r.string(1024),
         };
         break;
+      case KIND.conversation:
+        body = { type: 'conversation', name: r.string(MAX_CONVERSATION_NAME_BYTES) };
+        break;
       default:
         r.rest();
         body = { type: 'unknown', kind };
@@ -211,7 +222,12 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
   }
 }
 
+/** A message with a fresh id, stamped now. */
+export function appMessage(body: AppBody, now: number = Date.now()): AppMessage {
+  return { id: newMessageId(), sentAt: now, body };
+}
+
 /** A text message with a fresh id, stamped now. */
 export function textMessage(text: string, now: number = Date.now()): AppMessage {
-  return { id: newMessageId(), sentAt: now, body: { type: 'text', text } };
+  return appMessage({ type: 'text', text }, now);
 }

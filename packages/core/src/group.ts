@@ -126,6 +126,14 @@ export function decodeMessage(bytes: Uint8Array): MLSMessage {
   return decoded[0];
 }
 
+/** The epoch a group message (application or handshake) was sent in; undefined for other kinds. */
+export function messageEpoch(bytes: Uint8Array): bigint | undefined {
+  const m = decodeMessage(bytes);
+  if (m.wireformat === 'mls_private_message') return m.privateMessage.epoch;
+  if (m.wireformat === 'mls_public_message') return m.publicMessage.content.epoch;
+  return undefined;
+}
+
 async function guard<T>(
   f: () => Promise<T>,
   fallback: Parameters<typeof fromMlsError>[1] = 'invalid_message',

@@ -34,6 +34,7 @@ describe('application message codec', () => {
         name: 'cat.png',
       },
     },
+    { id: id(), sentAt: 9, body: { type: 'conversation', name: 'Book club 📚' } },
   ];
 
   test.each(samples.map((m) => [m.body.type, m] as const))('%s round-trips', (_kind, message) => {

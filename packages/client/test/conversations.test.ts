@@ -1,0 +1,184 @@
+/**
+ * What a person sees of conversations: delivery states and read receipts, unread counts, typing,
+ * named groups, leaving, presence, several devices of one person, and a device that lost its state
+ * rejoining. Real server, real MLS, real SQLite stores.
+ */
+import { certifyNewDevice, generateStorageKey, identityKeyPairOf } from '@parley/core';
+import { expect, test } from 'vitest';
+import { type MessageStatus, ParleyApi } from '../src/index.js';
+import { cs, hasKeyPackages, openClient, type Person, person, serve, tempDir, until } from './fixtures.js';
+
+async function chatOf(url: string, names: string[]) {
+  const people = await Promise.all(names.map((n) => person(url, n)));
+  const clients = [];
+  for (const p of people) clients.push(await openClient(url, p));
+  for (const c of clients.slice(1)) await hasKeyPackages(c.client);
+  return { people, clients };
+}
+
+/** alice and bob, online, with a direct conversation both have joined. */
+async function aliceAndBob(url: string) {
+  const {
+    clients: [a, b],
+    people,
+  } = await chatOf(url, ['alice', 'bob']);
+  const chat = await a!.client.directConversation('bob');
+  await until(() => b!.client.conversations().includes(chat), 'bob joins');
+  return { a: a!, b: b!, people, chat };
+}
+
+test('a sent message goes sending → sent → delivered → read, and the unread count follows', async () => {
+  const { url } = await serve();
+  const { a, b, chat } = await aliceAndBob(url);
+  expect(await a.client.directConversation('bob')).toBe(chat); // found again, not created twice
+  const statuses: MessageStatus[] = [];
+  a.client.on('message_status', (s) => statuses.push(s.status));
+  const sending = await a!.client.sendText(chat, 'did you get this?');
+  expect(sending.status).toBe('sending');
+  await until(() => statuses.includes('delivered'), 'delivered receipt');
+  expect(b!.client.conversation(chat)).toMatchObject({ unread: 1, direct: true, name: null });
+  expect(b!.client.conversation(chat)!.last?.text).toBe('did you get this?');
+  expect((await a!.client.history(chat)).at(-1)!.status).toBe('delivered');
+
+  await b!.client.markRead(chat);
+  expect(b!.client.conversation(chat)!.unread).toBe(0);
+  await until(() => statuses.includes('read'), 'read receipt');
+  expect(statuses).toEqual(['sent', 'delivered', 'read']);
+  const [mine] = await a!.client.history(chat);
+  expect(mine).toMatchObject({ status: 'read', readBy: ['bob'], recipients: ['bob'] });
+});
+
+test('typing indicators reach the others and stop when typing stops', async () => {
+  const { url } = await serve();
+  const { a, b, chat } = await aliceAndBob(url);
+  const seen: boolean[] = [];
+  b!.client.on('typing', (t) => {
+    if (t.accountId === 'alice' && t.groupId === chat) seen.push(t.typing);
+  });
+  await a!.client.setTyping(chat, true);
+  await a!.client.setTyping(chat, true); // repeated keystrokes: one indicator
+  await until(() => seen.length === 1, 'typing shown');
+  await a!.client.setTyping(chat, false);
+  await until(() => seen.length === 2, 'typing stopped');
+  expect(seen).toEqual([true, false]);
+  expect(a!.inbox).toEqual([]); // indicators are not messages
+  expect(b!.inbox).toEqual([]);
+});
+
+test('a named group: members learn its name, newcomers too, and the list shows the last message', async () => {
+  const { url } = await serve();
+  const {
+    clients: [a, b, c, d],
+  } = await chatOf(url, ['alice', 'bob', 'carol', 'dave']);
+  const group = await a!.client.createGroup('Book club', ['bob', 'carol']);
+  for (const x of [b!, c!])
+    await until(() => x.client.conversation(group)?.name === 'Book club', 'name known');
+  expect(b!.client.conversation(group)).toMatchObject({ direct: false, members: ['alice', 'bob', 'carol'] });
+
+  await a!.client.addMembers(group, ['dave']);
+  await until(() => d!.client.conversation(group)?.name === 'Book club', 'newcomer learns the name');
+  await c!.client.rename(group, 'Book club 📚');
+  for (const x of [a!, b!, d!])
+    await until(() => x.client.conversation(group)?.name === 'Book club 📚', 'rename seen');
+
+  await b!.client.sendText(group, 'next book?');
+  await until(() => d!.inbox.length === 1, 'dave receives');
+  const direct = await d!.client.directConversation('alice');
+  await until(() => a!.client.conversations().includes(direct), 'alice joins the direct chat');
+  await d!.client.sendText(direct, 'psst');
+  await until(() => a!.inbox.some((m) => m.text === 'psst'), 'alice receives');
+  const list = a!.client.conversationList();
+  expect(list.map((x) => [x.name, x.unread, x.last?.text])).toEqual([
+    [null, 1, 'psst'],
+    ['Book club 📚', 1, 'next book?'],
+  ]);
+});
+
+test('leaving a group: a member commits it, the leaver sees nothing new, the rest go on', async () => {
+  const { url } = await serve();
+  const {
+    clients: [a, b, c],
+  } = await chatOf(url, ['alice', 'bob', 'carol']);
+  const group = await a!.client.createGroup('Trip', ['bob', 'carol']);
+  for (const x of [b!, c!]) await until(() => x.client.conversation(group)?.name === 'Trip', 'joined');
+  const removed: string[] = [];
+  c!.client.on('removed', (g) => removed.push(g));
+
+  await c!.client.leave(group);
+  expect(c!.client.conversation(group)!.leaving).toBe(true);
+  await expect(c!.client.sendText(group, 'one more thing')).rejects.toMatchObject({ code: 'not_a_member' });
+  await until(() => removed.includes(group), 'carol out');
+  expect(c!.client.conversation(group)!.ended).toBe(true);
+  for (const x of [a!, b!])
+    await until(() => x.client.members(group).join(',') === 'alice,bob', 'members agree');
+
+  await a!.client.sendText(group, 'just us now');
+  await until(() => b!.inbox.length === 1, 'bob receives');
+  await new Promise((r) => setTimeout(r, 200));
+  expect(c!.inbox).toEqual([]);
+});
+
+test('presence: contacts see each other come online and go offline', async () => {
+  const { url } = await serve();
+  const { a, b, people } = await aliceAndBob(url);
+  await b!.client.close();
+  await until(() => !a!.client.online().includes('bob'), 'bob offline');
+  expect(a!.client.lastSeen('bob')).toBeGreaterThan(0);
+  await openClient(url, people[1]!);
+  await until(() => a!.client.online().includes('bob'), 'bob online again');
+});
+
+test('two devices of one person: both get the conversation; own messages and reads are shared', async () => {
+  const { url } = await serve();
+  const {
+    clients: [a, b],
+    people,
+  } = await chatOf(url, ['alice', 'bob']);
+  // bob's second device (a laptop), certified by his first device's identity key.
+  const laptopIdentity = await certifyNewDevice(identityKeyPairOf(people[1]!.identity), 'bob', cs);
+  const session = await new ParleyApi(url).login('bob', 'pw-bob-1234');
+  await new ParleyApi(url).addDevice(session.token, laptopIdentity.certificate);
+  const laptop = await openClient(url, {
+    identity: laptopIdentity,
+    key: generateStorageKey(),
+    file: `${tempDir('parley-laptop-')}/client.sqlite3`,
+  });
+  await hasKeyPackages(laptop.client);
+
+  const chat = await a!.client.directConversation('bob');
+  await until(() => laptop.client.conversations().includes(chat), 'laptop joins');
+  await a!.client.sendText(chat, 'to both your devices');
+  await until(() => b!.inbox.length === 1 && laptop.inbox.length === 1, 'both devices receive');
+  await b!.client.sendText(chat, 'from the phone');
+  await until(() => laptop.inbox.some((m) => m.text === 'from the phone'), 'laptop sees the phone message');
+  expect(laptop.inbox.at(-1)).toMatchObject({ status: 'sent', from: { accountId: 'bob' } });
+  expect(laptop.client.conversation(chat)!.unread).toBe(1);
+  await b!.client.markRead(chat);
+  await until(() => laptop.client.conversation(chat)!.unread === 0, 'read on the phone clears the laptop');
+});
+
+test('a device that lost its state rejoins by external commit and chats again', async () => {
+  const { url } = await serve();
+  const { a, b, people, chat } = await aliceAndBob(url);
+  await a!.client.sendText(chat, 'before');
+  await until(() => b!.inbox.length === 1, 'bob receives');
+
+  // bob's device loses its local data (same device key, empty store).
+  await b!.client.close();
+  const wiped: Person = {
+    ...people[1]!,
+    key: generateStorageKey(),
+    file: `${tempDir('parley-wiped-')}/c.sqlite3`,
+  };
+  const rejoined: Array<{ groupId: string; missed: number }> = [];
+  const fresh = await openClient(url, wiped, (c) => c.on('rejoined', (r) => rejoined.push(r)));
+  await fresh.client.sync();
+  await until(() => fresh.client.conversations().includes(chat), 'bob rejoins');
+  expect(rejoined.map((r) => r.groupId)).toEqual([chat]);
+  await until(() => a!.client.epoch(chat) === fresh.client.epoch(chat), 'alice applies the rejoin');
+
+  await a!.client.sendText(chat, 'after');
+  await until(() => fresh.inbox.some((m) => m.text === 'after'), 'bob reads new messages');
+  await fresh.client.sendText(chat, 'back again');
+  await until(() => a!.inbox.some((m) => m.text === 'back again'), 'alice reads bob');
+});

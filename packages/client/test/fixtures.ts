@@ -1,0 +1,131 @@
+/**
+ * Shared test fixtures for the client tests: a real server on loopback (SQLite in a temporary
+ * directory), registered people, and ParleyClients over real SQLite stores. Importing this module
+ * registers an afterEach that stops servers, closes clients, removes directories, and checks that
+ * no client met an undecryptable message.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CIPHERSUITE, type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
+import { buildServer, DEFAULT_CONFIG, type ParleyServer } from '@parley/server';
+import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import { afterEach, expect } from 'vitest';
+import { type ChatMessage, ParleyApi, ParleyClient } from '../src/index.js';
+import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
+
+export const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+
+const cleanups: Array<() => Promise<void> | void> = [];
+/** Every message any client could not process: must stay empty unless a test expects otherwise. */
+export const undecryptable: unknown[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  expect(undecryptable.splice(0)).toEqual([]);
+});
+
+export function onCleanup(f: () => Promise<void> | void): void {
+  cleanups.push(f);
+}
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface ServeOptions {
+  dataDir?: string;
+  port?: number;
+  access?: 'open' | 'password';
+  accessPassword?: string;
+}
+
+export async function serve(options: ServeOptions = {}) {
+  // Cleanups run in reverse: the directory goes after every server using it has stopped.
+  const dataDir = options.dataDir ?? tempDir('parley-client-');
+  const server: ParleyServer = await buildServer({
+    ...DEFAULT_CONFIG,
+    dataDir,
+    logLevel: 'silent',
+    ...(options.access ? { access: options.access } : {}),
+    ...(options.accessPassword ? { accessPassword: options.accessPassword } : {}),
+  });
+  const url = await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  let stopped = false;
+  const stop = async () => {
+    if (!stopped) {
+      stopped = true;
+      await server.close();
+    }
+  };
+  onCleanup(stop);
+  return { server, url, dataDir, port: Number(new URL(url).port), stop };
+}
+
+export interface Person {
+  identity: DeviceIdentity;
+  key: StorageKey;
+  file: string;
+}
+
+export async function person(url: string, name: string): Promise<Person> {
+  const identity = await new ParleyApi(url).register(name, `pw-${name}-1234`, cs);
+  return { identity, key: generateStorageKey(), file: join(tempDir(`parley-${name}-`), 'client.sqlite3') };
+}
+
+/** A client over the person's store, not yet started. */
+export function openStore(url: string, p: Person): Promise<ParleyClient> {
+  return ParleyClient.open({
+    serverUrl: url,
+    identity: p.identity,
+    records: new SqliteRecordStore(p.file),
+    storageKey: p.key,
+    mls: { provider: nativeCryptoProvider },
+    socketFactory: nodeSocketFactory,
+    backoff: { initialMs: 50, maxMs: 300 },
+  });
+}
+
+export interface OpenClient {
+  client: ParleyClient;
+  inbox: ChatMessage[];
+}
+
+/** A started, online client that records what it receives and fails the test on undecryptables. */
+export async function openClient(
+  url: string,
+  p: Person,
+  beforeStart?: (client: ParleyClient) => void,
+): Promise<OpenClient> {
+  const client = await openStore(url, p);
+  const inbox: ChatMessage[] = [];
+  client.on('message', (m) => inbox.push(m));
+  client.on('undecryptable', (u) => undecryptable.push(u));
+  beforeStart?.(client);
+  onCleanup(() => client.close());
+  client.start();
+  await client.connection.waitOnline();
+  return { client, inbox };
+}
+
+/** Wait until a client has uploaded key packages (others can add it to conversations). */
+export async function hasKeyPackages(client: ParleyClient): Promise<void> {
+  await until(async () => {
+    const r = await client.connection.request({ type: 'kp_count' });
+    return r.type === 'kp_remaining' && r.oneTime > 0;
+  }, 'key packages uploaded');
+}
+
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
