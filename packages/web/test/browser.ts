@@ -106,7 +106,7 @@ export async function submitRegistration(p: Person, extra?: { label: string; val
 
 export async function register(p: Person): Promise<void> {
   await submitRegistration(p);
-  await p.page.getByTestId('me').filter({ hasText: p.name }).waitFor();
+  await p.page.getByTestId('me').filter({ hasText: p.name }).waitFor({ state: 'attached' });
 }
 
 /** Wait until the server holds key packages of the account (others can add it to conversations). */
@@ -131,6 +131,19 @@ export async function until(check: () => Promise<boolean> | boolean, what: strin
 
 export function dialog(page: Page): Locator {
   return page.locator('dialog[open]').last();
+}
+
+/** The safety number shown in a dialog, as 12 groups of 5 digits joined by spaces. */
+export async function safetyDigits(within: Locator, testId = 'safety-number'): Promise<string> {
+  const digits = within.getByTestId(testId);
+  await digits.waitFor();
+  return (await digits.locator('span').allTextContents()).join(' ');
+}
+
+/** Open the safety number with the open conversation's contact; returns its digits. */
+export async function showSafetyNumber(p: Person): Promise<string> {
+  await p.page.getByRole('button', { name: 'Safety number' }).click();
+  return safetyDigits(dialog(p.page));
 }
 
 export async function newChat(p: Person, other: string): Promise<void> {

@@ -18,15 +18,18 @@ import {
   launch,
   message,
   newChat,
+  newGroup,
   openConversation,
   openPerson,
   type Person,
   passwordOf,
   register,
   type Served,
+  safetyDigits,
   screenshot,
   send,
   serve,
+  showSafetyNumber,
   submitRegistration,
   WEB_ROOT,
 } from './browser.js';
@@ -83,8 +86,10 @@ async function impostorDevice(at: Served, username: string): Promise<void> {
     .execute();
 }
 
-async function person(name: string, viewport?: { width: number; height: number }) {
-  const p = await openPerson(browser, served.url, name, viewport);
+const PHONE = { width: 390, height: 760 };
+
+async function person(name: string, viewport?: { width: number; height: number }, scheme?: 'light' | 'dark') {
+  const p = await openPerson(browser, served.url, name, viewport, scheme);
   people.push(p);
   return p;
 }
@@ -116,7 +121,7 @@ test('the server sends the web app with a CSP that forbids inline scripts and fo
 
 test('two people register in their browsers, chat one-to-one, and see the same safety number and QR code', async () => {
   const alice = await person('alice');
-  const bob = await person('bob');
+  const bob = await person('bob', PHONE, 'dark');
   await register(alice);
   await register(bob);
   await screenshot(alice, 'conversation-list-empty');
@@ -138,19 +143,27 @@ test('two people register in their browsers, chat one-to-one, and see the same s
   await openConversation(bob, 'alice');
   await message(bob, 'Hello Bob').waitFor();
   await row.locator('.badge').waitFor({ state: 'detached' });
+  // Bob has read it: Alice's message shows the read ticks; Bob is online.
+  await alice.page.locator('.message.mine .ticks[data-status="read"]').waitFor();
+  await alice.page.locator('.chat-title', { hasText: 'online' }).waitFor();
+
+  // Typing indicator, then the reply.
+  await bob.page.getByLabel('Message', { exact: true }).fill('Hi Alice!');
+  await alice.page.getByText('bob is typing…').waitFor();
   await send(bob, 'Hi Alice! Got it.');
   await message(alice, 'Hi Alice! Got it.').waitFor();
-  await alice.page.locator('.message.mine .ticks[data-status]').first().waitFor();
+  await alice.page.getByText('bob is typing…').waitFor({ state: 'detached' });
   await screenshot(alice, 'direct-chat');
+  await screenshot(bob, 'direct-chat-phone-dark');
 
   // Safety numbers: 60 digits in 12 groups, the same on both screens, with a QR code.
   const numbers: string[] = [];
   for (const p of [alice, bob]) {
-    await p.page.getByRole('button', { name: 'Safety number' }).click();
-    const d = dialog(p.page);
-    const digits = (await d.getByTestId('safety-number').locator('span').allTextContents()).join(' ');
+    const digits = await showSafetyNumber(p);
     expect(digits).toMatch(/^(\d{5} ){11}\d{5}$/);
-    await d.getByRole('img', { name: /QR code of the safety number/ }).waitFor();
+    await dialog(p.page)
+      .getByRole('img', { name: /QR code of the safety number/ })
+      .waitFor();
     numbers.push(digits);
   }
   expect(numbers[0]).toBe(numbers[1]);
@@ -163,6 +176,58 @@ test('two people register in their browsers, chat one-to-one, and see the same s
   await alice.page.getByTestId('encryption-status').getByText('verified', { exact: true }).waitFor();
 });
 
+test('a third person joins a group; a removed member is told so and receives no new messages', async () => {
+  const kate = await person('kate');
+  const leo = await person('leo');
+  const mia = await person('mia', PHONE);
+  for (const p of [kate, leo, mia]) await register(p);
+  await hasKeyPackages(served, 'leo');
+  await hasKeyPackages(served, 'mia');
+
+  await newGroup(kate, 'Project', ['leo']);
+  await send(kate, 'first in the group');
+  await conversation(leo, 'Project')
+    .locator('.conversation-last', { hasText: 'first in the group' })
+    .waitFor();
+
+  // Kate adds Mia: she gets the conversation and what is said from then on.
+  await kate.page.getByRole('button', { name: 'Members' }).click();
+  await dialog(kate.page).getByLabel('Add people (usernames)').fill('mia');
+  await dialog(kate.page).getByRole('button', { name: 'Add', exact: true }).click();
+  await dialog(kate.page).locator('li[data-member="mia"]').waitFor();
+  await screenshot(kate, 'group-members');
+  await dialog(kate.page).getByRole('button', { name: 'Close' }).click();
+  await conversation(mia, 'Project').waitFor();
+  await send(kate, 'welcome, mia');
+  await openConversation(mia, 'Project');
+  await message(mia, 'welcome, mia').waitFor();
+  await openConversation(leo, 'Project');
+  await message(leo, 'welcome, mia').waitFor();
+  await screenshot(mia, 'group-chat-phone');
+
+  // Kate removes Leo: his app says so, and what follows never reaches him.
+  await kate.page.getByRole('button', { name: 'Members' }).click();
+  await dialog(kate.page).getByRole('button', { name: 'Remove leo' }).click();
+  await dialog(kate.page).locator('li[data-member="leo"]').waitFor({ state: 'detached' });
+  await dialog(kate.page).getByRole('button', { name: 'Close' }).click();
+  await leo.page.getByTestId('ended').waitFor();
+  await send(kate, 'after leo left');
+  await message(mia, 'after leo left').waitFor();
+  // Mia then writes to Leo directly; by the time that arrives, the group message (sent before it)
+  // would have arrived too had Leo still been a member.
+  await mia.page.getByRole('button', { name: 'Back to conversations' }).click();
+  await newChat(mia, 'leo');
+  await send(mia, 'direct to leo, sent after the group message');
+  await conversation(leo, 'mia')
+    .locator('.conversation-last', { hasText: 'direct to leo, sent after the group message' })
+    .waitFor();
+  expect(await message(leo, 'after leo left').count()).toBe(0);
+  expect(await conversation(leo, 'Project').locator('.conversation-last').textContent()).not.toContain(
+    'after leo left',
+  );
+  await screenshot(leo, 'removed-from-group');
+});
+
 test('a contact key swapped by the server brings up a blocking warning with the new safety number; accepting it re-pins', async () => {
   const alice = await person('erin');
   const bob = await person('frank');
@@ -172,10 +237,7 @@ test('a contact key swapped by the server brings up a blocking warning with the 
   await newChat(alice, 'frank');
   await send(alice, 'before the swap');
   await conversation(bob, 'erin').locator('.conversation-last', { hasText: 'before the swap' }).waitFor();
-  await alice.page.getByRole('button', { name: 'Safety number' }).click();
-  const before = (
-    await dialog(alice.page).getByTestId('safety-number').locator('span').allTextContents()
-  ).join(' ');
+  const before = await showSafetyNumber(alice);
   await dialog(alice.page).getByRole('button', { name: 'Close' }).click();
 
   // The server turns malicious: it slips in a "frank" device certified by an identity key of its own.
@@ -193,7 +255,7 @@ test('a contact key swapped by the server brings up a blocking warning with the 
   await alice.page.keyboard.press('Escape');
   expect(await warning.isVisible()).toBe(true);
   await warning.getByRole('button', { name: 'Compare new safety number' }).click();
-  const after = (await warning.getByTestId('new-safety-number').locator('span').allTextContents()).join(' ');
+  const after = await safetyDigits(warning, 'new-safety-number');
   expect(after).toMatch(/^(\d{5} ){11}\d{5}$/);
   expect(after).not.toBe(before);
   await screenshot(alice, 'identity-changed-warning');
@@ -203,10 +265,7 @@ test('a contact key swapped by the server brings up a blocking warning with the 
   await warning.waitFor({ state: 'detached' });
   await alice.page.keyboard.press('Escape');
   await openConversation(alice, 'frank');
-  await alice.page.getByRole('button', { name: 'Safety number' }).click();
-  const pinned = (
-    await dialog(alice.page).getByTestId('safety-number').locator('span').allTextContents()
-  ).join(' ');
+  const pinned = await showSafetyNumber(alice);
   expect(pinned).toBe(after);
   await dialog(alice.page).getByRole('button', { name: 'Mark as verified' }).waitFor();
 });

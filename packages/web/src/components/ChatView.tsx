@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@parley/client';
+import type { ChatMessage, MessageStatus } from '@parley/client';
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
 import { conversationTitle, others } from './ConversationList.js';
@@ -21,7 +21,7 @@ interface Props {
   onBack: () => void;
 }
 
-const STATUS_LABEL: Record<string, string> = {
+const STATUS_LABEL: Record<MessageStatus, string> = {
   sending: 'Sending',
   sent: 'Sent',
   delivered: 'Delivered',
@@ -29,7 +29,7 @@ const STATUS_LABEL: Record<string, string> = {
   received: '',
 };
 
-function Ticks({ status }: { status: string }) {
+function Ticks({ status }: { status: MessageStatus }) {
   if (status === 'received') return null;
   const glyph = status === 'sending' ? '○' : status === 'sent' ? '✓' : '✓✓';
   return (
@@ -117,6 +117,7 @@ export function ChatView(props: Props) {
           )}
         </div>
         <div className="chat-actions">
+          {c.ended && <span className="muted small">ended</span>}
           {c.direct && people[0] !== undefined ? (
             <button type="button" onClick={() => props.onSafetyNumber(people[0]!)}>
               Safety number
@@ -157,6 +158,16 @@ export function ChatView(props: Props) {
             ? `${typing[0]} is typing…`
             : `${typing.join(', ')} are typing…`}
       </p>
+      {c.ended && (
+        <p className="notice warn" role="status" data-testid="ended">
+          You are no longer a member of this conversation. Its history stays on this device.
+        </p>
+      )}
+      {c.leaving && !c.ended && (
+        <p className="notice" role="status">
+          Leaving… the next member online completes it.
+        </p>
+      )}
       {held && (
         <p className="notice warn" role="status">
           A safety number in this conversation changed. Messages wait until you review it.
@@ -176,6 +187,7 @@ export function ChatView(props: Props) {
           rows={1}
           placeholder="Message"
           maxLength={props.maxLength}
+          disabled={c.ended || c.leaving}
           value={draft}
           onChange={(e) => {
             setDraft(e.target.value);
@@ -184,7 +196,11 @@ export function ChatView(props: Props) {
           onBlur={() => setTyping(false)}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" className="primary" disabled={draft.trim().length === 0}>
+        <button
+          type="submit"
+          className="primary"
+          disabled={draft.trim().length === 0 || c.ended || c.leaving}
+        >
           Send
         </button>
       </form>

@@ -37,7 +37,9 @@ export function ConversationList({
   onNewChat,
   onNewGroup,
 }: Props) {
-  const onlineCount = new Set(conversations.flatMap((c) => others(c, me)).filter((m) => online.has(m))).size;
+  const onlineNow = [
+    ...new Set(conversations.flatMap((c) => others(c, me)).filter((m) => online.has(m))),
+  ].sort();
   return (
     <nav className="conversations" aria-label="Conversations">
       <div className="toolbar">
@@ -48,8 +50,8 @@ export function ConversationList({
           New group
         </button>
       </div>
-      <p className="muted small online-summary">
-        {onlineCount === 0 ? 'No contacts online' : `${onlineCount} online`}
+      <p className="muted small online-summary" data-testid="online">
+        {onlineNow.length === 0 ? 'No contacts online' : `Online: ${onlineNow.join(', ')}`}
       </p>
       {conversations.length === 0 ? (
         <p className="muted empty">No conversations yet. Start one with “New chat”.</p>

@@ -80,6 +80,8 @@ interface MembersProps {
   me: string;
   members: string[];
   direct: boolean;
+  /** This device is no longer a member: the list is as it was, nothing can be changed. */
+  ended: boolean;
   verified: ReadonlySet<string>;
   online: ReadonlySet<string>;
   busy: boolean;
@@ -112,7 +114,7 @@ export function MembersPanel(props: MembersProps) {
                 <button type="button" onClick={() => props.onSafetyNumber(m)}>
                   Safety number
                 </button>
-                {!props.direct && (
+                {!props.direct && !props.ended && (
                   <button type="button" className="danger" disabled={busy} onClick={() => props.onRemove(m)}>
                     Remove <span className="visually-hidden">{m}</span>
                   </button>
@@ -122,7 +124,7 @@ export function MembersPanel(props: MembersProps) {
           </li>
         ))}
       </ul>
-      {!props.direct && (
+      {!props.direct && !props.ended && (
         <form
           className="stack"
           onSubmit={(e) => {

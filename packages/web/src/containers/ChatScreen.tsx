@@ -47,6 +47,13 @@ export function ChatScreen({ model, onLogout }: Props) {
     document.title = unread > 0 ? `(${unread}) Parley` : 'Parley';
   }, [unread]);
 
+  useEffect(() => {
+    const onVisibility = () => model.setVisible(document.visibilityState === 'visible');
+    onVisibility();
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => document.removeEventListener('visibilitychange', onVisibility);
+  }, [model]);
+
   // Browser notifications for messages arriving while the tab is hidden.
   useEffect(() => {
     model.onIncoming = (m, c) => {
@@ -200,11 +207,12 @@ export function ChatScreen({ model, onLogout }: Props) {
             me={s.me}
             members={open.members}
             direct={open.direct}
+            ended={open.ended}
             verified={s.verified}
             online={s.online}
             busy={busy}
             error={error}
-            canLeave={model.canLeave}
+            canLeave={!open.ended && !open.leaving}
             onAdd={(people) =>
               void run(async () => {
                 const names = people.map(checkUsername);

@@ -1,20 +1,19 @@
 /**
- * The app's view of one signed-in ParleyClient: a snapshot (conversations, connection, open
- * conversation's messages, identity changes) rebuilt when the client reports something, for React's
- * useSyncExternalStore. All data work happens here; components only render snapshots.
+ * The app's view of one signed-in ParleyClient: a snapshot (conversations, connection, the open
+ * conversation's messages, typing, presence, identity changes) rebuilt when the client reports
+ * something, for React's useSyncExternalStore. All data work happens here; components only render
+ * snapshots.
  */
-import type { ChatMessage, ConnectionState, ParleyClient } from '@parley/client';
+import {
+  type ChatMessage,
+  type ConnectionState,
+  type ConversationSummary,
+  type ParleyClient,
+  TYPING_TTL_MS,
+} from '@parley/client';
 import { type SafetyNumber, safetyNumber } from '@parley/core';
 
-export interface Conversation {
-  id: string;
-  name: string | null;
-  members: string[];
-  direct: boolean;
-  unread: number;
-  last: ChatMessage | undefined;
-  epoch: bigint | undefined;
-}
+export type Conversation = ConversationSummary;
 
 export interface ChatSnapshot {
   me: string;
@@ -29,7 +28,7 @@ export interface ChatSnapshot {
   typing: ReadonlyMap<string, string[]>;
   /** Verified contacts. */
   verified: ReadonlySet<string>;
-  /** Messages that could not be decrypted, per conversation. */
+  /** Messages that could not be decrypted (or were missed while rejoining), per conversation. */
   undecryptable: ReadonlyMap<string, number>;
 }
 
@@ -39,15 +38,16 @@ export const MAX_GROUP_NAME_CHARS = 64;
 export class ChatModel {
   private snapshot: ChatSnapshot;
   private readonly listeners = new Set<() => void>();
-  private readonly unread = new Map<string, number>();
   private readonly undecryptable = new Map<string, number>();
+  /** groupId → accountId → when the indicator expires. */
+  private readonly typing = new Map<string, Map<string, ReturnType<typeof setTimeout>>>();
   private readonly unsubscribe: Array<() => void> = [];
-  /** Messages sent from this page and not yet in the history (still in the outbox), per conversation. */
-  private readonly outgoing = new Map<string, ChatMessage[]>();
   /** New identity keys presented by contacts this session (to compare before accepting). */
   private readonly presented = new Map<string, Uint8Array>();
   private refreshing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Whether the person can see the page (read receipts are sent only then). */
+  private visible = true;
   /** Called for each new message from someone else (notifications). */
   onIncoming: ((m: ChatMessage, conversation: Conversation | undefined) => void) | undefined;
 
@@ -67,10 +67,10 @@ export class ChatModel {
       verified: new Set(),
       undecryptable: new Map(),
     };
+    const refresh = () => void this.refresh();
     this.unsubscribe.push(
       client.on('message', (m) => {
-        if (m.from.accountId !== client.accountId && m.groupId !== this.snapshot.openId)
-          this.unread.set(m.groupId, (this.unread.get(m.groupId) ?? 0) + 1);
+        this.setTypingOf(m.groupId, m.from.accountId, false);
         void this.refresh().then(() => {
           if (m.from.accountId !== client.accountId)
             this.onIncoming?.(
@@ -79,21 +79,26 @@ export class ChatModel {
             );
         });
       }),
-      client.on('joined', () => void this.refresh()),
+      client.on('message_status', refresh),
+      client.on('conversation', refresh),
+      client.on('joined', refresh),
+      client.on('removed', refresh),
+      client.on('presence', refresh),
+      client.on('typing', (t) => {
+        if (t.accountId !== client.accountId) this.setTypingOf(t.groupId, t.accountId, t.typing);
+      }),
       client.on('identity_changed', (c) => {
         this.presented.set(c.accountId, c.presentedKey);
-        void this.refresh();
+        refresh();
       }),
-      client.on('undecryptable', (u) => {
-        this.undecryptable.set(u.groupId, (this.undecryptable.get(u.groupId) ?? 0) + 1);
-        void this.refresh();
-      }),
+      client.on('undecryptable', (u) => this.countUnreadable(u.groupId, 1)),
+      client.on('rejoined', (r) => this.countUnreadable(r.groupId, r.missed)),
       client.connection.onState((connection) => {
         this.set({ connection });
-        if (connection === 'online') void this.refresh();
+        refresh();
       }),
     );
-    void this.refresh();
+    refresh();
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -108,6 +113,33 @@ export class ChatModel {
     for (const l of this.listeners) l();
   }
 
+  private countUnreadable(groupId: string, n: number): void {
+    if (n <= 0) return;
+    this.undecryptable.set(groupId, (this.undecryptable.get(groupId) ?? 0) + n);
+    this.set({ undecryptable: new Map(this.undecryptable) });
+  }
+
+  private setTypingOf(groupId: string, accountId: string, typing: boolean): void {
+    let inGroup = this.typing.get(groupId);
+    const existing = inGroup?.get(accountId);
+    if (existing !== undefined) clearTimeout(existing);
+    if (typing) {
+      if (inGroup === undefined) {
+        inGroup = new Map();
+        this.typing.set(groupId, inGroup);
+      }
+      // An indicator not repeated in time expires (the typist went away without saying so).
+      inGroup.set(
+        accountId,
+        setTimeout(() => this.setTypingOf(groupId, accountId, false), TYPING_TTL_MS),
+      );
+    } else if (existing === undefined) return;
+    else inGroup?.delete(accountId);
+    const view = new Map<string, string[]>();
+    for (const [g, who] of this.typing) if (who.size > 0) view.set(g, [...who.keys()].sort());
+    this.set({ typing: view });
+  }
+
   /** Rebuild the snapshot from the client (serialised, so answers never arrive out of order). */
   refresh(): Promise<void> {
     this.refreshing = this.refreshing.then(() => this.rebuild()).catch(() => {});
@@ -117,53 +149,37 @@ export class ChatModel {
   private async rebuild(): Promise<void> {
     if (this.closed) return;
     const c = this.client;
-    const conversations: Conversation[] = [];
-    for (const id of c.conversations()) {
-      const members = c.members(id);
-      const history = await c.history(id);
-      // A conversation with nobody else and nothing in it (its creation failed half-way) is noise.
-      if (members.length <= 1 && history.length === 0) continue;
-      conversations.push({
-        id,
-        name: null,
-        members,
-        direct: members.length === 2,
-        unread: this.unread.get(id) ?? 0,
-        last: history.at(-1),
-        epoch: undefined,
-      });
-    }
-    conversations.sort((a, b) => (b.last?.sentAt ?? 0) - (a.last?.sentAt ?? 0));
+    // A conversation with nobody else and nothing in it (its creation failed half-way) is noise.
+    const conversations = c
+      .conversationList()
+      .filter((x) => x.members.length > 1 || x.last !== undefined || x.ended);
     const openId = this.snapshot.openId;
-    const messages = openId === undefined ? [] : this.withOutgoing(openId, await c.history(openId));
+    const open = conversations.find((x) => x.id === openId);
+    if (open !== undefined && open.unread > 0 && this.visible) await c.markRead(open.id).catch(() => {});
+    const messages = openId === undefined ? [] : await c.history(openId);
     const identityChanges = await c.pendingIdentityChanges();
     const verified = new Set<string>();
-    const everyone = new Set(conversations.flatMap((x) => x.members));
-    for (const accountId of everyone) if ((await c.contact(accountId))?.verified) verified.add(accountId);
+    for (const accountId of c.contacts()) if ((await c.contact(accountId))?.verified) verified.add(accountId);
     if (this.closed) return;
     this.set({
-      conversations,
+      conversations: c.conversationList().filter((x) => conversations.some((y) => y.id === x.id)),
       messages,
       identityChanges,
       verified,
-      undecryptable: new Map(this.undecryptable),
+      online: new Set(c.online()),
       connection: c.connection.state,
     });
   }
 
-  /** History plus what is still waiting to be sent (shown with the "sending" status). */
-  private withOutgoing(groupId: string, history: ChatMessage[]): ChatMessage[] {
-    const known = new Set(history.map((m) => m.id));
-    const waiting = (this.outgoing.get(groupId) ?? []).filter((m) => !known.has(m.id));
-    if (waiting.length === 0) this.outgoing.delete(groupId);
-    else this.outgoing.set(groupId, waiting);
-    return [...history, ...waiting];
-  }
-
   open(groupId: string | undefined): void {
-    if (groupId !== undefined) this.unread.delete(groupId);
     this.set({ openId: groupId, messages: [] });
     void this.refresh();
+  }
+
+  /** The page became visible or hidden: visible again marks the open conversation read. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) void this.refresh();
   }
 
   async send(groupId: string, text: string): Promise<void> {
@@ -171,24 +187,23 @@ export class ChatModel {
     if (t.length === 0) return;
     if (t.length > MAX_MESSAGE_CHARS)
       throw new Error(`Messages are at most ${MAX_MESSAGE_CHARS} characters.`);
-    const queued = await this.client.sendText(groupId, t);
-    this.outgoing.set(groupId, [...(this.outgoing.get(groupId) ?? []), queued]);
+    await this.client.sendText(groupId, t);
     await this.refresh();
   }
 
-  setTyping(_groupId: string, _typing: boolean): void {}
+  setTyping(groupId: string, typing: boolean): void {
+    void this.client.setTyping(groupId, typing);
+  }
 
   /** The one-to-one conversation with someone, started if there is none. */
   async direct(accountId: string): Promise<string> {
-    const existing = this.client.conversationWith(accountId);
-    const id = existing ?? (await this.client.createConversation([accountId]));
+    const id = await this.client.directConversation(accountId);
     await this.refresh();
     return id;
   }
 
   async createGroup(name: string, accountIds: string[]): Promise<string> {
-    void name;
-    const id = await this.client.createConversation(accountIds);
+    const id = await this.client.createGroup(name, accountIds);
     await this.refresh();
     return id;
   }
@@ -203,10 +218,10 @@ export class ChatModel {
     await this.refresh();
   }
 
-  /** Whether this SDK can leave a group. */
-  readonly canLeave: boolean = false;
-
-  async leave(_groupId: string): Promise<void> {}
+  async leave(groupId: string): Promise<void> {
+    await this.client.leave(groupId);
+    await this.refresh();
+  }
 
   async acceptIdentityChange(accountId: string): Promise<void> {
     await this.client.acknowledgeIdentityChange(accountId);
@@ -239,5 +254,6 @@ export class ChatModel {
   close(): void {
     this.closed = true;
     for (const u of this.unsubscribe.splice(0)) u();
+    for (const who of this.typing.values()) for (const t of who.values()) clearTimeout(t);
   }
 }
