@@ -350,3 +350,36 @@ test('history stays on the device encrypted in IndexedDB across reloads; logging
   await alice.page.reload();
   await alice.page.getByRole('button', { name: /Create account|Sign in/ }).waitFor();
 });
+
+test('a reconnecting banner shows while the server is away; a message written meanwhile goes out when it is back', async () => {
+  const own = await serve();
+  let restarted: Served | undefined;
+  try {
+    const nina = await openPerson(browser, own.url, 'nina');
+    const omar = await openPerson(browser, own.url, 'omar');
+    people.push(nina, omar);
+    await register(nina);
+    await register(omar);
+    await hasKeyPackages(own, 'omar');
+    await newChat(nina, 'omar');
+    await send(nina, 'while online');
+    await conversation(omar, 'nina').locator('.conversation-last', { hasText: 'while online' }).waitFor();
+
+    await own.stop(true);
+    await nina.page.getByTestId('connection-banner').filter({ hasText: 'Reconnecting' }).waitFor();
+    await send(nina, 'written while offline');
+    const pending = nina.page.locator('.message.mine', { hasText: 'written while offline' });
+    await pending.locator('.ticks[data-status="sending"]').waitFor();
+    await screenshot(nina, 'reconnecting');
+
+    restarted = await serve({}, own.dataDir, own.port);
+    await nina.page.getByTestId('connection-banner').waitFor({ state: 'detached' });
+    await conversation(omar, 'nina')
+      .locator('.conversation-last', { hasText: 'written while offline' })
+      .waitFor();
+    await pending.locator('.ticks[data-status="delivered"], .ticks[data-status="read"]').waitFor();
+  } finally {
+    await restarted?.stop(true);
+    await own.stop();
+  }
+});

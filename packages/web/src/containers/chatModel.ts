@@ -166,7 +166,8 @@ export class ChatModel {
       messages,
       identityChanges,
       verified,
-      online: new Set(c.online()),
+      // Presence is what the server last said: stale while disconnected, so shown as unknown.
+      online: new Set(c.connection.state === 'online' ? c.online() : []),
       connection: c.connection.state,
     });
   }
