@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
@@ -6,6 +7,9 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
+  // Quiet builds (npm start prints only what the server says); warnings and errors still show.
+  logLevel: 'warn',
+  resolve: { alias: { crypto: fileURLToPath(new URL('src/webcrypto.ts', import.meta.url)) } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

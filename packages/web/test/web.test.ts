@@ -127,6 +127,18 @@ test('two people register in their browsers, chat one-to-one, and see the same s
   await screenshot(alice, 'conversation-list-empty');
   await hasKeyPackages(served, 'bob');
 
+  // Keyboard: dialogs open from focused buttons with Enter and close with Escape.
+  await alice.page.getByRole('button', { name: 'New chat' }).focus();
+  await alice.page.keyboard.press('Enter');
+  await dialog(alice.page).getByLabel('Username').waitFor();
+  expect(
+    await dialog(alice.page)
+      .getByLabel('Username')
+      .evaluate((e) => e === document.activeElement),
+  ).toBe(true);
+  await alice.page.keyboard.press('Escape');
+  await dialog(alice.page).waitFor({ state: 'detached' });
+
   await newChat(alice, 'bob');
   await send(alice, 'Hello Bob, this is end-to-end encrypted.');
   await expect(alice.page.getByTestId('encryption-status').textContent()).resolves.toMatch(

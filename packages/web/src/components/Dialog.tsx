@@ -15,7 +15,11 @@ export function Dialog({ title, children, onClose, role = 'dialog', className }:
   const id = useId();
   useEffect(() => {
     const d = ref.current;
-    if (d !== null && !d.open) d.showModal();
+    if (d !== null && !d.open) {
+      d.showModal();
+      // Start where the person types: the first field, rather than the close button.
+      d.querySelector<HTMLElement>('input, textarea')?.focus();
+    }
     return () => d?.close();
   }, []);
   return (
