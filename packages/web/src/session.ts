@@ -87,8 +87,34 @@ export async function serverInfo(): Promise<{ access: AccessPolicy }> {
   }
 }
 
+/**
+ * One tab at a time per device: two tabs running the same device would both advance its MLS
+ * state from the same stored copy (and could reuse a message key). A Web Lock held for as long as
+ * the client is open keeps a second tab out; the browser releases it when the tab closes.
+ */
+function holdDeviceLock(accountId: string): Promise<() => void> {
+  if (typeof navigator === 'undefined' || navigator.locks === undefined) return Promise.resolve(() => {});
+  return new Promise((resolve, reject) => {
+    navigator.locks
+      .request(`parley-device:${accountId}`, { ifAvailable: true }, (lock) => {
+        if (lock === null) {
+          reject(
+            new UserError(
+              'Parley is already open in another tab of this browser. Use that tab, or close it and reload this one.',
+            ),
+          );
+          return;
+        }
+        return new Promise<void>((release) => resolve(release));
+      })
+      .catch(reject);
+  });
+}
+
 export interface SignedIn {
   client: ParleyClient;
+  /** Release this tab's hold on the device (on sign-out). */
+  release: () => void;
   /** This account's identity key (for safety numbers with a contact's not-yet-accepted new key). */
   identityKey: Uint8Array;
 }
@@ -97,6 +123,7 @@ async function openClient(accountId: string): Promise<SignedIn> {
   const store = await devices();
   const device = await store.load(accountId);
   if (device === undefined) throw new UserError('This browser holds no device for that account.');
+  const release = await holdDeviceLock(accountId);
   const client = await ParleyClient.open({
     serverUrl: serverUrl(),
     identity: device.identity,
@@ -106,7 +133,7 @@ async function openClient(accountId: string): Promise<SignedIn> {
   });
   await store.setSignedIn(accountId, true);
   client.start();
-  return { client, identityKey: device.identity.identityKey };
+  return { client, release, identityKey: device.identity.identityKey };
 }
 
 async function guarded<T>(work: (api: ParleyApi) => Promise<T>): Promise<T> {
@@ -160,9 +187,11 @@ export async function resume(): Promise<SignedIn | undefined> {
 }
 
 /** Sign out; with `removeData`, delete this device's keys and history from the browser. */
-export async function logout(client: ParleyClient, removeData: boolean): Promise<void> {
+export async function logout(signedIn: SignedIn, removeData: boolean): Promise<void> {
+  const { client } = signedIn;
   const accountId = client.accountId;
   await client.close();
+  signedIn.release();
   const store = await devices();
   if (removeData) await store.remove(accountId);
   else await store.setSignedIn(accountId, false);

@@ -238,6 +238,13 @@ test('a third person joins a group; a removed member is told so and receives no 
     'after leo left',
   );
   await screenshot(leo, 'removed-from-group');
+
+  // Renaming reaches the remaining members.
+  await kate.page.getByRole('button', { name: 'Members' }).click();
+  await dialog(kate.page).getByLabel('Group name').fill('Project Alpha');
+  await dialog(kate.page).getByRole('button', { name: 'Rename' }).click();
+  await dialog(kate.page).getByRole('button', { name: 'Close' }).click();
+  await conversation(mia, 'Project Alpha').waitFor({ state: 'attached' });
 });
 
 test('a contact key swapped by the server brings up a blocking warning with the new safety number; accepting it re-pins', async () => {
@@ -334,6 +341,12 @@ test('history stays on the device encrypted in IndexedDB across reloads; logging
   await alice.page.reload();
   await openConversation(alice, 'judy');
   await message(alice, 'a secret worth keeping').waitFor();
+
+  // A second tab of the same browser does not run the same device at the same time.
+  const tab = await alice.context.newPage();
+  await tab.goto(served.url);
+  await tab.getByRole('alert').filter({ hasText: 'already open in another tab' }).waitFor();
+  await tab.close();
 
   // What IndexedDB holds is sealed: neither the text nor the device's keys appear in it.
   const stored = await alice.page.evaluate(async () => {

@@ -87,6 +87,9 @@ interface MembersProps {
   busy: boolean;
   error: string | undefined;
   canLeave: boolean;
+  /** The group's name (groups only). */
+  name: string | null;
+  onRename: (name: string) => void;
   onAdd: (usernames: string[]) => void;
   onRemove: (accountId: string) => void;
   onSafetyNumber: (accountId: string) => void;
@@ -97,9 +100,34 @@ interface MembersProps {
 export function MembersPanel(props: MembersProps) {
   const { me, members, verified, online, busy } = props;
   const [toAdd, setToAdd] = useState('');
+  const [name, setName] = useState(props.name ?? '');
   const id = useId();
   return (
     <div className="stack">
+      {!props.direct && !props.ended && (
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            props.onRename(name);
+          }}
+        >
+          <label htmlFor={`${id}-name`}>Group name</label>
+          <div className="row">
+            <input
+              id={`${id}-name`}
+              name="group-name"
+              maxLength={64}
+              required
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+            <button type="submit" disabled={busy || name.trim() === (props.name ?? '')}>
+              Rename
+            </button>
+          </div>
+        </form>
+      )}
       <ul className="members">
         {members.map((m) => (
           <li key={m} data-member={m}>

@@ -4,7 +4,14 @@ import * as session from '../session.js';
 import { ChatScreen } from './ChatScreen.js';
 import { ChatModel } from './chatModel.js';
 
-type Phase = { kind: 'loading' } | { kind: 'auth' } | { kind: 'chat'; model: ChatModel };
+type Phase =
+  | { kind: 'loading' }
+  | { kind: 'auth' }
+  | { kind: 'chat'; model: ChatModel; session: session.SignedIn };
+
+function chat(signedIn: session.SignedIn): Phase {
+  return { kind: 'chat', model: new ChatModel(signedIn.client, signedIn.identityKey), session: signedIn };
+}
 
 /** Top level: resume a signed-in device, or sign in / register; then the chat. */
 export function App() {
@@ -27,9 +34,7 @@ export function App() {
         return undefined;
       });
       if (cancelled) return;
-      if (resumed !== undefined)
-        setPhase({ kind: 'chat', model: new ChatModel(resumed.client, resumed.identityKey) });
-      else setPhase({ kind: 'auth' });
+      setPhase(resumed !== undefined ? chat(resumed) : { kind: 'auth' });
     })();
     return () => {
       cancelled = true;
@@ -47,7 +52,7 @@ export function App() {
               secret: values.secret,
             })
           : await session.login(values.username, values.password);
-      setPhase({ kind: 'chat', model: new ChatModel(signedIn.client, signedIn.identityKey) });
+      setPhase(chat(signedIn));
     } catch (e) {
       setError(session.explain(e));
     } finally {
@@ -84,7 +89,7 @@ export function App() {
       model={phase.model}
       onLogout={async (removeData) => {
         phase.model.close();
-        await session.logout(phase.model.client, removeData);
+        await session.logout(phase.session, removeData);
         setMode('login');
         setPhase({ kind: 'auth' });
       }}

@@ -213,6 +213,8 @@ export function ChatScreen({ model, onLogout }: Props) {
             busy={busy}
             error={error}
             canLeave={!open.ended && !open.leaving}
+            name={open.name}
+            onRename={(name) => void run(() => model.rename(open.id, name))}
             onAdd={(people) =>
               void run(async () => {
                 const names = people.map(checkUsername);

@@ -46,6 +46,12 @@ export class ChatModel {
   private readonly presented = new Map<string, Uint8Array>();
   private refreshing: Promise<void> = Promise.resolve();
   private closed = false;
+  /**
+   * Messages the person just sent that the client has not queued yet (its work queue can be busy,
+   * e.g. waiting for the connection): shown at once as "sending", per conversation.
+   */
+  private readonly optimistic = new Map<string, ChatMessage[]>();
+  private localCounter = 0;
   /** Whether the person can see the page (read receipts are sent only then). */
   private visible = true;
   /** Called for each new message from someone else (notifications). */
@@ -156,7 +162,8 @@ export class ChatModel {
     const openId = this.snapshot.openId;
     const open = conversations.find((x) => x.id === openId);
     if (open !== undefined && open.unread > 0 && this.visible) await c.markRead(open.id).catch(() => {});
-    const messages = openId === undefined ? [] : await c.history(openId);
+    const messages =
+      openId === undefined ? [] : [...(await c.history(openId)), ...(this.optimistic.get(openId) ?? [])];
     const identityChanges = await c.pendingIdentityChanges();
     const verified = new Set<string>();
     for (const accountId of c.contacts()) if ((await c.contact(accountId))?.verified) verified.add(accountId);
@@ -188,8 +195,27 @@ export class ChatModel {
     if (t.length === 0) return;
     if (t.length > MAX_MESSAGE_CHARS)
       throw new Error(`Messages are at most ${MAX_MESSAGE_CHARS} characters.`);
-    await this.client.sendText(groupId, t);
-    await this.refresh();
+    const placeholder: ChatMessage = {
+      groupId,
+      seq: 0,
+      id: `local-${++this.localCounter}`,
+      from: { accountId: this.client.accountId, deviceId: this.client.deviceId },
+      sentAt: Date.now(),
+      text: t,
+      status: 'sending',
+    };
+    const mine = () => this.optimistic.get(groupId) ?? [];
+    this.optimistic.set(groupId, [...mine(), placeholder]);
+    if (this.snapshot.openId === groupId) this.set({ messages: [...this.snapshot.messages, placeholder] });
+    try {
+      await this.client.sendText(groupId, t);
+    } finally {
+      this.optimistic.set(
+        groupId,
+        mine().filter((m) => m !== placeholder),
+      );
+      await this.refresh();
+    }
   }
 
   setTyping(groupId: string, typing: boolean): void {
@@ -207,6 +233,14 @@ export class ChatModel {
     const id = await this.client.createGroup(name, accountIds);
     await this.refresh();
     return id;
+  }
+
+  async rename(groupId: string, name: string): Promise<void> {
+    const n = name.trim();
+    if (n.length === 0 || n.length > MAX_GROUP_NAME_CHARS)
+      throw new Error(`Group names are 1 to ${MAX_GROUP_NAME_CHARS} characters.`);
+    await this.client.rename(groupId, n);
+    await this.refresh();
   }
 
   async addMembers(groupId: string, accountIds: string[]): Promise<void> {
