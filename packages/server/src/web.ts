@@ -52,7 +52,7 @@ export async function webApp(app: FastifyInstance, root: string, tls: boolean): 
     prefix: '/',
     index: 'index.html',
     cacheControl: false,
-    dotfiles: 'deny',
+    dotfiles: 'ignore',
     setHeaders: (reply, path) => {
       securityHeaders(reply, tls);
       const hashed = path.startsWith(`${root}/assets/`);
