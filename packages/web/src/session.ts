@@ -180,6 +180,11 @@ export async function login(usernameInput: string, password: string): Promise<Si
   return openClient(session.username);
 }
 
+/** Whether this browser holds a device of some account (then signing in is the likely next step). */
+export async function holdsDevices(): Promise<boolean> {
+  return (await (await devices()).list()).length > 0;
+}
+
 /** The device this browser was signed in with, opened again (after a reload). */
 export async function resume(): Promise<SignedIn | undefined> {
   const signedIn = (await (await devices()).list()).find((d) => d.signedIn);

@@ -34,6 +34,7 @@ export function App() {
         return undefined;
       });
       if (cancelled) return;
+      if (resumed === undefined && (await session.holdsDevices().catch(() => false))) setMode('login');
       setPhase(resumed !== undefined ? chat(resumed) : { kind: 'auth' });
     })();
     return () => {
