@@ -5,131 +5,69 @@
  *   parley serve [server options]            start a server (same options as parley-server)
  *   parley register <server-url> <username>  create an account and this machine's first device
  *   parley login <server-url> <username>     log this machine's device in again
- *   parley send <username> <text>            send a message (one-to-one; created on first message)
- *   parley read [--json]                     print messages that arrived since the last read
+ *   parley chat                              the full-screen chat
+ *   parley send <user|group> <text>          send a message (a one-to-one chat is created on first message)
+ *   parley group <name> <user> [user …]      create a named group, or add people to it
+ *   parley read [--json]                     print the messages you have not read yet (on any device)
  *   parley verify <username> [--mark]        show the safety number (digits and QR); mark verified
+ *   parley devices [add | revoke <id>]       list this account's devices, link a new one, revoke one
  *   parley whoami                            the current profile
  *
  * The password is asked for on the terminal (or read from PARLEY_PASSWORD, for scripts); it
  * unlocks this device's local state, which is encrypted with a key derived from it (scrypt), and it
  * logs in with OPAQUE: the server never receives it. Profiles live in PARLEY_HOME (~/.parley).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { type ApiError, type ChatMessage, ParleyApi, ParleyClient } from '@parley/client';
-import { nodeSocketFactory, SqliteRecordStore } from '@parley/client/node';
+import {
+  type ApiError,
+  type ChatMessage,
+  claimNewDevice,
+  offerNewDevice,
+  ParleyApi,
+  type ParleyClient,
+} from '@parley/client';
 import {
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
   deriveStorageKey,
-  openDeviceIdentity,
-  openWithPassphrase,
+  identityKeyPairOf,
+  issueDeviceRevocation,
   type ParleyError,
-  type StorageKey,
   sealDeviceIdentity,
 } from '@parley/core';
 import { nativeCryptoProvider, nodeScrypt } from '@parley/core/node';
 import { runServerCommand } from '@parley/server';
 import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import { renderUnicodeCompact } from 'uqr';
+import {
+  apiError,
+  askSecret,
+  CliError,
+  currentProfile,
+  home,
+  openClient,
+  openProfileClient,
+  type Profile,
+  profileDir,
+  syncOrExplain,
+  unlock,
+  withSession,
+} from './profile.js';
+import { runChat } from './tui.js';
 
-class CliError extends Error {}
+const cs = () => getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
 
-const home = process.env.PARLEY_HOME ?? join(homedir(), '.parley');
-
-interface Profile {
-  server: string;
-  username: string;
-  deviceId: string;
-}
-
-function profileDir(server: string, username: string): string {
-  const host = new URL(server).host.replace(/[^A-Za-z0-9.-]/g, '_');
-  return join(home, 'profiles', `${host}-${username}`);
-}
-
-function currentProfile(): { profile: Profile; dir: string } {
-  const pointer = join(home, 'current');
-  if (!existsSync(pointer))
-    throw new CliError('no account on this machine yet: run `parley register <server-url> <username>`');
-  const dir = readFileSync(pointer, 'utf8').trim();
-  return { profile: JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')) as Profile, dir };
-}
-
-/** Ask on the terminal without echo, or take PARLEY_PASSWORD (scripts, tests). */
-async function askSecret(prompt: string, envName = 'PARLEY_PASSWORD'): Promise<string> {
-  const fromEnv = process.env[envName];
-  if (fromEnv !== undefined) return fromEnv;
-  if (!process.stdin.isTTY)
-    throw new CliError(`${prompt.replace(/:\s*$/, '')} needed: set ${envName} or run in a terminal`);
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-  const output = rl as unknown as { _writeToOutput?: (s: string) => void };
-  process.stdout.write(prompt);
-  output._writeToOutput = () => {};
-  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
-  rl.close();
-  process.stdout.write('\n');
-  return answer;
-}
-
-async function unlock(dir: string, password: string): Promise<{ identity: DeviceIdentity; key: StorageKey }> {
-  const envelope = readFileSync(join(dir, 'device.parley'));
-  try {
-    const { key } = await openWithPassphrase(
-      password,
-      new Uint8Array(envelope),
-      'parley/v1/device-identity',
-      {
-        scrypt: nodeScrypt,
-      },
-    );
-    return { identity: openDeviceIdentity(key, new Uint8Array(envelope)), key };
-  } catch (e) {
-    if ((e as ParleyError).code === 'wrong_key') throw new CliError('wrong password');
-    throw e;
-  }
-}
-
-/** This profile's ParleyClient over its encrypted SQLite store (not yet connected). */
-function openProfileClient(profile: Profile, dir: string, identity: DeviceIdentity, key: StorageKey) {
-  return ParleyClient.open({
-    serverUrl: profile.server,
-    identity,
-    records: new SqliteRecordStore(join(dir, 'client.sqlite3')),
-    storageKey: key,
-    mls: { provider: nativeCryptoProvider },
-    socketFactory: nodeSocketFactory,
-  });
-}
-
-/** The profile's client, connected and caught up. */
-async function openClient(profile: Profile, dir: string, identity: DeviceIdentity, key: StorageKey) {
-  const client = await openProfileClient(profile, dir, identity, key);
-  client.start();
-  try {
-    await client.sync(10_000);
-  } catch {
-    await client.close();
-    throw new CliError(`cannot reach the server at ${profile.server}`);
-  }
-  return client;
-}
-
-function apiError(e: unknown, server: string): never {
-  const code = (e as ApiError).code;
-  const messages: Record<string, string> = {
-    unreachable: `cannot reach the server at ${server}`,
-    wrong_password: 'wrong username or password',
-    invalid_credentials: 'wrong username or password',
-    username_taken: 'that username is taken',
-    access_denied: 'wrong access password or invite code',
-    invite_used: 'this invite code has already been used',
-    invalid_username: (e as Error).message,
-    rate_limited: 'too many attempts; wait a minute',
-  };
-  throw new CliError(messages[code] ?? (e as Error).message);
+/** Keep a device identity on this machine, sealed under the password, and make it the current profile. */
+async function saveProfile(server: string, identity: DeviceIdentity, password: string) {
+  const dir = profileDir(server, identity.accountId);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = await deriveStorageKey(password, { scrypt: nodeScrypt });
+  writeFileSync(join(dir, 'device.parley'), sealDeviceIdentity(key, identity), { mode: 0o600 });
+  const profile: Profile = { server, username: identity.accountId, deviceId: identity.deviceId };
+  writeFileSync(join(dir, 'profile.json'), `${JSON.stringify(profile, null, 2)}\n`);
+  writeFileSync(join(home, 'current'), dir);
+  return { dir, key, profile };
 }
 
 async function register(server: string, username: string): Promise<void> {
@@ -141,15 +79,10 @@ async function register(server: string, username: string): Promise<void> {
   if (info.access === 'invite') access.inviteCode = await askSecret('Invite code: ', 'PARLEY_INVITE');
   const password = await askSecret('Password: ');
   if (password.length < 8) throw new CliError('choose a password of at least 8 characters');
-  const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
-  const identity = await api.register(username, password, cs, access).catch((e) => apiError(e, server));
-  const dir = profileDir(server, identity.accountId);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const key = await deriveStorageKey(password, { scrypt: nodeScrypt });
-  writeFileSync(join(dir, 'device.parley'), sealDeviceIdentity(key, identity), { mode: 0o600 });
-  const profile: Profile = { server, username: identity.accountId, deviceId: identity.deviceId };
-  writeFileSync(join(dir, 'profile.json'), `${JSON.stringify(profile, null, 2)}\n`);
-  writeFileSync(join(home, 'current'), dir);
+  const identity = await api
+    .register(username, password, await cs(), access)
+    .catch((e) => apiError(e, server));
+  const { dir, key, profile } = await saveProfile(server, identity, password);
   await api.login(identity.accountId, password).catch((e) => apiError(e, server));
   const client = await openClient(profile, dir, identity, key);
   await client.close();
@@ -158,33 +91,89 @@ async function register(server: string, username: string): Promise<void> {
   );
 }
 
+/**
+ * Log in on this machine. A machine without a device of the account links one: the person runs
+ * `parley devices add` on a device they have and types the code it shows here.
+ */
 async function login(server: string, username: string): Promise<void> {
   const api = new ParleyApi(server);
   const password = await askSecret('Password: ');
   const session = await api.login(username, password).catch((e) => apiError(e, server));
   const dir = profileDir(server, session.username);
-  if (!existsSync(join(dir, 'device.parley'))) {
-    throw new CliError(
-      `this machine has no device of ${session.username} yet (adding a device is coming with \`parley devices\`)`,
-    );
+  if (existsSync(join(dir, 'device.parley'))) {
+    await unlock(dir, password);
+    writeFileSync(join(home, 'current'), dir);
+    process.stdout.write(`Logged in as ${session.username} on ${server}. Secure session started.\n`);
+    return;
   }
-  await unlock(dir, password);
-  writeFileSync(join(home, 'current'), dir);
-  process.stdout.write(`Logged in as ${session.username} on ${server}. Secure session started.\n`);
+  process.stdout.write(
+    `This machine has no device of ${session.username} yet. On a device that has one, run\n` +
+      '  parley devices add\nand type the code it shows.\n',
+  );
+  const code = await askSecret('Link code: ', 'PARLEY_LINK_CODE', true);
+  const identity = await claimNewDevice(api, session.token, code).catch((e: unknown) => {
+    if ((e as ApiError).code === 'not_found') throw new CliError('that link code is unknown or expired');
+    if ((e as ParleyError).code === 'usage') throw new CliError((e as Error).message);
+    apiError(e, server);
+  });
+  const saved = await saveProfile(server, identity, password);
+  const client = await openClient(saved.profile, saved.dir, identity, saved.key);
+  await client.close();
+  process.stdout.write(
+    `Logged in as ${session.username} on ${server}; this machine is device ${identity.deviceId}. Secure session started.\n`,
+  );
 }
 
-async function send(to: string, text: string): Promise<void> {
+/** Unlock the current profile with the password and open its client (not connected). */
+async function openCurrent() {
   const { profile, dir } = currentProfile();
-  const { identity, key } = await unlock(dir, await askSecret('Password: '));
-  const client = await openClient(profile, dir, identity, key);
+  const password = await askSecret('Password: ');
+  const { identity, key } = await unlock(dir, password);
+  return { profile, dir, identity, key, password };
+}
+
+/** The conversation a script means by a name: a group with that name, or a one-to-one chat. */
+async function conversationNamed(client: ParleyClient, to: string): Promise<string> {
+  const group = client
+    .conversationList()
+    .find((c) => !c.ended && c.name !== null && c.name.toLowerCase() === to.toLowerCase());
+  if (group !== undefined) return group.id;
+  return client.directConversation(to.toLowerCase()).catch((e: Error) => {
+    throw new CliError(`cannot start a conversation with ${to}: ${e.message}`);
+  });
+}
+
+/**
+ * Send a message. When the server cannot be reached, a message to an existing conversation is kept
+ * in the (encrypted, persistent) outbox and goes out the next time parley connects.
+ */
+async function send(to: string, text: string): Promise<void> {
+  const { profile, dir, identity, key } = await openCurrent();
+  const client = await openProfileClient(profile, dir, identity, key);
+  client.start();
   try {
-    let conversation = client.conversationWith(to);
-    if (conversation === undefined) {
-      conversation = await client.createConversation([to]).catch((e: Error) => {
-        throw new CliError(`cannot start a conversation with ${to}: ${e.message}`);
-      });
+    try {
+      await syncOrExplain(client, profile, 5_000);
+    } catch (e) {
+      const known =
+        client.conversationList().find((c) => !c.ended && c.name?.toLowerCase() === to.toLowerCase())?.id ??
+        client.conversationWith(to.toLowerCase());
+      if (known === undefined || !(e as Error).message.startsWith('cannot reach')) throw e;
+      await client.sendText(known, text);
+      process.stdout.write(
+        `queued for ${to}: the server is unreachable; it goes out the next time parley connects\n`,
+      );
+      return;
     }
+    const conversation = await conversationNamed(client, to);
     await client.sendText(conversation, text);
+    const changed = (await client.pendingIdentityChanges()).filter((m) =>
+      client.members(conversation).includes(m),
+    );
+    if (changed.length > 0) {
+      for (const who of changed) warnIdentityChange(who);
+      throw new CliError(`the message is held until you accept the new key of ${changed.join(', ')}`);
+    }
     const deadline = Date.now() + 10_000;
     while ((await client.pending()) > 0) {
       if (Date.now() > deadline) throw new CliError('the message is queued and will be sent on the next run');
@@ -196,55 +185,193 @@ async function send(to: string, text: string): Promise<void> {
   }
 }
 
-async function read(json: boolean): Promise<void> {
-  const { profile, dir } = currentProfile();
-  const { identity, key } = await unlock(dir, await askSecret('Password: '));
-  const received: ChatMessage[] = [];
-  const client = await openProfileClient(profile, dir, identity, key);
-  client.on('message', (m) => received.push(m));
-  client.start();
+/** Create a named group with people, or add people to the group of that name. */
+async function group(name: string, people: string[]): Promise<void> {
+  const { profile, dir, identity, key } = await openCurrent();
+  const client = await openClient(profile, dir, identity, key);
   try {
-    await client.sync(10_000).catch(() => {
-      throw new CliError(`cannot reach the server at ${profile.server}`);
-    });
-    for (const m of received) {
-      const line = json
-        ? JSON.stringify({
-            conversation: m.groupId,
-            members: client.members(m.groupId),
-            from: m.from.accountId,
-            sentAt: m.sentAt,
-            text: m.text,
-          })
-        : `[${new Date(m.sentAt).toISOString().slice(0, 16).replace('T', ' ')}] ${m.from.accountId}: ${m.text}`;
-      process.stdout.write(`${line}\n`);
+    const existing = client
+      .conversationList()
+      .find((c) => !c.ended && c.name !== null && c.name.toLowerCase() === name.toLowerCase());
+    const users = people.map((p) => p.toLowerCase());
+    try {
+      if (existing === undefined) await client.createGroup(name, users);
+      else await client.addMembers(existing.id, users);
+    } catch (e) {
+      const code = (e as ParleyError).code;
+      if (code === 'identity_key_mismatch') {
+        const who = (e as { accountId?: string }).accountId ?? 'someone';
+        warnIdentityChange(who);
+        throw new CliError(`${who} was not added`);
+      }
+      throw new CliError(
+        `cannot ${existing === undefined ? 'create the group' : 'add them'}: ${(e as Error).message}`,
+      );
     }
+    await client.sync(10_000);
+    process.stdout.write(
+      existing === undefined
+        ? `created ${name} with ${users.join(', ')}\n`
+        : `added ${users.join(', ')} to ${name}\n`,
+    );
   } finally {
     await client.close();
   }
 }
 
+function warnIdentityChange(who: string): void {
+  process.stderr.write(
+    `parley: warning: ${who}'s identity key changed; messages with ${who} are held. ` +
+      `Compare safety numbers (parley verify ${who}) before trusting it (in parley chat: /accept ${who}).\n`,
+  );
+}
+
+async function read(json: boolean): Promise<void> {
+  const { profile, dir, identity, key } = await openCurrent();
+  const client = await openProfileClient(profile, dir, identity, key);
+  client.start();
+  try {
+    await syncOrExplain(client, profile);
+    for (const who of await client.pendingIdentityChanges()) warnIdentityChange(who);
+    // Unread messages, a conversation at a time in log order (those that arrived while another
+    // command ran count too: they are unread until printed here or seen in parley chat).
+    const batches: ChatMessage[][] = [];
+    for (const c of client.conversationList()) if (c.unread > 0) batches.push(await client.unread(c.id));
+    const received = batches.sort((x, y) => x[0]!.sentAt - y[0]!.sentAt).flat();
+    for (const m of received) {
+      const name = client.conversation(m.groupId)?.name ?? null;
+      const line = json
+        ? JSON.stringify({
+            conversation: m.groupId,
+            name,
+            members: client.members(m.groupId),
+            from: m.from.accountId,
+            sentAt: m.sentAt,
+            text: m.text,
+          })
+        : `[${new Date(m.sentAt).toISOString().slice(0, 16).replace('T', ' ')}] ${name === null ? '' : `${name} · `}${m.from.accountId}: ${m.text}`;
+      process.stdout.write(`${line}\n`);
+    }
+    // Printed is read: tell the senders (read receipts) and clear the unread counts.
+    for (const c of client.conversationList()) if (c.unread > 0) await client.markRead(c.id);
+  } finally {
+    await client.close();
+  }
+}
+
+/** The safety number with a contact as lines: digits, QR code, and what to do with them. */
+async function safetyNumberLines(client: ParleyClient, who: string): Promise<string[]> {
+  const number = await client.safetyNumberWith(who);
+  if (number === undefined) throw new CliError(`you have no conversation with ${who} yet`);
+  const contact = await client.contact(who);
+  return [
+    `Safety number with ${who}${contact?.verified ? ' (verified)' : ''}:`,
+    '',
+    ...[0, 4, 8].map((i) => `  ${number.groups.slice(i, i + 4).join(' ')}`),
+    '',
+    ...renderUnicodeCompact(number.qrPayload, { border: 1 }).split('\n'),
+    `Compare these digits with ${who}, in person or over a call you trust (or scan each other's code).`,
+  ];
+}
+
 async function verify(who: string, mark: boolean): Promise<void> {
-  const { profile, dir } = currentProfile();
-  const { identity, key } = await unlock(dir, await askSecret('Password: '));
+  const { profile, dir, identity, key } = await openCurrent();
   const client = await openProfileClient(profile, dir, identity, key);
   try {
-    const number = await client.safetyNumberWith(who);
-    if (number === undefined) throw new CliError(`you have no conversation with ${who} yet`);
     if (mark) {
+      if ((await client.contact(who)) === undefined)
+        throw new CliError(`you have no conversation with ${who} yet`);
       await client.markVerified(who);
       process.stdout.write(`${who} is verified.\n`);
       return;
     }
-    const contact = await client.contact(who);
-    const rows = [0, 4, 8].map((i) => `  ${number.groups.slice(i, i + 4).join(' ')}`);
-    process.stdout.write(
-      `Safety number with ${who}${contact?.verified ? ' (verified)' : ''}:\n\n${rows.join('\n')}\n\n`,
+    const lines = await safetyNumberLines(client, who);
+    process.stdout.write(`${lines.join('\n')}\nIf they match, run: parley verify ${who} --mark\n`);
+  } finally {
+    await client.close();
+  }
+}
+
+/** This account's devices, one line each. */
+async function deviceLines(api: ParleyApi, token: string, profile: Profile): Promise<string[]> {
+  const devices = await api.devices(token, profile.username);
+  return [
+    `Devices of ${profile.username}:`,
+    '',
+    ...devices.map(({ certificate: c, revokedAt }) => {
+      const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+      const notes = [
+        c.deviceId === profile.deviceId ? 'this device' : '',
+        revokedAt === null ? '' : `revoked ${day(revokedAt)}`,
+      ].filter((n) => n.length > 0);
+      return `  ${c.deviceId}  added ${day(c.issuedAt)}${notes.length > 0 ? `  (${notes.join(', ')})` : ''}`;
+    }),
+  ];
+}
+
+async function devices(args: string[]): Promise<void> {
+  const current = await openCurrent();
+  const { profile, identity } = current;
+  const api = new ParleyApi(profile.server);
+  const token = await withSession(api, current, async (t) => {
+    await api.devices(t, profile.username); // checks the session is still good
+    return t;
+  });
+  const [sub, target] = args;
+  if (sub === undefined || sub === 'list') {
+    process.stdout.write(`${(await deviceLines(api, token, profile)).join('\n')}\n`);
+    return;
+  }
+  if (identity.identityPrivateKey === null)
+    throw new CliError(
+      'only the first device of an account (the one that holds its identity key) can add or revoke devices',
     );
-    process.stdout.write(`${renderUnicodeCompact(number.qrPayload, { border: 1 })}\n`);
+  if (sub === 'add') {
+    const offer = await offerNewDevice(api, token, identity, await cs()).catch((e) =>
+      apiError(e, profile.server),
+    );
     process.stdout.write(
-      `Compare these digits with ${who}, in person or over a call you trust (or scan each other's code).\n` +
-        `If they match, run: parley verify ${who} --mark\n`,
+      `New device ${offer.deviceId} is registered. On the new machine run\n` +
+        `  parley login ${profile.server} ${profile.username}\n` +
+        `and type this link code (valid for 10 minutes, once):\n\n  ${offer.code}\n`,
+    );
+    return;
+  }
+  if (sub === 'revoke' && target !== undefined) {
+    if (target === profile.deviceId)
+      throw new CliError('this is the device you are using; revoke it from another one');
+    const list = await api.devices(token, profile.username);
+    const device = list.find((d) => d.certificate.deviceId === target);
+    if (device === undefined) throw new CliError(`no device ${target}`);
+    const c = await cs();
+    const revocation = await issueDeviceRevocation(
+      identityKeyPairOf(identity),
+      device.certificate,
+      c.signature,
+    );
+    await api.revokeDevice(token, revocation).catch((e) => apiError(e, profile.server));
+    process.stdout.write(
+      `Device ${target} is revoked: it can no longer connect, and conversations drop it.\n`,
+    );
+    return;
+  }
+  throw new CliError('usage: parley devices [list | add | revoke <device-id>]');
+}
+
+async function chat(): Promise<void> {
+  const current = await openCurrent();
+  const { profile, dir, identity, key } = current;
+  const client = await openProfileClient(profile, dir, identity, key);
+  const api = new ParleyApi(profile.server);
+  client.start();
+  try {
+    await runChat(
+      {
+        client,
+        devices: () => withSession(api, current, (token) => deviceLines(api, token, profile)),
+        safetyNumber: (who) => safetyNumberLines(client, who),
+      },
+      { username: profile.username, server: profile.server },
     );
   } finally {
     await client.close();
@@ -255,9 +382,12 @@ const USAGE = `usage:
   parley serve [options]                 start a Parley server (see README: Configuration)
   parley register <server-url> <username>
   parley login <server-url> <username>
-  parley send <username> <text>
+  parley chat
+  parley send <user|group> <text>
+  parley group <name> <user> [user …]     create a group, or add people to it
   parley read [--json]
   parley verify <username> [--mark]
+  parley devices [list | add | revoke <device-id>]
   parley whoami
 `;
 
@@ -278,10 +408,17 @@ async function main(argv: string[]): Promise<void> {
       }
       return command === 'register' ? register(server, username) : login(server, username);
     }
+    case 'chat':
+      return chat();
     case 'send': {
       const [to, ...words] = rest;
-      if (!to || words.length === 0) throw new CliError('usage: parley send <username> <text>');
-      return send(to.toLowerCase(), words.join(' '));
+      if (!to || words.length === 0) throw new CliError('usage: parley send <user|group> <text>');
+      return send(to, words.join(' '));
+    }
+    case 'group': {
+      const [name, ...people] = rest;
+      if (!name || people.length === 0) throw new CliError('usage: parley group <name> <user> [user …]');
+      return group(name, people);
     }
     case 'read':
       return read(rest.includes('--json'));
@@ -290,6 +427,8 @@ async function main(argv: string[]): Promise<void> {
       if (!who) throw new CliError('usage: parley verify <username> [--mark]');
       return verify(who.toLowerCase(), rest.includes('--mark'));
     }
+    case 'devices':
+      return devices(rest);
     case 'whoami': {
       const { profile } = currentProfile();
       process.stdout.write(`${profile.username} on ${profile.server} (device ${profile.deviceId})\n`);

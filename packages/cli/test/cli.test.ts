@@ -1,55 +1,14 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildServer, DEFAULT_CONFIG } from '@parley/server';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
+import { parley, startServer, tempDir } from './harness.js';
 
-const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const dirs: string[] = [];
 let url = '';
-let stop: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-cli-server-'));
-  dirs.push(dataDir);
-  const server = await buildServer({
-    ...DEFAULT_CONFIG,
-    dataDir,
-    logLevel: 'silent',
-    access: 'password',
-    accessPassword: 'club-secret',
-  });
-  url = await server.app.listen({ host: '127.0.0.1', port: 0 });
-  stop = () => server.close();
-});
-afterAll(async () => {
-  await stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  ({ url } = await startServer({ access: 'password', accessPassword: 'club-secret' }));
 });
 
 function home(): string {
-  const d = mkdtempSync(join(tmpdir(), 'parley-cli-home-'));
-  dirs.push(d);
-  return d;
-}
-
-/** Run `parley ...` as a separate process, as a person or a script would. */
-function parley(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { ...process.env, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
+  return tempDir('parley-cli-home-');
 }
 
 test('two people register, message each other and read with --json, from separate processes', async () => {

@@ -8,8 +8,10 @@ import {
   createAccount,
   type DeviceCertificate,
   type DeviceIdentity,
+  type DeviceRevocation,
   decodeDeviceCertificate,
   encodeDeviceCertificate,
+  encodeDeviceRevocation,
   fromBase64Url,
   toBase64Url,
 } from '@parley/core';
@@ -147,6 +149,37 @@ export class ParleyApi {
       { certificate: toBase64Url(encodeDeviceCertificate(certificate)) },
       token,
     );
+  }
+
+  /** Revoke one of the account's devices (the revocation is signed by its identity key). */
+  revokeDevice(token: string, revocation: DeviceRevocation): Promise<void> {
+    return this.call(
+      'POST',
+      `/v1/devices/${encodeURIComponent(revocation.deviceId)}/revoke`,
+      { revocation: toBase64Url(encodeDeviceRevocation(revocation)) },
+      token,
+    );
+  }
+
+  /** Leave a sealed device identity for the new machine under a slot derived from a link code. */
+  offerDeviceLink(token: string, slot: Uint8Array, sealed: Uint8Array): Promise<{ expiresAt: number }> {
+    return this.call(
+      'POST',
+      '/v1/device-links',
+      { slot: toBase64Url(slot), sealed: toBase64Url(sealed) },
+      token,
+    );
+  }
+
+  /** Pick up (once) what offerDeviceLink left. */
+  async claimDeviceLink(token: string, slot: Uint8Array): Promise<Uint8Array> {
+    const r = await this.call<{ sealed: string }>(
+      'POST',
+      '/v1/device-links/claim',
+      { slot: toBase64Url(slot) },
+      token,
+    );
+    return fromBase64Url(r.sealed);
   }
 
   async account(

@@ -467,6 +467,11 @@ export class ParleyClient {
         if (this.groups.has(id)) await this.catchUp(id);
         else if (!this.meta(id).ended) await this.rejoin(id, g.head - g.acked);
       }
+      // A newly linked device: join the conversations of this account's other devices.
+      for (const g of sync.joinable) {
+        const id = toHex(g);
+        if (!this.groups.has(id)) await this.rejoin(id, 0, false);
+      }
     }
     this.presenceStale = true;
     await this.afterBatch();
@@ -604,7 +609,20 @@ export class ParleyClient {
           await this.saveMeta(groupIdHex, { ...this.meta(groupIdHex), ended: true, leaving: false });
           this.emit('removed', groupIdHex);
         }
-        if (result.added.length > 0) this.presenceStale = true;
+        if (result.added.length > 0) {
+          this.presenceStale = true;
+          // Someone joined by external commit (a person's new device): they cannot know the group's
+          // name, so the member with the lowest leaf tells them.
+          const { name } = this.meta(groupIdHex);
+          const addedLeaves = new Set(result.added.map((m) => m.leafIndex));
+          const firstOld = groupMembers(result.newState).find((m) => !addedLeaves.has(m.leafIndex));
+          if (
+            result.committer === null &&
+            name !== null &&
+            firstOld?.leafIndex === ownLeafIndex(result.newState)
+          )
+            await this.enqueue(groupIdHex, { type: 'conversation', name });
+        }
         this.emit('conversation', groupIdHex);
       } else if (result.kind === 'proposal' && result.sender?.accountId !== this.accountId) {
         // A member asked to leave: commit it (whoever is first wins; the others catch up).
@@ -748,7 +766,7 @@ export class ParleyClient {
    * commit from the GroupInfo a member published, replacing our old leaf (RFC 9420 §12.4.3.2).
    * Messages between our cursor and the rejoin cannot be read; they are counted in `rejoined`.
    */
-  private async rejoin(groupIdHex: string, missed: number): Promise<void> {
+  private async rejoin(groupIdHex: string, missed: number, resync = true): Promise<void> {
     const groupId = fromHex(groupIdHex);
     for (let attempt = 0; attempt < 5; attempt++) {
       const info = await this.connection.request({ type: 'group_info_get', groupId });
@@ -756,7 +774,7 @@ export class ParleyClient {
         this.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'state_lost' });
         return;
       }
-      const joined = await joinByExternalCommit(this.device, info.groupInfo, { resync: true });
+      const joined = await joinByExternalCommit(this.device, info.groupInfo, { resync });
       const answer = await this.connection.request({
         type: 'send',
         groupId,
@@ -772,7 +790,11 @@ export class ParleyClient {
       if (!this.metas.has(groupIdHex)) await this.saveMeta(groupIdHex, { ...NEW_META });
       await this.connection.request({ type: 'ack', groupId, seq: answer.seq }).catch(() => {});
       await this.publishGroupInfo(groupIdHex, answer.epoch);
-      this.emit('rejoined', { groupId: groupIdHex, missed });
+      if (resync) this.emit('rejoined', { groupId: groupIdHex, missed });
+      else {
+        this.presenceStale = true;
+        this.emit('joined', groupIdHex);
+      }
       this.emit('conversation', groupIdHex);
       return;
     }
@@ -1123,6 +1145,13 @@ export class ParleyClient {
       }
       await this.store.delete(NS.outbox, key);
     }
+  }
+
+  /** The messages of a conversation the person has not seen yet, oldest first. */
+  async unread(groupIdHex: string): Promise<ChatMessage[]> {
+    const ids = new Set(this.meta(groupIdHex).unread);
+    if (ids.size === 0) return [];
+    return (await this.history(groupIdHex)).filter((m) => ids.has(m.id));
   }
 
   /** A conversation's history, oldest first, with messages still waiting to be sent at the end. */

@@ -128,7 +128,7 @@ test('presence: contacts see each other come online and go offline', async () =>
   await until(() => a!.client.online().includes('bob'), 'bob online again');
 });
 
-test('two devices of one person: both get the conversation; own messages and reads are shared', async () => {
+test('several devices of one person: all get the conversations, a device linked later joins them; own messages and reads are shared', async () => {
   const { url } = await serve();
   const {
     clients: [a, b],
@@ -155,6 +155,21 @@ test('two devices of one person: both get the conversation; own messages and rea
   expect(laptop.client.conversation(chat)!.unread).toBe(1);
   await b!.client.markRead(chat);
   await until(() => laptop.client.conversation(chat)!.unread === 0, 'read on the phone clears the laptop');
+
+  // A tablet linked later joins the conversations bob is already in (by external commit), names included.
+  const group = await a!.client.createGroup('Weekend', ['bob']);
+  await until(() => laptop.client.conversation(group)?.name === 'Weekend', 'laptop in the group');
+  const tabletIdentity = await certifyNewDevice(identityKeyPairOf(people[1]!.identity), 'bob', cs);
+  await new ParleyApi(url).addDevice(session.token, tabletIdentity.certificate);
+  const tablet = await openClient(url, {
+    identity: tabletIdentity,
+    key: generateStorageKey(),
+    file: `${tempDir('parley-tablet-')}/client.sqlite3`,
+  });
+  await until(() => tablet.client.conversations().length === 2, 'tablet joins both conversations');
+  await until(() => tablet.client.conversation(group)?.name === 'Weekend', 'tablet learns the group name');
+  await a!.client.sendText(group, 'welcome, tablet');
+  await until(() => tablet.inbox.some((m) => m.text === 'welcome, tablet'), 'tablet receives');
 });
 
 test('a device that lost its state rejoins by external commit and chats again', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CIPHERSUITE, type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
-import { buildServer, DEFAULT_CONFIG, type ParleyServer } from '@parley/server';
+import { startLoopbackServer } from '@parley/server/testing';
 import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import { afterEach, expect } from 'vitest';
 import { type ChatMessage, ParleyApi, ParleyClient } from '../src/index.js';
@@ -43,25 +43,18 @@ export interface ServeOptions {
 }
 
 export async function serve(options: ServeOptions = {}) {
-  // Cleanups run in reverse: the directory goes after every server using it has stopped.
-  const dataDir = options.dataDir ?? tempDir('parley-client-');
-  const server: ParleyServer = await buildServer({
-    ...DEFAULT_CONFIG,
-    dataDir,
-    logLevel: 'silent',
-    ...(options.access ? { access: options.access } : {}),
-    ...(options.accessPassword ? { accessPassword: options.accessPassword } : {}),
+  const running = await startLoopbackServer({
+    config: {
+      ...(options.access ? { access: options.access } : {}),
+      ...(options.accessPassword ? { accessPassword: options.accessPassword } : {}),
+    },
+    // The directory outlives the server (a test may restart on it) and goes with the cleanups.
+    dataDir: options.dataDir ?? tempDir('parley-client-'),
+    ...(options.port !== undefined ? { port: options.port } : {}),
   });
-  const url = await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
-  let stopped = false;
-  const stop = async () => {
-    if (!stopped) {
-      stopped = true;
-      await server.close();
-    }
-  };
+  const stop = () => running.stop(true);
   onCleanup(stop);
-  return { server, url, dataDir, port: Number(new URL(url).port), stop };
+  return { ...running, stop };
 }
 
 export interface Person {

@@ -1,14 +1,7 @@
-import {
-  createAccount,
-  createMlsDevice,
-  DEFAULT_CIPHERSUITE,
-  encodeDeviceCertificate,
-  generateKeyPackage,
-  toHex,
-} from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
+import { toHex } from '@parley/core';
+import { slipInImpostorDevice } from '@parley/server/testing';
 import { expect, test } from 'vitest';
-import { cs, hasKeyPackages, openClient, openStore, person, serve, until } from './fixtures.js';
+import { hasKeyPackages, openClient, openStore, person, serve, until } from './fixtures.js';
 
 test('two clients chat; a client restarted from its store catches up in order with nothing lost', async () => {
   const { url } = await serve();
@@ -90,39 +83,12 @@ test('an identity key swapped by the server is detected, warned about, and sendi
   a.client.on('identity_changed', (c) => changes.push(c));
 
   // The server turns malicious: it slips in a "bob" device certified by an identity key of its own.
-  const impostor = await createAccount('bob', cs);
-  const impostorDevice = await createMlsDevice(impostor, { provider: nativeCryptoProvider });
-  const kp = await generateKeyPackage(impostorDevice);
-  const now = Date.now();
-  await server.db
-    .insertInto('devices')
-    .values({
-      username: 'bob',
-      device_id: impostor.deviceId,
-      device_key: impostor.deviceKey.publicKey,
-      certificate: encodeDeviceCertificate(impostor.certificate),
-      created_at: now,
-      revoked_at: null,
-      revocation: null,
-    })
-    .execute();
-  await server.db
-    .insertInto('key_packages')
-    .values({
-      ref: kp.ref,
-      username: 'bob',
-      device_id: impostor.deviceId,
-      cipher_suite: DEFAULT_CIPHERSUITE,
-      data: kp.encoded,
-      last_resort: 0,
-      created_at: now,
-    })
-    .execute();
+  const impostorKey = await slipInImpostorDevice(server.db, 'bob');
 
   // Alice starts a new conversation with "bob": her client refuses the impostor and warns.
   await expect(a.client.createConversation(['bob'])).rejects.toMatchObject({ code: 'identity_key_mismatch' });
   expect(changes.map((c) => c.accountId)).toEqual(['bob']);
-  expect(toHex(changes[0]!.presentedKey)).toBe(toHex(impostor.identityKey));
+  expect(toHex(changes[0]!.presentedKey)).toBe(toHex(impostorKey));
   expect(await a.client.pendingIdentityChanges()).toEqual(['bob']);
 
   // Until she decides, her messages to bob wait in the outbox.
@@ -137,7 +103,7 @@ test('an identity key swapped by the server is detected, warned about, and sendi
   await until(() => b.inbox.length === 1, 'bob receives');
   expect(b.inbox[0]!.text).toBe('is this still you?');
   const pinned = await a.client.contact('bob');
-  expect([toHex(pinned!.identityKey), pinned!.verified]).toEqual([toHex(impostor.identityKey), false]);
+  expect([toHex(pinned!.identityKey), pinned!.verified]).toEqual([toHex(impostorKey), false]);
   await a.client.close();
   await b.client.close();
 });

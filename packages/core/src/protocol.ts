@@ -95,7 +95,14 @@ export type ServerFrame =
   | { type: 'stale_epoch'; requestId: number; epoch: number }
   | { type: 'sent'; requestId: number; seq: number; epoch: number }
   | { type: 'messages'; requestId: number; groupId: Uint8Array; items: LoggedMessage[]; more: boolean }
-  | { type: 'sync_state'; requestId: number; groups: GroupCursor[]; welcomes: PendingWelcome[] }
+  | {
+      type: 'sync_state';
+      requestId: number;
+      groups: GroupCursor[];
+      welcomes: PendingWelcome[];
+      /** Groups another device of this account is in and this device never was: join by external commit. */
+      joinable: Uint8Array[];
+    }
   | { type: 'presence'; requestId: number; entries: PresenceEntry[] }
   | { type: 'group_info'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array };
 
@@ -308,6 +315,8 @@ export function encodeServerFrame(f: ServerFrame): Uint8Array {
       w.u32(f.welcomes.length);
       for (const x of f.welcomes)
         w.bytes(x.groupId, MAX_GROUP_ID_BYTES).u64(x.seq).bytes(x.welcome, MAX_FRAME_BYTES);
+      w.u32(f.joinable.length);
+      for (const g of f.joinable) w.bytes(g, MAX_GROUP_ID_BYTES);
       break;
     case 'presence':
       w.u32(f.entries.length);
@@ -399,7 +408,10 @@ export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
         const m = r.u32();
         for (let i = 0; i < m; i++)
           welcomes.push({ groupId: groupIdOf(r), seq: r.u64(), welcome: r.bytes(MAX_FRAME_BYTES) });
-        return { type: 'sync_state', requestId, groups, welcomes };
+        const joinable: Uint8Array[] = [];
+        const k = r.u32();
+        for (let i = 0; i < k; i++) joinable.push(groupIdOf(r));
+        return { type: 'sync_state', requestId, groups, welcomes, joinable };
       }
       case SERVER_TYPES.presence: {
         const entries: PresenceEntry[] = [];

@@ -73,6 +73,7 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
     requestId: 10,
     groups: [{ groupId: id, epoch: 3, acked: 4, head: 9 }],
     welcomes: [{ groupId: id, seq: 2, welcome: bytes(8) }],
+    joinable: [id],
   },
   presence: {
     type: 'presence',

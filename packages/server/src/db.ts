@@ -122,6 +122,15 @@ export interface ServerStateTable {
   value: string;
 }
 
+/** A new device's sealed identity, waiting to be picked up on the new machine (device linking). */
+export interface DeviceLinksTable {
+  /** Derived from the link code (the server never sees the code, nor the key the blob is sealed with). */
+  slot: Uint8Array;
+  username: string;
+  sealed: Uint8Array;
+  expires_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -134,6 +143,7 @@ export interface Database {
   messages: MessagesTable;
   proposals: ProposalsTable;
   welcomes: WelcomesTable;
+  device_links: DeviceLinksTable;
 }
 
 export type Db = Kysely<Database>;
@@ -274,6 +284,17 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('groups').addColumn('group_info', 'blob').execute();
       await db.schema.alterTable('groups').addColumn('group_info_epoch', 'bigint').execute();
+    },
+  },
+  '0006_device_links': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('device_links')
+        .addColumn('slot', 'blob', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('sealed', 'blob', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
     },
   },
 };

@@ -3,6 +3,11 @@
  * The directory is readable by every signed-in user, since adding someone to a conversation needs
  * their devices; adding and revoking is for the account itself, with a certificate or a revocation
  * signed by its identity key.
+ *
+ * Device links carry a new device's identity, sealed on the device that certified it, to the new
+ * machine: the slot and the sealing key both derive from a one-time code the person types on the
+ * new machine, so the server stores an opaque blob under an opaque name, for 10 minutes, for one
+ * pick-up by the same account.
  */
 import { decodeDeviceRevocation, fromBase64Url, toBase64Url, verifyDeviceRevocation } from '@parley/core';
 import type { FastifyInstance } from 'fastify';
@@ -23,6 +28,9 @@ function decode(value: string, field: string): Uint8Array {
   }
 }
 
+export const DEVICE_LINK_TTL_MS = 10 * 60_000;
+const SLOT_B64_LENGTH = 43; // 32 bytes
+
 export async function devicesRoutes(
   app: FastifyInstance,
   { db, signature, metrics, hub }: { db: Db; signature: Signature; metrics: Metrics; hub: Hub },
@@ -36,6 +44,67 @@ export async function devicesRoutes(
     if (row === undefined) throw new ApiError(404, 'not_found', 'no such account');
     return row.identity_key;
   }
+
+  app.post<{ Body: { slot: string; sealed: string } }>(
+    '/v1/device-links',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['slot', 'sealed'],
+          properties: {
+            slot: { ...b64, minLength: SLOT_B64_LENGTH, maxLength: SLOT_B64_LENGTH },
+            sealed: { ...b64, maxLength: 4096 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const username = await authenticate(db, request);
+      const now = Date.now();
+      await db.deleteFrom('device_links').where('expires_at', '<', now).execute();
+      const expiresAt = now + DEVICE_LINK_TTL_MS;
+      await db
+        .insertInto('device_links')
+        .values({
+          slot: decode(request.body.slot, 'slot'),
+          username,
+          sealed: decode(request.body.sealed, 'sealed'),
+          expires_at: expiresAt,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      return { expiresAt };
+    },
+  );
+
+  app.post<{ Body: { slot: string } }>(
+    '/v1/device-links/claim',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['slot'],
+          properties: { slot: { ...b64, minLength: SLOT_B64_LENGTH, maxLength: SLOT_B64_LENGTH } },
+        },
+      },
+    },
+    async (request) => {
+      const username = await authenticate(db, request);
+      const slot = decode(request.body.slot, 'slot');
+      const row = await db
+        .deleteFrom('device_links')
+        .where('slot', '=', slot)
+        .where('username', '=', username)
+        .where('expires_at', '>=', Date.now())
+        .returning('sealed')
+        .executeTakeFirst();
+      if (row === undefined) throw new ApiError(404, 'not_found', 'no such link code, or it expired');
+      return { sealed: toBase64Url(row.sealed) };
+    },
+  );
 
   app.post<{ Body: { certificate: string } }>(
     '/v1/devices',

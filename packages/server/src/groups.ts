@@ -557,6 +557,26 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       .where('device_id', '=', session.deviceId)
       .orderBy('seq')
       .execute();
+    // A new device of the account: the groups its other devices are in, which it may join by
+    // external commit. A device that was ever a member (and left or was removed) is not offered them.
+    const joinable = await db
+      .selectFrom('group_members')
+      .select('group_id')
+      .distinct()
+      .where('username', '=', session.accountId)
+      .where('removed_seq', 'is', null)
+      .where((eb) =>
+        eb(
+          'group_id',
+          'not in',
+          eb
+            .selectFrom('group_members')
+            .select('group_id')
+            .where('username', '=', session.accountId)
+            .where('device_id', '=', session.deviceId),
+        ),
+      )
+      .execute();
     return {
       type: 'sync_state',
       requestId: frame.requestId,
@@ -569,6 +589,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
         }))
         .filter((g) => g.head > g.acked || rows.find((r) => r.group_id === g.groupId)?.removed_seq === null),
       welcomes: welcomes.map((w) => ({ groupId: w.group_id, seq: w.seq, welcome: w.data })),
+      joinable: joinable.map((j) => j.group_id),
     };
   });
 

@@ -1,7 +1,5 @@
 /** Test helpers: a real server on a loopback port with a fresh data directory, and OPAQUE clients. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import {
   createAccount,
   DEFAULT_CIPHERSUITE,
@@ -15,38 +13,26 @@ import {
 import { nativeCryptoProvider } from '@parley/core/node';
 import * as opaque from '@serenity-kit/opaque';
 import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
-import { buildServer, DEFAULT_CONFIG, type ParleyServer, type ServerConfig } from '../src/index.js';
+import type { ServerConfig } from '../src/index.js';
+import { type LoopbackServer, startLoopbackServer } from '../src/testing.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in the tests.
 export type Body = any;
 
 export const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
 
-export interface Running {
-  server: ParleyServer;
-  url: string;
-  dataDir: string;
-  stop(keepData?: boolean): Promise<void>;
-}
+export type Running = LoopbackServer;
 
-export async function startServer(
+export function startServer(
   overrides: Partial<ServerConfig> = {},
   dataDir?: string,
   logStream?: { write(line: string): void },
 ): Promise<Running> {
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'));
-  const config: ServerConfig = { ...DEFAULT_CONFIG, port: 0, dataDir: dir, logLevel: 'silent', ...overrides };
-  const server = await buildServer(config, logStream ? { logStream } : {});
-  const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    server,
-    url: address,
-    dataDir: dir,
-    async stop(keepData = false) {
-      await server.close();
-      if (!keepData) rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return startLoopbackServer({
+    config: { port: 0, ...overrides },
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    ...(logStream !== undefined ? { logStream } : {}),
+  });
 }
 
 export async function api(

@@ -1,0 +1,211 @@
+/**
+ * The chat screen as text: a pure function from what the chat shows to the terminal's lines, so
+ * the layout is tested without a terminal. tui.ts owns the state and the keys and draws these lines.
+ *
+ *    Parley · alice on 127.0.0.1:8080 · online
+ *    Conversations        │ bob · end-to-end encrypted · MLS · epoch 3 · not verified
+ *    > bob (2)            │ [12:01] bob: hi
+ *      Book club          │ [12:02] you: hello                              ✓✓ delivered
+ *                         │
+ *    Online               │
+ *    ● bob                │ bob is typing…
+ *    ───────────────────────────────────────────────────────────────────────────────────
+ *    /help for commands · Tab next conversation
+ *    > _
+ */
+import type { ChatMessage, ConversationSummary, MessageStatus } from '@parley/client';
+
+export interface ScreenState {
+  me: string;
+  server: string;
+  connection: string;
+  conversations: ConversationSummary[];
+  selected: string | undefined;
+  /** History of the selected conversation, oldest first. */
+  messages: ChatMessage[];
+  /** Verified flag of the other person in a direct chat (undefined for groups). */
+  verified: boolean | undefined;
+  online: string[];
+  typing: string[];
+  /** A panel shown in place of the messages (help, safety number, devices), if any. */
+  panel: string[] | undefined;
+  /** Warnings that stay on screen until resolved (identity key changes). */
+  warnings: string[];
+  notice: string;
+  input: string;
+}
+
+const STATUS_MARK: Record<MessageStatus, string> = {
+  sending: '… sending',
+  sent: '✓ sent',
+  delivered: '✓✓ delivered',
+  read: '✓✓ read',
+  received: '',
+};
+
+export const ESC = '\x1b[';
+const BOLD = `${ESC}1m`;
+const DIM = `${ESC}2m`;
+const INVERSE = `${ESC}7m`;
+const RED = `${ESC}31m`;
+const YELLOW = `${ESC}33m`;
+const GREEN = `${ESC}32m`;
+const RESET = `${ESC}0m`;
+/** SGR sequences (colours, bold…), which take no room on screen. */
+const STYLES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/** Characters (code points) of a string, so emoji count once. Wide characters are not measured. */
+function chars(s: string): string[] {
+  return [...s];
+}
+
+function fit(s: string, width: number): string {
+  const c = chars(s);
+  if (c.length <= width) return s + ' '.repeat(width - c.length);
+  return `${c.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+function wrap(s: string, width: number): string[] {
+  if (width <= 0) return [];
+  const out: string[] = [];
+  for (const full of s.split('\n')) {
+    // Keep a paragraph's indentation, on its continuation lines too.
+    const indent = full.length - full.trimStart().length;
+    if (indent > 0 && indent < width / 2) {
+      out.push(...wrap(full.slice(indent), width - indent).map((l) => ' '.repeat(indent) + l));
+      continue;
+    }
+    const paragraph = full;
+    let line = '';
+    for (const word of paragraph.split(' ')) {
+      const candidate = line.length === 0 ? word : `${line} ${word}`;
+      if (chars(candidate).length <= width) {
+        line = candidate;
+        continue;
+      }
+      if (line.length > 0) out.push(line);
+      let rest = chars(word);
+      while (rest.length > width) {
+        out.push(rest.slice(0, width).join(''));
+        rest = rest.slice(width);
+      }
+      line = rest.join('');
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/** A conversation's title: a group's name, or the other people. */
+export function titleOf(c: ConversationSummary, me: string): string {
+  if (c.name !== null) return c.name;
+  const others = c.members.filter((m) => m !== me);
+  return others.length > 0 ? others.join(', ') : '(only you)';
+}
+
+function time(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+function messageLines(m: ChatMessage, me: string, width: number): string[] {
+  const who = m.from.accountId === me ? 'you' : m.from.accountId;
+  const mark = STATUS_MARK[m.status];
+  const lines = wrap(`[${time(m.sentAt)}] ${who}: ${m.text}`, width - (mark ? mark.length + 1 : 0));
+  if (mark) {
+    const last = lines.length - 1;
+    const pad = width - chars(lines[last]!).length - mark.length;
+    lines[last] = `${lines[last]}${' '.repeat(Math.max(1, pad))}${DIM}${mark}${RESET}`;
+  }
+  return lines;
+}
+
+/** The whole screen, one string per terminal row (with ANSI styles). */
+export function renderScreen(s: ScreenState, width: number, height: number): string[] {
+  const w = Math.max(width, 40);
+  const left = Math.min(26, Math.floor(w / 3));
+  const right = w - left - 4; // " " + left + " │ " + right
+  const bodyRows = Math.max(height - 4, 3);
+
+  const header = ` Parley · ${s.me} on ${s.server} · ${s.connection}`;
+  const rows: string[] = [`${INVERSE}${fit(header, w)}${RESET}`];
+
+  // Left pane: conversations, then who is online.
+  const leftLines: string[] = [`${BOLD}Conversations${RESET}`];
+  if (s.conversations.length === 0) leftLines.push(`${DIM}none yet: /dm <user>${RESET}`);
+  for (const c of s.conversations) {
+    const marker = c.id === s.selected ? '>' : ' ';
+    const unread = c.unread > 0 ? ` (${c.unread})` : '';
+    const state = c.ended ? ' [left]' : c.leaving ? ' [leaving]' : '';
+    const label = fit(`${marker} ${titleOf(c, s.me)}${state}`, left - unread.length) + unread;
+    leftLines.push(c.id === s.selected ? `${BOLD}${label}${RESET}` : label);
+  }
+  leftLines.push('', `${BOLD}Online${RESET}`);
+  if (s.online.length === 0) leftLines.push(`${DIM}nobody${RESET}`);
+  for (const o of s.online) leftLines.push(`${GREEN}●${RESET} ${o}`);
+
+  // Right pane: the conversation's title and encryption status, then messages or a panel.
+  const current = s.conversations.find((c) => c.id === s.selected);
+  const rightLines: string[] = [];
+  if (current !== undefined) {
+    const verified =
+      s.verified === undefined ? '' : s.verified ? ` · ${GREEN}verified${RESET}` : ' · not verified';
+    rightLines.push(
+      `${BOLD}${titleOf(current, s.me)}${RESET} · end-to-end encrypted · MLS · epoch ${current.epoch}${verified}`,
+    );
+  } else {
+    rightLines.push(`${BOLD}Welcome to Parley.${RESET} Secure session started.`);
+  }
+  const warningLines = s.warnings.flatMap((x) => wrap(`⚠ ${x}`, right).map((l) => `${RED}${l}${RESET}`));
+  const footer =
+    s.typing.length > 0
+      ? [`${DIM}${s.typing.join(', ')} ${s.typing.length > 1 ? 'are' : 'is'} typing…${RESET}`]
+      : [];
+  const room = bodyRows - 1 - warningLines.length - footer.length;
+  let content: string[];
+  if (s.panel !== undefined) content = s.panel.flatMap((l) => (l.length === 0 ? [''] : wrap(l, right)));
+  else if (current === undefined)
+    content = wrap(
+      'Start a conversation with /dm <user> or /group <name> <user> …; /help lists commands.',
+      right,
+    );
+  else content = s.messages.flatMap((m) => messageLines(m, s.me, right));
+  const visible =
+    s.panel !== undefined ? content.slice(0, room) : content.slice(Math.max(0, content.length - room));
+  rightLines.push(...warningLines, ...visible);
+  while (rightLines.length < bodyRows - footer.length) rightLines.push('');
+  rightLines.push(...footer);
+
+  for (let i = 0; i < bodyRows; i++) {
+    const l = leftLines[i] ?? '';
+    const r = rightLines[i] ?? '';
+    rows.push(` ${padStyled(l, left)} │ ${clip(r, right)}`);
+  }
+  rows.push('─'.repeat(w));
+  rows.push(`${YELLOW}${fit(s.notice, w)}${RESET}`);
+  const prompt = '> ';
+  const inputRoom = w - prompt.length - 1;
+  const input = chars(s.input);
+  rows.push(prompt + input.slice(Math.max(0, input.length - inputRoom)).join(''));
+  return rows.slice(0, Math.max(height, 7));
+}
+
+function visibleLength(s: string): number {
+  return chars(s.replace(STYLES, '')).length;
+}
+
+/** Pad a string that may hold ANSI styles to a visible width. */
+function padStyled(s: string, width: number): string {
+  const visible = visibleLength(s);
+  return visible >= width ? clip(s, width) : s + ' '.repeat(width - visible);
+}
+
+/** Cut a styled string to a visible width (dropping its styles if it must be cut). */
+function clip(s: string, width: number): string {
+  return visibleLength(s) <= width ? s : fit(s.replace(STYLES, ''), width);
+}
+
+/** The visible text of rendered rows (styles removed), e.g. for tests. */
+export function plain(rows: string[]): string {
+  return rows.map((r) => r.replace(STYLES, '')).join('\n');
+}

@@ -1,0 +1,92 @@
+import type { ChatMessage, ConversationSummary } from '@parley/client';
+import { describe, expect, test } from 'vitest';
+import { plain, renderScreen, type ScreenState } from '../src/screen.js';
+import { words } from '../src/tui.js';
+
+const conversation = (over: Partial<ConversationSummary>): ConversationSummary => ({
+  id: 'g1',
+  name: null,
+  members: ['alice', 'bob'],
+  direct: true,
+  unread: 0,
+  last: undefined,
+  epoch: 3n,
+  leaving: false,
+  ended: false,
+  ...over,
+});
+
+const message = (over: Partial<ChatMessage>): ChatMessage => ({
+  groupId: 'g1',
+  seq: 1,
+  id: 'm1',
+  from: { accountId: 'alice', deviceId: 'd1' },
+  sentAt: new Date(2026, 10, 23, 12, 1).getTime(),
+  text: 'hello',
+  status: 'sent',
+  ...over,
+});
+
+const base: ScreenState = {
+  me: 'alice',
+  server: 'chat.example:8080',
+  connection: 'online',
+  conversations: [
+    conversation({}),
+    conversation({
+      id: 'g2',
+      name: 'Book club',
+      members: ['alice', 'bob', 'carol'],
+      direct: false,
+      unread: 2,
+    }),
+  ],
+  selected: 'g1',
+  messages: [
+    message({ text: 'hello', status: 'read' }),
+    message({ seq: 2, from: { accountId: 'bob', deviceId: 'd2' }, text: 'hi!', status: 'received' }),
+  ],
+  verified: false,
+  online: ['bob'],
+  typing: ['bob'],
+  panel: undefined,
+  warnings: [],
+  notice: 'Secure session started.',
+  input: 'typing a reply',
+};
+
+describe('the chat screen', () => {
+  test('shows conversations with unread counts, who is online, the encryption status, messages with delivery states, typing and the input', () => {
+    const rows = renderScreen(base, 100, 20);
+    const text = plain(rows);
+    expect(rows).toHaveLength(20);
+    expect(text).toContain('Parley · alice on chat.example:8080 · online');
+    expect(text).toMatch(/Conversations +│ bob · end-to-end encrypted · MLS · epoch 3 · not verified/);
+    expect(text).toMatch(/> bob +│ \[12:01\] you: hello/);
+    expect(text).toMatch(/ {3}Book club +\(2\) │/);
+    expect(text).toContain('● bob');
+    expect(text).toMatch(/\[12:01\] you: hello +✓✓ read/);
+    expect(text).toContain('[12:01] bob: hi!');
+    expect(text).toContain('bob is typing…');
+    expect(rows.at(-1)).toBe('> typing a reply');
+  });
+
+  test('every row fits the terminal width, long messages wrap, and the newest messages stay visible', () => {
+    const many = Array.from({ length: 40 }, (_, i) =>
+      message({ seq: i + 1, id: `m${i}`, text: `message ${i} ${'x'.repeat(i * 3)}` }),
+    );
+    const rows = renderScreen({ ...base, messages: many }, 60, 15);
+    for (const r of plain(rows).split('\n')) expect([...r].length).toBeLessThanOrEqual(60);
+    expect(plain(rows)).toContain('message 39');
+    expect(plain(rows)).not.toContain('message 0 ');
+  });
+
+  test('an identity key change is a warning that stays on screen', () => {
+    const text = plain(renderScreen({ ...base, warnings: ["bob's identity key changed."] }, 100, 20));
+    expect(text).toContain("⚠ bob's identity key changed.");
+  });
+
+  test('slash command words: quotes keep spaces', () => {
+    expect(words('group "Book club" bob carol')).toEqual(['group', 'Book club', 'bob', 'carol']);
+  });
+});

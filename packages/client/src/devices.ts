@@ -1,0 +1,77 @@
+/**
+ * Linking a new device: the device that holds the account's identity key certifies a fresh device
+ * key, registers the certificate, and leaves the new device's identity sealed on the server under a
+ * one-time link code. The person types the code on the new machine, which picks the identity up.
+ *
+ * The code carries 100 random bits (20 characters of Crockford base32, shown in groups of four).
+ * Both the server-side slot name and the sealing key are derived from it with HKDF-SHA-256 under
+ * distinct labels, so the server learns neither the code nor the key; a slot is picked up once,
+ * by the same account, within 10 minutes.
+ */
+
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  certifyNewDevice,
+  type DeviceIdentity,
+  identityKeyPairOf,
+  openDeviceIdentity,
+  ParleyError,
+  randomBytes,
+  type StorageKey,
+  sealDeviceIdentity,
+  storageKeyFromBytes,
+} from '@parley/core';
+import type { CiphersuiteImpl } from 'ts-mls';
+import type { ParleyApi } from './api.js';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, L, O, U
+const CODE_CHARS = 20;
+
+export function newLinkCode(): string {
+  const bytes = randomBytes(CODE_CHARS);
+  const chars = [...bytes].map((b) => ALPHABET[b & 31]!);
+  return chars.join('').match(/.{4}/g)!.join('-');
+}
+
+/** The code as typed: case, spaces and dashes do not matter; I/L read as 1 and O as 0. */
+export function normaliseLinkCode(typed: string): string {
+  const clean = typed.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  if (clean.length !== CODE_CHARS || [...clean].some((c) => !ALPHABET.includes(c)))
+    throw new ParleyError('usage', `a link code has ${CODE_CHARS} letters and digits`);
+  return clean;
+}
+
+export function linkSecrets(code: string): { slot: Uint8Array; key: StorageKey } {
+  const ikm = new TextEncoder().encode(normaliseLinkCode(code));
+  const salt = new TextEncoder().encode('parley/v1/device-link');
+  return {
+    slot: hkdf(sha256, ikm, salt, new TextEncoder().encode('slot'), 32),
+    key: storageKeyFromBytes(hkdf(sha256, ikm, salt, new TextEncoder().encode('key'), 32)),
+  };
+}
+
+/**
+ * On the device with the identity key: certify and register a new device, and leave its identity
+ * for the new machine. Returns the code to type there.
+ */
+export async function offerNewDevice(
+  api: ParleyApi,
+  token: string,
+  identity: DeviceIdentity,
+  cs: Pick<CiphersuiteImpl, 'signature' | 'rng'>,
+): Promise<{ code: string; deviceId: string; expiresAt: number }> {
+  const device = await certifyNewDevice(identityKeyPairOf(identity), identity.accountId, cs);
+  await api.addDevice(token, device.certificate);
+  const code = newLinkCode();
+  const { slot, key } = linkSecrets(code);
+  const { expiresAt } = await api.offerDeviceLink(token, slot, sealDeviceIdentity(key, device));
+  return { code, deviceId: device.deviceId, expiresAt };
+}
+
+/** On the new machine, logged in as the same account: pick up the device identity. */
+export async function claimNewDevice(api: ParleyApi, token: string, code: string): Promise<DeviceIdentity> {
+  const { slot, key } = linkSecrets(code);
+  const sealed = await api.claimDeviceLink(token, slot);
+  return openDeviceIdentity(key, sealed);
+}
