@@ -6,9 +6,17 @@
  * Every input is checked here with a size limit before it is used; every failure becomes a
  * UserError whose message is meant for the person.
  */
-import { type AccessPolicy, ApiError, ParleyApi, ParleyClient, TransportError } from '@parley/client';
+import {
+  type AccessPolicy,
+  ApiError,
+  claimNewDevice,
+  offerNewDevice,
+  ParleyApi,
+  ParleyClient,
+  TransportError,
+} from '@parley/client';
 import { BrowserDevices, browserSocketFactory } from '@parley/client/browser';
-import { canonicalUsername, DEFAULT_CIPHERSUITE, ParleyError } from '@parley/core';
+import { canonicalUsername, DEFAULT_CIPHERSUITE, type DeviceIdentity, ParleyError } from '@parley/core';
 import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 
 export const MIN_PASSWORD = 8;
@@ -16,6 +24,9 @@ export const MAX_PASSWORD = 1024;
 export const MAX_ACCESS_SECRET = 128;
 
 export class UserError extends Error {}
+
+/** Signing in on a browser that holds no device of the account: a link code is needed. */
+export class LinkCodeNeeded extends UserError {}
 
 /** The message to show for a failure of the SDK or the server. */
 export function explain(e: unknown): string {
@@ -115,8 +126,8 @@ export interface SignedIn {
   client: ParleyClient;
   /** Release this tab's hold on the device (on sign-out). */
   release: () => void;
-  /** This account's identity key (for safety numbers with a contact's not-yet-accepted new key). */
-  identityKey: Uint8Array;
+  /** This device's identity (its identity key is needed for safety numbers and to link devices). */
+  identity: DeviceIdentity;
 }
 
 async function openClient(accountId: string): Promise<SignedIn> {
@@ -133,7 +144,7 @@ async function openClient(accountId: string): Promise<SignedIn> {
   });
   await store.setSignedIn(accountId, true);
   client.start();
-  return { client, release, identityKey: device.identity.identityKey };
+  return { client, release, identity: device.identity };
 }
 
 async function guarded<T>(work: (api: ParleyApi) => Promise<T>): Promise<T> {
@@ -143,6 +154,8 @@ async function guarded<T>(work: (api: ParleyApi) => Promise<T>): Promise<T> {
     throw new UserError(explain(e));
   }
 }
+
+const suite = () => getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE));
 
 export async function register(
   usernameInput: string,
@@ -157,27 +170,72 @@ export async function register(
       : access.policy === 'invite'
         ? { inviteCode: checkSecret(access.secret, 'invite code') }
         : {};
-  const identity = await guarded(async (api) => {
-    const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE));
-    return api.register(username, password, cs, extra);
-  });
+  const identity = await guarded(async (api) => api.register(username, password, await suite(), extra));
   await (await devices()).save(identity);
   return openClient(identity.accountId);
 }
 
-export async function login(usernameInput: string, password: string): Promise<SignedIn> {
+/**
+ * Sign in. On a browser that holds no device of the account, `linkCode` (shown by a device that has
+ * one, under "Link a device") brings this browser in as a new device of the account.
+ */
+export async function login(usernameInput: string, password: string, linkCode = ''): Promise<SignedIn> {
   const username = checkUsername(usernameInput);
   if (password.length === 0 || password.length > MAX_PASSWORD) throw new UserError('Enter your password.');
-  const session = await guarded((api) => api.login(username, password));
-  // The web app needs no server session beyond this check: the device key authenticates the socket.
-  await new ParleyApi(serverUrl()).logout(session.token).catch(() => {});
-  const known = (await (await devices()).list()).some((d) => d.accountId === session.username);
-  if (!known) {
-    throw new UserError(
-      `This browser holds no device of ${session.username}. Sign in from the browser where you registered (adding a device to an account is not available in the web app yet).`,
-    );
+  const api = new ParleyApi(serverUrl());
+  const session = await guarded((a) => a.login(username, password));
+  try {
+    const store = await devices();
+    const known = (await store.list()).some((d) => d.accountId === session.username);
+    if (!known) {
+      if (linkCode.trim().length === 0) {
+        throw new LinkCodeNeeded(
+          `This browser holds no device of ${session.username} yet. On a device where you are signed in, choose “Link a device” and type the code it shows here.`,
+        );
+      }
+      if (linkCode.length > 64) throw new UserError('That link code is too long.');
+      const identity = await claimNewDevice(api, session.token, linkCode).catch((e: unknown) => {
+        if (e instanceof ApiError && e.code === 'not_found')
+          throw new UserError(
+            'That link code is unknown, used or expired. Ask your other device for a new one.',
+          );
+        if (e instanceof ParleyError && e.code === 'usage')
+          throw new UserError('A link code has 20 letters and digits.');
+        throw new UserError(explain(e));
+      });
+      if (identity.accountId !== session.username)
+        throw new UserError('That link code is for another account.');
+      await store.save(identity);
+    }
+  } finally {
+    // The web app needs no server session beyond this: the device key authenticates the socket.
+    await api.logout(session.token).catch(() => {});
   }
   return openClient(session.username);
+}
+
+/**
+ * On this device (the account's first, which holds the identity key): certify a new device and
+ * leave it for the new browser under a one-time code. The password confirms it is the person.
+ */
+export async function linkDevice(
+  signedIn: SignedIn,
+  password: string,
+): Promise<{ code: string; deviceId: string; expiresAt: number }> {
+  const { identity } = signedIn;
+  if (identity.identityPrivateKey === null)
+    throw new UserError(
+      'Only the account’s first device (the one that holds its identity key) can link devices.',
+    );
+  if (password.length === 0 || password.length > MAX_PASSWORD) throw new UserError('Enter your password.');
+  return guarded(async (api) => {
+    const session = await api.login(identity.accountId, password);
+    try {
+      return await offerNewDevice(api, session.token, identity, await suite());
+    } finally {
+      await api.logout(session.token).catch(() => {});
+    }
+  });
 }
 
 /** Whether this browser holds a device of some account (then signing in is the likely next step). */

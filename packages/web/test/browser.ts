@@ -3,56 +3,33 @@
  * Chromium (Debian's /usr/bin/chromium, or CHROMIUM_PATH) driven by playwright-core. Each person is
  * a separate browser context (its own IndexedDB, like a separate browser profile).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildServer, DEFAULT_CONFIG, type ParleyServer, type ServerConfig } from '@parley/server';
+import type { ServerConfig } from '@parley/server';
+import { type LoopbackServer, startLoopbackServer } from '@parley/server/testing';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 
 export const WEB_ROOT = fileURLToPath(new URL('../dist', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/web', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export interface Served {
-  server: ParleyServer;
-  url: string;
-  port: number;
-  dataDir: string;
-  stop(keepData?: boolean): Promise<void>;
-}
+export type Served = LoopbackServer;
 
+/** A real server on loopback serving the built web app (see @parley/server/testing). */
 export async function serve(
   overrides: Partial<ServerConfig> = {},
-  dataDir = mkdtempSync(join(tmpdir(), 'parley-web-')),
-  port = 0,
+  dataDir?: string,
+  port?: number,
 ): Promise<Served> {
   if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error('build the web app first (npm run build)');
-  const server = await buildServer({
-    ...DEFAULT_CONFIG,
-    port,
-    dataDir,
-    logLevel: 'silent',
-    webRoot: WEB_ROOT,
-    ...overrides,
+  const running = await startLoopbackServer({
+    config: { webRoot: WEB_ROOT, ...overrides },
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    ...(port !== undefined ? { port } : {}),
   });
-  const address = await server.app.listen({ host: '127.0.0.1', port });
   // localhost is a secure context for WebCrypto, like 127.0.0.1; use the name people type.
-  const url = address.replace('://127.0.0.1', '://localhost');
-  let stopped = false;
-  return {
-    server,
-    url,
-    port: Number(new URL(address).port),
-    dataDir,
-    async stop(keepData = false) {
-      if (!stopped) {
-        stopped = true;
-        await server.close();
-      }
-      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { ...running, url: running.url.replace('://127.0.0.1', '://localhost') };
 }
 
 export async function launch(): Promise<Browser> {

@@ -1,15 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createAccount,
-  createMlsDevice,
-  DEFAULT_CIPHERSUITE,
-  encodeDeviceCertificate,
-  generateKeyPackage,
-} from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
+import { slipInImpostorDevice } from '@parley/server/testing';
 import type { Browser } from 'playwright-core';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import {
   conversation,
@@ -53,38 +45,6 @@ afterEach(async () => {
   for (const p of people.splice(0)) await p.context.close();
   expect(problems).toEqual([]);
 });
-
-/** What a malicious server could do: add a device for `username` certified by a key of its own. */
-async function impostorDevice(at: Served, username: string): Promise<void> {
-  const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
-  const impostor = await createAccount(username, cs);
-  const kp = await generateKeyPackage(await createMlsDevice(impostor, { provider: nativeCryptoProvider }));
-  const now = Date.now();
-  await at.server.db
-    .insertInto('devices')
-    .values({
-      username,
-      device_id: impostor.deviceId,
-      device_key: impostor.deviceKey.publicKey,
-      certificate: encodeDeviceCertificate(impostor.certificate),
-      created_at: now,
-      revoked_at: null,
-      revocation: null,
-    })
-    .execute();
-  await at.server.db
-    .insertInto('key_packages')
-    .values({
-      ref: kp.ref,
-      username,
-      device_id: impostor.deviceId,
-      cipher_suite: DEFAULT_CIPHERSUITE,
-      data: kp.encoded,
-      last_resort: 0,
-      created_at: now,
-    })
-    .execute();
-}
 
 const PHONE = { width: 390, height: 760 };
 
@@ -260,7 +220,7 @@ test('a contact key swapped by the server brings up a blocking warning with the 
   await dialog(alice.page).getByRole('button', { name: 'Close' }).click();
 
   // The server turns malicious: it slips in a "frank" device certified by an identity key of its own.
-  await impostorDevice(served, 'frank');
+  await slipInImpostorDevice(served.server.db, 'frank');
 
   // Erin starts a group with "frank": her browser refuses the impostor and warns, blocking the app.
   await alice.page.getByRole('button', { name: 'New group' }).click();
@@ -306,9 +266,57 @@ test('errors are shown plainly: username taken, wrong password, no device in thi
   await second.page.getByRole('button', { name: 'Sign in' }).click();
   await second.page
     .getByRole('alert')
-    .filter({ hasText: 'This browser holds no device of grace.' })
+    .filter({ hasText: 'This browser holds no device of grace yet.' })
     .waitFor();
+  await second.page.getByLabel('Link code').waitFor();
   await screenshot(second, 'error-no-device');
+});
+
+test('a second browser joins the account with a link code from the first and gets messages as a new device', async () => {
+  const first = await person('pat');
+  const friend = await person('rob');
+  await register(first);
+  await register(friend);
+  await hasKeyPackages(served, 'rob');
+  await newChat(first, 'rob');
+  await send(first, 'from the first device');
+  await conversation(friend, 'pat')
+    .locator('.conversation-last', { hasText: 'from the first device' })
+    .waitFor();
+
+  await first.page.getByRole('button', { name: 'Link a device' }).click();
+  await dialog(first.page).getByLabel('Password').fill(passwordOf('pat'));
+  await dialog(first.page).getByRole('button', { name: 'Get a link code' }).click();
+  const shown = dialog(first.page).getByTestId('link-code');
+  await shown.waitFor();
+  const code = (await shown.textContent())!;
+  expect(code).toMatch(/^([0-9A-Z]{4}-){4}[0-9A-Z]{4}$/);
+  await screenshot(first, 'link-code');
+
+  const second = await person('pat');
+  await second.page.getByRole('button', { name: 'I already have an account' }).click();
+  await second.page.getByLabel('Username').fill('pat');
+  await second.page.getByLabel('Password', { exact: true }).fill(passwordOf('pat'));
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page.getByLabel('Link code').fill('0000-0000-0000-0000-0000');
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page
+    .getByRole('alert')
+    .filter({ hasText: 'That link code is unknown, used or expired.' })
+    .waitFor();
+  await second.page.getByLabel('Link code').fill(code.toLowerCase());
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page.getByTestId('me').filter({ hasText: 'pat' }).waitFor({ state: 'attached' });
+
+  // The new device joins pat's conversation with rob and gets what is said from then on, as does the first.
+  await conversation(second, 'rob').waitFor();
+  await openConversation(friend, 'pat');
+  await send(friend, 'hello to both of your devices');
+  await openConversation(second, 'rob');
+  await message(second, 'hello to both of your devices').waitFor();
+  await dialog(first.page).getByRole('button', { name: 'Close' }).click();
+  await message(first, 'hello to both of your devices').waitFor();
+  await screenshot(second, 'linked-device');
 });
 
 test('a server with an access password asks for it at registration and refuses a wrong one', async () => {

@@ -7,6 +7,8 @@ export interface AuthValues {
   password: string;
   /** The server's access password or an invite code, when the server asks for one. */
   secret: string;
+  /** A device link code (signing in on a browser that holds no device of the account). */
+  linkCode: string;
 }
 
 interface Props {
@@ -14,20 +16,23 @@ interface Props {
   access: AccessPolicy | undefined;
   busy: boolean;
   error: string | undefined;
+  /** Ask for a device link code (this browser holds no device of the account). */
+  needsLinkCode: boolean;
   onSubmit: (values: AuthValues) => void;
   onSwitchMode: () => void;
 }
 
 /** Sign-in and registration form (pure view). */
-export function AuthScreen({ mode, access, busy, error, onSubmit, onSwitchMode }: Props) {
+export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode }: Props) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [secret, setSecret] = useState('');
+  const [linkCode, setLinkCode] = useState('');
   const id = useId();
   const registering = mode === 'register';
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    onSubmit({ username, password, secret });
+    onSubmit({ username, password, secret, linkCode });
   };
   return (
     <main className="auth">
@@ -84,6 +89,23 @@ export function AuthScreen({ mode, access, busy, error, onSubmit, onSwitchMode }
               required
               value={secret}
               onChange={(e) => setSecret(e.target.value)}
+            />
+          </>
+        )}
+        {!registering && needsLinkCode && (
+          <>
+            <label htmlFor={`${id}-link`}>Link code</label>
+            <input
+              id={`${id}-link`}
+              name="link-code"
+              autoCapitalize="characters"
+              autoComplete="one-time-code"
+              spellCheck={false}
+              maxLength={64}
+              placeholder="XXXX-XXXX-XXXX-XXXX-XXXX"
+              required
+              value={linkCode}
+              onChange={(e) => setLinkCode(e.target.value)}
             />
           </>
         )}

@@ -232,3 +232,63 @@ export function ConnectionBanner({ state }: { state: string }) {
     </div>
   );
 }
+
+interface LinkDeviceProps {
+  me: string;
+  code: string | undefined;
+  expiresAt: number | undefined;
+  busy: boolean;
+  error: string | undefined;
+  onSubmit: (password: string) => void;
+}
+
+/** Link a new device: confirm with the password, then show the one-time code (pure view). */
+export function LinkDevicePanel({ me, code, expiresAt, busy, error, onSubmit }: LinkDeviceProps) {
+  const [password, setPassword] = useState('');
+  const id = useId();
+  if (code !== undefined) {
+    return (
+      <div className="stack">
+        <p>
+          On the new browser, open this Parley, sign in as <strong>{me}</strong> with your password and type
+          this code when asked. It works once
+          {expiresAt !== undefined &&
+            `, until ${new Date(expiresAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`}
+          .
+        </p>
+        <p className="link-code" data-testid="link-code">
+          {code}
+        </p>
+        <p className="muted small">
+          The new device joins your conversations and gets the messages sent from then on; history stays on
+          this device.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit(password);
+      }}
+    >
+      <p>A new browser or computer becomes another device of your account. Confirm with your password.</p>
+      <label htmlFor={`${id}-password`}>Password</label>
+      <input
+        id={`${id}-password`}
+        type="password"
+        autoComplete="current-password"
+        maxLength={1024}
+        required
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
+      <ErrorText error={error} />
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? 'Working…' : 'Get a link code'}
+      </button>
+    </form>
+  );
+}

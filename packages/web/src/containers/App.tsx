@@ -10,7 +10,11 @@ type Phase =
   | { kind: 'chat'; model: ChatModel; session: session.SignedIn };
 
 function chat(signedIn: session.SignedIn): Phase {
-  return { kind: 'chat', model: new ChatModel(signedIn.client, signedIn.identityKey), session: signedIn };
+  return {
+    kind: 'chat',
+    model: new ChatModel(signedIn.client, signedIn.identity.identityKey),
+    session: signedIn,
+  };
 }
 
 /** Top level: resume a signed-in device, or sign in / register; then the chat. */
@@ -20,6 +24,7 @@ export function App() {
   const [access, setAccess] = useState<AccessPolicy | undefined>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const [needsLinkCode, setNeedsLinkCode] = useState(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -52,9 +57,10 @@ export function App() {
               policy: access ?? 'open',
               secret: values.secret,
             })
-          : await session.login(values.username, values.password);
+          : await session.login(values.username, values.password, values.linkCode);
       setPhase(chat(signedIn));
     } catch (e) {
+      if (e instanceof session.LinkCodeNeeded) setNeedsLinkCode(true);
       setError(session.explain(e));
     } finally {
       setBusy(false);
@@ -77,6 +83,7 @@ export function App() {
         access={access}
         busy={busy}
         error={error}
+        needsLinkCode={needsLinkCode}
         onSubmit={(v) => void submit(v)}
         onSwitchMode={() => {
           setError(undefined);
@@ -88,6 +95,8 @@ export function App() {
   return (
     <ChatScreen
       model={phase.model}
+      canLinkDevices={phase.session.identity.identityPrivateKey !== null}
+      onLinkDevice={(password) => session.linkDevice(phase.session, password)}
       onLogout={async (removeData) => {
         phase.model.close();
         await session.logout(phase.session, removeData);

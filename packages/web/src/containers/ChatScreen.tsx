@@ -7,6 +7,7 @@ import {
   ConnectionBanner,
   ErrorText,
   IdentityWarning,
+  LinkDevicePanel,
   MembersPanel,
   NewConversationForm,
 } from '../components/Forms.js';
@@ -19,10 +20,14 @@ type Panel =
   | { kind: 'new-group' }
   | { kind: 'members' }
   | { kind: 'safety'; accountId: string; number: SafetyNumber; verified: boolean }
-  | { kind: 'logout' };
+  | { kind: 'logout' }
+  | { kind: 'link'; code?: string; expiresAt?: number };
 
 interface Props {
   model: ChatModel;
+  /** This device holds the account's identity key, so it can link new devices. */
+  canLinkDevices: boolean;
+  onLinkDevice: (password: string) => Promise<{ code: string; expiresAt: number }>;
   onLogout: (removeData: boolean) => Promise<void>;
 }
 
@@ -31,7 +36,7 @@ function notificationsSupported(): boolean {
 }
 
 /** The signed-in app: list, open conversation, dialogs, warnings, notifications. */
-export function ChatScreen({ model, onLogout }: Props) {
+export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice }: Props) {
   const s = useSyncExternalStore(model.subscribe, model.getSnapshot);
   const [panel, setPanel] = useState<Panel | undefined>();
   const [busy, setBusy] = useState(false);
@@ -126,6 +131,11 @@ export function ChatScreen({ model, onLogout }: Props) {
             onClick={() => void Notification.requestPermission().then((p) => setPermission(p))}
           >
             Enable notifications
+          </button>
+        )}
+        {canLinkDevices && (
+          <button type="button" onClick={() => setPanel({ kind: 'link' })}>
+            Link a device
           </button>
         )}
         <button type="button" onClick={() => setPanel({ kind: 'logout' })}>
@@ -250,6 +260,24 @@ export function ChatScreen({ model, onLogout }: Props) {
             }
           />
           <ErrorText error={error} />
+        </Dialog>
+      )}
+
+      {panel?.kind === 'link' && (
+        <Dialog title="Link a device" onClose={closePanel}>
+          <LinkDevicePanel
+            code={panel.code}
+            expiresAt={panel.expiresAt}
+            me={s.me}
+            busy={busy}
+            error={error}
+            onSubmit={(password) =>
+              void run(async () => {
+                const offer = await onLinkDevice(password);
+                setPanel({ kind: 'link', code: offer.code, expiresAt: offer.expiresAt });
+              })
+            }
+          />
         </Dialog>
       )}
 
