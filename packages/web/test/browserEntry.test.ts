@@ -45,9 +45,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
-});
+  await Promise.all([browser?.close(), served?.stop()]);
+}, 180_000);
 
 test('IndexedDbRecordStore: get, put, overwrite, delete, each namespace apart', async () => {
   const r = await page.evaluate(async () => {

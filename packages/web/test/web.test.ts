@@ -35,10 +35,10 @@ beforeAll(async () => {
   served = await serve();
 });
 
+// Closing Chromium can be slow on a loaded machine: the hook gets more than the default minute.
 afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
-});
+  await Promise.all([browser?.close(), served?.stop()]);
+}, 180_000);
 
 afterEach(async () => {
   const problems = people.flatMap((p) => p.problems.map((x) => `${p.name}: ${x}`));

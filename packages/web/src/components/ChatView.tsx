@@ -57,7 +57,7 @@ export function ChatView(props: Props) {
   const { me, conversation: c, messages, typing, verified, online, held } = props;
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | undefined>();
-  const endRef = useRef<HTMLDivElement>(null);
+  const endRef = useRef<HTMLLIElement>(null);
   const typingSent = useRef(false);
   const title = conversationTitle(c, me);
   const people = others(c, me);
@@ -149,7 +149,7 @@ export function ChatView(props: Props) {
               : `${props.undecryptable} messages could not be decrypted.`}
           </li>
         )}
-        <div ref={endRef} />
+        <li ref={endRef} className="end" aria-hidden="true" />
       </ol>
       <p className="typing" aria-live="polite">
         {typing.length === 0
