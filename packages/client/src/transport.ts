@@ -226,8 +226,17 @@ export class Connection {
       try {
         frame = decodeServerFrame(bytes);
       } catch (e) {
-        if (e instanceof DecodeError) return; // a frame this client cannot read: ignore it
-        throw e;
+        if (!(e instanceof DecodeError)) throw e;
+        // A frame this client cannot read (a newer or broken server): if it answers a request, fail
+        // that request now rather than at its timeout; otherwise ignore it.
+        const requestId = bytes.length >= 5 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(1) : 0;
+        const waiting = requestId === 0 ? undefined : this.pending.get(requestId);
+        if (waiting !== undefined) {
+          this.pending.delete(requestId);
+          clearTimeout(waiting.timer);
+          waiting.reject(new TransportError('protocol', `unreadable answer from the server: ${e.message}`));
+        }
+        return;
       }
       if (!authenticated) {
         if (frame.type === 'challenge') void this.authenticate(socket, frame.challenge);

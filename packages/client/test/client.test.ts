@@ -1,13 +1,17 @@
 import {
   certifyNewDevice,
+  createAccount,
   DEFAULT_CIPHERSUITE,
+  decodeClientFrame,
   encodeDeviceRevocation,
+  encodeServerFrame,
   identityKeyPairOf,
   issueDeviceRevocation,
   toBase64Url,
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
 import { describe, expect, test } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { type ApiError, backoffDelay, Connection, type ConnectionState, ParleyApi } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
 import { cs, onCleanup, serve } from './fixtures.js';
@@ -93,6 +97,46 @@ describe('Connection', () => {
     expect(states).toContain('offline');
     expect(states.at(-1)).toBe('online');
     await second.stop();
+  });
+
+  test('an answer this client cannot read fails its request at once (typed), instead of at the timeout', async () => {
+    // A server speaking a future version: it authenticates the device, then answers in a frame
+    // layout this client does not know.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    onCleanup(() => new Promise<void>((r) => wss.close(() => r())));
+    wss.on('connection', (socket) => {
+      socket.send(
+        encodeServerFrame({
+          type: 'challenge',
+          requestId: 0,
+          challenge: new Uint8Array(32),
+          serverTime: Date.now(),
+        }),
+      );
+      socket.on('message', (data: Buffer) => {
+        const frame = decodeClientFrame(new Uint8Array(data));
+        if (frame.type === 'auth') socket.send(encodeServerFrame({ type: 'ok', requestId: frame.requestId }));
+        else {
+          const unknown = new Uint8Array(9);
+          new DataView(unknown.buffer).setUint32(1, frame.requestId);
+          unknown[0] = 250; // no such frame type
+          socket.send(unknown);
+        }
+      });
+    });
+    await new Promise((r) => wss.once('listening', r));
+    const identity = await createAccount('kim', cs);
+    const conn = new Connection({
+      url: `http://127.0.0.1:${(wss.address() as { port: number }).port}`,
+      identity,
+      signature: cs.signature,
+      socketFactory: nodeSocketFactory,
+      requestTimeoutMs: 60_000,
+    });
+    onCleanup(() => conn.close());
+    conn.start();
+    await conn.waitOnline();
+    await expect(conn.request({ type: 'kp_count' })).rejects.toMatchObject({ code: 'protocol' });
   });
 
   test('pushes reach listeners; a revoked device is closed for good instead of retrying', async () => {

@@ -408,8 +408,9 @@ export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
         const m = r.u32();
         for (let i = 0; i < m; i++)
           welcomes.push({ groupId: groupIdOf(r), seq: r.u64(), welcome: r.bytes(MAX_FRAME_BYTES) });
+        // `joinable` came later: a server that predates it ends the frame here.
         const joinable: Uint8Array[] = [];
-        const k = r.u32();
+        const k = r.remaining > 0 ? r.u32() : 0;
         for (let i = 0; i < k; i++) joinable.push(groupIdOf(r));
         return { type: 'sync_state', requestId, groups, welcomes, joinable };
       }

@@ -232,6 +232,35 @@ describe('devices', () => {
     expect([r3.status, r3.body.error.code]).toEqual([400, 'invalid_certificate']);
   });
 
+  test('a device link is picked up once, only by the same account, and only with the right slot', async () => {
+    running = await startServer();
+    const kim = await signedIn('kim');
+    const lee = await signedIn('lee');
+    const slot = toBase64Url(new Uint8Array(32).fill(7));
+    const sealed = toBase64Url(new Uint8Array(100).fill(1));
+    const offered = await api(running.url, 'POST', '/v1/device-links', { slot, sealed }, kim.token);
+    expect(offered.status).toBe(200);
+    expect(offered.body.expiresAt).toBeGreaterThan(Date.now());
+    const noSession = await api(running.url, 'POST', '/v1/device-links/claim', { slot });
+    expect(noSession.status).toBe(401);
+    const otherAccount = await api(running.url, 'POST', '/v1/device-links/claim', { slot }, lee.token);
+    expect([otherAccount.status, otherAccount.body.error.code]).toEqual([404, 'not_found']);
+    const shortSlot = await api(running.url, 'POST', '/v1/device-links/claim', { slot: 'AAAA' }, kim.token);
+    expect([shortSlot.status, shortSlot.body.error.code]).toEqual([400, 'invalid_request']);
+    const claimed = await api(running.url, 'POST', '/v1/device-links/claim', { slot }, kim.token);
+    expect([claimed.status, claimed.body.sealed]).toEqual([200, sealed]);
+    const again = await api(running.url, 'POST', '/v1/device-links/claim', { slot }, kim.token);
+    expect(again.status).toBe(404);
+    const huge = await api(
+      running.url,
+      'POST',
+      '/v1/device-links',
+      { slot, sealed: 'A'.repeat(5000) },
+      kim.token,
+    );
+    expect(huge.status).toBe(400);
+  });
+
   test('the directory needs a session', async () => {
     running = await startServer();
     await register(running.url, 'kim', 'pw-12345678');
