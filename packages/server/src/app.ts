@@ -19,6 +19,7 @@ import { keyDirectory } from './keyDirectory.js';
 import { createMetrics, type Metrics, registerQueueDepth } from './metrics.js';
 import { presence } from './presence.js';
 import { scheduleRetention } from './retention.js';
+import { DEFAULT_WEB_ROOT, webApp } from './web.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -30,6 +31,8 @@ export interface ParleyServer {
   cluster: Cluster;
   metrics: Metrics;
   config: ServerConfig;
+  /** Whether the web app is served at '/' (its build was found). */
+  web: boolean;
   /** Stop accepting, finish in-flight requests, close the database. */
   close(): Promise<void>;
 }
@@ -178,6 +181,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
       .executeTakeFirst();
     return Number(row?.depth ?? 0);
   });
+  const web = await webApp(app, config.webRoot ?? DEFAULT_WEB_ROOT, config.tlsCert !== undefined);
   const stopRetention = scheduleRetention(db, config.retentionDays, metrics, (e) =>
     app.log.error({ err: { type: (e as Error).name } }, 'retention job failed'),
   );
@@ -190,6 +194,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     cluster,
     metrics,
     config,
+    web,
     async close() {
       await app.close();
       if (options.db === undefined) await db.destroy();

@@ -28,9 +28,9 @@ export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = 
   const scheme = config.tlsCert ? 'https' : 'http';
   const url = address.replace(/^https?/, scheme).replace('://127.0.0.1', '://localhost');
   process.stdout.write(`Parley is running at ${url}\n`);
-  process.stdout.write(
-    `  data: ${config.dataDir}   access: ${config.access}   (the web app arrives with issue #5)\n`,
-  );
+  if (server.web) process.stdout.write(`  Open ${url} in a browser to chat.\n`);
+  else process.stdout.write('  (the web app is not built: run `npm run build` to serve it)\n');
+  process.stdout.write(`  data: ${config.dataDir}   access: ${config.access}\n`);
   // The URLs may hold passwords: only their hosts are shown.
   if (config.database !== undefined || config.redis !== undefined) {
     const host = (url: string | undefined) => (url === undefined ? 'none' : new URL(url).host);

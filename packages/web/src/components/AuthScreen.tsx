@@ -1,0 +1,126 @@
+import { type FormEvent, useId, useState } from 'react';
+
+export type AccessPolicy = 'open' | 'password' | 'invite';
+
+export interface AuthValues {
+  username: string;
+  password: string;
+  /** The server's access password or an invite code, when the server asks for one. */
+  secret: string;
+  /** A device link code (signing in on a browser that holds no device of the account). */
+  linkCode: string;
+}
+
+interface Props {
+  mode: 'login' | 'register';
+  access: AccessPolicy | undefined;
+  busy: boolean;
+  error: string | undefined;
+  /** Ask for a device link code (this browser holds no device of the account). */
+  needsLinkCode: boolean;
+  onSubmit: (values: AuthValues) => void;
+  onSwitchMode: () => void;
+}
+
+/** Sign-in and registration form (pure view). */
+export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode }: Props) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [secret, setSecret] = useState('');
+  const [linkCode, setLinkCode] = useState('');
+  const id = useId();
+  const registering = mode === 'register';
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onSubmit({ username, password, secret, linkCode });
+  };
+  return (
+    <main className="auth">
+      <form className="card auth-card" onSubmit={submit} aria-labelledby={`${id}-title`}>
+        <h1 id={`${id}-title`}>{registering ? 'Create your Parley account' : 'Sign in to Parley'}</h1>
+        <p className="muted">
+          End-to-end encrypted: your password and your messages never reach the server readable.
+        </p>
+        <label htmlFor={`${id}-user`}>Username</label>
+        <input
+          id={`${id}-user`}
+          name="username"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          maxLength={32}
+          required
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
+        <label htmlFor={`${id}-pass`}>Password</label>
+        <input
+          id={`${id}-pass`}
+          name="password"
+          type="password"
+          autoComplete={registering ? 'new-password' : 'current-password'}
+          minLength={registering ? 8 : 1}
+          maxLength={1024}
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        {registering && access === 'password' && (
+          <>
+            <label htmlFor={`${id}-secret`}>Server access password</label>
+            <input
+              id={`${id}-secret`}
+              name="access-password"
+              type="password"
+              maxLength={128}
+              required
+              value={secret}
+              onChange={(e) => setSecret(e.target.value)}
+            />
+          </>
+        )}
+        {registering && access === 'invite' && (
+          <>
+            <label htmlFor={`${id}-secret`}>Invite code</label>
+            <input
+              id={`${id}-secret`}
+              name="invite-code"
+              maxLength={128}
+              required
+              value={secret}
+              onChange={(e) => setSecret(e.target.value)}
+            />
+          </>
+        )}
+        {!registering && needsLinkCode && (
+          <>
+            <label htmlFor={`${id}-link`}>Link code</label>
+            <input
+              id={`${id}-link`}
+              name="link-code"
+              autoCapitalize="characters"
+              autoComplete="one-time-code"
+              spellCheck={false}
+              maxLength={64}
+              placeholder="XXXX-XXXX-XXXX-XXXX-XXXX"
+              required
+              value={linkCode}
+              onChange={(e) => setLinkCode(e.target.value)}
+            />
+          </>
+        )}
+        {error !== undefined && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Working…' : registering ? 'Create account' : 'Sign in'}
+        </button>
+        <button type="button" className="link" onClick={onSwitchMode} disabled={busy}>
+          {registering ? 'I already have an account' : 'Create an account'}
+        </button>
+      </form>
+    </main>
+  );
+}

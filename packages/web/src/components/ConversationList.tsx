@@ -1,0 +1,97 @@
+import type { Conversation } from '../containers/chatModel.js';
+
+interface Props {
+  me: string;
+  conversations: Conversation[];
+  openId: string | undefined;
+  online: ReadonlySet<string>;
+  onOpen: (id: string) => void;
+  onNewChat: () => void;
+  onNewGroup: () => void;
+}
+
+/** The people in a conversation other than me, for its title. */
+export function others(c: Conversation, me: string): string[] {
+  return c.members.filter((m) => m !== me);
+}
+
+export function conversationTitle(c: Conversation, me: string): string {
+  if (c.name) return c.name;
+  const rest = others(c, me);
+  return rest.length === 0 ? 'Only you' : rest.join(', ');
+}
+
+function preview(c: Conversation, me: string): string {
+  if (c.last === undefined) return 'No messages yet';
+  const who = c.last.from.accountId === me ? 'You: ' : c.direct ? '' : `${c.last.from.accountId}: `;
+  return who + c.last.text;
+}
+
+/** The conversation list: title, last message, unread badge, presence (pure view). */
+export function ConversationList({
+  me,
+  conversations,
+  openId,
+  online,
+  onOpen,
+  onNewChat,
+  onNewGroup,
+}: Props) {
+  const onlineNow = [
+    ...new Set(conversations.flatMap((c) => others(c, me)).filter((m) => online.has(m))),
+  ].sort();
+  return (
+    <nav className="conversations" aria-label="Conversations">
+      <div className="toolbar">
+        <button type="button" onClick={onNewChat}>
+          New chat
+        </button>
+        <button type="button" onClick={onNewGroup}>
+          New group
+        </button>
+      </div>
+      <p className="muted small online-summary" data-testid="online">
+        {onlineNow.length === 0 ? 'No contacts online' : `Online: ${onlineNow.join(', ')}`}
+      </p>
+      {conversations.length === 0 ? (
+        <p className="muted empty">No conversations yet. Start one with “New chat”.</p>
+      ) : (
+        <ul>
+          {conversations.map((c) => {
+            const title = conversationTitle(c, me);
+            const isOnline = c.direct && others(c, me).some((m) => online.has(m));
+            return (
+              <li key={c.id}>
+                <button
+                  type="button"
+                  className={`conversation ${c.id === openId ? 'active' : ''}`}
+                  aria-current={c.id === openId ? 'true' : undefined}
+                  data-conversation={title}
+                  onClick={() => onOpen(c.id)}
+                >
+                  <span className="avatar" aria-hidden="true">
+                    {c.direct ? title.slice(0, 1).toUpperCase() : '#'}
+                    {isOnline && <span className="presence-dot" />}
+                  </span>
+                  <span className="conversation-text">
+                    <span className="conversation-title">
+                      {title}
+                      {isOnline && <span className="visually-hidden"> (online)</span>}
+                    </span>
+                    <span className="conversation-last">{preview(c, me)}</span>
+                  </span>
+                  {c.unread > 0 && (
+                    <span className="badge">
+                      {c.unread}
+                      <span className="visually-hidden"> unread</span>
+                    </span>
+                  )}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </nav>
+  );
+}

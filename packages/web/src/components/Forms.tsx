@@ -1,0 +1,294 @@
+import { type FormEvent, useId, useState } from 'react';
+
+interface ErrorProps {
+  error: string | undefined;
+}
+
+export function ErrorText({ error }: ErrorProps) {
+  return error === undefined ? null : (
+    <p className="error" role="alert">
+      {error}
+    </p>
+  );
+}
+
+interface NewConversationProps {
+  group: boolean;
+  busy: boolean;
+  error: string | undefined;
+  onSubmit: (name: string, usernames: string[]) => void;
+}
+
+/** Split "bob, carol dave" into usernames. */
+export function splitNames(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(/[\s,;]+/)
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    ),
+  ];
+}
+
+/** Start a one-to-one chat (a username) or a group (a name and usernames) (pure view). */
+export function NewConversationForm({ group, busy, error, onSubmit }: NewConversationProps) {
+  const [name, setName] = useState('');
+  const [people, setPeople] = useState('');
+  const id = useId();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onSubmit(name, splitNames(people));
+  };
+  return (
+    <form className="stack" onSubmit={submit}>
+      {group && (
+        <>
+          <label htmlFor={`${id}-name`}>Group name</label>
+          <input
+            id={`${id}-name`}
+            name="group-name"
+            maxLength={64}
+            required
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </>
+      )}
+      <label htmlFor={`${id}-people`}>
+        {group ? 'Members (usernames, separated by commas)' : 'Username'}
+      </label>
+      <input
+        id={`${id}-people`}
+        name="people"
+        autoCapitalize="none"
+        spellCheck={false}
+        maxLength={group ? 2000 : 32}
+        required
+        value={people}
+        onChange={(e) => setPeople(e.target.value)}
+      />
+      <ErrorText error={error} />
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? 'Working…' : group ? 'Create group' : 'Start chat'}
+      </button>
+    </form>
+  );
+}
+
+interface MembersProps {
+  me: string;
+  members: string[];
+  direct: boolean;
+  /** This device is no longer a member: the list is as it was, nothing can be changed. */
+  ended: boolean;
+  verified: ReadonlySet<string>;
+  online: ReadonlySet<string>;
+  busy: boolean;
+  error: string | undefined;
+  canLeave: boolean;
+  /** The group's name (groups only). */
+  name: string | null;
+  onRename: (name: string) => void;
+  onAdd: (usernames: string[]) => void;
+  onRemove: (accountId: string) => void;
+  onSafetyNumber: (accountId: string) => void;
+  onLeave: () => void;
+}
+
+/** A conversation's members: verify, remove, add, leave (pure view). */
+export function MembersPanel(props: MembersProps) {
+  const { me, members, verified, online, busy } = props;
+  const [toAdd, setToAdd] = useState('');
+  const [name, setName] = useState(props.name ?? '');
+  const id = useId();
+  return (
+    <div className="stack">
+      {!props.direct && !props.ended && (
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            props.onRename(name);
+          }}
+        >
+          <label htmlFor={`${id}-name`}>Group name</label>
+          <div className="row">
+            <input
+              id={`${id}-name`}
+              name="group-name"
+              maxLength={64}
+              required
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+            <button type="submit" disabled={busy || name.trim() === (props.name ?? '')}>
+              Rename
+            </button>
+          </div>
+        </form>
+      )}
+      <ul className="members">
+        {members.map((m) => (
+          <li key={m} data-member={m}>
+            <span className="member-name">
+              {m}
+              {m === me ? ' (you)' : ''}
+              {m !== me && online.has(m) && <span className="muted small"> · online</span>}
+              {m !== me && verified.has(m) && <span className="verified small"> · verified</span>}
+            </span>
+            {m !== me && (
+              <span className="member-actions">
+                <button type="button" onClick={() => props.onSafetyNumber(m)}>
+                  Safety number
+                </button>
+                {!props.direct && !props.ended && (
+                  <button type="button" className="danger" disabled={busy} onClick={() => props.onRemove(m)}>
+                    Remove <span className="visually-hidden">{m}</span>
+                  </button>
+                )}
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+      {!props.direct && !props.ended && (
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            props.onAdd(splitNames(toAdd));
+            setToAdd('');
+          }}
+        >
+          <label htmlFor={`${id}-add`}>Add people (usernames)</label>
+          <div className="row">
+            <input
+              id={`${id}-add`}
+              name="add-members"
+              autoCapitalize="none"
+              spellCheck={false}
+              maxLength={2000}
+              required
+              value={toAdd}
+              onChange={(e) => setToAdd(e.target.value)}
+            />
+            <button type="submit" disabled={busy}>
+              Add
+            </button>
+          </div>
+        </form>
+      )}
+      <ErrorText error={props.error} />
+      {props.canLeave && !props.direct && (
+        <button type="button" className="danger" disabled={busy} onClick={props.onLeave}>
+          Leave group
+        </button>
+      )}
+    </div>
+  );
+}
+
+interface IdentityWarningProps {
+  contact: string;
+  busy: boolean;
+  onCompare: () => void;
+  onAccept: () => void;
+}
+
+/**
+ * The blocking warning shown when a contact's identity key changed (pure view). It cannot be
+ * dismissed: the person either compares safety numbers first or accepts the new key knowingly.
+ */
+export function IdentityWarning({ contact, busy, onCompare, onAccept }: IdentityWarningProps) {
+  return (
+    <div className="stack identity-warning" data-testid="identity-warning">
+      <p>
+        <strong>{contact}</strong>’s safety number has changed. This happens when they reinstall or use a new
+        account key — or when someone, possibly the server, is trying to intercept your messages.
+      </p>
+      <p>Messages to and from conversations with {contact} are held until you decide.</p>
+      <div className="row">
+        <button type="button" onClick={onCompare}>
+          Compare new safety number
+        </button>
+        <button type="button" className="danger" disabled={busy} onClick={onAccept}>
+          Accept the new key
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function ConnectionBanner({ state }: { state: string }) {
+  if (state === 'online') return null;
+  const text =
+    state === 'closed'
+      ? 'Disconnected: this device was refused by the server.'
+      : 'Reconnecting to the server… Messages you send now are kept and sent when the connection is back.';
+  return (
+    <div className="banner" role="status" data-testid="connection-banner">
+      {text}
+    </div>
+  );
+}
+
+interface LinkDeviceProps {
+  me: string;
+  code: string | undefined;
+  expiresAt: number | undefined;
+  busy: boolean;
+  error: string | undefined;
+  onSubmit: (password: string) => void;
+}
+
+/** Link a new device: confirm with the password, then show the one-time code (pure view). */
+export function LinkDevicePanel({ me, code, expiresAt, busy, error, onSubmit }: LinkDeviceProps) {
+  const [password, setPassword] = useState('');
+  const id = useId();
+  if (code !== undefined) {
+    return (
+      <div className="stack">
+        <p>
+          On the new browser, open this Parley, sign in as <strong>{me}</strong> with your password and type
+          this code when asked. It works once
+          {expiresAt !== undefined &&
+            `, until ${new Date(expiresAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`}
+          .
+        </p>
+        <p className="link-code" data-testid="link-code">
+          {code}
+        </p>
+        <p className="muted small">
+          The new device joins your conversations and gets the messages sent from then on; history stays on
+          this device.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit(password);
+      }}
+    >
+      <p>A new browser or computer becomes another device of your account. Confirm with your password.</p>
+      <label htmlFor={`${id}-password`}>Password</label>
+      <input
+        id={`${id}-password`}
+        type="password"
+        autoComplete="current-password"
+        maxLength={1024}
+        required
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
+      <ErrorText error={error} />
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? 'Working…' : 'Get a link code'}
+      </button>
+    </form>
+  );
+}

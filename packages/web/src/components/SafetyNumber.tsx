@@ -1,0 +1,61 @@
+import { encode } from 'uqr';
+
+/** A QR code drawn as one SVG path (no inline markup strings, so nothing to sanitise). */
+export function QrCode({ text, label }: { text: string; label: string }) {
+  const qr = encode(text, { border: 2, ecc: 'M' });
+  let d = '';
+  qr.data.forEach((row, y) => {
+    row.forEach((dark, x) => {
+      if (dark) d += `M${x} ${y}h1v1h-1z`;
+    });
+  });
+  return (
+    <svg
+      className="qr"
+      viewBox={`0 0 ${qr.size} ${qr.size}`}
+      role="img"
+      aria-label={label}
+      shapeRendering="crispEdges"
+    >
+      <rect width={qr.size} height={qr.size} fill="#fff" />
+      <path d={d} fill="#000" />
+    </svg>
+  );
+}
+
+interface Props {
+  contact: string;
+  groups: string[];
+  qrPayload: string;
+  verified: boolean;
+  busy: boolean;
+  onMarkVerified: () => void;
+}
+
+/** Safety number screen: 60 digits in 12 groups and a QR code, and "mark as verified" (pure view). */
+export function SafetyNumberView({ contact, groups, qrPayload, verified, busy, onMarkVerified }: Props) {
+  return (
+    <div className="safety">
+      <p>
+        Compare these numbers with <strong>{contact}</strong>, in person or over a call you trust, or scan
+        each other’s code. If they match, nobody — not even the server — is between you.
+      </p>
+      <p className="safety-digits" data-testid="safety-number">
+        {groups.map((g, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the 12 groups are positional.
+          <span key={i}>{g}</span>
+        ))}
+      </p>
+      <QrCode text={qrPayload} label={`QR code of the safety number with ${contact}`} />
+      {verified ? (
+        <p className="verified" role="status">
+          ✔ You have verified {contact}.
+        </p>
+      ) : (
+        <button type="button" className="primary" onClick={onMarkVerified} disabled={busy}>
+          Mark as verified
+        </button>
+      )}
+    </div>
+  );
+}

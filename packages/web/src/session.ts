@@ -1,0 +1,261 @@
+/**
+ * Signing up, signing in and out in the browser, with the SDK: OPAQUE through ParleyApi (the
+ * password never leaves this page), the device kept in IndexedDB by BrowserDevices (wrapped by a
+ * non-extractable WebCrypto key), and the ParleyClient over the native WebSocket.
+ *
+ * Every input is checked here with a size limit before it is used; every failure becomes a
+ * UserError whose message is meant for the person.
+ */
+import {
+  type AccessPolicy,
+  ApiError,
+  claimNewDevice,
+  offerNewDevice,
+  ParleyApi,
+  ParleyClient,
+  TransportError,
+} from '@parley/client';
+import { BrowserDevices, browserSocketFactory } from '@parley/client/browser';
+import { canonicalUsername, DEFAULT_CIPHERSUITE, type DeviceIdentity, ParleyError } from '@parley/core';
+import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+
+export const MIN_PASSWORD = 8;
+export const MAX_PASSWORD = 1024;
+export const MAX_ACCESS_SECRET = 128;
+
+export class UserError extends Error {}
+
+/** Signing in on a browser that holds no device of the account: a link code is needed. */
+export class LinkCodeNeeded extends UserError {}
+
+/** The message to show for a failure of the SDK or the server. */
+export function explain(e: unknown): string {
+  if (e instanceof UserError) return e.message;
+  if (e instanceof ApiError) {
+    const messages: Record<string, string> = {
+      unreachable: 'Cannot reach the server. Check your connection and try again.',
+      wrong_password: 'Wrong username or password.',
+      invalid_credentials: 'Wrong username or password.',
+      unknown_account: 'Wrong username or password.',
+      username_taken: 'That username is taken. Choose another one.',
+      access_denied: 'Wrong access password or invite code.',
+      invite_used: 'This invite code has already been used.',
+      rate_limited: 'Too many attempts. Wait a minute and try again.',
+      payload_too_large: 'That is too long.',
+    };
+    return messages[e.code] ?? e.message;
+  }
+  if (e instanceof TransportError) {
+    if (e.code === 'auth_failed') return 'The server no longer accepts this device (it was revoked).';
+    return 'Not connected to the server. It will be tried again automatically.';
+  }
+  if (e instanceof ParleyError) {
+    const messages: Record<string, string> = {
+      identity_key_mismatch: 'A safety number changed: review the warning before continuing.',
+      not_a_member: 'That person has no devices that can be added (have they signed in yet?).',
+      credential_invalid: e.message,
+    };
+    return messages[e.code] ?? e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function checkUsername(input: string): string {
+  if (input.length > 64) throw new UserError('Usernames are at most 32 characters.');
+  try {
+    return canonicalUsername(input.trim());
+  } catch (e) {
+    throw new UserError(e instanceof Error ? `Username: ${e.message}.` : 'Invalid username.');
+  }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD)
+    throw new UserError(`Choose a password of at least ${MIN_PASSWORD} characters.`);
+  if (password.length > MAX_PASSWORD) throw new UserError('That password is too long.');
+}
+
+function checkSecret(secret: string, what: string): string {
+  const s = secret.trim();
+  if (s.length === 0) throw new UserError(`Enter the ${what}.`);
+  if (s.length > MAX_ACCESS_SECRET) throw new UserError(`That ${what} is too long.`);
+  return s;
+}
+
+const serverUrl = (): string => window.location.origin;
+
+let devicesPromise: Promise<BrowserDevices> | undefined;
+function devices(): Promise<BrowserDevices> {
+  devicesPromise ??= BrowserDevices.open();
+  return devicesPromise;
+}
+
+export async function serverInfo(): Promise<{ access: AccessPolicy }> {
+  try {
+    return await new ParleyApi(serverUrl()).serverInfo();
+  } catch (e) {
+    throw new UserError(explain(e));
+  }
+}
+
+/**
+ * One tab at a time per device: two tabs running the same device would both advance its MLS
+ * state from the same stored copy (and could reuse a message key). A Web Lock held for as long as
+ * the client is open keeps a second tab out; the browser releases it when the tab closes.
+ */
+function holdDeviceLock(accountId: string): Promise<() => void> {
+  if (typeof navigator === 'undefined' || navigator.locks === undefined) return Promise.resolve(() => {});
+  return new Promise((resolve, reject) => {
+    navigator.locks
+      .request(`parley-device:${accountId}`, { ifAvailable: true }, (lock) => {
+        if (lock === null) {
+          reject(
+            new UserError(
+              'Parley is already open in another tab of this browser. Use that tab, or close it and reload this one.',
+            ),
+          );
+          return;
+        }
+        return new Promise<void>((release) => resolve(release));
+      })
+      .catch(reject);
+  });
+}
+
+export interface SignedIn {
+  client: ParleyClient;
+  /** Release this tab's hold on the device (on sign-out). */
+  release: () => void;
+  /** This device's identity (its identity key is needed for safety numbers and to link devices). */
+  identity: DeviceIdentity;
+}
+
+async function openClient(accountId: string): Promise<SignedIn> {
+  const store = await devices();
+  const device = await store.load(accountId);
+  if (device === undefined) throw new UserError('This browser holds no device for that account.');
+  const release = await holdDeviceLock(accountId);
+  const client = await ParleyClient.open({
+    serverUrl: serverUrl(),
+    identity: device.identity,
+    records: await store.openRecords(accountId),
+    storageKey: device.storageKey,
+    socketFactory: browserSocketFactory,
+  });
+  await store.setSignedIn(accountId, true);
+  client.start();
+  return { client, release, identity: device.identity };
+}
+
+async function guarded<T>(work: (api: ParleyApi) => Promise<T>): Promise<T> {
+  try {
+    return await work(new ParleyApi(serverUrl()));
+  } catch (e) {
+    throw new UserError(explain(e));
+  }
+}
+
+const suite = () => getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE));
+
+export async function register(
+  usernameInput: string,
+  password: string,
+  access: { policy: AccessPolicy; secret: string },
+): Promise<SignedIn> {
+  const username = checkUsername(usernameInput);
+  checkPassword(password);
+  const extra =
+    access.policy === 'password'
+      ? { accessPassword: checkSecret(access.secret, 'access password') }
+      : access.policy === 'invite'
+        ? { inviteCode: checkSecret(access.secret, 'invite code') }
+        : {};
+  const identity = await guarded(async (api) => api.register(username, password, await suite(), extra));
+  await (await devices()).save(identity);
+  return openClient(identity.accountId);
+}
+
+/**
+ * Sign in. On a browser that holds no device of the account, `linkCode` (shown by a device that has
+ * one, under "Link a device") brings this browser in as a new device of the account.
+ */
+export async function login(usernameInput: string, password: string, linkCode = ''): Promise<SignedIn> {
+  const username = checkUsername(usernameInput);
+  if (password.length === 0 || password.length > MAX_PASSWORD) throw new UserError('Enter your password.');
+  const api = new ParleyApi(serverUrl());
+  const session = await guarded((a) => a.login(username, password));
+  try {
+    const store = await devices();
+    const known = (await store.list()).some((d) => d.accountId === session.username);
+    if (!known) {
+      if (linkCode.trim().length === 0) {
+        throw new LinkCodeNeeded(
+          `This browser holds no device of ${session.username} yet. On a device where you are signed in, choose “Link a device” and type the code it shows here.`,
+        );
+      }
+      if (linkCode.length > 64) throw new UserError('That link code is too long.');
+      const identity = await claimNewDevice(api, session.token, linkCode).catch((e: unknown) => {
+        if (e instanceof ApiError && e.code === 'not_found')
+          throw new UserError(
+            'That link code is unknown, used or expired. Ask your other device for a new one.',
+          );
+        if (e instanceof ParleyError && e.code === 'usage')
+          throw new UserError('A link code has 20 letters and digits.');
+        throw new UserError(explain(e));
+      });
+      if (identity.accountId !== session.username)
+        throw new UserError('That link code is for another account.');
+      await store.save(identity);
+    }
+  } finally {
+    // The web app needs no server session beyond this: the device key authenticates the socket.
+    await api.logout(session.token).catch(() => {});
+  }
+  return openClient(session.username);
+}
+
+/**
+ * On this device (the account's first, which holds the identity key): certify a new device and
+ * leave it for the new browser under a one-time code. The password confirms it is the person.
+ */
+export async function linkDevice(
+  signedIn: SignedIn,
+  password: string,
+): Promise<{ code: string; deviceId: string; expiresAt: number }> {
+  const { identity } = signedIn;
+  if (identity.identityPrivateKey === null)
+    throw new UserError(
+      'Only the account’s first device (the one that holds its identity key) can link devices.',
+    );
+  if (password.length === 0 || password.length > MAX_PASSWORD) throw new UserError('Enter your password.');
+  return guarded(async (api) => {
+    const session = await api.login(identity.accountId, password);
+    try {
+      return await offerNewDevice(api, session.token, identity, await suite());
+    } finally {
+      await api.logout(session.token).catch(() => {});
+    }
+  });
+}
+
+/** Whether this browser holds a device of some account (then signing in is the likely next step). */
+export async function holdsDevices(): Promise<boolean> {
+  return (await (await devices()).list()).length > 0;
+}
+
+/** The device this browser was signed in with, opened again (after a reload). */
+export async function resume(): Promise<SignedIn | undefined> {
+  const signedIn = (await (await devices()).list()).find((d) => d.signedIn);
+  return signedIn === undefined ? undefined : openClient(signedIn.accountId);
+}
+
+/** Sign out; with `removeData`, delete this device's keys and history from the browser. */
+export async function logout(signedIn: SignedIn, removeData: boolean): Promise<void> {
+  const { client } = signedIn;
+  const accountId = client.accountId;
+  await client.close();
+  signedIn.release();
+  const store = await devices();
+  if (removeData) await store.remove(accountId);
+  else await store.setSignedIn(accountId, false);
+}

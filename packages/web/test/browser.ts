@@ -1,0 +1,165 @@
+/**
+ * Browser test harness: a real Parley server on loopback serving the built web app, and real
+ * Chromium (Debian's /usr/bin/chromium, or CHROMIUM_PATH) driven by playwright-core. Each person is
+ * a separate browser context (its own IndexedDB, like a separate browser profile).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServerConfig } from '@parley/server';
+import { type LoopbackServer, startLoopbackServer } from '@parley/server/testing';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+
+export const WEB_ROOT = fileURLToPath(new URL('../dist', import.meta.url));
+export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/web', import.meta.url));
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export type Served = LoopbackServer;
+
+/** A real server on loopback serving the built web app (see @parley/server/testing). */
+export async function serve(
+  overrides: Partial<ServerConfig> = {},
+  dataDir?: string,
+  port?: number,
+): Promise<Served> {
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error('build the web app first (npm run build)');
+  const running = await startLoopbackServer({
+    config: { webRoot: WEB_ROOT, ...overrides },
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    ...(port !== undefined ? { port } : {}),
+  });
+  // localhost is a secure context for WebCrypto, like 127.0.0.1; use the name people type.
+  return { ...running, url: running.url.replace('://127.0.0.1', '://localhost') };
+}
+
+export async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+}
+
+export interface Person {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** Content-Security-Policy violations and uncaught errors the page reported: must stay empty. */
+  problems: string[];
+}
+
+export async function openPerson(
+  browser: Browser,
+  url: string,
+  name: string,
+  viewport = { width: 1100, height: 760 },
+  colorScheme: 'light' | 'dark' = 'light',
+): Promise<Person> {
+  const context = await browser.newContext({ viewport, colorScheme });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(url);
+  return { name, context, page, problems };
+}
+
+export function passwordOf(name: string): string {
+  return `correct horse ${name} battery`;
+}
+
+/** Fill the registration form (switching to it if needed) and submit. */
+export async function submitRegistration(p: Person, extra?: { label: string; value: string }): Promise<void> {
+  const { page } = p;
+  await page.getByRole('button', { name: /Create account|Sign in/ }).waitFor();
+  if (await page.getByRole('button', { name: 'Create an account' }).isVisible())
+    await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('Username').fill(p.name);
+  await page.getByLabel('Password', { exact: true }).fill(passwordOf(p.name));
+  if (extra !== undefined) await page.getByLabel(extra.label).fill(extra.value);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+export async function register(p: Person): Promise<void> {
+  await submitRegistration(p);
+  await p.page.getByTestId('me').filter({ hasText: p.name }).waitFor({ state: 'attached' });
+}
+
+/** Wait until the server holds key packages of the account (others can add it to conversations). */
+export async function hasKeyPackages(served: Served, accountId: string): Promise<void> {
+  await until(async () => {
+    const row = await served.server.db
+      .selectFrom('key_packages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('username', '=', accountId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n) > 0;
+  }, `${accountId} has key packages`);
+}
+
+export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function dialog(page: Page): Locator {
+  return page.locator('dialog[open]').last();
+}
+
+/** The safety number shown in a dialog, as 12 groups of 5 digits joined by spaces. */
+export async function safetyDigits(within: Locator, testId = 'safety-number'): Promise<string> {
+  const digits = within.getByTestId(testId);
+  await digits.waitFor();
+  return (await digits.locator('span').allTextContents()).join(' ');
+}
+
+/** Open the safety number with the open conversation's contact; returns its digits. */
+export async function showSafetyNumber(p: Person): Promise<string> {
+  await p.page.getByRole('button', { name: 'Safety number' }).click();
+  return safetyDigits(dialog(p.page));
+}
+
+export async function newChat(p: Person, other: string): Promise<void> {
+  await p.page.getByRole('button', { name: 'New chat' }).click();
+  const d = dialog(p.page);
+  await d.getByLabel('Username').fill(other);
+  await d.getByRole('button', { name: 'Start chat' }).click();
+  await d.waitFor({ state: 'detached' });
+}
+
+export async function newGroup(p: Person, name: string, members: string[]): Promise<void> {
+  await p.page.getByRole('button', { name: 'New group' }).click();
+  const d = dialog(p.page);
+  await d.getByLabel('Group name').fill(name);
+  await d.getByLabel(/Members/).fill(members.join(', '));
+  await d.getByRole('button', { name: 'Create group' }).click();
+  await d.waitFor({ state: 'detached' });
+}
+
+export async function send(p: Person, text: string): Promise<void> {
+  const box = p.page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+  await message(p, text).waitFor();
+}
+
+export function message(p: Person, text: string): Locator {
+  return p.page.locator('.message .text', { hasText: text });
+}
+
+export function conversation(p: Person, title: string): Locator {
+  return p.page.locator(`button.conversation[data-conversation="${title}"]`);
+}
+
+export async function openConversation(p: Person, title: string): Promise<void> {
+  await conversation(p, title).click();
+  await p.page.locator('.chat-title h2', { hasText: title }).waitFor();
+}
+
+export async function screenshot(p: Person, name: string): Promise<void> {
+  await p.page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}

@@ -1,0 +1,167 @@
+/**
+ * @parley/client/browser in real Chromium: the IndexedDB RecordStore keeps the same contract as the
+ * memory and SQLite ones (packages/client/test/store.test.ts), and BrowserDevices keeps a device
+ * under a key the page cannot export. The entry is bundled with Vite for the page, as the app is.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { launch, type Served, serve } from './browser.js';
+
+let browser: Browser;
+let served: Served;
+let page: Page;
+
+/** The browser entry bundled as a script that sets `window.ParleyBrowser`. */
+async function bundle(): Promise<string> {
+  const out = await build({
+    configFile: false,
+    logLevel: 'silent',
+    build: {
+      write: false,
+      minify: false,
+      lib: {
+        entry: fileURLToPath(new URL('./browserEntryPage.ts', import.meta.url)),
+        formats: ['iife'],
+        name: 'ParleyBrowser',
+      },
+    },
+  });
+  const result = Array.isArray(out) ? out[0]! : out;
+  if (!('output' in result)) throw new Error('unexpected Vite build result');
+  return result.output.find((o) => o.type === 'chunk')!.code;
+}
+
+beforeAll(async () => {
+  const code = await bundle();
+  browser = await launch();
+  served = await serve();
+  // The page is the app's origin (IndexedDB needs one); CSP is bypassed for this harness script only.
+  const context = await browser.newContext({ bypassCSP: true });
+  page = await context.newPage();
+  await page.goto(served.url);
+  await page.addScriptTag({ content: code });
+});
+
+afterAll(async () => {
+  await Promise.all([browser?.close(), served?.stop()]);
+}, 180_000);
+
+test('IndexedDbRecordStore: get, put, overwrite, delete, each namespace apart', async () => {
+  const r = await page.evaluate(async () => {
+    const { IndexedDbRecordStore } = (
+      window as unknown as { ParleyBrowser: typeof import('./browserEntryPage.js') }
+    ).ParleyBrowser;
+    const s = await IndexedDbRecordStore.open('contract-1');
+    const enc = new TextEncoder();
+    const dec = new TextDecoder();
+    const missing = await s.get('ns', 'a');
+    await s.put('ns', 'a', enc.encode('one'));
+    await s.put('ns', 'a', enc.encode('two'));
+    const overwritten = dec.decode(await s.get('ns', 'a'));
+    const other = await s.get('other', 'a');
+    await s.delete('ns', 'a');
+    const deleted = await s.get('ns', 'a');
+    await s.close();
+    return {
+      missing: missing === undefined,
+      overwritten,
+      other: other === undefined,
+      deleted: deleted === undefined,
+    };
+  });
+  expect(r).toEqual({ missing: true, overwritten: 'two', other: true, deleted: true });
+});
+
+test('IndexedDbRecordStore: list is ordered by key, pages with after and limit, and stays within its namespace', async () => {
+  const r = await page.evaluate(async () => {
+    const { IndexedDbRecordStore } = (
+      window as unknown as { ParleyBrowser: typeof import('./browserEntryPage.js') }
+    ).ParleyBrowser;
+    const s = await IndexedDbRecordStore.open('contract-2');
+    const enc = new TextEncoder();
+    for (const k of ['m003', 'm001', 'm002', 'm010']) await s.put('messages:g1', k, enc.encode(k));
+    await s.put('messages:g2', 'm000', enc.encode('x'));
+    await s.put('messages:g', 'z', enc.encode('y'));
+    const all = (await s.list('messages:g1')).map((x) => x.key);
+    const page2 = (await s.list('messages:g1', { after: 'm002', limit: 1 })).map((x) => x.key);
+    const values = (await s.list('messages:g1')).map((x) => new TextDecoder().decode(x.value));
+    const none = await s.list('nothing');
+    await s.close();
+    return { all, page2, values, none };
+  });
+  expect(r).toEqual({
+    all: ['m001', 'm002', 'm003', 'm010'],
+    page2: ['m003'],
+    values: ['m001', 'm002', 'm003', 'm010'],
+    none: [],
+  });
+});
+
+test('BrowserDevices keeps a device sealed under a non-extractable key, opens it again, and removes it with its records', async () => {
+  const r = await page.evaluate(async () => {
+    const { BrowserDevices, makeIdentity } = (
+      window as unknown as { ParleyBrowser: typeof import('./browserEntryPage.js') }
+    ).ParleyBrowser;
+    const devices = await BrowserDevices.open('entry-test');
+    const identity = await makeIdentity('quinn');
+    const saved = await devices.save(identity);
+    const records = await devices.openRecords('quinn');
+    await records.put('ns', 'k', new Uint8Array([1, 2, 3]));
+    await records.close();
+    await devices.setSignedIn('quinn', true);
+    const listed = await devices.list();
+    const loaded = await devices.load('quinn');
+    const same =
+      loaded !== undefined &&
+      loaded.identity.deviceId === identity.deviceId &&
+      loaded.identity.deviceKey.signKey.every((b, i) => b === identity.deviceKey.signKey[i]) &&
+      loaded.storageKey.key.every((b, i) => b === saved.storageKey.key[i]);
+    // What IndexedDB holds: a CryptoKey that cannot be exported, and nothing of the keys in clear.
+    const raw = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const open = indexedDB.open('entry-test-devices');
+      open.onsuccess = () => {
+        const get = open.result.transaction('devices').objectStore('devices').get('quinn');
+        get.onsuccess = () => {
+          open.result.close();
+          resolve(get.result as Record<string, unknown>);
+        };
+        get.onerror = () => reject(get.error);
+      };
+      open.onerror = () => reject(open.error);
+    });
+    const wrappingKey = raw.wrappingKey as CryptoKey;
+    const exported = await crypto.subtle.exportKey('raw', wrappingKey).then(
+      () => 'exported',
+      (e: Error) => e.name,
+    );
+    const hay = [raw.wrappedStorageKey, raw.sealedIdentity].map((b) => Array.from(b as Uint8Array).join(','));
+    const needle = (bytes: Uint8Array) => Array.from(bytes).join(',');
+    const leaked = hay.some(
+      (h) => h.includes(needle(saved.storageKey.key)) || h.includes(needle(identity.deviceKey.signKey)),
+    );
+    await devices.remove('quinn');
+    const afterRemove = await devices.load('quinn');
+    const databases = (await indexedDB.databases()).map((d) => d.name);
+    devices.close();
+    return {
+      listed,
+      same,
+      extractable: wrappingKey.extractable,
+      exported,
+      leaked,
+      removed: afterRemove === undefined,
+      recordsGone: !databases.includes(devices.recordsName('quinn')),
+    };
+  });
+  expect(r).toEqual({
+    listed: [{ accountId: 'quinn', deviceId: expect.any(String), signedIn: true }],
+    same: true,
+    extractable: false,
+    exported: 'InvalidAccessError',
+    leaked: false,
+    removed: true,
+    recordsGone: true,
+  });
+});

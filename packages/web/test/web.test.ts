@@ -1,0 +1,418 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { slipInImpostorDevice } from '@parley/server/testing';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import {
+  conversation,
+  dialog,
+  hasKeyPackages,
+  launch,
+  message,
+  newChat,
+  newGroup,
+  openConversation,
+  openPerson,
+  type Person,
+  passwordOf,
+  register,
+  type Served,
+  safetyDigits,
+  screenshot,
+  send,
+  serve,
+  showSafetyNumber,
+  submitRegistration,
+  WEB_ROOT,
+} from './browser.js';
+
+let browser: Browser;
+let served: Served;
+const people: Person[] = [];
+
+beforeAll(async () => {
+  browser = await launch();
+  served = await serve();
+});
+
+// Closing Chromium can be slow on a loaded machine: the hook gets more than the default minute.
+afterAll(async () => {
+  await Promise.all([browser?.close(), served?.stop()]);
+}, 180_000);
+
+afterEach(async () => {
+  const problems = people.flatMap((p) => p.problems.map((x) => `${p.name}: ${x}`));
+  for (const p of people.splice(0)) await p.context.close();
+  expect(problems).toEqual([]);
+});
+
+const PHONE = { width: 390, height: 760 };
+
+async function person(name: string, viewport?: { width: number; height: number }, scheme?: 'light' | 'dark') {
+  const p = await openPerson(browser, served.url, name, viewport, scheme);
+  people.push(p);
+  return p;
+}
+
+test('the server sends the web app with a CSP that forbids inline scripts and foreign origins; the build has no inline script', async () => {
+  const res = await fetch(`${served.url}/`);
+  expect(res.status).toBe(200);
+  const csp = res.headers.get('content-security-policy') ?? '';
+  expect(csp).toContain("default-src 'none'");
+  expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  expect(csp).not.toContain('unsafe-inline');
+  expect(csp).toMatch(/connect-src 'self' ws:\/\/localhost:\d+/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(res.headers.get('cache-control')).toBe('no-cache');
+  const html = readFileSync(join(WEB_ROOT, 'index.html'), 'utf8');
+  const scripts = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)];
+  expect(scripts.length).toBeGreaterThan(0);
+  for (const s of scripts) {
+    expect(s[0]).toMatch(/\ssrc="\/assets\//);
+    expect(s[1]!.trim()).toBe('');
+  }
+  expect(html).not.toMatch(/\son[a-z]+=/i);
+  const asset = html.match(/src="(\/assets\/[^"]+\.js)"/)![1]!;
+  const js = await fetch(served.url + asset);
+  expect(js.headers.get('cache-control')).toContain('immutable');
+  // The API keeps its own routes beside the app.
+  expect((await fetch(`${served.url}/v1/server`)).status).toBe(200);
+});
+
+test('two people register in their browsers, chat one-to-one, and see the same safety number and QR code', async () => {
+  const alice = await person('alice');
+  const bob = await person('bob', PHONE, 'dark');
+  await register(alice);
+  await register(bob);
+  await screenshot(alice, 'conversation-list-empty');
+  await hasKeyPackages(served, 'bob');
+
+  // Keyboard: dialogs open from focused buttons with Enter and close with Escape.
+  await alice.page.getByRole('button', { name: 'New chat' }).focus();
+  await alice.page.keyboard.press('Enter');
+  await dialog(alice.page).getByLabel('Username').waitFor();
+  expect(
+    await dialog(alice.page)
+      .getByLabel('Username')
+      .evaluate((e) => e === document.activeElement),
+  ).toBe(true);
+  await alice.page.keyboard.press('Escape');
+  await dialog(alice.page).waitFor({ state: 'detached' });
+
+  await newChat(alice, 'bob');
+  await send(alice, 'Hello Bob, this is end-to-end encrypted.');
+  await expect(alice.page.getByTestId('encryption-status').textContent()).resolves.toMatch(
+    /End-to-end encrypted · MLS.*not verified/,
+  );
+
+  // Bob's list shows the new conversation with an unread badge and the last message.
+  const row = conversation(bob, 'alice');
+  await row.locator('.badge', { hasText: '1' }).waitFor();
+  await expect(row.locator('.conversation-last').textContent()).resolves.toBe(
+    'Hello Bob, this is end-to-end encrypted.',
+  );
+  await screenshot(bob, 'unread-badge');
+  await openConversation(bob, 'alice');
+  await message(bob, 'Hello Bob').waitFor();
+  await row.locator('.badge').waitFor({ state: 'detached' });
+  // Bob has read it: Alice's message shows the read ticks; Bob is online.
+  await alice.page.locator('.message.mine .ticks[data-status="read"]').waitFor();
+  await alice.page.locator('.chat-title', { hasText: 'online' }).waitFor();
+
+  // Typing indicator, then the reply.
+  await bob.page.getByLabel('Message', { exact: true }).fill('Hi Alice!');
+  await alice.page.getByText('bob is typing…').waitFor();
+  await send(bob, 'Hi Alice! Got it.');
+  await message(alice, 'Hi Alice! Got it.').waitFor();
+  await alice.page.getByText('bob is typing…').waitFor({ state: 'detached' });
+  await screenshot(alice, 'direct-chat');
+  await screenshot(bob, 'direct-chat-phone-dark');
+
+  // Safety numbers: 60 digits in 12 groups, the same on both screens, with a QR code.
+  const numbers: string[] = [];
+  for (const p of [alice, bob]) {
+    const digits = await showSafetyNumber(p);
+    expect(digits).toMatch(/^(\d{5} ){11}\d{5}$/);
+    await dialog(p.page)
+      .getByRole('img', { name: /QR code of the safety number/ })
+      .waitFor();
+    numbers.push(digits);
+  }
+  expect(numbers[0]).toBe(numbers[1]);
+  await screenshot(alice, 'safety-number');
+
+  // Alice marks Bob verified: the chat's encryption status says so.
+  await dialog(alice.page).getByRole('button', { name: 'Mark as verified' }).click();
+  await dialog(alice.page).getByText('You have verified bob.').waitFor();
+  await dialog(alice.page).getByRole('button', { name: 'Close' }).click();
+  await alice.page.getByTestId('encryption-status').getByText('verified', { exact: true }).waitFor();
+});
+
+test('a third person joins a group; a removed member is told so and receives no new messages', async () => {
+  const kate = await person('kate');
+  const leo = await person('leo');
+  const mia = await person('mia', PHONE);
+  for (const p of [kate, leo, mia]) await register(p);
+  await hasKeyPackages(served, 'leo');
+  await hasKeyPackages(served, 'mia');
+
+  await newGroup(kate, 'Project', ['leo']);
+  await send(kate, 'first in the group');
+  await conversation(leo, 'Project')
+    .locator('.conversation-last', { hasText: 'first in the group' })
+    .waitFor();
+
+  // Kate adds Mia: she gets the conversation and what is said from then on.
+  await kate.page.getByRole('button', { name: 'Members' }).click();
+  await dialog(kate.page).getByLabel('Add people (usernames)').fill('mia');
+  await dialog(kate.page).getByRole('button', { name: 'Add', exact: true }).click();
+  await dialog(kate.page).locator('li[data-member="mia"]').waitFor();
+  await screenshot(kate, 'group-members');
+  await dialog(kate.page).getByRole('button', { name: 'Close' }).click();
+  await conversation(mia, 'Project').waitFor();
+  await send(kate, 'welcome, mia');
+  await openConversation(mia, 'Project');
+  await message(mia, 'welcome, mia').waitFor();
+  await openConversation(leo, 'Project');
+  await message(leo, 'welcome, mia').waitFor();
+  await screenshot(mia, 'group-chat-phone');
+
+  // Kate removes Leo: his app says so, and what follows never reaches him.
+  await kate.page.getByRole('button', { name: 'Members' }).click();
+  await dialog(kate.page).getByRole('button', { name: 'Remove leo' }).click();
+  await dialog(kate.page).locator('li[data-member="leo"]').waitFor({ state: 'detached' });
+  await dialog(kate.page).getByRole('button', { name: 'Close' }).click();
+  await leo.page.getByTestId('ended').waitFor();
+  await send(kate, 'after leo left');
+  await message(mia, 'after leo left').waitFor();
+  // Mia then writes to Leo directly; by the time that arrives, the group message (sent before it)
+  // would have arrived too had Leo still been a member.
+  await mia.page.getByRole('button', { name: 'Back to conversations' }).click();
+  await newChat(mia, 'leo');
+  await send(mia, 'direct to leo, sent after the group message');
+  await conversation(leo, 'mia')
+    .locator('.conversation-last', { hasText: 'direct to leo, sent after the group message' })
+    .waitFor();
+  expect(await message(leo, 'after leo left').count()).toBe(0);
+  expect(await conversation(leo, 'Project').locator('.conversation-last').textContent()).not.toContain(
+    'after leo left',
+  );
+  await screenshot(leo, 'removed-from-group');
+
+  // Renaming reaches the remaining members.
+  await kate.page.getByRole('button', { name: 'Members' }).click();
+  await dialog(kate.page).getByLabel('Group name').fill('Project Alpha');
+  await dialog(kate.page).getByRole('button', { name: 'Rename' }).click();
+  await dialog(kate.page).getByRole('button', { name: 'Close' }).click();
+  await conversation(mia, 'Project Alpha').waitFor({ state: 'attached' });
+});
+
+test('a contact key swapped by the server brings up a blocking warning with the new safety number; accepting it re-pins', async () => {
+  const alice = await person('erin');
+  const bob = await person('frank');
+  await register(alice);
+  await register(bob);
+  await hasKeyPackages(served, 'frank');
+  await newChat(alice, 'frank');
+  await send(alice, 'before the swap');
+  await conversation(bob, 'erin').locator('.conversation-last', { hasText: 'before the swap' }).waitFor();
+  const before = await showSafetyNumber(alice);
+  await dialog(alice.page).getByRole('button', { name: 'Close' }).click();
+
+  // The server turns malicious: it slips in a "frank" device certified by an identity key of its own.
+  await slipInImpostorDevice(served.server.db, 'frank');
+
+  // Erin starts a group with "frank": her browser refuses the impostor and warns, blocking the app.
+  await alice.page.getByRole('button', { name: 'New group' }).click();
+  const form = dialog(alice.page);
+  await form.getByLabel('Group name').fill('Weekend');
+  await form.getByLabel(/Members/).fill('frank');
+  await form.getByRole('button', { name: 'Create group' }).click();
+  const warning = alice.page.getByRole('alertdialog', { name: 'frank’s safety number changed' });
+  await warning.waitFor();
+  expect(await warning.evaluate((d) => d.matches(':modal'))).toBe(true);
+  await alice.page.keyboard.press('Escape');
+  expect(await warning.isVisible()).toBe(true);
+  await warning.getByRole('button', { name: 'Compare new safety number' }).click();
+  const after = await safetyDigits(warning, 'new-safety-number');
+  expect(after).toMatch(/^(\d{5} ){11}\d{5}$/);
+  expect(after).not.toBe(before);
+  await screenshot(alice, 'identity-changed-warning');
+
+  // Erin accepts the new key knowingly: the warning goes, the new key is pinned, unverified.
+  await warning.getByRole('button', { name: 'Accept the new key' }).click();
+  await warning.waitFor({ state: 'detached' });
+  await alice.page.keyboard.press('Escape');
+  await openConversation(alice, 'frank');
+  const pinned = await showSafetyNumber(alice);
+  expect(pinned).toBe(after);
+  await dialog(alice.page).getByRole('button', { name: 'Mark as verified' }).waitFor();
+});
+
+test('errors are shown plainly: username taken, wrong password, no device in this browser', async () => {
+  const first = await person('grace');
+  await register(first);
+  const second = await person('grace');
+  await submitRegistration(second);
+  await second.page.getByRole('alert').filter({ hasText: 'That username is taken.' }).waitFor();
+
+  await second.page.getByRole('button', { name: 'I already have an account' }).click();
+  await second.page.getByLabel('Username').fill('grace');
+  await second.page.getByLabel('Password', { exact: true }).fill('not the password');
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+
+  await second.page.getByLabel('Password', { exact: true }).fill(passwordOf('grace'));
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page
+    .getByRole('alert')
+    .filter({ hasText: 'This browser holds no device of grace yet.' })
+    .waitFor();
+  await second.page.getByLabel('Link code').waitFor();
+  await screenshot(second, 'error-no-device');
+});
+
+test('a second browser joins the account with a link code from the first and gets messages as a new device', async () => {
+  const first = await person('pat');
+  const friend = await person('rob');
+  await register(first);
+  await register(friend);
+  await hasKeyPackages(served, 'rob');
+  await newChat(first, 'rob');
+  await send(first, 'from the first device');
+  await conversation(friend, 'pat')
+    .locator('.conversation-last', { hasText: 'from the first device' })
+    .waitFor();
+
+  await first.page.getByRole('button', { name: 'Link a device' }).click();
+  await dialog(first.page).getByLabel('Password').fill(passwordOf('pat'));
+  await dialog(first.page).getByRole('button', { name: 'Get a link code' }).click();
+  const shown = dialog(first.page).getByTestId('link-code');
+  await shown.waitFor();
+  const code = (await shown.textContent())!;
+  expect(code).toMatch(/^([0-9A-Z]{4}-){4}[0-9A-Z]{4}$/);
+  await screenshot(first, 'link-code');
+
+  const second = await person('pat');
+  await second.page.getByRole('button', { name: 'I already have an account' }).click();
+  await second.page.getByLabel('Username').fill('pat');
+  await second.page.getByLabel('Password', { exact: true }).fill(passwordOf('pat'));
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page.getByLabel('Link code').fill('0000-0000-0000-0000-0000');
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page
+    .getByRole('alert')
+    .filter({ hasText: 'That link code is unknown, used or expired.' })
+    .waitFor();
+  await second.page.getByLabel('Link code').fill(code.toLowerCase());
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page.getByTestId('me').filter({ hasText: 'pat' }).waitFor({ state: 'attached' });
+
+  // The new device joins pat's conversation with rob and gets what is said from then on, as does the first.
+  await conversation(second, 'rob').waitFor();
+  await openConversation(friend, 'pat');
+  await send(friend, 'hello to both of your devices');
+  await openConversation(second, 'rob');
+  await message(second, 'hello to both of your devices').waitFor();
+  await dialog(first.page).getByRole('button', { name: 'Close' }).click();
+  await message(first, 'hello to both of your devices').waitFor();
+  await screenshot(second, 'linked-device');
+});
+
+test('a server with an access password asks for it at registration and refuses a wrong one', async () => {
+  const guarded = await serve({ access: 'password', accessPassword: 'club-secret-42' });
+  try {
+    const p = await openPerson(browser, guarded.url, 'heidi');
+    people.push(p);
+    await submitRegistration(p, { label: 'Server access password', value: 'wrong-secret' });
+    await p.page.getByRole('alert').filter({ hasText: 'Wrong access password or invite code.' }).waitFor();
+    await p.page.getByLabel('Server access password').fill('club-secret-42');
+    await p.page.getByRole('button', { name: 'Create account' }).click();
+    await p.page.getByTestId('me').filter({ hasText: 'heidi' }).waitFor();
+  } finally {
+    await guarded.stop();
+  }
+});
+
+test('history stays on the device encrypted in IndexedDB across reloads; logging out with removal deletes it', async () => {
+  const alice = await person('ivan');
+  const bob = await person('judy');
+  await register(alice);
+  await register(bob);
+  await hasKeyPackages(served, 'judy');
+  await newChat(alice, 'judy');
+  await send(alice, 'a secret worth keeping');
+  await conversation(bob, 'ivan')
+    .locator('.conversation-last', { hasText: 'a secret worth keeping' })
+    .waitFor();
+
+  await alice.page.reload();
+  await openConversation(alice, 'judy');
+  await message(alice, 'a secret worth keeping').waitFor();
+
+  // A second tab of the same browser does not run the same device at the same time.
+  const tab = await alice.context.newPage();
+  await tab.goto(served.url);
+  await tab.getByRole('alert').filter({ hasText: 'already open in another tab' }).waitFor();
+  await tab.close();
+
+  // What IndexedDB holds is sealed: neither the text nor the device's keys appear in it.
+  const stored = await alice.page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('parley-records-ivan');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const rows = await new Promise<Array<{ v: Uint8Array }>>((resolve, reject) => {
+      const r = db.transaction('records').objectStore('records').getAll();
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    db.close();
+    return rows.map((row) => Array.from(row.v, (b) => String.fromCharCode(b)).join(''));
+  });
+  expect(stored.length).toBeGreaterThan(0);
+  expect(stored.some((s) => s.includes('a secret worth keeping'))).toBe(false);
+  expect(stored.every((s) => s.startsWith('PRLY'))).toBe(true);
+
+  await alice.page.getByRole('button', { name: 'Log out' }).click();
+  await dialog(alice.page).getByRole('button', { name: 'Log out and remove this device’s data' }).click();
+  await alice.page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const databases = await alice.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+  expect(databases).not.toContain('parley-records-ivan');
+  await alice.page.reload();
+  await alice.page.getByRole('button', { name: /Create account|Sign in/ }).waitFor();
+});
+
+test('a reconnecting banner shows while the server is away; a message written meanwhile goes out when it is back', async () => {
+  const own = await serve();
+  let restarted: Served | undefined;
+  try {
+    const nina = await openPerson(browser, own.url, 'nina');
+    const omar = await openPerson(browser, own.url, 'omar');
+    people.push(nina, omar);
+    await register(nina);
+    await register(omar);
+    await hasKeyPackages(own, 'omar');
+    await newChat(nina, 'omar');
+    await send(nina, 'while online');
+    await conversation(omar, 'nina').locator('.conversation-last', { hasText: 'while online' }).waitFor();
+
+    await own.stop(true);
+    await nina.page.getByTestId('connection-banner').filter({ hasText: 'Reconnecting' }).waitFor();
+    await send(nina, 'written while offline');
+    const pending = nina.page.locator('.message.mine', { hasText: 'written while offline' });
+    await pending.locator('.ticks[data-status="sending"]').waitFor();
+    await screenshot(nina, 'reconnecting');
+
+    restarted = await serve({}, own.dataDir, own.port);
+    await nina.page.getByTestId('connection-banner').waitFor({ state: 'detached' });
+    await conversation(omar, 'nina')
+      .locator('.conversation-last', { hasText: 'written while offline' })
+      .waitFor();
+    await pending.locator('.ticks[data-status="delivered"], .ticks[data-status="read"]').waitFor();
+  } finally {
+    await restarted?.stop(true);
+    await own.stop();
+  }
+});
