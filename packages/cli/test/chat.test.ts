@@ -3,7 +3,7 @@
  * capture-pane, while the server and the other people run as real processes.
  */
 import { expect, test } from 'vitest';
-import { type Env, parley, readJson, registered, startServer, Terminal } from './harness.js';
+import { type Env, parley, readJson, registered, startServer, Terminal, until } from './harness.js';
 
 test('in the terminal chat: log in, open a direct chat, send, see the reply arrive with delivery states', async () => {
   const { url } = await startServer();
@@ -46,7 +46,8 @@ test('in the terminal chat: log in, open a direct chat, send, see the reply arri
   a.type('/verify bob ok');
   await a.waitFor('epoch 1 · verified', 'verified');
   a.type('/quit');
-  await a.waitFor((s) => !s.includes('Conversations'), 'back to the shell');
+  await until(() => a.exited(), 'parley chat ends');
+  expect(a.screen()).not.toContain('Conversations'); // the normal screen is back
   a.kill();
   b.kill();
 });

@@ -97,6 +97,15 @@ function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 }
 
+let tmuxReady = false;
+/** Start this file's tmux server with panes that stay after their program exits (to read why). */
+function tmuxServer(): void {
+  if (tmuxReady) return;
+  tmux('new-session', '-d', '-s', 'keeper', 'sleep 3600');
+  tmux('set-option', '-g', 'remain-on-exit', 'on');
+  tmuxReady = true;
+}
+
 /** A program running in a real terminal (a tmux pane), driven by keys and read from the screen. */
 export class Terminal {
   private constructor(readonly name: string) {}
@@ -106,6 +115,7 @@ export class Terminal {
     const { PARLEY_PASSWORD: _typedInstead, ...rest } = env;
     const vars = Object.entries(rest).map(([k, v]) => `${k}=${v}`);
     const command = ['exec', 'env', ...vars, process.execPath, bin, ...args].map(shellQuote).join(' ');
+    tmuxServer();
     tmux('new-session', '-d', '-s', name, '-x', '110', '-y', '30', command);
     return new Terminal(name);
   }
@@ -136,9 +146,18 @@ export class Terminal {
     for (;;) {
       const s = this.screen();
       if (matches(s)) return s;
+      if (this.exited())
+        throw new Error(
+          `the program in the terminal exited while waiting for ${what}; the screen shows:\n${s}`,
+        );
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen shows:\n${s}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** Whether the program in the terminal has ended (its pane stays, showing its last screen). */
+  exited(): boolean {
+    return tmux('list-panes', '-t', this.name, '-F', '#{pane_dead}').trim() === '1';
   }
 
   /** The process in the terminal (the pane runs it directly: `exec`). */
@@ -152,6 +171,14 @@ export class Terminal {
     } catch {
       // already gone
     }
+  }
+}
+
+export async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
