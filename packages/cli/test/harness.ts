@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoopbackServer, startLoopbackServer } from '@parley/server/testing';
-import { afterAll } from 'vitest';
+import { afterAll, vi } from 'vitest';
+
+// Each test runs many `parley` processes in turn (each starts Node and derives a key with scrypt):
+// a loaded machine needs more than the default minute. A bound, not a measurement.
+vi.setConfig({ testTimeout: 180_000 });
 
 export const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const dirs: string[] = [];
