@@ -3,11 +3,9 @@
  * @parley/core on every device, real SQLite file.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   addKeyPackages,
   certifyNewDevice,
@@ -42,6 +40,7 @@ import {
 import { nativeCryptoProvider } from '@parley/core/node';
 import { afterEach, expect, test } from 'vitest';
 import { runRetention } from '../src/index.js';
+import { startServerProcess } from '../src/testing.js';
 import { api, cs, login, type Running, register, startServer } from './helpers.js';
 import { WsClient } from './wsClient.js';
 
@@ -582,27 +581,9 @@ test('a device leaves: its remove proposal is committed by reference by another 
   });
 });
 
-/** The real server program (`main.js`) as a child process, as an operator runs it. */
-async function startProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /running at (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { url, child };
-}
-
 test('kill -9 right after accepting messages, restart on the same data directory: nothing accepted is lost', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-kill-'));
-  let proc = await startProcess(dataDir);
+  let proc = await startServerProcess(dataDir);
   try {
     base = proc.url;
     const [a1] = (await account('alice', 1)) as [Peer];
@@ -619,7 +600,7 @@ test('kill -9 right after accepting messages, restart on the same data directory
     proc.child.kill('SIGKILL'); // no shutdown, no flush: the moment after the last `sent`
     await new Promise((r) => proc.child.once('exit', r));
 
-    proc = await startProcess(dataDir);
+    proc = await startServerProcess(dataDir);
     base = proc.url;
     b1.ws = await WsClient.connect(base, b1.identity);
     const page = await b1.ws.request({ type: 'fetch', groupId, afterSeq: b1.seq, limit: 100 });
