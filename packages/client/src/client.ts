@@ -34,6 +34,7 @@ import {
   deserializeKeyPackage,
   encodeAppMessage,
   encryptApplication,
+  epochAuthenticator,
   exportGroupInfo,
   fromHex,
   type GroupState,
@@ -59,6 +60,7 @@ import {
   type ServerFrame,
   type StorageKey,
   safetyNumber,
+  selfUpdate,
   serializeGroupState,
   serializeKeyPackage,
   toHex,
@@ -159,6 +161,8 @@ interface OutboxItem {
   messageId: string;
   /** The encoded (padded) application message, hex. */
   body: string;
+  /** Handed to the server at least once: it may be in the group's log already. */
+  attempted?: boolean;
 }
 
 /** What this device knows about a conversation beyond its MLS state. */
@@ -358,6 +362,15 @@ export class ParleyClient {
     return state === undefined ? undefined : groupEpoch(state);
   }
 
+  /**
+   * The epoch authenticator of this device's state for a conversation (RFC 9420 §8.7): every member
+   * in the same epoch holds the same value, so comparing it proves they share the group's secrets.
+   */
+  epochAuthenticator(groupIdHex: string): Uint8Array | undefined {
+    const state = this.groups.get(groupIdHex);
+    return state === undefined ? undefined : epochAuthenticator(state);
+  }
+
   /** A contact's pinned identity (first seen, or verified), if this device has met them. */
   contact(accountId: string): Promise<PinnedIdentity | undefined> {
     return this.identities.get(accountId);
@@ -459,6 +472,11 @@ export class ParleyClient {
         lastResort: fresh.find((k) => k.lastResort)?.encoded ?? null,
       });
     }
+    // Messages sent just before the connection dropped may be in the log without this device
+    // knowing their position: send them again first (the server answers with the position it
+    // stored them at), so the catch-up below recognises them as our own instead of failing to
+    // decrypt them (MLS deletes a sender's own message keys).
+    await this.flushOutbox(true);
     const sync = await this.connection.request({ type: 'sync' });
     if (sync.type === 'sync_state') {
       for (const w of sync.welcomes) await this.acceptWelcome(w.groupId, w.seq, w.welcome);
@@ -939,6 +957,15 @@ export class ParleyClient {
     );
   }
 
+  /**
+   * Commit a fresh leaf key for this device (post-compromise security: whatever leaked of this
+   * device's earlier keys no longer reads the conversation).
+   */
+  async selfUpdate(groupIdHex: string): Promise<void> {
+    this.requireActive(groupIdHex);
+    await this.serial(() => this.commitWithRetry(groupIdHex, (state) => selfUpdate(this.device, state)));
+  }
+
   /** Remove a person (all their devices) from a conversation. */
   async removeMember(groupIdHex: string, accountId: string): Promise<void> {
     this.requireActive(groupIdHex);
@@ -1104,9 +1131,12 @@ export class ParleyClient {
     return answer;
   }
 
-  private async flushOutbox(): Promise<void> {
+  /** Send the outbox in order; with `attemptedOnly`, only the items already handed to the server. */
+  private async flushOutbox(attemptedOnly = false): Promise<void> {
     for (const { key, value } of await this.store.list(NS.outbox)) {
       const item = JSON.parse(new TextDecoder().decode(value)) as OutboxItem;
+      // Attempted items are a prefix of the outbox: it is sent in order and stops at a failure.
+      if (attemptedOnly && item.attempted !== true) return;
       const meta = this.meta(item.groupId);
       if (!this.groups.has(item.groupId) || meta.ended) {
         await this.store.delete(NS.outbox, key);
@@ -1115,6 +1145,7 @@ export class ParleyClient {
       // Hold messages to anyone whose identity changed until the person accepts it (and keep the
       // order: nothing later in the outbox overtakes a held message).
       if (await this.heldBy(item.groupId)) return;
+      if (item.attempted !== true) await this.store.putJson(NS.outbox, key, { ...item, attempted: true });
       let answer: ServerFrame;
       try {
         answer = await this.encryptAndSend(item.groupId, item.messageId, fromHex(item.body));
