@@ -15,10 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  addKeyPackages,
   type ClientFrame,
   createGroup,
-  createMlsDevice,
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
   decodeAppMessage,
@@ -26,22 +24,16 @@ import {
   encodeAppMessage,
   encodeClientFrame,
   encryptApplication,
-  type GroupState,
-  generateKeyPackages,
-  joinFromWelcome,
-  type MlsDevice,
   processIncoming,
   randomBytes,
   textMessage,
-  toHex,
   wsAuthMessage,
 } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
 import { expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { type ServerProcess, startServerProcess } from '../src/testing.js';
-import { cs, login, register } from './helpers.js';
-import { WsClient } from './wsClient.js';
+import { cs } from './helpers.js';
+import { chattingPair, device } from './pair.js';
 
 /** Frames the server must have read and answered (frames sent after a close do not count). */
 const ANSWERED_FRAMES = 100_000;
@@ -150,24 +142,6 @@ class FuzzSocket {
       });
     }
   }
-}
-
-/** A legitimate device: real MLS state over a real connection. */
-interface Device {
-  identity: DeviceIdentity;
-  mls: MlsDevice;
-  ws: WsClient;
-  state?: GroupState;
-}
-
-async function account(url: string, name: string): Promise<Device> {
-  const { identity } = await register(url, name, 'pw-12345678');
-  expect(await login(url, name, 'pw-12345678')).not.toBe('wrong password');
-  return {
-    identity,
-    mls: await createMlsDevice(identity, { provider: nativeCryptoProvider }),
-    ws: await WsClient.connect(url, identity),
-  };
 }
 
 /** Frames of every kind a hostile or broken client might send, from a seeded generator. */
@@ -280,47 +254,8 @@ test('socket fuzzer: 100,000 hostile frames answered, no crash, typed errors, bo
     });
 
     // Two legitimate devices in a group; a third account, mallory, is in a group of her own.
-    const alice = await account(url, 'alice');
-    const bob = await account(url, 'bob');
-    const mallory = await account(url, 'mallory');
-    const [bobKp] = await generateKeyPackages(bob.mls, 1);
-    expect(
-      await bob.ws.request({ type: 'kp_upload', keyPackages: [bobKp!.encoded], lastResort: null }),
-    ).toMatchObject({
-      type: 'kp_remaining',
-    });
-    alice.state = await createGroup(alice.mls);
-    const groupId = alice.state.groupContext.groupId;
-    expect(
-      await alice.ws.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE }),
-    ).toMatchObject({
-      type: 'ok',
-    });
-    const bundle = await alice.ws.request({
-      type: 'kp_claim',
-      accountId: 'bob',
-      cipherSuite: DEFAULT_CIPHERSUITE,
-    });
-    if (bundle.type !== 'kp_bundle') throw new Error('no key package for bob');
-    const add = await addKeyPackages(alice.mls, alice.state, [bundle.keyPackages[0]!.keyPackage]);
-    const added = await alice.ws.request({
-      type: 'send',
-      groupId,
-      messageId: randomBytes(16),
-      payload: add.commit,
-      welcome: add.welcome,
-    });
-    expect(added.type).toBe('sent');
-    alice.state = add.newState;
-    let welcome = await bob.ws.nextPush();
-    while (welcome.type !== 'welcome') welcome = await bob.ws.nextPush();
-    if (welcome.type !== 'welcome') throw new Error('expected a Welcome');
-    bob.state = (
-      await joinFromWelcome(bob.mls, welcome.welcome, {
-        find: async (ref) => (toHex(ref) === toHex(bobKp!.ref) ? bobKp : undefined),
-      })
-    ).state;
-    await bob.ws.request({ type: 'welcome_ack', groupId });
+    const { alice, bob, groupId } = await chattingPair(url);
+    const mallory = await device(url, 'mallory');
     mallory.state = await createGroup(mallory.mls);
     const malloryGroup = mallory.state.groupContext.groupId;
     await mallory.ws.request({
