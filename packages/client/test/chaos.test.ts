@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
-import { type ServerProcess, startServerProcess } from '@parley/server/testing';
+import { type ServerProcess, seededRandom, startServerProcess } from '@parley/server/testing';
 import Database from 'better-sqlite3';
 import { expect, test } from 'vitest';
 import { type ChatMessage, ParleyClient, type SocketFactory } from '../src/index.js';
@@ -32,18 +32,6 @@ const GROUPS = 10;
 const DIRECT_CHATS = 5;
 const ROUNDS = 30;
 const SERVER_KILLS_AT = new Set([10, 20]);
-
-/** mulberry32: a seeded PRNG, so a failing run replays with the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Device {
   name: string;
@@ -57,7 +45,7 @@ interface Device {
 
 test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, concurrent commits; nothing lost, nothing twice, in order, all agree', async () => {
   const seed = Number(process.env.PARLEY_CHAOS_SEED ?? 0xc4a05);
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-chaos-'));
   const clientDir = mkdtempSync(join(tmpdir(), 'parley-chaos-clients-'));

@@ -9,10 +9,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
-  addAccount,
   appMessage,
   type ClientFrame,
-  createGroup,
   decodeAppMessage,
   decodeClientFrame,
   decodeDeviceCertificate,
@@ -48,7 +46,7 @@ import {
   serializeKeyPackage,
   utf8,
 } from '../src/index.js';
-import { join, makeAccount, publishKeyPackage } from './helpers.js';
+import { makeAccount, pair } from './helpers.js';
 
 const RUNS = 2_000;
 
@@ -313,30 +311,25 @@ describe('identity decoders', async () => {
 });
 
 describe('stored records', async () => {
-  const [a] = await makeAccount('alice', 1);
-  const [b] = await makeAccount('bob', 1);
-  a!.state = await createGroup(a!.device);
-  const add = await addAccount(a!.device, a!.state, 'bob', [await publishKeyPackage(b!)]);
-  a!.state = add.newState;
-  await join(b!, add.welcome!);
-  const kp = await generateKeyPackage(a!.device);
+  const { a, b } = await pair();
+  const kp = await generateKeyPackage(a.device);
   const key = generateStorageKey();
 
   const serialised = {
-    group: serializeGroupState(a!.state),
-    identity: serializeDeviceIdentity(a!.device.identity),
+    group: serializeGroupState(a.state!),
+    identity: serializeDeviceIdentity(a.device.identity),
     keyPackage: serializeKeyPackage(kp),
   };
   const sealed = {
-    group: sealGroupState(key, a!.state),
-    identity: sealDeviceIdentity(key, a!.device.identity),
+    group: sealGroupState(key, a.state!),
+    identity: sealDeviceIdentity(key, a.device.identity),
     keyPackage: sealKeyPackage(key, kp),
     raw: seal(key, utf8('history'), 'ctx'),
   };
 
   test('sealed records: any change to a record is refused with a typed error, never opened', () => {
     const openers: Array<(b: Uint8Array) => unknown> = [
-      (b) => openGroupState(key, a!.device, b),
+      (b) => openGroupState(key, a.device, b),
       (b) => openDeviceIdentity(key, b),
       (b) => openKeyPackage(key, b),
       (b) => open(key, b, 'ctx'),
@@ -361,7 +354,7 @@ describe('stored records', async () => {
 
   test('serialised group state, identity and key package: mutated bytes decode or fail with a typed error', () => {
     const decoders: Array<[Uint8Array, (b: Uint8Array) => unknown]> = [
-      [serialised.group, (b) => deserializeGroupState(a!.device, b)],
+      [serialised.group, (b) => deserializeGroupState(a.device, b)],
       [serialised.identity, deserializeDeviceIdentity],
       [serialised.keyPackage, deserializeKeyPackage],
       [kp.encoded, decodeKeyPackage],
@@ -377,15 +370,15 @@ describe('stored records', async () => {
   });
 
   test('MLS messages: mutated ciphertext is refused with a typed error and the state is unchanged', async () => {
-    const { message } = await encryptApplication(a!.device, a!.state!, utf8('hello bob'));
-    const before = serializeGroupState(b!.state!);
+    const { message } = await encryptApplication(a.device, a.state!, utf8('hello bob'));
+    const before = serializeGroupState(b.state!);
     await fc.assert(
       fc.asyncProperty(fc.oneof(randomBytesArb, mutationOf([message])), async (bytes) => {
         const ok = await decodesOrTypedErrorAsync(async (m) => {
-          await processIncoming(b!.device, b!.state!, m);
+          await processIncoming(b.device, b.state!, m);
         }, bytes);
         // processIncoming returns a new state; the one it was given is untouched.
-        expect(serializeGroupState(b!.state!)).toEqual(before);
+        expect(serializeGroupState(b.state!)).toEqual(before);
         return ok;
       }),
       { numRuns: 300 },

@@ -31,7 +31,7 @@ import {
 } from '@parley/core';
 import { expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { type ServerProcess, startServerProcess } from '../src/testing.js';
+import { type ServerProcess, seededRandom, startServerProcess } from '../src/testing.js';
 import { cs } from './helpers.js';
 import { chattingPair, device } from './pair.js';
 
@@ -44,18 +44,6 @@ const BATCH = 50;
 const FRAME_LIMIT = 1024 * 1024;
 /** Close codes the server uses on purpose: too many bad frames, failed auth, too big, auth timeout. */
 const CLOSE_CODES = new Set([4400, 4401, 1009, 4408]);
-
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Stats {
   frames: number;
@@ -321,7 +309,7 @@ test('socket fuzzer: 100,000 hostile frames answered, no crash, typed errors, bo
     const worker = async (w: number) => {
       // Half the connections authenticate as mallory (a real device, member of her own group only).
       const identity = w % 2 === 0 ? mallory.identity : undefined;
-      const rand = prng(0x5eed + w);
+      const rand = seededRandom(0x5eed + w);
       const next = frameMaker(rand, groupId, identity ? malloryGroup : undefined);
       let socket = await FuzzSocket.open(url, stats, identity);
       let sentOnSocket = 0;
