@@ -30,7 +30,8 @@ import { hasKeyPackages, type Person, person, until } from './fixtures.js';
 const PEOPLE = 20;
 const GROUPS = 10;
 const DIRECT_CHATS = 5;
-const ROUNDS = 30;
+/** Rounds of chaos; PARLEY_CHAOS_ROUNDS and PARLEY_CHAOS_SEED let a longer or another run replay. */
+const ROUNDS = Number(process.env.PARLEY_CHAOS_ROUNDS ?? 30);
 const SERVER_KILLS_AT = new Set([10, 20]);
 
 interface Device {
