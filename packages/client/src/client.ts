@@ -24,6 +24,7 @@ import {
   type AppMessage,
   addAccount,
   appMessage,
+  bytesEqual,
   commitPendingProposals,
   createGroup,
   createMlsDevice,
@@ -75,6 +76,7 @@ const NS = {
   outbox: 'outbox',
   meta: 'meta',
   conversations: 'conversations',
+  pendingCommits: 'pending-commits',
   identityChanges: 'identity-changes',
   messages: (groupIdHex: string) => `messages:${groupIdHex}`,
   messageIndex: (groupIdHex: string) => `message-index:${groupIdHex}`,
@@ -205,6 +207,11 @@ export class ParleyClient {
   /** Work collected while processing a batch of messages, done once at its end. */
   private readonly toAcknowledge = new Map<string, Set<MessageId>>();
   private readonly toCommit = new Set<string>();
+  /**
+   * Commits handed to the server whose answer has not arrived (the connection dropped): if one is
+   * in the log, it is ours and its result is this state (MLS cannot process one's own commit).
+   */
+  private readonly pendingCommits = new Map<string, { commit: Uint8Array; newState: GroupState }>();
   /** Membership changed: who our contacts are may have changed too, so ask for presence again. */
   private presenceStale = true;
   private readonly typingSentAt = new Map<string, number>();
@@ -238,6 +245,13 @@ export class ParleyClient {
         ...NEW_META,
         ...(JSON.parse(new TextDecoder().decode(value)) as ConversationMeta),
       });
+    for (const { key, value } of await store.list(NS.pendingCommits)) {
+      const p = JSON.parse(new TextDecoder().decode(value)) as { commit: string; state: string };
+      client.pendingCommits.set(key, {
+        commit: fromHex(p.commit),
+        newState: deserializeGroupState(device, fromHex(p.state)),
+      });
+    }
     const outbox = await store.list(NS.outbox);
     client.outboxCounter = outbox.length > 0 ? Number(outbox.at(-1)!.key) + 1 : 0;
     client.connection.onPush((f) => {
@@ -618,7 +632,22 @@ export class ParleyClient {
     const own = (await this.store.get(NS.meta, `own:${groupIdHex}:${seq}`)) !== undefined;
     try {
       if (done || own) throw new ParleyError('replayed_message', 'already processed');
+      const mine = this.pendingCommits.get(groupIdHex);
+      if (mine !== undefined && bytesEqual(mine.commit, payload)) {
+        // Our own commit, whose answer the connection lost: its result is the state we kept.
+        await this.setPendingCommit(groupIdHex, null);
+        await this.saveGroup(groupIdHex, mine.newState);
+        await this.store.put(NS.meta, `done:${groupIdHex}:${seq}`, new Uint8Array([1]));
+        await this.publishGroupInfo(groupIdHex, Number(groupEpoch(mine.newState)));
+        this.presenceStale = true;
+        this.emit('conversation', groupIdHex);
+        await this.setCursor(groupIdHex, seq);
+        await this.connection.request({ type: 'ack', groupId: fromHex(groupIdHex), seq }).catch(() => {});
+        return;
+      }
       const result = await processIncoming(this.device, state, payload);
+      // Another commit took the epoch: ours, if it is still pending, can no longer be accepted.
+      if (result.kind === 'commit') await this.setPendingCommit(groupIdHex, null);
       await this.saveGroup(groupIdHex, result.newState);
       if (result.kind === 'application') {
         await this.onApplication(groupIdHex, seq, result.sender, decodeAppMessage(result.plaintext));
@@ -890,6 +919,7 @@ export class ParleyClient {
       if (state === undefined) throw new ParleyError('not_a_member', 'no such conversation');
       const result = await build(state);
       if (result === null) return;
+      await this.setPendingCommit(groupIdHex, result);
       const answer = await this.connection.request({
         type: 'send',
         groupId,
@@ -897,6 +927,7 @@ export class ParleyClient {
         payload: result.commit,
         welcome: result.welcome,
       });
+      await this.setPendingCommit(groupIdHex, null);
       if (answer.type === 'sent') {
         await this.markOwn(groupIdHex, answer.seq);
         await this.saveGroup(groupIdHex, result.newState);
@@ -912,6 +943,21 @@ export class ParleyClient {
       await this.catchUp(groupIdHex);
     }
     throw new ParleyError('wrong_epoch', 'the group kept changing; try again');
+  }
+
+  private async setPendingCommit(
+    groupIdHex: string,
+    pending: { commit: Uint8Array; newState: GroupState } | null,
+  ): Promise<void> {
+    if (pending === null) {
+      if (this.pendingCommits.delete(groupIdHex)) await this.store.delete(NS.pendingCommits, groupIdHex);
+      return;
+    }
+    this.pendingCommits.set(groupIdHex, { commit: pending.commit, newState: pending.newState });
+    await this.store.putJson(NS.pendingCommits, groupIdHex, {
+      commit: toHex(pending.commit),
+      state: toHex(serializeGroupState(pending.newState)),
+    });
   }
 
   /** Add people (all their devices) to a conversation. */

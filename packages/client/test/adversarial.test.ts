@@ -2,9 +2,10 @@
  * Hostile people against real clients (the server-side cases are in
  * packages/server/test/adversarial.test.ts, which lists where every other case is proven).
  */
-import { DEFAULT_CIPHERSUITE } from '@parley/core';
+import { DEFAULT_CIPHERSUITE, decodeClientFrame, decodeMessage } from '@parley/core';
 import { expect, test } from 'vitest';
-import { KEY_PACKAGE_TARGET } from '../src/index.js';
+import { KEY_PACKAGE_TARGET, type SocketFactory } from '../src/index.js';
+import { nodeSocketFactory } from '../src/node.js';
 import { hasKeyPackages, openClient, person, serve, until } from './fixtures.js';
 
 test('key-package exhaustion: a stranger claims every one-time package, the last resort still lets bob be added, and his client replenishes', async () => {
@@ -49,3 +50,46 @@ test('key-package exhaustion: a stranger claims every one-time package, the last
   await back.client.sendText(id, 'yes');
   await until(() => a.inbox.some((msg) => msg.text === 'yes'), 'alice reads bob');
 });
+
+test('the connection drops right after a commit left, before the answer: the client recognises its commit in the log and goes on', async () => {
+  const { url } = await serve();
+  const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
+  let cutAfterCommit = false;
+  let cuts = 0;
+  // A network that fails at the worst moment: the commit reached the server, its answer is lost.
+  const flaky: SocketFactory = (u) => {
+    const socket = nodeSocketFactory(u);
+    const send = socket.send.bind(socket);
+    socket.send = (data: Uint8Array) => {
+      send(data);
+      const frame = decodeClientFrame(data);
+      if (cutAfterCommit && frame.type === 'send' && isCommit(frame.payload)) {
+        cutAfterCommit = false;
+        cuts++;
+        (socket as unknown as { terminate(): void }).terminate();
+      }
+    };
+    return socket;
+  };
+  const a = await openClient(url, alice, undefined, flaky);
+  const b = await openClient(url, bob);
+  await hasKeyPackages(b.client);
+  const id = await a.client.createConversation(['bob']);
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined');
+  const epoch = a.client.epoch(id)!;
+
+  cutAfterCommit = true;
+  await expect(a.client.selfUpdate(id)).rejects.toThrow();
+  expect(cuts).toBe(1);
+  await a.client.sync();
+  await a.client.sendText(id, 'after the cut');
+  await until(() => b.inbox.some((m) => m.text === 'after the cut'), 'bob reads alice');
+  await until(() => b.client.epoch(id) === a.client.epoch(id), 'same epoch');
+  expect(a.client.epoch(id)).toBe(epoch + 1n);
+  expect(a.client.epochAuthenticator(id)).toEqual(b.client.epochAuthenticator(id));
+});
+
+function isCommit(payload: Uint8Array): boolean {
+  const m = decodeMessage(payload);
+  return m.wireformat === 'mls_public_message' && m.publicMessage.content.contentType === 'commit';
+}
