@@ -562,12 +562,23 @@ export class ParleyClient {
     const id = toHex(groupId);
     // New to us, or a conversation we had left or been removed from and are added to again.
     if (!this.groups.has(id) || this.meta(id).ended) {
-      const { state, keyPackageRef } = await joinFromWelcome(this.device, welcome, {
-        find: async (ref) => {
-          const stored = await this.store.get(NS.keyPackages, toHex(ref));
-          return stored === undefined ? undefined : deserializeKeyPackage(stored);
-        },
-      });
+      let joined: Awaited<ReturnType<typeof joinFromWelcome>>;
+      try {
+        joined = await joinFromWelcome(this.device, welcome, {
+          find: async (ref) => {
+            const stored = await this.store.get(NS.keyPackages, toHex(ref));
+            return stored === undefined ? undefined : deserializeKeyPackage(stored);
+          },
+        });
+      } catch (e) {
+        if (!(e instanceof ParleyError) || e instanceof IdentityKeyMismatchError) throw e;
+        // A Welcome this device cannot use (damaged, or refused by MLS): say so and drop it, so it
+        // does not stop every later sync; the device joins by external commit at the next sync.
+        this.emit('undecryptable', { groupId: id, seq, code: e.code });
+        await this.connection.request({ type: 'welcome_ack', groupId });
+        return;
+      }
+      const { state, keyPackageRef } = joined;
       await this.saveGroup(id, state);
       await this.setCursor(id, seq);
       await this.saveMeta(id, { ...this.meta(id), ended: false, leaving: false });

@@ -2,11 +2,11 @@
  * Hostile people against real clients (the server-side cases are in
  * packages/server/test/adversarial.test.ts, which lists where every other case is proven).
  */
-import { DEFAULT_CIPHERSUITE, decodeClientFrame, decodeMessage } from '@parley/core';
+import { DEFAULT_CIPHERSUITE, decodeClientFrame, decodeMessage, encodeClientFrame } from '@parley/core';
 import { expect, test } from 'vitest';
 import { KEY_PACKAGE_TARGET, type SocketFactory } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
-import { hasKeyPackages, openClient, person, serve, until } from './fixtures.js';
+import { hasKeyPackages, openClient, person, serve, undecryptable, until } from './fixtures.js';
 
 test('key-package exhaustion: a stranger claims every one-time package, the last resort still lets bob be added, and his client replenishes', async () => {
   const { url } = await serve();
@@ -93,3 +93,50 @@ function isCommit(payload: Uint8Array): boolean {
   const m = decodeMessage(payload);
   return m.wireformat === 'mls_public_message' && m.publicMessage.content.contentType === 'commit';
 }
+
+test('a damaged Welcome is reported and dropped instead of stopping every sync; the device then joins by external commit', async () => {
+  const { url } = await serve();
+  const [alice, bob, carol] = [
+    await person(url, 'alice'),
+    await person(url, 'bob'),
+    await person(url, 'carol'),
+  ];
+  let damageNextWelcome = false;
+  // alice's first Welcome leaves with its last byte (inside the encrypted GroupInfo) flipped.
+  const damaging: SocketFactory = (u) => {
+    const socket = nodeSocketFactory(u);
+    const send = socket.send.bind(socket);
+    socket.send = (data: Uint8Array) => {
+      const frame = decodeClientFrame(data);
+      if (damageNextWelcome && frame.type === 'send' && frame.welcome !== null) {
+        damageNextWelcome = false;
+        const welcome = frame.welcome.slice();
+        welcome[welcome.length - 1]! ^= 0xff;
+        send(encodeClientFrame({ ...frame, welcome }));
+        return;
+      }
+      send(data);
+    };
+    return socket;
+  };
+  const a = await openClient(url, alice, undefined, damaging);
+  const b = await openClient(url, bob);
+  const c = await openClient(url, carol);
+  await hasKeyPackages(b.client);
+  await hasKeyPackages(c.client);
+  const withCarol = await c.client.createConversation(['bob']);
+  await until(() => b.client.conversation(withCarol) !== undefined, 'bob joined carol');
+
+  damageNextWelcome = true;
+  const id = await a.client.createConversation(['bob']);
+  await until(() => undecryptable.length > 0, 'bob reported the damaged Welcome');
+  expect(undecryptable.splice(0)).toEqual([{ groupId: id, seq: expect.any(Number), code: 'decrypt_failed' }]);
+
+  // bob still syncs and chats elsewhere, and at the next sync joins alice's conversation.
+  await b.client.sync();
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined by external commit');
+  await c.client.sendText(withCarol, 'still reachable?');
+  await until(() => b.inbox.some((m) => m.text === 'still reachable?'), 'bob reads carol');
+  await a.client.sendText(id, 'welcome, again');
+  await until(() => b.inbox.some((m) => m.text === 'welcome, again'), 'bob reads alice');
+});
