@@ -130,6 +130,8 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
 
     // Chaos.
     const counters = new Map<string, number>();
+    /** Every message a client accepted into its outbox. */
+    const queued: Array<{ sender: string; groupId: string; messageId: string; text: string }> = [];
     // ts-mls 1.6.4 rejects some valid ratchet trees when a device joins (its check wants every
     // non-blank node on an unmerged leaf's direct path to list exactly the same unmerged leaves;
     // RFC 9420 §7.9.2 only asks that they list that leaf). Adding someone into the slot a removal
@@ -174,7 +176,10 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
         // Refused (not active any more) means nothing was queued: a gap in this sender's numbers.
         inFlight.push(
           client.sendText(id, `${name}#${n}`).then(
-            () => tally.sends++,
+            (m) => {
+              tally.sends++;
+              queued.push({ sender: name, groupId: id, messageId: m.id, text: m.text });
+            },
             () => tally.refusedSends++,
           ),
         );
@@ -336,6 +341,16 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
         const auths = new Set(current.map((n) => toHex(devices.get(n)!.client.epochAuthenticator(id)!)));
         expect(auths.size, `members of ${id} agree on the epoch authenticator`).toBe(1);
       }
+      // Every message a client accepted was sent, unless its sender was removed before it left (it
+      // is then discarded: the sender is no longer a member).
+      let discarded = 0;
+      for (const q of queued) {
+        const history = await devices.get(q.sender)!.client.history(q.groupId);
+        if (history.some((h) => h.id === q.messageId && h.seq > 0)) continue;
+        const ended = devices.get(q.sender)!.client.conversation(q.groupId)?.ended === true;
+        if (ended) discarded++;
+        else wrong.push(`${q.text} from ${q.sender} was accepted but never sent`);
+      }
       expect({ wrong, rejoined }).toEqual({ wrong: [], rejoined: [] });
       if (undecryptable.length > 0) {
         // What the log looked like around each failure, to tell which guarantee broke.
@@ -351,6 +366,7 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
       expect(undecryptable).toEqual([]);
       console.log(
         `chaos (seed ${seed}): ${checked} messages checked, ${deliveries} deliveries checked, ` +
+          `${discarded} discarded (sender removed first), ` +
           `${JSON.stringify(tally)}, ${undecryptable.length} undecryptable, ${Date.now() - started} ms`,
       );
       expect(checked).toBeGreaterThan(100);
