@@ -136,8 +136,9 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
     // non-blank node on an unmerged leaf's direct path to list exactly the same unmerged leaves;
     // RFC 9420 §7.9.2 only asks that they list that leaf). Adding someone into the slot a removal
     // freed, under a parent a later update set, then an update elsewhere, builds such a tree and the
-    // newcomer cannot join. Until that is fixed upstream, adds stop in a group once someone was
-    // removed from it; PARLEY_CHAOS_LATE_ADDS=1 lifts that to reproduce the problem.
+    // newcomer cannot join (packages/core/test/upstream.test.ts shows it step by step). Until that
+    // is fixed upstream, adds stop in a group once someone was removed from it;
+    // PARLEY_CHAOS_LATE_ADDS=1 lifts that.
     const removedFrom = new Set<string>();
     const lateAdds = process.env.PARLEY_CHAOS_LATE_ADDS === '1';
     const inFlight: Array<Promise<unknown>> = [];
