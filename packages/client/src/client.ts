@@ -699,11 +699,19 @@ export class ParleyClient {
         throw new StateBehind(1);
       }
       // Our own messages come back in the log (we cannot decrypt them: MLS deletes the sender's
-      // key); they are recognised by their position and were stored when sent.
-      if (!own && !done) this.emit('undecryptable', { groupId: groupIdHex, seq, code });
+      // key); they are recognised by their position and were stored when sent. One whose answer
+      // was lost (a timeout) is not marked yet: sending it again gets its position from the server.
+      if (!own && !done && !(await this.ownAfterRetry(groupIdHex, seq)))
+        this.emit('undecryptable', { groupId: groupIdHex, seq, code });
     }
     await this.setCursor(groupIdHex, seq);
     await this.connection.request({ type: 'ack', groupId: fromHex(groupIdHex), seq }).catch(() => {});
+  }
+
+  /** Resend what the server may hold already; is the message at `seq` ours after all? */
+  private async ownAfterRetry(groupIdHex: string, seq: number): Promise<boolean> {
+    await this.flushOutbox(true).catch(() => {});
+    return (await this.store.get(NS.meta, `own:${groupIdHex}:${seq}`)) !== undefined;
   }
 
   private async onApplication(
