@@ -24,6 +24,7 @@ import {
   type AppMessage,
   addAccount,
   appMessage,
+  bytesEqual,
   commitPendingProposals,
   createGroup,
   createMlsDevice,
@@ -34,6 +35,7 @@ import {
   deserializeKeyPackage,
   encodeAppMessage,
   encryptApplication,
+  epochAuthenticator,
   exportGroupInfo,
   fromHex,
   type GroupState,
@@ -59,6 +61,7 @@ import {
   type ServerFrame,
   type StorageKey,
   safetyNumber,
+  selfUpdate,
   serializeGroupState,
   serializeKeyPackage,
   toHex,
@@ -73,6 +76,7 @@ const NS = {
   outbox: 'outbox',
   meta: 'meta',
   conversations: 'conversations',
+  pendingCommits: 'pending-commits',
   identityChanges: 'identity-changes',
   messages: (groupIdHex: string) => `messages:${groupIdHex}`,
   messageIndex: (groupIdHex: string) => `message-index:${groupIdHex}`,
@@ -159,6 +163,8 @@ interface OutboxItem {
   messageId: string;
   /** The encoded (padded) application message, hex. */
   body: string;
+  /** Handed to the server at least once: it may be in the group's log already. */
+  attempted?: boolean;
 }
 
 /** What this device knows about a conversation beyond its MLS state. */
@@ -201,6 +207,11 @@ export class ParleyClient {
   /** Work collected while processing a batch of messages, done once at its end. */
   private readonly toAcknowledge = new Map<string, Set<MessageId>>();
   private readonly toCommit = new Set<string>();
+  /**
+   * Commits handed to the server whose answer has not arrived (the connection dropped): if one is
+   * in the log, it is ours and its result is this state (MLS cannot process one's own commit).
+   */
+  private readonly pendingCommits = new Map<string, { commit: Uint8Array; newState: GroupState }>();
   /** Membership changed: who our contacts are may have changed too, so ask for presence again. */
   private presenceStale = true;
   private readonly typingSentAt = new Map<string, number>();
@@ -234,6 +245,13 @@ export class ParleyClient {
         ...NEW_META,
         ...(JSON.parse(new TextDecoder().decode(value)) as ConversationMeta),
       });
+    for (const { key, value } of await store.list(NS.pendingCommits)) {
+      const p = JSON.parse(new TextDecoder().decode(value)) as { commit: string; state: string };
+      client.pendingCommits.set(key, {
+        commit: fromHex(p.commit),
+        newState: deserializeGroupState(device, fromHex(p.state)),
+      });
+    }
     const outbox = await store.list(NS.outbox);
     client.outboxCounter = outbox.length > 0 ? Number(outbox.at(-1)!.key) + 1 : 0;
     client.connection.onPush((f) => {
@@ -358,6 +376,15 @@ export class ParleyClient {
     return state === undefined ? undefined : groupEpoch(state);
   }
 
+  /**
+   * The epoch authenticator of this device's state for a conversation (RFC 9420 §8.7): every member
+   * in the same epoch holds the same value, so comparing it proves they share the group's secrets.
+   */
+  epochAuthenticator(groupIdHex: string): Uint8Array | undefined {
+    const state = this.groups.get(groupIdHex);
+    return state === undefined ? undefined : epochAuthenticator(state);
+  }
+
   /** A contact's pinned identity (first seen, or verified), if this device has met them. */
   contact(accountId: string): Promise<PinnedIdentity | undefined> {
     return this.identities.get(accountId);
@@ -459,6 +486,11 @@ export class ParleyClient {
         lastResort: fresh.find((k) => k.lastResort)?.encoded ?? null,
       });
     }
+    // Messages sent just before the connection dropped may be in the log without this device
+    // knowing their position: send them again first (the server answers with the position it
+    // stored them at), so the catch-up below recognises them as our own instead of failing to
+    // decrypt them (MLS deletes a sender's own message keys).
+    await this.flushOutbox(true);
     const sync = await this.connection.request({ type: 'sync' });
     if (sync.type === 'sync_state') {
       for (const w of sync.welcomes) await this.acceptWelcome(w.groupId, w.seq, w.welcome);
@@ -530,12 +562,23 @@ export class ParleyClient {
     const id = toHex(groupId);
     // New to us, or a conversation we had left or been removed from and are added to again.
     if (!this.groups.has(id) || this.meta(id).ended) {
-      const { state, keyPackageRef } = await joinFromWelcome(this.device, welcome, {
-        find: async (ref) => {
-          const stored = await this.store.get(NS.keyPackages, toHex(ref));
-          return stored === undefined ? undefined : deserializeKeyPackage(stored);
-        },
-      });
+      let joined: Awaited<ReturnType<typeof joinFromWelcome>>;
+      try {
+        joined = await joinFromWelcome(this.device, welcome, {
+          find: async (ref) => {
+            const stored = await this.store.get(NS.keyPackages, toHex(ref));
+            return stored === undefined ? undefined : deserializeKeyPackage(stored);
+          },
+        });
+      } catch (e) {
+        if (!(e instanceof ParleyError) || e instanceof IdentityKeyMismatchError) throw e;
+        // A Welcome this device cannot use (damaged, or refused by MLS): say so and drop it, so it
+        // does not stop every later sync; the device joins by external commit at the next sync.
+        this.emit('undecryptable', { groupId: id, seq, code: e.code });
+        await this.connection.request({ type: 'welcome_ack', groupId });
+        return;
+      }
+      const { state, keyPackageRef } = joined;
       await this.saveGroup(id, state);
       await this.setCursor(id, seq);
       await this.saveMeta(id, { ...this.meta(id), ended: false, leaving: false });
@@ -600,7 +643,22 @@ export class ParleyClient {
     const own = (await this.store.get(NS.meta, `own:${groupIdHex}:${seq}`)) !== undefined;
     try {
       if (done || own) throw new ParleyError('replayed_message', 'already processed');
+      const mine = this.pendingCommits.get(groupIdHex);
+      if (mine !== undefined && bytesEqual(mine.commit, payload)) {
+        // Our own commit, whose answer the connection lost: its result is the state we kept.
+        await this.setPendingCommit(groupIdHex, null);
+        await this.saveGroup(groupIdHex, mine.newState);
+        await this.store.put(NS.meta, `done:${groupIdHex}:${seq}`, new Uint8Array([1]));
+        await this.publishGroupInfo(groupIdHex, Number(groupEpoch(mine.newState)));
+        this.presenceStale = true;
+        this.emit('conversation', groupIdHex);
+        await this.setCursor(groupIdHex, seq);
+        await this.connection.request({ type: 'ack', groupId: fromHex(groupIdHex), seq }).catch(() => {});
+        return;
+      }
       const result = await processIncoming(this.device, state, payload);
+      // Another commit took the epoch: ours, if it is still pending, can no longer be accepted.
+      if (result.kind === 'commit') await this.setPendingCommit(groupIdHex, null);
       await this.saveGroup(groupIdHex, result.newState);
       if (result.kind === 'application') {
         await this.onApplication(groupIdHex, seq, result.sender, decodeAppMessage(result.plaintext));
@@ -641,11 +699,19 @@ export class ParleyClient {
         throw new StateBehind(1);
       }
       // Our own messages come back in the log (we cannot decrypt them: MLS deletes the sender's
-      // key); they are recognised by their position and were stored when sent.
-      if (!own && !done) this.emit('undecryptable', { groupId: groupIdHex, seq, code });
+      // key); they are recognised by their position and were stored when sent. One whose answer
+      // was lost (a timeout) is not marked yet: sending it again gets its position from the server.
+      if (!own && !done && !(await this.ownAfterRetry(groupIdHex, seq)))
+        this.emit('undecryptable', { groupId: groupIdHex, seq, code });
     }
     await this.setCursor(groupIdHex, seq);
     await this.connection.request({ type: 'ack', groupId: fromHex(groupIdHex), seq }).catch(() => {});
+  }
+
+  /** Resend what the server may hold already; is the message at `seq` ours after all? */
+  private async ownAfterRetry(groupIdHex: string, seq: number): Promise<boolean> {
+    await this.flushOutbox(true).catch(() => {});
+    return (await this.store.get(NS.meta, `own:${groupIdHex}:${seq}`)) !== undefined;
   }
 
   private async onApplication(
@@ -872,6 +938,7 @@ export class ParleyClient {
       if (state === undefined) throw new ParleyError('not_a_member', 'no such conversation');
       const result = await build(state);
       if (result === null) return;
+      await this.setPendingCommit(groupIdHex, result);
       const answer = await this.connection.request({
         type: 'send',
         groupId,
@@ -879,6 +946,7 @@ export class ParleyClient {
         payload: result.commit,
         welcome: result.welcome,
       });
+      await this.setPendingCommit(groupIdHex, null);
       if (answer.type === 'sent') {
         await this.markOwn(groupIdHex, answer.seq);
         await this.saveGroup(groupIdHex, result.newState);
@@ -894,6 +962,21 @@ export class ParleyClient {
       await this.catchUp(groupIdHex);
     }
     throw new ParleyError('wrong_epoch', 'the group kept changing; try again');
+  }
+
+  private async setPendingCommit(
+    groupIdHex: string,
+    pending: { commit: Uint8Array; newState: GroupState } | null,
+  ): Promise<void> {
+    if (pending === null) {
+      if (this.pendingCommits.delete(groupIdHex)) await this.store.delete(NS.pendingCommits, groupIdHex);
+      return;
+    }
+    this.pendingCommits.set(groupIdHex, { commit: pending.commit, newState: pending.newState });
+    await this.store.putJson(NS.pendingCommits, groupIdHex, {
+      commit: toHex(pending.commit),
+      state: toHex(serializeGroupState(pending.newState)),
+    });
   }
 
   /** Add people (all their devices) to a conversation. */
@@ -937,6 +1020,15 @@ export class ParleyClient {
         throw e;
       }),
     );
+  }
+
+  /**
+   * Commit a fresh leaf key for this device (post-compromise security: whatever leaked of this
+   * device's earlier keys no longer reads the conversation).
+   */
+  async selfUpdate(groupIdHex: string): Promise<void> {
+    this.requireActive(groupIdHex);
+    await this.serial(() => this.commitWithRetry(groupIdHex, (state) => selfUpdate(this.device, state)));
   }
 
   /** Remove a person (all their devices) from a conversation. */
@@ -1104,9 +1196,12 @@ export class ParleyClient {
     return answer;
   }
 
-  private async flushOutbox(): Promise<void> {
+  /** Send the outbox in order; with `attemptedOnly`, only the items already handed to the server. */
+  private async flushOutbox(attemptedOnly = false): Promise<void> {
     for (const { key, value } of await this.store.list(NS.outbox)) {
       const item = JSON.parse(new TextDecoder().decode(value)) as OutboxItem;
+      // Attempted items are a prefix of the outbox: it is sent in order and stops at a failure.
+      if (attemptedOnly && item.attempted !== true) return;
       const meta = this.meta(item.groupId);
       if (!this.groups.has(item.groupId) || meta.ended) {
         await this.store.delete(NS.outbox, key);
@@ -1115,6 +1210,7 @@ export class ParleyClient {
       // Hold messages to anyone whose identity changed until the person accepts it (and keep the
       // order: nothing later in the outbox overtakes a held message).
       if (await this.heldBy(item.groupId)) return;
+      if (item.attempted !== true) await this.store.putJson(NS.outbox, key, { ...item, attempted: true });
       let answer: ServerFrame;
       try {
         answer = await this.encryptAndSend(item.groupId, item.messageId, fromHex(item.body));

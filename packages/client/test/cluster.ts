@@ -12,9 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServerProcess } from '@parley/server/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startServerProcess } from '../../server/test/serverProcess.js';
 
 const ADMIN_URL = process.env.PARLEY_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.PARLEY_TEST_REDIS ?? 'redis://127.0.0.1:6379';
@@ -77,21 +77,17 @@ export interface Node {
 /** Start the server program on a free loopback port, on the shared PostgreSQL and Redis. */
 export async function startNode(services: Services, extraArgs: string[] = []): Promise<Node> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-node-'));
-  const { url, child } = await startServerProcess([
-    '--port',
-    '0',
-    '--data-dir',
-    dataDir,
-    '--database',
-    services.databaseUrl,
-    '--redis',
-    services.redisUrl,
-    '--redis-prefix',
-    services.redisPrefix,
-    '--log-level',
-    'warn',
-    ...extraArgs,
-  ]);
+  const { url, child } = await startServerProcess(dataDir, {
+    args: [
+      '--database',
+      services.databaseUrl,
+      '--redis',
+      services.redisUrl,
+      '--redis-prefix',
+      services.redisPrefix,
+      ...extraArgs,
+    ],
+  });
   child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   return {
     url,

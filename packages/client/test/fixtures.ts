@@ -12,7 +12,7 @@ import { nativeCryptoProvider } from '@parley/core/node';
 import { startLoopbackServer } from '@parley/server/testing';
 import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import { afterEach, expect } from 'vitest';
-import { type ChatMessage, ParleyApi, ParleyClient } from '../src/index.js';
+import { type ChatMessage, ParleyApi, ParleyClient, type SocketFactory } from '../src/index.js';
 import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
 
 export const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
@@ -69,14 +69,18 @@ export async function person(url: string, name: string): Promise<Person> {
 }
 
 /** A client over the person's store, not yet started. */
-export function openStore(url: string, p: Person): Promise<ParleyClient> {
+export function openStore(
+  url: string,
+  p: Person,
+  socketFactory: SocketFactory = nodeSocketFactory,
+): Promise<ParleyClient> {
   return ParleyClient.open({
     serverUrl: url,
     identity: p.identity,
     records: new SqliteRecordStore(p.file),
     storageKey: p.key,
     mls: { provider: nativeCryptoProvider },
-    socketFactory: nodeSocketFactory,
+    socketFactory,
     backoff: { initialMs: 50, maxMs: 300 },
   });
 }
@@ -91,8 +95,9 @@ export async function openClient(
   url: string,
   p: Person,
   beforeStart?: (client: ParleyClient) => void,
+  socketFactory?: SocketFactory,
 ): Promise<OpenClient> {
-  const client = await openStore(url, p);
+  const client = await openStore(url, p, socketFactory);
   const inbox: ChatMessage[] = [];
   client.on('message', (m) => inbox.push(m));
   client.on('undecryptable', (u) => undecryptable.push(u));

@@ -23,7 +23,7 @@ import {
   textMessage,
 } from '../src/index.js';
 import { nativeCryptoProvider } from '../src/node/nativeProvider.js';
-import { deliver, join, makeAccount, publishKeyPackage, type TestDevice } from './helpers.js';
+import { deliver, join, makeAccount, pair, publishKeyPackage, type TestDevice } from './helpers.js';
 
 async function errorOf(p: Promise<unknown>): Promise<ParleyError> {
   try {
@@ -32,17 +32,6 @@ async function errorOf(p: Promise<unknown>): Promise<ParleyError> {
     return e as ParleyError;
   }
   throw new Error('expected the operation to be rejected');
-}
-
-/** alice1 and bob1 in one group. */
-async function pair() {
-  const [a] = await makeAccount('alice', 1);
-  const [b] = await makeAccount('bob', 1);
-  a!.state = await createGroup(a!.device);
-  const add = await addAccount(a!.device, a!.state, 'bob', [await publishKeyPackage(b!)]);
-  a!.state = add.newState;
-  await join(b!, add.welcome!);
-  return { a: a!, b: b! };
 }
 
 async function send(from: TestDevice, text: string): Promise<Uint8Array> {

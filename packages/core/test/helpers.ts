@@ -1,8 +1,10 @@
 /** Test helpers: accounts with several devices, each with its own pinned-identity store. */
 import type { CryptoProvider } from 'ts-mls';
 import {
+  addAccount,
   certifyNewDevice,
   createAccount,
+  createGroup,
   createMlsDevice,
   type DeviceIdentity,
   type GeneratedKeyPackage,
@@ -84,4 +86,15 @@ export async function deliver(message: Uint8Array, to: TestDevice[]) {
     results.push(result);
   }
   return results;
+}
+
+/** alice1 and bob1 in one group. */
+export async function pair(): Promise<{ a: TestDevice; b: TestDevice }> {
+  const [a] = await makeAccount('alice', 1);
+  const [b] = await makeAccount('bob', 1);
+  a!.state = await createGroup(a!.device);
+  const add = await addAccount(a!.device, a!.state, 'bob', [await publishKeyPackage(b!)]);
+  a!.state = add.newState;
+  await join(b!, add.welcome!);
+  return { a: a!, b: b! };
 }

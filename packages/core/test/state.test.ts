@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import {
-  addAccount,
   createGroup,
   decodeAppMessage,
   deriveStorageKey,
@@ -23,36 +22,27 @@ import {
   serializeKeyPackage,
   textMessage,
 } from '../src/index.js';
-import { join, makeAccount, publishKeyPackage } from './helpers.js';
+import { makeAccount, pair } from './helpers.js';
 
 describe('state serialisation', () => {
   test('a group state round-trips and keeps working: the restored device decrypts and sends', async () => {
-    const [a] = await makeAccount('alice', 1);
-    const [b] = await makeAccount('bob', 1);
-    a!.state = await createGroup(a!.device);
-    const add = await addAccount(a!.device, a!.state, 'bob', [await publishKeyPackage(b!)]);
-    a!.state = add.newState;
-    await join(b!, add.welcome!);
+    const { a, b } = await pair();
 
-    const bytes = serializeGroupState(b!.state!);
-    const restored = deserializeGroupState(b!.device, bytes);
+    const bytes = serializeGroupState(b.state!);
+    const restored = deserializeGroupState(b.device, bytes);
     expect(serializeGroupState(restored)).toEqual(bytes);
 
-    const sent = await encryptApplication(
-      a!.device,
-      a!.state,
-      encodeAppMessage(textMessage('after restart')),
-    );
-    const got = await processIncoming(b!.device, restored, sent.message);
+    const sent = await encryptApplication(a.device, a.state!, encodeAppMessage(textMessage('after restart')));
+    const got = await processIncoming(b.device, restored, sent.message);
     expect(got.kind === 'application' && decodeAppMessage(got.plaintext).body).toMatchObject({
       text: 'after restart',
     });
     const reply = await encryptApplication(
-      b!.device,
+      b.device,
       got.newState,
       encodeAppMessage(textMessage('welcome back')),
     );
-    const back = await processIncoming(a!.device, sent.newState, reply.message);
+    const back = await processIncoming(a.device, sent.newState, reply.message);
     expect(back.kind).toBe('application');
   });
 

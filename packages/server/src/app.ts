@@ -73,10 +73,20 @@ export interface BuildOptions {
 export async function buildServer(config: ServerConfig, options: BuildOptions = {}): Promise<ParleyServer> {
   const db = options.db ?? (await openDatabase(config));
   const metrics = createMetrics();
+  // Slowloris: a connection must deliver its request headers within headersTimeoutMs (checked
+  // every second) and the whole request within a minute, or Node closes it. WebSockets, once
+  // upgraded, are no longer HTTP requests and are not affected.
+  const timeouts = {
+    headersTimeout: config.limits.headersTimeoutMs,
+    requestTimeout: Math.max(60_000, config.limits.headersTimeoutMs),
+    connectionsCheckingInterval: Math.min(1_000, config.limits.headersTimeoutMs),
+  };
   const app = Fastify({
     bodyLimit: config.limits.httpBodyBytes,
+    requestTimeout: timeouts.requestTimeout,
+    http: timeouts,
     ...(config.tlsCert && config.tlsKey
-      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), ...timeouts } }
       : {}),
     logger: {
       level: config.logLevel,

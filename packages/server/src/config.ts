@@ -44,6 +44,8 @@ export interface ServerConfig {
     messagesPerSecond: number;
     /** A WebSocket must authenticate within this many milliseconds or is closed. */
     authTimeoutMs: number;
+    /** An HTTP request's headers must arrive within this many milliseconds (slowloris). */
+    headersTimeoutMs: number;
   };
   /** Log level for pino. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -66,6 +68,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
     loginsPerMinute: 10,
     messagesPerSecond: 50,
     authTimeoutMs: 10_000,
+    headersTimeoutMs: 10_000,
   },
   logLevel: 'info',
 };
@@ -181,6 +184,8 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
           out.limits.loginsPerMinute = integer('limits.loginsPerMinute', l.loginsPerMinute, 1, 10000);
         if (l.authTimeoutMs !== undefined)
           out.limits.authTimeoutMs = integer('limits.authTimeoutMs', l.authTimeoutMs, 100, 600_000);
+        if (l.headersTimeoutMs !== undefined)
+          out.limits.headersTimeoutMs = integer('limits.headersTimeoutMs', l.headersTimeoutMs, 100, 600_000);
         if (l.messagesPerSecond !== undefined)
           out.limits.messagesPerSecond = integer('limits.messagesPerSecond', l.messagesPerSecond, 1, 100000);
         break;

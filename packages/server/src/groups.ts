@@ -82,6 +82,26 @@ async function activeMembers(db: Db | Transaction<Database>, groupId: Uint8Array
     .execute();
 }
 
+/**
+ * The first epoch a member holds the keys of: the epoch after the commit that added it (the
+ * group's first epoch for its creator). Undefined if retention deleted that commit.
+ */
+async function joinEpoch(
+  db: Db | Transaction<Database>,
+  groupId: Uint8Array,
+  joinedSeq: number,
+): Promise<number | undefined> {
+  if (joinedSeq === 0) return 0;
+  const commit = await db
+    .selectFrom('messages')
+    .select('epoch')
+    .where('group_id', '=', groupId)
+    .where('seq', '=', joinedSeq)
+    .where('kind', '=', KIND.commit)
+    .executeTakeFirst();
+  return commit === undefined ? undefined : commit.epoch + 1;
+}
+
 /** The device a key package being added belongs to, checked against the directory. */
 async function addedDevice(db: Db, kp: KeyPackage, cipherSuite: string): Promise<Added> {
   if (kp.cipherSuite !== cipherSuite)
@@ -450,9 +470,15 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
         })
         .execute();
       const before = await membersAt(tx, f.groupId, oldEpoch);
-      const recipients = before.filter(
+      let recipients = before.filter(
         (m) => !(m.username === session.accountId && m.device_id === session.deviceId),
       );
+      if (plan.kind === KIND.application && plan.epoch < oldEpoch) {
+        // Encrypted in an earlier epoch than the group's (the sender had not yet seen the latest
+        // commits): devices added since cannot read it, so it is not theirs (fetch skips it too).
+        const joined = await Promise.all(recipients.map((m) => joinEpoch(tx, f.groupId, m.joined_seq)));
+        recipients = recipients.filter((_, i) => (joined[i] ?? 0) <= plan.epoch);
+      }
       if (plan.proposalRef !== null) {
         await tx
           .insertInto('proposals')
@@ -528,6 +554,10 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       .orderBy('seq')
       .limit(Math.min(f.limit, MAX_FETCH) + 1);
     if (me.removed_seq !== null) query = query.where('seq', '<=', me.removed_seq);
+    // Application messages from epochs before this device joined are not for it (see `send`).
+    const firstEpoch = await joinEpoch(db, f.groupId, me.joined_seq);
+    if (firstEpoch !== undefined && firstEpoch > 0)
+      query = query.where((eb) => eb.or([eb('kind', '!=', KIND.application), eb('epoch', '>=', firstEpoch)]));
     const rows = await query.execute();
     const more = rows.length > f.limit;
     return {

@@ -2,9 +2,11 @@
  * For tests of Parley and of programs built on it: a real server on a loopback port, with its data
  * in a fresh temporary directory (or a given one, to restart on the same data), logging nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   createAccount,
   createMlsDevice,
@@ -91,4 +93,60 @@ export async function slipInImpostorDevice(db: Db, username: string): Promise<Ui
     })
     .execute();
   return impostor.identityKey;
+}
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  exited: Promise<number | string>;
+}
+
+/**
+ * The real server program (`dist/main.js`) as a child process, as an operator runs it: for tests
+ * that kill it (`child.kill('SIGKILL')`) and restart it on the same data directory and port, or
+ * that must see a crash as a crash. `limits` go through a config file like an operator's.
+ */
+export async function startServerProcess(
+  dataDir: string,
+  options: { port?: number; limits?: Partial<ServerConfig['limits']>; args?: string[] } = {},
+): Promise<ServerProcess> {
+  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+  const args = [main, '--port', String(options.port ?? 0), '--data-dir', dataDir, '--log-level', 'warn'];
+  if (options.limits !== undefined) {
+    const file = join(dataDir, 'test-config.json');
+    writeFileSync(file, JSON.stringify({ limits: options.limits }));
+    args.push('--config', file);
+  }
+  args.push(...(options.args ?? []));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /running at (\S+)/.exec(out);
+      if (m) resolve(m[1]!.replace('://localhost', '://127.0.0.1'));
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url, port: Number(new URL(url).port), child, exited };
+}
+
+/**
+ * A seeded pseudo-random generator (mulberry32) in [0, 1), for tests that draw their steps at
+ * random yet must replay exactly from the seed they print. Not for anything secret.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -40,8 +40,8 @@ import {
 import { nativeCryptoProvider } from '@parley/core/node';
 import { afterEach, expect, test } from 'vitest';
 import { runRetention } from '../src/index.js';
+import { startServerProcess } from '../src/testing.js';
 import { api, cs, login, type Running, register, startServer } from './helpers.js';
-import { startServerProcess } from './serverProcess.js';
 import { WsClient } from './wsClient.js';
 
 let running: Running | undefined;
@@ -581,13 +581,9 @@ test('a device leaves: its remove proposal is committed by reference by another 
   });
 });
 
-function startProcess(dataDir: string) {
-  return startServerProcess(['--port', '0', '--data-dir', dataDir, '--log-level', 'warn']);
-}
-
 test('kill -9 right after accepting messages, restart on the same data directory: nothing accepted is lost', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-kill-'));
-  let proc = await startProcess(dataDir);
+  let proc = await startServerProcess(dataDir);
   try {
     base = proc.url;
     const [a1] = (await account('alice', 1)) as [Peer];
@@ -604,7 +600,7 @@ test('kill -9 right after accepting messages, restart on the same data directory
     proc.child.kill('SIGKILL'); // no shutdown, no flush: the moment after the last `sent`
     await new Promise((r) => proc.child.once('exit', r));
 
-    proc = await startProcess(dataDir);
+    proc = await startServerProcess(dataDir);
     base = proc.url;
     b1.ws = await WsClient.connect(base, b1.identity);
     const page = await b1.ws.request({ type: 'fetch', groupId, afterSeq: b1.seq, limit: 100 });

@@ -1,0 +1,142 @@
+/**
+ * Hostile people against real clients (the server-side cases are in
+ * packages/server/test/adversarial.test.ts, which lists where every other case is proven).
+ */
+import { DEFAULT_CIPHERSUITE, decodeClientFrame, decodeMessage, encodeClientFrame } from '@parley/core';
+import { expect, test } from 'vitest';
+import { KEY_PACKAGE_TARGET, type SocketFactory } from '../src/index.js';
+import { nodeSocketFactory } from '../src/node.js';
+import { hasKeyPackages, openClient, person, serve, undecryptable, until } from './fixtures.js';
+
+test('key-package exhaustion: a stranger claims every one-time package, the last resort still lets bob be added, and his client replenishes', async () => {
+  const { url } = await serve();
+  const [alice, bob, mallory] = [
+    await person(url, 'alice'),
+    await person(url, 'bob'),
+    await person(url, 'mallory'),
+  ];
+  const a = await openClient(url, alice);
+  const m = await openClient(url, mallory);
+  const b = await openClient(url, bob);
+  await hasKeyPackages(b.client);
+  await b.client.close(); // bob is offline while mallory drains his packages
+
+  // mallory claims bob's packages until only the last resort comes back.
+  let claims = 0;
+  for (;;) {
+    const bundle = await m.client.connection.request({
+      type: 'kp_claim',
+      accountId: 'bob',
+      cipherSuite: DEFAULT_CIPHERSUITE,
+    });
+    if (bundle.type !== 'kp_bundle') throw new Error(`claim refused: ${JSON.stringify(bundle)}`);
+    claims++;
+    if (bundle.keyPackages.every((k) => k.lastResort)) break;
+    expect(claims).toBeLessThanOrEqual(KEY_PACKAGE_TARGET);
+  }
+  expect(claims).toBe(KEY_PACKAGE_TARGET + 1);
+
+  // alice can still start a conversation with bob: his last-resort package is used again.
+  const id = await a.client.createConversation(['bob']);
+  await a.client.sendText(id, 'are you there?');
+
+  // bob comes back: joins with the last resort, reads the message, and uploads fresh packages.
+  const back = await openClient(url, bob);
+  await until(async () => back.inbox.some((msg) => msg.text === 'are you there?'), 'bob reads alice');
+  await until(async () => {
+    const r = await back.client.connection.request({ type: 'kp_count' });
+    return r.type === 'kp_remaining' && r.oneTime >= KEY_PACKAGE_TARGET && r.lastResort;
+  }, 'bob replenished his key packages');
+  await back.client.sendText(id, 'yes');
+  await until(() => a.inbox.some((msg) => msg.text === 'yes'), 'alice reads bob');
+});
+
+test('the connection drops right after a commit left, before the answer: the client recognises its commit in the log and goes on', async () => {
+  const { url } = await serve();
+  const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
+  let cutAfterCommit = false;
+  let cuts = 0;
+  // A network that fails at the worst moment: the commit reached the server, its answer is lost.
+  const flaky: SocketFactory = (u) => {
+    const socket = nodeSocketFactory(u);
+    const send = socket.send.bind(socket);
+    socket.send = (data: Uint8Array) => {
+      send(data);
+      const frame = decodeClientFrame(data);
+      if (cutAfterCommit && frame.type === 'send' && isCommit(frame.payload)) {
+        cutAfterCommit = false;
+        cuts++;
+        (socket as unknown as { terminate(): void }).terminate();
+      }
+    };
+    return socket;
+  };
+  const a = await openClient(url, alice, undefined, flaky);
+  const b = await openClient(url, bob);
+  await hasKeyPackages(b.client);
+  const id = await a.client.createConversation(['bob']);
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined');
+  const epoch = a.client.epoch(id)!;
+
+  cutAfterCommit = true;
+  await expect(a.client.selfUpdate(id)).rejects.toThrow();
+  expect(cuts).toBe(1);
+  await a.client.sync();
+  await a.client.sendText(id, 'after the cut');
+  await until(() => b.inbox.some((m) => m.text === 'after the cut'), 'bob reads alice');
+  await until(() => b.client.epoch(id) === a.client.epoch(id), 'same epoch');
+  expect(a.client.epoch(id)).toBe(epoch + 1n);
+  expect(a.client.epochAuthenticator(id)).toEqual(b.client.epochAuthenticator(id));
+});
+
+function isCommit(payload: Uint8Array): boolean {
+  const m = decodeMessage(payload);
+  return m.wireformat === 'mls_public_message' && m.publicMessage.content.contentType === 'commit';
+}
+
+test('a damaged Welcome is reported and dropped instead of stopping every sync; the device then joins by external commit', async () => {
+  const { url } = await serve();
+  const [alice, bob, carol] = [
+    await person(url, 'alice'),
+    await person(url, 'bob'),
+    await person(url, 'carol'),
+  ];
+  let damageNextWelcome = false;
+  // alice's first Welcome leaves with its last byte (inside the encrypted GroupInfo) flipped.
+  const damaging: SocketFactory = (u) => {
+    const socket = nodeSocketFactory(u);
+    const send = socket.send.bind(socket);
+    socket.send = (data: Uint8Array) => {
+      const frame = decodeClientFrame(data);
+      if (damageNextWelcome && frame.type === 'send' && frame.welcome !== null) {
+        damageNextWelcome = false;
+        const welcome = frame.welcome.slice();
+        welcome[welcome.length - 1]! ^= 0xff;
+        send(encodeClientFrame({ ...frame, welcome }));
+        return;
+      }
+      send(data);
+    };
+    return socket;
+  };
+  const a = await openClient(url, alice, undefined, damaging);
+  const b = await openClient(url, bob);
+  const c = await openClient(url, carol);
+  await hasKeyPackages(b.client);
+  await hasKeyPackages(c.client);
+  const withCarol = await c.client.createConversation(['bob']);
+  await until(() => b.client.conversation(withCarol) !== undefined, 'bob joined carol');
+
+  damageNextWelcome = true;
+  const id = await a.client.createConversation(['bob']);
+  await until(() => undecryptable.length > 0, 'bob reported the damaged Welcome');
+  expect(undecryptable.splice(0)).toEqual([{ groupId: id, seq: expect.any(Number), code: 'decrypt_failed' }]);
+
+  // bob still syncs and chats elsewhere, and at the next sync joins alice's conversation.
+  await b.client.sync();
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined by external commit');
+  await c.client.sendText(withCarol, 'still reachable?');
+  await until(() => b.inbox.some((m) => m.text === 'still reachable?'), 'bob reads carol');
+  await a.client.sendText(id, 'welcome, again');
+  await until(() => b.inbox.some((m) => m.text === 'welcome, again'), 'bob reads alice');
+});

@@ -1,0 +1,183 @@
+/**
+ * Hostile clients against the real server: the cases of the threat model not proven elsewhere.
+ * Where the rest are proven:
+ * - a device signing in as another device (right names, wrong key) and a revoked device:
+ *   ws.test.ts "a wrong key, an unknown device and a revoked device are refused and disconnected";
+ *   a handshake relayed from another member's leaf: delivery.test.ts ("wrong_sender"); a message
+ *   signed as another member: core adversarial.test.ts ("bad_signature").
+ * - a non-member posting and fetching: delivery.test.ts (both "not_a_member"), and stealing a
+ *   group by external commit: delivery.test.ts "… strangers cannot".
+ * - one-time key packages never handed out twice, then the last resort: ws.test.ts; the owner's
+ *   client replenishing after exhaustion: client adversarial.test.ts.
+ * - login brute force: accounts.test.ts "logins are throttled per account".
+ * - an oversized frame: ws.test.ts "… oversized frames close it"; random, mutated and
+ *   unauthorised frames by the hundred thousand: socketFuzz.test.ts.
+ * - a forged device certificate: accounts.test.ts "certificates from another identity key or for
+ *   another account are refused"; core adversarial.test.ts "credential_not_certified".
+ * - a server that swaps an identity key: client parleyClient.test.ts "an identity key swapped by
+ *   the server is detected, warned about, and sending waits for the person".
+ */
+import { connect } from 'node:net';
+import {
+  decodeAppMessage,
+  encodeAppMessage,
+  encryptApplication,
+  processIncoming,
+  randomBytes,
+  selfUpdate,
+  serializeGroupState,
+  textMessage,
+} from '@parley/core';
+import { afterEach, expect, test } from 'vitest';
+import { DEFAULT_CONFIG } from '../src/index.js';
+import { type Running, startServer } from './helpers.js';
+import { chattingPair, type Device } from './pair.js';
+import type { WsClient } from './wsClient.js';
+
+let running: Running | undefined;
+const sockets: WsClient[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.close();
+  await running?.stop();
+  running = undefined;
+});
+
+async function pair() {
+  const p = await chattingPair(running!.url);
+  sockets.push(p.alice.ws, p.bob.ws);
+  return p;
+}
+
+/** The next group message pushed to a device (skipping presence and key-package notices). */
+async function nextDelivery(d: Device) {
+  for (;;) {
+    const f = await d.ws.nextPush();
+    if (f.type === 'deliver') return f;
+  }
+}
+
+test('a replayed application message: a retry is stored once; a replay under a new id is refused by every receiver', async () => {
+  running = await startServer();
+  const { alice, bob, groupId } = await pair();
+  const e = await encryptApplication(alice.mls, alice.state!, encodeAppMessage(textMessage('pay bob 10')));
+  alice.state = e.newState;
+  const messageId = randomBytes(16);
+  const first = await alice.ws.request({
+    type: 'send',
+    groupId,
+    messageId,
+    payload: e.message,
+    welcome: null,
+  });
+  if (first.type !== 'sent') throw new Error(`not sent: ${JSON.stringify(first)}`);
+  const delivered = await nextDelivery(bob);
+  const processed = await processIncoming(bob.mls, bob.state!, delivered.payload);
+  bob.state = processed.newState;
+  expect(processed.kind === 'application' && decodeAppMessage(processed.plaintext).body).toMatchObject({
+    text: 'pay bob 10',
+  });
+
+  // The same message id again (a client retrying after a lost answer): same position, not stored twice.
+  expect(
+    await alice.ws.request({ type: 'send', groupId, messageId, payload: e.message, welcome: null }),
+  ).toMatchObject({ type: 'sent', seq: first.seq });
+  // A replay under a fresh id (by a member, or a server operator re-inserting it) reaches bob…
+  const replay = await alice.ws.request({
+    type: 'send',
+    groupId,
+    messageId: randomBytes(16),
+    payload: e.message,
+    welcome: null,
+  });
+  expect(replay.type).toBe('sent');
+  const again = await nextDelivery(bob);
+  expect(again.seq).toBeGreaterThan(first.seq);
+  // …whose MLS refuses it: that message key was used and deleted. Bob's state is unchanged.
+  const before = serializeGroupState(bob.state!);
+  await expect(processIncoming(bob.mls, bob.state!, again.payload)).rejects.toMatchObject({
+    code: 'replayed_message',
+  });
+  expect(serializeGroupState(bob.state!)).toEqual(before);
+  const page = await bob.ws.request({ type: 'fetch', groupId, afterSeq: 0, limit: 100 });
+  expect(page.type === 'messages' && page.items.map((m) => m.seq)).toEqual([first.seq, again.seq]);
+});
+
+test('a replayed commit is refused as stale: not stored, not delivered, the epoch does not move', async () => {
+  running = await startServer();
+  const { alice, bob, groupId } = await pair();
+  const update = await selfUpdate(alice.mls, alice.state!);
+  const sent = await alice.ws.request({
+    type: 'send',
+    groupId,
+    messageId: randomBytes(16),
+    payload: update.commit,
+    welcome: null,
+  });
+  expect(sent).toMatchObject({ type: 'sent', epoch: 2 });
+  alice.state = update.newState;
+  const delivered = await nextDelivery(bob);
+  bob.state = (await processIncoming(bob.mls, bob.state!, delivered.payload)).newState;
+
+  for (const by of [alice, bob]) {
+    expect(
+      await by.ws.request({
+        type: 'send',
+        groupId,
+        messageId: randomBytes(16),
+        payload: update.commit,
+        welcome: null,
+      }),
+    ).toMatchObject({ type: 'stale_epoch', epoch: 2 });
+  }
+  const page = await bob.ws.request({ type: 'fetch', groupId, afterSeq: delivered.seq, limit: 10 });
+  expect(page).toMatchObject({ type: 'messages', items: [] });
+  // Were it delivered anyway (a malicious server), MLS refuses a commit for a past epoch.
+  await expect(processIncoming(bob.mls, bob.state!, update.commit)).rejects.toMatchObject({
+    code: 'wrong_epoch',
+  });
+  // The group goes on: alice and bob still talk.
+  const e = await encryptApplication(alice.mls, alice.state!, encodeAppMessage(textMessage('still here')));
+  alice.state = e.newState;
+  await alice.ws.request({
+    type: 'send',
+    groupId,
+    messageId: randomBytes(16),
+    payload: e.message,
+    welcome: null,
+  });
+  const next = await nextDelivery(bob);
+  const r = await processIncoming(bob.mls, bob.state!, next.payload);
+  expect(r.kind === 'application' && decodeAppMessage(r.plaintext).body).toMatchObject({
+    text: 'still here',
+  });
+});
+
+test('a slowloris connection (headers trickling in) is closed; WebSockets and other clients are not affected', async () => {
+  running = await startServer({ limits: { ...DEFAULT_CONFIG.limits, headersTimeoutMs: 500 } });
+  const { alice } = await pair();
+  const url = new URL(running.url);
+  const socket = connect(Number(url.port), url.hostname);
+  let answer = '';
+  socket.on('data', (d) => {
+    answer += d.toString();
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
+  let trickled = 0;
+  let isClosed = false;
+  void closed.then(() => {
+    isClosed = true;
+  });
+  // One header line every 100 ms, never finishing the request, for at most 10 s.
+  while (!isClosed && trickled < 100) {
+    socket.write(`X-Slow-${trickled}: ${'a'.repeat(10)}\r\n`);
+    trickled++;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(isClosed, 'the server closed the slow connection').toBe(true);
+  expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  // Meanwhile the server kept serving: HTTP, and a WebSocket opened before and kept past the timeout.
+  expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  expect(await alice.ws.request({ type: 'kp_count' })).toMatchObject({ type: 'kp_remaining' });
+});
