@@ -335,6 +335,7 @@ export class ParleyClient {
   conversationList(): ConversationSummary[] {
     return this.conversations()
       .map((id) => this.conversation(id)!)
+      .filter((c) => !(c.ended && c.members.length === 0 && c.last === undefined)) // never started
       .sort((a, b) => (b.last?.sentAt ?? 0) - (a.last?.sentAt ?? 0) || a.id.localeCompare(b.id));
   }
 
@@ -889,8 +890,17 @@ export class ParleyClient {
       await this.saveGroup(id, state);
       await this.saveMeta(id, { ...NEW_META, name });
       // Our other devices first, then the people.
-      for (const accountId of [this.accountId, ...accountIds.filter((a) => a !== this.accountId)])
-        await this.addAccountNow(id, accountId, accountId === this.accountId);
+      try {
+        for (const accountId of [this.accountId, ...accountIds.filter((a) => a !== this.accountId)])
+          await this.addAccountNow(id, accountId, accountId === this.accountId);
+      } catch (e) {
+        // Nobody could be added (unknown user, a changed identity key, …): the conversation never
+        // started. Its state goes; the record stays, ended, so a later sync does not rejoin it.
+        this.groups.delete(id);
+        await this.store.delete(NS.groups, id);
+        await this.saveMeta(id, { ...NEW_META, name, ended: true });
+        throw e;
+      }
       if (name !== null) await this.enqueue(id, { type: 'conversation', name });
       this.emit('conversation', id);
       return id;

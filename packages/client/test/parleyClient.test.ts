@@ -90,6 +90,9 @@ test('an identity key swapped by the server is detected, warned about, and sendi
   expect(changes.map((c) => c.accountId)).toEqual(['bob']);
   expect(toHex(changes[0]!.presentedKey)).toBe(toHex(impostorKey));
   expect(await a.client.pendingIdentityChanges()).toEqual(['bob']);
+  // The conversation that could not start is not listed (and is not rejoined at the next sync).
+  await a.client.sync();
+  expect(a.client.conversationList().map((c) => c.id)).toEqual([chat]);
 
   // Until she decides, her messages to bob wait in the outbox.
   await a.client.sendText(chat, 'is this still you?');
