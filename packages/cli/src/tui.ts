@@ -244,7 +244,11 @@ export async function runChat(
       if (t.typing) set.add(t.accountId);
       else set.delete(t.accountId);
       typingIn.set(t.groupId, set);
-      scheduleRefresh();
+      // Only the typing line changes: no need to reload the history.
+      if (t.groupId === state.selected) {
+        state.typing = [...set];
+        draw();
+      }
     }),
     client.on('removed', (g) => {
       const c = client.conversation(g);

@@ -419,8 +419,8 @@ export class ParleyClient {
     return (await this.store.list(NS.identityChanges)).map((r) => r.key);
   }
 
-  private async heldBy(groupIdHex: string): Promise<boolean> {
-    const changed = await this.pendingIdentityChanges();
+  /** Whether a conversation includes someone in `changed` (pendingIdentityChanges()). */
+  private heldBy(groupIdHex: string, changed: string[]): boolean {
     return this.members(groupIdHex).some((m) => changed.includes(m));
   }
 
@@ -1174,7 +1174,7 @@ export class ParleyClient {
     if (typing) this.typingSentAt.set(groupIdHex, Date.now());
     else this.typingSentAt.delete(groupIdHex);
     await this.serial(async () => {
-      if (await this.heldBy(groupIdHex)) return;
+      if (this.heldBy(groupIdHex, await this.pendingIdentityChanges())) return;
       const app = appMessage({ type: 'typing', active: typing });
       await this.encryptAndSend(groupIdHex, app.id, encodeAppMessage(app));
     }).catch(() => {}); // an indicator lost on the way is of no consequence
@@ -1208,6 +1208,8 @@ export class ParleyClient {
 
   /** Send the outbox in order; with `attemptedOnly`, only the items already handed to the server. */
   private async flushOutbox(attemptedOnly = false): Promise<void> {
+    // Read once per flush: acknowledging a change runs in this same serial queue, not during it.
+    const changed = await this.pendingIdentityChanges();
     for (const { key, value } of await this.store.list(NS.outbox)) {
       const item = JSON.parse(new TextDecoder().decode(value)) as OutboxItem;
       // Attempted items are a prefix of the outbox: it is sent in order and stops at a failure.
@@ -1219,7 +1221,7 @@ export class ParleyClient {
       }
       // Hold messages to anyone whose identity changed until the person accepts it (and keep the
       // order: nothing later in the outbox overtakes a held message).
-      if (await this.heldBy(item.groupId)) return;
+      if (this.heldBy(item.groupId, changed)) return;
       if (item.attempted !== true) await this.store.putJson(NS.outbox, key, { ...item, attempted: true });
       let answer: ServerFrame;
       try {
