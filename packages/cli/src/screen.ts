@@ -40,6 +40,7 @@ const STATUS_MARK: Record<MessageStatus, string> = {
   sent: '✓ sent',
   delivered: '✓✓ delivered',
   read: '✓✓ read',
+  failed: '✗ not sent',
   received: '',
 };
 

@@ -71,6 +71,13 @@ describe('the chat screen', () => {
     expect(rows.at(-1)).toBe('> typing a reply');
   });
 
+  test('an own message that could not be sent (removed from the conversation first) is marked as not sent', () => {
+    const messages = [message({ seq: 0, id: 'm9', text: 'count me in', status: 'failed' })];
+    expect(plain(renderScreen({ ...base, messages }, 100, 20))).toMatch(
+      /\[12:01\] you: count me in +✗ not sent/,
+    );
+  });
+
   test('every row fits the terminal width, long messages wrap, and the newest messages stay visible', () => {
     const many = Array.from({ length: 40 }, (_, i) =>
       message({ seq: i + 1, id: `m${i}`, text: `message ${i} ${'x'.repeat(i * 3)}` }),

@@ -80,6 +80,8 @@ const NS = {
   identityChanges: 'identity-changes',
   messages: (groupIdHex: string) => `messages:${groupIdHex}`,
   messageIndex: (groupIdHex: string) => `message-index:${groupIdHex}`,
+  /** Own messages that can never be sent (this device left the conversation first). */
+  unsent: (groupIdHex: string) => `unsent:${groupIdHex}`,
 } as const;
 
 /** Keep at least this many one-time key packages on the server. */
@@ -90,9 +92,15 @@ export const RECEIPT_MAX_MEMBERS = 32;
 export const TYPING_REPEAT_MS = 3_000;
 export const TYPING_TTL_MS = 6_000;
 const FETCH_PAGE = 200;
+/** The outbox is tried again this long after the server said `rate_limited`. */
+const OUTBOX_RETRY_MS = 1_000;
 const MAX_RECEIPT_IDS = 256;
 
-export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'received';
+/**
+ * An own message goes sending → sent → delivered → read, or ends as `failed` when it could never
+ * leave (this device was removed from, or left, the conversation while it waited in the outbox).
+ */
+export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
 
 export interface ChatMessage {
   groupId: string;
@@ -156,6 +164,8 @@ export interface ParleyClientOptions {
   mls?: Omit<MlsDeviceOptions, 'identities'>;
   socketFactory?: SocketFactory;
   backoff?: { initialMs: number; maxMs: number };
+  /** How long a request waits for its answer before it fails with a `timeout` (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 interface OutboxItem {
@@ -216,6 +226,7 @@ export class ParleyClient {
   private presenceStale = true;
   private readonly typingSentAt = new Map<string, number>();
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private outboxRetry: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     private readonly options: ParleyClientOptions,
@@ -229,6 +240,7 @@ export class ParleyClient {
       signature: device.cs.signature,
       ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
   }
 
@@ -280,6 +292,7 @@ export class ParleyClient {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.typingTimers.values()) clearTimeout(t);
+    clearTimeout(this.outboxRetry);
     this.connection.close();
     await this.queue.catch(() => {});
     await this.options.records.close();
@@ -1216,7 +1229,7 @@ export class ParleyClient {
       if (attemptedOnly && item.attempted !== true) return;
       const meta = this.meta(item.groupId);
       if (!this.groups.has(item.groupId) || meta.ended) {
-        await this.store.delete(NS.outbox, key);
+        await this.giveUp(key, item);
         continue;
       }
       // Hold messages to anyone whose identity changed until the person accepts it (and keep the
@@ -1229,6 +1242,16 @@ export class ParleyClient {
       } catch (e) {
         if (e instanceof TransportError) return; // offline: the outbox is flushed again when online
         throw e;
+      }
+      if (answer.type === 'error') {
+        if (answer.code === 'rate_limited') {
+          // Kept, in order: tried again shortly.
+          this.retryOutboxLater();
+          return;
+        }
+        // Refused for good (typically not_a_member: this device was removed before it left).
+        await this.giveUp(key, item);
+        continue;
       }
       if (answer.type === 'sent') {
         const app = decodeAppMessage(fromHex(item.body));
@@ -1255,6 +1278,46 @@ export class ParleyClient {
     }
   }
 
+  private retryOutboxLater(): void {
+    if (this.outboxRetry !== undefined || this.closed) return;
+    this.outboxRetry = setTimeout(() => {
+      this.outboxRetry = undefined;
+      void this.flushSoon();
+    }, OUTBOX_RETRY_MS);
+    (this.outboxRetry as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * An outbox item that can never be sent (no longer a member, or refused by the server): a text
+   * stays in the history as `failed`, so the person sees it did not go out; receipts and other
+   * control messages are dropped.
+   */
+  private async giveUp(key: string, item: OutboxItem): Promise<void> {
+    const app = decodeAppMessage(fromHex(item.body));
+    if (app.body.type === 'text') {
+      const failed: ChatMessage = {
+        groupId: item.groupId,
+        seq: 0,
+        id: app.id,
+        from: { accountId: this.accountId, deviceId: this.deviceId },
+        sentAt: app.sentAt,
+        text: app.body.text,
+        status: 'failed',
+      };
+      // Keyed by time then id (outbox keys restart when the outbox empties): history keeps their order.
+      await this.store.putJson(
+        NS.unsent(item.groupId),
+        `${String(app.sentAt).padStart(15, '0')}:${app.id}`,
+        failed,
+      );
+    }
+    await this.store.delete(NS.outbox, key);
+    if (app.body.type === 'text') {
+      this.emit('message_status', { groupId: item.groupId, id: app.id, status: 'failed', seq: 0 });
+      this.emit('conversation', item.groupId);
+    }
+  }
+
   /** The messages of a conversation the person has not seen yet, oldest first. */
   async unread(groupIdHex: string): Promise<ChatMessage[]> {
     const ids = new Set(this.meta(groupIdHex).unread);
@@ -1266,6 +1329,8 @@ export class ParleyClient {
   async history(groupIdHex: string): Promise<ChatMessage[]> {
     const rows = await this.store.list(NS.messages(groupIdHex));
     const stored = rows.map((r) => JSON.parse(new TextDecoder().decode(r.value)) as ChatMessage);
+    for (const { value } of await this.store.list(NS.unsent(groupIdHex)))
+      stored.push(JSON.parse(new TextDecoder().decode(value)) as ChatMessage);
     for (const { value } of await this.store.list(NS.outbox)) {
       const item = JSON.parse(new TextDecoder().decode(value)) as OutboxItem;
       if (item.groupId !== groupIdHex) continue;

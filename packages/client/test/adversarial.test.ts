@@ -2,9 +2,15 @@
  * Hostile people against real clients (the server-side cases are in
  * packages/server/test/adversarial.test.ts, which lists where every other case is proven).
  */
-import { DEFAULT_CIPHERSUITE, decodeClientFrame, decodeMessage, encodeClientFrame } from '@parley/core';
+import {
+  DEFAULT_CIPHERSUITE,
+  decodeClientFrame,
+  decodeMessage,
+  decodeServerFrame,
+  encodeClientFrame,
+} from '@parley/core';
 import { expect, test } from 'vitest';
-import { KEY_PACKAGE_TARGET, type SocketFactory } from '../src/index.js';
+import { KEY_PACKAGE_TARGET, type SocketFactory, type SocketLike } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
 import { hasKeyPackages, openClient, person, serve, undecryptable, until } from './fixtures.js';
 
@@ -87,6 +93,95 @@ test('the connection drops right after a commit left, before the answer: the cli
   await until(() => b.client.epoch(id) === a.client.epoch(id), 'same epoch');
   expect(a.client.epoch(id)).toBe(epoch + 1n);
   expect(a.client.epochAuthenticator(id)).toEqual(b.client.epochAuthenticator(id));
+});
+
+test('an answer lost to a timeout while the connection stays up: the message is sent once, recognised as ours, never undecryptable', async () => {
+  const { url } = await serve();
+  const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
+  let dropNextSent = false;
+  let dropped = 0;
+  // The server's `sent` answer to alice's next message never reaches her; the socket stays open.
+  const lossy: SocketFactory = (u) => {
+    const inner = nodeSocketFactory(u);
+    const outer: SocketLike = {
+      get binaryType() {
+        return inner.binaryType;
+      },
+      set binaryType(value: string) {
+        inner.binaryType = value;
+      },
+      get readyState() {
+        return inner.readyState;
+      },
+      send: (data) => inner.send(data),
+      close: (code, reason) => inner.close(code, reason),
+      onopen: null,
+      onclose: null,
+      onerror: null,
+      onmessage: null,
+    };
+    inner.onopen = (ev) => outer.onopen?.(ev);
+    inner.onclose = (ev) => outer.onclose?.(ev);
+    inner.onerror = (ev) => outer.onerror?.(ev);
+    inner.onmessage = (ev) => {
+      const data = ev.data;
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data as Buffer);
+      if (dropNextSent && decodeServerFrame(bytes).type === 'sent') {
+        dropNextSent = false;
+        dropped++;
+        return;
+      }
+      outer.onmessage?.(ev);
+    };
+    return outer;
+  };
+  const a = await openClient(url, alice, undefined, lossy, { requestTimeoutMs: 1_500 });
+  const b = await openClient(url, bob);
+  await hasKeyPackages(b.client);
+  const id = await a.client.directConversation('bob');
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined');
+
+  dropNextSent = true;
+  await a.client.sendText(id, 'did this go?');
+  await until(() => dropped === 1, 'the answer was lost');
+  await until(() => b.inbox.some((m) => m.text === 'did this go?'), 'bob reads it (it was stored)');
+  // alice's request timed out; her next sync finds the message in the log, resends the attempted
+  // item (same id: the server answers with the position it already has) and marks it as hers.
+  await a.client.sync();
+  await until(async () => (await a.client.pending()) === 0, 'outbox empty');
+  const mine = (await a.client.history(id)).filter((m) => m.text === 'did this go?');
+  expect(mine).toHaveLength(1);
+  expect(mine[0]!.seq).toBeGreaterThan(0);
+  expect(['sent', 'delivered', 'read']).toContain(mine[0]!.status);
+  await a.client.sendText(id, 'and this one');
+  await until(() => b.inbox.some((m) => m.text === 'and this one'), 'bob reads the next');
+  expect(b.inbox.map((m) => m.text)).toEqual(['did this go?', 'and this one']);
+  expect(undecryptable).toEqual([]);
+});
+
+test("a sender over the server's rate limit loses nothing: refused messages stay queued and go out in order", async () => {
+  const { url } = await serve({ messagesPerSecond: 3 }); // a burst of 30 frames, then 3 a second
+  const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
+  const a = await openClient(url, alice);
+  const b = await openClient(url, bob);
+  await hasKeyPackages(b.client);
+  const id = await a.client.directConversation('bob');
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined');
+  const refused: string[] = [];
+  const texts = Array.from({ length: 40 }, (_, i) => `m${i}`);
+  const original = a.client.connection.request.bind(a.client.connection);
+  a.client.connection.request = async (frame) => {
+    const answer = await original(frame);
+    if (answer.type === 'error') refused.push(answer.code);
+    return answer;
+  };
+  for (const t of texts) await a.client.sendText(id, t);
+  await until(() => b.inbox.length >= texts.length, 'bob receives all 40', 60_000);
+  expect(refused).toContain('rate_limited');
+  expect(b.inbox.map((m) => m.text)).toEqual(texts);
+  expect(await a.client.pending()).toBe(0);
+  const statuses = (await a.client.history(id)).map((m) => m.status);
+  expect(statuses.filter((s) => s === 'failed' || s === 'sending')).toEqual([]);
 });
 
 function isCommit(payload: Uint8Array): boolean {

@@ -132,15 +132,9 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
     const counters = new Map<string, number>();
     /** Every message a client accepted into its outbox. */
     const queued: Array<{ sender: string; groupId: string; messageId: string; text: string }> = [];
-    // ts-mls 1.6.4 rejects some valid ratchet trees when a device joins (its check wants every
-    // non-blank node on an unmerged leaf's direct path to list exactly the same unmerged leaves;
-    // RFC 9420 §7.9.2 only asks that they list that leaf). Adding someone into the slot a removal
-    // freed, under a parent a later update set, then an update elsewhere, builds such a tree and the
-    // newcomer cannot join (packages/core/test/upstream.test.ts shows it step by step). Until that
-    // is fixed upstream, adds stop in a group once someone was removed from it;
-    // PARLEY_CHAOS_LATE_ADDS=1 lifts that.
+    // Groups someone was removed from: adds after that put newcomers into freed leaves, the case
+    // ts-mls 1.6.4's join check refused (scripts/patch-ts-mls.mjs corrects it); counted apart.
     const removedFrom = new Set<string>();
-    const lateAdds = process.env.PARLEY_CHAOS_LATE_ADDS === '1';
     const inFlight: Array<Promise<unknown>> = [];
     const tally = {
       sends: 0,
@@ -149,6 +143,7 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
       restarts: 0,
       kills: 0,
       adds: 0,
+      addsAfterRemoval: 0,
       removes: 0,
       updates: 0,
       refused: 0,
@@ -207,9 +202,10 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
         const actor = devices.get(pick(inGroup))!.client;
         if (op < 0.2) {
           const newcomer = names.find((n) => !everIn.get(id)!.has(n) && rand() < 0.3);
-          if (newcomer !== undefined && (lateAdds || !removedFrom.has(id))) {
+          if (newcomer !== undefined) {
             everIn.get(id)!.add(newcomer);
             tally.adds++;
+            if (removedFrom.has(id)) tally.addsAfterRemoval++;
             attempt(actor.addMembers(id, [newcomer]));
           }
         } else if (op < 0.35 && inGroup.length > 3) {
@@ -296,7 +292,7 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
         const sent = new Map<number, ChatMessage>();
         for (const n of everIn.get(id)!) {
           for (const m of await devices.get(n)!.client.history(id)) {
-            if (m.from.accountId === n) {
+            if (m.from.accountId === n && m.status !== 'failed') {
               expect(m.status, `${m.text} left the outbox`).not.toBe('sending');
               sent.set(m.seq, m);
             }
@@ -342,15 +338,17 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
         const auths = new Set(current.map((n) => toHex(devices.get(n)!.client.epochAuthenticator(id)!)));
         expect(auths.size, `members of ${id} agree on the epoch authenticator`).toBe(1);
       }
-      // Every message a client accepted was sent, unless its sender was removed before it left (it
-      // is then discarded: the sender is no longer a member).
+      // Every message a client accepted was sent, unless its sender was removed before it left: it
+      // is then never sent, and the sender's history shows it as failed.
       let discarded = 0;
       for (const q of queued) {
-        const history = await devices.get(q.sender)!.client.history(q.groupId);
-        if (history.some((h) => h.id === q.messageId && h.seq > 0)) continue;
+        const mine = (await devices.get(q.sender)!.client.history(q.groupId)).find(
+          (h) => h.id === q.messageId,
+        );
+        if (mine !== undefined && mine.seq > 0) continue;
         const ended = devices.get(q.sender)!.client.conversation(q.groupId)?.ended === true;
-        if (ended) discarded++;
-        else wrong.push(`${q.text} from ${q.sender} was accepted but never sent`);
+        if (ended && mine?.status === 'failed') discarded++;
+        else wrong.push(`${q.text} from ${q.sender} was accepted but never sent (${mine?.status ?? 'gone'})`);
       }
       expect({ wrong, rejoined }).toEqual({ wrong: [], rejoined: [] });
       if (undecryptable.length > 0) {
@@ -367,7 +365,7 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
       expect(undecryptable).toEqual([]);
       console.log(
         `chaos (seed ${seed}): ${checked} messages checked, ${deliveries} deliveries checked, ` +
-          `${discarded} discarded (sender removed first), ` +
+          `${discarded} not sent (sender removed first, shown as failed), ` +
           `${JSON.stringify(tally)}, ${undecryptable.length} undecryptable, ${Date.now() - started} ms`,
       );
       expect(checked).toBeGreaterThan(100);

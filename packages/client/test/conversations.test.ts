@@ -6,7 +6,17 @@
 import { certifyNewDevice, generateStorageKey, identityKeyPairOf } from '@parley/core';
 import { expect, test } from 'vitest';
 import { type MessageStatus, ParleyApi } from '../src/index.js';
-import { cs, hasKeyPackages, openClient, type Person, person, serve, tempDir, until } from './fixtures.js';
+import {
+  cs,
+  hasKeyPackages,
+  openClient,
+  openStore,
+  type Person,
+  person,
+  serve,
+  tempDir,
+  until,
+} from './fixtures.js';
 
 async function chatOf(url: string, names: string[]) {
   const people = await Promise.all(names.map((n) => person(url, n)));
@@ -116,6 +126,35 @@ test('leaving a group: a member commits it, the leaver sees nothing new, the res
   await until(() => b!.inbox.length === 1, 'bob receives');
   await new Promise((r) => setTimeout(r, 200));
   expect(c!.inbox).toEqual([]);
+});
+
+test('a message queued offline by someone removed meanwhile is never sent, and shows as failed', async () => {
+  const { url } = await serve();
+  const {
+    clients: [a, b, c],
+    people,
+  } = await chatOf(url, ['alice', 'bob', 'carol']);
+  const group = await a!.client.createGroup('Trip', ['bob', 'carol']);
+  for (const x of [b!, c!]) await until(() => x.client.conversation(group)?.name === 'Trip', 'joined');
+  await c!.client.close();
+  // Carol writes while offline: the message waits in her outbox.
+  const offline = await openStore(url, people[2]!);
+  expect((await offline.sendText(group, 'count me in')).status).toBe('sending');
+  await offline.close();
+  await a!.client.removeMember(group, 'carol');
+
+  const statuses: Array<{ status: MessageStatus; seq: number }> = [];
+  const back = await openClient(url, people[2]!, (client) =>
+    client.on('message_status', (s) => statuses.push({ status: s.status, seq: s.seq })),
+  );
+  await until(() => statuses.length > 0, 'the queued message is given up');
+  expect(statuses).toEqual([{ status: 'failed', seq: 0 }]);
+  expect(back.client.conversation(group)!.ended).toBe(true);
+  expect((await back.client.history(group)).at(-1)).toMatchObject({ text: 'count me in', status: 'failed' });
+  expect(await back.client.pending()).toBe(0);
+  await a!.client.sendText(group, 'after carol');
+  await until(() => b!.inbox.some((m) => m.text === 'after carol'), 'bob receives');
+  expect([...a!.inbox, ...b!.inbox].map((m) => m.text)).toEqual(['after carol']);
 });
 
 test('presence: contacts see each other come online and go offline', async () => {

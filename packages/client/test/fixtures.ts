@@ -9,10 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CIPHERSUITE, type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
+import { DEFAULT_CONFIG } from '@parley/server';
 import { startLoopbackServer } from '@parley/server/testing';
 import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import { afterEach, expect } from 'vitest';
-import { type ChatMessage, ParleyApi, ParleyClient, type SocketFactory } from '../src/index.js';
+import {
+  type ChatMessage,
+  ParleyApi,
+  ParleyClient,
+  type ParleyClientOptions,
+  type SocketFactory,
+} from '../src/index.js';
 import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
 
 export const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
@@ -40,6 +47,7 @@ export interface ServeOptions {
   port?: number;
   access?: 'open' | 'password';
   accessPassword?: string;
+  messagesPerSecond?: number;
 }
 
 export async function serve(options: ServeOptions = {}) {
@@ -47,6 +55,9 @@ export async function serve(options: ServeOptions = {}) {
     config: {
       ...(options.access ? { access: options.access } : {}),
       ...(options.accessPassword ? { accessPassword: options.accessPassword } : {}),
+      ...(options.messagesPerSecond !== undefined
+        ? { limits: { ...DEFAULT_CONFIG.limits, messagesPerSecond: options.messagesPerSecond } }
+        : {}),
     },
     // The directory outlives the server (a test may restart on it) and goes with the cleanups.
     dataDir: options.dataDir ?? tempDir('parley-client-'),
@@ -73,6 +84,7 @@ export function openStore(
   url: string,
   p: Person,
   socketFactory: SocketFactory = nodeSocketFactory,
+  overrides: Partial<ParleyClientOptions> = {},
 ): Promise<ParleyClient> {
   return ParleyClient.open({
     serverUrl: url,
@@ -82,6 +94,7 @@ export function openStore(
     mls: { provider: nativeCryptoProvider },
     socketFactory,
     backoff: { initialMs: 50, maxMs: 300 },
+    ...overrides,
   });
 }
 
@@ -96,8 +109,9 @@ export async function openClient(
   p: Person,
   beforeStart?: (client: ParleyClient) => void,
   socketFactory?: SocketFactory,
+  overrides?: Partial<ParleyClientOptions>,
 ): Promise<OpenClient> {
-  const client = await openStore(url, p, socketFactory);
+  const client = await openStore(url, p, socketFactory, overrides);
   const inbox: ChatMessage[] = [];
   client.on('message', (m) => inbox.push(m));
   client.on('undecryptable', (u) => undecryptable.push(u));

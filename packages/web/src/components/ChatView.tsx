@@ -26,12 +26,13 @@ const STATUS_LABEL: Record<MessageStatus, string> = {
   sent: 'Sent',
   delivered: 'Delivered',
   read: 'Read',
+  failed: 'Not sent',
   received: '',
 };
 
 function Ticks({ status }: { status: MessageStatus }) {
   if (status === 'received') return null;
-  const glyph = status === 'sending' ? '○' : status === 'sent' ? '✓' : '✓✓';
+  const glyph = status === 'sending' ? '○' : status === 'failed' ? '!' : status === 'sent' ? '✓' : '✓✓';
   return (
     <span className={`ticks ${status}`} title={STATUS_LABEL[status]} data-status={status}>
       <span aria-hidden="true">{glyph}</span>
