@@ -23,17 +23,17 @@ import {
   type ApiError,
   type ChatMessage,
   claimNewDevice,
+  listOwnDevices,
   offerNewDevice,
   ParleyApi,
   type ParleyClient,
+  revokeOwnDevice,
 } from '@parley/client';
 import {
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
   deriveStorageKey,
-  identityKeyPairOf,
-  issueDeviceRevocation,
-  type ParleyError,
+  ParleyError,
   sealDeviceIdentity,
 } from '@parley/core';
 import { nativeCryptoProvider, nodeScrypt } from '@parley/core/node';
@@ -293,18 +293,17 @@ async function verify(who: string, mark: boolean): Promise<void> {
 }
 
 /** This account's devices, one line each. */
-async function deviceLines(api: ParleyApi, token: string, profile: Profile): Promise<string[]> {
-  const devices = await api.devices(token, profile.username);
+async function deviceLines(api: ParleyApi, token: string, identity: DeviceIdentity): Promise<string[]> {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return [
-    `Devices of ${profile.username}:`,
+    `Devices of ${identity.accountId}:`,
     '',
-    ...devices.map(({ certificate: c, revokedAt }) => {
-      const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    ...(await listOwnDevices(api, token, identity)).map((d) => {
       const notes = [
-        c.deviceId === profile.deviceId ? 'this device' : '',
-        revokedAt === null ? '' : `revoked ${day(revokedAt)}`,
+        d.current ? 'this device' : '',
+        d.revokedAt === null ? '' : `revoked ${day(d.revokedAt)}`,
       ].filter((n) => n.length > 0);
-      return `  ${c.deviceId}  added ${day(c.issuedAt)}${notes.length > 0 ? `  (${notes.join(', ')})` : ''}`;
+      return `  ${d.deviceId}  added ${day(d.addedAt)}${notes.length > 0 ? `  (${notes.join(', ')})` : ''}`;
     }),
   ];
 }
@@ -319,7 +318,7 @@ async function devices(args: string[]): Promise<void> {
   });
   const [sub, target] = args;
   if (sub === undefined || sub === 'list') {
-    process.stdout.write(`${(await deviceLines(api, token, profile)).join('\n')}\n`);
+    process.stdout.write(`${(await deviceLines(api, token, identity)).join('\n')}\n`);
     return;
   }
   if (identity.identityPrivateKey === null)
@@ -338,18 +337,10 @@ async function devices(args: string[]): Promise<void> {
     return;
   }
   if (sub === 'revoke' && target !== undefined) {
-    if (target === profile.deviceId)
-      throw new CliError('this is the device you are using; revoke it from another one');
-    const list = await api.devices(token, profile.username);
-    const device = list.find((d) => d.certificate.deviceId === target);
-    if (device === undefined) throw new CliError(`no device ${target}`);
-    const c = await cs();
-    const revocation = await issueDeviceRevocation(
-      identityKeyPairOf(identity),
-      device.certificate,
-      c.signature,
-    );
-    await api.revokeDevice(token, revocation).catch((e) => apiError(e, profile.server));
+    await revokeOwnDevice(api, token, identity, target, await cs()).catch((e) => {
+      if (e instanceof ParleyError) throw new CliError(e.message);
+      return apiError(e, profile.server);
+    });
     process.stdout.write(
       `Device ${target} is revoked: it can no longer connect, and conversations drop it.\n`,
     );
@@ -368,7 +359,7 @@ async function chat(): Promise<void> {
     await runChat(
       {
         client,
-        devices: () => withSession(api, current, (token) => deviceLines(api, token, profile)),
+        devices: () => withSession(api, current, (token) => deviceLines(api, token, current.identity)),
         safetyNumber: (who) => safetyNumberLines(client, who),
       },
       { username: profile.username, server: profile.server },

@@ -15,6 +15,7 @@ import {
   certifyNewDevice,
   type DeviceIdentity,
   identityKeyPairOf,
+  issueDeviceRevocation,
   openDeviceIdentity,
   ParleyError,
   randomBytes,
@@ -74,4 +75,60 @@ export async function claimNewDevice(api: ParleyApi, token: string, code: string
   const { slot, key } = linkSecrets(code);
   const sealed = await api.claimDeviceLink(token, slot);
   return openDeviceIdentity(key, sealed);
+}
+
+/** One device of the person's own account, as the devices screens show it. */
+export interface OwnDevice {
+  deviceId: string;
+  /** When its certificate was issued (ms). */
+  addedAt: number;
+  revokedAt: number | null;
+  /** The device asking. */
+  current: boolean;
+}
+
+/** The account's devices, oldest first. */
+export async function listOwnDevices(
+  api: ParleyApi,
+  token: string,
+  identity: Pick<DeviceIdentity, 'accountId' | 'deviceId'>,
+): Promise<OwnDevice[]> {
+  const devices = await api.devices(token, identity.accountId);
+  return devices
+    .map(({ certificate: c, revokedAt }) => ({
+      deviceId: c.deviceId,
+      addedAt: c.issuedAt,
+      revokedAt,
+      current: c.deviceId === identity.deviceId,
+    }))
+    .sort((a, b) => a.addedAt - b.addedAt);
+}
+
+/**
+ * Revoke another device of the account (lost, sold, no longer used): the revocation is signed by
+ * the identity key, so only the device holding it can do this. The revoked device can no longer
+ * connect, and conversations drop it.
+ */
+export async function revokeOwnDevice(
+  api: ParleyApi,
+  token: string,
+  identity: DeviceIdentity,
+  deviceId: string,
+  cs: Pick<CiphersuiteImpl, 'signature'>,
+): Promise<void> {
+  if (identity.identityPrivateKey === null)
+    throw new ParleyError(
+      'usage',
+      'only the first device of an account (the one that holds its identity key) can revoke devices',
+    );
+  if (deviceId === identity.deviceId)
+    throw new ParleyError('usage', 'this is the device you are using; revoke it from another one');
+  const device = (await api.devices(token, identity.accountId)).find(
+    (d) => d.certificate.deviceId === deviceId,
+  );
+  if (device === undefined) throw new ParleyError('usage', `no device ${deviceId}`);
+  await api.revokeDevice(
+    token,
+    await issueDeviceRevocation(identityKeyPairOf(identity), device.certificate, cs.signature),
+  );
 }

@@ -10,9 +10,12 @@ import {
   type AccessPolicy,
   ApiError,
   claimNewDevice,
+  listOwnDevices,
+  type OwnDevice,
   offerNewDevice,
   ParleyApi,
   ParleyClient,
+  revokeOwnDevice,
   TransportError,
 } from '@parley/client';
 import { BrowserDevices, browserSocketFactory } from '@parley/client/browser';
@@ -236,6 +239,38 @@ export async function linkDevice(
       await api.logout(session.token).catch(() => {});
     }
   });
+}
+
+/** The account's devices, while the devices dialog is open (a short server session). */
+export interface DeviceManager {
+  devices: OwnDevice[];
+  /** Revoke another device; returns the list again. */
+  revoke(deviceId: string): Promise<OwnDevice[]>;
+  /** End the server session (when the dialog closes). */
+  close(): Promise<void>;
+}
+
+/** Open the devices dialog: the password confirms it is the person and opens a server session. */
+export async function manageDevices(signedIn: SignedIn, password: string): Promise<DeviceManager> {
+  const { identity } = signedIn;
+  if (password.length === 0 || password.length > MAX_PASSWORD) throw new UserError('Enter your password.');
+  const api = new ParleyApi(serverUrl());
+  const session = await guarded((a) => a.login(identity.accountId, password));
+  const close = () => api.logout(session.token).catch(() => {});
+  try {
+    return {
+      devices: await guarded(() => listOwnDevices(api, session.token, identity)),
+      revoke: (deviceId) =>
+        guarded(async () => {
+          await revokeOwnDevice(api, session.token, identity, deviceId, await suite());
+          return listOwnDevices(api, session.token, identity);
+        }),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
 /** Whether this browser holds a device of some account (then signing in is the likely next step). */

@@ -317,6 +317,26 @@ test('a second browser joins the account with a link code from the first and get
   await dialog(first.page).getByRole('button', { name: 'Close' }).click();
   await message(first, 'hello to both of your devices').waitFor();
   await screenshot(second, 'linked-device');
+
+  // The first device lists the account's devices and revokes the second: it is cut off at once.
+  await first.page.getByRole('button', { name: 'Devices', exact: true }).click();
+  await dialog(first.page).getByLabel('Password').fill(passwordOf('pat'));
+  await dialog(first.page).getByRole('button', { name: 'Show devices' }).click();
+  const rows = dialog(first.page).getByRole('list', { name: 'Devices' }).getByRole('listitem');
+  await rows.nth(1).waitFor();
+  expect(await rows.count()).toBe(2);
+  await rows.filter({ hasText: 'this device' }).waitFor();
+  const other = rows.filter({ hasNotText: 'this device' });
+  await screenshot(first, 'devices');
+  await other.getByRole('button', { name: 'Revoke' }).click();
+  await other.getByRole('button', { name: /^Revoke .* for good$/ }).click();
+  await other.filter({ hasText: 'revoked' }).waitFor();
+  await second.page.getByTestId('connection-banner').filter({ hasText: 'revoked' }).waitFor();
+  await dialog(first.page).getByRole('button', { name: 'Close' }).click();
+  await send(first, 'only one device now');
+  await conversation(friend, 'pat')
+    .locator('.conversation-last', { hasText: 'only one device now' })
+    .waitFor();
 });
 
 test('a server with an access password asks for it at registration and refuses a wrong one', async () => {

@@ -1,3 +1,4 @@
+import type { OwnDevice } from '@parley/client';
 import { type FormEvent, useId, useState } from 'react';
 
 interface ErrorProps {
@@ -224,7 +225,7 @@ export function ConnectionBanner({ state }: { state: string }) {
   if (state === 'online') return null;
   const text =
     state === 'closed'
-      ? 'Disconnected: this device was refused by the server.'
+      ? 'Disconnected: the server refused this device (it was revoked, or removed from the server).'
       : 'Reconnecting to the server… Messages you send now are kept and sent when the connection is back.';
   return (
     <div className="banner" role="status" data-testid="connection-banner">
@@ -244,8 +245,6 @@ interface LinkDeviceProps {
 
 /** Link a new device: confirm with the password, then show the one-time code (pure view). */
 export function LinkDevicePanel({ me, code, expiresAt, busy, error, onSubmit }: LinkDeviceProps) {
-  const [password, setPassword] = useState('');
-  const id = useId();
   if (code !== undefined) {
     return (
       <div className="stack">
@@ -267,6 +266,29 @@ export function LinkDevicePanel({ me, code, expiresAt, busy, error, onSubmit }: 
     );
   }
   return (
+    <PasswordForm
+      intro="A new browser or computer becomes another device of your account. Confirm with your password."
+      submitLabel="Get a link code"
+      busy={busy}
+      error={error}
+      onSubmit={onSubmit}
+    />
+  );
+}
+
+interface PasswordFormProps {
+  intro: string;
+  submitLabel: string;
+  busy: boolean;
+  error: string | undefined;
+  onSubmit: (password: string) => void;
+}
+
+/** "Confirm with your password" before something that needs the account's server session. */
+export function PasswordForm({ intro, submitLabel, busy, error, onSubmit }: PasswordFormProps) {
+  const [password, setPassword] = useState('');
+  const id = useId();
+  return (
     <form
       className="stack"
       onSubmit={(e) => {
@@ -274,7 +296,7 @@ export function LinkDevicePanel({ me, code, expiresAt, busy, error, onSubmit }: 
         onSubmit(password);
       }}
     >
-      <p>A new browser or computer becomes another device of your account. Confirm with your password.</p>
+      <p>{intro}</p>
       <label htmlFor={`${id}-password`}>Password</label>
       <input
         id={`${id}-password`}
@@ -287,8 +309,70 @@ export function LinkDevicePanel({ me, code, expiresAt, busy, error, onSubmit }: 
       />
       <ErrorText error={error} />
       <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Working…' : 'Get a link code'}
+        {busy ? 'Working…' : submitLabel}
       </button>
     </form>
+  );
+}
+
+interface DeviceListProps {
+  devices: OwnDevice[];
+  /** This device holds the identity key: it can revoke the others. */
+  canRevoke: boolean;
+  busy: boolean;
+  error: string | undefined;
+  onRevoke: (deviceId: string) => void;
+}
+
+/** The account's devices; the others can be revoked (after a second click to confirm). */
+export function DeviceList({ devices, canRevoke, busy, error, onRevoke }: DeviceListProps) {
+  const [confirming, setConfirming] = useState<string | undefined>();
+  const day = (ms: number) => new Date(ms).toLocaleDateString();
+  return (
+    <div className="stack">
+      <ul className="devices" aria-label="Devices">
+        {devices.map((d) => (
+          <li key={d.deviceId} data-testid={`device-${d.deviceId}`}>
+            <span className="device-id">{d.deviceId}</span>
+            <span className="muted small">
+              added {day(d.addedAt)}
+              {d.current && ' · this device'}
+              {d.revokedAt !== null && ` · revoked ${day(d.revokedAt)}`}
+            </span>
+            {canRevoke &&
+              !d.current &&
+              d.revokedAt === null &&
+              (confirming === d.deviceId ? (
+                <button
+                  type="button"
+                  className="danger device-action"
+                  disabled={busy}
+                  onClick={() => {
+                    setConfirming(undefined);
+                    onRevoke(d.deviceId);
+                  }}
+                >
+                  Revoke {d.deviceId} for good
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  className="device-action"
+                  disabled={busy}
+                  onClick={() => setConfirming(d.deviceId)}
+                >
+                  Revoke
+                </button>
+              ))}
+          </li>
+        ))}
+      </ul>
+      <p className="muted small">
+        {canRevoke
+          ? 'A revoked device can no longer connect, and your conversations drop it. Revoke a device you lost or no longer use.'
+          : 'Only your first device (the one that holds your identity key) can revoke devices.'}
+      </p>
+      <ErrorText error={error} />
+    </div>
   );
 }

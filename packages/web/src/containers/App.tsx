@@ -97,6 +97,7 @@ export function App() {
       model={phase.model}
       canLinkDevices={phase.session.identity.identityPrivateKey !== null}
       onLinkDevice={(password) => session.linkDevice(phase.session, password)}
+      onManageDevices={(password) => session.manageDevices(phase.session, password)}
       onLogout={async (removeData) => {
         phase.model.close();
         await session.logout(phase.session, removeData);

@@ -1,3 +1,4 @@
+import type { OwnDevice } from '@parley/client';
 import type { SafetyNumber } from '@parley/core';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { ChatView } from '../components/ChatView.js';
@@ -5,14 +6,16 @@ import { ConversationList, conversationTitle } from '../components/ConversationL
 import { Dialog } from '../components/Dialog.js';
 import {
   ConnectionBanner,
+  DeviceList,
   ErrorText,
   IdentityWarning,
   LinkDevicePanel,
   MembersPanel,
   NewConversationForm,
+  PasswordForm,
 } from '../components/Forms.js';
 import { SafetyNumberView } from '../components/SafetyNumber.js';
-import { checkUsername, explain } from '../session.js';
+import { checkUsername, type DeviceManager, explain } from '../session.js';
 import { type ChatModel, MAX_GROUP_NAME_CHARS, MAX_MESSAGE_CHARS } from './chatModel.js';
 
 type Panel =
@@ -21,13 +24,16 @@ type Panel =
   | { kind: 'members' }
   | { kind: 'safety'; accountId: string; number: SafetyNumber; verified: boolean }
   | { kind: 'logout' }
-  | { kind: 'link'; code?: string; expiresAt?: number };
+  | { kind: 'link'; code?: string; expiresAt?: number }
+  | { kind: 'devices'; manager?: DeviceManager; devices?: OwnDevice[] };
 
 interface Props {
   model: ChatModel;
   /** This device holds the account's identity key, so it can link new devices. */
   canLinkDevices: boolean;
   onLinkDevice: (password: string) => Promise<{ code: string; expiresAt: number }>;
+  /** Open the devices dialog's server session (the password confirms it is the person). */
+  onManageDevices: (password: string) => Promise<DeviceManager>;
   onLogout: (removeData: boolean) => Promise<void>;
 }
 
@@ -36,7 +42,7 @@ function notificationsSupported(): boolean {
 }
 
 /** The signed-in app: list, open conversation, dialogs, warnings, notifications. */
-export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice }: Props) {
+export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onManageDevices }: Props) {
   const s = useSyncExternalStore(model.subscribe, model.getSnapshot);
   const [panel, setPanel] = useState<Panel | undefined>();
   const [busy, setBusy] = useState(false);
@@ -80,6 +86,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice }: Pr
   }, [model, s.me]);
 
   const closePanel = () => {
+    if (panel?.kind === 'devices') void panel.manager?.close();
     setPanel(undefined);
     setError(undefined);
   };
@@ -133,6 +140,9 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice }: Pr
             Enable notifications
           </button>
         )}
+        <button type="button" onClick={() => setPanel({ kind: 'devices' })}>
+          Devices
+        </button>
         {canLinkDevices && (
           <button type="button" onClick={() => setPanel({ kind: 'link' })}>
             Link a device
@@ -278,6 +288,38 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice }: Pr
               })
             }
           />
+        </Dialog>
+      )}
+
+      {panel?.kind === 'devices' && (
+        <Dialog title="Your devices" onClose={closePanel}>
+          {panel.manager === undefined || panel.devices === undefined ? (
+            <PasswordForm
+              intro="The devices of your account: browsers and computers where you are signed in. Confirm with your password."
+              submitLabel="Show devices"
+              busy={busy}
+              error={error}
+              onSubmit={(password) =>
+                void run(async () => {
+                  const manager = await onManageDevices(password);
+                  setPanel({ kind: 'devices', manager, devices: manager.devices });
+                })
+              }
+            />
+          ) : (
+            <DeviceList
+              devices={panel.devices}
+              canRevoke={canLinkDevices}
+              busy={busy}
+              error={error}
+              onRevoke={(deviceId) =>
+                void run(async () => {
+                  const devices = await panel.manager!.revoke(deviceId);
+                  setPanel({ ...panel, devices });
+                })
+              }
+            />
+          )}
         </Dialog>
       )}
 
