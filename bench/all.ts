@@ -47,13 +47,16 @@ const quick = args.includes('--quick');
 const here = fileURLToPath(new URL('.', import.meta.url));
 const outDir = args.includes('--out') ? args[args.indexOf('--out') + 1]! : join(here, '..', 'out');
 
-/** Accounts user0…user24 have 20 devices each (the 500-device group); the others one each. */
+/** Idle authenticated connections for (c), one per registered device. */
+const CONNECTIONS = quick ? 1_000 : 10_000;
+/**
+ * Accounts user0…user24 have 20 devices each (the 500-device group); the others share the rest of
+ * the CONNECTIONS devices, so every idle connection is its own device.
+ */
 const PAIRS = quick ? 25 : 250;
 const ACCOUNTS = 2 * PAIRS;
-const devicesOf = (account: number) => (account < 25 ? 20 : 1);
+const devicesOf = (account: number) => (account < 25 ? 20 : Math.ceil((CONNECTIONS - 500) / (ACCOUNTS - 25)));
 const DEVICES = Array.from({ length: ACCOUNTS }, (_, a) => devicesOf(a)).reduce((x, y) => x + y, 0);
-/** Idle authenticated connections for (c): several per device (a device may hold several). */
-const CONNECTIONS = quick ? 1_000 : 10_000;
 const FANOUT_RATE = 5_000; // deliveries/s for the latency runs
 const DM_RATE = 2_000; // messages/s for the latency runs
 const LATENCY_SECONDS = quick ? 3 : 8;
@@ -125,31 +128,28 @@ async function measureParley(
     const all = devices.flat();
     log(`  ${label}: ${all.length} devices registered (${ACCOUNTS} OPAQUE accounts) in ${sec(t)} s`);
 
-    // (c) Idle authenticated connections, spread over the devices: the server's RSS before and
-    // after. Then only one connection per device stays open (a push goes to every connection of a
-    // device, so extra ones would multiply the fan-out).
+    // (c) Idle authenticated connections, one per device: the server's RSS before and after.
     await settle();
     const before = server.rss();
     t = performance.now();
-    const connections: BenchSocket[] = new Array(CONNECTIONS);
+    const connections: BenchSocket[] = new Array(all.length);
     await inParallel(
-      Array.from({ length: CONNECTIONS }, (_, i) => i),
+      all.map((_, i) => i),
       64,
       async (i) => {
-        connections[i] = await BenchSocket.parley(server.port, all[i % all.length]!);
+        connections[i] = await BenchSocket.parley(server.port, all[i]!);
       },
     );
     await settle();
     const after = server.rss();
-    log(`  ${label}: ${CONNECTIONS} connections authenticated in ${sec(t)} s`);
+    log(`  ${label}: ${all.length} connections (one per device) authenticated in ${sec(t)} s`);
     const idle = {
-      connections: CONNECTIONS,
+      connections: all.length,
       rssBytes: after,
-      perConnectionBytes: (after - before) / CONNECTIONS,
+      perConnectionBytes: (after - before) / all.length,
     };
     const sockets = new Map<DeviceIdentity, BenchSocket>();
     for (const [i, id] of all.entries()) sockets.set(id, connections[i]!);
-    await Promise.all(connections.slice(all.length).map((c) => c.close()));
 
     // Groups: fan-out of 50 and 500 devices, and one conversation per pair of accounts.
     t = performance.now();
@@ -161,6 +161,12 @@ async function measureParley(
     );
     const participants = new Map<DeviceIdentity, BenchSocket>();
     for (const id of [...fan500Members, ...dmPairs.flat()]) participants.set(id, sockets.get(id)!);
+    // The devices that take no part in (a) and (b) go offline again.
+    for (const [id, socket] of sockets)
+      if (!participants.has(id)) {
+        sockets.delete(id);
+        await socket.close();
+      }
     await uploadKeyPackages(participants);
     const plan = {
       fan50: layout(CLOSED.fanout50, FANOUT_RATE / 49, 1),
