@@ -22,12 +22,12 @@ import {
   toHex,
 } from '@parley/core';
 import type { Transaction } from 'kysely';
-import type { CiphersuiteName, KeyPackage, Proposal, PublicMessage } from 'ts-mls';
+import type { CiphersuiteName, KeyPackage, PrivateMessage, Proposal, PublicMessage } from 'ts-mls';
 import { makeProposalRef } from 'ts-mls/authenticatedContent.js';
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
 import { suite } from './crypto.js';
 import type { Database, Db, GroupMembersTable } from './db.js';
-import { type DeviceSession, FrameError, type Hub } from './hub.js';
+import { type DeviceSession, FrameError, type Hub, type Pipeline } from './hub.js';
 import type { Metrics } from './metrics.js';
 import { writerFor } from './writeBatch.js';
 
@@ -55,6 +55,30 @@ interface Plan {
   proposalRef: Uint8Array | null;
   /** For external commits: the device joining (it takes a leaf after the removes). */
   joiner: { username: string; deviceId: string } | null;
+}
+
+/** A retry of a message already stored gets the same answer, and nothing is stored twice. */
+async function storedAnswer(
+  db: Db | Transaction<Database>,
+  session: DeviceSession,
+  f: Frame<'send'>,
+): Promise<ServerFrame | undefined> {
+  const existing = await db
+    .selectFrom('messages')
+    .select(['seq', 'sender_username', 'sender_device', 'epoch', 'kind'])
+    .where('group_id', '=', f.groupId)
+    .where('message_id', '=', f.messageId)
+    .executeTakeFirst();
+  if (existing === undefined) return undefined;
+  if (existing.sender_username !== session.accountId || existing.sender_device !== session.deviceId) {
+    throw new FrameError('duplicate_message_id', 'message id already used');
+  }
+  return {
+    type: 'sent',
+    requestId: f.requestId,
+    seq: existing.seq,
+    epoch: existing.epoch + (existing.kind === KIND.commit ? 1 : 0),
+  };
 }
 
 async function groupOf(db: Db, groupId: Uint8Array) {
@@ -348,93 +372,32 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     return { type: 'ok', requestId: f.requestId };
   });
 
-  hub.on('send', async (session, frame): Promise<ServerFrame> => {
-    const f = frame as Frame<'send'>;
-    const group = await groupOf(db, f.groupId);
-    const me = await memberOf(db, f.groupId, session);
-    const isMember = me !== undefined && me.removed_seq === null;
+  type Outcome =
+    | { seq: number; epoch: number; recipients: Member[] }
+    | { stale: number }
+    | { answer: ServerFrame };
 
-    /** A retry of a message already stored gets the same answer, and nothing is stored twice. */
-    const answerIfStored = async (): Promise<ServerFrame | undefined> => {
-      const existing = await db
-        .selectFrom('messages')
-        .select(['seq', 'sender_username', 'sender_device', 'epoch', 'kind'])
-        .where('group_id', '=', f.groupId)
-        .where('message_id', '=', f.messageId)
-        .executeTakeFirst();
-      if (existing === undefined) return undefined;
-      if (existing.sender_username !== session.accountId || existing.sender_device !== session.deviceId) {
-        throw new FrameError('duplicate_message_id', 'message id already used');
-      }
-      return {
-        type: 'sent',
-        requestId: f.requestId,
-        seq: existing.seq,
-        epoch: existing.epoch + (existing.kind === KIND.commit ? 1 : 0),
-      };
-    };
-    const stored = await answerIfStored();
-    if (stored !== undefined) return stored;
-
-    let message: ReturnType<typeof decodeMessage>;
-    try {
-      message = decodeMessage(f.payload);
-    } catch (e) {
-      // A non-member learns nothing about what the server would have made of its bytes.
-      if (!isMember) throw new FrameError('not_a_member', 'not a member of this group');
-      throw new FrameError('invalid_message', e instanceof DecodeError ? e.message : 'not an MLS message');
-    }
-    const external =
-      message.wireformat === 'mls_public_message' &&
-      message.publicMessage.content.sender.senderType === 'new_member_commit';
-    if (!isMember && !external) throw new FrameError('not_a_member', 'not a member of this group');
-    if (external && !(await activeMembers(db, f.groupId)).some((m) => m.username === session.accountId)) {
-      throw new FrameError('not_a_member', 'only devices of member accounts may join by external commit');
-    }
-    let plan: Plan;
-    if (message.wireformat === 'mls_private_message') {
-      const pm = message.privateMessage;
-      if (!bytesEqual(pm.groupId, f.groupId))
-        throw new FrameError('invalid_message', 'message is for another group');
-      if (pm.contentType !== 'application')
-        throw new FrameError('invalid_message', 'handshake messages must be PublicMessages');
-      if (pm.epoch > BigInt(group.epoch))
-        throw new FrameError('invalid_message', 'message from a future epoch');
-      if (f.welcome !== null) throw new FrameError('invalid_message', 'a Welcome goes with a commit');
-      plan = {
-        kind: KIND.application,
-        epoch: Number(pm.epoch),
-        removedLeaves: [],
-        added: [],
-        welcome: null,
-        proposalRef: null,
-        joiner: null,
-      };
-    } else if (message.wireformat === 'mls_public_message') {
-      const pm = message.publicMessage;
-      if (!bytesEqual(pm.content.groupId, f.groupId))
-        throw new FrameError('invalid_message', 'message is for another group');
-      if (pm.content.epoch !== BigInt(group.epoch)) {
-        metrics.commitConflicts.inc();
-        return { type: 'stale_epoch', requestId: f.requestId, epoch: group.epoch };
-      }
-      if (external) {
-        if (f.welcome !== null) throw new FrameError('invalid_commit', 'a Welcome goes with adds');
-        plan = await planExternalCommit(db, group, session, me, pm);
-      } else {
-        plan = await planHandshake(db, group, me!, pm, f.welcome);
-      }
-    } else {
-      throw new FrameError('invalid_message', `a ${message.wireformat} is not sent to a group`);
-    }
-
+  /**
+   * Queue a message's write (group commit, writeBatch.ts). `check` runs first in the same
+   * transaction and may refuse the message (throw) or answer it without storing (a retry).
+   */
+  function store(
+    session: DeviceSession,
+    f: Frame<'send'>,
+    plan: Plan,
+    check?: (tx: Transaction<Database>) => Promise<ServerFrame | undefined>,
+  ): Promise<Outcome> {
     const now = Date.now();
-    type Outcome = { seq: number; epoch: number; recipients: Member[] } | { stale: number };
-    const store = write(async (tx): Promise<Outcome> => {
+    return write(async (tx): Promise<Outcome> => {
+      if (check !== undefined) {
+        const answer = await check(tx);
+        if (answer !== undefined) return { answer };
+      }
       // Compare-and-set in one statement: the UPDATE takes the group row's lock, checks that a
       // handshake message's epoch is still current, and claims the next sequence number. A
       // concurrent writer, on this node or another, waits for that lock and then sees the new row,
-      // so its commit for the old epoch matches nothing and gets stale_epoch.
+      // so its commit for the old epoch matches nothing and gets stale_epoch. Writes earlier in the
+      // same batch are seen too: they ran in this transaction.
       let claim = tx
         .updateTable('groups')
         .set((eb) => ({
@@ -495,17 +458,27 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
           .execute();
       }
       return { seq, epoch: newEpoch, recipients };
-    });
+    }, toHex(f.groupId));
+  }
+
+  /** Wait for a queued write to be durable, then push the message and answer its sender. */
+  async function answer(
+    session: DeviceSession,
+    f: Frame<'send'>,
+    plan: Plan,
+    stored: Promise<Outcome>,
+  ): Promise<ServerFrame> {
     let outcome: Outcome;
     try {
-      outcome = await store;
+      outcome = await stored;
     } catch (e) {
       // The same message id sent at the same moment through two connections (or nodes): the
       // unique constraint let one in; the other gets its answer.
-      const answer = await answerIfStored();
-      if (answer !== undefined) return answer;
+      const existing = await storedAnswer(db, session, f);
+      if (existing !== undefined) return existing;
       throw e;
     }
+    if ('answer' in outcome) return outcome.answer;
     if ('stale' in outcome) {
       metrics.commitConflicts.inc();
       return { type: 'stale_epoch', requestId: f.requestId, epoch: outcome.stale };
@@ -539,7 +512,119 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       );
     }
     return { type: 'sent', requestId: f.requestId, seq: outcome.seq, epoch: outcome.epoch };
-  });
+  }
+
+  /**
+   * An application message (a PrivateMessage) is pipelined: every check that reads the database
+   * runs inside its write, so the frame queues its write at once and lets the connection's next
+   * frame start; a sender with many messages in flight gets them into one group commit. The checks
+   * are those of a handshake message, in the same order, so the answers are the same.
+   */
+  function sendApplication(
+    session: DeviceSession,
+    f: Frame<'send'>,
+    pm: PrivateMessage,
+    pipeline: Pipeline,
+  ): Promise<ServerFrame> {
+    const plan: Plan = {
+      kind: KIND.application,
+      epoch: Number(pm.epoch),
+      removedLeaves: [],
+      added: [],
+      welcome: null,
+      proposalRef: null,
+      joiner: null,
+    };
+    const stored = store(session, f, plan, async (tx) => {
+      const row = await tx
+        .selectFrom('groups')
+        .leftJoin('group_members as me', (join) =>
+          join
+            .onRef('me.group_id', '=', 'groups.group_id')
+            .on('me.username', '=', session.accountId)
+            .on('me.device_id', '=', session.deviceId),
+        )
+        .select(['groups.epoch', 'me.leaf_index', 'me.removed_seq'])
+        .where('groups.group_id', '=', f.groupId)
+        .executeTakeFirst();
+      if (row === undefined) throw new FrameError('not_found', 'no such group');
+      const again = await storedAnswer(tx, session, f);
+      if (again !== undefined) return again;
+      if (row.leaf_index === null || row.removed_seq !== null)
+        throw new FrameError('not_a_member', 'not a member of this group');
+      if (!bytesEqual(pm.groupId, f.groupId))
+        throw new FrameError('invalid_message', 'message is for another group');
+      if (pm.contentType !== 'application')
+        throw new FrameError('invalid_message', 'handshake messages must be PublicMessages');
+      if (pm.epoch > BigInt(row.epoch))
+        throw new FrameError('invalid_message', 'message from a future epoch');
+      if (f.welcome !== null) throw new FrameError('invalid_message', 'a Welcome goes with a commit');
+      return undefined;
+    });
+    pipeline.release();
+    return answer(session, f, plan, stored);
+  }
+
+  hub.on(
+    'send',
+    async (session, frame, pipeline): Promise<ServerFrame> => {
+      const f = frame as Frame<'send'>;
+      let message: ReturnType<typeof decodeMessage> | undefined;
+      let undecodable: unknown;
+      try {
+        message = decodeMessage(f.payload);
+      } catch (e) {
+        undecodable = e;
+      }
+      if (message?.wireformat === 'mls_private_message')
+        return sendApplication(session, f, message.privateMessage, pipeline);
+      // Anything else is handled alone, as other frames are: it starts once every earlier frame is
+      // answered, and the frames after it wait until it is answered, so they see the epoch and
+      // membership it leaves.
+      await pipeline.drained();
+      const group = await groupOf(db, f.groupId);
+      const me = await memberOf(db, f.groupId, session);
+      const isMember = me !== undefined && me.removed_seq === null;
+      const stored = await storedAnswer(db, session, f);
+      if (stored !== undefined) return stored;
+      if (message === undefined) {
+        // A non-member learns nothing about what the server would have made of its bytes.
+        if (!isMember) throw new FrameError('not_a_member', 'not a member of this group');
+        throw new FrameError(
+          'invalid_message',
+          undecodable instanceof DecodeError ? undecodable.message : 'not an MLS message',
+        );
+      }
+      const external =
+        message.wireformat === 'mls_public_message' &&
+        message.publicMessage.content.sender.senderType === 'new_member_commit';
+      if (!isMember && !external) throw new FrameError('not_a_member', 'not a member of this group');
+      if (external && !(await activeMembers(db, f.groupId)).some((m) => m.username === session.accountId)) {
+        throw new FrameError('not_a_member', 'only devices of member accounts may join by external commit');
+      }
+      let plan: Plan;
+      if (message.wireformat === 'mls_public_message') {
+        const pm = message.publicMessage;
+        if (!bytesEqual(pm.content.groupId, f.groupId))
+          throw new FrameError('invalid_message', 'message is for another group');
+        if (pm.content.epoch !== BigInt(group.epoch)) {
+          metrics.commitConflicts.inc();
+          return { type: 'stale_epoch', requestId: f.requestId, epoch: group.epoch };
+        }
+        if (external) {
+          if (f.welcome !== null) throw new FrameError('invalid_commit', 'a Welcome goes with adds');
+          plan = await planExternalCommit(db, group, session, me, pm);
+        } else {
+          plan = await planHandshake(db, group, me!, pm, f.welcome);
+        }
+      } else {
+        throw new FrameError('invalid_message', `a ${message.wireformat} is not sent to a group`);
+      }
+
+      return answer(session, f, plan, store(session, f, plan));
+    },
+    { pipelined: true },
+  );
 
   hub.on('fetch', async (session, frame): Promise<ServerFrame> => {
     const f = frame as Frame<'fetch'>;
