@@ -57,19 +57,20 @@ interface Plan {
   joiner: { username: string; deviceId: string } | null;
 }
 
-/** A retry of a message already stored gets the same answer, and nothing is stored twice. */
-async function storedAnswer(
-  db: Db | Transaction<Database>,
-  session: DeviceSession,
-  f: Frame<'send'>,
-): Promise<ServerFrame | undefined> {
-  const existing = await db
-    .selectFrom('messages')
-    .select(['seq', 'sender_username', 'sender_device', 'epoch', 'kind'])
-    .where('group_id', '=', f.groupId)
-    .where('message_id', '=', f.messageId)
-    .executeTakeFirst();
-  if (existing === undefined) return undefined;
+/** A message stored under the id a `send` carries. */
+interface Existing {
+  seq: number;
+  sender_username: string;
+  sender_device: string;
+  epoch: number;
+  kind: number;
+}
+
+/**
+ * A retry of a message already stored gets the same answer, and nothing is stored twice; another
+ * device's message id is refused.
+ */
+function answerAgain(existing: Existing, session: DeviceSession, f: Frame<'send'>): ServerFrame {
   if (existing.sender_username !== session.accountId || existing.sender_device !== session.deviceId) {
     throw new FrameError('duplicate_message_id', 'message id already used');
   }
@@ -79,6 +80,20 @@ async function storedAnswer(
     seq: existing.seq,
     epoch: existing.epoch + (existing.kind === KIND.commit ? 1 : 0),
   };
+}
+
+async function storedAnswer(
+  db: Db,
+  session: DeviceSession,
+  f: Frame<'send'>,
+): Promise<ServerFrame | undefined> {
+  const existing = await db
+    .selectFrom('messages')
+    .select(['seq', 'sender_username', 'sender_device', 'epoch', 'kind'])
+    .where('group_id', '=', f.groupId)
+    .where('message_id', '=', f.messageId)
+    .executeTakeFirst();
+  return existing === undefined ? undefined : answerAgain(existing, session, f);
 }
 
 async function groupOf(db: Db, groupId: Uint8Array) {
@@ -536,6 +551,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       joiner: null,
     };
     const stored = store(session, f, plan, async (tx) => {
+      // One query: the group, the sender's membership, and a message already stored under this id.
       const row = await tx
         .selectFrom('groups')
         .leftJoin('group_members as me', (join) =>
@@ -544,12 +560,32 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
             .on('me.username', '=', session.accountId)
             .on('me.device_id', '=', session.deviceId),
         )
-        .select(['groups.epoch', 'me.leaf_index', 'me.removed_seq'])
+        .leftJoin('messages as stored', (join) =>
+          join.onRef('stored.group_id', '=', 'groups.group_id').on('stored.message_id', '=', f.messageId),
+        )
+        .select([
+          'groups.epoch',
+          'me.leaf_index',
+          'me.removed_seq',
+          'stored.seq',
+          'stored.sender_username',
+          'stored.sender_device',
+          'stored.epoch as stored_epoch',
+          'stored.kind',
+        ])
         .where('groups.group_id', '=', f.groupId)
         .executeTakeFirst();
       if (row === undefined) throw new FrameError('not_found', 'no such group');
-      const again = await storedAnswer(tx, session, f);
-      if (again !== undefined) return again;
+      if (row.seq !== null) {
+        const existing = {
+          seq: row.seq,
+          sender_username: row.sender_username!,
+          sender_device: row.sender_device!,
+          epoch: row.stored_epoch!,
+          kind: row.kind!,
+        };
+        return answerAgain(existing, session, f);
+      }
       if (row.leaf_index === null || row.removed_seq !== null)
         throw new FrameError('not_a_member', 'not a member of this group');
       if (!bytesEqual(pm.groupId, f.groupId))
