@@ -345,7 +345,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     }
     return members;
   }
-  /** Message writes: group-committed on SQLite (see writeBatch.ts). */
+  /** Message writes: group-committed, one batch at a time (see writeBatch.ts). */
   const write = writerFor(db, () => memberCache.clear());
 
   hub.on('group_create', async (session, frame): Promise<ServerFrame> => {
