@@ -21,7 +21,7 @@ import {
   SUPPORTED_CIPHERSUITES,
   toHex,
 } from '@parley/core';
-import type { Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { CiphersuiteName, KeyPackage, PrivateMessage, Proposal, PublicMessage } from 'ts-mls';
 import { makeProposalRef } from 'ts-mls/authenticatedContent.js';
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
@@ -95,6 +95,34 @@ async function storedAnswer(
     .executeTakeFirst();
   return existing === undefined ? undefined : answerAgain(existing, session, f);
 }
+
+/** The group, the sender's membership in it, and a message stored under the `send`'s id, in one query. */
+function checkQuery(tx: Transaction<Database>, session: DeviceSession, f: Frame<'send'>) {
+  return tx
+    .selectFrom('groups')
+    .leftJoin('group_members as me', (join) =>
+      join
+        .onRef('me.group_id', '=', 'groups.group_id')
+        .on('me.username', '=', session.accountId)
+        .on('me.device_id', '=', session.deviceId),
+    )
+    .leftJoin('messages as stored', (join) =>
+      join.onRef('stored.group_id', '=', 'groups.group_id').on('stored.message_id', '=', f.messageId),
+    )
+    .select([
+      'groups.epoch',
+      'me.leaf_index',
+      'me.removed_seq',
+      'stored.seq',
+      'stored.sender_username',
+      'stored.sender_device',
+      'stored.epoch as stored_epoch',
+      'stored.kind',
+    ])
+    .where('groups.group_id', '=', f.groupId);
+}
+
+type CheckRow = Awaited<ReturnType<ReturnType<typeof checkQuery>['executeTakeFirstOrThrow']>>;
 
 async function groupOf(db: Db, groupId: Uint8Array) {
   const group = await db.selectFrom('groups').selectAll().where('group_id', '=', groupId).executeTakeFirst();
@@ -345,6 +373,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     }
     return members;
   }
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   /** Message writes: group-committed, one batch at a time (see writeBatch.ts). */
   const write = writerFor(db, () => memberCache.clear());
 
@@ -391,23 +420,23 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     | { seq: number; epoch: number; recipients: Member[] }
     | { stale: number }
     | { answer: ServerFrame };
+  /** A message stored at `seq` (the group now at `epoch`), or none: the epoch was not current. */
+  type Claimed = { seq: number; epoch: number } | { seq: undefined; epoch: number };
 
   /**
    * Queue a message's write (group commit, writeBatch.ts). `check` runs first in the same
-   * transaction and may refuse the message (throw) or answer it without storing (a retry).
+   * transaction and may refuse the message (throw), answer it without storing (a retry), or store
+   * it itself (the claim and insert below, done its own way).
    */
   function store(
     session: DeviceSession,
     f: Frame<'send'>,
     plan: Plan,
-    check?: (tx: Transaction<Database>) => Promise<ServerFrame | undefined>,
+    check?: (tx: Transaction<Database>, now: number) => Promise<ServerFrame | Claimed | undefined>,
   ): Promise<Outcome> {
     const now = Date.now();
-    return write(async (tx): Promise<Outcome> => {
-      if (check !== undefined) {
-        const answer = await check(tx);
-        if (answer !== undefined) return { answer };
-      }
+    /** Claim the next sequence number (and epoch, for a commit) and insert the message. */
+    async function claimAndInsert(tx: Transaction<Database>): Promise<Claimed> {
       // Compare-and-set in one statement: the UPDATE takes the group row's lock, checks that a
       // handshake message's epoch is still current, and claims the next sequence number. A
       // concurrent writer, on this node or another, waits for that lock and then sees the new row,
@@ -428,11 +457,9 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
           .select('epoch')
           .where('group_id', '=', f.groupId)
           .executeTakeFirstOrThrow();
-        return { stale: current.epoch };
+        return { seq: undefined, epoch: current.epoch };
       }
       const seq = claimed.next_seq - 1;
-      const newEpoch = claimed.epoch;
-      const oldEpoch = plan.kind === KIND.commit ? newEpoch - 1 : newEpoch;
       await tx
         .insertInto('messages')
         .values({
@@ -447,6 +474,14 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
           created_at: now,
         })
         .execute();
+      return { seq, epoch: claimed.epoch };
+    }
+    return write(async (tx): Promise<Outcome> => {
+      const checked = check === undefined ? undefined : await check(tx, now);
+      if (checked !== undefined && 'type' in checked) return { answer: checked };
+      const { seq, epoch: newEpoch } = checked ?? (await claimAndInsert(tx));
+      if (seq === undefined) return { stale: newEpoch };
+      const oldEpoch = plan.kind === KIND.commit ? newEpoch - 1 : newEpoch;
       const before = await membersAt(tx, f.groupId, oldEpoch);
       let recipients = before.filter(
         (m) => !(m.username === session.accountId && m.device_id === session.deviceId),
@@ -550,31 +585,12 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       proposalRef: null,
       joiner: null,
     };
-    const stored = store(session, f, plan, async (tx) => {
-      // One query: the group, the sender's membership, and a message already stored under this id.
-      const row = await tx
-        .selectFrom('groups')
-        .leftJoin('group_members as me', (join) =>
-          join
-            .onRef('me.group_id', '=', 'groups.group_id')
-            .on('me.username', '=', session.accountId)
-            .on('me.device_id', '=', session.deviceId),
-        )
-        .leftJoin('messages as stored', (join) =>
-          join.onRef('stored.group_id', '=', 'groups.group_id').on('stored.message_id', '=', f.messageId),
-        )
-        .select([
-          'groups.epoch',
-          'me.leaf_index',
-          'me.removed_seq',
-          'stored.seq',
-          'stored.sender_username',
-          'stored.sender_device',
-          'stored.epoch as stored_epoch',
-          'stored.kind',
-        ])
-        .where('groups.group_id', '=', f.groupId)
-        .executeTakeFirst();
+    /**
+     * The answer to a message the checks refuse or find already stored (`row`: the group, the
+     * sender's membership and a message stored under the id; undefined: no such group). Throws
+     * the refusal; undefined when the message may be stored.
+     */
+    const refusal = (row: CheckRow | undefined): ServerFrame | undefined => {
       if (row === undefined) throw new FrameError('not_found', 'no such group');
       if (row.seq !== null) {
         const existing = {
@@ -596,7 +612,45 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
         throw new FrameError('invalid_message', 'message from a future epoch');
       if (f.welcome !== null) throw new FrameError('invalid_message', 'a Welcome goes with a commit');
       return undefined;
-    });
+    };
+    const stored = store(
+      session,
+      f,
+      plan,
+      postgres
+        ? async (tx, now) => {
+            // One statement, one round trip (the writer's connection does them one after another):
+            // the checks, the claim (only if they pass) and the insert.
+            const valid =
+              bytesEqual(pm.groupId, f.groupId) && pm.contentType === 'application' && f.welcome === null;
+            const { rows } = await sql<CheckRow & { next_seq: number | null; new_epoch: number | null }>`
+              with chk as (${checkQuery(tx, session, f)}),
+              claimed as (
+                update groups set next_seq = groups.next_seq + 1 from chk
+                where groups.group_id = ${f.groupId} and ${valid}::boolean and chk.leaf_index is not null
+                  and chk.removed_seq is null and chk.seq is null and groups.epoch >= ${plan.epoch}::bigint
+                returning groups.next_seq, groups.epoch
+              ),
+              inserted as (
+                insert into messages (group_id, seq, message_id, sender_username, sender_device, epoch, kind, data, created_at)
+                select ${f.groupId}::bytea, claimed.next_seq - 1, ${f.messageId}::bytea, ${session.accountId}::text,
+                  ${session.deviceId}::text, ${plan.epoch}::bigint, ${KIND.application}::integer, ${f.payload}::bytea,
+                  ${now}::bigint
+                from claimed
+                returning seq
+              )
+              select chk.*, claimed.next_seq, claimed.epoch as new_epoch from chk left join claimed on true`.execute(
+              tx,
+            );
+            const row = rows[0];
+            if (row !== undefined && row.next_seq !== null && row.new_epoch !== null)
+              return { seq: row.next_seq - 1, epoch: row.new_epoch };
+            const again = refusal(row);
+            if (again === undefined) throw new Error('message neither stored nor refused');
+            return again;
+          }
+        : async (tx) => refusal(await checkQuery(tx, session, f).executeTakeFirst()),
+    );
     pipeline.release();
     return answer(session, f, plan, stored);
   }

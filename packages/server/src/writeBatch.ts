@@ -9,7 +9,8 @@
  * the whole batch durable before any of them is answered. Batches run one after another, and
  * writes enter the queue in the order they are submitted, so later writes see earlier ones (of the
  * same batch too, uncommitted, since they share the transaction), and what survives a crash is
- * always a prefix of the queue.
+ * always a prefix of the queue. On PostgreSQL there are a few such writers side by side, each for
+ * its share of the order keys (groups): one group's writes all go through the same one.
  *
  * A batch runs optimistically: its writes back to back, without savepoints (each costs a round
  * trip on PostgreSQL). If one of them throws, the transaction is rolled back and the batch run again
@@ -24,7 +25,7 @@
  * (40P01) or a serialization failure (40001), the whole batch is rolled back and run again (a few
  * times): nothing of it was stored, so nothing is stored twice.
  */
-import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
+import { type ControlledTransaction, type Kysely, SqliteAdapter, type Transaction } from 'kysely';
 import type { Database } from './db.js';
 
 /**
@@ -59,6 +60,26 @@ function retryable(e: unknown): boolean {
  * (caches filled inside it must be dropped).
  */
 export function writerFor(db: Kysely<Database>, onRollback: () => void): Writer {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) return batchWriter(db, onRollback);
+  // PostgreSQL: a few writers side by side, each with its own connection and its own share of
+  // the groups (by order key), so that writes to different groups do not wait for one another's
+  // round trips and flushes. Their batches touch disjoint groups, so they never wait on each
+  // other's locks; one group's writes all go through one writer, in order.
+  const lanes = Array.from({ length: POSTGRES_WRITERS }, () => batchWriter(db, onRollback));
+  return (work, order = '') => lanes[laneOf(order)]!(work, order);
+}
+
+/** Writers side by side on PostgreSQL (connections of the pool, which has 10 by default). */
+const POSTGRES_WRITERS = 4;
+
+function laneOf(order: string): number {
+  let h = 0;
+  for (let i = 0; i < order.length; i++) h = (h * 31 + order.charCodeAt(i)) >>> 0;
+  return h % POSTGRES_WRITERS;
+}
+
+/** One writer: one batch at a time, on one connection. */
+function batchWriter(db: Kysely<Database>, onRollback: () => void): Writer {
   const queue: Pending[] = [];
   let writing = false;
 
@@ -137,7 +158,13 @@ export function writerFor(db: Kysely<Database>, onRollback: () => void): Writer 
 
   async function drain(): Promise<void> {
     writing = true;
-    while (queue.length > 0) await writeBatch();
+    while (queue.length > 0) {
+      await writeBatch();
+      // Let the event loop turn between batches: on SQLite (synchronous underneath) a batch runs
+      // entirely in promise callbacks, so without this the next one would start before the
+      // sockets are written to (the pushes of this one) or read from (writes to join the next).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     writing = false;
   }
 

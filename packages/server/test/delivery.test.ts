@@ -632,6 +632,22 @@ async function pair(): Promise<[Peer, Peer]> {
   return [a1, b1];
 }
 
+/** Run `body` against a server on a fresh PostgreSQL database (dropped after). */
+async function onPostgres(body: () => Promise<void>): Promise<'skipped' | undefined> {
+  const postgres = await freshPostgres();
+  if (postgres === undefined) return 'skipped';
+  try {
+    running = await startServer({ database: postgres.url });
+    await body();
+  } finally {
+    for (const p of peers.splice(0)) p.ws?.close();
+    await running?.stop();
+    running = undefined;
+    await postgres.drop();
+  }
+  return undefined;
+}
+
 /** One connection sends 64 messages at once: the assertions the pipelining tests share. */
 async function pipelined64(): Promise<void> {
   const [a1, b1] = await pair();
@@ -665,21 +681,11 @@ test('pipelined sends with at most 4 frames in flight per connection: all 64 sti
 });
 
 test('PostgreSQL: one connection sends 64 messages without waiting: answered in order with consecutive seqs, all stored, delivered in order', async (ctx) => {
-  const postgres = await freshPostgres();
-  if (postgres === undefined) return ctx.skip();
-  try {
-    running = await startServer({ database: postgres.url });
-    await pipelined64();
-  } finally {
-    for (const p of peers.splice(0)) p.ws?.close();
-    await running?.stop();
-    running = undefined;
-    await postgres.drop();
-  }
+  if ((await onPostgres(pipelined64)) === 'skipped') ctx.skip();
 });
 
-test('failing writes in the middle of a pipelined burst get their own typed answers; the writes around them stand', async () => {
-  running = await startServer();
+/** On the running server, pipelined writes that fail among others: the assertions both engines share. */
+async function failuresInABurst(): Promise<void> {
   const [a1, b1] = await pair();
   const groupId = a1.state!.groupContext.groupId;
   // bob's message takes a message id that alice then (wrongly) uses.
@@ -712,6 +718,31 @@ test('failing writes in the middle of a pipelined burst get their own typed answ
   const page = await b1.ws!.request({ type: 'fetch', groupId, afterSeq: s0 - 1, limit: 10 });
   if (page.type !== 'messages') throw new Error('fetch failed');
   expect(page.items.map((m) => m.seq)).toEqual([s0, s2, s3]);
+  // A non-member's message, and one to a group that does not exist, each get their own refusal.
+  const [c1] = (await account('carol', 1)) as [Peer];
+  await goOnline(c1);
+  const [m4] = await encryptAll(a1, ['four']);
+  expect(
+    await c1.ws!.request({ type: 'send', groupId, messageId: randomBytes(16), payload: m4!, welcome: null }),
+  ).toMatchObject({ type: 'error', code: 'not_a_member' });
+  expect(
+    await a1.ws!.request({
+      type: 'send',
+      groupId: randomBytes(16),
+      messageId: randomBytes(16),
+      payload: m4!,
+      welcome: null,
+    }),
+  ).toMatchObject({ type: 'error', code: 'not_found' });
+}
+
+test('failing writes in the middle of a pipelined burst get their own typed answers; the writes around them stand', async () => {
+  running = await startServer();
+  await failuresInABurst();
+});
+
+test('PostgreSQL: failing writes in the middle of a pipelined burst get their own typed answers; the writes around them stand', async (ctx) => {
+  if ((await onPostgres(failuresInABurst)) === 'skipped') ctx.skip();
 });
 
 test('two commits for one epoch sent at once, between pipelined messages: exactly one wins, the other gets stale_epoch, the messages stand', async () => {
