@@ -174,6 +174,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     log: app.log,
     frameBytes: config.limits.frameBytes,
     framesPerSecond: config.limits.messagesPerSecond,
+    framesInFlight: config.limits.framesInFlight,
     authTimeoutMs: config.limits.authTimeoutMs,
   });
   await app.register(async (scope) => devicesRoutes(scope, { db, signature, metrics, hub }));

@@ -42,6 +42,11 @@ export interface ServerConfig {
     loginsPerMinute: number;
     /** Messages a device may post per second (sustained; bursts up to 10x). */
     messagesPerSecond: number;
+    /**
+     * Frames one connection may have received and not yet had answered; past this the server stops
+     * reading the connection until answers go out (backpressure on pipelined sends).
+     */
+    framesInFlight: number;
     /** A WebSocket must authenticate within this many milliseconds or is closed. */
     authTimeoutMs: number;
     /** An HTTP request's headers must arrive within this many milliseconds (slowloris). */
@@ -67,6 +72,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
     frameBytes: 1024 * 1024,
     loginsPerMinute: 10,
     messagesPerSecond: 50,
+    framesInFlight: 64,
     authTimeoutMs: 10_000,
     headersTimeoutMs: 10_000,
   },
@@ -186,6 +192,8 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
           out.limits.authTimeoutMs = integer('limits.authTimeoutMs', l.authTimeoutMs, 100, 600_000);
         if (l.headersTimeoutMs !== undefined)
           out.limits.headersTimeoutMs = integer('limits.headersTimeoutMs', l.headersTimeoutMs, 100, 600_000);
+        if (l.framesInFlight !== undefined)
+          out.limits.framesInFlight = integer('limits.framesInFlight', l.framesInFlight, 1, 1024);
         if (l.messagesPerSecond !== undefined)
           out.limits.messagesPerSecond = integer('limits.messagesPerSecond', l.messagesPerSecond, 1, 100000);
         break;

@@ -14,6 +14,7 @@ import {
   type MigrationProvider,
   Migrator,
   PostgresDialect,
+  type SqliteDatabase,
   SqliteDialect,
 } from 'kysely';
 import pg from 'pg';
@@ -327,6 +328,29 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<vo
   }
 }
 
+const KEPT_STATEMENTS = 512;
+
+/**
+ * better-sqlite3 for Kysely, keeping prepared statements by SQL text: Kysely prepares every query
+ * anew, which costs more than running it. (A kept statement cannot serve two iterations at once;
+ * the server never streams a query.)
+ */
+function keepStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = kept.get(sql);
+      if (statement === undefined) {
+        statement = sqlite.prepare(sql);
+        if (kept.size >= KEPT_STATEMENTS) kept.delete(kept.keys().next().value!);
+        kept.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /** Open (creating if needed) the SQLite database in the data directory, migrated to the latest version. */
 export async function openSqlite(dataDir: string): Promise<Db> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -336,7 +360,7 @@ export async function openSqlite(dataDir: string): Promise<Db> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(sqlite) }) });
   await migrate(db as unknown as Kysely<unknown>, 'sqlite');
   return db;
 }

@@ -21,13 +21,13 @@ import {
   SUPPORTED_CIPHERSUITES,
   toHex,
 } from '@parley/core';
-import type { Transaction } from 'kysely';
-import type { CiphersuiteName, KeyPackage, Proposal, PublicMessage } from 'ts-mls';
+import { PostgresAdapter, sql, type Transaction } from 'kysely';
+import type { CiphersuiteName, KeyPackage, PrivateMessage, Proposal, PublicMessage } from 'ts-mls';
 import { makeProposalRef } from 'ts-mls/authenticatedContent.js';
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
 import { suite } from './crypto.js';
 import type { Database, Db, GroupMembersTable } from './db.js';
-import { type DeviceSession, FrameError, type Hub } from './hub.js';
+import { type DeviceSession, FrameError, type Hub, type Pipeline } from './hub.js';
 import type { Metrics } from './metrics.js';
 import { writerFor } from './writeBatch.js';
 
@@ -56,6 +56,73 @@ interface Plan {
   /** For external commits: the device joining (it takes a leaf after the removes). */
   joiner: { username: string; deviceId: string } | null;
 }
+
+/** A message stored under the id a `send` carries. */
+interface Existing {
+  seq: number;
+  sender_username: string;
+  sender_device: string;
+  epoch: number;
+  kind: number;
+}
+
+/**
+ * A retry of a message already stored gets the same answer, and nothing is stored twice; another
+ * device's message id is refused.
+ */
+function answerAgain(existing: Existing, session: DeviceSession, f: Frame<'send'>): ServerFrame {
+  if (existing.sender_username !== session.accountId || existing.sender_device !== session.deviceId) {
+    throw new FrameError('duplicate_message_id', 'message id already used');
+  }
+  return {
+    type: 'sent',
+    requestId: f.requestId,
+    seq: existing.seq,
+    epoch: existing.epoch + (existing.kind === KIND.commit ? 1 : 0),
+  };
+}
+
+async function storedAnswer(
+  db: Db,
+  session: DeviceSession,
+  f: Frame<'send'>,
+): Promise<ServerFrame | undefined> {
+  const existing = await db
+    .selectFrom('messages')
+    .select(['seq', 'sender_username', 'sender_device', 'epoch', 'kind'])
+    .where('group_id', '=', f.groupId)
+    .where('message_id', '=', f.messageId)
+    .executeTakeFirst();
+  return existing === undefined ? undefined : answerAgain(existing, session, f);
+}
+
+/** The group, the sender's membership in it, and a message stored under the `send`'s id, in one query. */
+function checkQuery(tx: Transaction<Database>, session: DeviceSession, f: Frame<'send'>) {
+  return tx
+    .selectFrom('groups')
+    .leftJoin('group_members as me', (join) =>
+      join
+        .onRef('me.group_id', '=', 'groups.group_id')
+        .on('me.username', '=', session.accountId)
+        .on('me.device_id', '=', session.deviceId),
+    )
+    .leftJoin('messages as stored', (join) =>
+      join.onRef('stored.group_id', '=', 'groups.group_id').on('stored.message_id', '=', f.messageId),
+    )
+    .select([
+      'groups.epoch',
+      'me.leaf_index',
+      'me.removed_seq',
+      'stored.seq',
+      'stored.sender_username',
+      'stored.sender_device',
+      'stored.epoch as stored_epoch',
+      'stored.kind',
+    ])
+    .where('groups.group_id', '=', f.groupId);
+}
+
+type CheckRow = Awaited<ReturnType<ReturnType<typeof checkQuery>['executeTakeFirstOrThrow']>>;
 
 async function groupOf(db: Db, groupId: Uint8Array) {
   const group = await db.selectFrom('groups').selectAll().where('group_id', '=', groupId).executeTakeFirst();
@@ -306,7 +373,8 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     }
     return members;
   }
-  /** Message writes: group-committed on SQLite (see writeBatch.ts). */
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  /** Message writes: group-committed, one batch at a time (see writeBatch.ts). */
   const write = writerFor(db, () => memberCache.clear());
 
   hub.on('group_create', async (session, frame): Promise<ServerFrame> => {
@@ -348,93 +416,32 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     return { type: 'ok', requestId: f.requestId };
   });
 
-  hub.on('send', async (session, frame): Promise<ServerFrame> => {
-    const f = frame as Frame<'send'>;
-    const group = await groupOf(db, f.groupId);
-    const me = await memberOf(db, f.groupId, session);
-    const isMember = me !== undefined && me.removed_seq === null;
+  type Outcome =
+    | { seq: number; epoch: number; recipients: Member[] }
+    | { stale: number }
+    | { answer: ServerFrame };
+  /** A message stored at `seq` (the group now at `epoch`), or none: the epoch was not current. */
+  type Claimed = { seq: number; epoch: number } | { seq: undefined; epoch: number };
 
-    /** A retry of a message already stored gets the same answer, and nothing is stored twice. */
-    const answerIfStored = async (): Promise<ServerFrame | undefined> => {
-      const existing = await db
-        .selectFrom('messages')
-        .select(['seq', 'sender_username', 'sender_device', 'epoch', 'kind'])
-        .where('group_id', '=', f.groupId)
-        .where('message_id', '=', f.messageId)
-        .executeTakeFirst();
-      if (existing === undefined) return undefined;
-      if (existing.sender_username !== session.accountId || existing.sender_device !== session.deviceId) {
-        throw new FrameError('duplicate_message_id', 'message id already used');
-      }
-      return {
-        type: 'sent',
-        requestId: f.requestId,
-        seq: existing.seq,
-        epoch: existing.epoch + (existing.kind === KIND.commit ? 1 : 0),
-      };
-    };
-    const stored = await answerIfStored();
-    if (stored !== undefined) return stored;
-
-    let message: ReturnType<typeof decodeMessage>;
-    try {
-      message = decodeMessage(f.payload);
-    } catch (e) {
-      // A non-member learns nothing about what the server would have made of its bytes.
-      if (!isMember) throw new FrameError('not_a_member', 'not a member of this group');
-      throw new FrameError('invalid_message', e instanceof DecodeError ? e.message : 'not an MLS message');
-    }
-    const external =
-      message.wireformat === 'mls_public_message' &&
-      message.publicMessage.content.sender.senderType === 'new_member_commit';
-    if (!isMember && !external) throw new FrameError('not_a_member', 'not a member of this group');
-    if (external && !(await activeMembers(db, f.groupId)).some((m) => m.username === session.accountId)) {
-      throw new FrameError('not_a_member', 'only devices of member accounts may join by external commit');
-    }
-    let plan: Plan;
-    if (message.wireformat === 'mls_private_message') {
-      const pm = message.privateMessage;
-      if (!bytesEqual(pm.groupId, f.groupId))
-        throw new FrameError('invalid_message', 'message is for another group');
-      if (pm.contentType !== 'application')
-        throw new FrameError('invalid_message', 'handshake messages must be PublicMessages');
-      if (pm.epoch > BigInt(group.epoch))
-        throw new FrameError('invalid_message', 'message from a future epoch');
-      if (f.welcome !== null) throw new FrameError('invalid_message', 'a Welcome goes with a commit');
-      plan = {
-        kind: KIND.application,
-        epoch: Number(pm.epoch),
-        removedLeaves: [],
-        added: [],
-        welcome: null,
-        proposalRef: null,
-        joiner: null,
-      };
-    } else if (message.wireformat === 'mls_public_message') {
-      const pm = message.publicMessage;
-      if (!bytesEqual(pm.content.groupId, f.groupId))
-        throw new FrameError('invalid_message', 'message is for another group');
-      if (pm.content.epoch !== BigInt(group.epoch)) {
-        metrics.commitConflicts.inc();
-        return { type: 'stale_epoch', requestId: f.requestId, epoch: group.epoch };
-      }
-      if (external) {
-        if (f.welcome !== null) throw new FrameError('invalid_commit', 'a Welcome goes with adds');
-        plan = await planExternalCommit(db, group, session, me, pm);
-      } else {
-        plan = await planHandshake(db, group, me!, pm, f.welcome);
-      }
-    } else {
-      throw new FrameError('invalid_message', `a ${message.wireformat} is not sent to a group`);
-    }
-
+  /**
+   * Queue a message's write (group commit, writeBatch.ts). `check` runs first in the same
+   * transaction and may refuse the message (throw), answer it without storing (a retry), or store
+   * it itself (the claim and insert below, done its own way).
+   */
+  function store(
+    session: DeviceSession,
+    f: Frame<'send'>,
+    plan: Plan,
+    check?: (tx: Transaction<Database>, now: number) => Promise<ServerFrame | Claimed | undefined>,
+  ): Promise<Outcome> {
     const now = Date.now();
-    type Outcome = { seq: number; epoch: number; recipients: Member[] } | { stale: number };
-    const store = write(async (tx): Promise<Outcome> => {
+    /** Claim the next sequence number (and epoch, for a commit) and insert the message. */
+    async function claimAndInsert(tx: Transaction<Database>): Promise<Claimed> {
       // Compare-and-set in one statement: the UPDATE takes the group row's lock, checks that a
       // handshake message's epoch is still current, and claims the next sequence number. A
       // concurrent writer, on this node or another, waits for that lock and then sees the new row,
-      // so its commit for the old epoch matches nothing and gets stale_epoch.
+      // so its commit for the old epoch matches nothing and gets stale_epoch. Writes earlier in the
+      // same batch are seen too: they ran in this transaction.
       let claim = tx
         .updateTable('groups')
         .set((eb) => ({
@@ -450,11 +457,9 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
           .select('epoch')
           .where('group_id', '=', f.groupId)
           .executeTakeFirstOrThrow();
-        return { stale: current.epoch };
+        return { seq: undefined, epoch: current.epoch };
       }
       const seq = claimed.next_seq - 1;
-      const newEpoch = claimed.epoch;
-      const oldEpoch = plan.kind === KIND.commit ? newEpoch - 1 : newEpoch;
       await tx
         .insertInto('messages')
         .values({
@@ -469,6 +474,14 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
           created_at: now,
         })
         .execute();
+      return { seq, epoch: claimed.epoch };
+    }
+    return write(async (tx): Promise<Outcome> => {
+      const checked = check === undefined ? undefined : await check(tx, now);
+      if (checked !== undefined && 'type' in checked) return { answer: checked };
+      const { seq, epoch: newEpoch } = checked ?? (await claimAndInsert(tx));
+      if (seq === undefined) return { stale: newEpoch };
+      const oldEpoch = plan.kind === KIND.commit ? newEpoch - 1 : newEpoch;
       const before = await membersAt(tx, f.groupId, oldEpoch);
       let recipients = before.filter(
         (m) => !(m.username === session.accountId && m.device_id === session.deviceId),
@@ -495,17 +508,27 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
           .execute();
       }
       return { seq, epoch: newEpoch, recipients };
-    });
+    }, toHex(f.groupId));
+  }
+
+  /** Wait for a queued write to be durable, then push the message and answer its sender. */
+  async function answer(
+    session: DeviceSession,
+    f: Frame<'send'>,
+    plan: Plan,
+    stored: Promise<Outcome>,
+  ): Promise<ServerFrame> {
     let outcome: Outcome;
     try {
-      outcome = await store;
+      outcome = await stored;
     } catch (e) {
       // The same message id sent at the same moment through two connections (or nodes): the
       // unique constraint let one in; the other gets its answer.
-      const answer = await answerIfStored();
-      if (answer !== undefined) return answer;
+      const existing = await storedAnswer(db, session, f);
+      if (existing !== undefined) return existing;
       throw e;
     }
+    if ('answer' in outcome) return outcome.answer;
     if ('stale' in outcome) {
       metrics.commitConflicts.inc();
       return { type: 'stale_epoch', requestId: f.requestId, epoch: outcome.stale };
@@ -539,7 +562,159 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       );
     }
     return { type: 'sent', requestId: f.requestId, seq: outcome.seq, epoch: outcome.epoch };
-  });
+  }
+
+  /**
+   * An application message (a PrivateMessage) is pipelined: every check that reads the database
+   * runs inside its write, so the frame queues its write at once and lets the connection's next
+   * frame start; a sender with many messages in flight gets them into one group commit. The checks
+   * are those of a handshake message, in the same order, so the answers are the same.
+   */
+  function sendApplication(
+    session: DeviceSession,
+    f: Frame<'send'>,
+    pm: PrivateMessage,
+    pipeline: Pipeline,
+  ): Promise<ServerFrame> {
+    const plan: Plan = {
+      kind: KIND.application,
+      epoch: Number(pm.epoch),
+      removedLeaves: [],
+      added: [],
+      welcome: null,
+      proposalRef: null,
+      joiner: null,
+    };
+    /**
+     * The answer to a message the checks refuse or find already stored (`row`: the group, the
+     * sender's membership and a message stored under the id; undefined: no such group). Throws
+     * the refusal; undefined when the message may be stored.
+     */
+    const refusal = (row: CheckRow | undefined): ServerFrame | undefined => {
+      if (row === undefined) throw new FrameError('not_found', 'no such group');
+      if (row.seq !== null) {
+        const existing = {
+          seq: row.seq,
+          sender_username: row.sender_username!,
+          sender_device: row.sender_device!,
+          epoch: row.stored_epoch!,
+          kind: row.kind!,
+        };
+        return answerAgain(existing, session, f);
+      }
+      if (row.leaf_index === null || row.removed_seq !== null)
+        throw new FrameError('not_a_member', 'not a member of this group');
+      if (!bytesEqual(pm.groupId, f.groupId))
+        throw new FrameError('invalid_message', 'message is for another group');
+      if (pm.contentType !== 'application')
+        throw new FrameError('invalid_message', 'handshake messages must be PublicMessages');
+      if (pm.epoch > BigInt(row.epoch))
+        throw new FrameError('invalid_message', 'message from a future epoch');
+      if (f.welcome !== null) throw new FrameError('invalid_message', 'a Welcome goes with a commit');
+      return undefined;
+    };
+    const stored = store(
+      session,
+      f,
+      plan,
+      postgres
+        ? async (tx, now) => {
+            // One statement, one round trip (the writer's connection does them one after another):
+            // the checks, the claim (only if they pass) and the insert.
+            const valid =
+              bytesEqual(pm.groupId, f.groupId) && pm.contentType === 'application' && f.welcome === null;
+            const { rows } = await sql<CheckRow & { next_seq: number | null; new_epoch: number | null }>`
+              with chk as (${checkQuery(tx, session, f)}),
+              claimed as (
+                update groups set next_seq = groups.next_seq + 1 from chk
+                where groups.group_id = ${f.groupId} and ${valid}::boolean and chk.leaf_index is not null
+                  and chk.removed_seq is null and chk.seq is null and groups.epoch >= ${plan.epoch}::bigint
+                returning groups.next_seq, groups.epoch
+              ),
+              inserted as (
+                insert into messages (group_id, seq, message_id, sender_username, sender_device, epoch, kind, data, created_at)
+                select ${f.groupId}::bytea, claimed.next_seq - 1, ${f.messageId}::bytea, ${session.accountId}::text,
+                  ${session.deviceId}::text, ${plan.epoch}::bigint, ${KIND.application}::integer, ${f.payload}::bytea,
+                  ${now}::bigint
+                from claimed
+                returning seq
+              )
+              select chk.*, claimed.next_seq, claimed.epoch as new_epoch from chk left join claimed on true`.execute(
+              tx,
+            );
+            const row = rows[0];
+            if (row !== undefined && row.next_seq !== null && row.new_epoch !== null)
+              return { seq: row.next_seq - 1, epoch: row.new_epoch };
+            const again = refusal(row);
+            if (again === undefined) throw new Error('message neither stored nor refused');
+            return again;
+          }
+        : async (tx) => refusal(await checkQuery(tx, session, f).executeTakeFirst()),
+    );
+    pipeline.release();
+    return answer(session, f, plan, stored);
+  }
+
+  hub.on(
+    'send',
+    async (session, frame, pipeline): Promise<ServerFrame> => {
+      const f = frame as Frame<'send'>;
+      let message: ReturnType<typeof decodeMessage> | undefined;
+      let undecodable: unknown;
+      try {
+        message = decodeMessage(f.payload);
+      } catch (e) {
+        undecodable = e;
+      }
+      if (message?.wireformat === 'mls_private_message')
+        return sendApplication(session, f, message.privateMessage, pipeline);
+      // Anything else is handled alone, as other frames are: it starts once every earlier frame is
+      // answered, and the frames after it wait until it is answered, so they see the epoch and
+      // membership it leaves.
+      await pipeline.drained();
+      const group = await groupOf(db, f.groupId);
+      const me = await memberOf(db, f.groupId, session);
+      const isMember = me !== undefined && me.removed_seq === null;
+      const stored = await storedAnswer(db, session, f);
+      if (stored !== undefined) return stored;
+      if (message === undefined) {
+        // A non-member learns nothing about what the server would have made of its bytes.
+        if (!isMember) throw new FrameError('not_a_member', 'not a member of this group');
+        throw new FrameError(
+          'invalid_message',
+          undecodable instanceof DecodeError ? undecodable.message : 'not an MLS message',
+        );
+      }
+      const external =
+        message.wireformat === 'mls_public_message' &&
+        message.publicMessage.content.sender.senderType === 'new_member_commit';
+      if (!isMember && !external) throw new FrameError('not_a_member', 'not a member of this group');
+      if (external && !(await activeMembers(db, f.groupId)).some((m) => m.username === session.accountId)) {
+        throw new FrameError('not_a_member', 'only devices of member accounts may join by external commit');
+      }
+      let plan: Plan;
+      if (message.wireformat === 'mls_public_message') {
+        const pm = message.publicMessage;
+        if (!bytesEqual(pm.content.groupId, f.groupId))
+          throw new FrameError('invalid_message', 'message is for another group');
+        if (pm.content.epoch !== BigInt(group.epoch)) {
+          metrics.commitConflicts.inc();
+          return { type: 'stale_epoch', requestId: f.requestId, epoch: group.epoch };
+        }
+        if (external) {
+          if (f.welcome !== null) throw new FrameError('invalid_commit', 'a Welcome goes with adds');
+          plan = await planExternalCommit(db, group, session, me, pm);
+        } else {
+          plan = await planHandshake(db, group, me!, pm, f.welcome);
+        }
+      } else {
+        throw new FrameError('invalid_message', `a ${message.wireformat} is not sent to a group`);
+      }
+
+      return answer(session, f, plan, store(session, f, plan));
+    },
+    { pipelined: true },
+  );
 
   hub.on('fetch', async (session, frame): Promise<ServerFrame> => {
     const f = frame as Frame<'fetch'>;

@@ -50,7 +50,23 @@ export class FrameError extends Error {
   }
 }
 
-export type FrameHandler = (session: DeviceSession, frame: ClientFrame) => Promise<ServerFrame>;
+/** What a pipelined handler may do with its connection's frame queue. */
+export interface Pipeline {
+  /**
+   * Let the connection's next frame start now, before this one is answered (its answer still goes
+   * out after those of earlier frames). Call it once the frame's writes are queued (writeBatch.ts),
+   * so the next frame's writes queue behind them.
+   */
+  release(): void;
+  /** Resolves once every earlier frame of the connection is answered. */
+  drained(): Promise<void>;
+}
+
+export type FrameHandler = (
+  session: DeviceSession,
+  frame: ClientFrame,
+  pipeline: Pipeline,
+) => Promise<ServerFrame>;
 
 /** Who a push is for: every connection of one device, or of every device of an account. */
 export interface PushTarget {
@@ -73,7 +89,7 @@ export class Hub {
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly byAccount = new Map<string, Set<Connection>>();
   private readonly buckets = new Map<string, Bucket>();
-  private readonly handlers = new Map<ClientFrame['type'], FrameHandler>();
+  private readonly handlers = new Map<ClientFrame['type'], { handler: FrameHandler; pipelined: boolean }>();
   private readonly connectionListeners: Array<(accountId: string, connected: boolean) => Promise<void>> = [];
 
   constructor(
@@ -86,6 +102,8 @@ export class Hub {
       log: FastifyBaseLogger;
       frameBytes: number;
       framesPerSecond: number;
+      /** Frames of one connection received and not yet answered, at most (backpressure). */
+      framesInFlight: number;
       /** A connection must authenticate within this time, so it cannot sit open unauthenticated. */
       authTimeoutMs: number;
     },
@@ -149,9 +167,17 @@ export class Hub {
     }
   }
 
-  /** Register the handler for one request frame type. */
-  on(type: Exclude<ClientFrame['type'], 'auth'>, handler: FrameHandler): void {
-    this.handlers.set(type, handler);
+  /**
+   * Register the handler for one request frame type. A handler starts once every earlier frame of
+   * its connection is answered, unless `pipelined`: then it starts as soon as the frame before it
+   * has started and called `release` (or finished), and may itself call `release`.
+   */
+  on(
+    type: Exclude<ClientFrame['type'], 'auth'>,
+    handler: FrameHandler,
+    options: { pipelined?: boolean } = {},
+  ): void {
+    this.handlers.set(type, { handler, pipelined: options.pipelined === true });
   }
 
   /** Called after a device authenticates (true) and after an authenticated connection closes (false). */
@@ -193,94 +219,117 @@ export class Hub {
     const challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
     let conn: Connection | undefined;
     let badFrames = 0;
-    const send = (frame: ServerFrame) => {
-      if (socket.readyState === socket.OPEN) socket.send(encodeServerFrame(frame));
-    };
+    const write = corkedWriter(socket);
+    const send = (frame: ServerFrame) => write(encodeServerFrame(frame));
     const authTimer = setTimeout(() => socket.close(4408, 'authentication timeout'), this.deps.authTimeoutMs);
     send({ type: 'challenge', requestId: 0, challenge, serverTime: Date.now() });
 
-    const onMessage = async (data: Buffer, isBinary: boolean) => {
+    /**
+     * Handle one frame; resolves to its answer (undefined: none).
+     */
+    const onMessage = async (
+      data: Buffer,
+      isBinary: boolean,
+      pipeline: Pipeline,
+    ): Promise<ServerFrame | undefined> => {
+      const earlier = pipeline.drained();
       metrics.framesIn.inc();
-      if (!isBinary) {
-        send({ type: 'error', requestId: 0, code: 'decode_error', message: 'frames are binary' });
-        return;
-      }
+      if (!isBinary)
+        return { type: 'error', requestId: 0, code: 'decode_error', message: 'frames are binary' };
       let frame: ClientFrame;
       try {
         frame = decodeClientFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       } catch (e) {
         const code = e instanceof DecodeError ? e.code : 'decode_error';
         metrics.frameErrors.inc({ code });
-        send({
+        if (++badFrames >= MAX_BAD_FRAMES) socket.close(4400, 'too many invalid frames');
+        return {
           type: 'error',
           requestId: requestIdOf(data),
           code,
           message: e instanceof Error ? e.message : 'bad frame',
-        });
-        if (++badFrames >= MAX_BAD_FRAMES) socket.close(4400, 'too many invalid frames');
-        return;
+        };
       }
       if (conn === undefined) {
         if (frame.type !== 'auth') {
-          send({
+          return {
             type: 'error',
             requestId: frame.requestId,
             code: 'unauthenticated',
             message: 'authenticate first',
-          });
-          return;
+          };
         }
-        conn = await this.authenticate(socket, frame, challenge, send);
+        await earlier;
+        conn = await this.authenticate(socket, frame, challenge, send, write);
         if (conn !== undefined) clearTimeout(authTimer);
-        return;
+        return undefined;
       }
       if (frame.type === 'auth') {
-        send({ type: 'error', requestId: frame.requestId, code: 'usage', message: 'already authenticated' });
-        return;
+        return { type: 'error', requestId: frame.requestId, code: 'usage', message: 'already authenticated' };
       }
       if (!this.takeToken(conn)) {
         metrics.frameErrors.inc({ code: 'rate_limited' });
-        send({
+        return {
           type: 'error',
           requestId: frame.requestId,
           code: 'rate_limited',
           message: 'too many frames; slow down',
-        });
-        return;
+        };
       }
-      const handler = this.handlers.get(frame.type);
-      if (handler === undefined) {
-        send({
+      const entry = this.handlers.get(frame.type);
+      if (entry === undefined) {
+        return {
           type: 'error',
           requestId: frame.requestId,
           code: 'unsupported',
           message: 'frame type not served',
-        });
-        return;
+        };
       }
       try {
-        send(await handler(conn, frame));
+        if (!entry.pipelined) await earlier;
+        return await entry.handler(conn, frame, pipeline);
       } catch (e) {
         if (e instanceof FrameError) {
           metrics.frameErrors.inc({ code: e.code });
-          send({ type: 'error', requestId: frame.requestId, code: e.code, message: e.message });
-        } else {
-          this.deps.log.error(
-            { err: { type: (e as Error).name }, frame: frame.type },
-            'frame handler failed',
-          );
-          send({ type: 'error', requestId: frame.requestId, code: 'internal', message: 'internal error' });
+          return { type: 'error', requestId: frame.requestId, code: e.code, message: e.message };
         }
+        this.deps.log.error({ err: { type: (e as Error).name }, frame: frame.type }, 'frame handler failed');
+        return { type: 'error', requestId: frame.requestId, code: 'internal', message: 'internal error' };
       }
     };
-    // Frames of one connection are handled strictly in arrival order, one at a time.
-    let queue: Promise<void> = Promise.resolve();
+    // Frames of one connection start in arrival order: each once the one before it has started and
+    // released (pipelined handlers) or finished, and at most framesInFlight unanswered at a time.
+    // Answers go out in arrival order. Past framesInFlight unanswered frames the socket stops
+    // being read, so a client cannot queue unbounded work.
+    let started: Promise<void> = Promise.resolve();
+    let answered: Promise<void> = Promise.resolve();
+    const inFlight: Array<Promise<void>> = [];
+    let unanswered = 0;
     socket.on('message', (data, isBinary) => {
-      queue = queue
-        .then(() => onMessage(data as Buffer, isBinary))
-        .catch((e: unknown) => {
+      if (++unanswered >= this.deps.framesInFlight) socket.pause();
+      const previousStarted = started;
+      const earlier = answered;
+      let release!: () => void;
+      started = new Promise((resolve) => {
+        release = resolve;
+      });
+      const slot = inFlight.length >= this.deps.framesInFlight ? inFlight.shift() : undefined;
+      const answer = (async () => {
+        await previousStarted;
+        await slot;
+        let reply: ServerFrame | undefined;
+        try {
+          reply = await onMessage(data as Buffer, isBinary, { release, drained: () => earlier });
+        } catch (e) {
           this.deps.log.error({ err: { type: (e as Error).name } }, 'frame handling failed');
-        });
+        }
+        release();
+        await earlier;
+        if (reply !== undefined) send(reply);
+        if (--unanswered < this.deps.framesInFlight && socket.isPaused) socket.resume();
+      })();
+      answered = answer;
+      inFlight.push(answer);
     });
 
     socket.on('close', () => {
@@ -305,6 +354,7 @@ export class Hub {
     frame: Extract<ClientFrame, { type: 'auth' }>,
     challenge: Uint8Array,
     send: (f: ServerFrame) => void,
+    write: (bytes: Uint8Array) => void,
   ): Promise<Connection | undefined> {
     const device = await this.deps.db
       .selectFrom('devices')
@@ -331,12 +381,8 @@ export class Hub {
       accountId: frame.accountId,
       deviceId: frame.deviceId,
       socket,
-      send: (f) => {
-        if (socket.readyState === socket.OPEN) socket.send(encodeServerFrame(f));
-      },
-      sendEncoded: (bytes) => {
-        if (socket.readyState === socket.OPEN) socket.send(bytes);
-      },
+      send: (f) => write(encodeServerFrame(f)),
+      sendEncoded: write,
       close: (code, reason) => socket.close(code, reason),
     };
     const key = `${conn.accountId}\0${conn.deviceId}`;
@@ -381,6 +427,29 @@ export class Hub {
     for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/**
+ * Send frames on `socket`, those sent in one tick leaving in one write: a group commit resolves
+ * many messages at once, so one connection often gets several pushes and answers in a row, and
+ * one system call (and TCP segment) instead of one each spares both ends. `ws` has no public cork;
+ * its underlying socket's cork and uncork nest with the ones `ws` does per frame.
+ */
+function corkedWriter(socket: WebSocket): (bytes: Uint8Array) => void {
+  const raw = (socket as unknown as { _socket?: Duplex })._socket;
+  let corked = false;
+  return (bytes) => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (!corked && raw !== undefined) {
+      corked = true;
+      raw.cork();
+      process.nextTick(() => {
+        corked = false;
+        raw.uncork();
+      });
+    }
+    socket.send(bytes);
+  };
 }
 
 function requestIdOf(data: Buffer): number {

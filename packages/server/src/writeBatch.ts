@@ -1,90 +1,176 @@
 /**
- * How message writes reach the database. Every accepted message is durable before its `sent`
- * (SQLite synchronous=FULL; PostgreSQL's default synchronous_commit), so each transaction commit
- * costs a disk flush: a few milliseconds on ordinary disks, which caps one-transaction-per-message
- * at a few hundred messages a second.
+ * How writes reach the database. Every accepted message is durable before its `sent` (SQLite
+ * synchronous=FULL; PostgreSQL's default synchronous_commit), so each transaction commit costs a
+ * disk flush: a few milliseconds on ordinary disks, which caps one-transaction-per-message at a few
+ * hundred messages a second.
  *
- * On SQLite (one connection, writes serialised anyway) writes are therefore group-committed: those
- * that arrive while a batch is being written wait, then run together in the next transaction, each
- * in its own savepoint (a write that fails is rolled back alone and reports its own error), and
- * one commit makes the whole batch durable before any of them is answered. On PostgreSQL each write
- * is its own transaction: the pool runs them in parallel, the server coalesces their flushes, and a
- * batch would hold the row locks of many groups at once (and could deadlock with another node's).
+ * Writes are therefore group-committed, on both engines: those that arrive while a batch is being
+ * written wait, then run together in the next transaction, on one connection, and one commit makes
+ * the whole batch durable before any of them is answered. Batches run one after another, and
+ * writes enter the queue in the order they are submitted, so later writes see earlier ones (of the
+ * same batch too, uncommitted, since they share the transaction), and what survives a crash is
+ * always a prefix of the queue. On PostgreSQL there are a few such writers side by side, each for
+ * its share of the order keys (groups): one group's writes all go through the same one.
+ *
+ * A batch runs optimistically: its writes back to back, without savepoints (each costs a round
+ * trip on PostgreSQL). If one of them throws, the transaction is rolled back and the batch run again
+ * with each write in its own savepoint, so a write that fails is rolled back alone and reports its
+ * own error while the others stand.
+ *
+ * Locks (PostgreSQL): a message write takes its group's row lock (the compare-and-set UPDATE in
+ * groups.ts) and, under it, rows of that group only. A batch holds those locks until it commits, so
+ * two nodes' batches could deadlock if they took two groups in opposite orders; writes are therefore
+ * run in order of their `order` key (the group id; stable, so one group's writes keep their order),
+ * which makes a cycle impossible between batches. Should PostgreSQL still report a deadlock
+ * (40P01) or a serialization failure (40001), the whole batch is rolled back and run again (a few
+ * times): nothing of it was stored, so nothing is stored twice.
  */
-import { type Kysely, SqliteAdapter, type Transaction } from 'kysely';
+import { type ControlledTransaction, type Kysely, SqliteAdapter, type Transaction } from 'kysely';
 import type { Database } from './db.js';
 
-/** Run `work` in a transaction; resolves once it is durable. */
-export type Writer = <T>(work: (tx: Transaction<Database>) => Promise<T>) => Promise<T>;
+/**
+ * Run `work` in a transaction; resolves once it is durable. `order`: the key whose row locks the
+ * work takes (a group id), so batches take them in one order.
+ */
+export type Writer = <T>(work: (tx: Transaction<Database>) => Promise<T>, order?: string) => Promise<T>;
 
 const MAX_BATCH = 256;
+/** Runs of one batch after PostgreSQL aborted it as a deadlock or serialization failure. */
+const MAX_ATTEMPTS = 4;
+const RETRYABLE = new Set(['40P01', '40001']);
 
 interface Pending {
   work: (tx: Transaction<Database>) => Promise<unknown>;
+  order: string;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A write failed in a batch run without savepoints: run it again with them. */
+class WriteFailed extends Error {}
+
+function retryable(e: unknown): boolean {
+  return RETRYABLE.has((e as { code?: unknown } | undefined)?.code as string);
+}
+
 /**
- * The writer suited to the database: group commit on SQLite, a transaction per write elsewhere.
- * `onBatchLost` runs when a whole batch failed to commit (caches filled inside it must be dropped).
+ * The group-committing writer. `onRollback` runs whenever a batch's transaction is rolled back
+ * (caches filled inside it must be dropped).
  */
-export function writerFor(db: Kysely<Database>, onBatchLost: () => void): Writer {
-  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return (work) => db.transaction().execute(work);
+export function writerFor(db: Kysely<Database>, onRollback: () => void): Writer {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) return batchWriter(db, onRollback);
+  // PostgreSQL: a few writers side by side, each with its own connection and its own share of
+  // the groups (by order key), so that writes to different groups do not wait for one another's
+  // round trips and flushes. Their batches touch disjoint groups, so they never wait on each
+  // other's locks; one group's writes all go through one writer, in order.
+  const lanes = Array.from({ length: POSTGRES_WRITERS }, () => batchWriter(db, onRollback));
+  return (work, order = '') => lanes[laneOf(order)]!(work, order);
+}
+
+/** Writers side by side on PostgreSQL (connections of the pool, which has 10 by default). */
+const POSTGRES_WRITERS = 4;
+
+function laneOf(order: string): number {
+  let h = 0;
+  for (let i = 0; i < order.length; i++) h = (h * 31 + order.charCodeAt(i)) >>> 0;
+  return h % POSTGRES_WRITERS;
+}
+
+/** One writer: one batch at a time, on one connection. */
+function batchWriter(db: Kysely<Database>, onRollback: () => void): Writer {
   const queue: Pending[] = [];
   let writing = false;
 
+  /** Every write of `batch` in `trx`, in order; with a savepoint each when `isolated`. */
+  async function run(
+    trx: ControlledTransaction<Database>,
+    batch: Pending[],
+    isolated: boolean,
+  ): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const item of batch) {
+      if (!isolated) {
+        try {
+          outcomes.push({ ok: true, value: await item.work(trx) });
+        } catch (error) {
+          throw retryable(error) ? error : new WriteFailed();
+        }
+        continue;
+      }
+      const sp = await trx.savepoint('write').execute();
+      try {
+        const value = await item.work(sp);
+        await sp.releaseSavepoint('write').execute();
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        if (retryable(error)) throw error;
+        await sp.rollbackToSavepoint('write').execute();
+        await sp.releaseSavepoint('write').execute();
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
+  }
+
   async function writeBatch(): Promise<void> {
     let batch: Pending[] = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      const trx = await db.startTransaction().execute();
-      // Taken once the connection is ours: writes queued while waiting for it (behind reads, or
-      // behind the previous batch's flush) join this batch.
-      batch = queue.splice(0, MAX_BATCH);
-      try {
-        for (const item of batch) {
-          const sp = await trx.savepoint('write').execute();
-          try {
-            const value = await item.work(sp);
-            await sp.releaseSavepoint('write').execute();
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            await sp.rollbackToSavepoint('write').execute();
-            await sp.releaseSavepoint('write').execute();
-            outcomes.push({ ok: false, error });
-          }
+      let isolated = false;
+      for (let attempt = 1; ; ) {
+        const trx = await db.startTransaction().execute();
+        // Taken once the connection is ours: writes queued while waiting for it (behind the
+        // previous batch's flush) join this batch.
+        if (batch.length === 0) {
+          batch = queue.splice(0, MAX_BATCH);
+          batch.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
         }
-        await trx.commit().execute();
-      } catch (e) {
-        await trx
-          .rollback()
-          .execute()
-          .catch(() => {});
-        throw e;
+        let outcomes: Outcome[];
+        try {
+          outcomes = await run(trx, batch, isolated);
+          await trx.commit().execute();
+        } catch (e) {
+          await trx
+            .rollback()
+            .execute()
+            .catch(() => {});
+          onRollback();
+          if (e instanceof WriteFailed && !isolated) isolated = true;
+          else if (retryable(e) && ++attempt <= MAX_ATTEMPTS) continue;
+          else throw e;
+          continue;
+        }
+        batch.forEach((item, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) item.resolve(o.value);
+          else item.reject(o.error);
+        });
+        return;
       }
     } catch (e) {
-      onBatchLost();
-      // Nothing of the batch is stored (and if no transaction could start, nothing queued can be).
-      for (const item of batch.length > 0 ? batch : queue.splice(0)) item.reject(e);
-      return;
+      onRollback();
+      // Nothing of the batch is stored. Writes queued behind it fail too, so that of one
+      // connection's writes, what is stored stays a prefix of what it sent.
+      for (const item of [...batch, ...queue.splice(0)]) item.reject(e);
     }
-    batch.forEach((item, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) item.resolve(o.value);
-      else item.reject(o.error);
-    });
   }
 
   async function drain(): Promise<void> {
     writing = true;
-    while (queue.length > 0) await writeBatch();
+    while (queue.length > 0) {
+      await writeBatch();
+      // Let the event loop turn between batches: on SQLite (synchronous underneath) a batch runs
+      // entirely in promise callbacks, so without this the next one would start before the
+      // sockets are written to (the pushes of this one) or read from (writes to join the next).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     writing = false;
   }
 
-  return <T>(work: (tx: Transaction<Database>) => Promise<T>) =>
+  return <T>(work: (tx: Transaction<Database>) => Promise<T>, order = '') =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      queue.push({ work, order, resolve: resolve as (v: unknown) => void, reject });
       if (!writing) void drain();
     });
 }

@@ -24,6 +24,19 @@ describe('configuration', () => {
     expect(loadConfig([], {}).port).toBe(8080);
   });
 
+  test('limits.framesInFlight (frames of a connection unanswered at once) is 64 by default, set in the file, 1 to 1024', () => {
+    expect(loadConfig([], {}).limits.framesInFlight).toBe(64);
+    const dir = mkdtempSync(join(tmpdir(), 'parley-cfg-'));
+    const file = join(dir, 'parley.json');
+    writeFileSync(file, JSON.stringify({ limits: { framesInFlight: 8 } }));
+    expect(loadConfig(['--config', file], {}).limits).toMatchObject({
+      framesInFlight: 8,
+      messagesPerSecond: 50,
+    });
+    writeFileSync(file, JSON.stringify({ limits: { framesInFlight: 0 } }));
+    expect(() => loadConfig(['--config', file], {})).toThrow(/limits.framesInFlight/);
+  });
+
   test('bad values are refused with a message naming them', () => {
     expect(() => loadConfig(['--port', 'eighty'])).toThrow(ConfigError);
     expect(() => loadConfig([], { PORT: '70000' })).toThrow(/port/);

@@ -15,6 +15,7 @@ import {
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
   decodeAppMessage,
+  decodeServerFrame,
   encodeAppMessage,
   encodeDeviceCertificate,
   encryptApplication,
@@ -39,9 +40,9 @@ import {
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
 import { afterEach, expect, test } from 'vitest';
-import { runRetention } from '../src/index.js';
+import { DEFAULT_CONFIG, runRetention } from '../src/index.js';
 import { startServerProcess } from '../src/testing.js';
-import { api, cs, login, type Running, register, startServer } from './helpers.js';
+import { api, cs, freshPostgres, login, type Running, register, startServer } from './helpers.js';
 import { WsClient } from './wsClient.js';
 
 let running: Running | undefined;
@@ -581,9 +582,208 @@ test('a device leaves: its remove proposal is committed by reference by another 
   });
 });
 
-test('kill -9 right after accepting messages, restart on the same data directory: nothing accepted is lost', async () => {
+/** The request ids of the answers `p`'s connection receives from now on, in arrival order. */
+function answerOrder(p: Peer): number[] {
+  const order: number[] = [];
+  p.ws!.socket.on('message', (data: Buffer) => {
+    const id = decodeServerFrame(new Uint8Array(data)).requestId;
+    if (id !== 0) order.push(id);
+  });
+  return order;
+}
+
+/** `p` encrypts each text and sends all of them at once, without waiting for any answer. */
+async function encryptAll(p: Peer, texts: string[]): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const text of texts) {
+    const e = await encryptApplication(p.mls, p.state!, encodeAppMessage(textMessage(text)));
+    p.state = e.newState;
+    out.push(e.message);
+  }
+  return out;
+}
+
+function sendAll(
+  p: Peer,
+  frames: Array<{ payload: Uint8Array; messageId?: Uint8Array }>,
+): Promise<ServerFrame[]> {
+  const groupId = p.state!.groupContext.groupId;
+  return Promise.all(
+    frames.map(({ payload, messageId }) =>
+      p.ws!.request({
+        type: 'send',
+        groupId,
+        messageId: messageId ?? randomBytes(16),
+        payload,
+        welcome: null,
+      }),
+    ),
+  );
+}
+
+/** alice and bob (one device each) in a new group on the running server; returns them. */
+async function pair(): Promise<[Peer, Peer]> {
+  base = running!.url;
+  const [a1] = (await account('alice', 1)) as [Peer];
+  const [b1] = (await account('bob', 1)) as [Peer];
+  for (const p of [a1, b1]) await goOnline(p);
+  await startGroup(a1);
+  await addAccount(a1, 'bob', [a1], [b1]);
+  return [a1, b1];
+}
+
+/** Run `body` against a server on a fresh PostgreSQL database (dropped after). */
+async function onPostgres(body: () => Promise<void>): Promise<'skipped' | undefined> {
+  const postgres = await freshPostgres();
+  if (postgres === undefined) return 'skipped';
+  try {
+    running = await startServer({ database: postgres.url });
+    await body();
+  } finally {
+    for (const p of peers.splice(0)) p.ws?.close();
+    await running?.stop();
+    running = undefined;
+    await postgres.drop();
+  }
+  return undefined;
+}
+
+/** One connection sends 64 messages at once: the assertions the pipelining tests share. */
+async function pipelined64(): Promise<void> {
+  const [a1, b1] = await pair();
+  const groupId = a1.state!.groupContext.groupId;
+  const order = answerOrder(a1);
+  const texts = Array.from({ length: 64 }, (_, i) => `pipelined ${i}`);
+  const answers = await sendAll(
+    a1,
+    (await encryptAll(a1, texts)).map((payload) => ({ payload })),
+  );
+  expect(answers.map((a) => a.type)).toEqual(texts.map(() => 'sent'));
+  expect(order, 'answers in the order the frames were sent').toEqual([...order].sort((x, y) => x - y));
+  expect(order).toHaveLength(64);
+  const seqs = answers.map((a) => (a.type === 'sent' ? a.seq : -1));
+  expect(seqs, 'consecutive sequence numbers in sending order').toEqual(seqs.map((_, i) => seqs[0]! + i));
+  await drain(b1, 64);
+  expect(b1.received).toEqual(texts);
+  const page = await b1.ws!.request({ type: 'fetch', groupId, afterSeq: seqs[0]! - 1, limit: 100 });
+  if (page.type !== 'messages') throw new Error('fetch failed');
+  expect(page.items.map((m) => m.seq)).toEqual(seqs);
+}
+
+test('one connection sends 64 messages without waiting: answered in order with consecutive seqs, all stored, delivered in order', async () => {
+  running = await startServer();
+  await pipelined64();
+});
+
+test('pipelined sends with at most 4 frames in flight per connection: all 64 still answered in order and delivered', async () => {
+  running = await startServer({ limits: { ...DEFAULT_CONFIG.limits, framesInFlight: 4 } });
+  await pipelined64();
+});
+
+test('PostgreSQL: one connection sends 64 messages without waiting: answered in order with consecutive seqs, all stored, delivered in order', async (ctx) => {
+  if ((await onPostgres(pipelined64)) === 'skipped') ctx.skip();
+});
+
+/** On the running server, pipelined writes that fail among others: the assertions both engines share. */
+async function failuresInABurst(): Promise<void> {
+  const [a1, b1] = await pair();
+  const groupId = a1.state!.groupContext.groupId;
+  // bob's message takes a message id that alice then (wrongly) uses.
+  const taken = randomBytes(16);
+  const [bobs] = await encryptAll(b1, ['from bob']);
+  expect(
+    await b1.ws!.request({ type: 'send', groupId, messageId: taken, payload: bobs!, welcome: null }),
+  ).toMatchObject({ type: 'sent' });
+  await drain(a1, 1);
+  const [m0, m1, m2, m3] = await encryptAll(a1, ['zero', 'one', 'two', 'three']);
+  const id0 = randomBytes(16);
+  const answers = await sendAll(a1, [
+    { payload: m0!, messageId: id0 },
+    { payload: m1!, messageId: taken }, // another device's message id
+    { payload: m2! },
+    { payload: m0!, messageId: id0 }, // a retry of the first: stored once, same answer
+    { payload: m3! },
+  ]);
+  expect(answers[1]).toMatchObject({ type: 'error', code: 'duplicate_message_id' });
+  const seqs = [0, 2, 3, 4].map((i) => {
+    const a = answers[i]!;
+    if (a.type !== 'sent') throw new Error(`frame ${i}: ${JSON.stringify(a)}`);
+    return a.seq;
+  });
+  const [s0, s2, again, s3] = seqs as [number, number, number, number];
+  expect(again).toBe(s0);
+  expect([s2, s3]).toEqual([s0 + 1, s0 + 2]);
+  await drain(b1, 3);
+  expect(b1.received).toEqual(['zero', 'two', 'three']);
+  const page = await b1.ws!.request({ type: 'fetch', groupId, afterSeq: s0 - 1, limit: 10 });
+  if (page.type !== 'messages') throw new Error('fetch failed');
+  expect(page.items.map((m) => m.seq)).toEqual([s0, s2, s3]);
+  // A non-member's message, and one to a group that does not exist, each get their own refusal.
+  const [c1] = (await account('carol', 1)) as [Peer];
+  await goOnline(c1);
+  const [m4] = await encryptAll(a1, ['four']);
+  expect(
+    await c1.ws!.request({ type: 'send', groupId, messageId: randomBytes(16), payload: m4!, welcome: null }),
+  ).toMatchObject({ type: 'error', code: 'not_a_member' });
+  expect(
+    await a1.ws!.request({
+      type: 'send',
+      groupId: randomBytes(16),
+      messageId: randomBytes(16),
+      payload: m4!,
+      welcome: null,
+    }),
+  ).toMatchObject({ type: 'error', code: 'not_found' });
+}
+
+test('failing writes in the middle of a pipelined burst get their own typed answers; the writes around them stand', async () => {
+  running = await startServer();
+  await failuresInABurst();
+});
+
+test('PostgreSQL: failing writes in the middle of a pipelined burst get their own typed answers; the writes around them stand', async (ctx) => {
+  if ((await onPostgres(failuresInABurst)) === 'skipped') ctx.skip();
+});
+
+test('two commits for one epoch sent at once, between pipelined messages: exactly one wins, the other gets stale_epoch, the messages stand', async () => {
+  running = await startServer();
+  const [a1, b1] = await pair();
+  const groupId = a1.state!.groupContext.groupId;
+  const epoch = Number(a1.state!.groupContext.epoch);
+  const [a0, aa1] = await encryptAll(a1, ['a before', 'a before 2']);
+  const [b0] = await encryptAll(b1, ['b before']);
+  const ca = await selfUpdate(a1.mls, a1.state!);
+  const cb = await selfUpdate(b1.mls, b1.state!);
+  const commit = (p: Peer, payload: Uint8Array) =>
+    p.ws!.request({ type: 'send', groupId, messageId: randomBytes(16), payload, welcome: null });
+  const [fromA, fromB] = await Promise.all([
+    Promise.all([sendAll(a1, [{ payload: a0! }, { payload: aa1! }]), commit(a1, ca.commit)]),
+    Promise.all([sendAll(b1, [{ payload: b0! }]), commit(b1, cb.commit)]),
+  ]);
+  const [aMessages, aCommit] = fromA;
+  const [bMessages, bCommit] = fromB;
+  expect([...aMessages, ...bMessages].map((a) => a.type)).toEqual(['sent', 'sent', 'sent']);
+  const outcomes = [aCommit.type, bCommit.type].sort();
+  expect(outcomes).toEqual(['sent', 'stale_epoch']);
+  const loser = aCommit.type === 'stale_epoch' ? aCommit : bCommit;
+  expect(loser).toMatchObject({ type: 'stale_epoch', epoch: epoch + 1 });
+  const winner = aCommit.type === 'sent' ? aCommit : bCommit;
+  expect(winner).toMatchObject({ epoch: epoch + 1 });
+  // The log: three messages and one commit, no gap.
+  const page = await a1.ws!.request({ type: 'fetch', groupId, afterSeq: 0, limit: 100 });
+  if (page.type !== 'messages') throw new Error('fetch failed');
+  const seqs = page.items.map((m) => m.seq);
+  expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+  for (const a of [...aMessages, ...bMessages, winner]) if (a.type === 'sent') expect(seqs).toContain(a.seq);
+  expect(seqs.at(-1)).toBe(
+    Math.max(...[...aMessages, ...bMessages, winner].map((a) => (a.type === 'sent' ? a.seq : 0))),
+  );
+});
+
+test('kill -9 right after accepting messages and in the middle of a pipelined burst, restart on the same data directory: nothing answered is lost, the burst is stored as a prefix', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-kill-'));
-  let proc = await startServerProcess(dataDir);
+  // At most 4 frames in flight per connection: the burst below is written in many small batches.
+  let proc = await startServerProcess(dataDir, { limits: { framesInFlight: 4 } });
   try {
     base = proc.url;
     const [a1] = (await account('alice', 1)) as [Peer];
@@ -597,17 +797,36 @@ test('kill -9 right after accepting messages, restart on the same data directory
       await say(a1, `durable ${i}`);
       accepted.push(a1.seq);
     }
-    proc.child.kill('SIGKILL'); // no shutdown, no flush: the moment after the last `sent`
-    await new Promise((r) => proc.child.once('exit', r));
+    // Then a pipelined burst, and kill -9 the moment the 8th `sent` of it arrives: writes of the
+    // burst are in flight, some in the batch being flushed, some queued behind it.
+    const burst = Array.from({ length: 64 }, (_, i) => `burst ${i}`);
+    const payloads = await encryptAll(a1, burst);
+    const answered: number[] = [];
+    const killed = new Promise((r) => proc.child.once('exit', r));
+    a1.ws!.socket.on('message', (data: Buffer) => {
+      const f = decodeServerFrame(new Uint8Array(data));
+      if (f.type === 'sent' && answered.push(f.seq) === 8) proc.child.kill('SIGKILL');
+    });
+    void sendAll(
+      a1,
+      payloads.map((payload) => ({ payload })),
+    );
+    await killed;
+    expect(answered.length).toBeGreaterThanOrEqual(8);
 
     proc = await startServerProcess(dataDir);
     base = proc.url;
     b1.ws = await WsClient.connect(base, b1.identity);
-    const page = await b1.ws.request({ type: 'fetch', groupId, afterSeq: b1.seq, limit: 100 });
+    const page = await b1.ws.request({ type: 'fetch', groupId, afterSeq: b1.seq, limit: 200 });
     if (page.type !== 'messages') throw new Error('fetch failed');
-    expect(page.items.map((m) => m.seq)).toEqual(accepted);
+    const seqs = page.items.map((m) => m.seq);
+    expect(seqs.slice(0, accepted.length)).toEqual(accepted);
+    // Every answered message is stored, and what is stored of the burst is a prefix of it, in order.
+    for (const seq of answered) expect(seqs).toContain(seq);
     for (const m of page.items) await apply(b1, m.seq, m.payload);
-    expect(b1.received).toEqual(accepted.map((_, i) => `durable ${i}`));
+    const stored = b1.received.length - accepted.length;
+    expect(stored).toBeGreaterThanOrEqual(answered.length);
+    expect(b1.received).toEqual([...accepted.map((_, i) => `durable ${i}`), ...burst.slice(0, stored)]);
   } finally {
     for (const p of peers) p.ws?.close();
     proc.child.kill('SIGKILL');

@@ -1,5 +1,7 @@
 /** Test helpers: a real server on a loopback port with a fresh data directory, and OPAQUE clients. */
 
+import { randomBytes } from 'node:crypto';
+
 import {
   createAccount,
   DEFAULT_CIPHERSUITE,
@@ -12,6 +14,7 @@ import {
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
 import * as opaque from '@serenity-kit/opaque';
+import pg from 'pg';
 import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import type { ServerConfig } from '../src/index.js';
 import { type LoopbackServer, startLoopbackServer } from '../src/testing.js';
@@ -136,4 +139,34 @@ export async function revokeDevice(
     { revocation: toBase64Url(encodeDeviceRevocation(revocation)) },
     token,
   );
+}
+
+/**
+ * A new, empty PostgreSQL database on the machine's server (127.0.0.1:5432, user postgres, trust;
+ * PARLEY_TEST_POSTGRES overrides the admin URL), dropped by `drop`. Undefined, with a message, when
+ * PostgreSQL is unreachable outside CI; in CI it must be there.
+ */
+export async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const adminUrl = process.env.PARLEY_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch (e) {
+    await admin.end().catch(() => {});
+    const why = `PostgreSQL (${new URL(adminUrl).host}) is needed: ${(e as Error).message}`;
+    if (process.env.CI === 'true') throw new Error(why);
+    console.warn(`skipping a PostgreSQL test: ${why}`);
+    return undefined;
+  }
+  const name = `parley_test_${randomBytes(6).toString('hex')}`;
+  await admin.query(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }

@@ -2,37 +2,134 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { openSqlite } from '../src/db.js';
+import { type Db, openPostgres, openSqlite } from '../src/db.js';
 import { writerFor } from '../src/writeBatch.js';
+import { freshPostgres } from './helpers.js';
 
-test('SQLite group commit: concurrent writes each get their own answer; one that fails is rolled back alone, the rest stand', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-batch-'));
-  const db = await openSqlite(dir);
-  let lost = 0;
-  try {
-    const write = writerFor(db, () => lost++);
-    const put = (key: string, fail = false) =>
-      write(async (tx) => {
-        await tx.insertInto('server_state').values({ key, value: 'v' }).execute();
-        if (fail) throw new Error(`write ${key} refused`);
-        return key;
-      });
-    const results = await Promise.allSettled([put('a'), put('b', true), put('c'), put('a')]);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual([
-      'a',
-      'rejected',
-      'c',
-      'rejected', // the primary key refuses a second 'a'; the rest of the batch stands
-    ]);
-    const keys = await db
-      .selectFrom('server_state')
-      .select('key')
-      .where('key', 'in', ['a', 'b', 'c'])
-      .execute();
-    expect(keys.map((k) => k.key).sort()).toEqual(['a', 'c']);
-    expect(lost).toBe(0);
-  } finally {
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+/** A fresh database of each engine; `use` gets it, and a writer on it counting its rollbacks. */
+const engines: Record<string, (use: (db: Db) => Promise<void>) => Promise<'skipped' | undefined>> = {
+  SQLite: async (use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-batch-'));
+    const db = await openSqlite(dir);
+    try {
+      await use(db);
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return undefined;
+  },
+  PostgreSQL: async (use) => {
+    const postgres = await freshPostgres();
+    if (postgres === undefined) return 'skipped';
+    const db = await openPostgres(postgres.url, 2);
+    try {
+      await use(db);
+    } finally {
+      await db.destroy();
+      await postgres.drop();
+    }
+    return undefined;
+  },
+};
+
+const keys = async (db: Db) =>
+  (await db.selectFrom('server_state').select('key').where('key', '!=', 'opaque_server_setup').execute())
+    .map((r) => r.key)
+    .sort();
+
+for (const [engine, withDb] of Object.entries(engines)) {
+  test(`${engine} group commit: concurrent writes each get their own answer; one that fails is rolled back alone, the rest stand`, async (ctx) => {
+    const outcome = await withDb(async (db) => {
+      const write = writerFor(db, () => {});
+      const put = (key: string, fail = false) =>
+        write(async (tx) => {
+          await tx.insertInto('server_state').values({ key, value: 'v' }).execute();
+          if (fail) throw new Error(`write ${key} refused`);
+          return key;
+        });
+      const results = await Promise.allSettled([put('a'), put('b', true), put('c'), put('a')]);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual([
+        'a',
+        'rejected',
+        'c',
+        'rejected', // the primary key refuses a second 'a'; the rest of the batch stands
+      ]);
+      expect(await keys(db)).toEqual(['a', 'c']);
+    });
+    if (outcome === 'skipped') ctx.skip();
+  });
+
+  test(`${engine} group commit: in one batch, later writes see earlier ones before they are durable, never a failed one, and a compare-and-set after an earlier one fails`, async (ctx) => {
+    const outcome = await withDb(async (db) => {
+      await db.insertInto('server_state').values({ key: 'epoch', value: '0' }).execute();
+      const write = writerFor(db, () => {});
+      /** Move 'epoch' from `from` to `to`, as groups.ts's commit claims its epoch; false if it is not at `from`. */
+      const cas = (from: string, to: string) =>
+        write(
+          async (tx) =>
+            (await tx
+              .updateTable('server_state')
+              .set({ value: to })
+              .where('key', '=', 'epoch')
+              .where('value', '=', from)
+              .returning('value')
+              .executeTakeFirst()) !== undefined,
+          'epoch',
+        );
+      // Queued in one tick: one batch, one transaction.
+      const results = await Promise.allSettled([
+        cas('0', '1'),
+        write(async (tx) => {
+          await tx.insertInto('server_state').values({ key: 'x', value: 'v' }).execute();
+          await tx.updateTable('server_state').set({ value: '9' }).where('key', '=', 'epoch').execute();
+          throw new Error('refused after writing');
+        }, 'epoch'),
+        cas('0', '1'),
+        write(async (tx) => keys(tx as unknown as Db), 'epoch'),
+        cas('1', '2'),
+      ]);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual([
+        true,
+        'rejected',
+        false, // the first compare-and-set, not yet committed, already moved the epoch
+        ['epoch'], // the failed write's insert is not there
+        true, // nor its update of the epoch
+      ]);
+      const epoch = await db
+        .selectFrom('server_state')
+        .select('value')
+        .where('key', '=', 'epoch')
+        .executeTakeFirst();
+      expect(epoch?.value).toBe('2');
+      expect(await keys(db)).toEqual(['epoch']);
+    });
+    if (outcome === 'skipped') ctx.skip();
+  });
+
+  test(`${engine} group commit: a batch the database aborts as a deadlock (40P01) is run again whole; nothing is stored twice`, async (ctx) => {
+    const outcome = await withDb(async (db) => {
+      let rollbacks = 0;
+      const write = writerFor(db, () => rollbacks++);
+      let deadlocks = 0;
+      const put = (key: string, deadlock = 0, order = 'same group') =>
+        write(async (tx) => {
+          await tx.insertInto('server_state').values({ key, value: 'v' }).execute();
+          if (deadlocks < deadlock) {
+            deadlocks++;
+            throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+          }
+          return key;
+        }, order);
+      // 'b' deadlocks twice, then goes through; a batch deadlocking more often than that fails.
+      expect(await Promise.all([put('a'), put('b', 2), put('c')])).toEqual(['a', 'b', 'c']);
+      expect(await keys(db)).toEqual(['a', 'b', 'c']);
+      expect(rollbacks).toBe(2);
+      deadlocks = 0;
+      const failed = await Promise.allSettled([put('d'), put('e', 100)]);
+      expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect(await keys(db)).toEqual(['a', 'b', 'c']);
+    });
+    if (outcome === 'skipped') ctx.skip();
+  });
+}
