@@ -436,7 +436,9 @@ export class Hub {
  * its underlying socket's cork and uncork nest with the ones `ws` does per frame.
  */
 function corkedWriter(socket: WebSocket): (bytes: Uint8Array) => void {
-  const raw = (socket as unknown as { _socket?: Duplex })._socket;
+  // ws is pinned exactly (8.23.0) for this private field; without it frames just go one by one.
+  const found = (socket as unknown as { _socket?: Duplex })._socket;
+  const raw = typeof found?.cork === 'function' && typeof found.uncork === 'function' ? found : undefined;
   let corked = false;
   return (bytes) => {
     if (socket.readyState !== socket.OPEN) return;
