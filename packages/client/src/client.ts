@@ -92,8 +92,8 @@ export const RECEIPT_MAX_MEMBERS = 32;
 export const TYPING_REPEAT_MS = 3_000;
 export const TYPING_TTL_MS = 6_000;
 const FETCH_PAGE = 200;
-/** The outbox is tried again this long after the server said `rate_limited`. */
-const OUTBOX_RETRY_MS = 1_000;
+/** Work the server refused as `rate_limited` (a fetch, the outbox) is tried again this long after. */
+const RETRY_MS = 1_000;
 const MAX_RECEIPT_IDS = 256;
 
 /**
@@ -226,7 +226,9 @@ export class ParleyClient {
   private presenceStale = true;
   private readonly typingSentAt = new Map<string, number>();
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private outboxRetry: ReturnType<typeof setTimeout> | undefined;
+  /** Work refused as `rate_limited`, tried again after RETRY_MS. */
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly toCatchUp = new Set<string>();
 
   private constructor(
     private readonly options: ParleyClientOptions,
@@ -292,7 +294,7 @@ export class ParleyClient {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.typingTimers.values()) clearTimeout(t);
-    clearTimeout(this.outboxRetry);
+    clearTimeout(this.retryTimer);
     this.connection.close();
     await this.queue.catch(() => {});
     await this.options.records.close();
@@ -619,7 +621,12 @@ export class ParleyClient {
         afterSeq: after,
         limit: FETCH_PAGE,
       });
-      if (page.type !== 'messages') return;
+      if (page.type !== 'messages') {
+        // Over the server's frame rate: fetch again shortly (the pushed message that revealed the
+        // gap was not processed, and nothing else may come to trigger it).
+        if (page.type === 'error' && page.code === 'rate_limited') this.retryLater(groupIdHex);
+        return;
+      }
       for (const m of page.items) {
         const outcome = await this.processOrRecover(groupIdHex, m.seq, m.payload);
         if (outcome !== 'processed') {
@@ -1246,7 +1253,7 @@ export class ParleyClient {
       if (answer.type === 'error') {
         if (answer.code === 'rate_limited') {
           // Kept, in order: tried again shortly.
-          this.retryOutboxLater();
+          this.retryLater();
           return;
         }
         // Refused for good (typically not_a_member: this device was removed before it left).
@@ -1278,13 +1285,25 @@ export class ParleyClient {
     }
   }
 
-  private retryOutboxLater(): void {
-    if (this.outboxRetry !== undefined || this.closed) return;
-    this.outboxRetry = setTimeout(() => {
-      this.outboxRetry = undefined;
-      void this.flushSoon();
-    }, OUTBOX_RETRY_MS);
-    (this.outboxRetry as { unref?: () => void }).unref?.();
+  /**
+   * After the server said `rate_limited`: catch up `groupIdHex` (when given) and flush the outbox
+   * again shortly. A reconnect syncs everything anyway, so nothing is tried while offline.
+   */
+  private retryLater(groupIdHex?: string): void {
+    if (groupIdHex !== undefined) this.toCatchUp.add(groupIdHex);
+    if (this.retryTimer !== undefined || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.connection.state !== 'online') return;
+      void this.serial(async () => {
+        for (const id of [...this.toCatchUp]) {
+          this.toCatchUp.delete(id);
+          await this.catchUp(id);
+        }
+        await this.afterBatch();
+      }).catch(() => {});
+    }, RETRY_MS);
+    (this.retryTimer as { unref?: () => void }).unref?.();
   }
 
   /**

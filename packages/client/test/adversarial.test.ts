@@ -159,7 +159,7 @@ test('an answer lost to a timeout while the connection stays up: the message is 
   expect(undecryptable).toEqual([]);
 });
 
-test("a sender over the server's rate limit loses nothing: refused messages stay queued and go out in order", async () => {
+test("over the server's frame rate limit nothing is lost: refused sends stay queued and go out in order, refused fetches are tried again", async () => {
   const { url } = await serve({ messagesPerSecond: 3 }); // a burst of 30 frames, then 3 a second
   const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
   const a = await openClient(url, alice);
@@ -168,7 +168,7 @@ test("a sender over the server's rate limit loses nothing: refused messages stay
   const id = await a.client.directConversation('bob');
   await until(() => b.client.conversation(id) !== undefined, 'bob joined');
   const refused: string[] = [];
-  const texts = Array.from({ length: 40 }, (_, i) => `m${i}`);
+  const texts = Array.from({ length: 36 }, (_, i) => `m${i}`);
   const original = a.client.connection.request.bind(a.client.connection);
   a.client.connection.request = async (frame) => {
     const answer = await original(frame);
@@ -176,13 +176,18 @@ test("a sender over the server's rate limit loses nothing: refused messages stay
     return answer;
   };
   for (const t of texts) await a.client.sendText(id, t);
-  await until(() => b.inbox.length >= texts.length, 'bob receives all 40', 60_000);
+  // Slow by design (3 frames a second, shared with alice's acknowledgements): allow for a loaded machine.
+  await until(() => b.inbox.length >= texts.length, 'bob receives all 36', 100_000).catch(async (e) => {
+    throw new Error(
+      `${e.message}: bob has ${b.inbox.length}, alice's outbox ${await a.client.pending()}, refusals ${refused.join(',')}, state ${a.client.connection.state}`,
+    );
+  });
   expect(refused).toContain('rate_limited');
   expect(b.inbox.map((m) => m.text)).toEqual(texts);
   expect(await a.client.pending()).toBe(0);
   const statuses = (await a.client.history(id)).map((m) => m.status);
   expect(statuses.filter((s) => s === 'failed' || s === 'sending')).toEqual([]);
-});
+}, 120_000);
 
 function isCommit(payload: Uint8Array): boolean {
   const m = decodeMessage(payload);
