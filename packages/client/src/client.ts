@@ -80,7 +80,7 @@ const NS = {
   identityChanges: 'identity-changes',
   messages: (groupIdHex: string) => `messages:${groupIdHex}`,
   messageIndex: (groupIdHex: string) => `message-index:${groupIdHex}`,
-  /** Own messages that can never be sent (this device left the conversation first). */
+  /** Own messages that can never be sent (status `failed`). */
   unsent: (groupIdHex: string) => `unsent:${groupIdHex}`,
 } as const;
 
@@ -98,7 +98,8 @@ const MAX_RECEIPT_IDS = 256;
 
 /**
  * An own message goes sending → sent → delivered → read, or ends as `failed` when it could never
- * leave (this device was removed from, or left, the conversation while it waited in the outbox).
+ * leave (this device was removed from, or left, the conversation while it waited in the outbox, or
+ * the server refused it for good).
  */
 export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
 
@@ -1153,17 +1154,27 @@ export class ParleyClient {
   async sendText(groupIdHex: string, text: string): Promise<ChatMessage> {
     this.requireActive(groupIdHex);
     const app = await this.serial(() => this.enqueue(groupIdHex, { type: 'text', text }));
-    const message: ChatMessage = {
+    await this.flushSoon();
+    return this.ownText(groupIdHex, app, text, 0, 'sending');
+  }
+
+  /** An own text message as the history shows it. */
+  private ownText(
+    groupIdHex: string,
+    app: AppMessage,
+    text: string,
+    seq: number,
+    status: MessageStatus,
+  ): ChatMessage {
+    return {
       groupId: groupIdHex,
-      seq: 0,
+      seq,
       id: app.id,
       from: { accountId: this.accountId, deviceId: this.deviceId },
       sentAt: app.sentAt,
       text,
-      status: 'sending',
+      status,
     };
-    await this.flushSoon();
-    return message;
   }
 
   /** The person has seen a conversation: clear its unread count and tell the senders (read receipts). */
@@ -1264,13 +1275,7 @@ export class ParleyClient {
         const app = decodeAppMessage(fromHex(item.body));
         if (app.body.type === 'text') {
           const sent: ChatMessage = {
-            groupId: item.groupId,
-            seq: answer.seq,
-            id: app.id,
-            from: { accountId: this.accountId, deviceId: this.deviceId },
-            sentAt: app.sentAt,
-            text: app.body.text,
-            status: 'sent',
+            ...this.ownText(item.groupId, app, app.body.text, answer.seq, 'sent'),
             recipients: this.others(item.groupId),
             deliveredTo: [],
             readBy: [],
@@ -1313,28 +1318,19 @@ export class ParleyClient {
    */
   private async giveUp(key: string, item: OutboxItem): Promise<void> {
     const app = decodeAppMessage(fromHex(item.body));
-    if (app.body.type === 'text') {
-      const failed: ChatMessage = {
-        groupId: item.groupId,
-        seq: 0,
-        id: app.id,
-        from: { accountId: this.accountId, deviceId: this.deviceId },
-        sentAt: app.sentAt,
-        text: app.body.text,
-        status: 'failed',
-      };
-      // Keyed by time then id (outbox keys restart when the outbox empties): history keeps their order.
-      await this.store.putJson(
-        NS.unsent(item.groupId),
-        `${String(app.sentAt).padStart(15, '0')}:${app.id}`,
-        failed,
-      );
+    if (app.body.type !== 'text') {
+      await this.store.delete(NS.outbox, key);
+      return;
     }
+    // Keyed by time then id (outbox keys restart when the outbox empties): history keeps their order.
+    await this.store.putJson(
+      NS.unsent(item.groupId),
+      `${String(app.sentAt).padStart(15, '0')}:${app.id}`,
+      this.ownText(item.groupId, app, app.body.text, 0, 'failed'),
+    );
     await this.store.delete(NS.outbox, key);
-    if (app.body.type === 'text') {
-      this.emit('message_status', { groupId: item.groupId, id: app.id, status: 'failed', seq: 0 });
-      this.emit('conversation', item.groupId);
-    }
+    this.emit('message_status', { groupId: item.groupId, id: app.id, status: 'failed', seq: 0 });
+    this.emit('conversation', item.groupId);
   }
 
   /** The messages of a conversation the person has not seen yet, oldest first. */
@@ -1355,15 +1351,7 @@ export class ParleyClient {
       if (item.groupId !== groupIdHex) continue;
       const app = decodeAppMessage(fromHex(item.body));
       if (app.body.type !== 'text') continue;
-      stored.push({
-        groupId: groupIdHex,
-        seq: 0,
-        id: app.id,
-        from: { accountId: this.accountId, deviceId: this.deviceId },
-        sentAt: app.sentAt,
-        text: app.body.text,
-        status: 'sending',
-      });
+      stored.push(this.ownText(groupIdHex, app, app.body.text, 0, 'sending'));
     }
     return stored;
   }

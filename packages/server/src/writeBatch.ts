@@ -136,9 +136,10 @@ function batchWriter(db: Kysely<Database>, onRollback: () => void): Writer {
             .execute()
             .catch(() => {});
           onRollback();
-          if (e instanceof WriteFailed && !isolated) isolated = true;
-          else if (retryable(e) && ++attempt <= MAX_ATTEMPTS) continue;
-          else throw e;
+          // A write failed: run the batch again with a savepoint each (WriteFailed only comes from
+          // a run without them). Aborted as a deadlock: run it again as it was, a few times.
+          if (e instanceof WriteFailed) isolated = true;
+          else if (!retryable(e) || ++attempt > MAX_ATTEMPTS) throw e;
           continue;
         }
         batch.forEach((item, i) => {

@@ -30,9 +30,18 @@ const STATUS_LABEL: Record<MessageStatus, string> = {
   received: '',
 };
 
+const STATUS_GLYPH: Record<MessageStatus, string> = {
+  sending: '○',
+  sent: '✓',
+  delivered: '✓✓',
+  read: '✓✓',
+  failed: '!',
+  received: '',
+};
+
 function Ticks({ status }: { status: MessageStatus }) {
   if (status === 'received') return null;
-  const glyph = status === 'sending' ? '○' : status === 'failed' ? '!' : status === 'sent' ? '✓' : '✓✓';
+  const glyph = STATUS_GLYPH[status];
   return (
     <span className={`ticks ${status}`} title={STATUS_LABEL[status]} data-status={status}>
       <span aria-hidden="true">{glyph}</span>
