@@ -14,6 +14,7 @@ import {
   type DeviceIdentity,
   encodeDeviceCertificate,
   encodeDeviceRevocation,
+  fromHex,
   type GeneratedKeyPackage,
   type GroupState,
   generateKeyPackages,
@@ -169,6 +170,78 @@ test('clients connected to different nodes chat one-to-one and in a group, and s
     ['bob', true],
     ['carol', true],
   ]);
+});
+
+test('bursts into five conversations at once, from both nodes: every message stored once, and everyone sees each conversation in one order', async (ctx) => {
+  const pair = await twoNodes();
+  if (pair === undefined) return ctx.skip();
+  const [a, b] = pair;
+  const alice = await chatter(a.url, 'alice', [a.url]);
+  const bob = await chatter(b.url, 'bob', [b.url]);
+  const carol = await chatter(a.url, 'carol', [a.url]);
+  const people = { alice, bob, carol };
+  // Five groups (more than a node has database writers, so some share one and their messages are
+  // stored by the same statements), each with members on both nodes or, for alice and carol, on one.
+  const plan: Array<[Chatter, Array<keyof typeof people>]> = [
+    [alice, ['bob', 'carol']],
+    [bob, ['alice', 'carol']],
+    [alice, ['bob']],
+    [bob, ['carol']],
+    [carol, ['alice']],
+  ];
+  const chats: Array<{ id: string; members: Chatter[] }> = [];
+  for (const [creator, others] of plan) {
+    const id = await creator.client.createConversation(others);
+    const members = [creator, ...others.map((o) => people[o])];
+    await until(() => members.every((m) => m.client.conversations().includes(id)), 'everyone joins');
+    chats.push({ id, members });
+  }
+  const perSender = 8;
+  const sends: Array<Promise<unknown>> = [];
+  for (let i = 0; i < perSender; i++)
+    for (const { id, members } of chats)
+      for (const m of members) sends.push(m.client.sendText(id, `${id.slice(0, 6)} ${nameOf(m)} ${i}`));
+  await Promise.all(sends);
+  for (const { id, members } of chats) {
+    const total = members.length * perSender;
+    await until(
+      async () => {
+        for (const m of members) {
+          const h = await m.client.history(id);
+          if (h.length !== total || h.some((x) => x.seq === 0)) return false;
+        }
+        return true;
+      },
+      `every message of ${id.slice(0, 6)} stored and received`,
+    );
+    const views = await Promise.all(
+      members.map(async (m) => (await m.client.history(id)).map((x) => [x.seq, x.text] as const)),
+    );
+    const seqs = views[0]!.map(([seq]) => seq);
+    expect(new Set(seqs).size, 'no two messages share a sequence number').toBe(total);
+    // The log (texts and the receipts and other messages the clients send on their own): no gap.
+    const log = await members[0]!.client.connection.request({
+      type: 'fetch',
+      groupId: fromHex(id),
+      afterSeq: 0,
+      limit: 500,
+    });
+    if (log.type !== 'messages') throw new Error('fetch failed');
+    const logSeqs = log.items.map((m) => m.seq);
+    expect(logSeqs, 'no gap in the log').toEqual(logSeqs.map((_, i) => logSeqs[0]! + i));
+    expect(logSeqs).toEqual(expect.arrayContaining(seqs));
+    for (const v of views) expect(v, 'the same order for everyone').toEqual(views[0]);
+    for (const m of members) {
+      const own = views[0]!.map(([, text]) => text).filter((t) => t.includes(` ${nameOf(m)} `));
+      expect(own, "each sender's messages in the order sent").toEqual(
+        Array.from({ length: perSender }, (_, i) => `${id.slice(0, 6)} ${nameOf(m)} ${i}`),
+      );
+    }
+  }
+
+  function nameOf(c: Chatter): string {
+    return Object.entries(people).find(([, p]) => p === c)![0];
+  }
 });
 
 test('an OPAQUE login started on one node finishes on the other', async (ctx) => {

@@ -29,7 +29,7 @@ import { suite } from './crypto.js';
 import type { Database, Db, GroupMembersTable } from './db.js';
 import { type DeviceSession, FrameError, type Hub, type Pipeline } from './hub.js';
 import type { Metrics } from './metrics.js';
-import { writerFor } from './writeBatch.js';
+import { type Bulk, type Outcome as WriteOutcome, writerFor } from './writeBatch.js';
 
 const KIND = { application: 0, proposal: 1, commit: 2 } as const;
 
@@ -424,17 +424,61 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
   type Claimed = { seq: number; epoch: number } | { seq: undefined; epoch: number };
 
   /**
+   * After a message is stored at `seq` (the group now at `newEpoch`), in the same transaction: who
+   * receives it, and what a proposal or commit changes.
+   */
+  async function storedOutcome(
+    tx: Transaction<Database>,
+    session: DeviceSession,
+    f: Frame<'send'>,
+    plan: Plan,
+    seq: number,
+    newEpoch: number,
+    now: number,
+  ): Promise<Outcome> {
+    const oldEpoch = plan.kind === KIND.commit ? newEpoch - 1 : newEpoch;
+    const before = await membersAt(tx, f.groupId, oldEpoch);
+    let recipients = before.filter(
+      (m) => !(m.username === session.accountId && m.device_id === session.deviceId),
+    );
+    if (plan.kind === KIND.application && plan.epoch < oldEpoch) {
+      // Encrypted in an earlier epoch than the group's (the sender had not yet seen the latest
+      // commits): devices added since cannot read it, so it is not theirs (fetch skips it too).
+      const joined = await Promise.all(recipients.map((m) => joinEpoch(tx, f.groupId, m.joined_seq)));
+      recipients = recipients.filter((_, i) => (joined[i] ?? 0) <= plan.epoch);
+    }
+    if (plan.proposalRef !== null) {
+      await tx
+        .insertInto('proposals')
+        .values({ group_id: f.groupId, epoch: plan.epoch, ref: plan.proposalRef, data: f.payload })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    if (plan.kind === KIND.commit) {
+      await applyMembership(tx, f.groupId, seq, before, plan, now);
+      await tx
+        .deleteFrom('proposals')
+        .where('group_id', '=', f.groupId)
+        .where('epoch', '<', newEpoch)
+        .execute();
+    }
+    return { seq, epoch: newEpoch, recipients };
+  }
+
+  /**
    * Queue a message's write (group commit, writeBatch.ts). `check` runs first in the same
    * transaction and may refuse the message (throw), answer it without storing (a retry), or store
-   * it itself (the claim and insert below, done its own way).
+   * it itself (the claim and insert below, done its own way). `bulk`: how it is stored together
+   * with others of its kind.
    */
   function store(
     session: DeviceSession,
     f: Frame<'send'>,
     plan: Plan,
-    check?: (tx: Transaction<Database>, now: number) => Promise<ServerFrame | Claimed | undefined>,
+    now: number,
+    check?: (tx: Transaction<Database>) => Promise<ServerFrame | Claimed | undefined>,
+    bulk?: Bulk<Outcome>,
   ): Promise<Outcome> {
-    const now = Date.now();
     /** Claim the next sequence number (and epoch, for a commit) and insert the message. */
     async function claimAndInsert(tx: Transaction<Database>): Promise<Claimed> {
       // Compare-and-set in one statement: the UPDATE takes the group row's lock, checks that a
@@ -476,39 +520,107 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
         .execute();
       return { seq, epoch: claimed.epoch };
     }
-    return write(async (tx): Promise<Outcome> => {
-      const checked = check === undefined ? undefined : await check(tx, now);
-      if (checked !== undefined && 'type' in checked) return { answer: checked };
-      const { seq, epoch: newEpoch } = checked ?? (await claimAndInsert(tx));
-      if (seq === undefined) return { stale: newEpoch };
-      const oldEpoch = plan.kind === KIND.commit ? newEpoch - 1 : newEpoch;
-      const before = await membersAt(tx, f.groupId, oldEpoch);
-      let recipients = before.filter(
-        (m) => !(m.username === session.accountId && m.device_id === session.deviceId),
-      );
-      if (plan.kind === KIND.application && plan.epoch < oldEpoch) {
-        // Encrypted in an earlier epoch than the group's (the sender had not yet seen the latest
-        // commits): devices added since cannot read it, so it is not theirs (fetch skips it too).
-        const joined = await Promise.all(recipients.map((m) => joinEpoch(tx, f.groupId, m.joined_seq)));
-        recipients = recipients.filter((_, i) => (joined[i] ?? 0) <= plan.epoch);
+    return write(
+      async (tx): Promise<Outcome> => {
+        const checked = check === undefined ? undefined : await check(tx);
+        if (checked !== undefined && 'type' in checked) return { answer: checked };
+        const { seq, epoch: newEpoch } = checked ?? (await claimAndInsert(tx));
+        if (seq === undefined) return { stale: newEpoch };
+        return storedOutcome(tx, session, f, plan, seq, newEpoch, now);
+      },
+      toHex(f.groupId),
+      bulk,
+    );
+  }
+
+  /** An application message to store in bulk (PostgreSQL): see `storeApplications`. */
+  interface ApplicationWrite {
+    session: DeviceSession;
+    f: Frame<'send'>;
+    plan: Plan;
+    now: number;
+    /** What the checks that need no database say: the message is for this group, and alone. */
+    valid: boolean;
+    refusal: (row: CheckRow | undefined) => ServerFrame | undefined;
+  }
+
+  /**
+   * Several application messages (of any groups) stored in one statement, one round trip: each
+   * one's checks (as `checkQuery`), then for each group the sequence numbers of the messages that
+   * pass them, claimed in one update of its row (rows locked in group id order, as the writer
+   * orders its writes), and the inserts. A message its checks refuse changes nothing.
+   */
+  async function storeApplications(
+    tx: Transaction<Database>,
+    writes: ApplicationWrite[],
+  ): Promise<WriteOutcome<Outcome>[]> {
+    const input = sql.join(
+      writes.map(
+        (w, i) =>
+          sql`(${i}::integer, ${w.f.groupId}::bytea, ${w.f.messageId}::bytea, ${w.session.accountId}::text,
+            ${w.session.deviceId}::text, ${w.plan.epoch}::bigint, ${w.f.payload}::bytea, ${w.now}::bigint,
+            ${w.valid}::boolean)`,
+      ),
+    );
+    const { rows } = await sql<
+      CheckRow & { found: boolean; new_seq: number | null; new_epoch: number | null }
+    >`
+      with input (i, group_id, message_id, username, device_id, epoch, data, created_at, valid) as (values ${input}),
+      chk as (
+        select input.i, input.group_id, groups.group_id is not null as found, groups.epoch, me.leaf_index,
+          me.removed_seq, stored.seq, stored.sender_username, stored.sender_device, stored.epoch as stored_epoch,
+          stored.kind,
+          (groups.group_id is not null and input.valid and me.leaf_index is not null and me.removed_seq is null
+            and stored.seq is null and groups.epoch >= input.epoch) as ok
+        from input
+        left join groups on groups.group_id = input.group_id
+        left join group_members me on me.group_id = input.group_id and me.username = input.username
+          and me.device_id = input.device_id
+        left join messages stored on stored.group_id = input.group_id and stored.message_id = input.message_id
+      ),
+      counts as (select group_id, count(*) as n from chk where ok group by group_id),
+      locked as (
+        select group_id from groups where group_id in (select group_id from counts) order by group_id for update
+      ),
+      claimed as (
+        update groups set next_seq = groups.next_seq + counts.n from counts, locked
+        where groups.group_id = counts.group_id and locked.group_id = counts.group_id
+        returning groups.group_id, groups.next_seq - counts.n as first_seq, groups.epoch
+      ),
+      numbered as (
+        select chk.i, claimed.first_seq + row_number() over (partition by chk.group_id order by chk.i) - 1 as seq,
+          claimed.epoch
+        from chk join claimed on claimed.group_id = chk.group_id
+        where chk.ok
+      ),
+      inserted as (
+        insert into messages (group_id, seq, message_id, sender_username, sender_device, epoch, kind, data, created_at)
+        select input.group_id, numbered.seq, input.message_id, input.username, input.device_id, input.epoch,
+          ${KIND.application}::integer, input.data, input.created_at
+        from numbered join input on input.i = numbered.i
+      )
+      select chk.*, numbered.seq as new_seq, numbered.epoch as new_epoch
+      from chk left join numbered on numbered.i = chk.i
+      order by chk.i`.execute(tx);
+    const outcomes: WriteOutcome<Outcome>[] = [];
+    for (const [i, w] of writes.entries()) {
+      const row = rows[i]!;
+      if (row.new_seq !== null && row.new_epoch !== null) {
+        outcomes.push({
+          ok: true,
+          value: await storedOutcome(tx, w.session, w.f, w.plan, row.new_seq, row.new_epoch, w.now),
+        });
+        continue;
       }
-      if (plan.proposalRef !== null) {
-        await tx
-          .insertInto('proposals')
-          .values({ group_id: f.groupId, epoch: plan.epoch, ref: plan.proposalRef, data: f.payload })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
+      try {
+        const again = w.refusal(row.found ? row : undefined);
+        if (again === undefined) throw new Error('message neither stored nor refused');
+        outcomes.push({ ok: true, value: { answer: again } });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
       }
-      if (plan.kind === KIND.commit) {
-        await applyMembership(tx, f.groupId, seq, before, plan, now);
-        await tx
-          .deleteFrom('proposals')
-          .where('group_id', '=', f.groupId)
-          .where('epoch', '<', newEpoch)
-          .execute();
-      }
-      return { seq, epoch: newEpoch, recipients };
-    }, toHex(f.groupId));
+    }
+    return outcomes;
   }
 
   /** Wait for a queued write to be durable, then push the message and answer its sender. */
@@ -613,46 +725,30 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
       if (f.welcome !== null) throw new FrameError('invalid_message', 'a Welcome goes with a commit');
       return undefined;
     };
-    const stored = store(
+    const now = Date.now();
+    const queued = store(
       session,
       f,
       plan,
+      now,
+      async (tx) => refusal(await checkQuery(tx, session, f).executeTakeFirst()),
       postgres
-        ? async (tx, now) => {
-            // One statement, one round trip (the writer's connection does them one after another):
-            // the checks, the claim (only if they pass) and the insert.
-            const valid =
-              bytesEqual(pm.groupId, f.groupId) && pm.contentType === 'application' && f.welcome === null;
-            const { rows } = await sql<CheckRow & { next_seq: number | null; new_epoch: number | null }>`
-              with chk as (${checkQuery(tx, session, f)}),
-              claimed as (
-                update groups set next_seq = groups.next_seq + 1 from chk
-                where groups.group_id = ${f.groupId} and ${valid}::boolean and chk.leaf_index is not null
-                  and chk.removed_seq is null and chk.seq is null and groups.epoch >= ${plan.epoch}::bigint
-                returning groups.next_seq, groups.epoch
-              ),
-              inserted as (
-                insert into messages (group_id, seq, message_id, sender_username, sender_device, epoch, kind, data, created_at)
-                select ${f.groupId}::bytea, claimed.next_seq - 1, ${f.messageId}::bytea, ${session.accountId}::text,
-                  ${session.deviceId}::text, ${plan.epoch}::bigint, ${KIND.application}::integer, ${f.payload}::bytea,
-                  ${now}::bigint
-                from claimed
-                returning seq
-              )
-              select chk.*, claimed.next_seq, claimed.epoch as new_epoch from chk left join claimed on true`.execute(
-              tx,
-            );
-            const row = rows[0];
-            if (row !== undefined && row.next_seq !== null && row.new_epoch !== null)
-              return { seq: row.next_seq - 1, epoch: row.new_epoch };
-            const again = refusal(row);
-            if (again === undefined) throw new Error('message neither stored nor refused');
-            return again;
+        ? {
+            run: storeApplications,
+            input: {
+              session,
+              f,
+              plan,
+              now,
+              valid:
+                bytesEqual(pm.groupId, f.groupId) && pm.contentType === 'application' && f.welcome === null,
+              refusal,
+            } satisfies ApplicationWrite,
           }
-        : async (tx) => refusal(await checkQuery(tx, session, f).executeTakeFirst()),
+        : undefined,
     );
     pipeline.release();
-    return answer(session, f, plan, stored);
+    return answer(session, f, plan, queued);
   }
 
   hub.on(
@@ -711,7 +807,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
         throw new FrameError('invalid_message', `a ${message.wireformat} is not sent to a group`);
       }
 
-      return answer(session, f, plan, store(session, f, plan));
+      return answer(session, f, plan, store(session, f, plan, Date.now()));
     },
     { pipelined: true },
   );

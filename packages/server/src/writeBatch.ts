@@ -17,6 +17,12 @@
  * with each write in its own savepoint, so a write that fails is rolled back alone and reports its
  * own error while the others stand.
  *
+ * A write may also say how to be done together with others of its kind (`Bulk`): consecutive such
+ * writes of a batch (after the ordering below) are then done by one call, one statement on
+ * PostgreSQL instead of one round trip each. A bulk call reports each write's own result or
+ * refusal; a refused write must have changed nothing. Should the call throw, the batch is run again
+ * isolated, where every write is done on its own.
+ *
  * Locks (PostgreSQL): a message write takes its group's row lock (the compare-and-set UPDATE in
  * groups.ts) and, under it, rows of that group only. A batch holds those locks until it commits, so
  * two nodes' batches could deadlock if they took two groups in opposite orders; writes are therefore
@@ -32,7 +38,25 @@ import type { Database } from './db.js';
  * Run `work` in a transaction; resolves once it is durable. `order`: the key whose row locks the
  * work takes (a group id), so batches take them in one order.
  */
-export type Writer = <T>(work: (tx: Transaction<Database>) => Promise<T>, order?: string) => Promise<T>;
+export type Writer = <T>(
+  work: (tx: Transaction<Database>) => Promise<T>,
+  order?: string,
+  bulk?: Bulk<T>,
+) => Promise<T>;
+
+/** A write's own result, or its refusal (which changed nothing). */
+export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * How a write is done together with others of its kind: `run` (the same function for all of
+ * them) gets their `input`s in batch order and returns one outcome for each, in that order. It
+ * must take the row locks of several order keys in ascending order of the keys.
+ */
+export interface Bulk<T> {
+  // biome-ignore lint/suspicious/noExplicitAny: each kind of bulk write has its own input type
+  run: (tx: Transaction<Database>, inputs: any[]) => Promise<Outcome<T>[]>;
+  input: unknown;
+}
 
 const MAX_BATCH = 256;
 /** Runs of one batch after PostgreSQL aborted it as a deadlock or serialization failure. */
@@ -42,11 +66,10 @@ const RETRYABLE = new Set(['40P01', '40001']);
 interface Pending {
   work: (tx: Transaction<Database>) => Promise<unknown>;
   order: string;
+  bulk: Bulk<unknown> | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** A write failed in a batch run without savepoints: run it again with them. */
 class WriteFailed extends Error {}
@@ -66,7 +89,7 @@ export function writerFor(db: Kysely<Database>, onRollback: () => void): Writer 
   // round trips and flushes. Their batches touch disjoint groups, so they never wait on each
   // other's locks; one group's writes all go through one writer, in order.
   const lanes = Array.from({ length: POSTGRES_WRITERS }, () => batchWriter(db, onRollback));
-  return (work, order = '') => lanes[laneOf(order)]!(work, order);
+  return (work, order = '', bulk) => lanes[laneOf(order)]!(work, order, bulk);
 }
 
 /** Writers side by side on PostgreSQL (connections of the pool, which has 10 by default). */
@@ -90,7 +113,24 @@ function batchWriter(db: Kysely<Database>, onRollback: () => void): Writer {
     isolated: boolean,
   ): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
-    for (const item of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!;
+      const bulk = item.bulk;
+      if (!isolated && bulk !== undefined) {
+        let end = i + 1;
+        while (end < batch.length && batch[end]!.bulk?.run === bulk.run) end++;
+        const inputs = batch.slice(i, end).map((b) => b.bulk!.input);
+        let results: Outcome[];
+        try {
+          results = await bulk.run(trx, inputs);
+        } catch (error) {
+          throw retryable(error) ? error : new WriteFailed();
+        }
+        if (results.length !== inputs.length) throw new Error('a bulk write answered for fewer writes');
+        outcomes.push(...results);
+        i = end - 1;
+        continue;
+      }
       if (!isolated) {
         try {
           outcomes.push({ ok: true, value: await item.work(trx) });
@@ -169,9 +209,9 @@ function batchWriter(db: Kysely<Database>, onRollback: () => void): Writer {
     writing = false;
   }
 
-  return <T>(work: (tx: Transaction<Database>) => Promise<T>, order = '') =>
+  return <T>(work: (tx: Transaction<Database>) => Promise<T>, order = '', bulk?: Bulk<T>) =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ work, order, resolve: resolve as (v: unknown) => void, reject });
+      queue.push({ work, order, bulk, resolve: resolve as (v: unknown) => void, reject });
       if (!writing) void drain();
     });
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { type Db, openPostgres, openSqlite } from '../src/db.js';
-import { writerFor } from '../src/writeBatch.js';
+import { type Outcome, writerFor } from '../src/writeBatch.js';
 import { freshPostgres } from './helpers.js';
 
 /** A fresh database of each engine; `use` gets it, and a writer on it counting its rollbacks. */
@@ -129,6 +129,74 @@ for (const [engine, withDb] of Object.entries(engines)) {
       const failed = await Promise.allSettled([put('d'), put('e', 100)]);
       expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       expect(await keys(db)).toEqual(['a', 'b', 'c']);
+    });
+    if (outcome === 'skipped') ctx.skip();
+  });
+
+  test(`${engine} group commit: consecutive writes of one kind are done by one bulk call; one it refuses fails alone without a rerun; a bulk call that throws is replaced by the writes one by one`, async (ctx) => {
+    const outcome = await withDb(async (db) => {
+      let rollbacks = 0;
+      const write = writerFor(db, () => rollbacks++);
+      const calls: string[][] = [];
+      /** Inserts every key in one statement; a key starting with '!' is refused (nothing written). */
+      const putAll = async (tx: Parameters<Parameters<typeof write>[0]>[0], keys: string[]) => {
+        calls.push(keys);
+        const accepted = keys.filter((k) => !k.startsWith('!'));
+        if (accepted.length > 0)
+          await tx
+            .insertInto('server_state')
+            .values(accepted.map((key) => ({ key, value: 'bulk' })))
+            .execute();
+        return keys.map(
+          (k): Outcome<string> =>
+            k.startsWith('!') ? { ok: false, error: new Error(`${k} refused`) } : { ok: true, value: k },
+        );
+      };
+      const put = (key: string) =>
+        write(
+          async (tx) => {
+            if (key.startsWith('!')) throw new Error(`${key} refused`);
+            await tx.insertInto('server_state').values({ key, value: 'single' }).execute();
+            return key;
+          },
+          '',
+          { run: putAll, input: key },
+        );
+      const plain = (key: string) =>
+        write(async (tx) => {
+          await tx.insertInto('server_state').values({ key, value: 'plain' }).execute();
+          return key;
+        });
+      const settle = async (writes: Promise<string>[]) =>
+        (await Promise.allSettled(writes)).map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'));
+
+      expect(await settle([put('a'), put('b'), plain('c'), put('d'), put('!e'), put('f')])).toEqual([
+        'a',
+        'b',
+        'c',
+        'd',
+        'rejected',
+        'f',
+      ]);
+      expect(calls, 'one call per run of consecutive bulk writes').toEqual([
+        ['a', 'b'],
+        ['d', '!e', 'f'],
+      ]);
+      expect(rollbacks, 'a refusal in a bulk call needs no rerun').toBe(0);
+      expect(await keys(db)).toEqual(['a', 'b', 'c', 'd', 'f']);
+
+      // 'a' again: the bulk statement fails on the primary key; the batch is run again isolated,
+      // where each write is done on its own and only the duplicate fails.
+      calls.length = 0;
+      expect(await settle([put('g'), put('a'), put('h')])).toEqual(['g', 'rejected', 'h']);
+      expect(calls).toEqual([['g', 'a', 'h']]);
+      expect(rollbacks).toBe(1);
+      const values = await db
+        .selectFrom('server_state')
+        .select(['key', 'value'])
+        .where('key', 'in', ['g', 'h'])
+        .execute();
+      expect(values.map((v) => v.value)).toEqual(['single', 'single']);
     });
     if (outcome === 'skipped') ctx.skip();
   });
