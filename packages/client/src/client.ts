@@ -94,6 +94,8 @@ export const TYPING_TTL_MS = 6_000;
 const FETCH_PAGE = 200;
 /** Work the server refused as `rate_limited` (a fetch, the outbox) is tried again this long after. */
 const RETRY_MS = 1_000;
+/** How long an ack waits for the positions after it (see `ack`). */
+const ACK_DELAY_MS = 200;
 const MAX_RECEIPT_IDS = 256;
 
 /**
@@ -223,6 +225,11 @@ export class ParleyClient {
    * in the log, it is ours and its result is this state (MLS cannot process one's own commit).
    */
   private readonly pendingCommits = new Map<string, { commit: Uint8Array; newState: GroupState }>();
+  /** Per group: the highest log position processed, to acknowledge, and the ack waiting or on its way. */
+  private readonly acks = new Map<
+    string,
+    { seq: number; timer: ReturnType<typeof setTimeout> | undefined; sending: boolean }
+  >();
   /** Membership changed: who our contacts are may have changed too, so ask for presence again. */
   private presenceStale = true;
   private readonly typingSentAt = new Map<string, number>();
@@ -295,6 +302,7 @@ export class ParleyClient {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.typingTimers.values()) clearTimeout(t);
+    for (const a of this.acks.values()) clearTimeout(a.timer);
     clearTimeout(this.retryTimer);
     this.connection.close();
     await this.queue.catch(() => {});
@@ -480,6 +488,40 @@ export class ParleyClient {
 
   private async setCursor(groupIdHex: string, seq: number): Promise<void> {
     await this.store.putJson(NS.cursors, groupIdHex, seq);
+  }
+
+  /**
+   * Tell the server this device has processed its log up to `seq` (what every member acknowledged
+   * may be deleted, see retention). Delayed and coalesced, as TCP delays its acks: the first
+   * position waits ACK_DELAY_MS for those after it, at most one ack per group is on its way, and
+   * each carries the newest position; so a burst of messages costs a few acks, and processing never
+   * waits for one. One lost with the connection (or the client closed before it left) only keeps
+   * messages on the server longer: the next ack covers everything before it.
+   */
+  private ack(groupIdHex: string, seq: number): void {
+    let a = this.acks.get(groupIdHex);
+    if (a === undefined) {
+      a = { seq: 0, timer: undefined, sending: false };
+      this.acks.set(groupIdHex, a);
+    }
+    if (seq <= a.seq) return;
+    a.seq = seq;
+    if (a.timer !== undefined || a.sending || this.closed) return;
+    const pending = a;
+    pending.timer = setTimeout(async () => {
+      pending.timer = undefined;
+      pending.sending = true;
+      try {
+        for (let sent = 0; pending.seq > sent && !this.closed; ) {
+          sent = pending.seq;
+          await this.connection.request({ type: 'ack', groupId: fromHex(groupIdHex), seq: sent });
+        }
+      } catch {
+        // Offline or closed: the next message's ack covers this one.
+      } finally {
+        pending.sending = false;
+      }
+    }, ACK_DELAY_MS);
   }
 
   private async markOwn(groupIdHex: string, seq: number): Promise<void> {
@@ -675,7 +717,7 @@ export class ParleyClient {
         this.presenceStale = true;
         this.emit('conversation', groupIdHex);
         await this.setCursor(groupIdHex, seq);
-        await this.connection.request({ type: 'ack', groupId: fromHex(groupIdHex), seq }).catch(() => {});
+        this.ack(groupIdHex, seq);
         return;
       }
       const result = await processIncoming(this.device, state, payload);
@@ -727,7 +769,7 @@ export class ParleyClient {
         this.emit('undecryptable', { groupId: groupIdHex, seq, code });
     }
     await this.setCursor(groupIdHex, seq);
-    await this.connection.request({ type: 'ack', groupId: fromHex(groupIdHex), seq }).catch(() => {});
+    this.ack(groupIdHex, seq);
   }
 
   /** Resend what the server may hold already; is the message at `seq` ours after all? */
@@ -876,7 +918,7 @@ export class ParleyClient {
       await this.saveGroup(groupIdHex, joined.newState);
       await this.setCursor(groupIdHex, answer.seq);
       if (!this.metas.has(groupIdHex)) await this.saveMeta(groupIdHex, { ...NEW_META });
-      await this.connection.request({ type: 'ack', groupId, seq: answer.seq }).catch(() => {});
+      this.ack(groupIdHex, answer.seq);
       await this.publishGroupInfo(groupIdHex, answer.epoch);
       if (resync) this.emit('rejoined', { groupId: groupIdHex, missed });
       else {

@@ -3,9 +3,16 @@
  * named groups, leaving, presence, several devices of one person, and a device that lost its state
  * rejoining. Real server, real MLS, real SQLite stores.
  */
-import { certifyNewDevice, generateStorageKey, identityKeyPairOf } from '@parley/core';
+import {
+  certifyNewDevice,
+  decodeClientFrame,
+  fromHex,
+  generateStorageKey,
+  identityKeyPairOf,
+} from '@parley/core';
 import { expect, test } from 'vitest';
-import { type MessageStatus, ParleyApi } from '../src/index.js';
+import { type MessageStatus, ParleyApi, type SocketFactory } from '../src/index.js';
+import { nodeSocketFactory } from '../src/node.js';
 import {
   cs,
   hasKeyPackages,
@@ -56,6 +63,49 @@ test('a sent message goes sending → sent → delivered → read, and the unrea
   expect(statuses).toEqual(['sent', 'delivered', 'read']);
   const [mine] = await a!.client.history(chat);
   expect(mine).toMatchObject({ status: 'read', readBy: ['bob'], recipients: ['bob'] });
+});
+
+test('a burst of messages is acknowledged with a few coalesced acks, and the server learns the last position', async () => {
+  const { url, server } = await serve();
+  const [alice, bob] = await Promise.all([person(url, 'alice'), person(url, 'bob')]);
+  const a = await openClient(url, alice);
+  // bob's socket, counting the acks his client sends.
+  const acks: number[] = [];
+  const counting: SocketFactory = (u) => {
+    const socket = nodeSocketFactory(u);
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      const f = decodeClientFrame(data);
+      if (f.type === 'ack') acks.push(f.seq);
+      send(data);
+    };
+    return socket;
+  };
+  const b = await openClient(url, bob, undefined, counting);
+  await hasKeyPackages(b.client);
+  const chat = await a.client.directConversation('bob');
+  await until(() => b.client.conversations().includes(chat), 'bob joins');
+  const n = 40;
+  const sent = await Promise.all(Array.from({ length: n }, (_, i) => a.client.sendText(chat, `burst ${i}`)));
+  expect(sent).toHaveLength(n);
+  await until(
+    () => b.inbox.filter((m) => m.text.startsWith('burst ')).length === n,
+    'bob receives the burst',
+  );
+  const last = b.inbox.at(-1)!.seq;
+  const acked = async () =>
+    (
+      await server.db
+        .selectFrom('group_members')
+        .select('acked_seq')
+        .where('group_id', '=', fromHex(chat))
+        .where('username', '=', 'bob')
+        .executeTakeFirstOrThrow()
+    ).acked_seq;
+  await until(async () => (await acked()) >= last, "the server holds bob's position");
+  expect(acks, 'acks only move forward').toEqual([...acks].sort((x, y) => x - y));
+  // One at most every ACK_DELAY_MS (200 ms) while the burst is processed: 5 here on an idle machine.
+  expect(acks.length, 'far fewer acks than messages').toBeLessThan(n / 2);
 });
 
 test('typing indicators reach the others and stop when typing stops', async () => {

@@ -848,14 +848,19 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     const head = Math.min(group.next_seq - 1, me.removed_seq ?? Number.MAX_SAFE_INTEGER);
     const seq = Math.min(f.seq, head);
     if (seq > me.acked_seq) {
-      await db
-        .updateTable('group_members')
-        .set({ acked_seq: seq })
-        .where('group_id', '=', f.groupId)
-        .where('username', '=', session.accountId)
-        .where('device_id', '=', session.deviceId)
-        .where('acked_seq', '<', seq)
-        .execute();
+      // Group-committed with the messages (one flush for many acks), in the group's writer.
+      await write(
+        (tx) =>
+          tx
+            .updateTable('group_members')
+            .set({ acked_seq: seq })
+            .where('group_id', '=', f.groupId)
+            .where('username', '=', session.accountId)
+            .where('device_id', '=', session.deviceId)
+            .where('acked_seq', '<', seq)
+            .execute(),
+        toHex(f.groupId),
+      );
     }
     return { type: 'ok', requestId: f.requestId };
   });
