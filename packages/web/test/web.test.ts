@@ -23,6 +23,7 @@ import {
   serve,
   showSafetyNumber,
   submitRegistration,
+  until,
   WEB_ROOT,
 } from './browser.js';
 
@@ -47,6 +48,16 @@ afterEach(async () => {
 });
 
 const PHONE = { width: 390, height: 760 };
+
+/** Two people registered in their own browsers; others can start a chat with the second. */
+async function pair(first: string, second: string): Promise<[Person, Person]> {
+  const a = await person(first);
+  const b = await person(second);
+  await register(a);
+  await register(b);
+  await hasKeyPackages(served, second);
+  return [a, b];
+}
 
 async function person(name: string, viewport?: { width: number; height: number }, scheme?: 'light' | 'dark') {
   const p = await openPerson(browser, served.url, name, viewport, scheme);
@@ -208,11 +219,7 @@ test('a third person joins a group; a removed member is told so and receives no 
 });
 
 test('a contact key swapped by the server brings up a blocking warning with the new safety number; accepting it re-pins', async () => {
-  const alice = await person('erin');
-  const bob = await person('frank');
-  await register(alice);
-  await register(bob);
-  await hasKeyPackages(served, 'frank');
+  const [alice, bob] = await pair('erin', 'frank');
   await newChat(alice, 'frank');
   await send(alice, 'before the swap');
   await conversation(bob, 'erin').locator('.conversation-last', { hasText: 'before the swap' }).waitFor();
@@ -273,11 +280,7 @@ test('errors are shown plainly: username taken, wrong password, no device in thi
 });
 
 test('a second browser joins the account with a link code from the first and gets messages as a new device', async () => {
-  const first = await person('pat');
-  const friend = await person('rob');
-  await register(first);
-  await register(friend);
-  await hasKeyPackages(served, 'rob');
+  const [first, friend] = await pair('pat', 'rob');
   await newChat(first, 'rob');
   await send(first, 'from the first device');
   await conversation(friend, 'pat')
@@ -355,11 +358,7 @@ test('a server with an access password asks for it at registration and refuses a
 });
 
 test('history stays on the device encrypted in IndexedDB across reloads; logging out with removal deletes it', async () => {
-  const alice = await person('ivan');
-  const bob = await person('judy');
-  await register(alice);
-  await register(bob);
-  await hasKeyPackages(served, 'judy');
+  const [alice, bob] = await pair('ivan', 'judy');
   await newChat(alice, 'judy');
   await send(alice, 'a secret worth keeping');
   await conversation(bob, 'ivan')
@@ -435,4 +434,80 @@ test('a reconnecting banner shows while the server is away; a message written me
     await restarted?.stop(true);
     await own.stop();
   }
+});
+
+test('once allowed, a message arriving while the tab is in the background shows a notification; clicking it opens the chat', async () => {
+  const [quinn, ruth] = await pair('quinn', 'ruth');
+
+  // The browser has not decided yet: the app offers to enable notifications; allowing hides the offer.
+  const enable = ruth.page.getByRole('button', { name: 'Enable notifications' });
+  await enable.waitFor();
+  await ruth.context.grantPermissions(['notifications'], { origin: served.url });
+  await enable.click();
+  await enable.waitFor({ state: 'detached' });
+
+  // Headless Chromium shows no tab strip: this script lets the test put the tab in the background
+  // (document.hidden and a visibilitychange event, as switching tabs does) and keeps each
+  // notification the page creates, so the test can read it and click it.
+  await ruth.context.addInitScript(() => {
+    const w = window as unknown as Record<string, unknown>;
+    let hidden = false;
+    Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => hidden });
+    Object.defineProperty(Document.prototype, 'visibilityState', {
+      configurable: true,
+      get: () => (hidden ? 'hidden' : 'visible'),
+    });
+    w.setTabHidden = (h: boolean) => {
+      hidden = h;
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    const Real = window.Notification;
+    const shown: Notification[] = [];
+    w.shownNotifications = shown;
+    class Kept extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push(this);
+      }
+    }
+    Object.defineProperty(Kept, 'permission', { get: () => Real.permission });
+    w.Notification = Kept;
+  });
+  await ruth.page.reload();
+  await ruth.page.getByTestId('me').filter({ hasText: 'ruth' }).waitFor({ state: 'attached' });
+  const shown = () =>
+    ruth.page.evaluate(() =>
+      ((window as unknown as { shownNotifications: Notification[] }).shownNotifications ?? []).map((n) => ({
+        title: n.title,
+        body: n.body,
+      })),
+    );
+
+  // While the tab is in front, a message shows in the app only.
+  await newChat(quinn, 'ruth');
+  await send(quinn, 'are you there?');
+  await conversation(ruth, 'quinn').locator('.conversation-last', { hasText: 'are you there?' }).waitFor();
+  expect(await shown()).toEqual([]);
+
+  // In the background: a notification with the sender and the text; the message stays unread.
+  await ruth.page.evaluate(() =>
+    (window as unknown as { setTabHidden: (h: boolean) => void }).setTabHidden(true),
+  );
+  await send(quinn, 'lunch at noon?');
+  await until(async () => (await shown()).length === 1, 'a notification');
+  expect(await shown()).toEqual([{ title: 'quinn', body: 'lunch at noon?' }]);
+  await conversation(ruth, 'quinn').locator('.badge', { hasText: '2' }).waitFor();
+
+  // Clicking it brings the tab forward with the chat open, and the messages are read.
+  await ruth.page.evaluate(() => {
+    const w = window as unknown as { shownNotifications: Notification[]; setTabHidden: (h: boolean) => void };
+    w.shownNotifications[0]!.onclick?.(new Event('click'));
+    w.setTabHidden(false);
+  });
+  await ruth.page.locator('.chat-title h2', { hasText: 'quinn' }).waitFor();
+  await message(ruth, 'lunch at noon?').waitFor();
+  await quinn.page
+    .locator('.message.mine', { hasText: 'lunch at noon?' })
+    .locator('.ticks[data-status="read"]')
+    .waitFor();
 });
