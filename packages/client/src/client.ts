@@ -495,8 +495,8 @@ export class ParleyClient {
    * may be deleted, see retention). Delayed and coalesced, as TCP delays its acks: the first
    * position waits ACK_DELAY_MS for those after it, at most one ack per group is on its way, and
    * each carries the newest position; so a burst of messages costs a few acks, and processing never
-   * waits for one. One lost with the connection (or the client closed before it left) only keeps
-   * messages on the server longer: the next ack covers everything before it.
+   * waits for one. An ack lost with the connection is forgotten here, and going online again acks
+   * the cursor of every group where the server's position is behind it (see `onOnline`).
    */
   private ack(groupIdHex: string, seq: number): void {
     let a = this.acks.get(groupIdHex);
@@ -517,7 +517,8 @@ export class ParleyClient {
           await this.connection.request({ type: 'ack', groupId: fromHex(groupIdHex), seq: sent });
         }
       } catch {
-        // Offline or closed: the next message's ack covers this one.
+        // Lost with the connection: forget it, so the next ack of this position goes out.
+        if (this.acks.get(groupIdHex) === pending) this.acks.delete(groupIdHex);
       } finally {
         pending.sending = false;
       }
@@ -555,8 +556,11 @@ export class ParleyClient {
       for (const w of sync.welcomes) await this.acceptWelcome(w.groupId, w.seq, w.welcome);
       for (const g of sync.groups) {
         const id = toHex(g.groupId);
-        if (this.groups.has(id)) await this.catchUp(id);
-        else if (!this.meta(id).ended) await this.rejoin(id, g.head - g.acked);
+        if (this.groups.has(id)) {
+          await this.catchUp(id);
+          const cursor = await this.cursor(id);
+          if (cursor > g.acked) this.ack(id, cursor);
+        } else if (!this.meta(id).ended) await this.rejoin(id, g.head - g.acked);
       }
       // A newly linked device: join the conversations of this account's other devices.
       for (const g of sync.joinable) {

@@ -10,6 +10,7 @@ import {
   generateStorageKey,
   identityKeyPairOf,
 } from '@parley/core';
+import type { LoopbackServer } from '@parley/server/testing';
 import { expect, test } from 'vitest';
 import { type MessageStatus, ParleyApi, type SocketFactory } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
@@ -65,47 +66,113 @@ test('a sent message goes sending → sent → delivered → read, and the unrea
   expect(mine).toMatchObject({ status: 'read', readBy: ['bob'], recipients: ['bob'] });
 });
 
-test('a burst of messages is acknowledged with a few coalesced acks, and the server learns the last position', async () => {
-  const { url, server } = await serve();
-  const [alice, bob] = await Promise.all([person(url, 'alice'), person(url, 'bob')]);
-  const a = await openClient(url, alice);
-  // bob's socket, counting the acks his client sends.
-  const acks: number[] = [];
-  const counting: SocketFactory = (u) => {
+/**
+ * A real socket whose outgoing acks are shown to `onAck` first; when it answers `false`, the ack is
+ * not sent and the socket closes instead, as if the connection dropped just then.
+ */
+function watchingAcks(onAck: (seq: number) => boolean): SocketFactory {
+  return (u) => {
     const socket = nodeSocketFactory(u);
     const send = socket.send.bind(socket);
     socket.send = (data) => {
       const f = decodeClientFrame(data);
-      if (f.type === 'ack') acks.push(f.seq);
-      send(data);
+      if (f.type === 'ack' && !onAck(f.seq)) socket.close();
+      else send(data);
     };
     return socket;
   };
-  const b = await openClient(url, bob, undefined, counting);
+}
+
+async function serverAcked(
+  server: LoopbackServer['server'],
+  chat: string,
+  username: string,
+): Promise<number> {
+  const row = await server.db
+    .selectFrom('group_members')
+    .select('acked_seq')
+    .where('group_id', '=', fromHex(chat))
+    .where('username', '=', username)
+    .executeTakeFirstOrThrow();
+  return row.acked_seq;
+}
+
+test('a burst of messages is acknowledged with a few coalesced acks, and the server learns the last position', async () => {
+  const { url, server } = await serve();
+  const [alice, bob] = await Promise.all([person(url, 'alice'), person(url, 'bob')]);
+  const a = await openClient(url, alice);
+  const acks: number[] = [];
+  const b = await openClient(
+    url,
+    bob,
+    undefined,
+    watchingAcks((seq) => {
+      acks.push(seq);
+      return true;
+    }),
+  );
   await hasKeyPackages(b.client);
   const chat = await a.client.directConversation('bob');
   await until(() => b.client.conversations().includes(chat), 'bob joins');
   const n = 40;
-  const sent = await Promise.all(Array.from({ length: n }, (_, i) => a.client.sendText(chat, `burst ${i}`)));
-  expect(sent).toHaveLength(n);
+  await Promise.all(Array.from({ length: n }, (_, i) => a.client.sendText(chat, `burst ${i}`)));
   await until(
     () => b.inbox.filter((m) => m.text.startsWith('burst ')).length === n,
     'bob receives the burst',
   );
   const last = b.inbox.at(-1)!.seq;
-  const acked = async () =>
-    (
-      await server.db
-        .selectFrom('group_members')
-        .select('acked_seq')
-        .where('group_id', '=', fromHex(chat))
-        .where('username', '=', 'bob')
-        .executeTakeFirstOrThrow()
-    ).acked_seq;
-  await until(async () => (await acked()) >= last, "the server holds bob's position");
+  await until(
+    async () => (await serverAcked(server, chat, 'bob')) >= last,
+    "the server holds bob's position",
+  );
   expect(acks, 'acks only move forward').toEqual([...acks].sort((x, y) => x - y));
   // One at most every ACK_DELAY_MS (200 ms) while the burst is processed: 5 here on an idle machine.
   expect(acks.length, 'far fewer acks than messages').toBeLessThan(n / 2);
+});
+
+test('an ack lost with the connection is sent again once the device is back online', async () => {
+  const { url, server } = await serve();
+  const [alice, bob] = await Promise.all([person(url, 'alice'), person(url, 'bob')]);
+  const a = await openClient(url, alice);
+  // From position `dropFrom` on, bob's first ack is lost: his connection drops instead of sending it.
+  let dropFrom = Number.POSITIVE_INFINITY;
+  let dropped = 0;
+  const b = await openClient(
+    url,
+    bob,
+    undefined,
+    watchingAcks((seq) => {
+      if (seq < dropFrom || dropped > 0) return true;
+      dropped = seq;
+      return false;
+    }),
+  );
+  await hasKeyPackages(b.client);
+  const chat = await a.client.directConversation('bob');
+  await until(() => b.client.conversations().includes(chat), 'bob joins');
+  const head = async () =>
+    (
+      await server.db
+        .selectFrom('groups')
+        .select('next_seq')
+        .where('group_id', '=', fromHex(chat))
+        .executeTakeFirstOrThrow()
+    ).next_seq - 1;
+  await until(
+    async () => (await serverAcked(server, chat, 'bob')) === (await head()),
+    'bob has acked all so far',
+  );
+  // A commit (alice updates her keys) is the last entry of the log: no receipt or reply follows it,
+  // so no later ack would carry its position.
+  dropFrom = (await head()) + 1;
+  await a.client.selfUpdate(chat);
+  await until(() => dropped > 0, "bob's ack is lost with his connection");
+  expect(dropped).toBe(dropFrom);
+  await until(
+    async () => (await serverAcked(server, chat, 'bob')) === dropped,
+    "the server learns bob's position",
+  );
+  expect(await head()).toBe(dropped);
 });
 
 test('typing indicators reach the others and stop when typing stops', async () => {

@@ -477,7 +477,7 @@ test('once allowed, a message arriving while the tab is in the background shows 
   await ruth.page.getByTestId('me').filter({ hasText: 'ruth' }).waitFor({ state: 'attached' });
   const shown = () =>
     ruth.page.evaluate(() =>
-      ((window as unknown as { shownNotifications: Notification[] }).shownNotifications ?? []).map((n) => ({
+      (window as unknown as { shownNotifications: Notification[] }).shownNotifications.map((n) => ({
         title: n.title,
         body: n.body,
       })),
