@@ -25,13 +25,13 @@ import {
   generateKeyPackage,
   groupMembers,
   joinFromWelcome,
+  loadCiphersuite,
   type MlsDevice,
   processIncoming,
   selfUpdate,
   toHex,
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -57,7 +57,7 @@ interface Member {
 }
 
 async function newMember(name: string, provider: CryptoProvider): Promise<Member> {
-  const cs = await getCiphersuiteImpl(getCiphersuiteFromName(SUITE), provider);
+  const cs = await loadCiphersuite(SUITE, provider);
   const identity = await createAccount(name, cs);
   return { device: await createMlsDevice(identity, { provider }) };
 }

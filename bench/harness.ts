@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   addKeyPackages,
+  type CiphersuiteImpl,
   certifyNewDevice,
   createAccount,
   createGroup,
@@ -31,19 +32,15 @@ import {
   toHex,
   wsAuthMessage,
 } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
+import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import * as opaque from '@serenity-kit/opaque';
-import { type CiphersuiteImpl, getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import WebSocket from 'ws';
 
 /** One benchmark run may not take longer than this. */
 export const RUN_LIMIT_MS = 120_000;
 const FRAME = { deliver: 133, welcome: 134, sent: 136 } as const;
 
-export const cs: CiphersuiteImpl = await getCiphersuiteImpl(
-  getCiphersuiteFromName(DEFAULT_CIPHERSUITE),
-  nativeCryptoProvider,
-);
+export const cs: CiphersuiteImpl = await nativeCiphersuite();
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 

@@ -29,16 +29,9 @@ import {
   type ParleyClient,
   revokeOwnDevice,
 } from '@parley/client';
-import {
-  DEFAULT_CIPHERSUITE,
-  type DeviceIdentity,
-  deriveStorageKey,
-  ParleyError,
-  sealDeviceIdentity,
-} from '@parley/core';
-import { nativeCryptoProvider, nodeScrypt } from '@parley/core/node';
+import { type DeviceIdentity, deriveStorageKey, ParleyError, sealDeviceIdentity } from '@parley/core';
+import { nativeCiphersuite, nodeScrypt } from '@parley/core/node';
 import { runServerCommand } from '@parley/server';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import { renderUnicodeCompact } from 'uqr';
 import {
   apiError,
@@ -56,7 +49,7 @@ import {
 } from './profile.js';
 import { runChat } from './tui.js';
 
-const cs = () => getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+const cs = () => nativeCiphersuite();
 
 /** Keep a device identity on this machine, sealed under the password, and make it the current profile. */
 async function saveProfile(server: string, identity: DeviceIdentity, password: string) {

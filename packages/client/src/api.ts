@@ -4,6 +4,8 @@
  * stable codes, plus the client's own: `unreachable` (no answer), `wrong_password` (OPAQUE failed
  * on this side, so nothing more is sent).
  */
+
+import type { CiphersuiteImpl } from '@parley/core';
 import {
   createAccount,
   type DeviceCertificate,
@@ -16,7 +18,6 @@ import {
   toBase64Url,
 } from '@parley/core';
 import * as opaque from '@serenity-kit/opaque';
-import type { CiphersuiteImpl } from 'ts-mls';
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 

@@ -11,6 +11,7 @@
 
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { CiphersuiteImpl } from '@parley/core';
 import {
   certifyNewDevice,
   type DeviceIdentity,
@@ -23,7 +24,6 @@ import {
   sealDeviceIdentity,
   storageKeyFromBytes,
 } from '@parley/core';
-import type { CiphersuiteImpl } from 'ts-mls';
 import type { ParleyApi } from './api.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, L, O, U

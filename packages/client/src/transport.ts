@@ -7,6 +7,8 @@
  * restarted server is not hit by every client at the same instant; it stops only when the caller
  * closes the connection or the server refuses the device (revoked, unknown).
  */
+
+import type { Signature } from '@parley/core';
 import {
   type ClientFrame,
   DecodeError,
@@ -16,7 +18,6 @@ import {
   type ServerFrame,
   wsAuthMessage,
 } from '@parley/core';
-import type { Signature } from 'ts-mls';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'closed';
 

@@ -7,11 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CIPHERSUITE, type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
+import { type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
+import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import { DEFAULT_CONFIG } from '@parley/server';
 import { startLoopbackServer } from '@parley/server/testing';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import { afterEach, expect } from 'vitest';
 import {
   type ChatMessage,
@@ -22,7 +21,7 @@ import {
 } from '../src/index.js';
 import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
 
-export const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+export const cs = await nativeCiphersuite();
 
 const cleanups: Array<() => Promise<void> | void> = [];
 /** Every message any client could not process: must stay empty unless a test expects otherwise. */

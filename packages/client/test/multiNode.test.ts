@@ -30,15 +30,14 @@ import {
   toBase64Url,
   toHex,
 } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
+import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import * as opaque from '@serenity-kit/opaque';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import { afterEach, expect, test } from 'vitest';
 import { type ChatMessage, Connection, ParleyApi, ParleyClient } from '../src/index.js';
 import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
 import { createServices, type Node, type Services, startNode } from './cluster.js';
 
-const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+const cs = await nativeCiphersuite();
 
 let services: Services | undefined;
 let nodes: Node[] = [];

@@ -6,19 +6,17 @@ import {
   createAccount,
   createGroup,
   createMlsDevice,
-  DEFAULT_CIPHERSUITE,
   generateKeyPackage,
   generateStorageKey,
   type ParleyError,
   utf8,
 } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import { afterAll, describe, expect, test } from 'vitest';
 import { MemoryRecordStore, type RecordStore, SealedStore, StoredIdentities } from '../src/index.js';
 import { SqliteRecordStore } from '../src/node.js';
 
-const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+const cs = await nativeCiphersuite();
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -6,7 +6,6 @@
  * Node callers should pass `nativeCryptoProvider` from '@parley/core/node' to createMlsDevice.
  */
 
-export { type CiphersuiteName, type CryptoProvider, defaultCryptoProvider } from 'ts-mls';
 export * from './appMessage.js';
 export * from './atRest.js';
 export * from './authService.js';
@@ -26,6 +25,7 @@ export * from './errors.js';
 export * from './group.js';
 export * from './identity.js';
 export * from './keyPackages.js';
+export * from './mls.js';
 export * from './protocol.js';
 export * from './safetyNumber.js';
 export * from './state.js';

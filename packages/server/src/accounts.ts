@@ -4,6 +4,8 @@
  * without the server's OPAQUE key. The access policy (open, server password, invite codes) is
  * enforced at registration.
  */
+
+import type { Signature } from '@parley/core';
 import {
   canonicalUsername,
   decodeDeviceCertificate,
@@ -13,7 +15,6 @@ import {
 } from '@parley/core';
 import * as opaque from '@serenity-kit/opaque';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Signature } from 'ts-mls';
 import type { Cluster } from './cluster.js';
 import type { ServerConfig } from './config.js';
 import { newSecret, secretEquals, sha256 } from './crypto.js';

@@ -1,30 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_CIPHERSUITE } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
-import {
-  type CiphersuiteImpl,
-  type CiphersuiteName,
-  getCiphersuiteFromName,
-  getCiphersuiteImpl,
-  type Signature,
-} from 'ts-mls';
+import type { CiphersuiteImpl, CiphersuiteName, Signature } from '@parley/core';
+import { nativeCiphersuite } from '@parley/core/node';
 
 /** Ed25519 on node:crypto, for checking certificates and revocations. */
 export async function serverSignature(): Promise<Signature> {
-  return (await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider))
-    .signature;
+  return (await nativeCiphersuite()).signature;
 }
 
-const suites = new Map<string, CiphersuiteImpl>();
-
 /** The native implementation of an MLS ciphersuite, made once per suite. */
-export async function suite(name: string): Promise<CiphersuiteImpl> {
-  let cs = suites.get(name);
-  if (cs === undefined) {
-    cs = await getCiphersuiteImpl(getCiphersuiteFromName(name as CiphersuiteName), nativeCryptoProvider);
-    suites.set(name, cs);
-  }
-  return cs;
+export function suite(name: string): Promise<CiphersuiteImpl> {
+  return nativeCiphersuite(name as CiphersuiteName);
 }
 
 export function sha256(data: string | Uint8Array): Uint8Array {

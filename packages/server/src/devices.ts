@@ -9,9 +9,10 @@
  * new machine, so the server stores an opaque blob under an opaque name, for 10 minutes, for one
  * pick-up by the same account.
  */
+
+import type { Signature } from '@parley/core';
 import { decodeDeviceRevocation, fromBase64Url, toBase64Url, verifyDeviceRevocation } from '@parley/core';
 import type { FastifyInstance } from 'fastify';
-import type { Signature } from 'ts-mls';
 import { authenticate, canonical, checkCertificate } from './accounts.js';
 import type { Db } from './db.js';
 import { ApiError } from './errors.js';

@@ -9,6 +9,8 @@
  * member list with MLS's leaf positions, and enforces it: only current member devices post or read,
  * and a removed device sees nothing after the commit that removed it.
  */
+
+import type { CiphersuiteName, KeyPackage, PrivateMessage, Proposal, PublicMessage } from '@parley/core';
 import {
   bytesEqual,
   type ClientFrame,
@@ -17,14 +19,13 @@ import {
   decodeMessage,
   encodeServerFrame,
   MAX_FETCH,
+  makeKeyPackageReference,
+  makeProposalReference,
   type ServerFrame,
   SUPPORTED_CIPHERSUITES,
   toHex,
 } from '@parley/core';
 import { PostgresAdapter, sql, type Transaction } from 'kysely';
-import type { CiphersuiteName, KeyPackage, PrivateMessage, Proposal, PublicMessage } from 'ts-mls';
-import { makeProposalRef } from 'ts-mls/authenticatedContent.js';
-import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
 import { suite } from './crypto.js';
 import type { Database, Db, GroupMembersTable } from './db.js';
 import { type DeviceSession, FrameError, type Hub, type Pipeline } from './hub.js';
@@ -195,7 +196,7 @@ async function addedDevice(db: Db, kp: KeyPackage, cipherSuite: string): Promise
   return {
     username: cert.accountId,
     deviceId: cert.deviceId,
-    ref: await makeKeyPackageRef(kp, (await suite(cipherSuite)).hash),
+    ref: await makeKeyPackageReference(kp, await suite(cipherSuite)),
   };
 }
 
@@ -271,10 +272,7 @@ async function planHandshake(
   }
   if (pm.content.contentType === 'proposal') {
     const cs = await suite(group.cipher_suite);
-    const ref = await makeProposalRef(
-      { wireformat: 'mls_public_message', content: pm.content, auth: pm.auth },
-      cs.hash,
-    );
+    const ref = await makeProposalReference(pm, cs);
     return {
       kind: KIND.proposal,
       epoch: group.epoch,

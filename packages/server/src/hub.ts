@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Signature } from '@parley/core';
 import {
   CHALLENGE_BYTES,
   type ClientFrame,
@@ -16,7 +17,6 @@ import {
   wsAuthMessage,
 } from '@parley/core';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Signature } from 'ts-mls';
 import { type WebSocket, WebSocketServer } from 'ws';
 import {
   type Cluster,

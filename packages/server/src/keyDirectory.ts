@@ -12,10 +12,11 @@ import {
   certificateFromCredential,
   decodeKeyPackage,
   encodeServerFrame,
+  keyPackageSignatureValid,
+  makeKeyPackageReference,
   type ServerFrame,
   SUPPORTED_CIPHERSUITES,
 } from '@parley/core';
-import { makeKeyPackageRef, verifyKeyPackage } from 'ts-mls/keyPackage.js';
 import { suite } from './crypto.js';
 import type { Db } from './db.js';
 import { type DeviceSession, FrameError, type Hub } from './hub.js';
@@ -68,13 +69,13 @@ async function checkKeyPackage(db: Db, session: DeviceSession, data: Uint8Array)
       'key package is not for this device’s registered certificate',
     );
   }
-  if (!(await verifyKeyPackage(kp, cs.signature)))
+  if (!(await keyPackageSignatureValid(kp, cs)))
     throw new FrameError('invalid_key_package', 'bad key package signature');
   const now = BigInt(Math.floor(Date.now() / 1000));
   if (kp.leafNode.leafNodeSource !== 'key_package' || kp.leafNode.lifetime.notAfter <= now) {
     throw new FrameError('invalid_key_package', 'key package has expired');
   }
-  return { ref: await makeKeyPackageRef(kp, cs.hash), data, cipherSuite: kp.cipherSuite };
+  return { ref: await makeKeyPackageReference(kp, cs), data, cipherSuite: kp.cipherSuite };
 }
 
 async function remaining(

@@ -14,8 +14,7 @@ import {
   encodeDeviceCertificate,
   generateKeyPackage,
 } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import { buildServer, type ParleyServer } from './app.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import type { Db } from './db.js';
@@ -63,7 +62,7 @@ export async function startLoopbackServer(
  * account's key packages meets a key that differs from the one it pinned. Returns that key.
  */
 export async function slipInImpostorDevice(db: Db, username: string): Promise<Uint8Array> {
-  const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+  const cs = await nativeCiphersuite();
   const impostor = await createAccount(username, cs);
   const device = await createMlsDevice(impostor, { provider: nativeCryptoProvider });
   const kp = await generateKeyPackage(device);

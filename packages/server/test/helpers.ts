@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 
 import {
   createAccount,
-  DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
   encodeDeviceCertificate,
   encodeDeviceRevocation,
@@ -12,17 +11,16 @@ import {
   issueDeviceRevocation,
   toBase64Url,
 } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
+import { nativeCiphersuite } from '@parley/core/node';
 import * as opaque from '@serenity-kit/opaque';
 import pg from 'pg';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import type { ServerConfig } from '../src/index.js';
 import { type LoopbackServer, startLoopbackServer } from '../src/testing.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in the tests.
 export type Body = any;
 
-export const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE), nativeCryptoProvider);
+export const cs = await nativeCiphersuite();
 
 export type Running = LoopbackServer;
 

@@ -19,8 +19,13 @@ import {
   TransportError,
 } from '@parley/client';
 import { BrowserDevices, browserSocketFactory } from '@parley/client/browser';
-import { canonicalUsername, DEFAULT_CIPHERSUITE, type DeviceIdentity, ParleyError } from '@parley/core';
-import { getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import {
+  canonicalUsername,
+  DEFAULT_CIPHERSUITE,
+  type DeviceIdentity,
+  loadCiphersuite,
+  ParleyError,
+} from '@parley/core';
 
 export const MIN_PASSWORD = 8;
 export const MAX_PASSWORD = 1024;
@@ -158,7 +163,7 @@ async function guarded<T>(work: (api: ParleyApi) => Promise<T>): Promise<T> {
   }
 }
 
-const suite = () => getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_CIPHERSUITE));
+const suite = () => loadCiphersuite(DEFAULT_CIPHERSUITE);
 
 export async function register(
   usernameInput: string,

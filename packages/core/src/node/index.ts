@@ -1,3 +1,4 @@
 /** Node-only entry point of @parley/core: the native crypto provider and native scrypt. */
 export { nativeCryptoProvider } from './nativeProvider.js';
 export { nodeScrypt } from './scrypt.js';
+export { nativeCiphersuite } from './suite.js';
