@@ -1,0 +1,81 @@
+/** Joining a group: from a Welcome, or by external commit from a published GroupInfo. */
+import { emptyPskIndex, joinGroup, joinGroupExternal, type Welcome } from 'ts-mls';
+import type { MlsDevice } from '../device.js';
+import { DecodeError, GroupError } from '../errors.js';
+import { type GeneratedKeyPackage, generateKeyPackage } from '../keyPackages.js';
+import type { GroupState } from './members.js';
+import { decodeMessage, framed, guard } from './wire.js';
+
+/** Key packages this device published and still holds the private keys for. */
+export interface KeyPackageLookup {
+  find(ref: Uint8Array): Promise<GeneratedKeyPackage | undefined>;
+}
+
+/** Join from a Welcome addressed to one of our key packages. Returns the ref that was used. */
+export async function joinFromWelcome(
+  device: MlsDevice,
+  welcomeBytes: Uint8Array,
+  keyPackages: KeyPackageLookup,
+): Promise<{ state: GroupState; keyPackageRef: Uint8Array }> {
+  const message = decodeMessage(welcomeBytes);
+  if (message.wireformat !== 'mls_welcome') throw new DecodeError('not a Welcome');
+  const welcome: Welcome = message.welcome;
+  if (welcome.cipherSuite !== device.cs.name)
+    throw new GroupError('unsupported', 'Welcome is for another ciphersuite');
+  for (const secret of welcome.secrets) {
+    const kp = await keyPackages.find(secret.newMember);
+    if (kp === undefined) continue;
+    const state = await guard(
+      () =>
+        joinGroup(
+          welcome,
+          kp.keyPackage,
+          kp.privateKeys,
+          emptyPskIndex,
+          device.cs,
+          undefined,
+          undefined,
+          device.config,
+        ),
+      'invalid_message',
+    );
+    return { state, keyPackageRef: kp.ref };
+  }
+  throw new GroupError('not_a_member', 'this Welcome is not addressed to any of our key packages');
+}
+
+/**
+ * Join (or rejoin after lost state) from a published GroupInfo by external commit (RFC 9420
+ * §12.4.3.2). With `resync`, our old leaf (same device key) is removed in the same commit.
+ */
+export async function joinByExternalCommit(
+  device: MlsDevice,
+  groupInfoBytes: Uint8Array,
+  options: { resync?: boolean } = {},
+): Promise<{ newState: GroupState; commit: Uint8Array; epoch: bigint }> {
+  const message = decodeMessage(groupInfoBytes);
+  if (message.wireformat !== 'mls_group_info') throw new DecodeError('not a GroupInfo');
+  const own = await generateKeyPackage(device);
+  const result = await guard(
+    () =>
+      joinGroupExternal(
+        message.groupInfo,
+        own.keyPackage,
+        own.privateKeys,
+        options.resync ?? false,
+        device.cs,
+        undefined,
+        device.config,
+      ),
+    'invalid_commit',
+  );
+  return {
+    newState: result.newState,
+    commit: framed({
+      version: 'mls10',
+      wireformat: 'mls_public_message',
+      publicMessage: result.publicMessage,
+    }),
+    epoch: result.newState.groupContext.epoch,
+  };
+}

@@ -1,0 +1,101 @@
+/** Processing what arrives for a group, in server order: application data, proposals and commits. */
+import { emptyPskIndex, type PublicMessage, processPublicMessage } from 'ts-mls';
+import type { MlsDevice } from '../device.js';
+import { GroupError } from '../errors.js';
+import { type ApplicationReceived, processApplication } from './application.js';
+import {
+  checkGroup,
+  diffMembers,
+  type GroupState,
+  isActive,
+  type Member,
+  memberAt,
+  ownLeafIndex,
+} from './members.js';
+import { decodeMessage, guard } from './wire.js';
+
+export type IncomingResult =
+  | ApplicationReceived
+  | {
+      kind: 'commit';
+      newState: GroupState;
+      committer: Member | null;
+      epoch: bigint;
+      added: Member[];
+      removed: Member[];
+      /** This device was removed by the commit: the conversation is over for it. */
+      removedSelf: boolean;
+    }
+  | {
+      kind: 'proposal';
+      newState: GroupState;
+      sender: Member | null;
+      proposalType: string;
+    };
+
+async function processHandshake(
+  device: MlsDevice,
+  state: GroupState,
+  pm: PublicMessage,
+): Promise<IncomingResult> {
+  checkGroup(state, pm.content.groupId);
+  const current = state.groupContext.epoch;
+  if (pm.content.epoch !== current) {
+    throw new GroupError(
+      'wrong_epoch',
+      pm.content.epoch < current ? 'handshake from a past epoch' : 'handshake from a future epoch',
+    );
+  }
+  const sender =
+    pm.content.sender.senderType === 'member' ? (memberAt(state, pm.content.sender.leafIndex) ?? null) : null;
+  const result = await guard(
+    () => processPublicMessage(state, pm, emptyPskIndex, device.cs),
+    pm.content.contentType === 'commit' ? 'invalid_commit' : 'invalid_message',
+  );
+  if (pm.content.contentType === 'proposal') {
+    return {
+      kind: 'proposal',
+      newState: result.newState,
+      sender,
+      proposalType: String(pm.content.proposal.proposalType),
+    };
+  }
+  if (pm.content.contentType !== 'commit')
+    throw new GroupError('invalid_message', 'application data must be encrypted');
+  const removedSelf = result.newState.groupActiveState.kind === 'removedFromGroup';
+  const { added, removed } = removedSelf
+    ? { added: [], removed: [memberAt(state, ownLeafIndex(state))!] }
+    : diffMembers(state, result.newState);
+  return {
+    kind: 'commit',
+    newState: result.newState,
+    committer: sender,
+    epoch: result.newState.groupContext.epoch,
+    added,
+    removed,
+    removedSelf,
+  };
+}
+
+/**
+ * Process one message received for this group, in server order. Errors are ParleyErrors with a
+ * code the caller can act on: `wrong_epoch` (missing commits: catch up or rejoin), `decrypt_failed`,
+ * `bad_signature`, `replayed_message`, `identity_key_mismatch` (warn the user), ...
+ */
+export async function processIncoming(
+  device: MlsDevice,
+  state: GroupState,
+  bytes: Uint8Array,
+): Promise<IncomingResult> {
+  const message = decodeMessage(bytes);
+  if (!isActive(state))
+    throw new GroupError('not_a_member', 'this device is no longer a member of the group');
+  switch (message.wireformat) {
+    case 'mls_private_message':
+      return processApplication(device, state, message.privateMessage);
+    case 'mls_public_message':
+      return processHandshake(device, state, message.publicMessage);
+    default:
+      throw new GroupError('invalid_message', `unexpected ${message.wireformat} in a group's stream`);
+  }
+}
