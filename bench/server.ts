@@ -15,13 +15,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceIdentity } from '@parley/core';
+import { closedLoop, parleyFlow, relayFlow } from './flows.js';
 import {
   BenchSocket,
-  closedLoop,
   inParallel,
-  parleyFlow,
   population,
-  relayFlow,
   setupGroup,
   spawnServer,
   uploadKeyPackages,
