@@ -8,7 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Signature } from '@parley/core';
 import * as opaque from '@serenity-kit/opaque';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import type { ServerConfig } from '../config.js';
 import { secretEquals, sha256 } from '../crypto.js';
 import type { Db } from '../db.js';
@@ -28,14 +28,14 @@ export type AccountsDeps = {
 };
 
 /** The fields that satisfy the server's access policy, sent with both registration steps. */
-const Access = {
+const Access = Type.Object({
   accessPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-};
+});
 
 const registerStart = {
   body: Type.Object(
-    { username: Username, registrationRequest: base64url(1024), ...Access },
+    { username: Username, registrationRequest: base64url(1024), ...Access.properties },
     { additionalProperties: false },
   ),
   response: { 200: Type.Object({ registrationResponse: Type.String() }) },
@@ -48,7 +48,7 @@ const registerFinish = {
       registrationRecord: base64url(1024),
       identityKey: base64url(64),
       deviceCertificate: base64url(1024),
-      ...Access,
+      ...Access.properties,
     },
     { additionalProperties: false },
   ),
@@ -83,7 +83,7 @@ const directoryRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
 export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app, deps) => {
   const { db, config, serverSetup, signature, metrics } = deps;
 
-  async function checkAccess(body: { accessPassword?: string; inviteCode?: string }): Promise<void> {
+  async function checkAccess(body: Static<typeof Access>): Promise<void> {
     if (config.access === 'password') {
       if (body.accessPassword === undefined || !secretEquals(body.accessPassword, config.accessPassword!)) {
         throw new ApiError(403, 'access_denied', 'this server needs the right access password to register');

@@ -18,7 +18,7 @@ export function base64url(maxLength: number, minLength?: number) {
 /** A username as typed; the server canonicalises it (canonical below). */
 export const Username = Type.String({ minLength: 1, maxLength: 64 });
 
-/** Exact-byte base64url: the bytes of `value`, or 400 invalid_request naming `field`. */
+/** The bytes of a base64url field (of `exactLength` when given), or 400 invalid_request naming it. */
 export function bytes(value: string, field: string, exactLength?: number): Uint8Array {
   let out: Uint8Array;
   try {
