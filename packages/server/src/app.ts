@@ -3,17 +3,16 @@
  * same port), testable in-process with app.inject or on a real socket with app.listen.
  */
 import { readFileSync } from 'node:fs';
-import * as opaque from '@serenity-kit/opaque';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { accountsRoutes } from './accounts.js';
+import { opaqueServerSetup } from './accounts.js';
 import { type Cluster, LocalCluster, RedisCluster } from './cluster.js';
 import type { ServerConfig } from './config.js';
 import { serverSignature } from './crypto.js';
 import { type Db, openDatabase } from './db.js';
-import { devicesRoutes } from './devices.js';
-import { ApiError, errorBody } from './errors.js';
 import { groups } from './groups.js';
+import { SERVER_VERSION } from './http/health.js';
+import { httpRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
 import { keyDirectory } from './keyDirectory.js';
 import { createMetrics, type Metrics, registerQueueDepth } from './metrics.js';
@@ -21,7 +20,7 @@ import { presence } from './presence.js';
 import { scheduleRetention } from './retention.js';
 import { DEFAULT_WEB_ROOT, webApp } from './web.js';
 
-export const SERVER_VERSION = '0.1.0';
+export { SERVER_VERSION };
 
 export interface ParleyServer {
   app: FastifyInstance;
@@ -35,29 +34,6 @@ export interface ParleyServer {
   web: boolean;
   /** Stop accepting, finish in-flight requests, close the database. */
   close(): Promise<void>;
-}
-
-/** The server's OPAQUE key material: created on first start, kept in the database. */
-async function opaqueServerSetup(db: Db): Promise<string> {
-  await opaque.ready;
-  const row = await db
-    .selectFrom('server_state')
-    .select('value')
-    .where('key', '=', 'opaque_server_setup')
-    .executeTakeFirst();
-  if (row !== undefined) return row.value;
-  const setup = opaque.server.createSetup();
-  await db
-    .insertInto('server_state')
-    .values({ key: 'opaque_server_setup', value: setup })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-  const stored = await db
-    .selectFrom('server_state')
-    .select('value')
-    .where('key', '=', 'opaque_server_setup')
-    .executeTakeFirstOrThrow();
-  return stored.value;
 }
 
 export interface BuildOptions {
@@ -97,27 +73,6 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ApiError) {
-      reply.code(error.status).send(errorBody(error.code, error.message));
-      return;
-    }
-    const e = error as { validation?: unknown; statusCode?: number; code?: string; message?: string };
-    if (e.validation !== undefined) {
-      reply.code(400).send(errorBody('invalid_request', e.message ?? 'invalid request'));
-    } else if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      reply.code(413).send(errorBody('payload_too_large', 'request body too large'));
-    } else if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
-      reply.code(e.statusCode).send(errorBody('invalid_request', e.message ?? 'invalid request'));
-    } else {
-      request.log.error({ err: { type: (error as Error).name, code: e.code } }, 'request failed');
-      reply.code(500).send(errorBody('internal', 'internal error'));
-    }
-  });
-  app.setNotFoundHandler((_request, reply) => {
-    reply.code(404).send(errorBody('not_found', 'no such route'));
-  });
-
   let cluster: Cluster;
   try {
     cluster =
@@ -143,29 +98,6 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   const signature = await serverSignature();
   const serverSetup = await opaqueServerSetup(db);
 
-  app.get('/healthz', async (_request, reply) => {
-    try {
-      await sql`select 1`.execute(db);
-      return { status: 'ok' };
-    } catch {
-      reply.code(503);
-      return { status: 'unavailable' };
-    }
-  });
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
-  app.get('/v1/server', async () => ({
-    name: 'Parley',
-    version: SERVER_VERSION,
-    access: config.access,
-    limits: { httpBodyBytes: config.limits.httpBodyBytes, frameBytes: config.limits.frameBytes },
-  }));
-
-  await app.register(async (scope) =>
-    accountsRoutes(scope, { db, config, serverSetup, signature, metrics, cluster }),
-  );
   const hub = new Hub({
     db,
     cluster,
@@ -177,7 +109,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     framesInFlight: config.limits.framesInFlight,
     authTimeoutMs: config.limits.authTimeoutMs,
   });
-  await app.register(async (scope) => devicesRoutes(scope, { db, signature, metrics, hub }));
+  await httpRoutes(app, { db, config, serverSetup, signature, metrics, cluster, hub });
   keyDirectory(hub, { db, metrics });
   groups(hub, { db, metrics });
   presence(hub, { db, cluster });

@@ -1,0 +1,177 @@
+/**
+ * Account routes: registration with OPAQUE (RFC 9807, @serenity-kit/opaque) under the server's
+ * access policy (open, server password, invite codes), and the signed-in directory of accounts.
+ * The server stores the registration record and never receives the password or anything an
+ * offline guesser could use without the server's OPAQUE key.
+ */
+
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Signature } from '@parley/core';
+import * as opaque from '@serenity-kit/opaque';
+import Type, { type Static } from 'typebox';
+import type { ServerConfig } from '../config.js';
+import { secretEquals, sha256 } from '../crypto.js';
+import type { Db } from '../db.js';
+import { ApiError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { checkCertificate } from './certificates.js';
+import { base64url, bytes, canonical, Username } from './input.js';
+import { requireSession } from './session.js';
+
+export type AccountsDeps = {
+  db: Db;
+  config: ServerConfig;
+  /** The server's OPAQUE key material (accounts.ts opaqueServerSetup). */
+  serverSetup: string;
+  signature: Signature;
+  metrics: Metrics;
+};
+
+/** The fields that satisfy the server's access policy, sent with both registration steps. */
+const Access = Type.Object({
+  accessPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+});
+
+const registerStart = {
+  body: Type.Object(
+    { username: Username, registrationRequest: base64url(1024), ...Access.properties },
+    { additionalProperties: false },
+  ),
+  response: { 200: Type.Object({ registrationResponse: Type.String() }) },
+};
+
+const registerFinish = {
+  body: Type.Object(
+    {
+      username: Username,
+      registrationRecord: base64url(1024),
+      identityKey: base64url(64),
+      deviceCertificate: base64url(1024),
+      ...Access.properties,
+    },
+    { additionalProperties: false },
+  ),
+  response: { 201: Type.Object({ username: Type.String(), deviceId: Type.String() }) },
+};
+
+const account = {
+  params: Type.Object({ username: Username }),
+  response: {
+    200: Type.Object({ username: Type.String(), displayName: Type.String(), identityKey: Type.String() }),
+  },
+};
+
+/** The account directory: any signed-in user looks an account up (and pins its identity key). */
+const directoryRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  requireSession(app, db);
+  app.get('/v1/accounts/:username', { schema: account }, async (request) => {
+    const row = await db
+      .selectFrom('accounts')
+      .select(['username', 'display_name', 'identity_key'])
+      .where('username', '=', canonical(request.params.username))
+      .executeTakeFirst();
+    if (row === undefined) throw new ApiError(404, 'not_found', 'no such account');
+    return {
+      username: row.username,
+      displayName: row.display_name,
+      identityKey: Buffer.from(row.identity_key).toString('base64url'),
+    };
+  });
+};
+
+export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app, deps) => {
+  const { db, config, serverSetup, signature, metrics } = deps;
+
+  async function checkAccess(body: Static<typeof Access>): Promise<void> {
+    if (config.access === 'password') {
+      if (body.accessPassword === undefined || !secretEquals(body.accessPassword, config.accessPassword!)) {
+        throw new ApiError(403, 'access_denied', 'this server needs the right access password to register');
+      }
+    } else if (config.access === 'invite') {
+      if (body.inviteCode === undefined)
+        throw new ApiError(403, 'access_denied', 'this server needs an invite code to register');
+      const invite = await db
+        .selectFrom('invites')
+        .select(['used_at'])
+        .where('code_hash', '=', sha256(body.inviteCode))
+        .executeTakeFirst();
+      if (invite === undefined) throw new ApiError(403, 'access_denied', 'unknown invite code');
+      if (invite.used_at !== null) throw new ApiError(403, 'invite_used', 'this invite code has been used');
+    }
+  }
+
+  app.post('/v1/accounts/register/start', { schema: registerStart }, async (request) => {
+    const name = canonical(request.body.username);
+    await checkAccess(request.body);
+    const taken = await db
+      .selectFrom('accounts')
+      .select('username')
+      .where('username', '=', name)
+      .executeTakeFirst();
+    if (taken !== undefined) throw new ApiError(409, 'username_taken', 'that username is taken');
+    try {
+      return opaque.server.createRegistrationResponse({
+        serverSetup,
+        userIdentifier: name,
+        registrationRequest: request.body.registrationRequest,
+      });
+    } catch {
+      throw new ApiError(400, 'invalid_request', 'malformed OPAQUE registration request');
+    }
+  });
+
+  app.post('/v1/accounts/register/finish', { schema: registerFinish }, async (request, reply) => {
+    const body = request.body;
+    const name = canonical(body.username);
+    await checkAccess(body);
+    const identityKey = bytes(body.identityKey, 'identityKey', 32);
+    const certificate = bytes(body.deviceCertificate, 'deviceCertificate');
+    const cert = await checkCertificate(certificate, name, identityKey, signature);
+    const now = Date.now();
+    await db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('accounts')
+        .values({
+          username: name,
+          display_name: body.username.normalize('NFC'),
+          identity_key: identityKey,
+          opaque_record: body.registrationRecord,
+          created_at: now,
+          last_seen: null,
+        })
+        .onConflict((oc) => oc.column('username').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) {
+        throw new ApiError(409, 'username_taken', 'that username is taken');
+      }
+      await tx
+        .insertInto('devices')
+        .values({
+          username: name,
+          device_id: cert.deviceId,
+          device_key: cert.deviceKey,
+          certificate,
+          created_at: now,
+          revoked_at: null,
+          revocation: null,
+        })
+        .execute();
+      if (config.access === 'invite') {
+        const used = await tx
+          .updateTable('invites')
+          .set({ used_at: now, used_by: name })
+          .where('code_hash', '=', sha256(body.inviteCode!))
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(used.numUpdatedRows) !== 1)
+          throw new ApiError(403, 'invite_used', 'this invite code has been used');
+      }
+    });
+    metrics.registrations.inc();
+    reply.code(201);
+    return { username: name, deviceId: cert.deviceId };
+  });
+
+  await app.register(directoryRoutes, deps);
+};

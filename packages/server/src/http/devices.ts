@@ -1,0 +1,134 @@
+/**
+ * Device routes: an account's devices are certified by its identity key (see @parley/core
+ * identity.ts). The directory is readable by every signed-in user, since adding someone to a
+ * conversation needs their devices; adding and revoking is for the account itself, with a
+ * certificate or a revocation signed by its identity key. Every route needs a session.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type Signature, toBase64Url } from '@parley/core';
+import Type from 'typebox';
+import type { Db } from '../db.js';
+import { ApiError } from '../errors.js';
+import type { Hub } from '../hub.js';
+import type { Metrics } from '../metrics.js';
+import { checkCertificate, checkRevocation } from './certificates.js';
+import { base64url, bytes, canonical } from './input.js';
+import { requireSession } from './session.js';
+
+export type DevicesDeps = { db: Db; signature: Signature; metrics: Metrics; hub: Hub };
+
+const addDevice = {
+  body: Type.Object({ certificate: base64url(1024) }, { additionalProperties: false }),
+  response: { 201: Type.Object({ deviceId: Type.String() }) },
+};
+
+const listDevices = {
+  params: Type.Object({ username: Type.String({ maxLength: 64 }) }),
+  response: {
+    200: Type.Object({
+      username: Type.String(),
+      devices: Type.Array(
+        Type.Object({
+          deviceId: Type.String(),
+          certificate: Type.String(),
+          revokedAt: Type.Union([Type.Number(), Type.Null()]),
+        }),
+      ),
+    }),
+  },
+};
+
+const revokeDevice = {
+  params: Type.Object({ deviceId: Type.String({ maxLength: 64 }) }),
+  body: Type.Object({ revocation: base64url(1024) }, { additionalProperties: false }),
+  response: { 200: Type.Object({ deviceId: Type.String(), revoked: Type.Literal(true) }) },
+};
+
+export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, deps) => {
+  const { db, signature, metrics, hub } = deps;
+  requireSession(app, db);
+
+  async function identityKeyOf(username: string): Promise<Uint8Array> {
+    const row = await db
+      .selectFrom('accounts')
+      .select('identity_key')
+      .where('username', '=', username)
+      .executeTakeFirst();
+    if (row === undefined) throw new ApiError(404, 'not_found', 'no such account');
+    return row.identity_key;
+  }
+
+  app.post('/v1/devices', { schema: addDevice }, async (request, reply) => {
+    const username = request.account;
+    const encoded = bytes(request.body.certificate, 'certificate');
+    const cert = await checkCertificate(encoded, username, await identityKeyOf(username), signature);
+    const inserted = await db
+      .insertInto('devices')
+      .values({
+        username,
+        device_id: cert.deviceId,
+        device_key: cert.deviceKey,
+        certificate: encoded,
+        created_at: Date.now(),
+        revoked_at: null,
+        revocation: null,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) {
+      throw new ApiError(409, 'device_exists', 'a device with this id or key already exists');
+    }
+    metrics.devicesAdded.inc();
+    reply.code(201);
+    return { deviceId: cert.deviceId };
+  });
+
+  app.get('/v1/accounts/:username/devices', { schema: listDevices }, async (request) => {
+    const name = canonical(request.params.username);
+    await identityKeyOf(name);
+    const rows = await db
+      .selectFrom('devices')
+      .select(['device_id', 'certificate', 'revoked_at'])
+      .where('username', '=', name)
+      .orderBy('created_at')
+      .execute();
+    return {
+      username: name,
+      devices: rows.map((r) => ({
+        deviceId: r.device_id,
+        certificate: toBase64Url(r.certificate),
+        revokedAt: r.revoked_at,
+      })),
+    };
+  });
+
+  app.post('/v1/devices/:deviceId/revoke', { schema: revokeDevice }, async (request) => {
+    const username = request.account;
+    const { deviceId } = request.params;
+    const encoded = bytes(request.body.revocation, 'revocation');
+    const device = await db
+      .selectFrom('devices')
+      .select(['device_key', 'revoked_at'])
+      .where('username', '=', username)
+      .where('device_id', '=', deviceId)
+      .executeTakeFirst();
+    if (device === undefined) throw new ApiError(404, 'not_found', 'no such device');
+    const identityKey = await identityKeyOf(username);
+    await checkRevocation(
+      encoded,
+      { username, deviceId, deviceKey: device.device_key, identityKey },
+      signature,
+    );
+    if (device.revoked_at === null) {
+      await db
+        .updateTable('devices')
+        .set({ revoked_at: Date.now(), revocation: encoded })
+        .where('username', '=', username)
+        .where('device_id', '=', deviceId)
+        .execute();
+    }
+    // A revoked device is cut off at once, not only at its next connection.
+    hub.closeDevice(username, deviceId, 4403, 'device revoked');
+    return { deviceId, revoked: true as const };
+  });
+};

@@ -1,0 +1,19 @@
+/** The HTTP API (docs/protocol.md): one plugin per concern, each with typed schemas for what it takes and answers. */
+import type { FastifyInstance } from 'fastify';
+import { type AccountsDeps, accountRoutes } from './accounts.js';
+import { deviceLinkRoutes } from './deviceLinks.js';
+import { type DevicesDeps, deviceRoutes } from './devices.js';
+import { answerErrors } from './errorReplies.js';
+import { healthRoutes } from './health.js';
+import { type SessionsDeps, sessionRoutes } from './sessions.js';
+
+export type HttpDeps = AccountsDeps & SessionsDeps & DevicesDeps;
+
+export async function httpRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  answerErrors(app);
+  await app.register(healthRoutes, deps);
+  await app.register(accountRoutes, deps);
+  await app.register(sessionRoutes, deps);
+  await app.register(deviceRoutes, deps);
+  await app.register(deviceLinkRoutes, deps);
+}
