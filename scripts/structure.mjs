@@ -40,14 +40,16 @@ function sources() {
 }
 
 /** The workspace a file belongs to: packages/<name> or bench. */
-const packageOf = (rel) => (rel.startsWith('packages/') ? rel.split('/').slice(0, 2).join('/') : rel.split('/')[0]);
+const packageOf = (rel) =>
+  rel.startsWith('packages/') ? rel.split('/').slice(0, 2).join('/') : rel.split('/')[0];
 
 function functionName(node, sf) {
   if (node.name) return node.name.getText(sf);
   const parent = node.parent;
   if (parent && ts.isVariableDeclaration(parent)) return parent.name.getText(sf);
   if (parent && ts.isPropertyAssignment(parent)) return parent.name.getText(sf);
-  if (parent && ts.isCallExpression(parent)) return `(callback of ${parent.expression.getText(sf).slice(0, 40)})`;
+  if (parent && ts.isCallExpression(parent))
+    return `(callback of ${parent.expression.getText(sf).slice(0, 40)})`;
   return '(anonymous)';
 }
 
@@ -94,18 +96,23 @@ functions.sort((a, b) => b.lines - a.lines);
 console.log(`Largest source files (of ${files.length}):`);
 for (const f of files.slice(0, top)) console.log(`  ${String(f.lines).padStart(5)}  ${f.rel}`);
 console.log('Longest functions:');
-for (const f of functions.slice(0, top)) console.log(`  ${String(f.lines).padStart(5)}  ${f.rel}:${f.line} ${f.name}`);
+for (const f of functions.slice(0, top))
+  console.log(`  ${String(f.lines).padStart(5)}  ${f.rel}:${f.line} ${f.name}`);
 console.log(`\`extends Error\` outside core: ${errorSubclasses.length}`);
 for (const e of errorSubclasses) console.log(`  ${e}`);
 console.log(`Packages importing ts-mls: ${[...tsMlsImporters].sort().join(', ') || 'none'}`);
 
 if (check) {
   const problems = [
-    ...files.filter((f) => f.lines > MAX_FILE_LINES).map((f) => `${f.rel}: ${f.lines} lines (max ${MAX_FILE_LINES})`),
+    ...files
+      .filter((f) => f.lines > MAX_FILE_LINES)
+      .map((f) => `${f.rel}: ${f.lines} lines (max ${MAX_FILE_LINES})`),
     ...functions
       .filter((f) => f.lines > MAX_FUNCTION_LINES)
       .map((f) => `${f.rel}:${f.line} ${f.name}: ${f.lines} lines (max ${MAX_FUNCTION_LINES})`),
-    ...[...tsMlsImporters].filter((p) => p !== 'packages/core').map((p) => `${p} imports ts-mls (only core may)`),
+    ...[...tsMlsImporters]
+      .filter((p) => p !== 'packages/core')
+      .map((p) => `${p} imports ts-mls (only core may)`),
   ];
   if (problems.length > 0) {
     console.error(`\nStructure check failed:\n  ${problems.join('\n  ')}`);
