@@ -10,7 +10,7 @@ import { type Cluster, LocalCluster, RedisCluster } from './cluster.js';
 import type { ServerConfig } from './config.js';
 import { serverSignature } from './crypto.js';
 import { type Db, openDatabase } from './db.js';
-import { groups } from './groups.js';
+import { groups } from './delivery/index.js';
 import { SERVER_VERSION } from './http/health.js';
 import { httpRoutes } from './http/routes.js';
 import { Hub } from './hub.js';

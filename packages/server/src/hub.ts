@@ -27,6 +27,7 @@ import {
   encodeClusterMessage,
 } from './cluster.js';
 import type { Db } from './db.js';
+import { corkedWriter, inArrivalOrder } from './delivery/socket.js';
 import type { Metrics } from './metrics.js';
 
 /** After this many undecodable frames a connection is closed. */
@@ -62,11 +63,26 @@ export interface Pipeline {
   drained(): Promise<void>;
 }
 
-export type FrameHandler = (
+/** The request frames a feature may serve (a connection's `auth` is the Hub's own). */
+export type RequestType = Exclude<ClientFrame['type'], 'auth'>;
+
+/** The decoded frame of one frame type. */
+export type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+
+/** A handler of one request frame type: gets that frame, decoded, and resolves to its answer. */
+export type FrameHandler<T extends RequestType = RequestType> = (
   session: DeviceSession,
-  frame: ClientFrame,
+  frame: FrameOf<T>,
   pipeline: Pipeline,
 ) => Promise<ServerFrame>;
+
+interface Served<T extends RequestType> {
+  handler: FrameHandler<T>;
+  pipelined: boolean;
+}
+
+/** The handler of each frame type served, typed by its frame type. */
+type Handlers = { [T in RequestType]?: Served<T> };
 
 /** Who a push is for: every connection of one device, or of every device of an account. */
 export interface PushTarget {
@@ -89,7 +105,7 @@ export class Hub {
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly byAccount = new Map<string, Set<Connection>>();
   private readonly buckets = new Map<string, Bucket>();
-  private readonly handlers = new Map<ClientFrame['type'], { handler: FrameHandler; pipelined: boolean }>();
+  private readonly handlers: Handlers = {};
   private readonly connectionListeners: Array<(accountId: string, connected: boolean) => Promise<void>> = [];
 
   constructor(
@@ -172,12 +188,9 @@ export class Hub {
    * its connection is answered, unless `pipelined`: then it starts as soon as the frame before it
    * has started and called `release` (or finished), and may itself call `release`.
    */
-  on(
-    type: Exclude<ClientFrame['type'], 'auth'>,
-    handler: FrameHandler,
-    options: { pipelined?: boolean } = {},
-  ): void {
-    this.handlers.set(type, { handler, pipelined: options.pipelined === true });
+  on<T extends RequestType>(type: T, handler: FrameHandler<T>, options: { pipelined?: boolean } = {}): void {
+    const served: Served<T> = { handler, pipelined: options.pipelined === true };
+    Object.assign(this.handlers, { [type]: served });
   }
 
   /** Called after a device authenticates (true) and after an authenticated connection closes (false). */
@@ -224,9 +237,7 @@ export class Hub {
     const authTimer = setTimeout(() => socket.close(4408, 'authentication timeout'), this.deps.authTimeoutMs);
     send({ type: 'challenge', requestId: 0, challenge, serverTime: Date.now() });
 
-    /**
-     * Handle one frame; resolves to its answer (undefined: none).
-     */
+    /** Handle one frame; resolves to its answer (undefined: none). */
     const onMessage = async (
       data: Buffer,
       isBinary: boolean,
@@ -234,119 +245,86 @@ export class Hub {
     ): Promise<ServerFrame | undefined> => {
       const earlier = pipeline.drained();
       metrics.framesIn.inc();
-      if (!isBinary)
-        return { type: 'error', requestId: 0, code: 'decode_error', message: 'frames are binary' };
-      let frame: ClientFrame;
-      try {
-        frame = decodeClientFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      } catch (e) {
-        const code = e instanceof DecodeError ? e.code : 'decode_error';
-        metrics.frameErrors.inc({ code });
-        if (++badFrames >= MAX_BAD_FRAMES) socket.close(4400, 'too many invalid frames');
-        return {
-          type: 'error',
-          requestId: requestIdOf(data),
-          code,
-          message: e instanceof Error ? e.message : 'bad frame',
-        };
+      const frame = this.decode(data, isBinary);
+      if ('error' in frame) {
+        if (isBinary && ++badFrames >= MAX_BAD_FRAMES) socket.close(4400, 'too many invalid frames');
+        return frame.error;
       }
       if (conn === undefined) {
-        if (frame.type !== 'auth') {
-          return {
-            type: 'error',
-            requestId: frame.requestId,
-            code: 'unauthenticated',
-            message: 'authenticate first',
-          };
-        }
+        if (frame.type !== 'auth')
+          return errorFrame(frame.requestId, 'unauthenticated', 'authenticate first');
         await earlier;
         conn = await this.authenticate(socket, frame, challenge, send, write);
         if (conn !== undefined) clearTimeout(authTimer);
         return undefined;
       }
-      if (frame.type === 'auth') {
-        return { type: 'error', requestId: frame.requestId, code: 'usage', message: 'already authenticated' };
-      }
-      if (!this.takeToken(conn)) {
-        metrics.frameErrors.inc({ code: 'rate_limited' });
-        return {
-          type: 'error',
-          requestId: frame.requestId,
-          code: 'rate_limited',
-          message: 'too many frames; slow down',
-        };
-      }
-      const entry = this.handlers.get(frame.type);
-      if (entry === undefined) {
-        return {
-          type: 'error',
-          requestId: frame.requestId,
-          code: 'unsupported',
-          message: 'frame type not served',
-        };
-      }
-      try {
-        if (!entry.pipelined) await earlier;
-        return await entry.handler(conn, frame, pipeline);
-      } catch (e) {
-        if (e instanceof FrameError) {
-          metrics.frameErrors.inc({ code: e.code });
-          return { type: 'error', requestId: frame.requestId, code: e.code, message: e.message };
-        }
-        this.deps.log.error({ err: { type: (e as Error).name }, frame: frame.type }, 'frame handler failed');
-        return { type: 'error', requestId: frame.requestId, code: 'internal', message: 'internal error' };
-      }
+      if (frame.type === 'auth') return errorFrame(frame.requestId, 'usage', 'already authenticated');
+      return this.serve(conn, frame, pipeline);
     };
-    // Frames of one connection start in arrival order: each once the one before it has started and
-    // released (pipelined handlers) or finished, and at most framesInFlight unanswered at a time.
-    // Answers go out in arrival order. Past framesInFlight unanswered frames the socket stops
-    // being read, so a client cannot queue unbounded work.
-    let started: Promise<void> = Promise.resolve();
-    let answered: Promise<void> = Promise.resolve();
-    const inFlight: Array<Promise<void>> = [];
-    let unanswered = 0;
-    socket.on('message', (data, isBinary) => {
-      if (++unanswered >= this.deps.framesInFlight) socket.pause();
-      const previousStarted = started;
-      const earlier = answered;
-      let release!: () => void;
-      started = new Promise((resolve) => {
-        release = resolve;
-      });
-      const slot = inFlight.length >= this.deps.framesInFlight ? inFlight.shift() : undefined;
-      const answer = (async () => {
-        await previousStarted;
-        await slot;
-        let reply: ServerFrame | undefined;
-        try {
-          reply = await onMessage(data as Buffer, isBinary, { release, drained: () => earlier });
-        } catch (e) {
-          this.deps.log.error({ err: { type: (e as Error).name } }, 'frame handling failed');
-        }
-        release();
-        await earlier;
-        if (reply !== undefined) send(reply);
-        if (--unanswered < this.deps.framesInFlight && socket.isPaused) socket.resume();
-      })();
-      answered = answer;
-      inFlight.push(answer);
-    });
+    inArrivalOrder(socket, this.deps.framesInFlight, onMessage, send, (e) =>
+      this.deps.log.error({ err: { type: (e as Error).name } }, 'frame handling failed'),
+    );
 
     socket.on('close', () => {
       clearTimeout(authTimer);
       metrics.connections.dec();
-      if (conn !== undefined) {
-        const key = `${conn.accountId}\0${conn.deviceId}`;
-        const set = this.byDevice.get(key);
-        set?.delete(conn);
-        if (set?.size === 0) this.byDevice.delete(key);
-        const mine = this.byAccount.get(conn.accountId);
-        mine?.delete(conn);
-        if (mine?.size === 0) this.byAccount.delete(conn.accountId);
-        this.notifyConnection(conn.accountId, false);
-      }
+      if (conn !== undefined) this.forget(conn);
     });
     socket.on('error', () => socket.terminate());
+  }
+
+  /** A frame as received: decoded, or the error frame that answers it. */
+  private decode(data: Buffer, isBinary: boolean): ClientFrame | { error: ServerFrame & { type: 'error' } } {
+    if (!isBinary) return { error: errorFrame(0, 'decode_error', 'frames are binary') };
+    try {
+      return decodeClientFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    } catch (e) {
+      const code = e instanceof DecodeError ? e.code : 'decode_error';
+      this.deps.metrics.frameErrors.inc({ code });
+      return { error: errorFrame(requestIdOf(data), code, e instanceof Error ? e.message : 'bad frame') };
+    }
+  }
+
+  /** Answer a request frame of an authenticated connection with its handler (rate limited). */
+  private async serve(
+    conn: Connection,
+    frame: FrameOf<RequestType>,
+    pipeline: Pipeline,
+  ): Promise<ServerFrame> {
+    const { metrics } = this.deps;
+    if (!this.takeToken(conn)) {
+      metrics.frameErrors.inc({ code: 'rate_limited' });
+      return errorFrame(frame.requestId, 'rate_limited', 'too many frames; slow down');
+    }
+    const served = this.handlerOf(frame.type);
+    if (served === undefined) return errorFrame(frame.requestId, 'unsupported', 'frame type not served');
+    try {
+      if (!served.pipelined) await pipeline.drained();
+      return await served.handler(conn, frame, pipeline);
+    } catch (e) {
+      if (e instanceof FrameError) {
+        metrics.frameErrors.inc({ code: e.code });
+        return errorFrame(frame.requestId, e.code, e.message);
+      }
+      this.deps.log.error({ err: { type: (e as Error).name }, frame: frame.type }, 'frame handler failed');
+      return errorFrame(frame.requestId, 'internal', 'internal error');
+    }
+  }
+
+  private handlerOf<T extends RequestType>(type: T): Served<T> | undefined {
+    return this.handlers[type];
+  }
+
+  /** A closed connection is no longer a target of pushes. */
+  private forget(conn: Connection): void {
+    const key = `${conn.accountId}\0${conn.deviceId}`;
+    const set = this.byDevice.get(key);
+    set?.delete(conn);
+    if (set?.size === 0) this.byDevice.delete(key);
+    const mine = this.byAccount.get(conn.accountId);
+    mine?.delete(conn);
+    if (mine?.size === 0) this.byAccount.delete(conn.accountId);
+    this.notifyConnection(conn.accountId, false);
   }
 
   private async authenticate(
@@ -429,29 +407,8 @@ export class Hub {
   }
 }
 
-/**
- * Send frames on `socket`, those sent in one tick leaving in one write: a group commit resolves
- * many messages at once, so one connection often gets several pushes and answers in a row, and
- * one system call (and TCP segment) instead of one each spares both ends. `ws` has no public cork;
- * its underlying socket's cork and uncork nest with the ones `ws` does per frame.
- */
-function corkedWriter(socket: WebSocket): (bytes: Uint8Array) => void {
-  // ws is pinned exactly (8.23.0) for this private field; without it frames just go one by one.
-  const found = (socket as unknown as { _socket?: Duplex })._socket;
-  const raw = typeof found?.cork === 'function' && typeof found.uncork === 'function' ? found : undefined;
-  let corked = false;
-  return (bytes) => {
-    if (socket.readyState !== socket.OPEN) return;
-    if (!corked && raw !== undefined) {
-      corked = true;
-      raw.cork();
-      process.nextTick(() => {
-        corked = false;
-        raw.uncork();
-      });
-    }
-    socket.send(bytes);
-  };
+function errorFrame(requestId: number, code: string, message: string): ServerFrame & { type: 'error' } {
+  return { type: 'error', requestId, code, message };
 }
 
 function requestIdOf(data: Buffer): number {

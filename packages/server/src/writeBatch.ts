@@ -24,7 +24,7 @@
  * isolated, where every write is done on its own.
  *
  * Locks (PostgreSQL): a message write takes its group's row lock (the compare-and-set UPDATE in
- * groups.ts) and, under it, rows of that group only. A batch holds those locks until it commits, so
+ * delivery/log.ts) and, under it, rows of that group only. A batch holds those locks until it commits, so
  * two nodes' batches could deadlock if they took two groups in opposite orders; writes are therefore
  * run in order of their `order` key (the group id; stable, so one group's writes keep their order),
  * which makes a cycle impossible between batches. Should PostgreSQL still report a deadlock

@@ -64,7 +64,7 @@ for (const [engine, withDb] of Object.entries(engines)) {
     const outcome = await withDb(async (db) => {
       await db.insertInto('server_state').values({ key: 'epoch', value: '0' }).execute();
       const write = writerFor(db, () => {});
-      /** Move 'epoch' from `from` to `to`, as groups.ts's commit claims its epoch; false if it is not at `from`. */
+      /** Move 'epoch' from `from` to `to`, as delivery/log.ts's append claims a commit's epoch; false if it is not at `from`. */
       const cas = (from: string, to: string) =>
         write(
           async (tx) =>

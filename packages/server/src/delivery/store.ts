@@ -1,0 +1,206 @@
+/**
+ * The message write path: a message's write is queued in the group-committing writer
+ * (writeBatch.ts), stored with what it changes (recipients, proposals, membership), and once
+ * durable pushed to its recipients and answered.
+ */
+import { type PrivateMessage, type ServerFrame, toHex } from '@parley/core';
+import type { Db } from '../db.js';
+import type { DeviceSession, Hub } from '../hub.js';
+import type { Metrics } from '../metrics.js';
+import { type Bulk, type Outcome as WriteOutcome, type Writer, writerFor } from '../writeBatch.js';
+import { type ApplicationAppend, dialectOf, type LogDialect } from './dialect.js';
+import { pushMessage, pushWelcome } from './fanout.js';
+import {
+  type Append,
+  appendOne,
+  applicationCheck,
+  applyMembership,
+  type Claimed,
+  dropProposalsBefore,
+  joinEpoch,
+  saveProposal,
+  storedMessage,
+  type Tx,
+} from './log.js';
+import { type MemberCache, memberCache } from './memberCache.js';
+import { membershipChange } from './membership.js';
+import {
+  type ApplicationCheck,
+  answerAgain,
+  applicationPlan,
+  applicationRefusal,
+  applicationValid,
+  KIND,
+  type Member,
+  type Plan,
+  type Sender,
+  type SendFrame,
+} from './policy.js';
+
+/** What storing a message came to: stored (and for whom), stale, or answered without storing. */
+export type Outcome =
+  | { seq: number; epoch: number; recipients: Member[] }
+  | { stale: number }
+  | { answer: ServerFrame };
+
+/** An application message queued for a bulk append, with its refusal (policy.ts). */
+interface BulkInput extends ApplicationAppend {
+  refusal: (row: ApplicationCheck | undefined) => ServerFrame | undefined;
+}
+
+export interface MessageStore {
+  /** The group-committing writer the messages go through (acks share it). */
+  write: Writer;
+  /** Store a proposal or commit (its plan worked out), push it and answer its sender. */
+  sendHandshake(session: DeviceSession, f: SendFrame, plan: Plan): Promise<ServerFrame>;
+  /**
+   * Queue an application message's write, its checks inside it, and call `queued` once it is
+   * queued; resolves to the answer once it is durable.
+   */
+  sendApplication(
+    session: DeviceSession,
+    f: SendFrame,
+    pm: PrivateMessage,
+    queued: () => void,
+  ): Promise<ServerFrame>;
+}
+
+/** After a message is appended at `seq` (the group now at `newEpoch`): who gets it, what it changes. */
+async function afterAppend(
+  members: MemberCache,
+  tx: Tx,
+  m: Append,
+  seq: number,
+  newEpoch: number,
+): Promise<Outcome> {
+  const { plan } = m;
+  const oldEpoch = plan.kind === KIND.commit ? newEpoch - 1 : newEpoch;
+  const before = await members.at(tx, m.groupId, oldEpoch);
+  let recipients = before.filter(
+    (r) => !(r.username === m.sender.accountId && r.device_id === m.sender.deviceId),
+  );
+  if (plan.kind === KIND.application && plan.epoch < oldEpoch) {
+    // Encrypted in an earlier epoch than the group's (the sender had not yet seen the latest
+    // commits): devices added since cannot read it, so it is not theirs (fetch skips it too).
+    const joined = await Promise.all(recipients.map((r) => joinEpoch(tx, m.groupId, r.joined_seq)));
+    recipients = recipients.filter((_, i) => (joined[i] ?? 0) <= plan.epoch);
+  }
+  if (plan.proposalRef !== null) await saveProposal(tx, m.groupId, plan.epoch, plan.proposalRef, m.payload);
+  if (plan.kind === KIND.commit) {
+    await applyMembership(tx, m.groupId, seq, membershipChange(before, plan), plan.welcome, m.now);
+    await dropProposalsBefore(tx, m.groupId, newEpoch);
+  }
+  return { seq, epoch: newEpoch, recipients };
+}
+
+type After = (tx: Tx, m: Append, seq: number, epoch: number) => Promise<Outcome>;
+
+/**
+ * The bulk write of a dialect that appends application messages together: each message appended
+ * goes on as any other (`after`), each one not appended gets its refusal or its earlier answer.
+ */
+function bulkRun(
+  appendBulk: NonNullable<LogDialect['appendApplications']>,
+  after: After,
+): (tx: Tx, inputs: BulkInput[]) => Promise<WriteOutcome<Outcome>[]> {
+  return async (tx, inputs) => {
+    const results = await appendBulk(tx, inputs);
+    const outcomes: WriteOutcome<Outcome>[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const r = results[i]!;
+      if (r.seq !== undefined) {
+        outcomes.push({ ok: true, value: await after(tx, input, r.seq, r.epoch) });
+        continue;
+      }
+      try {
+        const again = input.refusal(r.check);
+        if (again === undefined) throw new Error('message neither stored nor refused');
+        outcomes.push({ ok: true, value: { answer: again } });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
+  };
+}
+
+/** Wait for a queued write to be durable, then push the message and answer its sender. */
+async function answer(
+  { db, hub, metrics }: { db: Db; hub: Hub; metrics: Metrics },
+  sender: Sender,
+  f: SendFrame,
+  plan: Plan,
+  stored: Promise<Outcome>,
+): Promise<ServerFrame> {
+  let outcome: Outcome;
+  try {
+    outcome = await stored;
+  } catch (e) {
+    // The same message id sent at the same moment through two connections (or nodes): the
+    // unique constraint let one in; the other gets its answer.
+    const existing = await storedMessage(db, f.groupId, f.messageId);
+    if (existing !== undefined) return answerAgain(existing, sender, f);
+    throw e;
+  }
+  if ('answer' in outcome) return outcome.answer;
+  if ('stale' in outcome) {
+    metrics.commitConflicts.inc();
+    return { type: 'stale_epoch', requestId: f.requestId, epoch: outcome.stale };
+  }
+  metrics.messagesIn.inc();
+  const message = { groupId: f.groupId, seq: outcome.seq, payload: f.payload };
+  pushMessage(hub, metrics, message, outcome.recipients);
+  if (plan.welcome !== null) pushWelcome(hub, message, plan.welcome, plan.added);
+  return { type: 'sent', requestId: f.requestId, seq: outcome.seq, epoch: outcome.epoch };
+}
+
+function appendOf(sender: Sender, f: SendFrame, plan: Plan): Append {
+  return {
+    groupId: f.groupId,
+    messageId: f.messageId,
+    sender: { accountId: sender.accountId, deviceId: sender.deviceId },
+    plan,
+    payload: f.payload,
+    now: Date.now(),
+  };
+}
+
+export function messageStore(db: Db, hub: Hub, metrics: Metrics): MessageStore {
+  const members = memberCache();
+  const write = writerFor(db, () => members.clear());
+  const after: After = (tx, m, seq, epoch) => afterAppend(members, tx, m, seq, epoch);
+  const appendBulk = dialectOf(db).appendApplications;
+  // One function for every bulk write, so the writer merges consecutive ones into one call.
+  const runBulk = appendBulk === undefined ? undefined : bulkRun(appendBulk, after);
+
+  /**
+   * Queue a message's write. `check` runs first in the same transaction and may refuse the message
+   * (throw) or answer it without storing (a retry). `bulk`: how it is stored with others of its kind.
+   */
+  function store(m: Append, check?: (tx: Tx) => Promise<ServerFrame | undefined>, bulk?: Bulk<Outcome>) {
+    const work = async (tx: Tx): Promise<Outcome> => {
+      const earlier = check === undefined ? undefined : await check(tx);
+      if (earlier !== undefined) return { answer: earlier };
+      const claimed: Claimed = await appendOne(tx, m);
+      if (claimed.seq === undefined) return { stale: claimed.epoch };
+      return after(tx, m, claimed.seq, claimed.epoch);
+    };
+    return write(work, toHex(m.groupId), bulk);
+  }
+
+  const deps = { db, hub, metrics };
+  return {
+    write,
+    sendHandshake: (session, f, plan) => answer(deps, session, f, plan, store(appendOf(session, f, plan))),
+    sendApplication(session, f, pm, queued) {
+      const plan = applicationPlan(Number(pm.epoch));
+      const m = appendOf(session, f, plan);
+      const refusal = (row: ApplicationCheck | undefined) => applicationRefusal(row, session, f, pm);
+      const check = async (tx: Tx) => refusal(await applicationCheck(tx, session, f.groupId, f.messageId));
+      const input: BulkInput = { ...m, valid: applicationValid(pm, f), refusal };
+      const stored = store(m, check, runBulk === undefined ? undefined : { run: runBulk, input });
+      queued();
+      return answer(deps, session, f, plan, stored);
+    },
+  };
+}
