@@ -1,19 +1,25 @@
 import type { ChatMessage, MessageStatus } from '@parley/client';
-import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { MAX_TEXT_BYTES } from '@parley/core';
+import { type FormEvent, type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
 import { conversationTitle, others } from './ConversationList.js';
 
 interface Props {
   me: string;
   conversation: Conversation;
-  messages: ChatMessage[];
+  /** The page of history shown (the latest messages, and earlier pages the person asked for). */
+  messages: readonly ChatMessage[];
+  /** How many earlier messages are not shown yet. */
+  earlier: number;
+  /** The history is being read. */
+  loading: boolean;
   typing: string[];
   verified: ReadonlySet<string>;
   online: ReadonlySet<string>;
   undecryptable: number;
   /** Sending is held (a member's identity changed): the composer says so. */
   held: boolean;
-  maxLength: number;
+  onLoadEarlier: () => void;
   onSend: (text: string) => Promise<void>;
   onTyping: (typing: boolean) => void;
   onSafetyNumber: (accountId: string) => void;
@@ -73,10 +79,41 @@ export function ChatView(props: Props) {
   const people = others(c, me);
   const allVerified = people.length > 0 && people.every((p) => verified.has(p));
   const lastId = messages.at(-1)?.id;
+  const firstId = messages[0]?.id;
+  const listRef = useRef<HTMLOListElement>(null);
+  const earlierRef = useRef<HTMLButtonElement>(null);
+  /** While earlier messages are added above: the distance to the list's bottom to keep, and focus. */
+  const anchor = useRef<{ fromBottom: number; focused: boolean } | undefined>(undefined);
 
   useEffect(() => {
     if (lastId !== undefined) endRef.current?.scrollIntoView({ block: 'end' });
   }, [lastId]);
+
+  // Earlier messages were added above: what the person was looking at stays where it was.
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    const kept = anchor.current;
+    if (firstId === undefined || kept === undefined || list === null) return;
+    anchor.current = undefined;
+    list.scrollTop = list.scrollHeight - kept.fromBottom;
+    // The button is gone once everything is shown: focus stays in the conversation.
+    if (kept.focused && earlierRef.current === null) list.focus({ preventScroll: true });
+  }, [firstId]);
+
+  const loadEarlier = () => {
+    const list = listRef.current;
+    if (list === null || anchor.current !== undefined) return;
+    anchor.current = {
+      fromBottom: list.scrollHeight - list.scrollTop,
+      focused: document.activeElement === earlierRef.current,
+    };
+    props.onLoadEarlier();
+  };
+
+  // Scrolling up to the top shows the page before.
+  const onScroll = () => {
+    if (props.earlier > 0 && (listRef.current?.scrollTop ?? 8) < 8) loadEarlier();
+  };
 
   const setTyping = (t: boolean) => {
     if (typingSent.current !== t) {
@@ -138,7 +175,27 @@ export function ChatView(props: Props) {
           </button>
         </div>
       </header>
-      <ol className="messages" aria-live="polite" aria-label="Messages">
+      <ol
+        ref={listRef}
+        className="messages"
+        aria-live="polite"
+        aria-label="Messages"
+        aria-busy={props.loading}
+        tabIndex={-1}
+        onScroll={onScroll}
+      >
+        {props.earlier > 0 && (
+          <li className="earlier">
+            <button type="button" ref={earlierRef} onClick={loadEarlier}>
+              Load earlier messages
+            </button>
+          </li>
+        )}
+        {props.loading && (
+          <li className="notice" role="status">
+            Loading messages…
+          </li>
+        )}
         {messages.map((m) => {
           const mine = m.from.accountId === me;
           return (
@@ -196,7 +253,8 @@ export function ChatView(props: Props) {
           id="composer"
           rows={1}
           placeholder="Message"
-          maxLength={props.maxLength}
+          // UTF-16 units: a text within it can still be too long in UTF-8, which sending checks.
+          maxLength={MAX_TEXT_BYTES}
           disabled={c.ended || c.leaving}
           value={draft}
           onChange={(e) => {

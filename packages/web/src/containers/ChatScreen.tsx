@@ -16,7 +16,8 @@ import {
 } from '../components/Forms.js';
 import { SafetyNumberView } from '../components/SafetyNumber.js';
 import { checkUsername, type DeviceManager, explain } from '../session.js';
-import { type ChatModel, MAX_GROUP_NAME_CHARS, MAX_MESSAGE_CHARS } from './chatModel.js';
+import type { ChatModel } from './chatModel.js';
+import { shownMessages } from './chatState.js';
 
 type Panel =
   | { kind: 'new-chat' }
@@ -52,6 +53,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
     notificationsSupported() ? Notification.permission : 'denied',
   );
   const open = s.conversations.find((c) => c.id === s.openId);
+  const page = shownMessages(s);
   const unread = s.conversations.reduce((n, c) => n + c.unread, 0);
 
   useEffect(() => {
@@ -168,13 +170,15 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             key={open.id}
             me={s.me}
             conversation={open}
-            messages={s.messages}
+            messages={page.messages}
+            earlier={page.earlier}
+            loading={s.loading}
+            onLoadEarlier={() => model.loadEarlier()}
             typing={s.typing.get(open.id) ?? []}
             verified={s.verified}
             online={s.online}
             undecryptable={s.undecryptable.get(open.id) ?? 0}
             held={open.members.some((m) => s.identityChanges.includes(m))}
-            maxLength={MAX_MESSAGE_CHARS}
             onSend={(text) => model.send(open.id, text)}
             onTyping={(t) => model.setTyping(open.id, t)}
             onSafetyNumber={(id) => void showSafetyNumber(id)}
@@ -203,13 +207,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
                   if (names.length !== 1)
                     throw new Error('A chat is with one person; create a group for more.');
                   id = await model.direct(names[0]!);
-                } else {
-                  const groupName = name.trim();
-                  if (groupName.length === 0 || groupName.length > MAX_GROUP_NAME_CHARS)
-                    throw new Error(`Group names are 1 to ${MAX_GROUP_NAME_CHARS} characters.`);
-                  if (names.length > 100) throw new Error('At most 100 people at once.');
-                  id = await model.createGroup(groupName, names);
-                }
+                } else id = await model.createGroup(name, names);
                 closePanel();
                 model.open(id);
               })
@@ -235,13 +233,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             canLeave={!open.ended && !open.leaving}
             name={open.name}
             onRename={(name) => void run(() => model.rename(open.id, name))}
-            onAdd={(people) =>
-              void run(async () => {
-                const names = people.map(checkUsername);
-                if (names.length > 100) throw new Error('At most 100 people at once.');
-                await model.addMembers(open.id, names);
-              })
-            }
+            onAdd={(people) => void run(() => model.addMembers(open.id, people.map(checkUsername)))}
             onRemove={(accountId) => void run(() => model.removeMember(open.id, accountId))}
             onSafetyNumber={(id) => void showSafetyNumber(id)}
             onLeave={() =>
