@@ -1,3 +1,4 @@
+/** The sign-in and registration form, bounded by core's and the SDK's limits (pure view). */
 import { LINK_CODE_CHARS } from '@parley/client';
 import {
   MAX_ACCESS_PASSWORD_CHARS,

@@ -1,3 +1,4 @@
+/** The dialogs' forms and panels: new conversation, members, devices, link code, warnings (pure views). */
 import type { OwnDevice } from '@parley/client';
 import { MAX_CONVERSATION_NAME_BYTES, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
