@@ -27,10 +27,11 @@ import {
 import type { ParleyApi } from './api.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, L, O, U
-const CODE_CHARS = 20;
+/** A link code has this many letters and digits (shown in groups of four, dashes between). */
+export const LINK_CODE_CHARS = 20;
 
 export function newLinkCode(): string {
-  const bytes = randomBytes(CODE_CHARS);
+  const bytes = randomBytes(LINK_CODE_CHARS);
   const chars = [...bytes].map((b) => ALPHABET[b & 31]!);
   return chars.join('').match(/.{4}/g)!.join('-');
 }
@@ -38,8 +39,8 @@ export function newLinkCode(): string {
 /** The code as typed: case, spaces and dashes do not matter; I/L read as 1 and O as 0. */
 export function normaliseLinkCode(typed: string): string {
   const clean = typed.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
-  if (clean.length !== CODE_CHARS || [...clean].some((c) => !ALPHABET.includes(c)))
-    throw new ParleyError('usage', `a link code has ${CODE_CHARS} letters and digits`);
+  if (clean.length !== LINK_CODE_CHARS || [...clean].some((c) => !ALPHABET.includes(c)))
+    throw new ParleyError('usage', `a link code has ${LINK_CODE_CHARS} letters and digits`);
   return clean;
 }
 

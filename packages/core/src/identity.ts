@@ -19,6 +19,8 @@ export const ED25519_SIGNATURE_LENGTH = 64;
 export const MAX_ACCOUNT_ID_BYTES = 128;
 export const MAX_DEVICE_ID_BYTES = 64;
 export const MAX_CERTIFICATE_BYTES = 512;
+/** A username is at most this many characters (Unicode code points) in its canonical form. */
+export const MAX_USERNAME_CHARS = 32;
 
 const CERTIFICATE_LABEL = utf8('parley/v1/device-certificate\0');
 const REVOCATION_LABEL = utf8('parley/v1/device-revocation\0');
@@ -40,8 +42,8 @@ export function canonicalUsername(input: string): string {
     .replaceAll('ß', 'ss')
     .normalize('NFKC');
   const length = [...folded].length;
-  if (length < 1 || length > 32)
-    throw new IdentityError('credential_invalid', 'username must be 1 to 32 characters');
+  if (length < 1 || length > MAX_USERNAME_CHARS)
+    throw new IdentityError('credential_invalid', `username must be 1 to ${MAX_USERNAME_CHARS} characters`);
   if (!USERNAME_PATTERN.test(folded)) {
     throw new IdentityError(
       'credential_invalid',

@@ -6,6 +6,7 @@
  * Node callers should pass `nativeCryptoProvider` from '@parley/core/node' to createMlsDevice.
  */
 
+export * from './accountLimits.js';
 export * from './appMessage.js';
 export * from './atRest.js';
 export * from './authService.js';

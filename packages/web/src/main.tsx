@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './containers/App.js';
-import './styles.css';
+import './styles/base.css';
+import './styles/app.css';
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('missing #root');

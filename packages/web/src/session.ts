@@ -10,6 +10,7 @@ import {
   type AccessPolicy,
   claimNewDevice,
   errorText,
+  LINK_CODE_CHARS,
   listOwnDevices,
   type OwnDevice,
   offerNewDevice,
@@ -24,12 +25,13 @@ import {
   type DeviceIdentity,
   is,
   loadCiphersuite,
+  MAX_ACCESS_PASSWORD_CHARS,
+  MAX_INVITE_CODE_CHARS,
+  MAX_PASSWORD_CHARS,
+  MAX_USERNAME_CHARS,
+  MIN_PASSWORD_CHARS,
   ParleyError,
 } from '@parley/core';
-
-export const MIN_PASSWORD = 8;
-export const MAX_PASSWORD = 1024;
-export const MAX_ACCESS_SECRET = 128;
 
 /** A failure whose message is written for the person (code `usage`: errorText shows the message). */
 export class UserError extends ParleyError {
@@ -47,7 +49,9 @@ export function explain(e: unknown): string {
 }
 
 export function checkUsername(input: string): string {
-  if (input.length > 64) throw new UserError('Usernames are at most 32 characters.');
+  // Bounds the work before canonicalUsername (which counts characters after folding).
+  if (input.length > 2 * MAX_USERNAME_CHARS)
+    throw new UserError(`Usernames are at most ${MAX_USERNAME_CHARS} characters.`);
   try {
     return canonicalUsername(input.trim());
   } catch (e) {
@@ -56,15 +60,21 @@ export function checkUsername(input: string): string {
 }
 
 function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD)
-    throw new UserError(`Choose a password of at least ${MIN_PASSWORD} characters.`);
-  if (password.length > MAX_PASSWORD) throw new UserError('That password is too long.');
+  if (password.length < MIN_PASSWORD_CHARS)
+    throw new UserError(`Choose a password of at least ${MIN_PASSWORD_CHARS} characters.`);
+  if (password.length > MAX_PASSWORD_CHARS) throw new UserError('That password is too long.');
 }
 
-function checkSecret(secret: string, what: string): string {
+/** A password typed to confirm it is the person (any length the account's could have). */
+function checkTypedPassword(password: string): void {
+  if (password.length === 0 || password.length > MAX_PASSWORD_CHARS)
+    throw new UserError('Enter your password.');
+}
+
+function checkSecret(secret: string, what: string, max: number): string {
   const s = secret.trim();
   if (s.length === 0) throw new UserError(`Enter the ${what}.`);
-  if (s.length > MAX_ACCESS_SECRET) throw new UserError(`That ${what} is too long.`);
+  if (s.length > max) throw new UserError(`That ${what} is too long.`);
   return s;
 }
 
@@ -152,9 +162,9 @@ export async function register(
   checkPassword(password);
   const extra =
     access.policy === 'password'
-      ? { accessPassword: checkSecret(access.secret, 'access password') }
+      ? { accessPassword: checkSecret(access.secret, 'access password', MAX_ACCESS_PASSWORD_CHARS) }
       : access.policy === 'invite'
-        ? { inviteCode: checkSecret(access.secret, 'invite code') }
+        ? { inviteCode: checkSecret(access.secret, 'invite code', MAX_INVITE_CODE_CHARS) }
         : {};
   const identity = await guarded(async (api) => api.register(username, password, await suite(), extra));
   await (await devices()).save(identity);
@@ -167,7 +177,7 @@ export async function register(
  */
 export async function login(usernameInput: string, password: string, linkCode = ''): Promise<SignedIn> {
   const username = checkUsername(usernameInput);
-  if (password.length === 0 || password.length > MAX_PASSWORD) throw new UserError('Enter your password.');
+  checkTypedPassword(password);
   const api = new ParleyApi(serverUrl());
   const session = await guarded((a) => a.login(username, password));
   try {
@@ -179,13 +189,12 @@ export async function login(usernameInput: string, password: string, linkCode = 
           `This browser holds no device of ${session.username} yet. On a device where you are signed in, choose “Link a device” and type the code it shows here.`,
         );
       }
-      if (linkCode.length > 64) throw new UserError('That link code is too long.');
       const identity = await claimNewDevice(api, session.token, linkCode).catch((e: unknown) => {
         if (is(e, 'not_found'))
           throw new UserError(
             'That link code is unknown, used or expired. Ask your other device for a new one.',
           );
-        if (is(e, 'usage')) throw new UserError('A link code has 20 letters and digits.');
+        if (is(e, 'usage')) throw new UserError(`A link code has ${LINK_CODE_CHARS} letters and digits.`);
         throw new UserError(explain(e));
       });
       if (identity.accountId !== session.username)
@@ -212,7 +221,7 @@ export async function linkDevice(
     throw new UserError(
       'Only the account’s first device (the one that holds its identity key) can link devices.',
     );
-  if (password.length === 0 || password.length > MAX_PASSWORD) throw new UserError('Enter your password.');
+  checkTypedPassword(password);
   return guarded(async (api) => {
     const session = await api.login(identity.accountId, password);
     try {
@@ -235,7 +244,7 @@ export interface DeviceManager {
 /** Open the devices dialog: the password confirms it is the person and opens a server session. */
 export async function manageDevices(signedIn: SignedIn, password: string): Promise<DeviceManager> {
   const { identity } = signedIn;
-  if (password.length === 0 || password.length > MAX_PASSWORD) throw new UserError('Enter your password.');
+  checkTypedPassword(password);
   const api = new ParleyApi(serverUrl());
   const session = await guarded((a) => a.login(identity.accountId, password));
   const close = () => api.logout(session.token).catch(() => {});

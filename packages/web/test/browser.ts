@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerConfig } from '@parley/server';
 import { type LoopbackServer, startLoopbackServer } from '@parley/server/testing';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 export const WEB_ROOT = fileURLToPath(new URL('../dist', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/web', import.meta.url));
@@ -63,6 +64,67 @@ export async function openPerson(
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   await page.goto(url);
   return { name, context, page, problems };
+}
+
+/** A test file's Chromium and server, and the people its tests open. */
+export interface Suite {
+  readonly browser: Browser;
+  readonly served: Served;
+  /** Everyone opened by the running test: closed after it, and their pages must report no problem. */
+  readonly people: Person[];
+  /** Someone in their own browser context on this suite's server. */
+  person(
+    name: string,
+    viewport?: { width: number; height: number },
+    scheme?: 'light' | 'dark',
+  ): Promise<Person>;
+  /** Two people registered in their own browsers; others can start a chat with the second. */
+  pair(first: string, second: string): Promise<[Person, Person]>;
+}
+
+/** Start Chromium and a server before the file's tests and stop them after; close each test's people. */
+export function browserSuite(): Suite {
+  let browser: Browser | undefined;
+  let served: Served | undefined;
+  const people: Person[] = [];
+  beforeAll(async () => {
+    browser = await launch();
+    served = await serve();
+  });
+  afterEach(async () => {
+    const problems = people.flatMap((p) => p.problems.map((x) => `${p.name}: ${x}`));
+    for (const p of people.splice(0)) await p.context.close();
+    expect(problems).toEqual([]);
+  });
+  // Closing Chromium can be slow on a loaded machine: the hook gets more than the default minute.
+  afterAll(async () => {
+    await Promise.all([browser?.close(), served?.stop()]);
+  }, 180_000);
+  const suite: Suite = {
+    get browser() {
+      if (browser === undefined) throw new Error('the browser starts before the tests');
+      return browser;
+    },
+    get served() {
+      if (served === undefined) throw new Error('the server starts before the tests');
+      return served;
+    },
+    people,
+    async person(name, viewport, scheme) {
+      const p = await openPerson(suite.browser, suite.served.url, name, viewport, scheme);
+      people.push(p);
+      return p;
+    },
+    async pair(first, second) {
+      const a = await suite.person(first);
+      const b = await suite.person(second);
+      await register(a);
+      await register(b);
+      await hasKeyPackages(suite.served, second);
+      return [a, b];
+    },
+  };
+  return suite;
 }
 
 export function passwordOf(name: string): string {

@@ -1,19 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { slipInImpostorDevice } from '@parley/server/testing';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import {
+  browserSuite,
   conversation,
   dialog,
   hasKeyPackages,
-  launch,
   message,
   newChat,
   newGroup,
   openConversation,
   openPerson,
-  type Person,
   passwordOf,
   register,
   type Served,
@@ -27,46 +25,13 @@ import {
   WEB_ROOT,
 } from './browser.js';
 
-let browser: Browser;
-let served: Served;
-const people: Person[] = [];
-
-beforeAll(async () => {
-  browser = await launch();
-  served = await serve();
-});
-
-// Closing Chromium can be slow on a loaded machine: the hook gets more than the default minute.
-afterAll(async () => {
-  await Promise.all([browser?.close(), served?.stop()]);
-}, 180_000);
-
-afterEach(async () => {
-  const problems = people.flatMap((p) => p.problems.map((x) => `${p.name}: ${x}`));
-  for (const p of people.splice(0)) await p.context.close();
-  expect(problems).toEqual([]);
-});
+const suite = browserSuite();
+const { people, person, pair } = suite;
 
 const PHONE = { width: 390, height: 760 };
 
-/** Two people registered in their own browsers; others can start a chat with the second. */
-async function pair(first: string, second: string): Promise<[Person, Person]> {
-  const a = await person(first);
-  const b = await person(second);
-  await register(a);
-  await register(b);
-  await hasKeyPackages(served, second);
-  return [a, b];
-}
-
-async function person(name: string, viewport?: { width: number; height: number }, scheme?: 'light' | 'dark') {
-  const p = await openPerson(browser, served.url, name, viewport, scheme);
-  people.push(p);
-  return p;
-}
-
 test('the server sends the web app with a CSP that forbids inline scripts and foreign origins; the build has no inline script', async () => {
-  const res = await fetch(`${served.url}/`);
+  const res = await fetch(`${suite.served.url}/`);
   expect(res.status).toBe(200);
   const csp = res.headers.get('content-security-policy') ?? '';
   expect(csp).toContain("default-src 'none'");
@@ -84,10 +49,10 @@ test('the server sends the web app with a CSP that forbids inline scripts and fo
   }
   expect(html).not.toMatch(/\son[a-z]+=/i);
   const asset = html.match(/src="(\/assets\/[^"]+\.js)"/)![1]!;
-  const js = await fetch(served.url + asset);
+  const js = await fetch(suite.served.url + asset);
   expect(js.headers.get('cache-control')).toContain('immutable');
   // The API keeps its own routes beside the app.
-  expect((await fetch(`${served.url}/v1/server`)).status).toBe(200);
+  expect((await fetch(`${suite.served.url}/v1/server`)).status).toBe(200);
 });
 
 test('two people register in their browsers, chat one-to-one, and see the same safety number and QR code', async () => {
@@ -96,7 +61,7 @@ test('two people register in their browsers, chat one-to-one, and see the same s
   await register(alice);
   await register(bob);
   await screenshot(alice, 'conversation-list-empty');
-  await hasKeyPackages(served, 'bob');
+  await hasKeyPackages(suite.served, 'bob');
 
   // Keyboard: dialogs open from focused buttons with Enter and close with Escape.
   await alice.page.getByRole('button', { name: 'New chat' }).focus();
@@ -164,8 +129,8 @@ test('a third person joins a group; a removed member is told so and receives no 
   const leo = await person('leo');
   const mia = await person('mia', PHONE);
   for (const p of [kate, leo, mia]) await register(p);
-  await hasKeyPackages(served, 'leo');
-  await hasKeyPackages(served, 'mia');
+  await hasKeyPackages(suite.served, 'leo');
+  await hasKeyPackages(suite.served, 'mia');
 
   await newGroup(kate, 'Project', ['leo']);
   await send(kate, 'first in the group');
@@ -227,7 +192,7 @@ test('a contact key swapped by the server brings up a blocking warning with the 
   await dialog(alice.page).getByRole('button', { name: 'Close' }).click();
 
   // The server turns malicious: it slips in a "frank" device certified by an identity key of its own.
-  await slipInImpostorDevice(served.server.db, 'frank');
+  await slipInImpostorDevice(suite.served.server.db, 'frank');
 
   // Erin starts a group with "frank": her browser refuses the impostor and warns, blocking the app.
   await alice.page.getByRole('button', { name: 'New group' }).click();
@@ -345,7 +310,7 @@ test('a second browser joins the account with a link code from the first and get
 test('a server with an access password asks for it at registration and refuses a wrong one', async () => {
   const guarded = await serve({ access: 'password', accessPassword: 'club-secret-42' });
   try {
-    const p = await openPerson(browser, guarded.url, 'heidi');
+    const p = await openPerson(suite.browser, guarded.url, 'heidi');
     people.push(p);
     await submitRegistration(p, { label: 'Server access password', value: 'wrong-secret' });
     await p.page.getByRole('alert').filter({ hasText: 'Wrong access password or invite code.' }).waitFor();
@@ -371,7 +336,7 @@ test('history stays on the device encrypted in IndexedDB across reloads; logging
 
   // A second tab of the same browser does not run the same device at the same time.
   const tab = await alice.context.newPage();
-  await tab.goto(served.url);
+  await tab.goto(suite.served.url);
   await tab.getByRole('alert').filter({ hasText: 'already open in another tab' }).waitFor();
   await tab.close();
 
@@ -407,8 +372,8 @@ test('a reconnecting banner shows while the server is away; a message written me
   const own = await serve();
   let restarted: Served | undefined;
   try {
-    const nina = await openPerson(browser, own.url, 'nina');
-    const omar = await openPerson(browser, own.url, 'omar');
+    const nina = await openPerson(suite.browser, own.url, 'nina');
+    const omar = await openPerson(suite.browser, own.url, 'omar');
     people.push(nina, omar);
     await register(nina);
     await register(omar);
@@ -442,7 +407,7 @@ test('once allowed, a message arriving while the tab is in the background shows 
   // The browser has not decided yet: the app offers to enable notifications; allowing hides the offer.
   const enable = ruth.page.getByRole('button', { name: 'Enable notifications' });
   await enable.waitFor();
-  await ruth.context.grantPermissions(['notifications'], { origin: served.url });
+  await ruth.context.grantPermissions(['notifications'], { origin: suite.served.url });
   await enable.click();
   await enable.waitFor({ state: 'detached' });
 

@@ -1,3 +1,12 @@
+/** The sign-in and registration form, bounded by core's and the SDK's limits (pure view). */
+import { LINK_CODE_CHARS } from '@parley/client';
+import {
+  MAX_ACCESS_PASSWORD_CHARS,
+  MAX_INVITE_CODE_CHARS,
+  MAX_PASSWORD_CHARS,
+  MAX_USERNAME_CHARS,
+  MIN_PASSWORD_CHARS,
+} from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
@@ -48,7 +57,7 @@ export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit,
           autoComplete="username"
           autoCapitalize="none"
           spellCheck={false}
-          maxLength={32}
+          maxLength={MAX_USERNAME_CHARS}
           required
           value={username}
           onChange={(e) => setUsername(e.target.value)}
@@ -59,8 +68,8 @@ export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit,
           name="password"
           type="password"
           autoComplete={registering ? 'new-password' : 'current-password'}
-          minLength={registering ? 8 : 1}
-          maxLength={1024}
+          minLength={registering ? MIN_PASSWORD_CHARS : 1}
+          maxLength={MAX_PASSWORD_CHARS}
           required
           value={password}
           onChange={(e) => setPassword(e.target.value)}
@@ -72,7 +81,7 @@ export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit,
               id={`${id}-secret`}
               name="access-password"
               type="password"
-              maxLength={128}
+              maxLength={MAX_ACCESS_PASSWORD_CHARS}
               required
               value={secret}
               onChange={(e) => setSecret(e.target.value)}
@@ -85,7 +94,7 @@ export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit,
             <input
               id={`${id}-secret`}
               name="invite-code"
-              maxLength={128}
+              maxLength={MAX_INVITE_CODE_CHARS}
               required
               value={secret}
               onChange={(e) => setSecret(e.target.value)}
@@ -101,7 +110,8 @@ export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit,
               autoCapitalize="characters"
               autoComplete="one-time-code"
               spellCheck={false}
-              maxLength={64}
+              // Room for the dashes and spaces people type between the groups.
+              maxLength={2 * LINK_CODE_CHARS}
               placeholder="XXXX-XXXX-XXXX-XXXX-XXXX"
               required
               value={linkCode}

@@ -1,53 +1,32 @@
-import type { ChatMessage, MessageStatus } from '@parley/client';
-import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+/** The open conversation: its header, messages, typing line, notices and composer (pure view). */
+import type { ChatMessage } from '@parley/client';
+import { MAX_TEXT_BYTES } from '@parley/core';
+import { type FormEvent, type KeyboardEvent, useRef, useState } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
 import { conversationTitle, others } from './ConversationList.js';
+import { MessageList } from './MessageList.js';
 
 interface Props {
   me: string;
   conversation: Conversation;
-  messages: ChatMessage[];
+  /** The page of history shown (the latest messages, and earlier pages the person asked for). */
+  messages: readonly ChatMessage[];
+  /** How many earlier messages are not shown yet. */
+  earlier: number;
+  /** The history is being read. */
+  loading: boolean;
   typing: string[];
   verified: ReadonlySet<string>;
   online: ReadonlySet<string>;
   undecryptable: number;
   /** Sending is held (a member's identity changed): the composer says so. */
   held: boolean;
-  maxLength: number;
+  onLoadEarlier: () => void;
   onSend: (text: string) => Promise<void>;
   onTyping: (typing: boolean) => void;
   onSafetyNumber: (accountId: string) => void;
   onMembers: () => void;
   onBack: () => void;
-}
-
-const STATUS_LABEL: Record<MessageStatus, string> = {
-  sending: 'Sending',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
-  failed: 'Not sent',
-  received: '',
-};
-
-const STATUS_GLYPH: Record<MessageStatus, string> = {
-  sending: '○',
-  sent: '✓',
-  delivered: '✓✓',
-  read: '✓✓',
-  failed: '!',
-  received: '',
-};
-
-function Ticks({ status }: { status: MessageStatus }) {
-  if (status === 'received') return null;
-  const glyph = STATUS_GLYPH[status];
-  return (
-    <span className={`ticks ${status}`} title={STATUS_LABEL[status]} data-status={status}>
-      <span aria-hidden="true">{glyph}</span>
-      <span className="visually-hidden">{STATUS_LABEL[status]}</span>
-    </span>
-  );
 }
 
 function LockIcon() {
@@ -58,8 +37,48 @@ function LockIcon() {
   );
 }
 
-function time(ms: number): string {
-  return new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+type HeaderProps = Pick<
+  Props,
+  'me' | 'conversation' | 'verified' | 'online' | 'onSafetyNumber' | 'onMembers' | 'onBack'
+>;
+
+/** The conversation's title, encryption and verification status, presence and actions. */
+function ChatHeader(props: HeaderProps) {
+  const { me, conversation: c, verified, online } = props;
+  const title = conversationTitle(c, me);
+  const people = others(c, me);
+  const allVerified = people.length > 0 && people.every((p) => verified.has(p));
+  return (
+    <header className="chat-header">
+      <button type="button" className="icon back" aria-label="Back to conversations" onClick={props.onBack}>
+        ←
+      </button>
+      <div className="chat-title">
+        <h2>{title}</h2>
+        <p className="encryption" data-testid="encryption-status">
+          <LockIcon /> End-to-end encrypted · MLS
+          {c.epoch !== undefined && ` · epoch ${c.epoch}`} ·{' '}
+          <span className={allVerified ? 'verified' : 'unverified'}>
+            {allVerified ? 'verified' : 'not verified'}
+          </span>
+        </p>
+        {c.direct && people[0] !== undefined && (
+          <p className="muted small">{online.has(people[0]) ? 'online' : 'offline'}</p>
+        )}
+      </div>
+      <div className="chat-actions">
+        {c.ended && <span className="muted small">ended</span>}
+        {c.direct && people[0] !== undefined ? (
+          <button type="button" onClick={() => props.onSafetyNumber(people[0]!)}>
+            Safety number
+          </button>
+        ) : null}
+        <button type="button" onClick={props.onMembers}>
+          {c.direct ? 'Details' : 'Members'}
+        </button>
+      </div>
+    </header>
+  );
 }
 
 /** One conversation: encryption status, messages with delivery ticks, typing, composer (pure view). */
@@ -67,16 +86,8 @@ export function ChatView(props: Props) {
   const { me, conversation: c, messages, typing, verified, online, held } = props;
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | undefined>();
-  const endRef = useRef<HTMLLIElement>(null);
   const typingSent = useRef(false);
   const title = conversationTitle(c, me);
-  const people = others(c, me);
-  const allVerified = people.length > 0 && people.every((p) => verified.has(p));
-  const lastId = messages.at(-1)?.id;
-
-  useEffect(() => {
-    if (lastId !== undefined) endRef.current?.scrollIntoView({ block: 'end' });
-  }, [lastId]);
 
   const setTyping = (t: boolean) => {
     if (typingSent.current !== t) {
@@ -109,58 +120,24 @@ export function ChatView(props: Props) {
 
   return (
     <section className="chat" aria-label={`Conversation: ${title}`}>
-      <header className="chat-header">
-        <button type="button" className="icon back" aria-label="Back to conversations" onClick={props.onBack}>
-          ←
-        </button>
-        <div className="chat-title">
-          <h2>{title}</h2>
-          <p className="encryption" data-testid="encryption-status">
-            <LockIcon /> End-to-end encrypted · MLS
-            {c.epoch !== undefined && ` · epoch ${c.epoch}`} ·{' '}
-            <span className={allVerified ? 'verified' : 'unverified'}>
-              {allVerified ? 'verified' : 'not verified'}
-            </span>
-          </p>
-          {c.direct && people[0] !== undefined && (
-            <p className="muted small">{online.has(people[0]) ? 'online' : 'offline'}</p>
-          )}
-        </div>
-        <div className="chat-actions">
-          {c.ended && <span className="muted small">ended</span>}
-          {c.direct && people[0] !== undefined ? (
-            <button type="button" onClick={() => props.onSafetyNumber(people[0]!)}>
-              Safety number
-            </button>
-          ) : null}
-          <button type="button" onClick={props.onMembers}>
-            {c.direct ? 'Details' : 'Members'}
-          </button>
-        </div>
-      </header>
-      <ol className="messages" aria-live="polite" aria-label="Messages">
-        {messages.map((m) => {
-          const mine = m.from.accountId === me;
-          return (
-            <li key={m.id} className={`message ${mine ? 'mine' : 'theirs'}`} data-from={m.from.accountId}>
-              {!mine && !c.direct && <span className="sender">{m.from.accountId}</span>}
-              <span className="text">{m.text}</span>
-              <span className="meta">
-                <time dateTime={new Date(m.sentAt).toISOString()}>{time(m.sentAt)}</time>
-                {mine && <Ticks status={m.status} />}
-              </span>
-            </li>
-          );
-        })}
-        {props.undecryptable > 0 && (
-          <li className="notice" role="status">
-            {props.undecryptable === 1
-              ? '1 message could not be decrypted.'
-              : `${props.undecryptable} messages could not be decrypted.`}
-          </li>
-        )}
-        <li ref={endRef} className="end" aria-hidden="true" />
-      </ol>
+      <ChatHeader
+        me={me}
+        conversation={c}
+        verified={verified}
+        online={online}
+        onSafetyNumber={props.onSafetyNumber}
+        onMembers={props.onMembers}
+        onBack={props.onBack}
+      />
+      <MessageList
+        me={me}
+        direct={c.direct}
+        messages={messages}
+        earlier={props.earlier}
+        loading={props.loading}
+        undecryptable={props.undecryptable}
+        onLoadEarlier={props.onLoadEarlier}
+      />
       <p className="typing" aria-live="polite">
         {typing.length === 0
           ? ''
@@ -196,7 +173,8 @@ export function ChatView(props: Props) {
           id="composer"
           rows={1}
           placeholder="Message"
-          maxLength={props.maxLength}
+          // UTF-16 units: a text within it can still be too long in UTF-8, which sending checks.
+          maxLength={MAX_TEXT_BYTES}
           disabled={c.ended || c.leaving}
           value={draft}
           onChange={(e) => {

@@ -1,3 +1,4 @@
+/** The list of conversations with titles, last messages, unread badges and presence (pure view). */
 import type { Conversation } from '../containers/chatModel.js';
 
 interface Props {

@@ -1,3 +1,4 @@
+/** A native modal <dialog> with a title and a close button (pure view). */
 import { type ReactNode, useEffect, useId, useRef } from 'react';
 
 interface Props {

@@ -1,5 +1,8 @@
+/** The dialogs' forms and panels: new conversation, members, devices, link code, warnings (pure views). */
 import type { OwnDevice } from '@parley/client';
+import { MAX_CONVERSATION_NAME_BYTES, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
+import { MAX_PEOPLE_AT_ONCE } from '../containers/chatState.js';
 
 interface ErrorProps {
   error: string | undefined;
@@ -19,6 +22,9 @@ interface NewConversationProps {
   error: string | undefined;
   onSubmit: (name: string, usernames: string[]) => void;
 }
+
+/** Room for the usernames typed at once, with separators. */
+const MAX_NAMES_TYPED = MAX_PEOPLE_AT_ONCE * (MAX_USERNAME_CHARS + 2);
 
 /** Split "bob, carol dave" into usernames. */
 export function splitNames(text: string): string[] {
@@ -49,7 +55,7 @@ export function NewConversationForm({ group, busy, error, onSubmit }: NewConvers
           <input
             id={`${id}-name`}
             name="group-name"
-            maxLength={64}
+            maxLength={MAX_CONVERSATION_NAME_BYTES}
             required
             value={name}
             onChange={(e) => setName(e.target.value)}
@@ -64,7 +70,7 @@ export function NewConversationForm({ group, busy, error, onSubmit }: NewConvers
         name="people"
         autoCapitalize="none"
         spellCheck={false}
-        maxLength={group ? 2000 : 32}
+        maxLength={group ? MAX_NAMES_TYPED : MAX_USERNAME_CHARS}
         required
         value={people}
         onChange={(e) => setPeople(e.target.value)}
@@ -118,7 +124,7 @@ export function MembersPanel(props: MembersProps) {
             <input
               id={`${id}-name`}
               name="group-name"
-              maxLength={64}
+              maxLength={MAX_CONVERSATION_NAME_BYTES}
               required
               value={name}
               onChange={(e) => setName(e.target.value)}
@@ -169,7 +175,7 @@ export function MembersPanel(props: MembersProps) {
               name="add-members"
               autoCapitalize="none"
               spellCheck={false}
-              maxLength={2000}
+              maxLength={MAX_NAMES_TYPED}
               required
               value={toAdd}
               onChange={(e) => setToAdd(e.target.value)}
@@ -302,7 +308,7 @@ export function PasswordForm({ intro, submitLabel, busy, error, onSubmit }: Pass
         id={`${id}-password`}
         type="password"
         autoComplete="current-password"
-        maxLength={1024}
+        maxLength={MAX_PASSWORD_CHARS}
         required
         value={password}
         onChange={(e) => setPassword(e.target.value)}

@@ -1,3 +1,4 @@
+/** A safety number as digit groups and a QR code, with "mark as verified" (pure view). */
 import { encode } from 'uqr';
 
 /** A QR code drawn as one SVG path (no inline markup strings, so nothing to sanitise). */

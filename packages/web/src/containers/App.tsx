@@ -1,3 +1,4 @@
+/** The app's top level: resume a signed-in device or sign in / register, then the chat screen. */
 import { useEffect, useState } from 'react';
 import { type AccessPolicy, AuthScreen, type AuthValues } from '../components/AuthScreen.js';
 import * as session from '../session.js';

@@ -1,128 +1,49 @@
-import type { OwnDevice } from '@parley/client';
-import type { SafetyNumber } from '@parley/core';
+/** The signed-in app's screen: header, conversation list, open chat, and the dialogs over them. */
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { ChatView } from '../components/ChatView.js';
-import { ConversationList, conversationTitle } from '../components/ConversationList.js';
-import { Dialog } from '../components/Dialog.js';
-import {
-  ConnectionBanner,
-  DeviceList,
-  ErrorText,
-  IdentityWarning,
-  LinkDevicePanel,
-  MembersPanel,
-  NewConversationForm,
-  PasswordForm,
-} from '../components/Forms.js';
-import { SafetyNumberView } from '../components/SafetyNumber.js';
-import { checkUsername, type DeviceManager, explain } from '../session.js';
-import { type ChatModel, MAX_GROUP_NAME_CHARS, MAX_MESSAGE_CHARS } from './chatModel.js';
+import { ConversationList } from '../components/ConversationList.js';
+import { ConnectionBanner } from '../components/Forms.js';
+import { type AccountActions, AccountDialogs } from './AccountDialogs.js';
+import { notificationsSupported, useBrowserSignals } from './browserSignals.js';
+import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
+import type { ChatModel } from './chatModel.js';
+import { shownMessages } from './chatState.js';
+import { usePanel } from './panel.js';
 
-type Panel =
-  | { kind: 'new-chat' }
-  | { kind: 'new-group' }
-  | { kind: 'members' }
-  | { kind: 'safety'; accountId: string; number: SafetyNumber; verified: boolean }
-  | { kind: 'logout' }
-  | { kind: 'link'; code?: string; expiresAt?: number }
-  | { kind: 'devices'; manager?: DeviceManager; devices?: OwnDevice[] };
-
-interface Props {
+interface Props extends AccountActions {
   model: ChatModel;
-  /** This device holds the account's identity key, so it can link new devices. */
-  canLinkDevices: boolean;
-  onLinkDevice: (password: string) => Promise<{ code: string; expiresAt: number }>;
-  /** Open the devices dialog's server session (the password confirms it is the person). */
-  onManageDevices: (password: string) => Promise<DeviceManager>;
-  onLogout: (removeData: boolean) => Promise<void>;
-}
-
-function notificationsSupported(): boolean {
-  return typeof Notification !== 'undefined';
 }
 
 /** The signed-in app: list, open conversation, dialogs, warnings, notifications. */
 export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onManageDevices }: Props) {
   const s = useSyncExternalStore(model.subscribe, model.getSnapshot);
-  const [panel, setPanel] = useState<Panel | undefined>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const [comparing, setComparing] = useState(false);
+  const control = usePanel();
+  const { setPanel } = control;
   const [permission, setPermission] = useState(() =>
     notificationsSupported() ? Notification.permission : 'denied',
   );
   const open = s.conversations.find((c) => c.id === s.openId);
-  const unread = s.conversations.reduce((n, c) => n + c.unread, 0);
-
-  useEffect(() => {
-    document.title = unread > 0 ? `(${unread}) Parley` : 'Parley';
-  }, [unread]);
-
-  useEffect(() => {
-    const onVisibility = () => model.setVisible(document.visibilityState === 'visible');
-    onVisibility();
-    document.addEventListener('visibilitychange', onVisibility);
-    return () => document.removeEventListener('visibilitychange', onVisibility);
-  }, [model]);
-
-  // Browser notifications for messages arriving while the tab is hidden.
-  useEffect(() => {
-    model.onIncoming = (m, c) => {
-      if (!document.hidden || !notificationsSupported() || Notification.permission !== 'granted') return;
-      const title =
-        c === undefined ? m.from.accountId : c.direct ? m.from.accountId : conversationTitle(c, s.me);
-      const n = new Notification(title, {
-        body: c?.direct ? m.text : `${m.from.accountId}: ${m.text}`,
-        tag: m.groupId,
-      });
-      n.onclick = () => {
-        window.focus();
-        model.open(m.groupId);
-      };
-    };
-    return () => {
-      model.onIncoming = undefined;
-    };
-  }, [model, s.me]);
-
-  const closePanel = () => {
-    if (panel?.kind === 'devices') void panel.manager?.close();
-    setPanel(undefined);
-    setError(undefined);
-  };
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await work();
-    } catch (e) {
-      setError(explain(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const page = shownMessages(s);
+  useBrowserSignals(
+    model,
+    s.me,
+    s.conversations.reduce((n, c) => n + c.unread, 0),
+  );
 
   const showSafetyNumber = (accountId: string) =>
-    run(async () => {
+    control.run(async () => {
       const r = await model.safetyNumber(accountId);
       if (r === undefined) throw new Error(`You have no conversation with ${accountId} yet.`);
       setPanel({ kind: 'safety', accountId, number: r.number, verified: r.verified });
     });
 
   const changed = s.identityChanges[0];
-  const newNumber = changed === undefined ? undefined : model.newSafetyNumber(changed);
-  const [warningError, setWarningError] = useState<string | undefined>();
-
   // A changed identity takes over the screen: whatever dialog was open (the action that ran into
   // the change, typically) is closed, and its error with it.
+  const { dismiss } = control;
   useEffect(() => {
-    if (changed !== undefined) {
-      setPanel(undefined);
-      setError(undefined);
-      setComparing(false);
-    }
-  }, [changed]);
+    if (changed !== undefined) dismiss();
+  }, [changed, dismiss]);
 
   return (
     <div className={`app ${open !== undefined ? 'show-chat' : ''}`}>
@@ -168,13 +89,15 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             key={open.id}
             me={s.me}
             conversation={open}
-            messages={s.messages}
+            messages={page.messages}
+            earlier={page.earlier}
+            loading={s.loading}
+            onLoadEarlier={() => model.loadEarlier()}
             typing={s.typing.get(open.id) ?? []}
             verified={s.verified}
             online={s.online}
             undecryptable={s.undecryptable.get(open.id) ?? 0}
             held={open.members.some((m) => s.identityChanges.includes(m))}
-            maxLength={MAX_MESSAGE_CHARS}
             onSend={(text) => model.send(open.id, text)}
             onTyping={(t) => model.setTyping(open.id, t)}
             onSafetyNumber={(id) => void showSafetyNumber(id)}
@@ -188,199 +111,23 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         )}
       </div>
 
-      {(panel?.kind === 'new-chat' || panel?.kind === 'new-group') && (
-        <Dialog title={panel.kind === 'new-chat' ? 'New chat' : 'New group'} onClose={closePanel}>
-          <NewConversationForm
-            group={panel.kind === 'new-group'}
-            busy={busy}
-            error={error}
-            onSubmit={(name, people) =>
-              void run(async () => {
-                const names = people.map(checkUsername).filter((p) => p !== s.me);
-                if (names.length === 0) throw new Error('Enter at least one other username.');
-                let id: string;
-                if (panel.kind === 'new-chat') {
-                  if (names.length !== 1)
-                    throw new Error('A chat is with one person; create a group for more.');
-                  id = await model.direct(names[0]!);
-                } else {
-                  const groupName = name.trim();
-                  if (groupName.length === 0 || groupName.length > MAX_GROUP_NAME_CHARS)
-                    throw new Error(`Group names are 1 to ${MAX_GROUP_NAME_CHARS} characters.`);
-                  if (names.length > 100) throw new Error('At most 100 people at once.');
-                  id = await model.createGroup(groupName, names);
-                }
-                closePanel();
-                model.open(id);
-              })
-            }
-          />
-        </Dialog>
-      )}
-
-      {panel?.kind === 'members' && open !== undefined && (
-        <Dialog
-          title={open.direct ? 'Details' : `Members of ${conversationTitle(open, s.me)}`}
-          onClose={closePanel}
-        >
-          <MembersPanel
-            me={s.me}
-            members={open.members}
-            direct={open.direct}
-            ended={open.ended}
-            verified={s.verified}
-            online={s.online}
-            busy={busy}
-            error={error}
-            canLeave={!open.ended && !open.leaving}
-            name={open.name}
-            onRename={(name) => void run(() => model.rename(open.id, name))}
-            onAdd={(people) =>
-              void run(async () => {
-                const names = people.map(checkUsername);
-                if (names.length > 100) throw new Error('At most 100 people at once.');
-                await model.addMembers(open.id, names);
-              })
-            }
-            onRemove={(accountId) => void run(() => model.removeMember(open.id, accountId))}
-            onSafetyNumber={(id) => void showSafetyNumber(id)}
-            onLeave={() =>
-              void run(async () => {
-                await model.leave(open.id);
-                closePanel();
-              })
-            }
-          />
-        </Dialog>
-      )}
-
-      {panel?.kind === 'safety' && (
-        <Dialog title={`Safety number with ${panel.accountId}`} onClose={closePanel}>
-          <SafetyNumberView
-            contact={panel.accountId}
-            groups={panel.number.groups}
-            qrPayload={panel.number.qrPayload}
-            verified={panel.verified}
-            busy={busy}
-            onMarkVerified={() =>
-              void run(async () => {
-                await model.markVerified(panel.accountId);
-                setPanel({ ...panel, verified: true });
-              })
-            }
-          />
-          <ErrorText error={error} />
-        </Dialog>
-      )}
-
-      {panel?.kind === 'link' && (
-        <Dialog title="Link a device" onClose={closePanel}>
-          <LinkDevicePanel
-            code={panel.code}
-            expiresAt={panel.expiresAt}
-            me={s.me}
-            busy={busy}
-            error={error}
-            onSubmit={(password) =>
-              void run(async () => {
-                const offer = await onLinkDevice(password);
-                setPanel({ kind: 'link', code: offer.code, expiresAt: offer.expiresAt });
-              })
-            }
-          />
-        </Dialog>
-      )}
-
-      {panel?.kind === 'devices' && (
-        <Dialog title="Your devices" onClose={closePanel}>
-          {panel.manager === undefined || panel.devices === undefined ? (
-            <PasswordForm
-              intro="The devices of your account: browsers and computers where you are signed in. Confirm with your password."
-              submitLabel="Show devices"
-              busy={busy}
-              error={error}
-              onSubmit={(password) =>
-                void run(async () => {
-                  const manager = await onManageDevices(password);
-                  setPanel({ kind: 'devices', manager, devices: manager.devices });
-                })
-              }
-            />
-          ) : (
-            <DeviceList
-              devices={panel.devices}
-              canRevoke={canLinkDevices}
-              busy={busy}
-              error={error}
-              onRevoke={(deviceId) =>
-                void run(async () => {
-                  const devices = await panel.manager!.revoke(deviceId);
-                  setPanel({ ...panel, devices });
-                })
-              }
-            />
-          )}
-        </Dialog>
-      )}
-
-      {panel?.kind === 'logout' && (
-        <Dialog title="Log out" onClose={closePanel}>
-          <div className="stack">
-            <p>
-              Keep this device’s data to sign in again here with your history, or remove it: this browser then
-              forgets your keys and history (you cannot sign in here again with this account).
-            </p>
-            <ErrorText error={error} />
-            <div className="row">
-              <button type="button" disabled={busy} onClick={() => void run(() => onLogout(false))}>
-                Log out
-              </button>
-              <button
-                type="button"
-                className="danger"
-                disabled={busy}
-                onClick={() => void run(() => onLogout(true))}
-              >
-                Log out and remove this device’s data
-              </button>
-            </div>
-          </div>
-        </Dialog>
-      )}
-
+      <ConversationDialogs
+        model={model}
+        s={s}
+        open={open}
+        control={control}
+        showSafetyNumber={(id) => void showSafetyNumber(id)}
+      />
+      <AccountDialogs
+        me={s.me}
+        control={control}
+        canLinkDevices={canLinkDevices}
+        onLinkDevice={onLinkDevice}
+        onManageDevices={onManageDevices}
+        onLogout={onLogout}
+      />
       {changed !== undefined && (
-        <Dialog title={`${changed}’s safety number changed`} role="alertdialog" className="warning">
-          <IdentityWarning
-            contact={changed}
-            busy={busy}
-            onCompare={() => setComparing(true)}
-            onAccept={() => {
-              setWarningError(undefined);
-              model.acceptIdentityChange(changed).then(
-                () => setComparing(false),
-                (e: unknown) => setWarningError(explain(e)),
-              );
-            }}
-          />
-          {comparing &&
-            (newNumber !== undefined ? (
-              <div className="safety">
-                <p>The new safety number (compare it with {changed} before accepting):</p>
-                <p className="safety-digits" data-testid="new-safety-number">
-                  {newNumber.groups.map((g, i) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: positional groups.
-                    <span key={i}>{g}</span>
-                  ))}
-                </p>
-              </div>
-            ) : (
-              <p className="muted">
-                The new key was presented before this page was loaded: accept it, then compare the safety
-                number from the conversation before marking {changed} as verified.
-              </p>
-            ))}
-          <ErrorText error={warningError} />
-        </Dialog>
+        <IdentityChangeDialog key={changed} model={model} changed={changed} busy={control.busy} />
       )}
     </div>
   );

@@ -1,59 +1,55 @@
 /**
- * The app's view of one signed-in ParleyClient: a snapshot (conversations, connection, the open
- * conversation's messages, typing, presence, identity changes) rebuilt when the client reports
- * something, for React's useSyncExternalStore. All data work happens here; components only render
- * snapshots.
+ * The app's view of one signed-in ParleyClient, for React's useSyncExternalStore: SDK events and
+ * the person's actions become ChatEvents applied by chatReducer (./chatState.ts). The open
+ * conversation's history is read once when it opens, never again per event. All data work
+ * happens here; components only render snapshots.
  */
+import type { ChatMessage, ParleyClient } from '@parley/client';
 import {
-  type ChatMessage,
-  type ConnectionState,
-  type ConversationSummary,
-  type ParleyClient,
-  TYPING_TTL_MS,
-} from '@parley/client';
-import { type SafetyNumber, safetyNumber } from '@parley/core';
+  MAX_CONVERSATION_NAME_BYTES,
+  MAX_TEXT_BYTES,
+  type SafetyNumber,
+  safetyNumber,
+  utf8,
+} from '@parley/core';
+import {
+  type ChatEvent,
+  type ChatState,
+  type Conversation,
+  chatReducer,
+  initialChatState,
+  MAX_PEOPLE_AT_ONCE,
+} from './chatState.js';
 
-export type Conversation = ConversationSummary;
+export type { Conversation } from './chatState.js';
+export type ChatSnapshot = ChatState;
 
-export interface ChatSnapshot {
-  me: string;
-  connection: ConnectionState;
-  conversations: Conversation[];
-  openId: string | undefined;
-  messages: ChatMessage[];
-  /** Contacts whose identity key changed, waiting for the person's decision. */
-  identityChanges: string[];
-  online: ReadonlySet<string>;
-  /** Who is typing, per conversation. */
-  typing: ReadonlyMap<string, string[]>;
-  /** Verified contacts. */
-  verified: ReadonlySet<string>;
-  /** Messages that could not be decrypted (or were missed while rejoining), per conversation. */
-  undecryptable: ReadonlyMap<string, number>;
+/** A group name as typed, trimmed and checked against core's limit. */
+export function checkGroupName(name: string): string {
+  const n = name.trim();
+  if (n.length === 0) throw new Error('Enter a name for the group.');
+  if (utf8(n).length > MAX_CONVERSATION_NAME_BYTES) throw new Error('That group name is too long.');
+  return n;
 }
 
-export const MAX_MESSAGE_CHARS = 4000;
-export const MAX_GROUP_NAME_CHARS = 64;
+function checkPeopleCount(accountIds: string[]): void {
+  if (accountIds.length > MAX_PEOPLE_AT_ONCE)
+    throw new Error(`At most ${MAX_PEOPLE_AT_ONCE} people at once.`);
+}
 
 export class ChatModel {
-  private snapshot: ChatSnapshot;
+  private snapshot: ChatState;
   private readonly listeners = new Set<() => void>();
-  private readonly undecryptable = new Map<string, number>();
-  /** groupId → accountId → when the indicator expires. */
-  private readonly typing = new Map<string, Map<string, ReturnType<typeof setTimeout>>>();
   private readonly unsubscribe: Array<() => void> = [];
   /** New identity keys presented by contacts this session (to compare before accepting). */
   private readonly presented = new Map<string, Uint8Array>();
-  private refreshing: Promise<void> = Promise.resolve();
+  /** Reads from the client's store, one at a time, so answers never arrive out of order. */
+  private reading: Promise<void> = Promise.resolve();
   private closed = false;
-  /**
-   * Messages the person just sent that the client has not queued yet (its work queue can be busy,
-   * e.g. waiting for the connection): shown at once as "sending", per conversation.
-   */
-  private readonly optimistic = new Map<string, ChatMessage[]>();
   private localCounter = 0;
   /** Whether the person can see the page (read receipts are sent only then). */
   private visible = true;
+  private markingRead = false;
   /** Called for each new message from someone else (notifications). */
   onIncoming: ((m: ChatMessage, conversation: Conversation | undefined) => void) | undefined;
 
@@ -61,50 +57,45 @@ export class ChatModel {
     readonly client: ParleyClient,
     private readonly identityKey: Uint8Array,
   ) {
-    this.snapshot = {
-      me: client.accountId,
-      connection: client.connection.state,
-      conversations: [],
-      openId: undefined,
-      messages: [],
-      identityChanges: [],
-      online: new Set(),
-      typing: new Map(),
-      verified: new Set(),
-      undecryptable: new Map(),
-    };
-    const refresh = () => void this.refresh();
+    this.snapshot = initialChatState(client.accountId, client.connection.state);
+    const conversationsChanged = () => this.conversationsChanged();
     this.unsubscribe.push(
-      client.on('message', (m) => {
-        this.setTypingOf(m.groupId, m.from.accountId, false);
-        void this.refresh().then(() => {
-          if (m.from.accountId !== client.accountId)
-            this.onIncoming?.(
-              m,
-              this.snapshot.conversations.find((c) => c.id === m.groupId),
-            );
-        });
+      client.on('message', (message) => {
+        this.dispatch({ type: 'message', message });
+        this.conversationsChanged();
+        if (message.from.accountId !== client.accountId)
+          this.onIncoming?.(
+            message,
+            this.snapshot.conversations.find((c) => c.id === message.groupId),
+          );
       }),
-      client.on('message_status', refresh),
-      client.on('conversation', refresh),
-      client.on('joined', refresh),
-      client.on('removed', refresh),
-      client.on('presence', refresh),
-      client.on('typing', (t) => {
-        if (t.accountId !== client.accountId) this.setTypingOf(t.groupId, t.accountId, t.typing);
-      }),
+      client.on('message_status', (s) => this.dispatch({ type: 'status', ...s })),
+      client.on('conversation', conversationsChanged),
+      client.on('joined', conversationsChanged),
+      client.on('removed', conversationsChanged),
+      client.on('presence', (p) =>
+        this.dispatch({ type: 'presence', accountId: p.accountId, online: p.online }),
+      ),
+      client.on('typing', (t) => this.dispatch({ type: 'typing', ...t })),
       client.on('identity_changed', (c) => {
         this.presented.set(c.accountId, c.presentedKey);
-        refresh();
+        this.readIdentityChanges();
       }),
-      client.on('undecryptable', (u) => this.countUnreadable(u.groupId, 1)),
-      client.on('rejoined', (r) => this.countUnreadable(r.groupId, r.missed)),
-      client.connection.onState((connection) => {
-        this.set({ connection });
-        refresh();
+      client.on('undecryptable', (u) =>
+        this.dispatch({ type: 'undecryptable', groupId: u.groupId, count: 1 }),
+      ),
+      client.on('rejoined', (r) =>
+        this.dispatch({ type: 'undecryptable', groupId: r.groupId, count: r.missed }),
+      ),
+      client.connection.onState((state) => {
+        this.dispatch({ type: 'connection', state, presence: client.online() });
+        this.conversationsChanged();
       }),
     );
-    refresh();
+    this.dispatch({ type: 'connection', state: client.connection.state, presence: client.online() });
+    this.conversationsChanged();
+    this.readIdentityChanges();
+    this.readVerified();
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -112,89 +103,90 @@ export class ChatModel {
     return () => this.listeners.delete(listener);
   };
 
-  getSnapshot = (): ChatSnapshot => this.snapshot;
+  getSnapshot = (): ChatState => this.snapshot;
 
-  private set(patch: Partial<ChatSnapshot>): void {
-    this.snapshot = { ...this.snapshot, ...patch };
+  private dispatch(event: ChatEvent): void {
+    if (this.closed) return;
+    const next = chatReducer(this.snapshot, event);
+    if (next === this.snapshot) return;
+    this.snapshot = next;
     for (const l of this.listeners) l();
   }
 
-  private countUnreadable(groupId: string, n: number): void {
-    if (n <= 0) return;
-    this.undecryptable.set(groupId, (this.undecryptable.get(groupId) ?? 0) + n);
-    this.set({ undecryptable: new Map(this.undecryptable) });
+  /** Queue a read from the client's store; its answer becomes an event. */
+  private read(work: () => Promise<ChatEvent | undefined>): Promise<void> {
+    this.reading = this.reading
+      .then(work)
+      .then((event) => {
+        if (event !== undefined) this.dispatch(event);
+      })
+      .catch(() => {});
+    return this.reading;
   }
 
-  private setTypingOf(groupId: string, accountId: string, typing: boolean): void {
-    let inGroup = this.typing.get(groupId);
-    const existing = inGroup?.get(accountId);
-    if (existing !== undefined) clearTimeout(existing);
-    if (typing) {
-      if (inGroup === undefined) {
-        inGroup = new Map();
-        this.typing.set(groupId, inGroup);
-      }
-      // An indicator not repeated in time expires (the typist went away without saying so).
-      inGroup.set(
-        accountId,
-        setTimeout(() => this.setTypingOf(groupId, accountId, false), TYPING_TTL_MS),
-      );
-    } else if (existing === undefined) return;
-    else inGroup?.delete(accountId);
-    const view = new Map<string, string[]>();
-    for (const [g, who] of this.typing) if (who.size > 0) view.set(g, [...who.keys()].sort());
-    this.set({ typing: view });
+  private readIdentityChanges(): Promise<void> {
+    return this.read(async () => ({
+      type: 'identityChanges',
+      accounts: await this.client.pendingIdentityChanges(),
+    }));
   }
 
-  /** Rebuild the snapshot from the client (serialised, so answers never arrive out of order). */
-  refresh(): Promise<void> {
-    this.refreshing = this.refreshing.then(() => this.rebuild()).catch(() => {});
-    return this.refreshing;
-  }
-
-  private async rebuild(): Promise<void> {
-    if (this.closed) return;
-    const c = this.client;
-    // A conversation with nobody else and nothing in it (its creation failed half-way) is noise.
-    const conversations = c
-      .conversationList()
-      .filter((x) => x.members.length > 1 || x.last !== undefined || x.ended);
-    const openId = this.snapshot.openId;
-    const open = conversations.find((x) => x.id === openId);
-    if (open !== undefined && open.unread > 0 && this.visible) await c.markRead(open.id).catch(() => {});
-    const messages =
-      openId === undefined ? [] : [...(await c.history(openId)), ...(this.optimistic.get(openId) ?? [])];
-    const identityChanges = await c.pendingIdentityChanges();
-    const verified = new Set<string>();
-    for (const accountId of c.contacts()) if ((await c.contact(accountId))?.verified) verified.add(accountId);
-    if (this.closed) return;
-    this.set({
-      conversations: c.conversationList().filter((x) => conversations.some((y) => y.id === x.id)),
-      messages,
-      identityChanges,
-      verified,
-      // Presence is what the server last said: stale while disconnected, so shown as unknown.
-      online: new Set(c.connection.state === 'online' ? c.online() : []),
-      connection: c.connection.state,
+  private readVerified(): Promise<void> {
+    return this.read(async () => {
+      const accounts: string[] = [];
+      for (const a of this.client.contacts()) if ((await this.client.contact(a))?.verified) accounts.push(a);
+      return { type: 'verified', accounts };
     });
   }
 
+  /** The client's conversation list (held in memory by the client) changed. */
+  private conversationsChanged(): void {
+    this.dispatch({ type: 'conversations', conversations: this.client.conversationList() });
+    this.markOpenRead();
+  }
+
+  /** The person sees the open conversation: its unread messages are read. */
+  private markOpenRead(): void {
+    const open = this.snapshot.conversations.find((c) => c.id === this.snapshot.openId);
+    if (open === undefined || open.unread === 0 || !this.visible || this.markingRead) return;
+    this.markingRead = true;
+    // markRead reports the cleared count as a conversation change, which looks again.
+    void this.client
+      .markRead(open.id)
+      .catch(() => {})
+      .finally(() => {
+        this.markingRead = false;
+      });
+  }
+
+  /** Open a conversation (or none): its history is read once, then kept up to date by events. */
   open(groupId: string | undefined): void {
-    this.set({ openId: groupId, messages: [] });
-    void this.refresh();
+    this.dispatch({ type: 'open', groupId });
+    this.markOpenRead();
+    if (groupId !== undefined)
+      void this.read(async () => ({
+        type: 'history',
+        groupId,
+        messages: await this.client.history(groupId),
+      }));
+  }
+
+  /** Show the page of history before the ones shown. */
+  loadEarlier(): void {
+    this.dispatch({ type: 'earlier' });
   }
 
   /** The page became visible or hidden: visible again marks the open conversation read. */
   setVisible(visible: boolean): void {
     this.visible = visible;
-    if (visible) void this.refresh();
+    if (visible) this.markOpenRead();
   }
 
   async send(groupId: string, text: string): Promise<void> {
     const t = text.trim();
     if (t.length === 0) return;
-    if (t.length > MAX_MESSAGE_CHARS)
-      throw new Error(`Messages are at most ${MAX_MESSAGE_CHARS} characters.`);
+    if (utf8(t).length > MAX_TEXT_BYTES) throw new Error('That message is too long: send it in parts.');
+    // Shown at once as "sending": the client's work queue can be busy (waiting for the connection).
     const placeholder: ChatMessage = {
       groupId,
       seq: 0,
@@ -204,17 +196,13 @@ export class ChatModel {
       text: t,
       status: 'sending',
     };
-    const mine = () => this.optimistic.get(groupId) ?? [];
-    this.optimistic.set(groupId, [...mine(), placeholder]);
-    if (this.snapshot.openId === groupId) this.set({ messages: [...this.snapshot.messages, placeholder] });
+    this.dispatch({ type: 'sending', message: placeholder });
     try {
-      await this.client.sendText(groupId, t);
-    } finally {
-      this.optimistic.set(
-        groupId,
-        mine().filter((m) => m !== placeholder),
-      );
-      await this.refresh();
+      const message = await this.client.sendText(groupId, t);
+      this.dispatch({ type: 'queued', groupId, localId: placeholder.id, message });
+    } catch (e) {
+      this.dispatch({ type: 'unsent', groupId, localId: placeholder.id });
+      throw e;
     }
   }
 
@@ -225,48 +213,48 @@ export class ChatModel {
   /** The one-to-one conversation with someone, started if there is none. */
   async direct(accountId: string): Promise<string> {
     const id = await this.client.directConversation(accountId);
-    await this.refresh();
+    this.conversationsChanged();
     return id;
   }
 
   async createGroup(name: string, accountIds: string[]): Promise<string> {
-    const id = await this.client.createGroup(name, accountIds);
-    await this.refresh();
+    const groupName = checkGroupName(name);
+    checkPeopleCount(accountIds);
+    const id = await this.client.createGroup(groupName, accountIds);
+    this.conversationsChanged();
     return id;
   }
 
   async rename(groupId: string, name: string): Promise<void> {
-    const n = name.trim();
-    if (n.length === 0 || n.length > MAX_GROUP_NAME_CHARS)
-      throw new Error(`Group names are 1 to ${MAX_GROUP_NAME_CHARS} characters.`);
-    await this.client.rename(groupId, n);
-    await this.refresh();
+    await this.client.rename(groupId, checkGroupName(name));
+    this.conversationsChanged();
   }
 
   async addMembers(groupId: string, accountIds: string[]): Promise<void> {
+    checkPeopleCount(accountIds);
     await this.client.addMembers(groupId, accountIds);
-    await this.refresh();
+    this.conversationsChanged();
   }
 
   async removeMember(groupId: string, accountId: string): Promise<void> {
     await this.client.removeMember(groupId, accountId);
-    await this.refresh();
+    this.conversationsChanged();
   }
 
   async leave(groupId: string): Promise<void> {
     await this.client.leave(groupId);
-    await this.refresh();
+    this.conversationsChanged();
   }
 
   async acceptIdentityChange(accountId: string): Promise<void> {
     await this.client.acknowledgeIdentityChange(accountId);
     this.presented.delete(accountId);
-    await this.refresh();
+    await Promise.all([this.readIdentityChanges(), this.readVerified()]);
   }
 
   async markVerified(accountId: string): Promise<void> {
     await this.client.markVerified(accountId);
-    await this.refresh();
+    await this.readVerified();
   }
 
   /** The safety number with a contact's pinned key, and whether they are verified. */
@@ -289,6 +277,5 @@ export class ChatModel {
   close(): void {
     this.closed = true;
     for (const u of this.unsubscribe.splice(0)) u();
-    for (const who of this.typing.values()) for (const t of who.values()) clearTimeout(t);
   }
 }

@@ -1,0 +1,140 @@
+/**
+ * The open conversation's messages (pure view): the page shown with delivery ticks, a control to
+ * show the page before (also reached by scrolling to the top), and the scroll position kept while
+ * earlier messages are added above.
+ */
+import type { ChatMessage, MessageStatus } from '@parley/client';
+import { useEffect, useLayoutEffect, useRef } from 'react';
+
+interface Props {
+  me: string;
+  /** A one-to-one conversation (senders' names are not shown). */
+  direct: boolean;
+  /** The page of history shown (the latest messages, and earlier pages the person asked for). */
+  messages: readonly ChatMessage[];
+  /** How many earlier messages are not shown yet. */
+  earlier: number;
+  /** The history is being read. */
+  loading: boolean;
+  undecryptable: number;
+  onLoadEarlier: () => void;
+}
+
+const STATUS_LABEL: Record<MessageStatus, string> = {
+  sending: 'Sending',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Not sent',
+  received: '',
+};
+
+const STATUS_GLYPH: Record<MessageStatus, string> = {
+  sending: '○',
+  sent: '✓',
+  delivered: '✓✓',
+  read: '✓✓',
+  failed: '!',
+  received: '',
+};
+
+function Ticks({ status }: { status: MessageStatus }) {
+  if (status === 'received') return null;
+  const glyph = STATUS_GLYPH[status];
+  return (
+    <span className={`ticks ${status}`} title={STATUS_LABEL[status]} data-status={status}>
+      <span aria-hidden="true">{glyph}</span>
+      <span className="visually-hidden">{STATUS_LABEL[status]}</span>
+    </span>
+  );
+}
+
+function time(ms: number): string {
+  return new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+export function MessageList({ me, direct, messages, earlier, loading, undecryptable, onLoadEarlier }: Props) {
+  const endRef = useRef<HTMLLIElement>(null);
+  const lastId = messages.at(-1)?.id;
+  const firstId = messages[0]?.id;
+  const listRef = useRef<HTMLOListElement>(null);
+  const earlierRef = useRef<HTMLButtonElement>(null);
+  /** While earlier messages are added above: the distance to the list's bottom to keep, and focus. */
+  const anchor = useRef<{ fromBottom: number; focused: boolean } | undefined>(undefined);
+
+  useEffect(() => {
+    if (lastId !== undefined) endRef.current?.scrollIntoView({ block: 'end' });
+  }, [lastId]);
+
+  // Earlier messages were added above: what the person was looking at stays where it was.
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    const kept = anchor.current;
+    if (firstId === undefined || kept === undefined || list === null) return;
+    anchor.current = undefined;
+    list.scrollTop = list.scrollHeight - kept.fromBottom;
+    // The button is gone once everything is shown: focus stays in the conversation.
+    if (kept.focused && earlierRef.current === null) list.focus({ preventScroll: true });
+  }, [firstId]);
+
+  const loadEarlier = () => {
+    const list = listRef.current;
+    if (list === null || anchor.current !== undefined) return;
+    anchor.current = {
+      fromBottom: list.scrollHeight - list.scrollTop,
+      focused: document.activeElement === earlierRef.current,
+    };
+    onLoadEarlier();
+  };
+
+  // Scrolling up to the top shows the page before.
+  const onScroll = () => {
+    if (earlier > 0 && (listRef.current?.scrollTop ?? 8) < 8) loadEarlier();
+  };
+
+  return (
+    <ol
+      ref={listRef}
+      className="messages"
+      aria-live="polite"
+      aria-label="Messages"
+      aria-busy={loading}
+      tabIndex={-1}
+      onScroll={onScroll}
+    >
+      {earlier > 0 && (
+        <li className="earlier">
+          <button type="button" ref={earlierRef} onClick={loadEarlier}>
+            Load earlier messages
+          </button>
+        </li>
+      )}
+      {loading && (
+        <li className="notice" role="status">
+          Loading messages…
+        </li>
+      )}
+      {messages.map((m) => {
+        const mine = m.from.accountId === me;
+        return (
+          <li key={m.id} className={`message ${mine ? 'mine' : 'theirs'}`} data-from={m.from.accountId}>
+            {!mine && !direct && <span className="sender">{m.from.accountId}</span>}
+            <span className="text">{m.text}</span>
+            <span className="meta">
+              <time dateTime={new Date(m.sentAt).toISOString()}>{time(m.sentAt)}</time>
+              {mine && <Ticks status={m.status} />}
+            </span>
+          </li>
+        );
+      })}
+      {undecryptable > 0 && (
+        <li className="notice" role="status">
+          {undecryptable === 1
+            ? '1 message could not be decrypted.'
+            : `${undecryptable} messages could not be decrypted.`}
+        </li>
+      )}
+      <li ref={endRef} className="end" aria-hidden="true" />
+    </ol>
+  );
+}

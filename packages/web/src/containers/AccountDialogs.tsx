@@ -1,0 +1,108 @@
+/** The chat screen's dialogs about the account: link a device, list and revoke devices, log out. */
+import { Dialog } from '../components/Dialog.js';
+import { DeviceList, ErrorText, LinkDevicePanel, PasswordForm } from '../components/Forms.js';
+import type { DeviceManager } from '../session.js';
+import type { PanelControl } from './panel.js';
+
+export interface AccountActions {
+  /** This device holds the account's identity key, so it can link new devices. */
+  canLinkDevices: boolean;
+  onLinkDevice: (password: string) => Promise<{ code: string; expiresAt: number }>;
+  /** Open the devices dialog's server session (the password confirms it is the person). */
+  onManageDevices: (password: string) => Promise<DeviceManager>;
+  onLogout: (removeData: boolean) => Promise<void>;
+}
+
+interface Props extends AccountActions {
+  me: string;
+  control: PanelControl;
+}
+
+export function AccountDialogs({
+  me,
+  control,
+  canLinkDevices,
+  onLinkDevice,
+  onManageDevices,
+  onLogout,
+}: Props) {
+  const { panel, setPanel, close: closePanel, busy, error, run } = control;
+  return (
+    <>
+      {panel?.kind === 'link' && (
+        <Dialog title="Link a device" onClose={closePanel}>
+          <LinkDevicePanel
+            code={panel.code}
+            expiresAt={panel.expiresAt}
+            me={me}
+            busy={busy}
+            error={error}
+            onSubmit={(password) =>
+              void run(async () => {
+                const offer = await onLinkDevice(password);
+                setPanel({ kind: 'link', code: offer.code, expiresAt: offer.expiresAt });
+              })
+            }
+          />
+        </Dialog>
+      )}
+
+      {panel?.kind === 'devices' && (
+        <Dialog title="Your devices" onClose={closePanel}>
+          {panel.manager === undefined || panel.devices === undefined ? (
+            <PasswordForm
+              intro="The devices of your account: browsers and computers where you are signed in. Confirm with your password."
+              submitLabel="Show devices"
+              busy={busy}
+              error={error}
+              onSubmit={(password) =>
+                void run(async () => {
+                  const manager = await onManageDevices(password);
+                  setPanel({ kind: 'devices', manager, devices: manager.devices });
+                })
+              }
+            />
+          ) : (
+            <DeviceList
+              devices={panel.devices}
+              canRevoke={canLinkDevices}
+              busy={busy}
+              error={error}
+              onRevoke={(deviceId) =>
+                void run(async () => {
+                  const devices = await panel.manager!.revoke(deviceId);
+                  setPanel({ ...panel, devices });
+                })
+              }
+            />
+          )}
+        </Dialog>
+      )}
+
+      {panel?.kind === 'logout' && (
+        <Dialog title="Log out" onClose={closePanel}>
+          <div className="stack">
+            <p>
+              Keep this device’s data to sign in again here with your history, or remove it: this browser then
+              forgets your keys and history (you cannot sign in here again with this account).
+            </p>
+            <ErrorText error={error} />
+            <div className="row">
+              <button type="button" disabled={busy} onClick={() => void run(() => onLogout(false))}>
+                Log out
+              </button>
+              <button
+                type="button"
+                className="danger"
+                disabled={busy}
+                onClick={() => void run(() => onLogout(true))}
+              >
+                Log out and remove this device’s data
+              </button>
+            </div>
+          </div>
+        </Dialog>
+      )}
+    </>
+  );
+}

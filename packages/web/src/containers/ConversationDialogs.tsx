@@ -1,0 +1,149 @@
+/**
+ * The chat screen's dialogs about conversations: start a chat or a group, a conversation's members,
+ * a contact's safety number, and the warning that takes over when a contact's identity changed.
+ */
+import { useState } from 'react';
+import { conversationTitle } from '../components/ConversationList.js';
+import { Dialog } from '../components/Dialog.js';
+import { ErrorText, IdentityWarning, MembersPanel, NewConversationForm } from '../components/Forms.js';
+import { SafetyNumberView } from '../components/SafetyNumber.js';
+import { checkUsername, explain } from '../session.js';
+import type { ChatModel } from './chatModel.js';
+import type { ChatState, Conversation } from './chatState.js';
+import type { PanelControl } from './panel.js';
+
+interface Props {
+  model: ChatModel;
+  s: ChatState;
+  open: Conversation | undefined;
+  control: PanelControl;
+  showSafetyNumber: (accountId: string) => void;
+}
+
+export function ConversationDialogs({ model, s, open, control, showSafetyNumber }: Props) {
+  const { panel, setPanel, close: closePanel, busy, error, run } = control;
+  return (
+    <>
+      {(panel?.kind === 'new-chat' || panel?.kind === 'new-group') && (
+        <Dialog title={panel.kind === 'new-chat' ? 'New chat' : 'New group'} onClose={closePanel}>
+          <NewConversationForm
+            group={panel.kind === 'new-group'}
+            busy={busy}
+            error={error}
+            onSubmit={(name, people) =>
+              void run(async () => {
+                const names = people.map(checkUsername).filter((p) => p !== s.me);
+                if (names.length === 0) throw new Error('Enter at least one other username.');
+                let id: string;
+                if (panel.kind === 'new-chat') {
+                  if (names.length !== 1)
+                    throw new Error('A chat is with one person; create a group for more.');
+                  id = await model.direct(names[0]!);
+                } else id = await model.createGroup(name, names);
+                closePanel();
+                model.open(id);
+              })
+            }
+          />
+        </Dialog>
+      )}
+
+      {panel?.kind === 'members' && open !== undefined && (
+        <Dialog
+          title={open.direct ? 'Details' : `Members of ${conversationTitle(open, s.me)}`}
+          onClose={closePanel}
+        >
+          <MembersPanel
+            me={s.me}
+            members={open.members}
+            direct={open.direct}
+            ended={open.ended}
+            verified={s.verified}
+            online={s.online}
+            busy={busy}
+            error={error}
+            canLeave={!open.ended && !open.leaving}
+            name={open.name}
+            onRename={(name) => void run(() => model.rename(open.id, name))}
+            onAdd={(people) => void run(() => model.addMembers(open.id, people.map(checkUsername)))}
+            onRemove={(accountId) => void run(() => model.removeMember(open.id, accountId))}
+            onSafetyNumber={(id) => void showSafetyNumber(id)}
+            onLeave={() =>
+              void run(async () => {
+                await model.leave(open.id);
+                closePanel();
+              })
+            }
+          />
+        </Dialog>
+      )}
+
+      {panel?.kind === 'safety' && (
+        <Dialog title={`Safety number with ${panel.accountId}`} onClose={closePanel}>
+          <SafetyNumberView
+            contact={panel.accountId}
+            groups={panel.number.groups}
+            qrPayload={panel.number.qrPayload}
+            verified={panel.verified}
+            busy={busy}
+            onMarkVerified={() =>
+              void run(async () => {
+                await model.markVerified(panel.accountId);
+                setPanel({ ...panel, verified: true });
+              })
+            }
+          />
+          <ErrorText error={error} />
+        </Dialog>
+      )}
+    </>
+  );
+}
+
+interface IdentityChangeProps {
+  model: ChatModel;
+  /** The contact whose identity key changed. */
+  changed: string;
+  busy: boolean;
+}
+
+/** The blocking warning about a contact's new identity key, with the new safety number to compare. */
+export function IdentityChangeDialog({ model, changed, busy }: IdentityChangeProps) {
+  const [comparing, setComparing] = useState(false);
+  const [warningError, setWarningError] = useState<string | undefined>();
+  const newNumber = model.newSafetyNumber(changed);
+  return (
+    <Dialog title={`${changed}’s safety number changed`} role="alertdialog" className="warning">
+      <IdentityWarning
+        contact={changed}
+        busy={busy}
+        onCompare={() => setComparing(true)}
+        onAccept={() => {
+          setWarningError(undefined);
+          model.acceptIdentityChange(changed).then(
+            () => setComparing(false),
+            (e: unknown) => setWarningError(explain(e)),
+          );
+        }}
+      />
+      {comparing &&
+        (newNumber !== undefined ? (
+          <div className="safety">
+            <p>The new safety number (compare it with {changed} before accepting):</p>
+            <p className="safety-digits" data-testid="new-safety-number">
+              {newNumber.groups.map((g, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: positional groups.
+                <span key={i}>{g}</span>
+              ))}
+            </p>
+          </div>
+        ) : (
+          <p className="muted">
+            The new key was presented before this page was loaded: accept it, then compare the safety number
+            from the conversation before marking {changed} as verified.
+          </p>
+        ))}
+      <ErrorText error={warningError} />
+    </Dialog>
+  );
+}

@@ -1,0 +1,273 @@
+/**
+ * The chat screen's state as a value, and the pure reducer that applies each SDK event (a message,
+ * a status change, typing, presence, a conversation change) or person's action to it. The open
+ * conversation's history is read once when it opens; events then update it in place, and only its
+ * latest page is shown until the person asks for earlier ones.
+ */
+import type { ChatMessage, ConnectionState, ConversationSummary, MessageStatus } from '@parley/client';
+
+export type Conversation = ConversationSummary;
+
+/** How many messages a page of history holds (shown on opening; each "load earlier" adds one). */
+export const HISTORY_PAGE = 50;
+/** People added (or a group started) at once, at most: more is surely a slip of the paste. */
+export const MAX_PEOPLE_AT_ONCE = 100;
+
+/** A status change for a message this page does not hold yet (it is being loaded, or queued). */
+interface EarlyStatus {
+  status: MessageStatus;
+  seq: number;
+}
+
+export interface ChatState {
+  me: string;
+  connection: ConnectionState;
+  conversations: Conversation[];
+  openId: string | undefined;
+  /** The open conversation's messages known to this page, in history order (oldest first). */
+  history: readonly ChatMessage[];
+  /** How many of the oldest in `history` are not shown (the person has not paged back to them). */
+  hidden: number;
+  /** The open conversation's history is being read. */
+  loading: boolean;
+  /** Status changes that arrived before their message did (keyed by message id). */
+  early: ReadonlyMap<string, EarlyStatus>;
+  /** Messages the person sent that the client has not queued yet, per conversation. */
+  sending: ReadonlyMap<string, readonly ChatMessage[]>;
+  /** Contacts whose identity key changed, waiting for the person's decision. */
+  identityChanges: string[];
+  /** Who the server last said is online (whatever the connection). */
+  presence: ReadonlySet<string>;
+  /** Who to show as online: stale presence while disconnected is shown as unknown. */
+  online: ReadonlySet<string>;
+  /** Who is typing, per conversation (sorted). */
+  typing: ReadonlyMap<string, string[]>;
+  /** Verified contacts. */
+  verified: ReadonlySet<string>;
+  /** Messages that could not be decrypted (or were missed while rejoining), per conversation. */
+  undecryptable: ReadonlyMap<string, number>;
+}
+
+export type ChatEvent =
+  | { type: 'connection'; state: ConnectionState; presence: readonly string[] }
+  | { type: 'conversations'; conversations: Conversation[] }
+  | { type: 'open'; groupId: string | undefined }
+  | { type: 'history'; groupId: string; messages: readonly ChatMessage[] }
+  | { type: 'earlier' }
+  | { type: 'message'; message: ChatMessage }
+  | { type: 'status'; groupId: string; id: string; status: MessageStatus; seq: number }
+  | { type: 'sending'; message: ChatMessage }
+  | { type: 'queued'; groupId: string; localId: string; message: ChatMessage }
+  | { type: 'unsent'; groupId: string; localId: string }
+  | { type: 'typing'; groupId: string; accountId: string; typing: boolean }
+  | { type: 'presence'; accountId: string; online: boolean }
+  | { type: 'undecryptable'; groupId: string; count: number }
+  | { type: 'identityChanges'; accounts: string[] }
+  | { type: 'verified'; accounts: string[] };
+
+const NOBODY: ReadonlySet<string> = new Set();
+
+export function initialChatState(me: string, connection: ConnectionState): ChatState {
+  return {
+    me,
+    connection,
+    conversations: [],
+    openId: undefined,
+    history: [],
+    hidden: 0,
+    loading: false,
+    early: new Map(),
+    sending: new Map(),
+    identityChanges: [],
+    presence: NOBODY,
+    online: NOBODY,
+    typing: new Map(),
+    verified: NOBODY,
+    undecryptable: new Map(),
+  };
+}
+
+/** The open conversation's page: the messages shown and how many earlier ones are not. */
+export function shownMessages(s: ChatState): { messages: readonly ChatMessage[]; earlier: number } {
+  return { messages: s.history.slice(s.hidden), earlier: s.hidden };
+}
+
+/** A conversation with nobody else and nothing in it (its creation failed half-way) is noise. */
+export function listedConversations(all: readonly Conversation[]): Conversation[] {
+  return all.filter((c) => c.members.length > 1 || c.last !== undefined || c.ended);
+}
+
+/** How far a message got; a status never goes back (events can arrive after a fresher read). */
+const RANK: Record<MessageStatus, number> = {
+  sending: 0,
+  failed: 1,
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  received: 0,
+};
+
+/** Sent messages by log position, then those not in the log yet, each group in arrival order. */
+function position(m: ChatMessage): number {
+  return m.seq > 0 ? m.seq : Number.POSITIVE_INFINITY;
+}
+
+/** `m` merged with what is already known of the same message (the furthest status wins). */
+function merged(known: ChatMessage | undefined, m: ChatMessage): ChatMessage {
+  if (known === undefined) return m;
+  const newer = RANK[m.status] >= RANK[known.status] ? m : known;
+  return { ...known, ...newer, seq: Math.max(known.seq, m.seq) };
+}
+
+/** Apply a status that arrived before its message. */
+function withEarly(m: ChatMessage, early: ReadonlyMap<string, EarlyStatus>): ChatMessage {
+  const e = early.get(m.id);
+  return e === undefined ? m : merged(m, { ...m, status: e.status, seq: e.seq });
+}
+
+/**
+ * `history` with `m` added or merged into the same message, kept in history order. Returns the
+ * list and where a new message went (-1 when it was known already).
+ */
+function upsert(history: readonly ChatMessage[], m: ChatMessage): { list: ChatMessage[]; at: number } {
+  const i = history.findIndex((x) => x.id === m.id);
+  const list = [...history];
+  if (i >= 0) {
+    const next = merged(history[i], m);
+    list.splice(i, 1);
+    if (next.seq === history[i]!.seq) {
+      list.splice(i, 0, next);
+      return { list, at: -1 };
+    }
+    return { list: insertOrdered(list, next).list, at: -1 };
+  }
+  return insertOrdered(list, m);
+}
+
+function insertOrdered(list: ChatMessage[], m: ChatMessage): { list: ChatMessage[]; at: number } {
+  const p = position(m);
+  let at = list.length;
+  while (at > 0 && position(list[at - 1]!) > p) at--;
+  list.splice(at, 0, m);
+  return { list, at };
+}
+
+/** A message added to (or changed in) the open conversation; the shown page keeps its top. */
+function addToOpen(s: ChatState, m: ChatMessage): ChatState {
+  const { list, at } = upsert(s.history, withEarly(m, s.early));
+  const early = dropKey(s.early, m.id);
+  return { ...s, history: list, early, hidden: at >= 0 && at < s.hidden ? s.hidden + 1 : s.hidden };
+}
+
+function dropKey<V>(map: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {
+  if (!map.has(key)) return map;
+  const next = new Map(map);
+  next.delete(key);
+  return next;
+}
+
+function setKey<V>(map: ReadonlyMap<string, V>, key: string, value: V | undefined): ReadonlyMap<string, V> {
+  const next = new Map(map);
+  if (value === undefined) next.delete(key);
+  else next.set(key, value);
+  return next;
+}
+
+function typingOf(s: ChatState, groupId: string, accountId: string, typing: boolean): ChatState {
+  const now = s.typing.get(groupId) ?? [];
+  if (now.includes(accountId) === typing || accountId === s.me) return s;
+  const who = typing ? [...now, accountId].sort() : now.filter((a) => a !== accountId);
+  return { ...s, typing: setKey(s.typing, groupId, who.length > 0 ? who : undefined) };
+}
+
+function withoutLocal(s: ChatState, groupId: string, localId: string): ChatState {
+  const mine = (s.sending.get(groupId) ?? []).filter((m) => m.id !== localId);
+  const sending = setKey(s.sending, groupId, mine.length > 0 ? mine : undefined);
+  if (s.openId !== groupId) return { ...s, sending };
+  return { ...s, sending, history: s.history.filter((m) => m.id !== localId) };
+}
+
+function visibleOnline(connection: ConnectionState, presence: ReadonlySet<string>): ReadonlySet<string> {
+  return connection === 'online' ? presence : NOBODY;
+}
+
+/** The state after one event (pure: the same state and event always give the same state). */
+export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
+  switch (e.type) {
+    case 'connection': {
+      const presence = new Set(e.presence);
+      return { ...s, connection: e.state, presence, online: visibleOnline(e.state, presence) };
+    }
+    case 'presence': {
+      if (s.presence.has(e.accountId) === e.online) return s;
+      const presence = new Set(s.presence);
+      if (e.online) presence.add(e.accountId);
+      else presence.delete(e.accountId);
+      return { ...s, presence, online: visibleOnline(s.connection, presence) };
+    }
+    case 'conversations':
+      return { ...s, conversations: listedConversations(e.conversations) };
+    case 'open':
+      return {
+        ...s,
+        openId: e.groupId,
+        history: e.groupId === undefined ? [] : [...(s.sending.get(e.groupId) ?? [])],
+        hidden: 0,
+        loading: e.groupId !== undefined,
+        early: new Map(),
+      };
+    case 'history': {
+      if (e.groupId !== s.openId) return s;
+      // What events brought while the history was read is merged into it (it may hold some of it).
+      let next: ChatState = { ...s, history: e.messages.map((m) => withEarly(m, s.early)), hidden: 0 };
+      for (const m of s.history) next = addToOpen(next, m);
+      // Statuses of messages still on their way to the outbox wait for them.
+      const early = new Map([...s.early].filter(([id]) => !next.history.some((m) => m.id === id)));
+      return {
+        ...next,
+        early,
+        loading: false,
+        hidden: Math.max(0, next.history.length - HISTORY_PAGE),
+      };
+    }
+    case 'earlier':
+      return { ...s, hidden: Math.max(0, s.hidden - HISTORY_PAGE) };
+    case 'message': {
+      const m = e.message;
+      const after = typingOf(s, m.groupId, m.from.accountId, false);
+      return m.groupId === after.openId ? addToOpen(after, m) : after;
+    }
+    case 'status': {
+      if (e.groupId !== s.openId) return s;
+      const known = s.history.find((m) => m.id === e.id);
+      if (known !== undefined) return addToOpen(s, { ...known, status: e.status, seq: e.seq });
+      const before = s.early.get(e.id);
+      if (before !== undefined && RANK[before.status] > RANK[e.status]) return s;
+      return { ...s, early: setKey(s.early, e.id, { status: e.status, seq: e.seq }) };
+    }
+    case 'sending': {
+      const m = e.message;
+      const sending = setKey(s.sending, m.groupId, [...(s.sending.get(m.groupId) ?? []), m]);
+      const next = { ...s, sending };
+      return m.groupId === s.openId ? addToOpen(next, m) : next;
+    }
+    case 'queued': {
+      const next = withoutLocal(s, e.groupId, e.localId);
+      return e.groupId === next.openId ? addToOpen(next, e.message) : next;
+    }
+    case 'unsent':
+      return withoutLocal(s, e.groupId, e.localId);
+    case 'typing':
+      return typingOf(s, e.groupId, e.accountId, e.typing);
+    case 'undecryptable':
+      if (e.count <= 0) return s;
+      return {
+        ...s,
+        undecryptable: setKey(s.undecryptable, e.groupId, (s.undecryptable.get(e.groupId) ?? 0) + e.count),
+      };
+    case 'identityChanges':
+      return { ...s, identityChanges: e.accounts };
+    case 'verified':
+      return { ...s, verified: new Set(e.accounts) };
+  }
+}

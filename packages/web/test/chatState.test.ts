@@ -1,0 +1,220 @@
+/**
+ * The web app's chat state reducer, as plain values: events from the SDK and the person's actions
+ * change the open conversation in place (no history read per event), the history is paged, and
+ * statuses only move forward whatever order events and reads arrive in.
+ */
+import type { ChatMessage, ConversationSummary } from '@parley/client';
+import { expect, test } from 'vitest';
+import {
+  type ChatEvent,
+  type ChatState,
+  chatReducer,
+  HISTORY_PAGE,
+  initialChatState,
+  listedConversations,
+  shownMessages,
+} from '../src/containers/chatState.js';
+
+const G = 'aa11';
+const H = 'bb22';
+
+function msg(seq: number, over: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    groupId: G,
+    seq,
+    id: `m${seq}`,
+    from: { accountId: 'bob', deviceId: 'd1' },
+    sentAt: 1_000 + seq,
+    text: `message ${seq}`,
+    status: 'received',
+    ...over,
+  };
+}
+
+function mine(seq: number, over: Partial<ChatMessage> = {}): ChatMessage {
+  return msg(seq, {
+    from: { accountId: 'alice', deviceId: 'd0' },
+    status: seq > 0 ? 'sent' : 'sending',
+    ...over,
+  });
+}
+
+function run(events: ChatEvent[], from = initialChatState('alice', 'online')): ChatState {
+  return events.reduce(chatReducer, from);
+}
+
+const ids = (s: ChatState) => s.history.map((m) => m.id);
+const shownIds = (s: ChatState) => shownMessages(s).messages.map((m) => m.id);
+
+function opened(messages: ChatMessage[]): ChatState {
+  return run([
+    { type: 'open', groupId: G },
+    { type: 'history', groupId: G, messages },
+  ]);
+}
+
+test('opening shows the latest page; "earlier" adds a page at a time until all are shown', () => {
+  const all = Array.from({ length: HISTORY_PAGE * 2 + 7 }, (_, i) => msg(i + 1));
+  let s = run([{ type: 'open', groupId: G }]);
+  expect(s.loading).toBe(true);
+  s = chatReducer(s, { type: 'history', groupId: G, messages: all });
+  expect(s.loading).toBe(false);
+  expect(shownMessages(s).earlier).toBe(HISTORY_PAGE + 7);
+  expect(shownIds(s)).toEqual(all.slice(-HISTORY_PAGE).map((m) => m.id));
+  s = chatReducer(s, { type: 'earlier' });
+  expect(shownMessages(s).earlier).toBe(7);
+  s = chatReducer(s, { type: 'earlier' });
+  expect(shownMessages(s).earlier).toBe(0);
+  expect(shownIds(s)).toEqual(all.map((m) => m.id));
+  expect(chatReducer(s, { type: 'earlier' }).hidden).toBe(0);
+});
+
+test('a new message is appended to the open conversation and keeps the top of the shown page', () => {
+  const all = Array.from({ length: HISTORY_PAGE + 3 }, (_, i) => msg(i + 1));
+  const s = opened(all);
+  const before = shownIds(s);
+  const after = chatReducer(s, { type: 'message', message: msg(HISTORY_PAGE + 4) });
+  expect(shownIds(after)).toEqual([...before, `m${HISTORY_PAGE + 4}`]);
+  expect(shownMessages(after).earlier).toBe(3);
+  // The same message again (a replay) changes nothing.
+  expect(ids(chatReducer(after, { type: 'message', message: msg(HISTORY_PAGE + 4) }))).toEqual(ids(after));
+});
+
+test('a message of another conversation does not touch the open one; a late history read is ignored', () => {
+  const s = opened([msg(1)]);
+  const other = chatReducer(s, { type: 'message', message: msg(2, { groupId: H }) });
+  expect(other.history).toBe(s.history);
+  const late = chatReducer(run([{ type: 'open', groupId: H }], s), {
+    type: 'history',
+    groupId: G,
+    messages: [msg(1), msg(2)],
+  });
+  expect(late.openId).toBe(H);
+  expect(late.history).toEqual([]);
+  expect(run([{ type: 'open', groupId: undefined }], s).history).toEqual([]);
+});
+
+test('events that arrive while the history is read are merged with it, without duplicates', () => {
+  const s = run([
+    { type: 'open', groupId: G },
+    { type: 'message', message: msg(3) },
+    { type: 'status', groupId: G, id: 'm1', status: 'read', seq: 1 },
+    { type: 'history', groupId: G, messages: [mine(1), msg(2), msg(3)] },
+  ]);
+  expect(ids(s)).toEqual(['m1', 'm2', 'm3']);
+  expect(s.history[0]!.status).toBe('read');
+  expect(s.early.size).toBe(0);
+});
+
+test('an own message: placeholder at once, then the queued message, then its statuses, never backwards', () => {
+  let s = opened([msg(1)]);
+  s = chatReducer(s, { type: 'sending', message: mine(0, { id: 'local-1', text: 'hi' }) });
+  expect(ids(s)).toEqual(['m1', 'local-1']);
+  // The server accepted it before sendText returned: the status waits for the message.
+  s = chatReducer(s, { type: 'status', groupId: G, id: 'x', status: 'sent', seq: 2 });
+  expect(ids(s)).toEqual(['m1', 'local-1']);
+  s = chatReducer(s, {
+    type: 'queued',
+    groupId: G,
+    localId: 'local-1',
+    message: mine(0, { id: 'x', text: 'hi' }),
+  });
+  expect(ids(s)).toEqual(['m1', 'x']);
+  expect(s.history[1]).toMatchObject({ status: 'sent', seq: 2 });
+  expect(s.sending.size).toBe(0);
+  s = run(
+    [
+      { type: 'status', groupId: G, id: 'x', status: 'read', seq: 2 },
+      { type: 'status', groupId: G, id: 'x', status: 'delivered', seq: 2 },
+    ],
+    s,
+  );
+  expect(s.history[1]!.status).toBe('read');
+});
+
+test('a message that got its log position moves before later messages not yet in the log', () => {
+  let s = opened([msg(1), mine(0, { id: 'a' }), mine(0, { id: 'b' })]);
+  s = chatReducer(s, { type: 'message', message: msg(3) });
+  expect(ids(s)).toEqual(['m1', 'm3', 'a', 'b']);
+  s = chatReducer(s, { type: 'status', groupId: G, id: 'a', status: 'sent', seq: 4 });
+  expect(ids(s)).toEqual(['m1', 'm3', 'a', 'b']);
+  s = chatReducer(s, { type: 'status', groupId: G, id: 'b', status: 'sent', seq: 2 });
+  expect(ids(s)).toEqual(['m1', 'b', 'm3', 'a']);
+});
+
+test('a message still being queued shows again when its conversation is opened; a refused one goes', () => {
+  let s = opened([msg(1)]);
+  s = chatReducer(s, { type: 'sending', message: mine(0, { id: 'local-1' }) });
+  s = run(
+    [
+      { type: 'open', groupId: H },
+      { type: 'open', groupId: G },
+    ],
+    s,
+  );
+  expect(ids(s)).toEqual(['local-1']);
+  s = chatReducer(s, { type: 'history', groupId: G, messages: [msg(1)] });
+  expect(ids(s)).toEqual(['m1', 'local-1']);
+  s = chatReducer(s, { type: 'unsent', groupId: G, localId: 'local-1' });
+  expect(ids(s)).toEqual(['m1']);
+  expect(s.sending.size).toBe(0);
+});
+
+test('typing: shown per conversation, sorted, never for myself; a message from the typist ends it', () => {
+  let s = run([
+    { type: 'typing', groupId: G, accountId: 'carol', typing: true },
+    { type: 'typing', groupId: G, accountId: 'bob', typing: true },
+    { type: 'typing', groupId: G, accountId: 'alice', typing: true },
+  ]);
+  expect(s.typing.get(G)).toEqual(['bob', 'carol']);
+  s = chatReducer(s, { type: 'message', message: msg(1) });
+  expect(s.typing.get(G)).toEqual(['carol']);
+  s = chatReducer(s, { type: 'typing', groupId: G, accountId: 'carol', typing: false });
+  expect(s.typing.has(G)).toBe(false);
+  // Nothing changed: the same state (React skips the render).
+  expect(chatReducer(s, { type: 'typing', groupId: G, accountId: 'carol', typing: false })).toBe(s);
+});
+
+test('presence is shown only while connected; events change it one person at a time', () => {
+  let s = run([{ type: 'connection', state: 'online', presence: ['bob'] }]);
+  expect([...s.online]).toEqual(['bob']);
+  s = chatReducer(s, { type: 'presence', accountId: 'carol', online: true });
+  s = chatReducer(s, { type: 'presence', accountId: 'bob', online: false });
+  expect([...s.online]).toEqual(['carol']);
+  s = chatReducer(s, { type: 'connection', state: 'connecting', presence: ['carol'] });
+  expect(s.online.size).toBe(0);
+  expect(
+    chatReducer(s, { type: 'connection', state: 'online', presence: ['carol'] }).online.has('carol'),
+  ).toBe(true);
+});
+
+test('undecryptable messages add up per conversation; identity changes and verified contacts are replaced', () => {
+  const s = run([
+    { type: 'undecryptable', groupId: G, count: 1 },
+    { type: 'undecryptable', groupId: G, count: 3 },
+    { type: 'undecryptable', groupId: H, count: 0 },
+    { type: 'identityChanges', accounts: ['bob'] },
+    { type: 'verified', accounts: ['carol'] },
+  ]);
+  expect(s.undecryptable.get(G)).toBe(4);
+  expect(s.undecryptable.has(H)).toBe(false);
+  expect(s.identityChanges).toEqual(['bob']);
+  expect([...s.verified]).toEqual(['carol']);
+});
+
+test('conversations with nobody else and nothing in them are not listed', () => {
+  const base: ConversationSummary = {
+    id: G,
+    name: null,
+    members: ['alice'],
+    direct: false,
+    unread: 0,
+    last: undefined,
+    epoch: 1n,
+    leaving: false,
+    ended: false,
+  };
+  const list = [base, { ...base, id: H, members: ['alice', 'bob'] }, { ...base, id: 'cc', ended: true }];
+  expect(listedConversations(list).map((c) => c.id)).toEqual([H, 'cc']);
+  expect(run([{ type: 'conversations', conversations: list }]).conversations).toHaveLength(2);
+});

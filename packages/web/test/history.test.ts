@@ -1,0 +1,146 @@
+/**
+ * The web app's history in real Chromium: a conversation longer than a page opens on its latest
+ * messages, earlier ones come back by scrolling up or with the "Load earlier messages" button
+ * (keyboard too), and messages arriving while a chat is open do not make the app read the
+ * conversation's history again (IndexedDB reads of the history are counted in the page).
+ */
+import { expect, test } from 'vitest';
+import { HISTORY_PAGE } from '../src/containers/chatState.js';
+import {
+  browserSuite,
+  conversation,
+  hasKeyPackages,
+  newChat,
+  openConversation,
+  type Person,
+  register,
+  screenshot,
+} from './browser.js';
+
+const SENT = 60;
+const suite = browserSuite();
+
+/**
+ * A person whose page counts how often it reads a conversation's history from IndexedDB: the SDK's
+ * history() is the only reader of the `messages:<conversation>` records, one getAll each time.
+ */
+async function countingPerson(name: string): Promise<Person> {
+  const p = await suite.person(name);
+  await p.context.addInitScript(() => {
+    const w = window as unknown as { historyReads: number };
+    w.historyReads = 0;
+    const getAll = IDBObjectStore.prototype.getAll;
+    IDBObjectStore.prototype.getAll = function (this: IDBObjectStore, ...args: Parameters<typeof getAll>) {
+      const [query] = args;
+      if (
+        query instanceof IDBKeyRange &&
+        Array.isArray(query.lower) &&
+        String(query.lower[0]).startsWith('messages:')
+      )
+        w.historyReads++;
+      return getAll.apply(this, args);
+    };
+  });
+  await p.page.reload();
+  return p;
+}
+
+const historyReads = (p: Person) =>
+  p.page.evaluate(() => (window as unknown as { historyReads: number }).historyReads);
+
+const label = (i: number) => `number ${String(i).padStart(2, '0')}`;
+
+/** The messages shown in the open chat, by exact text. */
+const shown = (p: Person) => p.page.locator('.message .text').allTextContents();
+
+/** Whether the message with this text is within the visible part of the messages list. */
+function inView(p: Person, text: string): Promise<boolean> {
+  return p.page.getByRole('list', { name: 'Messages' }).evaluate((list, t) => {
+    const item = Array.from(list.querySelectorAll('.message')).find(
+      (m) => m.querySelector('.text')?.textContent === t,
+    );
+    if (item === undefined) return false;
+    const box = list.getBoundingClientRect();
+    const r = item.getBoundingClientRect();
+    return r.bottom > box.top && r.top < box.bottom;
+  }, text);
+}
+
+/** Type a message and send it with Enter; `shown`: wait until the chat shows it. */
+async function write(p: Person, text: string, shown = true): Promise<void> {
+  const box = p.page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+  if (shown) await p.page.locator('.message.mine .text', { hasText: text }).waitFor();
+}
+
+test('a long chat opens on its latest page; earlier pages come back by scrolling up or with the button; new messages read no history', async () => {
+  const uma = await countingPerson('uma');
+  const victor = await countingPerson('victor');
+  await register(uma);
+  await register(victor);
+  await hasKeyPackages(suite.served, 'victor');
+
+  await newChat(uma, 'victor');
+  await write(uma, 'first message');
+  await conversation(victor, 'uma').locator('.conversation-last', { hasText: 'first message' }).waitFor();
+  await openConversation(victor, 'uma');
+  await victor.page.locator('.message .text', { hasText: 'first message' }).waitFor();
+
+  // Each opened its chat once: one history read each, however many messages come and go after.
+  for (let i = 1; i <= SENT; i++) await write(victor, label(i), i === SENT);
+  await uma.page.locator('.message .text', { hasText: label(SENT) }).waitFor();
+  await write(uma, 'got them all');
+  await victor.page.locator('.message .text', { hasText: 'got them all' }).waitFor();
+  // Receipts move the ticks of the message they are about, also without a read of the history.
+  await victor.page
+    .locator('.message.mine', { hasText: label(SENT) })
+    .locator('.ticks[data-status="read"]')
+    .waitFor();
+  expect(await historyReads(uma)).toBe(1);
+  expect(await historyReads(victor)).toBe(1);
+  // What arrived while the chat was open stays shown (nothing the person saw disappears).
+  expect(await shown(uma)).toHaveLength(SENT + 2);
+
+  // Opened again after a reload: the latest page only, with a way back to the rest.
+  await uma.page.reload();
+  await openConversation(uma, 'victor');
+  const texts = ['first message', ...Array.from({ length: SENT }, (_, i) => label(i + 1)), 'got them all'];
+  await uma.page.locator('.message .text', { hasText: 'got them all' }).waitFor();
+  expect(await shown(uma)).toEqual(texts.slice(-HISTORY_PAGE));
+  expect(await historyReads(uma)).toBe(1);
+  const earlier = uma.page.getByRole('button', { name: 'Load earlier messages' });
+  await earlier.waitFor();
+  await screenshot(uma, 'history-latest-page');
+
+  // Scrolling up to the top shows the page before, and what was in view stays in view.
+  const list = uma.page.getByRole('list', { name: 'Messages' });
+  await list.evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  await uma.page.locator('.message .text', { hasText: 'first message' }).waitFor();
+  expect(await shown(uma)).toEqual(texts);
+  await earlier.waitFor({ state: 'detached' });
+  expect(await list.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+  expect(await inView(uma, texts.at(-HISTORY_PAGE)!)).toBe(true);
+  expect(await historyReads(uma)).toBe(1);
+
+  // With the keyboard: the button is reached and pressed like any other; focus stays in the chat.
+  await victor.page.reload();
+  await openConversation(victor, 'uma');
+  const button = victor.page.getByRole('button', { name: 'Load earlier messages' });
+  await button.focus();
+  await victor.page.keyboard.press('Enter');
+  await victor.page.locator('.message .text', { hasText: 'first message' }).waitFor();
+  expect(await shown(victor)).toEqual(texts);
+  expect(
+    await victor.page.getByRole('list', { name: 'Messages' }).evaluate((el) => el === document.activeElement),
+  ).toBe(true);
+
+  // A message arriving now is appended to the shown history, still without reading it again.
+  await write(uma, 'and one more');
+  await victor.page.locator('.message .text', { hasText: 'and one more' }).waitFor();
+  expect(await shown(victor)).toEqual([...texts, 'and one more']);
+  expect(await historyReads(victor)).toBe(1);
+  expect(await historyReads(uma)).toBe(1);
+}, 300_000);
