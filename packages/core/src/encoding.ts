@@ -80,8 +80,7 @@ export class Writer {
   u32(v: number): this {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError('u32 out of range');
     this.reserve(4);
-    new DataView(this.buf.buffer).setUint32(this.len, v);
-    this.len += 4;
+    this.put32(v);
     return this;
   }
 
@@ -89,9 +88,19 @@ export class Writer {
   u64(v: number): this {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError('u64 out of range');
     this.reserve(8);
-    new DataView(this.buf.buffer).setBigUint64(this.len, BigInt(v));
-    this.len += 8;
+    this.put32(Math.floor(v / 0x100000000));
+    this.put32(v >>> 0);
     return this;
+  }
+
+  /** Four big-endian bytes (a Uint8Array keeps the low 8 bits of what it is given). */
+  private put32(v: number): void {
+    const i = this.len;
+    this.buf[i] = v >>> 24;
+    this.buf[i + 1] = v >>> 16;
+    this.buf[i + 2] = v >>> 8;
+    this.buf[i + 3] = v;
+    this.len += 4;
   }
 
   /** Raw bytes of a length both sides know. */
@@ -154,15 +163,14 @@ export class Reader {
   }
 
   u32(): number {
-    const b = this.take(4);
-    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0);
+    return u32At(this.take(4), 0);
   }
 
   u64(): number {
     const b = this.take(8);
-    const v = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecodeError('integer out of range');
-    return Number(v);
+    const high = u32At(b, 0);
+    if (high > 0x1fffff) throw new DecodeError('integer out of range'); // over 2^53 - 1
+    return high * 0x100000000 + u32At(b, 4);
   }
 
   fixed(length: number): Uint8Array {
@@ -188,6 +196,13 @@ export class Reader {
   end(): void {
     if (this.remaining !== 0) throw new DecodeError('trailing bytes');
   }
+}
+
+function u32At(b: Uint8Array, i: number): number {
+  return (
+    (b[i] as number) * 0x1000000 +
+    (((b[i + 1] as number) << 16) | ((b[i + 2] as number) << 8) | (b[i + 3] as number))
+  );
 }
 
 /** Run a decoder, converting any stray exception into a DecodeError. */

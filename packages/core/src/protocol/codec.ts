@@ -2,13 +2,23 @@
 
 import type { Reader, Writer } from '../encoding.js';
 import { DecodeError } from '../errors.js';
-import type { CountType, Fields, ValueType } from './fields.js';
+import type { CountType, Fields, FieldType, ValueType } from './fields.js';
 
 type Value = Record<string, unknown>;
 
+/** Each table's fields as entries, listed once: frames are encoded and decoded on the hot path. */
+const entries = new WeakMap<Fields, [string, FieldType][]>();
+function entriesOf(fields: Fields): [string, FieldType][] {
+  const listed = entries.get(fields);
+  if (listed !== undefined) return listed;
+  const list = Object.entries(fields);
+  entries.set(fields, list);
+  return list;
+}
+
 /** Append `value`'s fields; RangeError for a value the fields cannot carry. */
 export function writeFields(w: Writer, fields: Fields, value: Value): void {
-  for (const [name, type] of Object.entries(fields)) {
+  for (const [name, type] of entriesOf(fields)) {
     if (type.kind === 'count') writeCount(w, type, (value[type.list] as unknown[]).length);
     else writeValue(w, type, value[name]);
   }
@@ -51,10 +61,10 @@ function writeValue(w: Writer, type: ValueType, v: unknown): void {
 /** Read the fields in order; DecodeError for anything they do not allow. */
 export function readFields(r: Reader, fields: Fields): Value {
   const out: Value = {};
-  const counts = new Map<string, number>();
-  for (const [name, type] of Object.entries(fields)) {
-    if (type.kind === 'count') counts.set(type.list, readCount(r, type));
-    else out[name] = readValue(r, name, type, counts.get(name) ?? 0);
+  const counts: Record<string, number> = {};
+  for (const [name, type] of entriesOf(fields)) {
+    if (type.kind === 'count') counts[type.list] = readCount(r, type);
+    else out[name] = readValue(r, name, type, counts[name] ?? 0);
   }
   return out;
 }
