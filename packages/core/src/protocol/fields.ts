@@ -68,7 +68,10 @@ export type ValueType =
   | StructType;
 export type FieldType = ValueType | CountType;
 
-/** Named fields; the order of the properties is the order on the wire. */
+/**
+ * Named fields; the order of the properties is the order on the wire (so names are never
+ * integer-like: JavaScript lists those first).
+ */
 export type Fields = { readonly [name: string]: FieldType };
 
 /** The field types that can carry a value of type V (checked against the frame types at compile time). */
