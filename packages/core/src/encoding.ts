@@ -1,17 +1,20 @@
 /**
  * Canonical binary encoding used by Parley's own structures (certificates, revocations, app
- * messages, stored records). TLS presentation-language style (RFC 8446 §3): big-endian integers and
- * length-prefixed byte strings. Every read is bounds-checked and every variable-length field has an
- * explicit maximum, so a decoder never allocates more than its caller allowed.
+ * messages, stored records, WebSocket frames, cluster messages). TLS presentation-language style
+ * (RFC 8446 §3): big-endian integers and length-prefixed byte strings. Every read is bounds-checked
+ * and every variable-length field has an explicit maximum, so a decoder never allocates more than
+ * its caller allowed. Hex, base64url and byte helpers are the noble/scure ones, with Parley's errors.
  */
+import { equalBytes } from '@noble/curves/utils.js';
+import { bytesToHex, concatBytes, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { base64urlnopad } from '@scure/base';
 import { DecodeError } from './errors.js';
 
-const textEncoder = new TextEncoder();
+export { concatBytes, randomBytes };
+
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
-export function utf8(s: string): Uint8Array {
-  return textEncoder.encode(s);
-}
+export const utf8: (s: string) => Uint8Array = utf8ToBytes;
 
 export function fromUtf8(b: Uint8Array): string {
   try {
@@ -21,77 +24,28 @@ export function fromUtf8(b: Uint8Array): string {
   }
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 /** Constant-time equality for secrets; also fine for public values. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
-}
+export const bytesEqual: (a: Uint8Array, b: Uint8Array) => boolean = equalBytes;
 
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
+export const toHex: (b: Uint8Array) => string = bytesToHex;
 
 export function fromHex(s: string): Uint8Array {
-  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw new DecodeError('invalid hex');
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return decodeText(hexToBytes, s, 'invalid hex');
 }
 
-const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-export function toBase64Url(b: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < b.length; i += 3) {
-    const n = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8) | (b[i + 2] as number);
-    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]! + B64URL[n & 63]!;
-  }
-  if (i < b.length) {
-    const n = ((b[i] as number) << 16) | ((i + 1 < b.length ? (b[i + 1] as number) : 0) << 8);
-    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]!;
-    if (i + 1 < b.length) out += B64URL[(n >> 6) & 63]!;
-  }
-  return out;
-}
+/** Base64url without padding (RFC 4648 §5); decoding refuses padding and non-zero spare bits. */
+export const toBase64Url: (b: Uint8Array) => string = base64urlnopad.encode;
 
 export function fromBase64Url(s: string): Uint8Array {
-  if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new DecodeError('invalid base64url');
-  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let o = 0;
-  for (const ch of s) {
-    value = (value << 6) | B64URL.indexOf(ch);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (value >> bits) & 0xff;
-    }
-  }
-  return out;
+  return decodeText(base64urlnopad.decode, s, 'invalid base64url');
 }
 
-export function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  globalThis.crypto.getRandomValues(out);
-  return out;
+function decodeText(decode: (s: string) => Uint8Array, s: string, what: string): Uint8Array {
+  try {
+    return decode(s);
+  } catch {
+    throw new DecodeError(what);
+  }
 }
 
 /** Appends canonical fields to a growing buffer. */
@@ -126,8 +80,7 @@ export class Writer {
   u32(v: number): this {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError('u32 out of range');
     this.reserve(4);
-    new DataView(this.buf.buffer).setUint32(this.len, v);
-    this.len += 4;
+    this.put32(v);
     return this;
   }
 
@@ -135,9 +88,19 @@ export class Writer {
   u64(v: number): this {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError('u64 out of range');
     this.reserve(8);
-    new DataView(this.buf.buffer).setBigUint64(this.len, BigInt(v));
-    this.len += 8;
+    this.put32(Math.floor(v / 0x100000000));
+    this.put32(v >>> 0);
     return this;
+  }
+
+  /** Four big-endian bytes (a Uint8Array keeps the low 8 bits of what it is given). */
+  private put32(v: number): void {
+    const i = this.len;
+    this.buf[i] = v >>> 24;
+    this.buf[i + 1] = v >>> 16;
+    this.buf[i + 2] = v >>> 8;
+    this.buf[i + 3] = v;
+    this.len += 4;
   }
 
   /** Raw bytes of a length both sides know. */
@@ -200,15 +163,14 @@ export class Reader {
   }
 
   u32(): number {
-    const b = this.take(4);
-    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0);
+    return u32At(this.take(4), 0);
   }
 
   u64(): number {
     const b = this.take(8);
-    const v = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecodeError('integer out of range');
-    return Number(v);
+    const high = u32At(b, 0);
+    if (high > 0x1fffff) throw new DecodeError('integer out of range'); // over 2^53 - 1
+    return high * 0x100000000 + u32At(b, 4);
   }
 
   fixed(length: number): Uint8Array {
@@ -234,6 +196,13 @@ export class Reader {
   end(): void {
     if (this.remaining !== 0) throw new DecodeError('trailing bytes');
   }
+}
+
+function u32At(b: Uint8Array, i: number): number {
+  return (
+    (b[i] as number) * 0x1000000 +
+    (((b[i + 1] as number) << 16) | ((b[i + 2] as number) << 8) | (b[i + 3] as number))
+  );
 }
 
 /** Run a decoder, converting any stray exception into a DecodeError. */

@@ -14,13 +14,16 @@ export * from './device.js';
 export {
   bytesEqual,
   concatBytes,
+  decodeWith,
   fromBase64Url,
   fromHex,
   fromUtf8,
+  Reader,
   randomBytes,
   toBase64Url,
   toHex,
   utf8,
+  Writer,
 } from './encoding.js';
 export * from './errors.js';
 export * from './group.js';

@@ -6,10 +6,10 @@
  * - presence: how many connections each account has, per node, so "online" spans every node;
  * - pending OPAQUE logins (login/start on one node, login/finish on another) and the login rate
  *   limits, so a client cannot multiply its allowance by the number of nodes.
- * Ordering is not here: commits are ordered by compare-and-set in the database (groups.ts).
+ * Ordering is not here: commits are ordered by compare-and-set in the database (delivery/log.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { ParleyError } from '@parley/core';
+import { DecodeError, decodeWith, fromUtf8, ParleyError, utf8, Writer } from '@parley/core';
 import { Redis } from 'ioredis';
 import { RateLimiter } from './rateLimit.js';
 
@@ -260,23 +260,13 @@ const KINDS = ['devices', 'accounts', 'close'] as const;
 const MAX_TARGET_BYTES = 1024;
 const MAX_TARGETS = 100_000;
 
-/** kind (u8) · target count (u32) · targets (u16 length · UTF-8 each) · frame, or code (u16) · reason. */
+/** kind u8 · target count u32 · targets (u16 length · UTF-8 each) · frame, or code u16 · reason (UTF-8). */
 export function encodeClusterMessage(m: ClusterMessage): Uint8Array {
-  const targets = m.targets.map((t) => Buffer.from(t, 'utf8'));
-  const body = m.kind === 'close' ? Buffer.from(m.reason, 'utf8') : m.frame;
-  const out = Buffer.allocUnsafe(
-    5 + targets.reduce((n, t) => n + 2 + t.length, 0) + (m.kind === 'close' ? 2 : 0) + body.length,
-  );
-  let at = out.writeUInt8(KINDS.indexOf(m.kind), 0);
-  at = out.writeUInt32BE(targets.length, at);
-  for (const t of targets) {
-    if (t.length > MAX_TARGET_BYTES) throw new RangeError('cluster message target too long');
-    at = out.writeUInt16BE(t.length, at);
-    at += t.copy(out, at);
-  }
-  if (m.kind === 'close') at = out.writeUInt16BE(m.code, at);
-  out.set(body, at);
-  return out;
+  const w = new Writer().u8(KINDS.indexOf(m.kind)).u32(m.targets.length);
+  for (const t of m.targets) w.string(t, MAX_TARGET_BYTES);
+  if (m.kind !== 'close') return w.fixed(m.frame, m.frame.length).finish();
+  const reason = utf8(m.reason);
+  return w.u16(m.code).fixed(reason, reason.length).finish();
 }
 
 /** A cluster message that does not decode (code `decode_error`). */
@@ -288,28 +278,19 @@ export class ClusterMessageError extends ParleyError {
 
 /** Decode a cluster message; throws ClusterMessageError for anything malformed. */
 export function decodeClusterMessage(bytes: Uint8Array): ClusterMessage {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const need = (at: number, n: number) => {
-    if (at + n > b.length) throw new ClusterMessageError('cluster message truncated');
-  };
-  need(0, 5);
-  const kind = KINDS[b.readUInt8(0)];
-  if (kind === undefined) throw new ClusterMessageError('unknown cluster message kind');
-  const count = b.readUInt32BE(1);
-  if (count > MAX_TARGETS) throw new ClusterMessageError('too many targets');
-  let at = 5;
-  const targets: string[] = [];
-  for (let i = 0; i < count; i++) {
-    need(at, 2);
-    const n = b.readUInt16BE(at);
-    if (n > MAX_TARGET_BYTES) throw new ClusterMessageError('target too long');
-    need(at + 2, n);
-    targets.push(b.toString('utf8', at + 2, at + 2 + n));
-    at += 2 + n;
+  try {
+    return decodeWith(bytes, Number.POSITIVE_INFINITY, 'cluster message', (r): ClusterMessage => {
+      const kind = KINDS[r.u8()];
+      if (kind === undefined) throw new DecodeError('unknown kind');
+      const count = r.u32();
+      if (count > MAX_TARGETS) throw new DecodeError('too many targets');
+      const targets: string[] = [];
+      for (let i = 0; i < count; i++) targets.push(r.string(MAX_TARGET_BYTES));
+      if (kind === 'close') return { kind, targets, code: r.u16(), reason: fromUtf8(r.rest()) };
+      return { kind, targets, frame: r.rest() };
+    });
+  } catch (e) {
+    // decodeWith turns every failure into a DecodeError.
+    throw new ClusterMessageError((e as DecodeError).message);
   }
-  if (kind === 'close') {
-    need(at, 2);
-    return { kind, targets, code: b.readUInt16BE(at), reason: b.toString('utf8', at + 2) };
-  }
-  return { kind, targets, frame: new Uint8Array(b.buffer, b.byteOffset + at, b.length - at) };
 }

@@ -1,0 +1,213 @@
+/**
+ * Parley's WebSocket frames: their types and the table that lays each one out on the wire (its
+ * number, who sends it, its fields with their types and limits). The table drives both the encoder
+ * and the decoder (codec.ts); docs/protocol.md documents it, and a test keeps the two equal.
+ */
+
+import { MESSAGE_ID_BYTES } from '../appMessage.js';
+import { MAX_KEY_PACKAGE_BYTES } from '../keyPackages.js';
+import {
+  bool,
+  bytes,
+  count,
+  type FieldsFor,
+  fixed,
+  list,
+  optional,
+  string,
+  struct,
+  u32,
+  u64,
+  uint,
+} from './fields.js';
+
+export const MAX_FRAME_BYTES = 1024 * 1024;
+export const CHALLENGE_BYTES = 32;
+export const MAX_KEY_PACKAGES_PER_UPLOAD = 100;
+export const MAX_GROUP_ID_BYTES = 32;
+export const MAX_FETCH = 500;
+const MAX_ACCOUNT = 128;
+const MAX_DEVICE = 64;
+const MAX_SUITE = 64;
+
+export interface ClaimedKeyPackage {
+  deviceId: string;
+  keyPackage: Uint8Array;
+  lastResort: boolean;
+}
+
+export interface LoggedMessage {
+  seq: number;
+  payload: Uint8Array;
+}
+
+export interface GroupCursor {
+  groupId: Uint8Array;
+  epoch: number;
+  /** Highest sequence number this device acknowledged. */
+  acked: number;
+  /** Highest sequence number in the group's log visible to this device. */
+  head: number;
+}
+
+export interface PendingWelcome {
+  groupId: Uint8Array;
+  seq: number;
+  welcome: Uint8Array;
+}
+
+export interface PresenceEntry {
+  accountId: string;
+  online: boolean;
+  /** Milliseconds since the Unix epoch when the account was last connected; 0 if never. */
+  lastSeen: number;
+}
+
+export type ClientFrame =
+  | { type: 'auth'; requestId: number; accountId: string; deviceId: string; signature: Uint8Array }
+  | { type: 'kp_upload'; requestId: number; keyPackages: Uint8Array[]; lastResort: Uint8Array | null }
+  | { type: 'kp_claim'; requestId: number; accountId: string; cipherSuite: string }
+  | { type: 'kp_count'; requestId: number }
+  | { type: 'group_create'; requestId: number; groupId: Uint8Array; cipherSuite: string }
+  | {
+      type: 'send';
+      requestId: number;
+      groupId: Uint8Array;
+      messageId: Uint8Array;
+      payload: Uint8Array;
+      welcome: Uint8Array | null;
+    }
+  | { type: 'fetch'; requestId: number; groupId: Uint8Array; afterSeq: number; limit: number }
+  | { type: 'ack'; requestId: number; groupId: Uint8Array; seq: number }
+  | { type: 'sync'; requestId: number }
+  | { type: 'welcome_ack'; requestId: number; groupId: Uint8Array }
+  | { type: 'presence_query'; requestId: number }
+  | { type: 'group_info_put'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array }
+  | { type: 'group_info_get'; requestId: number; groupId: Uint8Array };
+
+export type ServerFrame =
+  | { type: 'challenge'; requestId: 0; challenge: Uint8Array; serverTime: number }
+  | { type: 'ok'; requestId: number }
+  | { type: 'error'; requestId: number; code: string; message: string }
+  | { type: 'kp_bundle'; requestId: number; accountId: string; keyPackages: ClaimedKeyPackage[] }
+  | { type: 'kp_remaining'; requestId: number; oneTime: number; lastResort: boolean }
+  | { type: 'deliver'; requestId: 0; groupId: Uint8Array; seq: number; payload: Uint8Array }
+  | { type: 'welcome'; requestId: 0; groupId: Uint8Array; seq: number; welcome: Uint8Array }
+  | { type: 'stale_epoch'; requestId: number; epoch: number }
+  | { type: 'sent'; requestId: number; seq: number; epoch: number }
+  | { type: 'messages'; requestId: number; groupId: Uint8Array; items: LoggedMessage[]; more: boolean }
+  | {
+      type: 'sync_state';
+      requestId: number;
+      groups: GroupCursor[];
+      welcomes: PendingWelcome[];
+      /** Groups another device of this account is in and this device never was: join by external commit. */
+      joinable: Uint8Array[];
+    }
+  | { type: 'presence'; requestId: number; entries: PresenceEntry[] }
+  | { type: 'group_info'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array };
+
+export type Frame = ClientFrame | ServerFrame;
+
+/** How one frame is laid out: `type u8 | requestId u32 | fields`. */
+export interface FrameSpec<F extends Frame = Frame> {
+  /** The frame's type number: 1 to 127 from clients, 128 and up from the server. */
+  readonly type: number;
+  readonly from: F extends ClientFrame ? 'client' : 'server';
+  /** Sent only unasked: the decoder reports requestId 0 whatever the wire says. */
+  readonly push?: true;
+  readonly fields: FieldsFor<Omit<F, 'type' | 'requestId'>>;
+}
+
+const groupId = bytes(MAX_GROUP_ID_BYTES, 1);
+const blob = bytes(MAX_FRAME_BYTES);
+const keyPackage = bytes(MAX_KEY_PACKAGE_BYTES);
+const account = string(MAX_ACCOUNT);
+
+/** Every frame, by name. Field order is wire order. */
+export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, { type: K }>> } = {
+  auth: {
+    type: 1,
+    from: 'client',
+    fields: { accountId: account, deviceId: string(MAX_DEVICE), signature: fixed(64) },
+  },
+  kp_upload: {
+    type: 2,
+    from: 'client',
+    fields: {
+      count: count('u16', 'keyPackages', { max: MAX_KEY_PACKAGES_PER_UPLOAD }),
+      keyPackages: list(keyPackage),
+      lastResort: optional(keyPackage),
+    },
+  },
+  kp_claim: { type: 3, from: 'client', fields: { accountId: account, cipherSuite: string(MAX_SUITE) } },
+  kp_count: { type: 4, from: 'client', fields: {} },
+  group_create: { type: 5, from: 'client', fields: { groupId, cipherSuite: string(MAX_SUITE) } },
+  send: {
+    type: 6,
+    from: 'client',
+    fields: { groupId, messageId: fixed(MESSAGE_ID_BYTES), payload: blob, welcome: optional(blob) },
+  },
+  fetch: { type: 7, from: 'client', fields: { groupId, afterSeq: u64, limit: uint('u16', 1, MAX_FETCH) } },
+  ack: { type: 8, from: 'client', fields: { groupId, seq: u64 } },
+  sync: { type: 9, from: 'client', fields: {} },
+  welcome_ack: { type: 10, from: 'client', fields: { groupId } },
+  presence_query: { type: 11, from: 'client', fields: {} },
+  group_info_put: { type: 12, from: 'client', fields: { groupId, epoch: u64, groupInfo: blob } },
+  group_info_get: { type: 13, from: 'client', fields: { groupId } },
+
+  challenge: {
+    type: 128,
+    from: 'server',
+    push: true,
+    fields: { challenge: fixed(CHALLENGE_BYTES), serverTime: u64 },
+  },
+  ok: { type: 129, from: 'server', fields: {} },
+  error: { type: 130, from: 'server', fields: { code: string(64), message: string(1024) } },
+  kp_bundle: {
+    type: 131,
+    from: 'server',
+    fields: {
+      accountId: account,
+      count: count('u16', 'keyPackages'),
+      keyPackages: list(struct({ deviceId: string(MAX_DEVICE), lastResort: bool, keyPackage })),
+    },
+  },
+  kp_remaining: { type: 132, from: 'server', fields: { oneTime: u32, lastResort: bool } },
+  deliver: { type: 133, from: 'server', push: true, fields: { groupId, seq: u64, payload: blob } },
+  welcome: { type: 134, from: 'server', push: true, fields: { groupId, seq: u64, welcome: blob } },
+  stale_epoch: { type: 135, from: 'server', fields: { epoch: u64 } },
+  sent: { type: 136, from: 'server', fields: { seq: u64, epoch: u64 } },
+  messages: {
+    type: 137,
+    from: 'server',
+    fields: {
+      groupId,
+      count: count('u16', 'items'),
+      more: bool,
+      items: list(struct({ seq: u64, payload: blob })),
+    },
+  },
+  sync_state: {
+    type: 138,
+    from: 'server',
+    fields: {
+      n: count('u32', 'groups'),
+      groups: list(struct({ groupId, epoch: u64, acked: u64, head: u64 })),
+      m: count('u32', 'welcomes'),
+      welcomes: list(struct({ groupId, seq: u64, welcome: blob })),
+      // `joinable` came later: a server that predates it ends the frame before its count.
+      k: count('u32', 'joinable', { optionalAtEnd: true }),
+      joinable: list(groupId),
+    },
+  },
+  presence: {
+    type: 139,
+    from: 'server',
+    fields: {
+      n: count('u32', 'entries'),
+      entries: list(struct({ accountId: account, online: bool, lastSeen: u64 })),
+    },
+  },
+  group_info: { type: 140, from: 'server', fields: { groupId, epoch: u64, groupInfo: blob } },
+};
