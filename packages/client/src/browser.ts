@@ -19,7 +19,7 @@ import {
   sealDeviceIdentity,
   storageKeyFromBytes,
 } from '@parley/core';
-import type { RecordStore } from './store.js';
+import type { RecordStore, RecordWrite } from './store.js';
 import type { SocketFactory, SocketLike } from './transport.js';
 
 /** The platform WebSocket, delivering binary frames as ArrayBuffers. */
@@ -88,6 +88,16 @@ export class IndexedDbRecordStore implements RecordStore {
   async delete(ns: string, key: string): Promise<void> {
     const { os, tx } = this.store('readwrite');
     os.delete([ns, key]);
+    await done(tx);
+  }
+
+  /** One readwrite transaction: IndexedDB commits all of its requests or, if one fails, none. */
+  async batch(writes: readonly RecordWrite[]): Promise<void> {
+    const { os, tx } = this.store('readwrite');
+    for (const w of writes) {
+      if (w.value === null) os.delete([w.ns, w.key]);
+      else os.put({ k: w.key, v: w.value.slice() } satisfies StoredRecord, [w.ns, w.key]);
+    }
     await done(tx);
   }
 
