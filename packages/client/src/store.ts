@@ -58,12 +58,14 @@ export class MemoryRecordStore implements RecordStore {
     this.data.get(ns)?.delete(key);
   }
   async batch(writes: readonly RecordWrite[]) {
-    // Synchronous from the first write to the last: nothing can observe or interrupt half of it.
-    for (const w of writes) {
+    // Values copied first (the only step that can fail), then applied synchronously: nothing can
+    // observe or interrupt half of it.
+    const copies = writes.map((w) => ({ ...w, value: w.value?.slice() ?? null }));
+    for (const w of copies) {
       if (w.value === null) this.data.get(w.ns)?.delete(w.key);
       else {
         const m = this.data.get(w.ns) ?? new Map<string, Uint8Array>();
-        this.data.set(w.ns, m.set(w.key, w.value.slice()));
+        this.data.set(w.ns, m.set(w.key, w.value));
       }
     }
   }
