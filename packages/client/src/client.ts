@@ -35,7 +35,7 @@ import { type Chat, serialQueue } from './chat/context.js';
 import { Emitter } from './chat/events.js';
 import { acceptIdentityChange, pendingIdentityChanges } from './chat/identityChanges.js';
 import * as membership from './chat/membership.js';
-import { enqueue } from './chat/outbox.js';
+import { enqueue, ownText } from './chat/outbox.js';
 import { Presence } from './chat/presence.js';
 import { markRead } from './chat/receipts.js';
 import { afterBatch, catchUp, onOnline, onPush, retryLater } from './chat/sync.js';
@@ -332,16 +332,7 @@ export class ParleyClient {
       enqueue(this.chat, this.chat.store, groupIdHex, { type: 'text', text }),
     );
     await this.flushSoon();
-    const { accountId, deviceId } = this.options.identity;
-    return {
-      groupId: groupIdHex,
-      seq: 0,
-      id: app.id,
-      from: { accountId, deviceId },
-      sentAt: app.sentAt,
-      text,
-      status: 'sending',
-    };
+    return ownText(this.chat, groupIdHex, app, text, 0, 'sending');
   }
 
   /** The person has seen a conversation: clear its unread count and tell the senders (read receipts). */

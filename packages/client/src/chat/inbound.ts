@@ -24,17 +24,11 @@ import { recordIdentityChange } from './identityChanges.js';
 import { rejoin } from './join.js';
 import { enqueue, flushOutbox } from './outbox.js';
 import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
+import { StateBehind } from './stateBehind.js';
 import type { ChatMessage } from './types.js';
 
 type Processed = Awaited<ReturnType<typeof processIncoming>>;
 type Sender = { accountId: string; deviceId: string };
-
-/** Processing found the group state behind the log: the device must rejoin. */
-export class StateBehind extends Error {
-  constructor(readonly missed: number) {
-    super('group state is behind the log');
-  }
-}
 
 /** Process one message; a state found behind is rejoined, a changed identity holds the log. */
 export async function processOrRecover(
