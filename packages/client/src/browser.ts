@@ -94,9 +94,14 @@ export class IndexedDbRecordStore implements RecordStore {
   /** One readwrite transaction: IndexedDB commits all of its requests or, if one fails, none. */
   async batch(writes: readonly RecordWrite[]): Promise<void> {
     const { os, tx } = this.store('readwrite');
-    for (const w of writes) {
-      if (w.value === null) os.delete([w.ns, w.key]);
-      else os.put({ k: w.key, v: w.value.slice() } satisfies StoredRecord, [w.ns, w.key]);
+    try {
+      for (const w of writes) {
+        if (w.value === null) os.delete([w.ns, w.key]);
+        else os.put({ k: w.key, v: w.value.slice() } satisfies StoredRecord, [w.ns, w.key]);
+      }
+    } catch (e) {
+      tx.abort(); // a write refused at once: the requests queued before it must not commit either
+      throw e;
     }
     await done(tx);
   }
