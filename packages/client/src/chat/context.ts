@@ -25,7 +25,10 @@ export interface Chat {
   readonly acks: Acks;
   readonly presence: Presence;
   readonly typing: Typing;
-  /** Work collected while processing a batch of messages, done once at its end (see afterBatch). */
+  /**
+   * Work left for later: delivered receipts and leave commits collected while processing messages
+   * (done at the batch's end, see afterBatch), and catch-ups refused as rate limited (retryLater).
+   */
   readonly later: {
     receipts: Map<string, Set<MessageId>>;
     commits: Set<string>;
