@@ -19,7 +19,7 @@ import {
   sealDeviceIdentity,
   storageKeyFromBytes,
 } from '@parley/core';
-import type { RecordStore } from './store.js';
+import type { RecordStore, RecordWrite } from './store.js';
 import type { SocketFactory, SocketLike } from './transport.js';
 
 /** The platform WebSocket, delivering binary frames as ArrayBuffers. */
@@ -88,6 +88,21 @@ export class IndexedDbRecordStore implements RecordStore {
   async delete(ns: string, key: string): Promise<void> {
     const { os, tx } = this.store('readwrite');
     os.delete([ns, key]);
+    await done(tx);
+  }
+
+  /** One readwrite transaction: IndexedDB commits all of its requests or, if one fails, none. */
+  async batch(writes: readonly RecordWrite[]): Promise<void> {
+    const { os, tx } = this.store('readwrite');
+    try {
+      for (const w of writes) {
+        if (w.value === null) os.delete([w.ns, w.key]);
+        else os.put({ k: w.key, v: w.value.slice() } satisfies StoredRecord, [w.ns, w.key]);
+      }
+    } catch (e) {
+      tx.abort(); // a write refused at once: the requests queued before it must not commit either
+      throw e;
+    }
     await done(tx);
   }
 

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import type { RecordStore } from './store.js';
+import type { RecordStore, RecordWrite } from './store.js';
 import type { SocketFactory, SocketLike } from './transport.js';
 
 export const nodeSocketFactory: SocketFactory = (url) =>
@@ -13,6 +13,7 @@ export const nodeSocketFactory: SocketFactory = (url) =>
 export class SqliteRecordStore implements RecordStore {
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly writeAll: (writes: readonly RecordWrite[]) => void;
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -34,6 +35,13 @@ export class SqliteRecordStore implements RecordStore {
         'select key, value from records where ns = ? and key > ? order by key limit ?',
       ),
     };
+    // One SQLite transaction: committed whole, or rolled back on an error (or by the WAL after a crash).
+    this.writeAll = this.db.transaction((writes: readonly RecordWrite[]) => {
+      for (const w of writes) {
+        if (w.value === null) this.stmts.del.run(w.ns, w.key);
+        else this.stmts.put.run(w.ns, w.key, blob(w.value));
+      }
+    });
   }
 
   async get(ns: string, key: string): Promise<Uint8Array | undefined> {
@@ -42,11 +50,15 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async put(ns: string, key: string, value: Uint8Array): Promise<void> {
-    this.stmts.put.run(ns, key, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    this.stmts.put.run(ns, key, blob(value));
   }
 
   async delete(ns: string, key: string): Promise<void> {
     this.stmts.del.run(ns, key);
+  }
+
+  async batch(writes: readonly RecordWrite[]): Promise<void> {
+    this.writeAll(writes);
   }
 
   async list(ns: string, options: { after?: string; limit?: number } = {}) {
@@ -58,4 +70,8 @@ export class SqliteRecordStore implements RecordStore {
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+function blob(value: Uint8Array): Buffer {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }

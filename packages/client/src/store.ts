@@ -4,7 +4,8 @@
  * ("identities", "groups", "outbox", "messages:<conversation>", ...) under string keys, ordered by
  * key (keys are non-empty strings). The typed stores on top seal every value with @parley/core's at-rest encryption, bound to
  * its namespace, so nothing sensitive (keys, group state, history) is written in clear. Record keys
- * (ids) are not encrypted.
+ * (ids) are not encrypted. `batch` writes several records all or nothing, so what one step changes
+ * (group state, cursor, history, markers) lands together or not at all.
  */
 import {
   fromHex,
@@ -18,10 +19,19 @@ import {
   utf8,
 } from '@parley/core';
 
+/** One write of a batch: a record put (value) or deleted (value null). */
+export interface RecordWrite {
+  ns: string;
+  key: string;
+  value: Uint8Array | null;
+}
+
 export interface RecordStore {
   get(ns: string, key: string): Promise<Uint8Array | undefined>;
   put(ns: string, key: string, value: Uint8Array): Promise<void>;
   delete(ns: string, key: string): Promise<void>;
+  /** Apply the writes in order, atomically: after a failure or a crash, none of them or all of them. */
+  batch(writes: readonly RecordWrite[]): Promise<void>;
   /** Records of a namespace in key order, optionally only keys after `after`, at most `limit`. */
   list(
     ns: string,
@@ -46,6 +56,18 @@ export class MemoryRecordStore implements RecordStore {
   }
   async delete(ns: string, key: string) {
     this.data.get(ns)?.delete(key);
+  }
+  async batch(writes: readonly RecordWrite[]) {
+    // Values copied first (the only step that can fail), then applied synchronously: nothing can
+    // observe or interrupt half of it.
+    const copies = writes.map((w) => ({ ...w, value: w.value?.slice() ?? null }));
+    for (const w of copies) {
+      if (w.value === null) this.data.get(w.ns)?.delete(w.key);
+      else {
+        const m = this.data.get(w.ns) ?? new Map<string, Uint8Array>();
+        this.data.set(w.ns, m.set(w.key, w.value));
+      }
+    }
   }
   async list(ns: string, options: { after?: string; limit?: number } = {}) {
     const m = this.data.get(ns);
@@ -78,6 +100,15 @@ export class SealedStore {
 
   async delete(ns: string, key: string): Promise<void> {
     await this.records.delete(ns, key);
+  }
+
+  /** Seal the values and write everything in one atomic RecordStore batch. */
+  async batch(writes: readonly RecordWrite[]): Promise<void> {
+    await this.records.batch(
+      writes.map((w) =>
+        w.value === null ? w : { ...w, value: seal(this.key, w.value, this.context(w.ns)) },
+      ),
+    );
   }
 
   async list(

@@ -54,6 +54,41 @@ describe.each(implementations)('RecordStore [%s]', (_name, make) => {
     expect(await s.list('nothing')).toEqual([]);
     await s.close();
   });
+
+  test('batch puts and deletes several records at once, and a batch that fails leaves nothing', async () => {
+    const s = make();
+    await s.put('cursors', 'g1', utf8('1'));
+    await s.put('own:g1', '2', utf8('x'));
+    await s.batch([
+      { ns: 'groups', key: 'g1', value: utf8('state 2') },
+      { ns: 'cursors', key: 'g1', value: utf8('2') },
+      { ns: 'own:g1', key: '2', value: null },
+      { ns: 'messages:g1', key: '2', value: utf8('hello') },
+    ]);
+    expect(new TextDecoder().decode(await s.get('cursors', 'g1'))).toBe('2');
+    expect(await s.get('own:g1', '2')).toBeUndefined();
+    expect((await s.list('messages:g1')).map((r) => r.key)).toEqual(['2']);
+    // A write that fails halfway through (here a value that cannot be read) undoes the whole batch.
+    const broken = {
+      get buffer(): never {
+        throw new Error('unreadable');
+      },
+      slice(): never {
+        throw new Error('unreadable');
+      },
+    } as unknown as Uint8Array;
+    await expect(
+      s.batch([
+        { ns: 'cursors', key: 'g1', value: utf8('3') },
+        { ns: 'messages:g1', key: '2', value: null },
+        { ns: 'groups', key: 'g1', value: broken },
+      ]),
+    ).rejects.toThrow();
+    expect(new TextDecoder().decode(await s.get('cursors', 'g1'))).toBe('2');
+    expect(new TextDecoder().decode(await s.get('groups', 'g1'))).toBe('state 2');
+    expect((await s.list('messages:g1')).map((r) => r.key)).toEqual(['2']);
+    await s.close();
+  });
 });
 
 describe('sealed records', () => {

@@ -99,6 +99,51 @@ test('IndexedDbRecordStore: list is ordered by key, pages with after and limit, 
   });
 });
 
+test('IndexedDbRecordStore: a batch puts and deletes together, and a batch that fails leaves nothing', async () => {
+  const r = await page.evaluate(async () => {
+    const { IndexedDbRecordStore } = (
+      window as unknown as { ParleyBrowser: typeof import('./browserEntryPage.js') }
+    ).ParleyBrowser;
+    const s = await IndexedDbRecordStore.open('contract-3');
+    const enc = new TextEncoder();
+    const text = async (ns: string, key: string) => {
+      const v = await s.get(ns, key);
+      return v === undefined ? undefined : new TextDecoder().decode(v);
+    };
+    await s.put('cursors', 'g1', enc.encode('1'));
+    await s.put('own:g1', '2', enc.encode('x'));
+    await s.batch([
+      { ns: 'cursors', key: 'g1', value: enc.encode('2') },
+      { ns: 'own:g1', key: '2', value: null },
+      { ns: 'messages:g1', key: '2', value: enc.encode('hello') },
+    ]);
+    const applied = [await text('cursors', 'g1'), await text('own:g1', '2'), await text('messages:g1', '2')];
+    const broken = {
+      slice(): never {
+        throw new Error('unreadable');
+      },
+    } as unknown as Uint8Array;
+    const failed = await s
+      .batch([
+        { ns: 'cursors', key: 'g1', value: enc.encode('3') },
+        { ns: 'messages:g1', key: '2', value: null },
+        { ns: 'groups', key: 'g1', value: broken },
+      ])
+      .then(
+        () => 'applied',
+        (e: Error) => e.message,
+      );
+    const after = [await text('cursors', 'g1'), await text('messages:g1', '2'), await text('groups', 'g1')];
+    await s.close();
+    return { applied, failed, after };
+  });
+  expect(r).toEqual({
+    applied: ['2', undefined, 'hello'],
+    failed: 'unreadable',
+    after: ['2', 'hello', undefined],
+  });
+});
+
 test('BrowserDevices keeps a device sealed under a non-extractable key, opens it again, and removes it with its records', async () => {
   const r = await page.evaluate(async () => {
     const { BrowserDevices, makeIdentity } = (

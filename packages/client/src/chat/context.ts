@@ -1,0 +1,65 @@
+/**
+ * What every chat module works on: one device's MLS context, connection, sealed store, loaded
+ * conversations and events, plus the few steps modules lower down call back into (bound by the
+ * facade, so that no module imports one above it).
+ */
+import type { DeviceIdentity, MessageId, MlsDevice } from '@parley/core';
+import type { Conversations } from '../storage/conversations.js';
+import type { Outbox } from '../storage/outbox.js';
+import type { SealedStore, StoredIdentities } from '../store.js';
+import type { Connection } from '../transport.js';
+import type { Acks } from './acks.js';
+import type { Emitter } from './events.js';
+import type { Presence } from './presence.js';
+import type { Typing } from './typing.js';
+
+export interface Chat {
+  readonly identity: DeviceIdentity;
+  readonly device: MlsDevice;
+  readonly connection: Connection;
+  readonly store: SealedStore;
+  readonly identities: StoredIdentities;
+  readonly conversations: Conversations;
+  readonly outbox: Outbox;
+  readonly events: Emitter;
+  readonly acks: Acks;
+  readonly presence: Presence;
+  readonly typing: Typing;
+  /**
+   * Work left for later: delivered receipts and leave commits collected while processing messages
+   * (done at the batch's end, see afterBatch), and catch-ups refused as rate limited (retryLater).
+   */
+  readonly later: {
+    receipts: Map<string, Set<MessageId>>;
+    commits: Set<string>;
+    catchUps: Set<string>;
+    retryTimer: ReturnType<typeof setTimeout> | undefined;
+  };
+  /** Run work on group state one operation at a time. */
+  serial<T>(work: () => Promise<T>): Promise<T>;
+  /** Fetch and process a conversation's log after the cursor (chat/sync.ts). */
+  catchUp(groupIdHex: string): Promise<void>;
+  /** Catch up `groupIdHex` and flush the outbox shortly, after a `rate_limited` (chat/sync.ts). */
+  retryLater(groupIdHex?: string): void;
+  closed: boolean;
+}
+
+/** The other people in a conversation. */
+export function others(chat: Chat, groupIdHex: string): string[] {
+  return chat.conversations.members(groupIdHex).filter((m) => m !== chat.identity.accountId);
+}
+
+/** Runs work one operation at a time, in call order; a failure does not stop what follows. */
+export function serialQueue(): { run<T>(work: () => Promise<T>): Promise<T>; idle(): Promise<void> } {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    run<T>(work: () => Promise<T>): Promise<T> {
+      const next = queue.then(work, work);
+      queue = next.catch(() => {});
+      return next;
+    },
+    idle: async () => {
+      await queue.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * Processing the group log, one message at a time, strictly in order: what a message changes (group
+ * state, history, conversation, outbox, cursor, markers) lands in one batch, so after a crash a
+ * message is either wholly processed or not at all, never half nor twice.
+ */
+import {
+  type AppMessage,
+  bytesEqual,
+  decodeAppMessage,
+  groupEpoch,
+  groupMembers,
+  IdentityKeyMismatchError,
+  messageEpoch,
+  ownLeafIndex,
+  ParleyError,
+  processIncoming,
+} from '@parley/core';
+import { Batch, inBatch } from '../storage/batch.js';
+import { advanceCursor, isOwn } from '../storage/log.js';
+import { storeMessage } from '../storage/messages.js';
+import { type Chat, others } from './context.js';
+import { publishGroupInfo } from './handshake.js';
+import { recordIdentityChange } from './identityChanges.js';
+import { rejoin } from './join.js';
+import { enqueue, flushOutbox } from './outbox.js';
+import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
+import { StateBehind } from './stateBehind.js';
+import type { ChatMessage } from './types.js';
+
+type Processed = Awaited<ReturnType<typeof processIncoming>>;
+type Sender = { accountId: string; deviceId: string };
+
+/** Process one message; a state found behind is rejoined, a changed identity holds the log. */
+export async function processOrRecover(
+  chat: Chat,
+  groupIdHex: string,
+  seq: number,
+  payload: Uint8Array,
+): Promise<'processed' | 'held' | 'rejoined'> {
+  try {
+    await processMessage(chat, groupIdHex, seq, payload);
+    return 'processed';
+  } catch (e) {
+    if (e instanceof IdentityKeyMismatchError) return 'held';
+    if (e instanceof StateBehind) {
+      await rejoin(chat, groupIdHex, e.missed);
+      return 'rejoined';
+    }
+    throw e;
+  }
+}
+
+async function processMessage(
+  chat: Chat,
+  groupIdHex: string,
+  seq: number,
+  payload: Uint8Array,
+): Promise<void> {
+  const state = chat.conversations.state(groupIdHex);
+  if (state === undefined) return;
+  const w = new Batch(chat.store);
+  const mine = chat.conversations.pending(groupIdHex);
+  let published: number | undefined;
+  // Our own messages come back in the log (MLS cannot decrypt them: it deletes the sender's key);
+  // they are recognised by their position, marked when the server stored them.
+  if (await isOwn(chat.store, groupIdHex, seq)) {
+    // Nothing to process.
+  } else if (mine !== undefined && bytesEqual(mine.commit, payload)) {
+    // Our own commit, whose answer the connection lost: its result is the state we kept.
+    await chat.conversations.setPending(w, groupIdHex, null);
+    await chat.conversations.saveState(w, groupIdHex, mine.newState);
+    published = Number(groupEpoch(mine.newState));
+    w.after(() => {
+      chat.presence.stale = true;
+      chat.events.emit('conversation', groupIdHex);
+    });
+  } else {
+    let result: Processed | undefined;
+    let app: AppMessage | undefined;
+    try {
+      result = await processIncoming(chat.device, state, payload);
+      if (result.kind === 'application') app = decodeAppMessage(result.plaintext);
+    } catch (e) {
+      // Decrypted but not decodable: the ratchet moved on all the same (stored before anything
+      // else may send from this state).
+      const advanced = result?.newState;
+      if (advanced !== undefined)
+        await inBatch(chat.store, (b) => chat.conversations.saveState(b, groupIdHex, advanced));
+      await failed(chat, w, groupIdHex, seq, payload, e);
+      result = undefined;
+    }
+    if (result !== undefined) await apply(chat, w, groupIdHex, seq, result, app);
+  }
+  await advanceCursor(w, groupIdHex, seq);
+  w.after(() => chat.acks.ack(groupIdHex, seq));
+  await w.commit();
+  if (published !== undefined) await publishGroupInfo(chat, groupIdHex, published);
+}
+
+/** A message that could not be processed: held, rejoined, or reported (unless it is ours after all). */
+async function failed(
+  chat: Chat,
+  w: Batch,
+  groupIdHex: string,
+  seq: number,
+  payload: Uint8Array,
+  e: unknown,
+): Promise<void> {
+  if (e instanceof IdentityKeyMismatchError) {
+    // Stop here, cursor unmoved: this message is processed again once the change is accepted.
+    await recordIdentityChange(chat, e);
+    throw e;
+  }
+  const code = e instanceof ParleyError ? e.code : 'internal';
+  const state = chat.conversations.state(groupIdHex)!;
+  // Our state is behind the group (commits we can no longer process): rejoin.
+  if (code === 'wrong_epoch' && (messageEpoch(payload) ?? 0n) > groupEpoch(state)) throw new StateBehind(1);
+  // One of ours whose answer was lost (a timeout) is not marked yet: sending it again gets its
+  // position from the server.
+  await flushOutbox(chat, true).catch(() => {});
+  if (!(await isOwn(w, groupIdHex, seq)))
+    w.after(() => chat.events.emit('undecryptable', { groupId: groupIdHex, seq, code }));
+}
+
+/** Stage what a processed message changes. */
+async function apply(
+  chat: Chat,
+  w: Batch,
+  groupIdHex: string,
+  seq: number,
+  result: Processed,
+  app: AppMessage | undefined,
+): Promise<void> {
+  // Another commit took the epoch: ours, if it is still pending, can no longer be accepted.
+  if (result.kind === 'commit') await chat.conversations.setPending(w, groupIdHex, null);
+  await chat.conversations.saveState(w, groupIdHex, result.newState);
+  if (app !== undefined && result.kind === 'application')
+    await onApplication(chat, w, groupIdHex, seq, result.sender, app);
+  else if (result.kind === 'commit') await onCommit(chat, w, groupIdHex, result);
+  else if (result.kind === 'proposal' && result.sender?.accountId !== chat.identity.accountId) {
+    // A member asked to leave: commit it (whoever is first wins; the others catch up).
+    w.after(() => chat.later.commits.add(groupIdHex));
+  }
+}
+
+async function onCommit(
+  chat: Chat,
+  w: Batch,
+  groupIdHex: string,
+  result: Extract<Processed, { kind: 'commit' }>,
+): Promise<void> {
+  if (result.removedSelf) {
+    await chat.conversations.updateMeta(w, groupIdHex, { ended: true, leaving: false });
+    w.after(() => chat.events.emit('removed', groupIdHex));
+  }
+  if (result.added.length > 0) {
+    w.after(() => {
+      chat.presence.stale = true;
+    });
+    // Someone joined by external commit (a person's new device): they cannot know the group's
+    // name, so the member with the lowest leaf tells them.
+    const { name } = chat.conversations.meta(groupIdHex);
+    const addedLeaves = new Set(result.added.map((m) => m.leafIndex));
+    const firstOld = groupMembers(result.newState).find((m) => !addedLeaves.has(m.leafIndex));
+    if (result.committer === null && name !== null && firstOld?.leafIndex === ownLeafIndex(result.newState))
+      await enqueue(chat, w, groupIdHex, { type: 'conversation', name });
+  }
+  w.after(() => chat.events.emit('conversation', groupIdHex));
+}
+
+async function onApplication(
+  chat: Chat,
+  w: Batch,
+  groupIdHex: string,
+  seq: number,
+  sender: Sender,
+  app: AppMessage,
+) {
+  const fromMe = sender.accountId === chat.identity.accountId;
+  const body = app.body;
+  switch (body.type) {
+    case 'text': {
+      const message: ChatMessage = {
+        groupId: groupIdHex,
+        seq,
+        id: app.id,
+        from: { accountId: sender.accountId, deviceId: sender.deviceId },
+        sentAt: app.sentAt,
+        text: body.text,
+        status: fromMe ? 'sent' : 'received',
+        ...(fromMe ? { recipients: others(chat, groupIdHex), deliveredTo: [], readBy: [] } : {}),
+      };
+      await storeMessage(w, message);
+      const { unread } = chat.conversations.meta(groupIdHex);
+      await chat.conversations.updateMeta(w, groupIdHex, {
+        unread: fromMe ? unread : [...unread, app.id],
+        last: message,
+      });
+      if (!fromMe) toAcknowledge(chat, w, groupIdHex, app.id);
+      w.after(() => {
+        chat.events.emit('message', message);
+        chat.events.emit('conversation', groupIdHex);
+      });
+      return;
+    }
+    case 'receipt':
+      // Read on another of our devices: not unread here either.
+      if (fromMe && body.receipt === 'read') await readElsewhere(chat, w, groupIdHex, body.ids);
+      if (fromMe) return;
+      for (const id of body.ids) await applyReceipt(chat, w, groupIdHex, id, sender.accountId, body.receipt);
+      return;
+    case 'typing':
+      if (!fromMe) w.after(() => chat.typing.received(groupIdHex, sender.accountId, body.active));
+      return;
+    case 'conversation':
+      await chat.conversations.updateMeta(w, groupIdHex, { name: body.name });
+      w.after(() => chat.events.emit('conversation', groupIdHex));
+      return;
+    default:
+      // reaction, edit, delete, attachment, kinds from newer clients: not shown by this version.
+      return;
+  }
+}

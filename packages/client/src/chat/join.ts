@@ -1,0 +1,89 @@
+/** Joining a conversation: from a Welcome, or by external commit (rejoin a lost or stale state). */
+import {
+  fromHex,
+  IdentityKeyMismatchError,
+  joinByExternalCommit,
+  joinFromWelcome,
+  ParleyError,
+  toHex,
+} from '@parley/core';
+import { inBatch } from '../storage/batch.js';
+import { advanceCursor } from '../storage/log.js';
+import type { Chat } from './context.js';
+import { publishGroupInfo, sendHandshake } from './handshake.js';
+import { consumeKeyPackage, keyPackageFinder } from './keyPackages.js';
+import { NEW_META } from './types.js';
+
+/** A Welcome (at log position `seq`): join if it is new to us, acknowledge it, catch up. */
+export async function acceptWelcome(
+  chat: Chat,
+  groupId: Uint8Array,
+  seq: number,
+  welcome: Uint8Array,
+): Promise<void> {
+  const id = toHex(groupId);
+  // New to us, or a conversation we had left or been removed from and are added to again.
+  if (!chat.conversations.state(id) || chat.conversations.meta(id).ended) {
+    let joined: Awaited<ReturnType<typeof joinFromWelcome>>;
+    try {
+      joined = await joinFromWelcome(chat.device, welcome, keyPackageFinder(chat.store));
+    } catch (e) {
+      if (!(e instanceof ParleyError) || e instanceof IdentityKeyMismatchError) throw e;
+      // A Welcome this device cannot use (damaged, or refused by MLS): say so and drop it, so it
+      // does not stop every later sync; the device joins by external commit at the next sync.
+      chat.events.emit('undecryptable', { groupId: id, seq, code: e.code });
+      await chat.connection.request({ type: 'welcome_ack', groupId });
+      return;
+    }
+    await inBatch(chat.store, async (w) => {
+      await chat.conversations.saveState(w, id, joined.state);
+      await advanceCursor(w, id, seq);
+      await chat.conversations.updateMeta(w, id, { ended: false, leaving: false });
+      await consumeKeyPackage(w, joined.keyPackageRef);
+    });
+    chat.presence.stale = true;
+    chat.events.emit('joined', id);
+    chat.events.emit('conversation', id);
+  }
+  await chat.connection.request({ type: 'welcome_ack', groupId });
+  await chat.catchUp(id);
+}
+
+/**
+ * Rejoin a conversation whose state this device lost (or which moved on without it) by external
+ * commit from the GroupInfo a member published, replacing our old leaf (RFC 9420 §12.4.3.2).
+ * Messages between our cursor and the rejoin cannot be read; they are counted in `rejoined`.
+ * With `resync` false, a device of a member joins for the first time (`joined`).
+ */
+export async function rejoin(chat: Chat, groupIdHex: string, missed: number, resync = true): Promise<void> {
+  const groupId = fromHex(groupIdHex);
+  const sent = await sendHandshake(chat, groupIdHex, {
+    build: async () => {
+      const info = await chat.connection.request({ type: 'group_info_get', groupId });
+      if (info.type !== 'group_info') {
+        chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'state_lost' });
+        return null;
+      }
+      const joined = await joinByExternalCommit(chat.device, info.groupInfo, { resync });
+      return { payload: joined.commit, welcome: null, newState: joined.newState };
+    },
+    // A newer GroupInfo is fetched by the next build: nothing to catch up with a lost state.
+    afterStale: async () => {},
+    refused: () => new ParleyError('invalid_commit', 'the server refused the rejoin'),
+    // The cursor moves to our commit: what came before it can no longer be read.
+    accepted: async (w, { seq }) => {
+      await advanceCursor(w, groupIdHex, seq);
+      if (!chat.conversations.hasMeta(groupIdHex))
+        await chat.conversations.saveMeta(w, groupIdHex, { ...NEW_META });
+    },
+  });
+  if (sent === null) return;
+  chat.acks.ack(groupIdHex, sent.seq);
+  await publishGroupInfo(chat, groupIdHex, sent.epoch);
+  if (resync) chat.events.emit('rejoined', { groupId: groupIdHex, missed });
+  else {
+    chat.presence.stale = true;
+    chat.events.emit('joined', groupIdHex);
+  }
+  chat.events.emit('conversation', groupIdHex);
+}

@@ -1,0 +1,157 @@
+/** Membership changes: start a conversation, add and remove people, leave, refresh our own leaf. */
+import {
+  addAccount,
+  createGroup,
+  DEFAULT_CIPHERSUITE,
+  groupMembers,
+  IdentityKeyMismatchError,
+  ownLeafIndex,
+  ParleyError,
+  proposeLeave,
+  removeMembers,
+  selfUpdate,
+  toHex,
+} from '@parley/core';
+import { inBatch } from '../storage/batch.js';
+import { markOwn } from '../storage/log.js';
+import { type Chat, others } from './context.js';
+import { commitWithRetry, sendHandshake } from './handshake.js';
+import { recordIdentityChange } from './identityChanges.js';
+import { enqueue } from './outbox.js';
+import { NEW_META } from './types.js';
+
+/** Start a conversation with the given accounts (all their devices, and our other devices). */
+export async function createConversation(
+  chat: Chat,
+  accountIds: string[],
+  name: string | null,
+): Promise<string> {
+  const state = await createGroup(chat.device);
+  const groupId = state.groupContext.groupId;
+  const id = toHex(groupId);
+  const created = await chat.connection.request({
+    type: 'group_create',
+    groupId,
+    cipherSuite: DEFAULT_CIPHERSUITE,
+  });
+  if (created.type !== 'ok') throw new ParleyError('usage', 'the server refused the new group');
+  await inBatch(chat.store, async (w) => {
+    await chat.conversations.saveState(w, id, state);
+    await chat.conversations.saveMeta(w, id, { ...NEW_META, name });
+  });
+  const me = chat.identity.accountId;
+  // Our other devices first, then the people.
+  try {
+    for (const accountId of [me, ...accountIds.filter((a) => a !== me)])
+      await addAccountNow(chat, id, accountId, accountId === me);
+  } catch (e) {
+    // Nobody could be added (unknown user, a changed identity key, …): the conversation never
+    // started. Its state goes; the record stays, ended, so a later sync does not rejoin it.
+    await inBatch(chat.store, async (w) => {
+      await chat.conversations.dropState(w, id);
+      await chat.conversations.saveMeta(w, id, { ...NEW_META, name, ended: true });
+    });
+    throw e;
+  }
+  if (name !== null) await enqueue(chat, chat.store, id, { type: 'conversation', name });
+  chat.events.emit('conversation', id);
+  return id;
+}
+
+/** Add people (all their devices) to a conversation. */
+export async function addMembers(chat: Chat, groupIdHex: string, accountIds: string[]): Promise<void> {
+  let added = false;
+  for (const accountId of accountIds) {
+    if (chat.conversations.members(groupIdHex).includes(accountId)) continue;
+    await addAccountNow(chat, groupIdHex, accountId, false);
+    added = true;
+  }
+  // Tell the newcomers the group's name (they cannot read anything sent before they joined).
+  const { name } = chat.conversations.meta(groupIdHex);
+  if (added && name !== null) await enqueue(chat, chat.store, groupIdHex, { type: 'conversation', name });
+}
+
+/**
+ * Claim an account's key packages and commit its devices (not this one) into the group. With
+ * `optional`, an account without key packages is skipped (our own, when we have no other device).
+ */
+async function addAccountNow(
+  chat: Chat,
+  groupIdHex: string,
+  accountId: string,
+  optional: boolean,
+): Promise<void> {
+  const bundle = await chat.connection.request({
+    type: 'kp_claim',
+    accountId,
+    cipherSuite: DEFAULT_CIPHERSUITE,
+  });
+  if (bundle.type !== 'kp_bundle') {
+    if (optional) return;
+    throw new ParleyError('not_a_member', `cannot add ${accountId}: no such user, or no device yet`);
+  }
+  const { accountId: me, deviceId } = chat.identity;
+  const kps = bundle.keyPackages
+    .filter((k) => !(accountId === me && k.deviceId === deviceId))
+    .map((k) => k.keyPackage);
+  if (kps.length === 0) return;
+  await commitWithRetry(chat, groupIdHex, (state) =>
+    addAccount(chat.device, state, accountId, kps).catch(async (e: unknown) => {
+      if (e instanceof IdentityKeyMismatchError) await recordIdentityChange(chat, e);
+      throw e;
+    }),
+  );
+}
+
+/**
+ * Commit a fresh leaf key for this device (post-compromise security: whatever leaked of this
+ * device's earlier keys no longer reads the conversation).
+ */
+export function updateOwnLeaf(chat: Chat, groupIdHex: string): Promise<void> {
+  return commitWithRetry(chat, groupIdHex, (state) => selfUpdate(chat.device, state));
+}
+
+/** Remove a person (all their devices) from a conversation. */
+export function removeAccount(chat: Chat, groupIdHex: string, accountId: string): Promise<void> {
+  return commitWithRetry(chat, groupIdHex, async (state) =>
+    chat.conversations.members(groupIdHex).includes(accountId)
+      ? removeMembers(chat.device, state, { accountId })
+      : null,
+  );
+}
+
+/**
+ * Leave a conversation on all of this person's devices: our other devices are removed by a
+ * commit, and this one proposes its own removal (MLS lets no member commit that), which the next
+ * member online commits. Until then the conversation shows as leaving; nothing more is sent.
+ */
+export async function leave(chat: Chat, groupIdHex: string): Promise<void> {
+  const me = chat.identity.accountId;
+  const state = chat.conversations.state(groupIdHex)!;
+  const ownLeaf = ownLeafIndex(state);
+  const otherDevices = groupMembers(state).filter((m) => m.accountId === me && m.leafIndex !== ownLeaf);
+  for (const d of otherDevices)
+    await commitWithRetry(chat, groupIdHex, async (s) =>
+      groupMembers(s).some((m) => m.leafIndex === d.leafIndex)
+        ? removeMembers(chat.device, s, { accountId: me, deviceId: d.deviceId })
+        : null,
+    );
+  if (others(chat, groupIdHex).length === 0) {
+    // Nobody left to commit our removal: the conversation simply ends here.
+    await inBatch(chat.store, (w) => chat.conversations.updateMeta(w, groupIdHex, { ended: true }));
+    chat.events.emit('removed', groupIdHex);
+    return;
+  }
+  await sendHandshake(chat, groupIdHex, {
+    build: async () => {
+      const { newState, proposal } = await proposeLeave(chat.device, chat.conversations.state(groupIdHex)!);
+      return { payload: proposal, welcome: null, newState };
+    },
+    refused: () => new ParleyError('usage', 'the server refused the leave request'),
+    accepted: async (w, { seq }) => {
+      await markOwn(w, groupIdHex, seq);
+      await chat.conversations.updateMeta(w, groupIdHex, { leaving: true });
+    },
+  });
+  chat.events.emit('conversation', groupIdHex);
+}

@@ -1,0 +1,161 @@
+/**
+ * Sending: the outbox is written first and sent in order; a message is encrypted as it leaves (the
+ * advanced ratchet stored before), and leaves the outbox in the batch that records it as sent.
+ */
+import {
+  type AppBody,
+  type AppMessage,
+  appMessage,
+  decodeAppMessage,
+  encryptApplication,
+  fromHex,
+  type ServerFrame,
+} from '@parley/core';
+import { type Batch, inBatch, type Records } from '../storage/batch.js';
+import { markOwn } from '../storage/log.js';
+import { storeMessage, storeUnsent } from '../storage/messages.js';
+import { type OutboxItem, outboxItems, removeOutboxItem, setOutboxItem } from '../storage/outbox.js';
+import { TransportError } from '../transport.js';
+import { type Chat, others } from './context.js';
+import { heldBy, pendingIdentityChanges } from './identityChanges.js';
+import type { ChatMessage, MessageStatus } from './types.js';
+
+/** Put an application message in the outbox (in the caller's serial section). */
+export async function enqueue(
+  chat: Chat,
+  r: Records,
+  groupIdHex: string,
+  body: AppBody,
+): Promise<AppMessage> {
+  const app = appMessage(body);
+  await chat.outbox.add(r, groupIdHex, app);
+  return app;
+}
+
+/** An own text message as the history shows it. */
+export function ownText(
+  chat: Chat,
+  groupIdHex: string,
+  app: AppMessage,
+  text: string,
+  seq: number,
+  status: MessageStatus,
+): ChatMessage {
+  const { accountId, deviceId } = chat.identity;
+  return {
+    groupId: groupIdHex,
+    seq,
+    id: app.id,
+    from: { accountId, deviceId },
+    sentAt: app.sentAt,
+    text,
+    status,
+  };
+}
+
+/** Encrypt (storing the advanced ratchet first) and hand to the server; returns its answer. */
+export async function encryptAndSend(
+  chat: Chat,
+  groupIdHex: string,
+  messageId: string,
+  body: Uint8Array,
+): Promise<ServerFrame> {
+  const state = chat.conversations.state(groupIdHex)!;
+  const { newState, message } = await encryptApplication(chat.device, state, body);
+  // Stored before the ciphertext leaves: a key is never used twice.
+  await inBatch(chat.store, (w) => chat.conversations.saveState(w, groupIdHex, newState));
+  return chat.connection.request({
+    type: 'send',
+    groupId: fromHex(groupIdHex),
+    messageId: fromHex(messageId),
+    payload: message,
+    welcome: null,
+  });
+}
+
+/** Send the outbox in order; with `attemptedOnly`, only the items already handed to the server. */
+export async function flushOutbox(chat: Chat, attemptedOnly = false): Promise<void> {
+  // Read once per flush: acknowledging a change runs in this same serial queue, not during it.
+  const changed = await pendingIdentityChanges(chat.store);
+  for (const { key, item } of await outboxItems(chat.store)) {
+    // Attempted items are a prefix of the outbox: it is sent in order and stops at a failure.
+    if (attemptedOnly && item.attempted !== true) return;
+    if (!chat.conversations.state(item.groupId) || chat.conversations.meta(item.groupId).ended) {
+      await giveUp(chat, key, item);
+      continue;
+    }
+    // Hold messages to anyone whose identity changed until the person accepts it (and keep the
+    // order: nothing later in the outbox overtakes a held message).
+    if (heldBy(chat, item.groupId, changed)) return;
+    if (item.attempted !== true) await setOutboxItem(chat.store, key, { ...item, attempted: true });
+    let answer: ServerFrame;
+    try {
+      answer = await encryptAndSend(chat, item.groupId, item.messageId, fromHex(item.body));
+    } catch (e) {
+      if (e instanceof TransportError) return; // offline: the outbox is flushed again when online
+      throw e;
+    }
+    if (answer.type === 'error' && answer.code === 'rate_limited') {
+      chat.retryLater(); // kept, in order: tried again shortly
+      return;
+    }
+    // Refused for good (typically not_a_member: this device was removed before it left).
+    if (answer.type === 'error') await giveUp(chat, key, item);
+    else await inBatch(chat.store, (w) => sent(chat, w, key, item, answer));
+  }
+}
+
+/** The server stored an outbox item: it leaves the outbox and, a text, enters the history as sent. */
+async function sent(chat: Chat, w: Batch, key: string, item: OutboxItem, answer: ServerFrame): Promise<void> {
+  await removeOutboxItem(w, key);
+  if (answer.type !== 'sent') return;
+  await markOwn(w, item.groupId, answer.seq);
+  const app = decodeAppMessage(fromHex(item.body));
+  if (app.body.type !== 'text') return;
+  const message: ChatMessage = {
+    ...ownText(chat, item.groupId, app, app.body.text, answer.seq, 'sent'),
+    recipients: others(chat, item.groupId),
+    deliveredTo: [],
+    readBy: [],
+  };
+  await storeMessage(w, message);
+  await chat.conversations.updateMeta(w, item.groupId, { last: message });
+  w.after(() => {
+    chat.events.emit('message_status', {
+      groupId: item.groupId,
+      id: app.id,
+      status: 'sent',
+      seq: answer.seq,
+    });
+    chat.events.emit('conversation', item.groupId);
+  });
+}
+
+/**
+ * An outbox item that can never be sent (no longer a member, or refused by the server): a text
+ * stays in the history as `failed`, so the person sees it did not go out; receipts and other
+ * control messages are dropped.
+ */
+async function giveUp(chat: Chat, key: string, item: OutboxItem): Promise<void> {
+  const app = decodeAppMessage(fromHex(item.body));
+  await inBatch(chat.store, async (w) => {
+    await removeOutboxItem(w, key);
+    if (app.body.type !== 'text') return;
+    await storeUnsent(w, ownText(chat, item.groupId, app, app.body.text, 0, 'failed'));
+    w.after(() => {
+      chat.events.emit('message_status', { groupId: item.groupId, id: app.id, status: 'failed', seq: 0 });
+      chat.events.emit('conversation', item.groupId);
+    });
+  });
+}
+
+/** Texts still in the outbox, as the history shows them (status `sending`). */
+export async function sendingTexts(chat: Chat, groupIdHex: string): Promise<ChatMessage[]> {
+  const texts: ChatMessage[] = [];
+  for (const { item } of await outboxItems(chat.store)) {
+    if (item.groupId !== groupIdHex) continue;
+    const app = decodeAppMessage(fromHex(item.body));
+    if (app.body.type === 'text') texts.push(ownText(chat, groupIdHex, app, app.body.text, 0, 'sending'));
+  }
+  return texts;
+}

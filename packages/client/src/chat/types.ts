@@ -1,0 +1,95 @@
+/** The client's public value types (messages, conversations, events, options) and its stored records. */
+import type { DeviceIdentity, MlsDeviceOptions, StorageKey } from '@parley/core';
+import type { RecordStore } from '../store.js';
+import type { SocketFactory } from '../transport.js';
+
+/**
+ * An own message goes sending → sent → delivered → read, or ends as `failed` when it could never
+ * leave (this device was removed from, or left, the conversation while it waited in the outbox, or
+ * the server refused it for good).
+ */
+export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
+
+export interface ChatMessage {
+  groupId: string;
+  /** The message's log position (0 while only in the outbox). */
+  seq: number;
+  id: string;
+  from: { accountId: string; deviceId: string };
+  sentAt: number;
+  text: string;
+  status: MessageStatus;
+  /** Own messages: the other people in the conversation when it was sent, and who got / read it. */
+  recipients?: string[];
+  deliveredTo?: string[];
+  readBy?: string[];
+}
+
+export interface ConversationSummary {
+  id: string;
+  /** A group's name; null for a one-to-one conversation (or a group nobody named yet). */
+  name: string | null;
+  members: string[];
+  /** One-to-one: no name and exactly two people. */
+  direct: boolean;
+  unread: number;
+  last: ChatMessage | undefined;
+  /** The MLS epoch of this device's group state. */
+  epoch: bigint;
+  /** This device asked to leave and waits for a member to commit it. */
+  leaving: boolean;
+  /** This device is no longer a member (removed, or left). History stays readable. */
+  ended: boolean;
+}
+
+export interface ClientEvents {
+  message: (m: ChatMessage) => void;
+  /** An own message moved on: sent (accepted by the server), delivered, read. */
+  message_status: (info: { groupId: string; id: string; status: MessageStatus; seq: number }) => void;
+  typing: (info: { groupId: string; accountId: string; typing: boolean }) => void;
+  presence: (info: { accountId: string; online: boolean; lastSeen: number }) => void;
+  /** A conversation appeared or changed: members, name, unread count, leaving. */
+  conversation: (groupId: string) => void;
+  joined: (groupId: string) => void;
+  /** This device was removed from a conversation (or its leave was committed). */
+  removed: (groupId: string) => void;
+  /** The group state was lost or behind and this device rejoined; `missed` messages can't be read. */
+  rejoined: (info: { groupId: string; missed: number }) => void;
+  undecryptable: (info: { groupId: string; seq: number; code: string }) => void;
+  /**
+   * A contact's identity key differs from the pinned one. Messages from and to conversations with
+   * them are held until acknowledgeIdentityChange() (after the person decided to trust the new key,
+   * ideally by comparing safety numbers again).
+   */
+  identity_changed: (info: { accountId: string; presentedKey: Uint8Array }) => void;
+}
+
+export interface ParleyClientOptions {
+  serverUrl: string;
+  identity: DeviceIdentity;
+  records: RecordStore;
+  storageKey: StorageKey;
+  mls?: Omit<MlsDeviceOptions, 'identities'>;
+  socketFactory?: SocketFactory;
+  backoff?: { initialMs: number; maxMs: number };
+  /** How long a request waits for its answer before it fails with a `timeout` (default 30 s). */
+  requestTimeoutMs?: number;
+}
+
+/** What this device knows about a conversation beyond its MLS state. */
+export interface ConversationMeta {
+  name: string | null;
+  /** Ids of received messages the person has not seen yet. */
+  unread: string[];
+  last: ChatMessage | undefined;
+  leaving: boolean;
+  ended: boolean;
+}
+
+export const NEW_META: ConversationMeta = {
+  name: null,
+  unread: [],
+  last: undefined,
+  leaving: false,
+  ended: false,
+};

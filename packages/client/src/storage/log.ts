@@ -1,0 +1,60 @@
+/**
+ * Per-conversation log position: the cursor (last log position processed) and the markers of this
+ * device's own messages waiting in the log past it. A marker exists only ahead of the cursor: the
+ * batch that moves the cursor past it deletes it, so markers never pile up.
+ */
+import type { SealedStore } from '../store.js';
+import { type Batch, inBatch, type Records } from './batch.js';
+
+const CURSORS = 'cursors';
+/** Own messages (and commits) the server stored at a position this device has not processed yet. */
+const own = (groupIdHex: string) => `own:${groupIdHex}`;
+/** Markers of earlier versions, one `done:`/`own:` record per message in this namespace. */
+const LEGACY = 'meta';
+
+export function seqKey(seq: number): string {
+  return String(seq).padStart(15, '0');
+}
+
+export async function cursor(r: Records, groupIdHex: string): Promise<number> {
+  return (await r.getJson<number>(CURSORS, groupIdHex)) ?? 0;
+}
+
+/** Move the cursor to `seq` and drop the own markers it passes, in the same batch. */
+export async function advanceCursor(w: Batch, groupIdHex: string, seq: number): Promise<void> {
+  const from = await cursor(w, groupIdHex);
+  await w.putJson(CURSORS, groupIdHex, seq);
+  if (seq === from + 1) await w.delete(own(groupIdHex), seqKey(seq));
+  else
+    for (const { key } of await w.store.list(own(groupIdHex)))
+      if (Number(key) <= seq) await w.delete(own(groupIdHex), key);
+}
+
+/**
+ * The server stored one of our messages at `seq`: when it comes back in the log it is recognised
+ * as ours (MLS cannot decrypt one's own messages). Not needed once the cursor is past it.
+ */
+export async function markOwn(r: Records, groupIdHex: string, seq: number): Promise<void> {
+  if (seq > (await cursor(r, groupIdHex))) await r.put(own(groupIdHex), seqKey(seq), new Uint8Array([1]));
+}
+
+export async function isOwn(r: Records, groupIdHex: string, seq: number): Promise<boolean> {
+  return (await r.get(own(groupIdHex), seqKey(seq))) !== undefined;
+}
+
+/**
+ * Earlier versions wrote a `done:` and an `own:` record per message and never deleted them: drop
+ * them all, keeping as current markers the own ones still ahead of their cursor. One batch.
+ */
+export async function dropLegacyMarkers(store: SealedStore): Promise<void> {
+  const legacy = await store.list(LEGACY);
+  if (legacy.length === 0) return;
+  await inBatch(store, async (w) => {
+    for (const { key } of legacy) {
+      await w.delete(LEGACY, key);
+      const [kind, groupIdHex, seq] = key.split(':');
+      if (kind === 'own' && groupIdHex !== undefined && seq !== undefined)
+        await markOwn(w, groupIdHex, Number(seq));
+    }
+  });
+}

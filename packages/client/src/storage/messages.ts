@@ -1,0 +1,43 @@
+/**
+ * The history of each conversation: messages by log position with an index by message id, and own
+ * messages that could never be sent (`failed`), which have no position.
+ */
+
+import type { ChatMessage } from '../chat/types.js';
+import type { SealedStore } from '../store.js';
+import type { Records } from './batch.js';
+import { seqKey } from './log.js';
+
+const messages = (groupIdHex: string) => `messages:${groupIdHex}`;
+const index = (groupIdHex: string) => `message-index:${groupIdHex}`;
+const unsent = (groupIdHex: string) => `unsent:${groupIdHex}`;
+
+export async function storeMessage(r: Records, message: ChatMessage): Promise<void> {
+  await r.putJson(messages(message.groupId), seqKey(message.seq), message);
+  await r.putJson(index(message.groupId), message.id, message.seq);
+}
+
+/** A stored message by its id, if this device has it. */
+export async function messageById(
+  r: Records,
+  groupIdHex: string,
+  id: string,
+): Promise<ChatMessage | undefined> {
+  const seq = await r.getJson<number>(index(groupIdHex), id);
+  return seq === undefined ? undefined : r.getJson<ChatMessage>(messages(groupIdHex), seqKey(seq));
+}
+
+/** Keep an own message that could never be sent, in time order (it has no log position). */
+export async function storeUnsent(r: Records, message: ChatMessage): Promise<void> {
+  await r.putJson(
+    unsent(message.groupId),
+    `${String(message.sentAt).padStart(15, '0')}:${message.id}`,
+    message,
+  );
+}
+
+/** The stored history, oldest first, then the messages that failed. */
+export async function storedHistory(store: SealedStore, groupIdHex: string): Promise<ChatMessage[]> {
+  const rows = [...(await store.list(messages(groupIdHex))), ...(await store.list(unsent(groupIdHex)))];
+  return rows.map((r) => JSON.parse(new TextDecoder().decode(r.value)) as ChatMessage);
+}
