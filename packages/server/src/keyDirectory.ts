@@ -8,7 +8,6 @@
 import {
   bytesEqual,
   type ClaimedKeyPackage,
-  type ClientFrame,
   certificateFromCredential,
   decodeKeyPackage,
   encodeServerFrame,
@@ -96,52 +95,116 @@ async function remaining(
   };
 }
 
+/** Store a device's checked packages in one transaction: one-time ones up to the cap, and its last-resort one replaced. */
+async function storeKeyPackages(
+  db: Db,
+  session: DeviceSession,
+  oneTime: Checked[],
+  lastResort: Checked | null,
+): Promise<void> {
+  const now = Date.now();
+  await db.transaction().execute(async (tx) => {
+    const { oneTime: stored } = await remaining(tx, session.accountId, session.deviceId);
+    if (stored + oneTime.length > MAX_STORED_KEY_PACKAGES) {
+      throw new FrameError(
+        'too_many_key_packages',
+        `at most ${MAX_STORED_KEY_PACKAGES} unclaimed packages per device`,
+      );
+    }
+    const row = (kp: Checked, last: boolean) => ({
+      ref: kp.ref,
+      username: session.accountId,
+      device_id: session.deviceId,
+      cipher_suite: kp.cipherSuite,
+      data: kp.data,
+      last_resort: last ? 1 : 0,
+      created_at: now,
+    });
+    if (oneTime.length > 0) {
+      await tx
+        .insertInto('key_packages')
+        .values(oneTime.map((kp) => row(kp, false)))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    if (lastResort !== null) {
+      await tx
+        .deleteFrom('key_packages')
+        .where('username', '=', session.accountId)
+        .where('device_id', '=', session.deviceId)
+        .where('cipher_suite', '=', lastResort.cipherSuite)
+        .where('last_resort', '=', 1)
+        .execute();
+      await tx
+        .insertInto('key_packages')
+        .values(row(lastResort, true))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  });
+}
+
+/**
+ * One package per unrevoked device of `accountId` for `cipherSuite`: its oldest one-time package
+ * (deleted as it is handed out), else its last-resort one, which stays.
+ */
+async function claimKeyPackages(
+  db: Db,
+  metrics: Metrics,
+  accountId: string,
+  cipherSuite: string,
+): Promise<ClaimedKeyPackage[]> {
+  return db.transaction().execute(async (tx) => {
+    const devices = await tx
+      .selectFrom('devices')
+      .select('device_id')
+      .where('username', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .orderBy('created_at')
+      .execute();
+    const out: ClaimedKeyPackage[] = [];
+    for (const { device_id } of devices) {
+      const one = await tx
+        .selectFrom('key_packages')
+        .select(['ref', 'data'])
+        .where('username', '=', accountId)
+        .where('device_id', '=', device_id)
+        .where('cipher_suite', '=', cipherSuite)
+        .where('last_resort', '=', 0)
+        .orderBy('created_at')
+        .limit(1)
+        .executeTakeFirst();
+      if (one !== undefined) {
+        const deleted = await tx.deleteFrom('key_packages').where('ref', '=', one.ref).executeTakeFirst();
+        if (Number(deleted.numDeletedRows) === 1) {
+          out.push({ deviceId: device_id, keyPackage: one.data, lastResort: false });
+          metrics.keyPackagesClaimed.inc({ kind: 'one_time' });
+          continue;
+        }
+      }
+      const last = await tx
+        .selectFrom('key_packages')
+        .select('data')
+        .where('username', '=', accountId)
+        .where('device_id', '=', device_id)
+        .where('cipher_suite', '=', cipherSuite)
+        .where('last_resort', '=', 1)
+        .executeTakeFirst();
+      if (last !== undefined) {
+        out.push({ deviceId: device_id, keyPackage: last.data, lastResort: true });
+        metrics.keyPackagesClaimed.inc({ kind: 'last_resort' });
+      }
+    }
+    return out;
+  });
+}
+
 export function keyDirectory(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }): void {
-  hub.on('kp_upload', async (session, frame): Promise<ServerFrame> => {
-    const f = frame as Extract<ClientFrame, { type: 'kp_upload' }>;
+  hub.on('kp_upload', async (session, f): Promise<ServerFrame> => {
     const oneTime: Checked[] = [];
     for (const data of f.keyPackages) oneTime.push(await checkKeyPackage(db, session, data));
     const lastResort = f.lastResort === null ? null : await checkKeyPackage(db, session, f.lastResort);
-    const now = Date.now();
-    await db.transaction().execute(async (tx) => {
-      const { oneTime: stored } = await remaining(tx, session.accountId, session.deviceId);
-      if (stored + oneTime.length > MAX_STORED_KEY_PACKAGES) {
-        throw new FrameError(
-          'too_many_key_packages',
-          `at most ${MAX_STORED_KEY_PACKAGES} unclaimed packages per device`,
-        );
-      }
-      const row = (kp: Checked, last: boolean) => ({
-        ref: kp.ref,
-        username: session.accountId,
-        device_id: session.deviceId,
-        cipher_suite: kp.cipherSuite,
-        data: kp.data,
-        last_resort: last ? 1 : 0,
-        created_at: now,
-      });
-      if (oneTime.length > 0) {
-        await tx
-          .insertInto('key_packages')
-          .values(oneTime.map((kp) => row(kp, false)))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-      if (lastResort !== null) {
-        await tx
-          .deleteFrom('key_packages')
-          .where('username', '=', session.accountId)
-          .where('device_id', '=', session.deviceId)
-          .where('cipher_suite', '=', lastResort.cipherSuite)
-          .where('last_resort', '=', 1)
-          .execute();
-        await tx
-          .insertInto('key_packages')
-          .values(row(lastResort, true))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-    });
+    await storeKeyPackages(db, session, oneTime, lastResort);
     return {
       type: 'kp_remaining',
       requestId: f.requestId,
@@ -158,57 +221,14 @@ export function keyDirectory(hub: Hub, { db, metrics }: { db: Db; metrics: Metri
     }),
   );
 
-  hub.on('kp_claim', async (_session, frame): Promise<ServerFrame> => {
-    const f = frame as Extract<ClientFrame, { type: 'kp_claim' }>;
+  hub.on('kp_claim', async (_session, f): Promise<ServerFrame> => {
     const account = await db
       .selectFrom('accounts')
       .select('username')
       .where('username', '=', f.accountId)
       .executeTakeFirst();
     if (account === undefined) throw new FrameError('not_found', 'no such account');
-    const claimed: ClaimedKeyPackage[] = await db.transaction().execute(async (tx) => {
-      const devices = await tx
-        .selectFrom('devices')
-        .select('device_id')
-        .where('username', '=', f.accountId)
-        .where('revoked_at', 'is', null)
-        .orderBy('created_at')
-        .execute();
-      const out: ClaimedKeyPackage[] = [];
-      for (const { device_id } of devices) {
-        const one = await tx
-          .selectFrom('key_packages')
-          .select(['ref', 'data'])
-          .where('username', '=', f.accountId)
-          .where('device_id', '=', device_id)
-          .where('cipher_suite', '=', f.cipherSuite)
-          .where('last_resort', '=', 0)
-          .orderBy('created_at')
-          .limit(1)
-          .executeTakeFirst();
-        if (one !== undefined) {
-          const deleted = await tx.deleteFrom('key_packages').where('ref', '=', one.ref).executeTakeFirst();
-          if (Number(deleted.numDeletedRows) === 1) {
-            out.push({ deviceId: device_id, keyPackage: one.data, lastResort: false });
-            metrics.keyPackagesClaimed.inc({ kind: 'one_time' });
-            continue;
-          }
-        }
-        const last = await tx
-          .selectFrom('key_packages')
-          .select('data')
-          .where('username', '=', f.accountId)
-          .where('device_id', '=', device_id)
-          .where('cipher_suite', '=', f.cipherSuite)
-          .where('last_resort', '=', 1)
-          .executeTakeFirst();
-        if (last !== undefined) {
-          out.push({ deviceId: device_id, keyPackage: last.data, lastResort: true });
-          metrics.keyPackagesClaimed.inc({ kind: 'last_resort' });
-        }
-      }
-      return out;
-    });
+    const claimed = await claimKeyPackages(db, metrics, f.accountId, f.cipherSuite);
     // Tell the owners (when online) how many they have left, so they can upload more.
     for (const { deviceId } of claimed) {
       const left = await remaining(db, f.accountId, deviceId);
