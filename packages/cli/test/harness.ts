@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoopbackServer, startLoopbackServer } from '@parley/server/testing';
+import { type LoopbackServer, startLoopbackServer } from '@parley/testing';
 import { afterAll, vi } from 'vitest';
 
 // Each test runs many `parley` processes in turn (each starts Node and derives a key with scrypt):
