@@ -5,6 +5,7 @@
  */
 import { emitKeypressEvents } from 'node:readline';
 import type { ParleyClient } from '@parley/client';
+import { username } from './names.js';
 import { ESC, renderScreen, type ScreenState, titleOf } from './screen.js';
 
 export interface ChatCommandContext {
@@ -134,7 +135,7 @@ export async function runChat(
     switch (name) {
       case 'dm': {
         if (args.length !== 1) throw new Error('usage: /dm <user>');
-        const who = args[0]!.toLowerCase();
+        const who = username(args[0]!);
         notice(`opening a chat with ${who}…`);
         select(await client.directConversation(who));
         notice(`chat with ${who} · end-to-end encrypted`);
@@ -144,27 +145,19 @@ export async function runChat(
         const [groupName, ...people] = args;
         if (groupName === undefined || people.length === 0) throw new Error('usage: /group <name> <user> …');
         notice(`creating ${groupName}…`);
-        select(
-          await client.createGroup(
-            groupName,
-            people.map((p) => p.toLowerCase()),
-          ),
-        );
+        select(await client.createGroup(groupName, people.map(username)));
         notice(`group ${groupName} created`);
         return;
       }
       case 'add': {
         if (args.length === 0) throw new Error('usage: /add <user> …');
-        await client.addMembers(
-          need(),
-          args.map((p) => p.toLowerCase()),
-        );
+        await client.addMembers(need(), args.map(username));
         notice(`added ${args.join(', ')}`);
         return;
       }
       case 'remove': {
         if (args.length !== 1) throw new Error('usage: /remove <user>');
-        await client.removeMember(need(), args[0]!.toLowerCase());
+        await client.removeMember(need(), username(args[0]!));
         notice(`removed ${args[0]}`);
         return;
       }
@@ -177,8 +170,8 @@ export async function runChat(
         await client.rename(need(), args.join(' '));
         return;
       case 'verify': {
-        const who = args[0]?.toLowerCase();
-        if (who === undefined) throw new Error('usage: /verify <user> [ok]');
+        if (args[0] === undefined) throw new Error('usage: /verify <user> [ok]');
+        const who = username(args[0]);
         if (args[1] === 'ok') {
           await client.markVerified(who);
           notice(`${who} is verified`);
@@ -188,8 +181,8 @@ export async function runChat(
         return;
       }
       case 'accept': {
-        const who = args[0]?.toLowerCase();
-        if (who === undefined) throw new Error('usage: /accept <user>');
+        if (args[0] === undefined) throw new Error('usage: /accept <user>');
+        const who = username(args[0]);
         await client.acknowledgeIdentityChange(who);
         notice(`${who}'s new key is accepted (not verified: compare safety numbers with /verify ${who})`);
         scheduleRefresh();
