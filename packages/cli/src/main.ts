@@ -37,9 +37,11 @@ const COMMANDS: Record<string, Command> = {
 
 const usageOf = (name: string) => `parley ${name} ${COMMANDS[name]!.args}`.trimEnd();
 
-const USAGE = `usage:\n${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${usageOf(name).padEnd(48)} ${c.summary}`)
-  .join('\n')}\n`;
+const USAGE = (() => {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => usageOf(name).length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${usageOf(name).padEnd(width)}  ${c.summary}`);
+  return `usage:\n${lines.join('\n')}\n`;
+})();
 
 /** The command's arguments and flags, checked against what it takes. */
 function parse(name: string, command: Command, argv: string[]) {

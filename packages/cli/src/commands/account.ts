@@ -83,7 +83,7 @@ export const registerCommand: Command = {
 
 export const loginCommand: Command = {
   args: '<server-url> <username>',
-  summary: 'log in (a new machine links a device with a code from one you have)',
+  summary: 'log in again, or link this machine as a new device',
   arity: [2, 2],
   run: ([server, name]) => login(serverUrl(server!), name!),
 };

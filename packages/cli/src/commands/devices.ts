@@ -74,7 +74,7 @@ async function devices([sub, target]: string[]): Promise<void> {
 
 export const devicesCommand: Command = {
   args: '[list | add | revoke <device-id>]',
-  summary: "list this account's devices, link a new one, revoke one",
+  summary: "this account's devices; link or revoke one",
   arity: [0, 2],
   run: devices,
 };

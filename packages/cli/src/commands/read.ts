@@ -39,7 +39,7 @@ async function read(json: boolean): Promise<void> {
 
 export const readCommand: Command = {
   args: '[--json]',
-  summary: 'print the messages you have not read yet (on any device)',
+  summary: 'print the messages you have not read yet',
   flags: { json: { type: 'boolean' } },
   arity: [0, 0],
   run: (_, flags) => read(flags.json === true),

@@ -46,7 +46,7 @@ async function send(to: string, text: string): Promise<void> {
 
 export const sendCommand: Command = {
   args: '<user|group> <text>',
-  summary: 'send a message (a one-to-one chat starts with the first one)',
+  summary: 'send a message (starts a one-to-one chat if needed)',
   arity: [2, Number.POSITIVE_INFINITY],
   run: ([to, ...words]) => send(to!, words.join(' ')),
 };

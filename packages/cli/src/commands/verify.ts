@@ -37,7 +37,7 @@ async function verify(who: string, mark: boolean): Promise<void> {
 
 export const verifyCommand: Command = {
   args: '<username> [--mark]',
-  summary: 'show the safety number (digits and QR); --mark: they match',
+  summary: 'the safety number (digits, QR); --mark when they match',
   flags: { mark: { type: 'boolean' } },
   arity: [1, 1],
   run: ([who], flags) => verify(username(who!), flags.mark === true),
