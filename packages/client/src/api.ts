@@ -5,7 +5,7 @@
  * on this side, so nothing more is sent).
  */
 
-import type { CiphersuiteImpl } from '@parley/core';
+import type { CiphersuiteImpl, ErrorCode } from '@parley/core';
 import {
   createAccount,
   type DeviceCertificate,
@@ -15,20 +15,18 @@ import {
   encodeDeviceCertificate,
   encodeDeviceRevocation,
   fromBase64Url,
+  isErrorCode,
+  ParleyError,
   toBase64Url,
 } from '@parley/core';
 import * as opaque from '@serenity-kit/opaque';
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'ApiError';
+/** A failure of the HTTP API: the server's code and HTTP status, or the client's own code. */
+export class ApiError extends ParleyError {
+  constructor(code: ErrorCode, message: string, status?: number) {
+    super(code, message, { status });
   }
 }
 
@@ -73,8 +71,10 @@ export class ParleyApi {
       throw new ApiError('protocol', `unexpected answer from the server (HTTP ${res.status})`, res.status);
     }
     if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(e?.code ?? 'protocol', e?.message ?? `HTTP ${res.status}`, res.status);
+      const e = (json as { error?: { code?: unknown; message?: string } } | undefined)?.error;
+      // A code this client does not know (a newer server's) is an answer it cannot act on.
+      const code = isErrorCode(e?.code) ? e.code : 'protocol';
+      throw new ApiError(code, e?.message ?? `HTTP ${res.status}`, res.status);
     }
     return json as T;
   }

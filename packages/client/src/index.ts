@@ -5,5 +5,6 @@
 export * from './api.js';
 export * from './client.js';
 export * from './devices.js';
+export * from './errorText.js';
 export * from './store.js';
 export * from './transport.js';

@@ -15,6 +15,7 @@ import {
   type DeviceIdentity,
   decodeServerFrame,
   encodeClientFrame,
+  ParleyError,
   type ServerFrame,
   wsAuthMessage,
 } from '@parley/core';
@@ -22,15 +23,13 @@ import {
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'closed';
 
 /** Failures of the transport itself (the server's own refusals arrive as `error` frames). */
-export class TransportError extends Error {
-  constructor(
-    readonly code: 'offline' | 'timeout' | 'closed' | 'auth_failed' | 'protocol',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TransportError';
+export class TransportError extends ParleyError {
+  declare readonly code: TransportFailure;
+  constructor(code: TransportFailure, message: string) {
+    super(code, message);
   }
 }
+export type TransportFailure = 'offline' | 'timeout' | 'closed' | 'auth_failed' | 'protocol';
 
 /** The subset of the WebSocket API the transport uses (browser WebSocket and `ws` both have it). */
 export interface SocketLike {

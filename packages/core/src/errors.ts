@@ -1,6 +1,7 @@
 /**
  * Parley's error values. Every error carries a stable machine-readable `code`; messages never contain
  * user data, plaintext or key material. Errors raised by ts-mls are translated by `fromMlsError`.
+ * The codes themselves are listed in errorCodes.ts.
  */
 import {
   CodecError as MlsCodecError,
@@ -11,39 +12,34 @@ import {
   ValidationError as MlsValidationError,
 } from 'ts-mls/mlsError.js';
 
-export type ErrorCode =
-  // Input that cannot be decoded or is out of bounds.
-  | 'decode_error'
-  | 'too_large'
-  // Cryptographic failures.
-  | 'bad_signature'
-  | 'decrypt_failed'
-  | 'wrong_key'
-  // Identity and credentials.
-  | 'credential_invalid'
-  | 'credential_not_certified'
-  | 'credential_expired'
-  | 'device_revoked'
-  | 'identity_key_mismatch'
-  | 'identity_rejected'
-  | 'unexpected_account'
-  // Group protocol.
-  | 'not_a_member'
-  | 'wrong_group'
-  | 'wrong_epoch'
-  | 'replayed_message'
-  | 'invalid_message'
-  | 'invalid_commit'
-  | 'unsupported'
-  | 'usage';
+import type { ErrorCode } from './errorCodes.js';
 
+export * from './errorCodes.js';
+
+/**
+ * The one error base of Parley: every error any package raises on purpose is a ParleyError (or a
+ * subclass), told apart by its `code`, never by its message. `status` is the HTTP status, where one
+ * applies (errors of the HTTP API, on the server and as the client received them).
+ */
 export class ParleyError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly status: number | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.status = options?.status;
     this.name = new.target.name;
   }
+}
+
+/** The code of a Parley error; undefined for anything else (a bug, a platform error). */
+export function codeOf(error: unknown): ErrorCode | undefined {
+  return error instanceof ParleyError ? error.code : undefined;
+}
+
+/** Whether `error` is a Parley error with this code (whichever package and class raised it). */
+export function is<C extends ErrorCode>(error: unknown, code: C): error is ParleyError & { code: C } {
+  return codeOf(error) === code;
 }
 
 /** Bytes that do not decode, or exceed a size limit. */

@@ -9,6 +9,7 @@
  * Ordering is not here: commits are ordered by compare-and-set in the database (groups.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { ParleyError } from '@parley/core';
 import { Redis } from 'ioredis';
 import { RateLimiter } from './rateLimit.js';
 
@@ -278,7 +279,12 @@ export function encodeClusterMessage(m: ClusterMessage): Uint8Array {
   return out;
 }
 
-export class ClusterMessageError extends Error {}
+/** A cluster message that does not decode (code `decode_error`). */
+export class ClusterMessageError extends ParleyError {
+  constructor(message: string) {
+    super('decode_error', message);
+  }
+}
 
 /** Decode a cluster message; throws ClusterMessageError for anything malformed. */
 export function decodeClusterMessage(bytes: Uint8Array): ClusterMessage {

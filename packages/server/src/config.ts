@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ParleyError } from '@parley/core';
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
@@ -58,7 +59,12 @@ export interface ServerConfig {
   webRoot?: string;
 }
 
-export class ConfigError extends Error {}
+/** A setting that is not acceptable (its message names it, for the person running the server). */
+export class ConfigError extends ParleyError {
+  constructor(message: string) {
+    super('invalid_config', message);
+  }
+}
 
 export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',

@@ -1,27 +1,14 @@
-/** Every error the API returns: an HTTP status, a stable code, and a message without user data. */
-export type ApiErrorCode =
-  | 'invalid_request'
-  | 'invalid_username'
-  | 'username_taken'
-  | 'access_denied'
-  | 'invite_used'
-  | 'invalid_credentials'
-  | 'login_expired'
-  | 'unauthorized'
-  | 'not_found'
-  | 'invalid_certificate'
-  | 'device_exists'
-  | 'rate_limited'
-  | 'payload_too_large'
-  | 'internal';
+/** The HTTP API's errors: an HTTP status, a stable code (core's HttpErrorCode), a message without user data. */
+import { type HttpErrorCode, ParleyError } from '@parley/core';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
+/** Every code the API returns (docs/protocol.md, "Errors"). */
+export type ApiErrorCode = HttpErrorCode;
+
+export class ApiError extends ParleyError {
+  declare readonly code: ApiErrorCode;
+  declare readonly status: number;
+  constructor(status: number, code: ApiErrorCode, message: string) {
+    super(code, message, { status });
   }
 }
 

@@ -6,13 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Signature } from '@parley/core';
+import type { FrameErrorCode, Signature } from '@parley/core';
 import {
   CHALLENGE_BYTES,
   type ClientFrame,
   DecodeError,
   decodeClientFrame,
   encodeServerFrame,
+  ParleyError,
   type ServerFrame,
   wsAuthMessage,
 } from '@parley/core';
@@ -41,12 +42,11 @@ export interface DeviceSession {
   close(code: number, reason: string): void;
 }
 
-export class FrameError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** A request refused with an `error` frame: its code is one of the protocol's WebSocket error codes. */
+export class FrameError extends ParleyError {
+  declare readonly code: FrameErrorCode;
+  constructor(code: FrameErrorCode, message: string) {
+    super(code, message);
   }
 }
 

@@ -31,6 +31,7 @@
  * (40P01) or a serialization failure (40001), the whole batch is rolled back and run again (a few
  * times): nothing of it was stored, so nothing is stored twice.
  */
+import { ParleyError } from '@parley/core';
 import { type ControlledTransaction, type Kysely, SqliteAdapter, type Transaction } from 'kysely';
 import type { Database } from './db.js';
 
@@ -72,7 +73,11 @@ interface Pending {
 }
 
 /** A write failed in a batch run without savepoints: run it again with them. */
-class WriteFailed extends Error {}
+class WriteFailed extends ParleyError {
+  constructor() {
+    super('internal', 'a write of the batch failed');
+  }
+}
 
 function retryable(e: unknown): boolean {
   return RETRYABLE.has((e as { code?: unknown } | undefined)?.code as string);

@@ -8,21 +8,21 @@
  */
 import {
   type AccessPolicy,
-  ApiError,
   claimNewDevice,
+  errorText,
   listOwnDevices,
   type OwnDevice,
   offerNewDevice,
   ParleyApi,
   ParleyClient,
   revokeOwnDevice,
-  TransportError,
 } from '@parley/client';
 import { BrowserDevices, browserSocketFactory } from '@parley/client/browser';
 import {
   canonicalUsername,
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
+  is,
   loadCiphersuite,
   ParleyError,
 } from '@parley/core';
@@ -31,41 +31,19 @@ export const MIN_PASSWORD = 8;
 export const MAX_PASSWORD = 1024;
 export const MAX_ACCESS_SECRET = 128;
 
-export class UserError extends Error {}
+/** A failure whose message is written for the person (code `usage`: errorText shows the message). */
+export class UserError extends ParleyError {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
 
 /** Signing in on a browser that holds no device of the account: a link code is needed. */
 export class LinkCodeNeeded extends UserError {}
 
 /** The message to show for a failure of the SDK or the server. */
 export function explain(e: unknown): string {
-  if (e instanceof UserError) return e.message;
-  if (e instanceof ApiError) {
-    const messages: Record<string, string> = {
-      unreachable: 'Cannot reach the server. Check your connection and try again.',
-      wrong_password: 'Wrong username or password.',
-      invalid_credentials: 'Wrong username or password.',
-      unknown_account: 'Wrong username or password.',
-      username_taken: 'That username is taken. Choose another one.',
-      access_denied: 'Wrong access password or invite code.',
-      invite_used: 'This invite code has already been used.',
-      rate_limited: 'Too many attempts. Wait a minute and try again.',
-      payload_too_large: 'That is too long.',
-    };
-    return messages[e.code] ?? e.message;
-  }
-  if (e instanceof TransportError) {
-    if (e.code === 'auth_failed') return 'The server no longer accepts this device (it was revoked).';
-    return 'Not connected to the server. It will be tried again automatically.';
-  }
-  if (e instanceof ParleyError) {
-    const messages: Record<string, string> = {
-      identity_key_mismatch: 'A safety number changed: review the warning before continuing.',
-      not_a_member: 'That person has no devices that can be added (have they signed in yet?).',
-      credential_invalid: e.message,
-    };
-    return messages[e.code] ?? e.message;
-  }
-  return e instanceof Error ? e.message : String(e);
+  return errorText(e);
 }
 
 export function checkUsername(input: string): string {
@@ -203,12 +181,11 @@ export async function login(usernameInput: string, password: string, linkCode = 
       }
       if (linkCode.length > 64) throw new UserError('That link code is too long.');
       const identity = await claimNewDevice(api, session.token, linkCode).catch((e: unknown) => {
-        if (e instanceof ApiError && e.code === 'not_found')
+        if (is(e, 'not_found'))
           throw new UserError(
             'That link code is unknown, used or expired. Ask your other device for a new one.',
           );
-        if (e instanceof ParleyError && e.code === 'usage')
-          throw new UserError('A link code has 20 letters and digits.');
+        if (is(e, 'usage')) throw new UserError('A link code has 20 letters and digits.');
         throw new UserError(explain(e));
       });
       if (identity.accountId !== session.username)

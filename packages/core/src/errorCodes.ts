@@ -1,0 +1,111 @@
+/** Every stable error code in Parley, grouped by where the failure arises; one union over all of them. */
+
+/** Failures inside the core: decoding, cryptography, identities and the MLS group protocol. */
+export const MLS_ERROR_CODES = [
+  // Input that cannot be decoded or is out of bounds.
+  'decode_error',
+  'too_large',
+  // Cryptographic failures.
+  'bad_signature',
+  'decrypt_failed',
+  'wrong_key',
+  // Identity and credentials.
+  'credential_invalid',
+  'credential_not_certified',
+  'credential_expired',
+  'device_revoked',
+  'identity_key_mismatch',
+  'identity_rejected',
+  'unexpected_account',
+  // Group protocol.
+  'not_a_member',
+  'wrong_group',
+  'wrong_epoch',
+  'replayed_message',
+  'invalid_message',
+  'invalid_commit',
+  'unsupported',
+  // The API was called in a way it does not support.
+  'usage',
+] as const;
+
+/** Codes of the HTTP API's error bodies (docs/protocol.md, "Errors"): part of the protocol. */
+export const HTTP_ERROR_CODES = [
+  'invalid_request',
+  'invalid_username',
+  'username_taken',
+  'access_denied',
+  'invite_used',
+  'invalid_credentials',
+  'login_expired',
+  'unauthorized',
+  'not_found',
+  'invalid_certificate',
+  'device_exists',
+  'rate_limited',
+  'payload_too_large',
+  'internal',
+] as const;
+
+/** Codes of WebSocket `error` frames (docs/protocol.md, "WebSocket error codes"): part of the protocol. */
+export const FRAME_ERROR_CODES = [
+  'decode_error',
+  'too_large',
+  'unauthenticated',
+  'auth_failed',
+  'usage',
+  'rate_limited',
+  'unsupported',
+  'invalid_key_package',
+  'too_many_key_packages',
+  'not_found',
+  'group_exists',
+  'not_a_member',
+  'wrong_sender',
+  'invalid_message',
+  'invalid_commit',
+  'duplicate_message_id',
+  'internal',
+] as const;
+
+/** Failures of the client's connection to its server (the server's answer never came, or made no sense). */
+export const TRANSPORT_ERROR_CODES = [
+  'offline',
+  'timeout',
+  'closed',
+  'auth_failed',
+  'protocol',
+  // The HTTP API could not be reached at all.
+  'unreachable',
+  // OPAQUE failed on the client's side: nothing more was sent.
+  'wrong_password',
+] as const;
+
+/** A setting of the server (command line, environment or config file) is not acceptable. */
+export const CONFIG_ERROR_CODES = ['invalid_config'] as const;
+
+export type MlsErrorCode = (typeof MLS_ERROR_CODES)[number];
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
+export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
+export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
+export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
+
+export type ErrorCode = MlsErrorCode | HttpErrorCode | FrameErrorCode | TransportErrorCode | ConfigErrorCode;
+
+/** Every code once. */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  ...new Set<ErrorCode>([
+    ...MLS_ERROR_CODES,
+    ...HTTP_ERROR_CODES,
+    ...FRAME_ERROR_CODES,
+    ...TRANSPORT_ERROR_CODES,
+    ...CONFIG_ERROR_CODES,
+  ]),
+];
+
+const KNOWN: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** Whether a string (from the wire, say) is one of Parley's error codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && KNOWN.has(code);
+}
