@@ -3,7 +3,8 @@
  * drawn at most once per tick, reloaded from the client one refresh at a time, and the few moves
  * the keys and slash commands make on it (select a conversation, show a notice or a panel).
  */
-import type { ParleyClient } from '@parley/client';
+import { errorText, type ParleyClient } from '@parley/client';
+import { CliError } from './errors.js';
 import { ESC, renderScreen, type ScreenState } from './screen.js';
 import { width } from './text.js';
 
@@ -28,6 +29,8 @@ export interface ChatView {
   /** Wait for the queued refreshes. */
   settled(): Promise<void>;
   notice(text: string): void;
+  /** Show what went wrong as the notice. */
+  fail(error: unknown): void;
   select(id: string | undefined): void;
   /** Move to the next (1) or previous (-1) conversation. */
   move(step: number): void;
@@ -35,10 +38,6 @@ export interface ChatView {
   need(): string;
   /** Stop drawing (the chat is closing). */
   close(): void;
-}
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function initialState(client: ParleyClient, me: { username: string; server: string }): ScreenState {
@@ -116,13 +115,14 @@ export function openChatView(
       });
     },
     refresh() {
-      refreshing = refreshing.then(() => reload(view)).catch((e: unknown) => view.notice(errorText(e)));
+      refreshing = refreshing.then(() => reload(view)).catch(view.fail);
     },
     settled: () => refreshing,
     notice(text) {
       view.state.notice = text;
       view.draw();
     },
+    fail: (error) => view.notice(errorText(error, { brief: true, server: me.server })),
     select(id) {
       view.state.selected = id;
       view.state.panel = undefined;
@@ -135,7 +135,7 @@ export function openChatView(
       view.select(list[(i + step + list.length) % list.length]!.id);
     },
     need() {
-      if (view.state.selected === undefined) throw new Error('open a conversation first (/dm <user>)');
+      if (view.state.selected === undefined) throw new CliError('open a conversation first (/dm <user>)');
       return view.state.selected;
     },
     close() {

@@ -13,4 +13,6 @@ export interface Command {
   /** How many arguments it takes besides its flags: [fewest, most]. */
   arity: [number, number];
   run(args: string[], flags: Flags): Promise<void>;
+  /** The server it talks to, when the command line names one (else the current profile's). */
+  server?: (args: string[]) => string | undefined;
 }

@@ -1,13 +1,12 @@
 /**
  * Opening a profile's ParleyClient over its encrypted SQLite store (client.sqlite3 in the profile),
- * unlocked with the password, and connecting it; a failure to connect becomes the sentence a person reads.
+ * unlocked with the password, and connecting it.
  */
 import { join } from 'node:path';
-import { ParleyClient, type TransportError } from '@parley/client';
+import { ParleyClient } from '@parley/client';
 import { nodeSocketFactory, SqliteRecordStore } from '@parley/client/node';
-import type { DeviceIdentity, StorageKey } from '@parley/core';
+import { type DeviceIdentity, is, ParleyError, type StorageKey } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
-import { CliError } from './errors.js';
 import { currentProfile, type Profile, unlock } from './profile.js';
 import { askSecret } from './prompt.js';
 
@@ -40,36 +39,24 @@ export function openProfileClient({ profile, dir, identity, key }: Omit<Unlocked
   });
 }
 
-/** Connect and catch up: whether it worked, or why not. */
-export async function trySync(
-  client: ParleyClient,
-  timeoutMs: number,
-): Promise<'ok' | 'revoked' | 'unreachable'> {
+/**
+ * Connect and catch up; the failure, if any: `auth_failed` (the server no longer accepts this
+ * device: it was revoked) or `unreachable` (no catching up within the time).
+ */
+export async function trySync(client: ParleyClient, timeoutMs: number): Promise<ParleyError | undefined> {
   try {
     await client.sync(timeoutMs);
-    return 'ok';
+    return undefined;
   } catch (e) {
-    return (e as TransportError).code === 'auth_failed' ? 'revoked' : 'unreachable';
+    if (is(e, 'auth_failed')) return e;
+    return new ParleyError('unreachable', 'cannot reach the server', { cause: e });
   }
 }
 
-/** Why a profile's client could not catch up, as the sentence a person reads. */
-export function syncFailure(reason: 'revoked' | 'unreachable', profile: Profile): CliError {
-  return new CliError(
-    reason === 'revoked'
-      ? 'the server no longer accepts this device (it was revoked): link it again with `parley devices add` on another device'
-      : `cannot reach the server at ${profile.server}`,
-  );
-}
-
-/** Connect and catch up; a failure becomes the sentence a person reads. */
-export async function syncOrExplain(
-  client: ParleyClient,
-  profile: Profile,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const result = await trySync(client, timeoutMs);
-  if (result !== 'ok') throw syncFailure(result, profile);
+/** Connect and catch up, or throw why not. */
+export async function syncOrThrow(client: ParleyClient, timeoutMs = 10_000): Promise<void> {
+  const failure = await trySync(client, timeoutMs);
+  if (failure !== undefined) throw failure;
 }
 
 /** The profile's client, connected and caught up. */
@@ -77,7 +64,7 @@ export async function openClient(place: Omit<Unlocked, 'password'>): Promise<Par
   const client = await openProfileClient(place);
   client.start();
   try {
-    await syncOrExplain(client, place.profile);
+    await syncOrThrow(client);
   } catch (e) {
     await client.close();
     throw e;

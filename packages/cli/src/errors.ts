@@ -1,20 +1,17 @@
-/** The CLI's errors: a sentence for the person at the terminal (`parley: …`, exit status 1). */
-import type { ApiError } from '@parley/client';
+/**
+ * The CLI's errors. A failure is printed as `parley: <clause>` by the client's errorText, chosen by
+ * the error's code; CliError is a failure whose message is written for the person (code `usage`).
+ */
+import { errorText } from '@parley/client';
+import { ParleyError } from '@parley/core';
 
-export class CliError extends Error {}
+export class CliError extends ParleyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('usage', message, options);
+  }
+}
 
-/** An HTTP API failure as the sentence a person reads. */
-export function apiError(e: unknown, server: string): never {
-  const code = (e as ApiError).code;
-  const messages: Record<string, string> = {
-    unreachable: `cannot reach the server at ${server}`,
-    wrong_password: 'wrong username or password',
-    invalid_credentials: 'wrong username or password',
-    username_taken: 'that username is taken',
-    access_denied: 'wrong access password or invite code',
-    invite_used: 'this invite code has already been used',
-    invalid_username: (e as Error).message,
-    rate_limited: 'too many attempts; wait a minute',
-  };
-  throw new CliError(messages[code] ?? (e as Error).message);
+/** The line to print for a failure; `server` is the one this run talks to, where known. */
+export function failureLine(e: unknown, server: string | undefined): string {
+  return `parley: ${errorText(e, server === undefined ? { brief: true } : { brief: true, server })}\n`;
 }

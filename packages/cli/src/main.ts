@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `parley` — Parley from the terminal: reads the command line (node:util parseArgs) and runs the
- * command (one module each under commands/); a failure prints `parley: <sentence>` and exits 1.
+ * command (one module each under commands/); a failure prints `parley: <what went wrong>` (the
+ * client's errorText, chosen by the error's code) and exits 1.
  *
  * The password is asked for on the terminal (or read from PARLEY_PASSWORD, for scripts); it
  * unlocks this device's local state, which is encrypted with a key derived from it (scrypt), and it
@@ -19,8 +20,8 @@ import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
 import { verifyCommand } from './commands/verify.js';
 import { whoamiCommand } from './commands/whoami.js';
-import { CliError } from './errors.js';
-import { home } from './profile.js';
+import { CliError, failureLine } from './errors.js';
+import { currentProfile, home } from './profile.js';
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
@@ -55,7 +56,17 @@ function parse(name: string, command: Command, argv: string[]) {
   }
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The server this run talks to, for the error line: the one on the command line, else the current profile's. */
+function serverOf(command: Command, args: string[]): string | undefined {
+  if (command.server !== undefined) return command.server(args);
+  try {
+    return currentProfile().profile.server;
+  } catch {
+    return undefined; // no profile yet
+  }
+}
+
+async function main(argv: string[], run: { server?: string | undefined }): Promise<void> {
   const [name = 'help', ...rest] = argv;
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
@@ -66,16 +77,18 @@ async function main(argv: string[]): Promise<void> {
   const { args, flags } = parse(name, command, rest);
   const [fewest, most] = command.arity;
   if (args.length < fewest || args.length > most) throw new CliError(`usage: ${usageOf(name)}`);
+  run.server = serverOf(command, args);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   await command.run(args, flags);
 }
 
-main(process.argv.slice(2)).then(
+const thisRun: { server?: string | undefined } = {};
+main(process.argv.slice(2), thisRun).then(
   () => {
     if (process.argv[2] !== 'serve') process.exit(0);
   },
   (e: unknown) => {
-    process.stderr.write(`parley: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(failureLine(e, thisRun.server));
     process.exit(1);
   },
 );

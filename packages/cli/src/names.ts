@@ -2,7 +2,7 @@
  * What a person means by a name on the command line: a group of that name (case-insensitive), or a
  * person, whose username is put in core's canonical form (so `Straße` is the account `strasse`).
  */
-import type { ParleyClient } from '@parley/client';
+import { errorText, type ParleyClient } from '@parley/client';
 import { canonicalUsername } from '@parley/core';
 import { CliError } from './errors.js';
 
@@ -11,7 +11,7 @@ export function username(typed: string): string {
   try {
     return canonicalUsername(typed);
   } catch (e) {
-    throw new CliError(`${typed}: ${(e as Error).message}`);
+    throw new CliError(`${typed}: ${errorText(e, { brief: true })}`, { cause: e });
   }
 }
 
@@ -39,7 +39,9 @@ export async function conversationNamed(client: ParleyClient, to: string): Promi
   try {
     return await client.directConversation(canonicalUsername(to));
   } catch (e) {
-    throw new CliError(`cannot start a conversation with ${to}: ${(e as Error).message}`);
+    throw new CliError(`cannot start a conversation with ${to}: ${errorText(e, { brief: true })}`, {
+      cause: e,
+    });
   }
 }
 

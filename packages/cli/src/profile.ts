@@ -11,7 +11,6 @@ import {
   deriveStorageKey,
   openDeviceIdentity,
   openWithPassphrase,
-  type ParleyError,
   type StorageKey,
   sealDeviceIdentity,
 } from '@parley/core';
@@ -62,13 +61,9 @@ export async function unlock(
   password: string,
 ): Promise<{ identity: DeviceIdentity; key: StorageKey }> {
   const envelope = new Uint8Array(readFileSync(join(dir, 'device.parley')));
-  try {
-    const { key } = await openWithPassphrase(password, envelope, 'parley/v1/device-identity', {
-      scrypt: nodeScrypt,
-    });
-    return { identity: openDeviceIdentity(key, envelope), key };
-  } catch (e) {
-    if ((e as ParleyError).code === 'wrong_key') throw new CliError('wrong password');
-    throw e;
-  }
+  // A wrong password fails here with `wrong_key`.
+  const { key } = await openWithPassphrase(password, envelope, 'parley/v1/device-identity', {
+    scrypt: nodeScrypt,
+  });
+  return { identity: openDeviceIdentity(key, envelope), key };
 }

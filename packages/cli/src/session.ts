@@ -5,10 +5,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiError, ParleyApi } from '@parley/client';
-import { open, seal } from '@parley/core';
+import type { ParleyApi } from '@parley/client';
+import { is, open, seal } from '@parley/core';
 import type { Unlocked } from './connect.js';
-import { apiError } from './errors.js';
 
 const SESSION_CONTEXT = 'parley/v1/cli-session';
 
@@ -32,9 +31,7 @@ export async function withSession<T>(
 ): Promise<T> {
   const file = join(place.dir, 'session.parley');
   const login = async () => {
-    const session = await api
-      .login(place.profile.username, place.password)
-      .catch((e) => apiError(e, place.profile.server));
+    const session = await api.login(place.profile.username, place.password);
     const sealed = seal(place.key, new TextEncoder().encode(JSON.stringify(session)), SESSION_CONTEXT);
     writeFileSync(file, sealed, { mode: 0o600 });
     return session.token;
@@ -44,7 +41,7 @@ export async function withSession<T>(
   try {
     return await call(token);
   } catch (e) {
-    if ((e as ApiError).status !== 401) throw e;
+    if (!is(e, 'unauthorized')) throw e;
     return call(await login());
   }
 }

@@ -1,5 +1,6 @@
 /** The slash commands of `parley chat` (/dm, /group, /verify …): each one a small function on the chat view. */
 import type { ChatView } from './chatView.js';
+import { CliError } from './errors.js';
 import { username } from './names.js';
 
 export const HELP = [
@@ -32,7 +33,7 @@ type Slash = (view: ChatView, args: string[]) => Promise<void>;
 
 /** The one person a command names, in canonical form. */
 function one(args: string[], usage: string): string {
-  if (args[0] === undefined) throw new Error(`usage: ${usage}`);
+  if (args[0] === undefined) throw new CliError(`usage: ${usage}`);
   return username(args[0]);
 }
 
@@ -43,25 +44,25 @@ function panel(view: ChatView, lines: string[] | undefined): void {
 
 const SLASH: Record<string, Slash> = {
   async dm(view, args) {
-    if (args.length !== 1) throw new Error('usage: /dm <user>');
+    if (args.length !== 1) throw new CliError('usage: /dm <user>');
     const who = username(args[0]!);
     view.notice(`opening a chat with ${who}…`);
     view.select(await view.client.directConversation(who));
     view.notice(`chat with ${who} · end-to-end encrypted`);
   },
   async group(view, [name, ...people]) {
-    if (name === undefined || people.length === 0) throw new Error('usage: /group <name> <user> …');
+    if (name === undefined || people.length === 0) throw new CliError('usage: /group <name> <user> …');
     view.notice(`creating ${name}…`);
     view.select(await view.client.createGroup(name, people.map(username)));
     view.notice(`group ${name} created`);
   },
   async add(view, args) {
-    if (args.length === 0) throw new Error('usage: /add <user> …');
+    if (args.length === 0) throw new CliError('usage: /add <user> …');
     await view.client.addMembers(view.need(), args.map(username));
     view.notice(`added ${args.join(', ')}`);
   },
   async remove(view, args) {
-    if (args.length !== 1) throw new Error('usage: /remove <user>');
+    if (args.length !== 1) throw new CliError('usage: /remove <user>');
     await view.client.removeMember(view.need(), username(args[0]!));
     view.notice(`removed ${args[0]}`);
   },
@@ -70,7 +71,7 @@ const SLASH: Record<string, Slash> = {
     view.notice('you asked to leave; the next member online confirms it');
   },
   async rename(view, args) {
-    if (args.length === 0) throw new Error('usage: /rename <name>');
+    if (args.length === 0) throw new CliError('usage: /rename <name>');
     await view.client.rename(view.need(), args.join(' '));
   },
   async verify(view, args) {
@@ -97,6 +98,6 @@ export async function runSlashCommand(view: ChatView, line: string, stop: () => 
   const [name, ...args] = words(line.slice(1));
   if (name === 'quit' || name === 'exit') return stop();
   const command = name !== undefined && Object.hasOwn(SLASH, name) ? SLASH[name] : undefined;
-  if (command === undefined) throw new Error(`unknown command /${name ?? ''}: /help lists them`);
+  if (command === undefined) throw new CliError(`unknown command /${name ?? ''}: /help lists them`);
   await command(view, args);
 }

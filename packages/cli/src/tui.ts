@@ -4,7 +4,7 @@
  * shows, screen.ts lays it out. A bell rings on new messages and identity key changes.
  */
 import { emitKeypressEvents } from 'node:readline';
-import { type ChatContext, type ChatView, errorText, openChatView } from './chatView.js';
+import { type ChatContext, type ChatView, openChatView } from './chatView.js';
 import { ESC, titleOf } from './screen.js';
 import { runSlashCommand } from './slashCommands.js';
 
@@ -72,7 +72,7 @@ async function submit(view: ChatView, stop: () => void): Promise<void> {
       view.refresh();
     }
   } catch (e) {
-    view.notice(errorText(e));
+    view.fail(e);
   }
 }
 

@@ -4,12 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ApiError, claimNewDevice, ParleyApi } from '@parley/client';
-import type { ParleyError } from '@parley/core';
+import { claimNewDevice, ParleyApi } from '@parley/client';
+import { is } from '@parley/core';
 import { nativeCiphersuite } from '@parley/core/node';
 import type { Command } from '../command.js';
 import { openClient } from '../connect.js';
-import { apiError, CliError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { makeCurrent, profileDir, saveProfile, unlock } from '../profile.js';
 import { askSecret } from '../prompt.js';
 
@@ -24,18 +24,16 @@ function serverUrl(typed: string): string {
 
 async function register(server: string, username: string): Promise<void> {
   const api = new ParleyApi(server);
-  const info = await api.serverInfo().catch((e) => apiError(e, server));
+  const info = await api.serverInfo();
   const access: { accessPassword?: string; inviteCode?: string } = {};
   if (info.access === 'password')
     access.accessPassword = await askSecret('Server access password: ', 'PARLEY_ACCESS_PASSWORD');
   if (info.access === 'invite') access.inviteCode = await askSecret('Invite code: ', 'PARLEY_INVITE');
   const password = await askSecret('Password: ');
   if (password.length < 8) throw new CliError('choose a password of at least 8 characters');
-  const identity = await api
-    .register(username, password, await nativeCiphersuite(), access)
-    .catch((e) => apiError(e, server));
+  const identity = await api.register(username, password, await nativeCiphersuite(), access);
   const saved = await saveProfile(server, identity, password);
-  await api.login(identity.accountId, password).catch((e) => apiError(e, server));
+  await api.login(identity.accountId, password);
   await (await openClient({ ...saved, identity })).close();
   process.stdout.write(
     `Registered ${identity.accountId} on ${server} (device ${identity.deviceId}). Secure session started.\n`,
@@ -49,7 +47,7 @@ async function register(server: string, username: string): Promise<void> {
 async function login(server: string, username: string): Promise<void> {
   const api = new ParleyApi(server);
   const password = await askSecret('Password: ');
-  const session = await api.login(username, password).catch((e) => apiError(e, server));
+  const session = await api.login(username, password);
   const dir = profileDir(server, session.username);
   if (existsSync(join(dir, 'device.parley'))) {
     await unlock(dir, password);
@@ -63,9 +61,8 @@ async function login(server: string, username: string): Promise<void> {
   );
   const code = await askSecret('Link code: ', 'PARLEY_LINK_CODE', true);
   const identity = await claimNewDevice(api, session.token, code).catch((e: unknown) => {
-    if ((e as ApiError).code === 'not_found') throw new CliError('that link code is unknown or expired');
-    if ((e as ParleyError).code === 'usage') throw new CliError((e as Error).message);
-    apiError(e, server);
+    if (is(e, 'not_found')) throw new CliError('that link code is unknown or expired', { cause: e });
+    throw e;
   });
   const saved = await saveProfile(server, identity, password);
   await (await openClient({ ...saved, identity })).close();
@@ -78,6 +75,7 @@ export const registerCommand: Command = {
   args: '<server-url> <username>',
   summary: "create an account and this machine's first device",
   arity: [2, 2],
+  server: ([server]) => server,
   run: ([server, name]) => register(serverUrl(server!), name!),
 };
 
@@ -85,5 +83,6 @@ export const loginCommand: Command = {
   args: '<server-url> <username>',
   summary: 'log in again, or link this machine as a new device',
   arity: [2, 2],
+  server: ([server]) => server,
   run: ([server, name]) => login(serverUrl(server!), name!),
 };

@@ -3,11 +3,11 @@
  * the account's identity key) links a new one with a one-time code, or revokes one.
  */
 import { listOwnDevices, offerNewDevice, ParleyApi, revokeOwnDevice } from '@parley/client';
-import { type DeviceIdentity, ParleyError } from '@parley/core';
+import type { DeviceIdentity } from '@parley/core';
 import { nativeCiphersuite } from '@parley/core/node';
 import type { Command } from '../command.js';
 import { openCurrent, type Unlocked } from '../connect.js';
-import { apiError, CliError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { withSession } from '../session.js';
 
 const USAGE = 'usage: parley devices [list | add | revoke <device-id>]';
@@ -33,9 +33,7 @@ export async function deviceLines(
 }
 
 async function add(api: ParleyApi, token: string, { profile, identity }: Unlocked): Promise<void> {
-  const offer = await offerNewDevice(api, token, identity, await nativeCiphersuite()).catch((e) =>
-    apiError(e, profile.server),
-  );
+  const offer = await offerNewDevice(api, token, identity, await nativeCiphersuite());
   process.stdout.write(
     `New device ${offer.deviceId} is registered. On the new machine run\n` +
       `  parley login ${profile.server} ${profile.username}\n` +
@@ -43,11 +41,8 @@ async function add(api: ParleyApi, token: string, { profile, identity }: Unlocke
   );
 }
 
-async function revoke(api: ParleyApi, token: string, { profile, identity }: Unlocked, target: string) {
-  await revokeOwnDevice(api, token, identity, target, await nativeCiphersuite()).catch((e) => {
-    if (e instanceof ParleyError) throw new CliError(e.message);
-    return apiError(e, profile.server);
-  });
+async function revoke(api: ParleyApi, token: string, identity: DeviceIdentity, target: string) {
+  await revokeOwnDevice(api, token, identity, target, await nativeCiphersuite());
   process.stdout.write(`Device ${target} is revoked: it can no longer connect, and conversations drop it.\n`);
 }
 
@@ -69,7 +64,7 @@ async function devices([sub, target]: string[]): Promise<void> {
       'only the first device of an account (the one that holds its identity key) can add or revoke devices',
     );
   if (sub === 'add') await add(api, token, current);
-  else await revoke(api, token, current, target!);
+  else await revoke(api, token, identity, target!);
 }
 
 export const devicesCommand: Command = {

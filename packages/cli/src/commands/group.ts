@@ -1,5 +1,6 @@
 /** `parley group <name> <user> [user …]`: create a named group with people, or add people to it. */
-import type { ParleyError } from '@parley/core';
+import { errorText } from '@parley/client';
+import { is } from '@parley/core';
 import type { Command } from '../command.js';
 import { openClient, openCurrent } from '../connect.js';
 import { CliError } from '../errors.js';
@@ -14,13 +15,14 @@ async function group(name: string, people: string[]): Promise<void> {
       if (existing === undefined) await client.createGroup(name, users);
       else await client.addMembers(existing, users);
     } catch (e) {
-      if ((e as ParleyError).code === 'identity_key_mismatch') {
+      if (is(e, 'identity_key_mismatch')) {
         const who = (e as { accountId?: string }).accountId ?? 'someone';
         warnIdentityChange(who);
         throw new CliError(`${who} was not added`);
       }
       throw new CliError(
-        `cannot ${existing === undefined ? 'create the group' : 'add them'}: ${(e as Error).message}`,
+        `cannot ${existing === undefined ? 'create the group' : 'add them'}: ${errorText(e, { brief: true })}`,
+        { cause: e },
       );
     }
     await client.sync(10_000);

@@ -4,7 +4,7 @@
  */
 import type { ChatMessage, ParleyClient } from '@parley/client';
 import type { Command } from '../command.js';
-import { syncOrExplain, withClient } from '../connect.js';
+import { syncOrThrow, withClient } from '../connect.js';
 import { warnIdentityChange } from '../names.js';
 
 function line(client: ParleyClient, m: ChatMessage, json: boolean): string {
@@ -23,9 +23,9 @@ function line(client: ParleyClient, m: ChatMessage, json: boolean): string {
 }
 
 async function read(json: boolean): Promise<void> {
-  await withClient(async (client, { profile }) => {
+  await withClient(async (client) => {
     client.start();
-    await syncOrExplain(client, profile);
+    await syncOrThrow(client);
     for (const who of await client.pendingIdentityChanges()) warnIdentityChange(who);
     // Messages that arrived while another command ran count too: they are unread until printed
     // here or seen in parley chat.

@@ -4,8 +4,9 @@
  * parley connects.
  */
 import type { ParleyClient } from '@parley/client';
+import { is } from '@parley/core';
 import type { Command } from '../command.js';
-import { syncFailure, trySync, withClient } from '../connect.js';
+import { trySync, withClient } from '../connect.js';
 import { CliError } from '../errors.js';
 import { conversationNamed, knownConversation, warnIdentityChange } from '../names.js';
 
@@ -19,18 +20,18 @@ async function flushed(client: ParleyClient): Promise<void> {
 }
 
 async function send(to: string, text: string): Promise<void> {
-  await withClient(async (client, { profile }) => {
+  await withClient(async (client) => {
     client.start();
-    const synced = await trySync(client, 5_000);
+    const failure = await trySync(client, 5_000);
     const known = knownConversation(client, to);
-    if (synced === 'unreachable' && known !== undefined) {
+    if (is(failure, 'unreachable') && known !== undefined) {
       await client.sendText(known, text);
       process.stdout.write(
         `queued for ${to}: the server is unreachable; it goes out the next time parley connects\n`,
       );
       return;
     }
-    if (synced !== 'ok') throw syncFailure(synced, profile);
+    if (failure !== undefined) throw failure;
     const conversation = await conversationNamed(client, to);
     await client.sendText(conversation, text);
     const members = client.members(conversation);
