@@ -13,7 +13,9 @@
  *    /help for commands · Tab next conversation
  *    > _
  */
+import { stripVTControlCharacters } from 'node:util';
 import type { ChatMessage, ConversationSummary, MessageStatus } from '@parley/client';
+import { width as columns, cut, fit, wrap } from './text.js';
 
 export interface ScreenState {
   me: string;
@@ -52,51 +54,6 @@ const RED = `${ESC}31m`;
 const YELLOW = `${ESC}33m`;
 const GREEN = `${ESC}32m`;
 const RESET = `${ESC}0m`;
-/** SGR sequences (colours, bold…), which take no room on screen. */
-const STYLES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
-
-/** Characters (code points) of a string, so emoji count once. Wide characters are not measured. */
-function chars(s: string): string[] {
-  return [...s];
-}
-
-function fit(s: string, width: number): string {
-  const c = chars(s);
-  if (c.length <= width) return s + ' '.repeat(width - c.length);
-  return `${c.slice(0, Math.max(0, width - 1)).join('')}…`;
-}
-
-function wrap(s: string, width: number): string[] {
-  if (width <= 0) return [];
-  const out: string[] = [];
-  for (const full of s.split('\n')) {
-    // Keep a paragraph's indentation, on its continuation lines too.
-    const indent = full.length - full.trimStart().length;
-    if (indent > 0 && indent < width / 2) {
-      out.push(...wrap(full.slice(indent), width - indent).map((l) => ' '.repeat(indent) + l));
-      continue;
-    }
-    const paragraph = full;
-    let line = '';
-    for (const word of paragraph.split(' ')) {
-      const candidate = line.length === 0 ? word : `${line} ${word}`;
-      if (chars(candidate).length <= width) {
-        line = candidate;
-        continue;
-      }
-      if (line.length > 0) out.push(line);
-      let rest = chars(word);
-      while (rest.length > width) {
-        out.push(rest.slice(0, width).join(''));
-        rest = rest.slice(width);
-      }
-      line = rest.join('');
-    }
-    out.push(line);
-  }
-  return out;
-}
-
 /** A conversation's title: a group's name, or the other people. */
 export function titleOf(c: ConversationSummary, me: string): string {
   if (c.name !== null) return c.name;
@@ -115,7 +72,7 @@ function messageLines(m: ChatMessage, me: string, width: number): string[] {
   const lines = wrap(`[${time(m.sentAt)}] ${who}: ${m.text}`, width - (mark ? mark.length + 1 : 0));
   if (mark) {
     const last = lines.length - 1;
-    const pad = width - chars(lines[last]!).length - mark.length;
+    const pad = width - columns(lines[last]!) - mark.length;
     lines[last] = `${lines[last]}${' '.repeat(Math.max(1, pad))}${DIM}${mark}${RESET}`;
   }
   return lines;
@@ -186,27 +143,22 @@ export function renderScreen(s: ScreenState, width: number, height: number): str
   rows.push(`${YELLOW}${fit(s.notice, w)}${RESET}`);
   const prompt = '> ';
   const inputRoom = w - prompt.length - 1;
-  const input = chars(s.input);
-  rows.push(prompt + input.slice(Math.max(0, input.length - inputRoom)).join(''));
+  rows.push(prompt + cut(s.input, inputRoom, true));
   return rows.slice(0, Math.max(height, 7));
-}
-
-function visibleLength(s: string): number {
-  return chars(s.replace(STYLES, '')).length;
 }
 
 /** Pad a string that may hold ANSI styles to a visible width. */
 function padStyled(s: string, width: number): string {
-  const visible = visibleLength(s);
+  const visible = columns(s);
   return visible >= width ? clip(s, width) : s + ' '.repeat(width - visible);
 }
 
 /** Cut a styled string to a visible width (dropping its styles if it must be cut). */
 function clip(s: string, width: number): string {
-  return visibleLength(s) <= width ? s : fit(s.replace(STYLES, ''), width);
+  return columns(s) <= width ? s : fit(stripVTControlCharacters(s), width);
 }
 
 /** The visible text of rendered rows (styles removed), e.g. for tests. */
 export function plain(rows: string[]): string {
-  return rows.map((r) => r.replace(STYLES, '')).join('\n');
+  return rows.map(stripVTControlCharacters).join('\n');
 }

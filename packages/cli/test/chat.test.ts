@@ -2,8 +2,8 @@
  * `parley chat` in a real terminal (tmux): keys are typed with send-keys and the screen is read with
  * capture-pane, while the server and the other people run as real processes.
  */
-import { expect, test } from 'vitest';
-import { type Env, parley, readJson, registered, startServer, Terminal, until } from './harness.js';
+import { expect, test, vi } from 'vitest';
+import { type Env, parley, readJson, registered, startServer, Terminal } from './harness.js';
 
 test('in the terminal chat: log in, open a direct chat, send, see the reply arrive with delivery states', async () => {
   const { url } = await startServer();
@@ -46,7 +46,10 @@ test('in the terminal chat: log in, open a direct chat, send, see the reply arri
   a.type('/verify bob ok');
   await a.waitFor('epoch 1 · verified', 'verified');
   a.type('/quit');
-  await until(() => a.exited(), 'parley chat ends');
+  await vi.waitFor(() => expect(a.exited(), 'parley chat ends').toBe(true), {
+    timeout: 20_000,
+    interval: 100,
+  });
   expect(a.screen()).not.toContain('Conversations'); // the normal screen is back
   a.kill();
   b.kill();

@@ -86,3 +86,25 @@ test('clear errors: wrong password, wrong access password, username taken, unrea
   expect(down.stderr).toBe('parley: cannot reach the server at http://127.0.0.1:1\n');
   expect((await parley(['frobnicate'], carol)).code).toBe(1);
 });
+
+test("usernames take core's canonical form: `parley send Straße` reaches the account strasse", async () => {
+  const env = (name: string) => ({
+    PARLEY_HOME: home(),
+    PARLEY_PASSWORD: `${name}-password-1`,
+    PARLEY_ACCESS_PASSWORD: 'club-secret',
+  });
+  const frank = env('frank');
+  const strasse = env('strasse');
+  expect((await parley(['register', url, 'frank'], frank)).code).toBe(0);
+  expect((await parley(['register', url, 'strasse'], strasse)).code).toBe(0);
+
+  expect(await parley(['send', 'Straße', 'grüß dich'], frank)).toMatchObject({
+    code: 0,
+    stdout: 'sent to Straße\n',
+  });
+  const read = (await parley(['read', '--json'], strasse)).stdout.trim().split('\n');
+  expect(read.map((l) => JSON.parse(l))).toMatchObject([{ from: 'frank', text: 'grüß dich' }]);
+  // The same person by another spelling: one conversation, one safety number.
+  expect((await parley(['verify', 'STRASSE'], frank)).stdout).toContain('Safety number with strasse:');
+  expect((await parley(['verify', 'straße', '--mark'], frank)).stdout).toBe('strasse is verified.\n');
+});

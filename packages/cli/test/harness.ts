@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoopbackServer, startLoopbackServer } from '@parley/server/testing';
+import { type LoopbackServer, startLoopbackServer } from '@parley/testing';
 import { afterAll, vi } from 'vitest';
 
 // Each test runs many `parley` processes in turn (each starts Node and derives a key with scrypt):
@@ -175,14 +175,6 @@ export class Terminal {
     } catch {
       // already gone
     }
-  }
-}
-
-export async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -3,7 +3,7 @@
  * groups and direct chats among three, a message queued while the server is down, a key swapped
  * by the server, and devices linked and revoked.
  */
-import { slipInImpostorDevice } from '@parley/server/testing';
+import { slipInImpostorDevice } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { type Env, parley, readJson, registered, someone, startServer } from './harness.js';
 

@@ -1,7 +1,8 @@
 import type { ChatMessage, ConversationSummary } from '@parley/client';
+import stringWidth from 'string-width';
 import { describe, expect, test } from 'vitest';
 import { plain, renderScreen, type ScreenState } from '../src/screen.js';
-import { words } from '../src/tui.js';
+import { words } from '../src/slashCommands.js';
 
 const conversation = (over: Partial<ConversationSummary>): ConversationSummary => ({
   id: 'g1',
@@ -86,6 +87,21 @@ describe('the chat screen', () => {
     for (const r of plain(rows).split('\n')) expect([...r].length).toBeLessThanOrEqual(60);
     expect(plain(rows)).toContain('message 39');
     expect(plain(rows)).not.toContain('message 0 ');
+  });
+
+  test('wide characters and emoji take two columns: rows fit the terminal and the status stays at the edge', () => {
+    const messages = [
+      message({ text: `${'你好世界 '.repeat(12)}👋🏽`, status: 'read' }),
+      message({ seq: 2, id: 'm2', text: '長い単語'.repeat(12), status: 'sent' }),
+    ];
+    const conversations = [conversation({ id: 'g1', name: '読書クラブ 📚 の友達と家族' })];
+    const rows = renderScreen({ ...base, conversations, messages, input: '日本語'.repeat(40) }, 60, 15);
+    const text = plain(rows).split('\n');
+    for (const r of text) expect(stringWidth(r)).toBeLessThanOrEqual(60);
+    expect(stringWidth(text.find((r) => r.endsWith('✓✓ read'))!)).toBe(60);
+    expect(stringWidth(text.find((r) => r.endsWith('✓ sent'))!)).toBe(60);
+    expect(stringWidth(text.at(-1)!)).toBeLessThanOrEqual(59);
+    expect(text.at(-1)).toMatch(/^> \p{Script=Han}+日本語$/u); // the end of what is typed
   });
 
   test('an identity key change is a warning that stays on screen', () => {

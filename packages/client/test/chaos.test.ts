@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
-import { type ServerProcess, seededRandom, startServerProcess } from '@parley/server/testing';
+import { type ServerProcess, seededRandom, startServerProcess } from '@parley/testing';
 import Database from 'better-sqlite3';
 import { expect, test } from 'vitest';
 import { type ChatMessage, ParleyClient, type SocketFactory } from '../src/index.js';

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServerProcess } from '@parley/server/testing';
+import { startServerProcess } from '@parley/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 

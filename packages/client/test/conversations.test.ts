@@ -10,7 +10,7 @@ import {
   generateStorageKey,
   identityKeyPairOf,
 } from '@parley/core';
-import type { LoopbackServer } from '@parley/server/testing';
+import type { LoopbackServer } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { type MessageStatus, ParleyApi, type SocketFactory } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';

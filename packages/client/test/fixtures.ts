@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import { DEFAULT_CONFIG } from '@parley/server';
-import { startLoopbackServer } from '@parley/server/testing';
+import { startLoopbackServer } from '@parley/testing';
 import { afterEach, expect } from 'vitest';
 import {
   type ChatMessage,

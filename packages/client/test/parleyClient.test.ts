@@ -1,5 +1,5 @@
 import { toHex } from '@parley/core';
-import { slipInImpostorDevice } from '@parley/server/testing';
+import { slipInImpostorDevice } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { hasKeyPackages, openClient, openStore, person, serve, until } from './fixtures.js';
 

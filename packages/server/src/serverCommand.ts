@@ -1,12 +1,13 @@
-import { createInvites } from './accounts.js';
 /**
  * The server's command line, shared by `parley-server` and `parley serve`: `[options]` starts the
  * server; `invite [--count N] [options]` prints single-use invite codes for a server whose access
  * policy is "invite".
  */
+import { createInvites } from './accounts.js';
 import { buildServer } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db.js';
+import { DEFAULT_WEB_ROOT } from './web.js';
 
 export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (argv[0] === 'invite') {
@@ -29,6 +30,8 @@ export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = 
   const url = address.replace(/^https?/, scheme).replace('://127.0.0.1', '://localhost');
   process.stdout.write(`Parley is running at ${url}\n`);
   if (server.web) process.stdout.write(`  Open ${url} in a browser to chat.\n`);
+  else if (config.webRoot === undefined && DEFAULT_WEB_ROOT === undefined)
+    process.stdout.write('  (no web app: install @parley/web beside the server to serve it)\n');
   else process.stdout.write('  (the web app is not built: run `npm run build` to serve it)\n');
   process.stdout.write(`  data: ${config.dataDir}   access: ${config.access}\n`);
   // The URLs may hold passwords: only their hosts are shown.

@@ -5,12 +5,23 @@
  * every time, content-hashed files under assets/ are cached for a year.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-/** Where the web app's build is in this repository, relative to the server's own build. */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const WEB_PACKAGE = '@parley/web/dist-path';
+
+/** Where the installed @parley/web package keeps its build; undefined when it is not installed. */
+async function installedWebBuild(): Promise<string | undefined> {
+  try {
+    import.meta.resolve(WEB_PACKAGE);
+  } catch {
+    return undefined; // an optional peer: without it the server serves the API only
+  }
+  return ((await import(WEB_PACKAGE)) as typeof import('@parley/web/dist-path')).webDistPath;
+}
+
+/** The web app's build that is served unless the configuration names another (`webRoot`). */
+export const DEFAULT_WEB_ROOT: string | undefined = await installedWebBuild();
 
 /** A Host header we are willing to repeat in the policy: a hostname or IP literal and a port. */
 const HOST_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
@@ -45,8 +56,8 @@ function securityHeaders(reply: FastifyReply, tls: boolean): void {
 }
 
 /** Serve the web app from `root` if it has been built; returns whether it is served. */
-export async function webApp(app: FastifyInstance, root: string, tls: boolean): Promise<boolean> {
-  if (!existsSync(`${root}/index.html`)) return false;
+export async function webApp(app: FastifyInstance, root: string | undefined, tls: boolean): Promise<boolean> {
+  if (root === undefined || !existsSync(`${root}/index.html`)) return false;
   await app.register(fastifyStatic, {
     root,
     prefix: '/',

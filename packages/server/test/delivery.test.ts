@@ -39,9 +39,9 @@ import {
   toHex,
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
+import { startServerProcess } from '@parley/testing';
 import { afterEach, expect, test } from 'vitest';
 import { DEFAULT_CONFIG, runRetention } from '../src/index.js';
-import { startServerProcess } from '../src/testing.js';
 import { api, cs, freshPostgres, login, type Running, register, startServer } from './helpers.js';
 import { WsClient } from './wsClient.js';
 

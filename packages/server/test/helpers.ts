@@ -12,10 +12,10 @@ import {
   toBase64Url,
 } from '@parley/core';
 import { nativeCiphersuite } from '@parley/core/node';
+import { type LoopbackServer, startLoopbackServer } from '@parley/testing';
 import * as opaque from '@serenity-kit/opaque';
 import pg from 'pg';
 import type { ServerConfig } from '../src/index.js';
-import { type LoopbackServer, startLoopbackServer } from '../src/testing.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in the tests.
 export type Body = any;

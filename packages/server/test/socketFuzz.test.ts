@@ -29,9 +29,9 @@ import {
   textMessage,
   wsAuthMessage,
 } from '@parley/core';
+import { type ServerProcess, seededRandom, startServerProcess } from '@parley/testing';
 import { expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { type ServerProcess, seededRandom, startServerProcess } from '../src/testing.js';
 import { cs } from './helpers.js';
 import { chattingPair, device } from './pair.js';
 

@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, expect, test } from 'vitest';
-import { contentSecurityPolicy } from '../src/web.js';
+import { contentSecurityPolicy, DEFAULT_WEB_ROOT } from '../src/web.js';
 import { type Running, startServer } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -71,4 +72,10 @@ test('without a built web app the server serves the API only', async () => {
   expect(server.web).toBe(false);
   expect((await server.app.inject({ method: 'GET', url: '/' })).statusCode).toBe(404);
   expect((await server.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+});
+
+test('by default the server serves the build that @parley/web says is its own', async () => {
+  const { webDistPath } = await import('@parley/web/dist-path');
+  expect(webDistPath).toBe(fileURLToPath(new URL('../../web/dist', import.meta.url)));
+  expect(DEFAULT_WEB_ROOT).toBe(webDistPath);
 });

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerConfig } from '@parley/server';
-import { type LoopbackServer, startLoopbackServer } from '@parley/server/testing';
+import { type LoopbackServer, startLoopbackServer } from '@parley/testing';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
@@ -17,7 +17,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export type Served = LoopbackServer;
 
-/** A real server on loopback serving the built web app (see @parley/server/testing). */
+/** A real server on loopback serving the built web app (see @parley/testing). */
 export async function serve(
   overrides: Partial<ServerConfig> = {},
   dataDir?: string,

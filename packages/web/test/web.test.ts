@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { slipInImpostorDevice } from '@parley/server/testing';
+import { slipInImpostorDevice } from '@parley/testing';
 import { expect, test } from 'vitest';
 import {
   browserSuite,

@@ -1,0 +1,75 @@
+/**
+ * `parley devices [list | add | revoke <id>]`: this account's devices; the first device (which holds
+ * the account's identity key) links a new one with a one-time code, or revokes one.
+ */
+import { listOwnDevices, offerNewDevice, ParleyApi, revokeOwnDevice } from '@parley/client';
+import type { DeviceIdentity } from '@parley/core';
+import { nativeCiphersuite } from '@parley/core/node';
+import type { Command } from '../command.js';
+import { openCurrent, type Unlocked } from '../connect.js';
+import { CliError } from '../errors.js';
+import { withSession } from '../session.js';
+
+const USAGE = 'usage: parley devices [list | add | revoke <device-id>]';
+
+/** This account's devices, one line each. */
+export async function deviceLines(
+  api: ParleyApi,
+  token: string,
+  identity: DeviceIdentity,
+): Promise<string[]> {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return [
+    `Devices of ${identity.accountId}:`,
+    '',
+    ...(await listOwnDevices(api, token, identity)).map((d) => {
+      const notes = [
+        d.current ? 'this device' : '',
+        d.revokedAt === null ? '' : `revoked ${day(d.revokedAt)}`,
+      ].filter((n) => n.length > 0);
+      return `  ${d.deviceId}  added ${day(d.addedAt)}${notes.length > 0 ? `  (${notes.join(', ')})` : ''}`;
+    }),
+  ];
+}
+
+async function add(api: ParleyApi, token: string, { profile, identity }: Unlocked): Promise<void> {
+  const offer = await offerNewDevice(api, token, identity, await nativeCiphersuite());
+  process.stdout.write(
+    `New device ${offer.deviceId} is registered. On the new machine run\n` +
+      `  parley login ${profile.server} ${profile.username}\n` +
+      `and type this link code (valid for 10 minutes, once):\n\n  ${offer.code}\n`,
+  );
+}
+
+async function revoke(api: ParleyApi, token: string, identity: DeviceIdentity, target: string) {
+  await revokeOwnDevice(api, token, identity, target, await nativeCiphersuite());
+  process.stdout.write(`Device ${target} is revoked: it can no longer connect, and conversations drop it.\n`);
+}
+
+async function devices([sub, target]: string[]): Promise<void> {
+  const current = await openCurrent();
+  const { profile, identity } = current;
+  const api = new ParleyApi(profile.server);
+  const token = await withSession(api, current, async (t) => {
+    await api.devices(t, profile.username); // checks the session is still good
+    return t;
+  });
+  if (sub === undefined || sub === 'list') {
+    process.stdout.write(`${(await deviceLines(api, token, identity)).join('\n')}\n`);
+    return;
+  }
+  if (sub !== 'add' && !(sub === 'revoke' && target !== undefined)) throw new CliError(USAGE);
+  if (identity.identityPrivateKey === null)
+    throw new CliError(
+      'only the first device of an account (the one that holds its identity key) can add or revoke devices',
+    );
+  if (sub === 'add') await add(api, token, current);
+  else await revoke(api, token, identity, target!);
+}
+
+export const devicesCommand: Command = {
+  args: '[list | add | revoke <device-id>]',
+  summary: "this account's devices; link or revoke one",
+  arity: [0, 2],
+  run: devices,
+};

@@ -1,0 +1,53 @@
+/**
+ * `parley send <user|group> <text>`: send a message. When the server cannot be reached, a message to
+ * an existing conversation is kept in the (encrypted, persistent) outbox and goes out the next time
+ * parley connects.
+ */
+import type { ParleyClient } from '@parley/client';
+import { is } from '@parley/core';
+import type { Command } from '../command.js';
+import { trySync, withClient } from '../connect.js';
+import { CliError } from '../errors.js';
+import { conversationNamed, knownConversation, warnIdentityChange } from '../names.js';
+
+/** Wait until the outbox is empty, or say that the message goes out on the next run. */
+async function flushed(client: ParleyClient): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await client.pending()) > 0) {
+    if (Date.now() > deadline) throw new CliError('the message is queued and will be sent on the next run');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function send(to: string, text: string): Promise<void> {
+  await withClient(async (client) => {
+    client.start();
+    const failure = await trySync(client, 5_000);
+    const known = knownConversation(client, to);
+    if (is(failure, 'unreachable') && known !== undefined) {
+      await client.sendText(known, text);
+      process.stdout.write(
+        `queued for ${to}: the server is unreachable; it goes out the next time parley connects\n`,
+      );
+      return;
+    }
+    if (failure !== undefined) throw failure;
+    const conversation = await conversationNamed(client, to);
+    await client.sendText(conversation, text);
+    const members = client.members(conversation);
+    const changed = (await client.pendingIdentityChanges()).filter((m) => members.includes(m));
+    if (changed.length > 0) {
+      for (const who of changed) warnIdentityChange(who);
+      throw new CliError(`the message is held until you accept the new key of ${changed.join(', ')}`);
+    }
+    await flushed(client);
+    process.stdout.write(`sent to ${to}\n`);
+  });
+}
+
+export const sendCommand: Command = {
+  args: '<user|group> <text>',
+  summary: 'send a message (starts a one-to-one chat if needed)',
+  arity: [2, Number.POSITIVE_INFINITY],
+  run: ([to, ...words]) => send(to!, words.join(' ')),
+};

@@ -1,0 +1,44 @@
+/** `parley verify <username> [--mark]`: the safety number with a contact (digits and QR); mark them verified. */
+import type { ParleyClient } from '@parley/client';
+import { renderUnicodeCompact } from 'uqr';
+import type { Command } from '../command.js';
+import { withClient } from '../connect.js';
+import { CliError } from '../errors.js';
+import { username } from '../names.js';
+
+/** The safety number with a contact as lines: digits, QR code, and what to do with them. */
+export async function safetyNumberLines(client: ParleyClient, who: string): Promise<string[]> {
+  const number = await client.safetyNumberWith(who);
+  if (number === undefined) throw new CliError(`you have no conversation with ${who} yet`);
+  const contact = await client.contact(who);
+  return [
+    `Safety number with ${who}${contact?.verified ? ' (verified)' : ''}:`,
+    '',
+    ...[0, 4, 8].map((i) => `  ${number.groups.slice(i, i + 4).join(' ')}`),
+    '',
+    ...renderUnicodeCompact(number.qrPayload, { border: 1 }).split('\n'),
+    `Compare these digits with ${who}, in person or over a call you trust (or scan each other's code).`,
+  ];
+}
+
+async function verify(who: string, mark: boolean): Promise<void> {
+  await withClient(async (client) => {
+    if (!mark) {
+      const lines = await safetyNumberLines(client, who);
+      process.stdout.write(`${lines.join('\n')}\nIf they match, run: parley verify ${who} --mark\n`);
+      return;
+    }
+    if ((await client.contact(who)) === undefined)
+      throw new CliError(`you have no conversation with ${who} yet`);
+    await client.markVerified(who);
+    process.stdout.write(`${who} is verified.\n`);
+  });
+}
+
+export const verifyCommand: Command = {
+  args: '<username> [--mark]',
+  summary: 'the safety number (digits, QR); --mark when they match',
+  flags: { mark: { type: 'boolean' } },
+  arity: [1, 1],
+  run: ([who], flags) => verify(username(who!), flags.mark === true),
+};

@@ -1,0 +1,54 @@
+/**
+ * What a person means by a name on the command line: a group of that name (case-insensitive), or a
+ * person, whose username is put in core's canonical form (so `Straße` is the account `strasse`).
+ */
+import { errorText, type ParleyClient } from '@parley/client';
+import { canonicalUsername } from '@parley/core';
+import { CliError } from './errors.js';
+
+/** A username as typed, in canonical form; an invalid one is the person's mistake. */
+export function username(typed: string): string {
+  try {
+    return canonicalUsername(typed);
+  } catch (e) {
+    throw new CliError(`${typed}: ${errorText(e, { brief: true })}`, { cause: e });
+  }
+}
+
+/** The open group called `name`, if there is one. */
+export function groupNamed(client: ParleyClient, name: string): string | undefined {
+  const folded = name.toLowerCase();
+  return client.conversationList().find((c) => !c.ended && c.name?.toLowerCase() === folded)?.id;
+}
+
+/** The conversation `to` names that this device already has: a group, or a one-to-one chat. */
+export function knownConversation(client: ParleyClient, to: string): string | undefined {
+  const group = groupNamed(client, to);
+  if (group !== undefined) return group;
+  try {
+    return client.conversationWith(canonicalUsername(to));
+  } catch {
+    return undefined; // not a username either
+  }
+}
+
+/** The conversation a script means by `to`: a group with that name, or a one-to-one chat (started if new). */
+export async function conversationNamed(client: ParleyClient, to: string): Promise<string> {
+  const group = groupNamed(client, to);
+  if (group !== undefined) return group;
+  try {
+    return await client.directConversation(canonicalUsername(to));
+  } catch (e) {
+    throw new CliError(`cannot start a conversation with ${to}: ${errorText(e, { brief: true })}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Warn on stderr that a contact's identity key changed, and what to do about it. */
+export function warnIdentityChange(who: string): void {
+  process.stderr.write(
+    `parley: warning: ${who}'s identity key changed; messages with ${who} are held. ` +
+      `Compare safety numbers (parley verify ${who}) before trusting it (in parley chat: /accept ${who}).\n`,
+  );
+}

@@ -1,0 +1,103 @@
+/** The slash commands of `parley chat` (/dm, /group, /verify …): each one a small function on the chat view. */
+import type { ChatView } from './chatView.js';
+import { CliError } from './errors.js';
+import { username } from './names.js';
+
+export const HELP = [
+  'Commands',
+  '',
+  '  /dm <user>                  open (or start) a one-to-one chat',
+  '  /group <name> <user> …      start a group (quote a name with spaces: "Book club")',
+  '  /add <user> …               add people to this conversation',
+  '  /remove <user>              remove someone from this conversation',
+  '  /leave                      leave this conversation',
+  '  /rename <name>              rename this group',
+  '  /verify <user> [ok]         show the safety number; "ok" marks them verified once it matches',
+  "  /accept <user>              trust a contact's new identity key (after verifying)",
+  "  /devices                    this account's devices",
+  '  /help                       this list',
+  '  /quit                       leave the chat (Ctrl-C works too)',
+  '',
+  'Tab / Shift-Tab (or Ctrl-N / Ctrl-P) switch conversations; Esc closes a panel.',
+  'Anything else you type is sent to the open conversation, end-to-end encrypted.',
+];
+
+/** Split a command line into words; "double quotes" keep spaces. */
+export function words(line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/"([^"]*)"|(\S+)/g)) out.push(m[1] ?? m[2]!);
+  return out;
+}
+
+type Slash = (view: ChatView, args: string[]) => Promise<void>;
+
+/** The one person a command names, in canonical form. */
+function one(args: string[], usage: string): string {
+  if (args[0] === undefined) throw new CliError(`usage: ${usage}`);
+  return username(args[0]);
+}
+
+function panel(view: ChatView, lines: string[] | undefined): void {
+  view.state.panel = lines;
+  view.draw();
+}
+
+const SLASH: Record<string, Slash> = {
+  async dm(view, args) {
+    if (args.length !== 1) throw new CliError('usage: /dm <user>');
+    const who = username(args[0]!);
+    view.notice(`opening a chat with ${who}…`);
+    view.select(await view.client.directConversation(who));
+    view.notice(`chat with ${who} · end-to-end encrypted`);
+  },
+  async group(view, [name, ...people]) {
+    if (name === undefined || people.length === 0) throw new CliError('usage: /group <name> <user> …');
+    view.notice(`creating ${name}…`);
+    view.select(await view.client.createGroup(name, people.map(username)));
+    view.notice(`group ${name} created`);
+  },
+  async add(view, args) {
+    if (args.length === 0) throw new CliError('usage: /add <user> …');
+    await view.client.addMembers(view.need(), args.map(username));
+    view.notice(`added ${args.join(', ')}`);
+  },
+  async remove(view, args) {
+    if (args.length !== 1) throw new CliError('usage: /remove <user>');
+    await view.client.removeMember(view.need(), username(args[0]!));
+    view.notice(`removed ${args[0]}`);
+  },
+  async leave(view) {
+    await view.client.leave(view.need());
+    view.notice('you asked to leave; the next member online confirms it');
+  },
+  async rename(view, args) {
+    if (args.length === 0) throw new CliError('usage: /rename <name>');
+    await view.client.rename(view.need(), args.join(' '));
+  },
+  async verify(view, args) {
+    const who = one(args, '/verify <user> [ok]');
+    if (args[1] === 'ok') {
+      await view.client.markVerified(who);
+      view.notice(`${who} is verified`);
+      view.state.panel = undefined;
+    } else view.state.panel = await view.ctx.safetyNumber(who);
+    view.refresh();
+  },
+  async accept(view, args) {
+    const who = one(args, '/accept <user>');
+    await view.client.acknowledgeIdentityChange(who);
+    view.notice(`${who}'s new key is accepted (not verified: compare safety numbers with /verify ${who})`);
+    view.refresh();
+  },
+  devices: async (view) => panel(view, await view.ctx.devices()),
+  help: async (view) => panel(view, HELP),
+};
+
+/** Run a slash command line (`/name args…`); `quit` and `exit` call `stop`. */
+export async function runSlashCommand(view: ChatView, line: string, stop: () => void): Promise<void> {
+  const [name, ...args] = words(line.slice(1));
+  if (name === 'quit' || name === 'exit') return stop();
+  const command = name !== undefined && Object.hasOwn(SLASH, name) ? SLASH[name] : undefined;
+  if (command === undefined) throw new CliError(`unknown command /${name ?? ''}: /help lists them`);
+  await command(view, args);
+}
