@@ -3,7 +3,7 @@
  * the error's code; CliError is a failure whose message is written for the person (code `usage`).
  */
 import { errorText } from '@parley/client';
-import { ParleyError } from '@parley/core';
+import { codeOf, type ErrorCode, ParleyError } from '@parley/core';
 
 export class CliError extends ParleyError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -11,7 +11,15 @@ export class CliError extends ParleyError {
   }
 }
 
+/** What to do about a failure, in the terminal's own words (the web app gives its own advice). */
+const TERMINAL_HINTS: Partial<Record<ErrorCode, string>> = {
+  auth_failed: 'link it again with `parley devices add` on another device',
+};
+
 /** The line to print for a failure; `server` is the one this run talks to, where known. */
 export function failureLine(e: unknown, server: string | undefined): string {
-  return `parley: ${errorText(e, server === undefined ? { brief: true } : { brief: true, server })}\n`;
+  const clause = errorText(e, server === undefined ? { brief: true } : { brief: true, server });
+  const code = codeOf(e);
+  const hint = code === undefined ? undefined : TERMINAL_HINTS[code];
+  return `parley: ${clause}${hint === undefined ? '' : `: ${hint}`}\n`;
 }

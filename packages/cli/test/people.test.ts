@@ -117,5 +117,7 @@ test('devices: list them, link a new machine with a one-time code, and revoke it
   expect((await parley(['devices'], alice)).stdout).toMatch(
     new RegExp(`${laptopId} {2}added \\S+ {2}\\(revoked`),
   );
-  expect((await parley(['read'], laptop)).stderr).toMatch(/no longer accepts this device/);
+  expect((await parley(['read'], laptop)).stderr).toMatch(
+    /no longer accepts this device \(it was revoked\): link it again with `parley devices add` on another device/,
+  );
 });

@@ -74,7 +74,10 @@ const TEXTS: Record<ErrorCode, Text> = {
   internal: { say: 'The server ran into a problem', advice: 'Try again later.' },
   // WebSocket error frames.
   unauthenticated: { say: 'The connection to the server is not signed in yet', advice: TRY_AGAIN },
-  auth_failed: { say: 'The server no longer accepts this device (it was revoked)' },
+  auth_failed: {
+    say: 'The server no longer accepts this device (it was revoked)',
+    advice: 'Link it again from one of your other devices.',
+  },
   invalid_key_package: { say: 'The server did not accept this device’s key packages' },
   too_many_key_packages: { say: 'The server already holds enough key packages of this device' },
   group_exists: { say: 'That conversation already exists' },

@@ -35,7 +35,7 @@ describe('errorText', () => {
     expect(errorText(down)).toBe('Cannot reach the server. Check your connection and try again.');
     expect(errorText(new ParleyError('wrong_key', 'x'), { brief: true })).toBe('wrong password');
     expect(errorText(new TransportError('auth_failed', 'x'))).toBe(
-      'The server no longer accepts this device (it was revoked).',
+      'The server no longer accepts this device (it was revoked). Link it again from one of your other devices.',
     );
     expect(errorText(new TransportError('offline', 'x'))).toBe(
       'Not connected to the server. It will be tried again automatically.',
