@@ -9,10 +9,11 @@ import {
   decodeServerFrame,
   encodeClientFrame,
 } from '@parley/core';
+import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { KEY_PACKAGE_TARGET, type SocketFactory, type SocketLike } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
-import { hasKeyPackages, openClient, person, serve, undecryptable, until } from './fixtures.js';
+import { hasKeyPackages, openClient, person, serve, undecryptable } from './fixtures.js';
 
 test('key-package exhaustion: a stranger claims every one-time package, the last resort still lets bob be added, and his client replenishes', async () => {
   const { url } = await serve();

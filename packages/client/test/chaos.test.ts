@@ -20,12 +20,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
-import { type ServerProcess, seededRandom, startServerProcess } from '@parley/testing';
+import { type ServerProcess, seededRandom, startServerProcess, until } from '@parley/testing';
 import Database from 'better-sqlite3';
 import { expect, test } from 'vitest';
 import { type ChatMessage, ParleyClient, type SocketFactory } from '../src/index.js';
 import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
-import { hasKeyPackages, type Person, person, until } from './fixtures.js';
+import { hasKeyPackages, type Person, person } from './fixtures.js';
 
 const PEOPLE = 20;
 const GROUPS = 10;
@@ -33,6 +33,11 @@ const DIRECT_CHATS = 5;
 /** Rounds of chaos; PARLEY_CHAOS_ROUNDS and PARLEY_CHAOS_SEED let a longer or another run replay. */
 const ROUNDS = Number(process.env.PARLEY_CHAOS_ROUNDS ?? 30);
 const SERVER_KILLS_AT = new Set([10, 20]);
+/**
+ * Real time between rounds (not a wait for anything): the next round's operations land while the
+ * last round's are still in flight, as they would with people typing; the server is a real process.
+ */
+const ROUND_GAP_MS = 30;
 
 interface Device {
   name: string;
@@ -218,7 +223,7 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
           attempt(actor.selfUpdate(id));
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await new Promise((resolve) => setTimeout(resolve, ROUND_GAP_MS));
     }
 
     // Calm: every client online, caught up, outbox empty, every group member in the server's epoch.

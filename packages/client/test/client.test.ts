@@ -10,6 +10,7 @@ import {
   toBase64Url,
 } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
+import { until } from '@parley/testing';
 import { describe, expect, test } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { type ApiError, backoffDelay, Connection, type ConnectionState, ParleyApi } from '../src/index.js';
@@ -88,8 +89,7 @@ describe('Connection', () => {
 
     // The server goes away: the connection goes offline and keeps trying.
     await first.stop();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(conn.state === 'offline' || conn.state === 'connecting').toBe(true);
+    await until(() => conn.state === 'offline' || conn.state === 'connecting', 'the connection to notice');
     // A request made while offline waits for the connection and then succeeds.
     const pending = conn.request({ type: 'kp_count' });
     const second = await serve({ dataDir: first.dataDir, port: first.port });
@@ -174,8 +174,7 @@ describe('Connection', () => {
     onCleanup(() => bobConn.close());
     bobConn.start();
     await bobConn.request({ type: 'kp_claim', accountId: 'alice', cipherSuite: DEFAULT_CIPHERSUITE });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(pushes).toContain('kp_remaining');
+    await until(() => pushes.includes('kp_remaining'), 'the kp_remaining push');
 
     // The phone is revoked: its connection attempt is refused and the transport stops.
     const revocation = await issueDeviceRevocation(identityKeyPairOf(alice), phone.certificate, cs.signature);

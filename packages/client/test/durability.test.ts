@@ -5,6 +5,7 @@
  */
 import { createAccount, generateStorageKey } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
+import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import {
   MemoryRecordStore,
@@ -14,7 +15,7 @@ import {
   SealedStore,
 } from '../src/index.js';
 import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
-import { cs, hasKeyPackages, openClient, type Person, person, serve, until } from './fixtures.js';
+import { cs, hasKeyPackages, openClient, type Person, person, serve } from './fixtures.js';
 
 /**
  * The markers a client holds for a conversation: own-message markers (kept only while ahead of the

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import { DEFAULT_CONFIG } from '@parley/server';
-import { startLoopbackServer } from '@parley/testing';
+import { startLoopbackServer, until } from '@parley/testing';
 import { afterEach, expect } from 'vitest';
 import {
   type ChatMessage,
@@ -127,16 +127,4 @@ export async function hasKeyPackages(client: ParleyClient): Promise<void> {
     const r = await client.connection.request({ type: 'kp_count' });
     return r.type === 'kp_remaining' && r.oneTime > 0;
   }, 'key packages uploaded');
-}
-
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  ms = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

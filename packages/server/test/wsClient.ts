@@ -7,6 +7,7 @@ import {
   type ServerFrame,
   wsAuthMessage,
 } from '@parley/core';
+import { until } from '@parley/testing';
 import WebSocket from 'ws';
 import { cs } from './helpers.js';
 
@@ -16,7 +17,6 @@ export class WsClient {
   readonly pushes: ServerFrame[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, (f: ServerFrame) => void>();
-  private readonly waiters: Array<() => void> = [];
   closed: { code: number; reason: string } | undefined;
 
   private constructor(readonly socket: WebSocket) {
@@ -28,12 +28,10 @@ export class WsClient {
         resolve(frame);
       } else {
         this.pushes.push(frame);
-        for (const w of this.waiters.splice(0)) w();
       }
     });
     socket.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
-      for (const w of this.waiters.splice(0)) w();
     });
   }
 
@@ -76,26 +74,17 @@ export class WsClient {
     });
   }
 
+  /** The oldest push not taken yet, waiting for one if none came; fails if the socket closes first. */
   async nextPush(timeoutMs = 5000): Promise<ServerFrame> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.pushes.length === 0) {
-      if (this.closed !== undefined) throw new Error(`closed: ${this.closed.code}`);
-      if (Date.now() > deadline) throw new Error('no push arrived');
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-    return this.pushes.shift()!;
+    await until(() => this.pushes.length > 0 || this.closed !== undefined, 'a push', timeoutMs, 10);
+    const push = this.pushes.shift();
+    if (push === undefined) throw new Error(`closed while waiting for a push: ${this.closed!.code}`);
+    return push;
   }
 
   async waitClosed(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.closed === undefined) {
-      if (Date.now() > deadline) throw new Error('still open');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return this.closed;
+    await until(() => this.closed !== undefined, 'the server to close the socket', timeoutMs, 10);
+    return this.closed!;
   }
 
   close(): void {

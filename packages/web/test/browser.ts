@@ -7,10 +7,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerConfig } from '@parley/server';
-import { type LoopbackServer, startLoopbackServer } from '@parley/testing';
+import { type LoopbackServer, startLoopbackServer, until } from '@parley/testing';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
+/** How long a test waits for something a browser does (pages are slow to start on a loaded machine). */
+export const BROWSER_WAIT_MS = 20_000;
 export const WEB_ROOT = fileURLToPath(new URL('../dist', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/web', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -150,22 +152,18 @@ export async function register(p: Person): Promise<void> {
 
 /** Wait until the server holds key packages of the account (others can add it to conversations). */
 export async function hasKeyPackages(served: Served, accountId: string): Promise<void> {
-  await until(async () => {
-    const row = await served.server.db
-      .selectFrom('key_packages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('username', '=', accountId)
-      .executeTakeFirstOrThrow();
-    return Number(row.n) > 0;
-  }, `${accountId} has key packages`);
-}
-
-export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(
+    async () => {
+      const row = await served.server.db
+        .selectFrom('key_packages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('username', '=', accountId)
+        .executeTakeFirstOrThrow();
+      return Number(row.n) > 0;
+    },
+    `${accountId} has key packages`,
+    BROWSER_WAIT_MS,
+  );
 }
 
 export function dialog(page: Page): Locator {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { slipInImpostorDevice } from '@parley/testing';
+import { slipInImpostorDevice, until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import {
+  BROWSER_WAIT_MS,
   browserSuite,
   conversation,
   dialog,
@@ -21,7 +22,6 @@ import {
   serve,
   showSafetyNumber,
   submitRegistration,
-  until,
   WEB_ROOT,
 } from './browser.js';
 
@@ -459,7 +459,7 @@ test('once allowed, a message arriving while the tab is in the background shows 
     (window as unknown as { setTabHidden: (h: boolean) => void }).setTabHidden(true),
   );
   await send(quinn, 'lunch at noon?');
-  await until(async () => (await shown()).length === 1, 'a notification');
+  await until(async () => (await shown()).length === 1, 'a notification', BROWSER_WAIT_MS);
   expect(await shown()).toEqual([{ title: 'quinn', body: 'lunch at noon?' }]);
   await conversation(ruth, 'quinn').locator('.badge', { hasText: '2' }).waitFor();
 
