@@ -162,10 +162,21 @@ test('a long chat opens on its latest page; earlier pages come back by scrolling
   const button = victor.page.getByRole('button', { name: 'Load earlier messages' });
   await victor.page.locator('.message .text', { hasText: 'got them all' }).waitFor();
   expect(await historyRecords(victor)).toBe(HISTORY_PAGE + 1);
+  // Whether the list says that the page before is being read, while it is.
+  await victor.page.evaluate(() => {
+    const w = window as unknown as { sawLoading: boolean };
+    w.sawLoading = false;
+    new MutationObserver(() => {
+      w.sawLoading ||= document.body.textContent?.includes('Loading earlier messages…') === true;
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
   await button.focus();
   await victor.page.keyboard.press('Enter');
   await victor.page.locator('.message .text', { hasText: 'first message' }).waitFor();
   expect(await shown(victor)).toEqual(texts);
+  expect(await victor.page.evaluate(() => (window as unknown as { sawLoading: boolean }).sawLoading)).toBe(
+    true,
+  );
   expect(await historyReads(victor)).toBe(2);
   expect(await historyRecords(victor)).toBe(texts.length + 1);
   expect(
