@@ -4,12 +4,18 @@
  * open conversation's latest page of history is read when it opens; events then update it in
  * place, and each earlier page is read when the person asks for it.
  */
-import type { ChatMessage, ConnectionState, ConversationSummary, MessageStatus } from '@parley/client';
+import {
+  type ChatMessage,
+  type ConnectionState,
+  type ConversationSummary,
+  HISTORY_PAGE_SIZE,
+  type MessageStatus,
+} from '@parley/client';
 
 export type Conversation = ConversationSummary;
 
 /** How many stored messages a page of history holds (read on opening; each "load earlier" adds one). */
-export const HISTORY_PAGE = 50;
+export const HISTORY_PAGE = HISTORY_PAGE_SIZE;
 /** People added (or a group started) at once, at most: more is surely a slip of the paste. */
 export const MAX_PEOPLE_AT_ONCE = 100;
 
