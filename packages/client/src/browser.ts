@@ -124,6 +124,8 @@ export class IndexedDbRecordStore implements RecordStore {
   }
 
   async list(ns: string, options: ListOptions = {}) {
+    // An empty range (IDBKeyRange refuses to make one).
+    if (options.before !== undefined && options.before <= (options.after ?? '')) return [];
     // Arrays sort after strings in IndexedDB's key order, so [ns, []] bounds every [ns, string].
     const range = IDBKeyRange.bound(
       [ns, options.after ?? ''],

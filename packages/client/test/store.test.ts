@@ -71,6 +71,7 @@ describe.each(implementations)('RecordStore [%s]', (_name, make) => {
     expect(await keys({ reverse: true, before: 'm0035' })).toEqual(['m003', 'm002', 'm001']);
     expect(await keys({ reverse: true, after: 'm001', before: 'm010' })).toEqual(['m004', 'm003', 'm002']);
     expect(await keys({ before: 'm004', limit: 2 })).toEqual(['m001', 'm002']);
+    expect(await keys({ reverse: true, after: 'm004', before: 'm003' })).toEqual([]);
     const values = (await s.list('messages:g1', { reverse: true, limit: 1 })).map((r) =>
       new TextDecoder().decode(r.value),
     );

@@ -121,6 +121,7 @@ test('IndexedDbRecordStore: list reads backwards from an exclusive upper key, at
       between: await keys({ reverse: true, before: 'm0035' }),
       bounded: await keys({ reverse: true, after: 'm001', before: 'm010' }),
       forward: await keys({ before: 'm004', limit: 2 }),
+      crossed: await keys({ reverse: true, after: 'm004', before: 'm003' }),
       values: (await s.list('messages:g1', { reverse: true, limit: 1 })).map((x) =>
         new TextDecoder().decode(x.value),
       ),
@@ -138,6 +139,7 @@ test('IndexedDbRecordStore: list reads backwards from an exclusive upper key, at
     between: ['m003', 'm002', 'm001'],
     bounded: ['m004', 'm003', 'm002'],
     forward: ['m001', 'm002'],
+    crossed: [],
     values: ['m010'],
     none: [],
   });
