@@ -19,7 +19,7 @@ import {
   sealDeviceIdentity,
   storageKeyFromBytes,
 } from '@parley/core';
-import type { RecordStore, RecordWrite } from './store.js';
+import type { ListOptions, RecordStore, RecordWrite } from './store.js';
 import type { SocketFactory, SocketLike } from './transport.js';
 
 /** The platform WebSocket, delivering binary frames as ArrayBuffers. */
@@ -55,6 +55,23 @@ function done(tx: IDBTransaction): Promise<void> {
 interface StoredRecord {
   k: string;
   v: Uint8Array;
+}
+
+/** The records of a range from its end backwards (a cursor stepping back), at most `limit`. */
+function lastRecords(os: IDBObjectStore, range: IDBKeyRange, limit = Infinity): Promise<StoredRecord[]> {
+  const rows: StoredRecord[] = [];
+  if (limit <= 0) return Promise.resolve(rows);
+  const r = os.openCursor(range, 'prev');
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => {
+      const cursor = r.result;
+      if (cursor === null) return resolve(rows);
+      rows.push(cursor.value as StoredRecord);
+      if (rows.length >= limit) resolve(rows);
+      else cursor.continue();
+    };
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+  });
 }
 
 /**
@@ -106,10 +123,20 @@ export class IndexedDbRecordStore implements RecordStore {
     await done(tx);
   }
 
-  async list(ns: string, options: { after?: string; limit?: number } = {}) {
+  async list(ns: string, options: ListOptions = {}) {
+    // An empty range (IDBKeyRange refuses to make one).
+    if (options.before !== undefined && options.before <= (options.after ?? '')) return [];
     // Arrays sort after strings in IndexedDB's key order, so [ns, []] bounds every [ns, string].
-    const range = IDBKeyRange.bound([ns, options.after ?? ''], [ns, []], options.after !== undefined, true);
-    const rows = (await request(this.store('readonly').os.getAll(range, options.limit))) as StoredRecord[];
+    const range = IDBKeyRange.bound(
+      [ns, options.after ?? ''],
+      options.before === undefined ? [ns, []] : [ns, options.before],
+      options.after !== undefined,
+      true,
+    );
+    const os = this.store('readonly').os;
+    const rows = options.reverse
+      ? await lastRecords(os, range, options.limit)
+      : ((await request(os.getAll(range, options.limit))) as StoredRecord[]);
     return rows.map((r) => ({ key: r.k, value: new Uint8Array(r.v) }));
   }
 

@@ -39,7 +39,14 @@ import { enqueue, ownText } from './chat/outbox.js';
 import { Presence } from './chat/presence.js';
 import { markRead } from './chat/receipts.js';
 import { afterBatch, catchUp, onOnline, onPush, retryLater } from './chat/sync.js';
-import type { ChatMessage, ClientEvents, ConversationSummary, ParleyClientOptions } from './chat/types.js';
+import type {
+  ChatMessage,
+  ClientEvents,
+  ConversationSummary,
+  HistoryPage,
+  HistoryPageOptions,
+  ParleyClientOptions,
+} from './chat/types.js';
 import { sendTyping, Typing } from './chat/typing.js';
 import * as views from './chat/views.js';
 import { inBatch } from './storage/batch.js';
@@ -55,10 +62,13 @@ export type {
   ChatMessage,
   ClientEvents,
   ConversationSummary,
+  HistoryPage,
+  HistoryPageOptions,
   MessageStatus,
   ParleyClientOptions,
 } from './chat/types.js';
 export { TYPING_REPEAT_MS, TYPING_TTL_MS } from './chat/typing.js';
+export { HISTORY_PAGE_SIZE } from './chat/views.js';
 
 export class ParleyClient {
   readonly connection: Connection;
@@ -366,8 +376,16 @@ export class ParleyClient {
   }
 
   /** A conversation's history, oldest first, with messages still waiting to be sent at the end. */
-  history(groupIdHex: string): Promise<ChatMessage[]> {
-    return views.history(this.chat, groupIdHex);
+  history(groupIdHex: string): Promise<ChatMessage[]>;
+  /**
+   * One page of it: the latest `limit` messages before the `before` cursor (an earlier page's
+   * `earlier`), oldest first; only the latest page ends with the messages not sent (yet).
+   */
+  history(groupIdHex: string, page: HistoryPageOptions): Promise<HistoryPage>;
+  history(groupIdHex: string, page?: HistoryPageOptions): Promise<ChatMessage[] | HistoryPage> {
+    return page === undefined
+      ? views.history(this.chat, groupIdHex)
+      : views.historyPage(this.chat, groupIdHex, page);
   }
 }
 

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import type { RecordStore, RecordWrite } from './store.js';
+import type { ListOptions, RecordStore, RecordWrite } from './store.js';
 import type { SocketFactory, SocketLike } from './transport.js';
 
 export const nodeSocketFactory: SocketFactory = (url) =>
@@ -13,6 +13,7 @@ export const nodeSocketFactory: SocketFactory = (url) =>
 export class SqliteRecordStore implements RecordStore {
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly lists;
   private readonly writeAll: (writes: readonly RecordWrite[]) => void;
 
   constructor(path: string) {
@@ -31,9 +32,17 @@ export class SqliteRecordStore implements RecordStore {
         'insert into records (ns, key, value) values (?, ?, ?) on conflict (ns, key) do update set value = excluded.value',
       ),
       del: this.db.prepare('delete from records where ns = ? and key = ?'),
-      list: this.db.prepare<[string, string, number], { key: string; value: Buffer }>(
-        'select key, value from records where ns = ? and key > ? order by key limit ?',
-      ),
+    };
+    // One statement per shape of range, so each reads only its range of the primary key.
+    const select = (upper: string, order: string) =>
+      this.db.prepare<unknown[], { key: string; value: Buffer }>(
+        `select key, value from records where ns = ? and key > ? ${upper} order by key ${order} limit ?`,
+      );
+    this.lists = {
+      asc: select('', 'asc'),
+      desc: select('', 'desc'),
+      ascBefore: select('and key < ?', 'asc'),
+      descBefore: select('and key < ?', 'desc'),
     };
     // One SQLite transaction: committed whole, or rolled back on an error (or by the WAL after a crash).
     this.writeAll = this.db.transaction((writes: readonly RecordWrite[]) => {
@@ -61,9 +70,14 @@ export class SqliteRecordStore implements RecordStore {
     this.writeAll(writes);
   }
 
-  async list(ns: string, options: { after?: string; limit?: number } = {}) {
-    return this.stmts.list
-      .all(ns, options.after ?? '', options.limit ?? -1)
+  async list(ns: string, options: ListOptions = {}) {
+    const order = options.reverse ? 'desc' : 'asc';
+    const [stmt, upper] =
+      options.before === undefined
+        ? [this.lists[order], []]
+        : [this.lists[`${order}Before`], [options.before]];
+    return stmt
+      .all(ns, options.after ?? '', ...upper, options.limit ?? -1)
       .map((r) => ({ key: r.key, value: new Uint8Array(r.value) }));
   }
 

@@ -32,12 +32,33 @@ export interface RecordStore {
   delete(ns: string, key: string): Promise<void>;
   /** Apply the writes in order, atomically: after a failure or a crash, none of them or all of them. */
   batch(writes: readonly RecordWrite[]): Promise<void>;
-  /** Records of a namespace in key order, optionally only keys after `after`, at most `limit`. */
-  list(
-    ns: string,
-    options?: { after?: string; limit?: number },
-  ): Promise<Array<{ key: string; value: Uint8Array }>>;
+  /**
+   * Records of a namespace in key order (greatest key first when `reverse`), optionally only keys
+   * after `after` and before `before` (both exclusive), at most `limit`: with `reverse`, the last
+   * `limit` of the range, read from its end.
+   */
+  list(ns: string, options?: ListOptions): Promise<Array<{ key: string; value: Uint8Array }>>;
   close(): Promise<void>;
+}
+
+/** Which records of a namespace `RecordStore.list` reads, and in which order. */
+export interface ListOptions {
+  /** Only keys greater than this one. */
+  after?: string;
+  /** Only keys less than this one. */
+  before?: string;
+  /** At most this many records. */
+  limit?: number;
+  /** Greatest key first. */
+  reverse?: boolean;
+}
+
+/** Whether `key` lies within the range of `options` (its bounds are exclusive). */
+export function inRange(key: string, options: ListOptions): boolean {
+  return (
+    (options.after === undefined || key > options.after) &&
+    (options.before === undefined || key < options.before)
+  );
 }
 
 export class MemoryRecordStore implements RecordStore {
@@ -69,10 +90,11 @@ export class MemoryRecordStore implements RecordStore {
       }
     }
   }
-  async list(ns: string, options: { after?: string; limit?: number } = {}) {
+  async list(ns: string, options: ListOptions = {}) {
     const m = this.data.get(ns);
     if (m === undefined) return [];
-    const keys = [...m.keys()].filter((k) => k > (options.after ?? '')).sort();
+    const keys = [...m.keys()].filter((k) => inRange(k, options)).sort();
+    if (options.reverse) keys.reverse();
     return keys.slice(0, options.limit ?? keys.length).map((key) => ({ key, value: m.get(key)!.slice() }));
   }
   async close() {}
@@ -111,12 +133,24 @@ export class SealedStore {
     );
   }
 
-  async list(
-    ns: string,
-    options?: { after?: string; limit?: number },
-  ): Promise<Array<{ key: string; value: Uint8Array }>> {
+  async list(ns: string, options?: ListOptions): Promise<Array<{ key: string; value: Uint8Array }>> {
     const rows = await this.records.list(ns, options);
     return rows.map((r) => ({ key: r.key, value: open(this.key, r.value, this.context(ns)) }));
+  }
+
+  /**
+   * Up to `limit` records as `list` reads them, and whether the range holds more beyond them: one
+   * more record is read to tell, but only the page's records are opened.
+   */
+  async page(
+    ns: string,
+    options: ListOptions & { limit: number },
+  ): Promise<{ rows: Array<{ key: string; value: Uint8Array }>; more: boolean }> {
+    const sealed = await this.records.list(ns, { ...options, limit: options.limit + 1 });
+    const rows = sealed
+      .slice(0, options.limit)
+      .map((r) => ({ key: r.key, value: open(this.key, r.value, this.context(ns)) }));
+    return { rows, more: sealed.length > options.limit };
   }
 
   async getJson<T>(ns: string, key: string): Promise<T | undefined> {

@@ -8,6 +8,7 @@ import { nativeCryptoProvider } from '@parley/core/node';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import {
+  type ListOptions,
   MemoryRecordStore,
   ParleyClient,
   type RecordStore,
@@ -38,7 +39,7 @@ class CrashingStore implements RecordStore {
   get(ns: string, key: string) {
     return this.inner.get(ns, key);
   }
-  list(ns: string, options?: { after?: string; limit?: number }) {
+  list(ns: string, options?: ListOptions) {
     return this.inner.list(ns, options);
   }
   async put(ns: string, key: string, value: Uint8Array) {

@@ -55,6 +55,51 @@ describe.each(implementations)('RecordStore [%s]', (_name, make) => {
     await s.close();
   });
 
+  test('list reads backwards from an exclusive upper key, at most limit, within its namespace', async () => {
+    const s = make();
+    for (const k of ['m003', 'm001', 'm002', 'm010', 'm004']) await s.put('messages:g1', k, utf8(k));
+    await s.put('messages:g2', 'm000', utf8('x'));
+    await s.put('messages:g', 'z', utf8('y'));
+    await s.put('messages:g1z', 'a', utf8('y'));
+    const keys = async (options: Parameters<RecordStore['list']>[1]) =>
+      (await s.list('messages:g1', options)).map((r) => r.key);
+    expect(await keys({ reverse: true })).toEqual(['m010', 'm004', 'm003', 'm002', 'm001']);
+    expect(await keys({ reverse: true, limit: 2 })).toEqual(['m010', 'm004']);
+    expect(await keys({ reverse: true, before: 'm004', limit: 2 })).toEqual(['m003', 'm002']);
+    expect(await keys({ reverse: true, before: 'm002', limit: 2 })).toEqual(['m001']);
+    expect(await keys({ reverse: true, before: 'm001', limit: 2 })).toEqual([]);
+    expect(await keys({ reverse: true, before: 'm0035' })).toEqual(['m003', 'm002', 'm001']);
+    expect(await keys({ reverse: true, after: 'm001', before: 'm010' })).toEqual(['m004', 'm003', 'm002']);
+    expect(await keys({ before: 'm004', limit: 2 })).toEqual(['m001', 'm002']);
+    expect(await keys({ reverse: true, after: 'm004', before: 'm003' })).toEqual([]);
+    const values = (await s.list('messages:g1', { reverse: true, limit: 1 })).map((r) =>
+      new TextDecoder().decode(r.value),
+    );
+    expect(values).toEqual(['m010']);
+    expect(await s.list('nothing', { reverse: true, limit: 3 })).toEqual([]);
+    await s.close();
+  });
+
+  test('a sealed page opens only its own records and tells whether more lie beyond it', async () => {
+    const records = make();
+    const sealed = new SealedStore(records, generateStorageKey());
+    for (const k of ['m1', 'm2', 'm3', 'm4', 'm5']) await sealed.put('messages:g1', k, utf8(k));
+    // A record that cannot be opened just past the page: reading the page must not open it.
+    await records.put('messages:g1', 'm0', utf8('not sealed'));
+    const first = await sealed.page('messages:g1', { reverse: true, limit: 2 });
+    expect(first.rows.map((r) => new TextDecoder().decode(r.value))).toEqual(['m5', 'm4']);
+    expect(first.more).toBe(true);
+    const second = await sealed.page('messages:g1', { reverse: true, before: 'm4', limit: 3 });
+    expect(second.rows.map((r) => r.key)).toEqual(['m3', 'm2', 'm1']);
+    expect(second.more).toBe(true);
+    await records.delete('messages:g1', 'm0');
+    expect(await sealed.page('messages:g1', { reverse: true, before: 'm2', limit: 1 })).toMatchObject({
+      rows: [{ key: 'm1' }],
+      more: false,
+    });
+    await records.close();
+  });
+
   test('batch puts and deletes several records at once, and a batch that fails leaves nothing', async () => {
     const s = make();
     await s.put('cursors', 'g1', utf8('1'));

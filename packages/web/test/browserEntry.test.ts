@@ -99,6 +99,52 @@ test('IndexedDbRecordStore: list is ordered by key, pages with after and limit, 
   });
 });
 
+test('IndexedDbRecordStore: list reads backwards from an exclusive upper key, at most limit, within its namespace', async () => {
+  const r = await page.evaluate(async () => {
+    const { IndexedDbRecordStore } = (
+      window as unknown as { ParleyBrowser: typeof import('./browserEntryPage.js') }
+    ).ParleyBrowser;
+    const s = await IndexedDbRecordStore.open('contract-4');
+    const enc = new TextEncoder();
+    for (const k of ['m003', 'm001', 'm002', 'm010', 'm004']) await s.put('messages:g1', k, enc.encode(k));
+    await s.put('messages:g2', 'm000', enc.encode('x'));
+    await s.put('messages:g', 'z', enc.encode('y'));
+    await s.put('messages:g1z', 'a', enc.encode('y'));
+    const keys = async (options: Parameters<typeof s.list>[1]) =>
+      (await s.list('messages:g1', options)).map((x) => x.key);
+    const result = {
+      all: await keys({ reverse: true }),
+      latest: await keys({ reverse: true, limit: 2 }),
+      before: await keys({ reverse: true, before: 'm004', limit: 2 }),
+      short: await keys({ reverse: true, before: 'm002', limit: 2 }),
+      empty: await keys({ reverse: true, before: 'm001', limit: 2 }),
+      between: await keys({ reverse: true, before: 'm0035' }),
+      bounded: await keys({ reverse: true, after: 'm001', before: 'm010' }),
+      forward: await keys({ before: 'm004', limit: 2 }),
+      crossed: await keys({ reverse: true, after: 'm004', before: 'm003' }),
+      values: (await s.list('messages:g1', { reverse: true, limit: 1 })).map((x) =>
+        new TextDecoder().decode(x.value),
+      ),
+      none: await s.list('nothing', { reverse: true, limit: 3 }),
+    };
+    await s.close();
+    return result;
+  });
+  expect(r).toEqual({
+    all: ['m010', 'm004', 'm003', 'm002', 'm001'],
+    latest: ['m010', 'm004'],
+    before: ['m003', 'm002'],
+    short: ['m001'],
+    empty: [],
+    between: ['m003', 'm002', 'm001'],
+    bounded: ['m004', 'm003', 'm002'],
+    forward: ['m001', 'm002'],
+    crossed: [],
+    values: ['m010'],
+    none: [],
+  });
+});
+
 test('IndexedDbRecordStore: a batch puts and deletes together, and a batch that fails leaves nothing', async () => {
   const r = await page.evaluate(async () => {
     const { IndexedDbRecordStore } = (

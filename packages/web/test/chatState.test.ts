@@ -53,29 +53,84 @@ function opened(messages: ChatMessage[]): ChatState {
   ]);
 }
 
-test('opening shows the latest page; "earlier" adds a page at a time until all are shown', () => {
+/** A conversation's history read as the SDK pages it: the page before `before`, oldest first. */
+function pageOf(all: ChatMessage[], before: string | undefined) {
+  const end = before === undefined ? all.length : all.findIndex((m) => String(m.seq) === before);
+  const start = Math.max(0, end - HISTORY_PAGE);
+  return { messages: all.slice(start, end), earlier: start > 0 ? String(all[start]!.seq) : undefined };
+}
+
+test('opening shows the latest page; each earlier page read is added above until none is left', () => {
   const all = Array.from({ length: HISTORY_PAGE * 2 + 7 }, (_, i) => msg(i + 1));
   let s = run([{ type: 'open', groupId: G }]);
   expect(s.loading).toBe(true);
-  s = chatReducer(s, { type: 'history', groupId: G, messages: all });
+  expect(shownMessages(s).more).toBe(false);
+  s = chatReducer(s, { type: 'history', groupId: G, ...pageOf(all, undefined) });
   expect(s.loading).toBe(false);
-  expect(shownMessages(s).earlier).toBe(HISTORY_PAGE + 7);
+  expect(shownMessages(s).more).toBe(true);
   expect(shownIds(s)).toEqual(all.slice(-HISTORY_PAGE).map((m) => m.id));
-  s = chatReducer(s, { type: 'earlier' });
-  expect(shownMessages(s).earlier).toBe(7);
-  s = chatReducer(s, { type: 'earlier' });
-  expect(shownMessages(s).earlier).toBe(0);
-  expect(shownIds(s)).toEqual(all.map((m) => m.id));
-  expect(chatReducer(s, { type: 'earlier' }).hidden).toBe(0);
+  for (const left of [7, 0]) {
+    const before = s.earlier!;
+    s = chatReducer(s, { type: 'loadingEarlier', groupId: G });
+    expect(shownMessages(s).loadingEarlier).toBe(true);
+    // Asked again while it is read: still one read.
+    expect(chatReducer(s, { type: 'loadingEarlier', groupId: G })).toBe(s);
+    s = chatReducer(s, { type: 'earlier', groupId: G, before, ...pageOf(all, before) });
+    expect(shownMessages(s).loadingEarlier).toBe(false);
+    expect(shownIds(s)).toEqual(all.slice(-(all.length - left)).map((m) => m.id));
+    // The same page again (a late answer) changes nothing.
+    expect(chatReducer(s, { type: 'earlier', groupId: G, before, ...pageOf(all, before) })).toBe(s);
+  }
+  expect(shownMessages(s).more).toBe(false);
+  expect(chatReducer(s, { type: 'loadingEarlier', groupId: G })).toBe(s);
+});
+
+test('a failed read of the page before ends its loading and keeps the cursor to ask again', () => {
+  const all = Array.from({ length: HISTORY_PAGE + 3 }, (_, i) => msg(i + 1));
+  let s = chatReducer(opened([]), { type: 'history', groupId: G, ...pageOf(all, undefined) });
+  const before = s.earlier!;
+  s = chatReducer(s, { type: 'loadingEarlier', groupId: G });
+  s = chatReducer(s, { type: 'earlier', groupId: G, before, messages: [], earlier: before });
+  expect(shownMessages(s)).toMatchObject({ more: true, loadingEarlier: false });
+  expect(shownIds(s)).toEqual(all.slice(3).map((m) => m.id));
+  // A page read for a conversation closed meanwhile is dropped.
+  const other = run(
+    [
+      { type: 'open', groupId: H },
+      { type: 'loadingEarlier', groupId: G },
+    ],
+    s,
+  );
+  expect(other.loadingEarlier).toBe(false);
+  expect(chatReducer(other, { type: 'earlier', groupId: G, before, ...pageOf(all, before) })).toBe(other);
+});
+
+test('an earlier page merges with messages events brought, each once, in log order', () => {
+  const all = Array.from({ length: HISTORY_PAGE + 10 }, (_, i) => msg(i + 1));
+  // The latest page was read while messages 4 and 5 were still on their way: they came as events.
+  const latest = pageOf(all, undefined);
+  let s = run([
+    { type: 'open', groupId: G },
+    { type: 'message', message: msg(5) },
+    { type: 'history', groupId: G, ...latest },
+    { type: 'message', message: msg(4) },
+    { type: 'status', groupId: G, id: 'm3', status: 'read', seq: 3 },
+  ]);
+  const before = s.earlier!;
+  s = chatReducer(s, { type: 'loadingEarlier', groupId: G });
+  s = chatReducer(s, { type: 'earlier', groupId: G, before, ...pageOf(all, before) });
+  expect(ids(s)).toEqual(all.map((m) => m.id));
+  expect(s.history[2]!.status).toBe('read');
+  expect(s.early.size).toBe(0);
 });
 
 test('a new message is appended to the open conversation and keeps the top of the shown page', () => {
   const all = Array.from({ length: HISTORY_PAGE + 3 }, (_, i) => msg(i + 1));
-  const s = opened(all);
+  const s = chatReducer(opened([]), { type: 'history', groupId: G, ...pageOf(all, undefined) });
   const before = shownIds(s);
   const after = chatReducer(s, { type: 'message', message: msg(HISTORY_PAGE + 4) });
   expect(shownIds(after)).toEqual([...before, `m${HISTORY_PAGE + 4}`]);
-  expect(shownMessages(after).earlier).toBe(3);
+  expect(after.earlier).toBe(s.earlier);
   // The same message again (a replay) changes nothing.
   expect(ids(chatReducer(after, { type: 'message', message: msg(HISTORY_PAGE + 4) }))).toEqual(ids(after));
 });

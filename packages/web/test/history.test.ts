@@ -1,8 +1,9 @@
 /**
  * The web app's history in real Chromium: a conversation longer than a page opens on its latest
- * messages, earlier ones come back by scrolling up or with the "Load earlier messages" button
- * (keyboard too), and messages arriving while a chat is open do not make the app read the
- * conversation's history again (IndexedDB reads of the history are counted in the page).
+ * messages, reading only that page of records; earlier ones are read a page at a time by scrolling
+ * up or with the "Load earlier messages" button (keyboard too), and messages arriving while a chat
+ * is open do not make the app read the conversation's history again (IndexedDB reads of the
+ * history, and the records they return, are counted in the page).
  */
 import { expect, test } from 'vitest';
 import { HISTORY_PAGE } from '../src/containers/chatState.js';
@@ -20,33 +21,59 @@ import {
 const SENT = 60;
 const suite = browserSuite();
 
+interface Counted {
+  historyReads: number;
+  historyRecords: number;
+}
+
 /**
- * A person whose page counts how often it reads a conversation's history from IndexedDB: the SDK's
- * history() is the only reader of the `messages:<conversation>` records, one getAll each time.
+ * A person whose page counts how often it reads a conversation's history from IndexedDB, and how
+ * many records those reads return: the SDK's history() is the only reader of the
+ * `messages:<conversation>` records, with one getAll or one cursor each time.
  */
 async function countingPerson(name: string): Promise<Person> {
   const p = await suite.person(name);
   await p.context.addInitScript(() => {
-    const w = window as unknown as { historyReads: number };
+    const w = window as unknown as Counted;
     w.historyReads = 0;
+    w.historyRecords = 0;
+    const ofHistory = (query: unknown) =>
+      query instanceof IDBKeyRange &&
+      Array.isArray(query.lower) &&
+      String(query.lower[0]).startsWith('messages:');
     const getAll = IDBObjectStore.prototype.getAll;
     IDBObjectStore.prototype.getAll = function (this: IDBObjectStore, ...args: Parameters<typeof getAll>) {
-      const [query] = args;
-      if (
-        query instanceof IDBKeyRange &&
-        Array.isArray(query.lower) &&
-        String(query.lower[0]).startsWith('messages:')
-      )
+      const r = getAll.apply(this, args);
+      if (ofHistory(args[0])) {
         w.historyReads++;
-      return getAll.apply(this, args);
+        r.addEventListener('success', () => {
+          w.historyRecords += r.result.length;
+        });
+      }
+      return r;
+    };
+    const openCursor = IDBObjectStore.prototype.openCursor;
+    IDBObjectStore.prototype.openCursor = function (
+      this: IDBObjectStore,
+      ...args: Parameters<typeof openCursor>
+    ) {
+      const r = openCursor.apply(this, args);
+      if (ofHistory(args[0])) {
+        w.historyReads++;
+        // One success per record the cursor steps onto, and a last one (null) at the range's end.
+        r.addEventListener('success', () => {
+          if (r.result !== null) w.historyRecords++;
+        });
+      }
+      return r;
     };
   });
   await p.page.reload();
   return p;
 }
 
-const historyReads = (p: Person) =>
-  p.page.evaluate(() => (window as unknown as { historyReads: number }).historyReads);
+const historyReads = (p: Person) => p.page.evaluate(() => (window as unknown as Counted).historyReads);
+const historyRecords = (p: Person) => p.page.evaluate(() => (window as unknown as Counted).historyRecords);
 
 const label = (i: number) => `number ${String(i).padStart(2, '0')}`;
 
@@ -102,18 +129,21 @@ test('a long chat opens on its latest page; earlier pages come back by scrolling
   // What arrived while the chat was open stays shown (nothing the person saw disappears).
   expect(await shown(uma)).toHaveLength(SENT + 2);
 
-  // Opened again after a reload: the latest page only, with a way back to the rest.
+  // Opened again after a reload: the latest page only, with a way back to the rest. Only that page
+  // of records is read (and one more, to know there is a page before it).
   await uma.page.reload();
   await openConversation(uma, 'victor');
   const texts = ['first message', ...Array.from({ length: SENT }, (_, i) => label(i + 1)), 'got them all'];
   await uma.page.locator('.message .text', { hasText: 'got them all' }).waitFor();
   expect(await shown(uma)).toEqual(texts.slice(-HISTORY_PAGE));
   expect(await historyReads(uma)).toBe(1);
+  expect(await historyRecords(uma)).toBe(HISTORY_PAGE + 1);
   const earlier = uma.page.getByRole('button', { name: 'Load earlier messages' });
   await earlier.waitFor();
   await screenshot(uma, 'history-latest-page');
 
-  // Scrolling up to the top shows the page before, and what was in view stays in view.
+  // Scrolling up to the top reads and shows the page before (here the rest: the records not read
+  // yet, and no others), and what was in view stays in view.
   const list = uma.page.getByRole('list', { name: 'Messages' });
   await list.evaluate((el) => {
     el.scrollTop = 0;
@@ -123,16 +153,32 @@ test('a long chat opens on its latest page; earlier pages come back by scrolling
   await earlier.waitFor({ state: 'detached' });
   expect(await list.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
   expect(await inView(uma, texts.at(-HISTORY_PAGE)!)).toBe(true);
-  expect(await historyReads(uma)).toBe(1);
+  expect(await historyReads(uma)).toBe(2);
+  expect(await historyRecords(uma)).toBe(texts.length + 1);
 
   // With the keyboard: the button is reached and pressed like any other; focus stays in the chat.
   await victor.page.reload();
   await openConversation(victor, 'uma');
   const button = victor.page.getByRole('button', { name: 'Load earlier messages' });
+  await victor.page.locator('.message .text', { hasText: 'got them all' }).waitFor();
+  expect(await historyRecords(victor)).toBe(HISTORY_PAGE + 1);
+  // Whether the list says that the page before is being read, while it is.
+  await victor.page.evaluate(() => {
+    const w = window as unknown as { sawLoading: boolean };
+    w.sawLoading = false;
+    new MutationObserver(() => {
+      w.sawLoading ||= document.body.textContent?.includes('Loading earlier messages…') === true;
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
   await button.focus();
   await victor.page.keyboard.press('Enter');
   await victor.page.locator('.message .text', { hasText: 'first message' }).waitFor();
   expect(await shown(victor)).toEqual(texts);
+  expect(await victor.page.evaluate(() => (window as unknown as { sawLoading: boolean }).sawLoading)).toBe(
+    true,
+  );
+  expect(await historyReads(victor)).toBe(2);
+  expect(await historyRecords(victor)).toBe(texts.length + 1);
   expect(
     await victor.page.getByRole('list', { name: 'Messages' }).evaluate((el) => el === document.activeElement),
   ).toBe(true);
@@ -141,6 +187,6 @@ test('a long chat opens on its latest page; earlier pages come back by scrolling
   await write(uma, 'and one more');
   await victor.page.locator('.message .text', { hasText: 'and one more' }).waitFor();
   expect(await shown(victor)).toEqual([...texts, 'and one more']);
-  expect(await historyReads(victor)).toBe(1);
-  expect(await historyReads(uma)).toBe(1);
+  expect(await historyReads(victor)).toBe(2);
+  expect(await historyReads(uma)).toBe(2);
 }, 300_000);

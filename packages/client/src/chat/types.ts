@@ -25,6 +25,22 @@ export interface ChatMessage {
   readBy?: string[];
 }
 
+/** Which page of a conversation's history to read (see ParleyClient.history). */
+export interface HistoryPageOptions {
+  /** The `earlier` cursor of the page read before (newer than the one wanted); none: the latest page. */
+  before?: string;
+  /** At most this many stored messages (default HISTORY_PAGE_SIZE). */
+  limit?: number;
+}
+
+/** One page of a conversation's history. */
+export interface HistoryPage {
+  /** Oldest first; the latest page ends with the own messages still sending and those that failed. */
+  messages: ChatMessage[];
+  /** Pass as `before` to read the page before this one; undefined when there are no earlier messages. */
+  earlier: string | undefined;
+}
+
 export interface ConversationSummary {
   id: string;
   /** A group's name; null for a one-to-one conversation (or a group nobody named yet). */

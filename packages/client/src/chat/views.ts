@@ -1,9 +1,9 @@
 /** Read-only views the front ends show: conversation summaries, the list, contacts, history. */
-import { groupEpoch } from '@parley/core';
-import { storedHistory } from '../storage/messages.js';
+import { groupEpoch, ParleyError } from '@parley/core';
+import { failedMessages, storedHistory, storedPage } from '../storage/messages.js';
 import type { Chat } from './context.js';
 import { sendingTexts } from './outbox.js';
-import type { ChatMessage, ConversationSummary } from './types.js';
+import type { ChatMessage, ConversationSummary, HistoryPage, HistoryPageOptions } from './types.js';
 
 /** A conversation as a list shows it. */
 export function summary(chat: Chat, groupIdHex: string): ConversationSummary | undefined {
@@ -53,4 +53,30 @@ export function contacts(chat: Chat): string[] {
 /** A conversation's history, oldest first, with messages still waiting to be sent at the end. */
 export async function history(chat: Chat, groupIdHex: string): Promise<ChatMessage[]> {
   return [...(await storedHistory(chat.store, groupIdHex)), ...(await sendingTexts(chat, groupIdHex))];
+}
+
+/** How many stored messages a page of history holds unless asked otherwise. */
+export const HISTORY_PAGE_SIZE = 50;
+
+/**
+ * A page of a conversation's history: the latest `limit` stored messages before the `before`
+ * cursor, oldest first. Only the latest page (no `before`) ends with the own messages waiting to
+ * be sent and those that failed, as the whole history does. Messages arriving later are newer than
+ * every page read, so the pages read so far keep their bounds.
+ */
+export async function historyPage(
+  chat: Chat,
+  groupIdHex: string,
+  options: HistoryPageOptions,
+): Promise<HistoryPage> {
+  const limit = options.limit ?? HISTORY_PAGE_SIZE;
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new ParleyError('usage', 'a page of history holds at least one message');
+  const page = await storedPage(chat.store, groupIdHex, options.before, limit);
+  if (options.before !== undefined) return page;
+  const unsent = [
+    ...(await failedMessages(chat.store, groupIdHex)),
+    ...(await sendingTexts(chat, groupIdHex)),
+  ];
+  return { ...page, messages: [...page.messages, ...unsent] };
 }

@@ -36,8 +36,30 @@ export async function storeUnsent(r: Records, message: ChatMessage): Promise<voi
   );
 }
 
+const parsed = (rows: Array<{ value: Uint8Array }>) =>
+  rows.map((r) => JSON.parse(new TextDecoder().decode(r.value)) as ChatMessage);
+
 /** The stored history, oldest first, then the messages that failed. */
 export async function storedHistory(store: SealedStore, groupIdHex: string): Promise<ChatMessage[]> {
-  const rows = [...(await store.list(messages(groupIdHex))), ...(await store.list(unsent(groupIdHex)))];
-  return rows.map((r) => JSON.parse(new TextDecoder().decode(r.value)) as ChatMessage);
+  return [...parsed(await store.list(messages(groupIdHex))), ...(await failedMessages(store, groupIdHex))];
+}
+
+/**
+ * The latest `limit` stored messages before the log position key `before` (all of them when
+ * undefined), oldest first, and the key to read the page before this one (undefined: none).
+ */
+export async function storedPage(
+  store: SealedStore,
+  groupIdHex: string,
+  before: string | undefined,
+  limit: number,
+): Promise<{ messages: ChatMessage[]; earlier: string | undefined }> {
+  const { rows, more } = await store.page(messages(groupIdHex), { before, limit, reverse: true });
+  rows.reverse();
+  return { messages: parsed(rows), earlier: more ? rows[0]!.key : undefined };
+}
+
+/** The own messages that could never be sent, in time order. */
+export async function failedMessages(store: SealedStore, groupIdHex: string): Promise<ChatMessage[]> {
+  return parsed(await store.list(unsent(groupIdHex)));
 }

@@ -9,12 +9,14 @@ import { MessageList } from './MessageList.js';
 interface Props {
   me: string;
   conversation: Conversation;
-  /** The page of history shown (the latest messages, and earlier pages the person asked for). */
+  /** The history shown (the latest page, and earlier pages the person asked for). */
   messages: readonly ChatMessage[];
-  /** How many earlier messages are not shown yet. */
-  earlier: number;
+  /** Earlier messages can be read. */
+  more: boolean;
   /** The history is being read. */
   loading: boolean;
+  /** The page before is being read. */
+  loadingEarlier: boolean;
   typing: string[];
   verified: ReadonlySet<string>;
   online: ReadonlySet<string>;
@@ -133,8 +135,9 @@ export function ChatView(props: Props) {
         me={me}
         direct={c.direct}
         messages={messages}
-        earlier={props.earlier}
+        more={props.more}
         loading={props.loading}
+        loadingEarlier={props.loadingEarlier}
         undecryptable={props.undecryptable}
         onLoadEarlier={props.onLoadEarlier}
       />

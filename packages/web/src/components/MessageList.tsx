@@ -1,7 +1,7 @@
 /**
- * The open conversation's messages (pure view): the page shown with delivery ticks, a control to
- * show the page before (also reached by scrolling to the top), and the scroll position kept while
- * earlier messages are added above.
+ * The open conversation's messages (pure view): the pages read with delivery ticks, a control to
+ * read the page before (also reached by scrolling to the top) that shows while it is read, and the
+ * scroll position kept while earlier messages are added above.
  */
 import type { ChatMessage, MessageStatus } from '@parley/client';
 import { useEffect, useLayoutEffect, useRef } from 'react';
@@ -10,12 +10,14 @@ interface Props {
   me: string;
   /** A one-to-one conversation (senders' names are not shown). */
   direct: boolean;
-  /** The page of history shown (the latest messages, and earlier pages the person asked for). */
+  /** The history shown (the latest page, and earlier pages the person asked for). */
   messages: readonly ChatMessage[];
-  /** How many earlier messages are not shown yet. */
-  earlier: number;
+  /** Earlier messages can be read. */
+  more: boolean;
   /** The history is being read. */
   loading: boolean;
+  /** The page before is being read (it is added above when it arrives). */
+  loadingEarlier: boolean;
   undecryptable: number;
   onLoadEarlier: () => void;
 }
@@ -53,10 +55,10 @@ function time(ms: number): string {
   return new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
-export function MessageList({ me, direct, messages, earlier, loading, undecryptable, onLoadEarlier }: Props) {
+export function MessageList(props: Props) {
+  const { me, direct, messages, more, loading, loadingEarlier, undecryptable, onLoadEarlier } = props;
   const endRef = useRef<HTMLLIElement>(null);
   const lastId = messages.at(-1)?.id;
-  const firstId = messages[0]?.id;
   const listRef = useRef<HTMLOListElement>(null);
   const earlierRef = useRef<HTMLButtonElement>(null);
   /** While earlier messages are added above: the distance to the list's bottom to keep, and focus. */
@@ -66,20 +68,21 @@ export function MessageList({ me, direct, messages, earlier, loading, undecrypta
     if (lastId !== undefined) endRef.current?.scrollIntoView({ block: 'end' });
   }, [lastId]);
 
-  // Earlier messages were added above: what the person was looking at stays where it was.
+  // The page before was read (and added above, unless the read failed): what the person was
+  // looking at stays where it was.
   useLayoutEffect(() => {
     const list = listRef.current;
     const kept = anchor.current;
-    if (firstId === undefined || kept === undefined || list === null) return;
+    if (loadingEarlier || kept === undefined || list === null) return;
     anchor.current = undefined;
     list.scrollTop = list.scrollHeight - kept.fromBottom;
     // The button is gone once everything is shown: focus stays in the conversation.
     if (kept.focused && earlierRef.current === null) list.focus({ preventScroll: true });
-  }, [firstId]);
+  }, [loadingEarlier]);
 
   const loadEarlier = () => {
     const list = listRef.current;
-    if (list === null || anchor.current !== undefined) return;
+    if (list === null || anchor.current !== undefined || loadingEarlier) return;
     anchor.current = {
       fromBottom: list.scrollHeight - list.scrollTop,
       focused: document.activeElement === earlierRef.current,
@@ -89,7 +92,7 @@ export function MessageList({ me, direct, messages, earlier, loading, undecrypta
 
   // Scrolling up to the top shows the page before.
   const onScroll = () => {
-    if (earlier > 0 && (listRef.current?.scrollTop ?? 8) < 8) loadEarlier();
+    if (more && (listRef.current?.scrollTop ?? 8) < 8) loadEarlier();
   };
 
   return (
@@ -102,11 +105,16 @@ export function MessageList({ me, direct, messages, earlier, loading, undecrypta
       tabIndex={-1}
       onScroll={onScroll}
     >
-      {earlier > 0 && (
+      {more && (
         <li className="earlier">
-          <button type="button" ref={earlierRef} onClick={loadEarlier}>
+          <button type="button" ref={earlierRef} onClick={loadEarlier} aria-disabled={loadingEarlier}>
             Load earlier messages
           </button>
+        </li>
+      )}
+      {loadingEarlier && (
+        <li className="notice" role="status">
+          Loading earlier messages…
         </li>
       )}
       {loading && (

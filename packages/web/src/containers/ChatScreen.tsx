@@ -90,7 +90,8 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             me={s.me}
             conversation={open}
             messages={page.messages}
-            earlier={page.earlier}
+            more={page.more}
+            loadingEarlier={page.loadingEarlier}
             loading={s.loading}
             onLoadEarlier={() => model.loadEarlier()}
             typing={s.typing.get(open.id) ?? []}

@@ -1,8 +1,8 @@
 /**
  * The app's view of one signed-in ParleyClient, for React's useSyncExternalStore: SDK events and
- * the person's actions become ChatEvents applied by chatReducer (./chatState.ts). The open
- * conversation's history is read once when it opens, never again per event. All data work
- * happens here; components only render snapshots.
+ * the person's actions become ChatEvents applied by chatReducer (./chatState.ts). Opening a
+ * conversation reads its latest page of history only; each earlier page is read when asked for,
+ * and nothing is read again per event. All data work happens here; components only render snapshots.
  */
 import type { ChatMessage, ParleyClient } from '@parley/client';
 import {
@@ -17,6 +17,7 @@ import {
   type ChatState,
   type Conversation,
   chatReducer,
+  HISTORY_PAGE,
   initialChatState,
   MAX_PEOPLE_AT_ONCE,
 } from './chatState.js';
@@ -159,21 +160,29 @@ export class ChatModel {
       });
   }
 
-  /** Open a conversation (or none): its history is read once, then kept up to date by events. */
+  /** Open a conversation (or none): its latest page is read, then kept up to date by events. */
   open(groupId: string | undefined): void {
     this.dispatch({ type: 'open', groupId });
     this.markOpenRead();
     if (groupId !== undefined)
-      void this.read(async () => ({
-        type: 'history',
-        groupId,
-        messages: await this.client.history(groupId),
-      }));
+      void this.read(async () => {
+        const page = await this.client.history(groupId, { limit: HISTORY_PAGE });
+        return { type: 'history', groupId, messages: page.messages, earlier: page.earlier };
+      });
   }
 
-  /** Show the page of history before the ones shown. */
+  /** Read the page of history before the ones shown (once at a time). */
   loadEarlier(): void {
-    this.dispatch({ type: 'earlier' });
+    const { openId: groupId, earlier: before, loading, loadingEarlier } = this.snapshot;
+    if (groupId === undefined || before === undefined || loading || loadingEarlier) return;
+    this.dispatch({ type: 'loadingEarlier', groupId });
+    void this.read(async () => {
+      // A failed read ends the loading with nothing added: the person can ask again.
+      const page = await this.client
+        .history(groupId, { before, limit: HISTORY_PAGE })
+        .catch(() => ({ messages: [], earlier: before }));
+      return { type: 'earlier', groupId, before, messages: page.messages, earlier: page.earlier };
+    });
   }
 
   /** The page became visible or hidden: visible again marks the open conversation read. */

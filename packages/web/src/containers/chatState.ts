@@ -1,15 +1,21 @@
 /**
  * The chat screen's state as a value, and the pure reducer that applies each SDK event (a message,
- * a status change, typing, presence, a conversation change) or person's action to it. The open
- * conversation's history is read once when it opens; events then update it in place, and only its
- * latest page is shown until the person asks for earlier ones.
+ * a status change, typing, presence, a conversation change) or person's action to it. Only the
+ * open conversation's latest page of history is read when it opens; events then update it in
+ * place, and each earlier page is read when the person asks for it.
  */
-import type { ChatMessage, ConnectionState, ConversationSummary, MessageStatus } from '@parley/client';
+import {
+  type ChatMessage,
+  type ConnectionState,
+  type ConversationSummary,
+  HISTORY_PAGE_SIZE,
+  type MessageStatus,
+} from '@parley/client';
 
 export type Conversation = ConversationSummary;
 
-/** How many messages a page of history holds (shown on opening; each "load earlier" adds one). */
-export const HISTORY_PAGE = 50;
+/** How many stored messages a page of history holds (read on opening; each "load earlier" adds one). */
+export const HISTORY_PAGE = HISTORY_PAGE_SIZE;
 /** People added (or a group started) at once, at most: more is surely a slip of the paste. */
 export const MAX_PEOPLE_AT_ONCE = 100;
 
@@ -24,12 +30,14 @@ export interface ChatState {
   connection: ConnectionState;
   conversations: Conversation[];
   openId: string | undefined;
-  /** The open conversation's messages known to this page, in history order (oldest first). */
+  /** The open conversation's messages read or received so far, in history order (oldest first). */
   history: readonly ChatMessage[];
-  /** How many of the oldest in `history` are not shown (the person has not paged back to them). */
-  hidden: number;
-  /** The open conversation's history is being read. */
+  /** The SDK's cursor to the page before those read (undefined: there are no earlier messages). */
+  earlier: string | undefined;
+  /** The open conversation's latest page is being read. */
   loading: boolean;
+  /** The page before is being read. */
+  loadingEarlier: boolean;
   /** Status changes that arrived before their message did (keyed by message id). */
   early: ReadonlyMap<string, EarlyStatus>;
   /** Messages the person sent that the client has not queued yet, per conversation. */
@@ -52,8 +60,17 @@ export type ChatEvent =
   | { type: 'connection'; state: ConnectionState; presence: readonly string[] }
   | { type: 'conversations'; conversations: Conversation[] }
   | { type: 'open'; groupId: string | undefined }
-  | { type: 'history'; groupId: string; messages: readonly ChatMessage[] }
-  | { type: 'earlier' }
+  /** The latest page; `earlier` is the cursor to the page before it (none: there is nothing before). */
+  | { type: 'history'; groupId: string; messages: readonly ChatMessage[]; earlier?: string | undefined }
+  | { type: 'loadingEarlier'; groupId: string }
+  /** The page read before the cursor `before` (nothing, with the same cursor, when the read failed). */
+  | {
+      type: 'earlier';
+      groupId: string;
+      before: string;
+      messages: readonly ChatMessage[];
+      earlier: string | undefined;
+    }
   | { type: 'message'; message: ChatMessage }
   | { type: 'status'; groupId: string; id: string; status: MessageStatus; seq: number }
   | { type: 'sending'; message: ChatMessage }
@@ -74,8 +91,9 @@ export function initialChatState(me: string, connection: ConnectionState): ChatS
     conversations: [],
     openId: undefined,
     history: [],
-    hidden: 0,
+    earlier: undefined,
     loading: false,
+    loadingEarlier: false,
     early: new Map(),
     sending: new Map(),
     identityChanges: [],
@@ -87,9 +105,13 @@ export function initialChatState(me: string, connection: ConnectionState): ChatS
   };
 }
 
-/** The open conversation's page: the messages shown and how many earlier ones are not. */
-export function shownMessages(s: ChatState): { messages: readonly ChatMessage[]; earlier: number } {
-  return { messages: s.history.slice(s.hidden), earlier: s.hidden };
+/** The open conversation's messages shown, and whether earlier ones can be read (or are being read). */
+export function shownMessages(s: ChatState): {
+  messages: readonly ChatMessage[];
+  more: boolean;
+  loadingEarlier: boolean;
+} {
+  return { messages: s.history, more: s.earlier !== undefined, loadingEarlier: s.loadingEarlier };
 }
 
 /** A conversation with nobody else and nothing in it (its creation failed half-way) is noise. */
@@ -125,38 +147,55 @@ function withEarly(m: ChatMessage, early: ReadonlyMap<string, EarlyStatus>): Cha
   return e === undefined ? m : merged(m, { ...m, status: e.status, seq: e.seq });
 }
 
-/**
- * `history` with `m` added or merged into the same message, kept in history order. Returns the
- * list and where a new message went (-1 when it was known already).
- */
-function upsert(history: readonly ChatMessage[], m: ChatMessage): { list: ChatMessage[]; at: number } {
+/** `history` with `m` added or merged into the same message, kept in history order. */
+function upsert(history: readonly ChatMessage[], m: ChatMessage): ChatMessage[] {
   const i = history.findIndex((x) => x.id === m.id);
   const list = [...history];
-  if (i >= 0) {
-    const next = merged(history[i], m);
-    list.splice(i, 1);
-    if (next.seq === history[i]!.seq) {
-      list.splice(i, 0, next);
-      return { list, at: -1 };
-    }
-    return { list: insertOrdered(list, next).list, at: -1 };
-  }
-  return insertOrdered(list, m);
+  if (i < 0) return insertOrdered(list, m);
+  const next = merged(history[i], m);
+  list.splice(i, 1);
+  if (next.seq !== history[i]!.seq) return insertOrdered(list, next);
+  list.splice(i, 0, next);
+  return list;
 }
 
-function insertOrdered(list: ChatMessage[], m: ChatMessage): { list: ChatMessage[]; at: number } {
+/** An earlier page added to the history: merged in order with what is known, each message once. */
+function withEarlierPage(s: ChatState, page: readonly ChatMessage[]): ChatState {
+  const known = new Set(s.history.map((m) => m.id));
+  const fresh = page.filter((m) => !known.has(m.id)).map((m) => withEarly(m, s.early));
+  const history: ChatMessage[] = [];
+  let i = 0;
+  for (const m of s.history) {
+    while (i < fresh.length && position(fresh[i]!) < position(m)) history.push(fresh[i++]!);
+    history.push(m);
+  }
+  history.push(...fresh.slice(i));
+  const read = new Set(fresh.map((m) => m.id));
+  let next: ChatState = { ...s, history, early: new Map([...s.early].filter(([id]) => !read.has(id))) };
+  for (const m of page) if (known.has(m.id)) next = addToOpen(next, m);
+  return next;
+}
+
+function insertOrdered(list: ChatMessage[], m: ChatMessage): ChatMessage[] {
   const p = position(m);
   let at = list.length;
   while (at > 0 && position(list[at - 1]!) > p) at--;
   list.splice(at, 0, m);
-  return { list, at };
+  return list;
 }
 
-/** A message added to (or changed in) the open conversation; the shown page keeps its top. */
+/** A message added to (or changed in) the open conversation. */
 function addToOpen(s: ChatState, m: ChatMessage): ChatState {
-  const { list, at } = upsert(s.history, withEarly(m, s.early));
-  const early = dropKey(s.early, m.id);
-  return { ...s, history: list, early, hidden: at >= 0 && at < s.hidden ? s.hidden + 1 : s.hidden };
+  return { ...s, history: upsert(s.history, withEarly(m, s.early)), early: dropKey(s.early, m.id) };
+}
+
+/** Messages read from the store merged with what events brought meanwhile (it may hold some). */
+function withRead(s: ChatState, read: readonly ChatMessage[], known: readonly ChatMessage[]): ChatState {
+  let next: ChatState = { ...s, history: read.map((m) => withEarly(m, s.early)) };
+  for (const m of known) next = addToOpen(next, m);
+  // Statuses of messages not read yet (or still on their way to the outbox) wait for them.
+  const early = new Map([...s.early].filter(([id]) => !next.history.some((m) => m.id === id)));
+  return { ...next, early };
 }
 
 function dropKey<V>(map: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {
@@ -212,26 +251,21 @@ export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
         ...s,
         openId: e.groupId,
         history: e.groupId === undefined ? [] : [...(s.sending.get(e.groupId) ?? [])],
-        hidden: 0,
+        earlier: undefined,
         loading: e.groupId !== undefined,
+        loadingEarlier: false,
         early: new Map(),
       };
-    case 'history': {
+    case 'history':
       if (e.groupId !== s.openId) return s;
-      // What events brought while the history was read is merged into it (it may hold some of it).
-      let next: ChatState = { ...s, history: e.messages.map((m) => withEarly(m, s.early)), hidden: 0 };
-      for (const m of s.history) next = addToOpen(next, m);
-      // Statuses of messages still on their way to the outbox wait for them.
-      const early = new Map([...s.early].filter(([id]) => !next.history.some((m) => m.id === id)));
-      return {
-        ...next,
-        early,
-        loading: false,
-        hidden: Math.max(0, next.history.length - HISTORY_PAGE),
-      };
-    }
+      return { ...withRead(s, e.messages, s.history), earlier: e.earlier, loading: false };
+    case 'loadingEarlier':
+      if (e.groupId !== s.openId || s.loading || s.loadingEarlier || s.earlier === undefined) return s;
+      return { ...s, loadingEarlier: true };
     case 'earlier':
-      return { ...s, hidden: Math.max(0, s.hidden - HISTORY_PAGE) };
+      // A page for another conversation, or one read already, changes nothing.
+      if (e.groupId !== s.openId || e.before !== s.earlier) return s;
+      return { ...withEarlierPage(s, e.messages), earlier: e.earlier, loadingEarlier: false };
     case 'message': {
       const m = e.message;
       const after = typingOf(s, m.groupId, m.from.accountId, false);
