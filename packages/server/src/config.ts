@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { ParleyError } from '@parley/core';
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
@@ -219,26 +220,39 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
   return out;
 }
 
+/** The command line's flags (node:util parseArgs): every --flag of FLAGS, --config, and `extra` ones. */
+export function parseFlags(
+  argv: string[],
+  extra: Record<string, { type: 'string' }> = {},
+): { flags: Raw; configFile: string | undefined; extra: Record<string, string | undefined> } {
+  const options: Record<string, { type: 'string' }> = { config: { type: 'string' }, ...extra };
+  for (const flag of Object.keys(FLAGS)) options[flag.slice(2)] = { type: 'string' };
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    // parseArgs's own messages name the option ("Unknown option '--x'"); ours start lower-case.
+    const message = (e as Error).message.replace(/^./, (c) => c.toLowerCase());
+    if (code?.startsWith('ERR_PARSE_ARGS_')) throw new ConfigError(message);
+    throw e;
+  }
+  const flags: Raw = {};
+  for (const [flag, key] of Object.entries(FLAGS))
+    if (values[flag.slice(2)] !== undefined) flags[key] = values[flag.slice(2)];
+  const picked: Record<string, string | undefined> = {};
+  for (const name of Object.keys(extra)) picked[name] = values[name] as string | undefined;
+  return { flags, configFile: values.config as string | undefined, extra: picked };
+}
+
 /** Build the configuration from a file (--config or PARLEY_CONFIG), the environment and flags. */
 export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = {}): ServerConfig {
-  const flags: Raw = {};
-  let configFile = env.PARLEY_CONFIG;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [name, inline] = arg.includes('=')
-      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-      : [arg, undefined];
-    const value = inline ?? argv[i + 1];
-    if (name === '--config') {
-      configFile = value;
-    } else if (FLAGS[name] !== undefined) {
-      flags[FLAGS[name]!] = value;
-    } else {
-      throw new ConfigError(`unknown option ${name}`);
-    }
-    if (inline === undefined) i++;
-    if (value === undefined) throw new ConfigError(`${name} needs a value`);
-  }
+  const parsed = parseFlags(argv);
+  return configFrom(parsed.flags, parsed.configFile ?? env.PARLEY_CONFIG, env);
+}
+
+/** The configuration from defaults, a JSON file, the environment, then flags (each over the one before). */
+export function configFrom(flags: Raw, configFile: string | undefined, env: NodeJS.ProcessEnv): ServerConfig {
   let config = DEFAULT_CONFIG;
   if (configFile !== undefined) {
     let parsed: unknown;

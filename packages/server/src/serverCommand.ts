@@ -5,19 +5,17 @@
  */
 import { createInvites } from './accounts.js';
 import { buildServer } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, configFrom, loadConfig, parseFlags } from './config.js';
 import { openDatabase } from './db.js';
 import { DEFAULT_WEB_ROOT } from './web.js';
 
 export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (argv[0] === 'invite') {
-    const rest = argv.slice(1);
-    const i = rest.indexOf('--count');
-    const count = i >= 0 ? Number(rest[i + 1]) : 1;
+    const { flags, configFile, extra } = parseFlags(argv.slice(1), { count: { type: 'string' } });
+    const count = Number(extra.count ?? 1);
     if (!Number.isInteger(count) || count < 1 || count > 1000)
       throw new ConfigError('--count must be 1 to 1000');
-    if (i >= 0) rest.splice(i, 2);
-    const config = loadConfig(rest, env);
+    const config = configFrom(flags, configFile ?? env.PARLEY_CONFIG, env);
     const db = await openDatabase(config);
     for (const code of await createInvites(db, count)) process.stdout.write(`${code}\n`);
     await db.destroy();

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { claimNewDevice, ParleyApi } from '@parley/client';
-import { is } from '@parley/core';
+import { is, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS } from '@parley/core';
 import { nativeCiphersuite } from '@parley/core/node';
 import type { Command } from '../command.js';
 import { openClient } from '../connect.js';
@@ -30,7 +30,8 @@ async function register(server: string, username: string): Promise<void> {
     access.accessPassword = await askSecret('Server access password: ', 'PARLEY_ACCESS_PASSWORD');
   if (info.access === 'invite') access.inviteCode = await askSecret('Invite code: ', 'PARLEY_INVITE');
   const password = await askSecret('Password: ');
-  if (password.length < 8) throw new CliError('choose a password of at least 8 characters');
+  if (password.length < MIN_PASSWORD_CHARS || password.length > MAX_PASSWORD_CHARS)
+    throw new CliError(`choose a password of ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters`);
   const identity = await api.register(username, password, await nativeCiphersuite(), access);
   const saved = await saveProfile(server, identity, password);
   await api.login(identity.accountId, password);
