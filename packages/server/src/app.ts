@@ -59,6 +59,8 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   };
   const app = Fastify({
     bodyLimit: config.limits.httpBodyBytes,
+    // X-Forwarded-For is believed only from the configured proxies; otherwise request.ip is the socket's.
+    trustProxy: config.trustProxy ?? false,
     requestTimeout: timeouts.requestTimeout,
     http: timeouts,
     ...(config.tlsCert && config.tlsKey

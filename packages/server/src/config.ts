@@ -4,6 +4,7 @@
  * the server with a message naming it.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ParleyError } from '@parley/core';
@@ -35,12 +36,23 @@ export interface ServerConfig {
   accessPassword?: string;
   /** Days to keep delivered messages before the retention job may delete them. */
   retentionDays: number;
+  /**
+   * The reverse proxies in front of the server, whose X-Forwarded-For is believed: their addresses
+   * or CIDR ranges (or proxy-addr's `loopback`, `linklocal`, `uniquelocal`). No hop count: it cannot
+   * tell a proxy from a client that forged the header (Fastify refuses it too). Unset (the
+   * default): the header is ignored and the client is the socket's address.
+   */
+  trustProxy?: string[];
   limits: {
     /** Largest HTTP body, bytes. */
     httpBodyBytes: number;
     /** Largest WebSocket frame, bytes. */
     frameBytes: number;
-    /** Login attempts allowed per account and per IP address per minute. */
+    /**
+     * Login attempts allowed per client address per minute, and per account and address with
+     * backoff (this many a minute, 3× in 15 minutes, 10× in 4 hours); the same backoff throttles
+     * registration attempts per address under the password or invite policy.
+     */
     loginsPerMinute: number;
     /** Messages a device may post per second (sustained; bursts up to 10x). */
     messagesPerSecond: number;
@@ -98,6 +110,7 @@ const ENV: Record<string, string> = {
   PARLEY_ACCESS: 'access',
   PARLEY_ACCESS_PASSWORD: 'accessPassword',
   PARLEY_RETENTION_DAYS: 'retentionDays',
+  PARLEY_TRUST_PROXY: 'trustProxy',
   PARLEY_LOG_LEVEL: 'logLevel',
   PARLEY_WEB_ROOT: 'webRoot',
 };
@@ -114,6 +127,7 @@ const FLAGS: Record<string, string> = {
   '--access': 'access',
   '--access-password': 'accessPassword',
   '--retention-days': 'retentionDays',
+  '--trust-proxy': 'trustProxy',
   '--log-level': 'logLevel',
   '--web-root': 'webRoot',
 };
@@ -140,6 +154,27 @@ function url(name: string, v: unknown, schemes: string[]): string {
   if (!schemes.includes(parsed.protocol))
     throw new ConfigError(`${name} must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL`);
   return v;
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An address, a CIDR range or a proxy-addr range name. */
+function proxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** trustProxy: addresses and ranges (a list, or one string separated by commas). */
+function trustProxy(v: unknown): string[] {
+  const message = "trustProxy must be the proxies' addresses or CIDR ranges, separated by commas";
+  const entries = typeof v === 'string' ? v.split(',') : v;
+  if (!Array.isArray(entries) || entries.length === 0) throw new ConfigError(message);
+  const out = entries.map((e) => (typeof e === 'string' ? e.trim() : ''));
+  if (!out.every(proxyAddress)) throw new ConfigError(message);
+  return out;
 }
 
 function validate(raw: Raw, base: ServerConfig): ServerConfig {
@@ -173,6 +208,9 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
         break;
       case 'retentionDays':
         out.retentionDays = integer('retentionDays', value, 1, 3650);
+        break;
+      case 'trustProxy':
+        out.trustProxy = trustProxy(value);
         break;
       case 'access':
         if (value !== 'open' && value !== 'password' && value !== 'invite') {

@@ -9,7 +9,8 @@
  *   group by external commit: delivery.test.ts "… strangers cannot".
  * - one-time key packages never handed out twice, then the last resort: ws.test.ts; the owner's
  *   client replenishing after exhaustion: client adversarial.test.ts.
- * - login brute force: accounts.test.ts "logins are throttled per account".
+ * - login brute force from one address: accounts.test.ts "logins are throttled per account" (here:
+ *   that it hands nobody a lockout, and that X-Forwarded-For counts only from a trusted proxy).
  * - an oversized frame: ws.test.ts "… oversized frames close it"; random, mutated and
  *   unauthorised frames by the hundred thousand: socketFuzz.test.ts.
  * - a forged device certificate: accounts.test.ts "certificates from another identity key or for
@@ -29,8 +30,8 @@ import {
   textMessage,
 } from '@parley/core';
 import { afterEach, expect, test } from 'vitest';
-import { DEFAULT_CONFIG } from '../src/index.js';
-import { type Running, startServer } from './helpers.js';
+import { createInvites, DEFAULT_CONFIG } from '../src/index.js';
+import { login, type Running, register, startLogin, startServer } from './helpers.js';
 import { chattingPair, type Device } from './pair.js';
 import type { WsClient } from './wsClient.js';
 
@@ -180,4 +181,82 @@ test('a slowloris connection (headers trickling in) is closed; WebSockets and ot
   // Meanwhile the server kept serving: HTTP, and a WebSocket opened before and kept past the timeout.
   expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
   expect(await alice.ws.request({ type: 'kp_count' })).toMatchObject({ type: 'kp_remaining' });
+});
+
+/** Clients behind a reverse proxy on loopback: each request names its client in X-Forwarded-For. */
+const from = (address: string) => ({ 'x-forwarded-for': address });
+const tight = { ...DEFAULT_CONFIG.limits, loginsPerMinute: 3 };
+
+/** A login start with a made-up password (the attacker never finishes it): 200 or "status code". */
+async function bogusStart(url: string, username: string, headers: Record<string, string>) {
+  const { start } = await startLogin(url, username, 'a guess', headers);
+  return start.status === 200 ? 200 : `${start.status} ${start.body.error.code}`;
+}
+
+/** A registration as `username` from `address` with the given access fields: "status code" or 201. */
+async function registerFrom(
+  address: string,
+  username: string,
+  access: { accessPassword?: string; inviteCode?: string },
+) {
+  const r = await register(running!.url, username, 'pw-12345678', access, from(address));
+  return r.status === 201 ? 201 : `${r.status} ${r.body.error.code}`;
+}
+
+test('bogus login starts from other addresses lock nobody out: the owner logs in from theirs', async () => {
+  running = await startServer({ trustProxy: ['loopback'], limits: tight });
+  await register(running.url, 'olivia', 'pw-olivia-1234');
+  // One attacker address hammering the account is throttled, and stays throttled.
+  const attacker = [];
+  for (let i = 0; i < 12; i++) attacker.push(await bogusStart(running.url, 'olivia', from('203.0.113.7')));
+  expect(attacker).toEqual([200, 200, 200, ...Array(9).fill('429 rate_limited')]);
+  // Many more from other addresses: each is counted on its own.
+  for (let a = 1; a <= 5; a++)
+    for (let i = 0; i < 3; i++)
+      expect(await bogusStart(running.url, 'olivia', from(`203.0.113.${100 + a}`))).toBe(200);
+  // The owner, from their own address, signs in at once.
+  const owner = await login(running.url, 'olivia', 'pw-olivia-1234', from('198.51.100.20'));
+  expect(owner !== 'wrong password' && owner.status).toBe(200);
+});
+
+test('without a trusted proxy X-Forwarded-For is ignored: a forged header buys no attempts', async () => {
+  running = await startServer({ limits: tight });
+  const outcomes = [];
+  for (let i = 0; i < 5; i++)
+    outcomes.push(await bogusStart(running.url, `user${i}`, from(`203.0.113.${i}`)));
+  expect(outcomes).toEqual([200, 200, 200, '429 rate_limited', '429 rate_limited']);
+  // Nor does a header from a peer that is not the configured proxy.
+  await running.stop();
+  running = await startServer({ trustProxy: ['192.0.2.1'], limits: tight });
+  outcomes.length = 0;
+  for (let i = 0; i < 5; i++)
+    outcomes.push(await bogusStart(running.url, `user${i}`, from(`203.0.113.${i}`)));
+  expect(outcomes).toEqual([200, 200, 200, '429 rate_limited', '429 rate_limited']);
+});
+
+test('guessing the access password or an invite code is throttled per address; others still register', async () => {
+  running = await startServer({
+    access: 'password',
+    accessPassword: 'club-secret',
+    trustProxy: ['loopback'],
+    limits: tight,
+  });
+  const guesses = [];
+  for (let i = 0; i < 6; i++)
+    guesses.push(await registerFrom('203.0.113.9', 'mallory', { accessPassword: `guess-${i}` }));
+  expect(guesses).toEqual([...Array(3).fill('403 access_denied'), ...Array(3).fill('429 rate_limited')]);
+  // Even the right password waits from the guesser's address; an honest newcomer elsewhere is not held up.
+  expect(await registerFrom('203.0.113.9', 'mallory', { accessPassword: 'club-secret' })).toBe(
+    '429 rate_limited',
+  );
+  expect(await registerFrom('198.51.100.30', 'nina', { accessPassword: 'club-secret' })).toBe(201);
+
+  await running.stop();
+  running = await startServer({ access: 'invite', trustProxy: ['loopback'], limits: tight });
+  const [code] = await createInvites(running.server.db, 1);
+  guesses.length = 0;
+  for (let i = 0; i < 5; i++)
+    guesses.push(await registerFrom('203.0.113.9', 'mallory', { inviteCode: `made-up-${i}` }));
+  expect(guesses).toEqual([...Array(3).fill('403 access_denied'), ...Array(2).fill('429 rate_limited')]);
+  expect(await registerFrom('198.51.100.31', 'oscar', { inviteCode: code! })).toBe(201);
 });

@@ -37,6 +37,23 @@ describe('configuration', () => {
     expect(() => loadConfig(['--config', file], {})).toThrow(/limits.framesInFlight/);
   });
 
+  test('trustProxy: off by default; addresses and CIDR ranges from the flag, environment or file; nothing else', () => {
+    expect(loadConfig([], {}).trustProxy).toBeUndefined();
+    expect(loadConfig(['--trust-proxy', '10.0.0.1, 192.168.0.0/16,::1'], {}).trustProxy).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      '::1',
+    ]);
+    expect(loadConfig([], { PARLEY_TRUST_PROXY: 'loopback' }).trustProxy).toEqual(['loopback']);
+    const dir = mkdtempSync(join(tmpdir(), 'parley-cfg-'));
+    const file = join(dir, 'parley.json');
+    writeFileSync(file, JSON.stringify({ trustProxy: ['fd00::/8'] }));
+    expect(loadConfig(['--config', file], {}).trustProxy).toEqual(['fd00::/8']);
+    // A hop count cannot tell a proxy from a client that forged the header; "everyone" is not an address.
+    for (const bad of ['1', 'true', '*', '10.0.0.0/33', 'proxy.example', ''])
+      expect(() => loadConfig(['--trust-proxy', bad], {})).toThrow(/trustProxy/);
+  });
+
   test('bad values are refused with a message naming them', () => {
     expect(() => loadConfig(['--port', 'eighty'])).toThrow(ConfigError);
     expect(() => loadConfig([], { PORT: '70000' })).toThrow(/port/);

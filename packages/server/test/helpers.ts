@@ -42,10 +42,12 @@ export async function api(
   path: string,
   body?: unknown,
   token?: string,
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; body: Body }> {
   const res = await fetch(url + path, {
     method,
     headers: {
+      ...extraHeaders,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
@@ -64,40 +66,73 @@ export async function register(
   username: string,
   password: string,
   access: { accessPassword?: string; inviteCode?: string } = {},
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Body; identity: DeviceIdentity }> {
   await opaque.ready;
   const identity = await createAccount(username, cs);
   const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
-  const start = await api(url, 'POST', '/v1/accounts/register/start', {
-    username,
-    registrationRequest,
-    ...access,
-  });
+  const start = await api(
+    url,
+    'POST',
+    '/v1/accounts/register/start',
+    { username, registrationRequest, ...access },
+    undefined,
+    headers,
+  );
   if (start.status !== 200) return { ...start, identity };
   const { registrationRecord } = opaque.client.finishRegistration({
     clientRegistrationState,
     registrationResponse: start.body.registrationResponse,
     password,
   });
-  const finish = await api(url, 'POST', '/v1/accounts/register/finish', {
-    username,
-    registrationRecord,
-    identityKey: toBase64Url(identity.identityKey),
-    deviceCertificate: toBase64Url(encodeDeviceCertificate(identity.certificate)),
-    ...access,
-  });
+  const finish = await api(
+    url,
+    'POST',
+    '/v1/accounts/register/finish',
+    {
+      username,
+      registrationRecord,
+      identityKey: toBase64Url(identity.identityKey),
+      deviceCertificate: toBase64Url(encodeDeviceCertificate(identity.certificate)),
+      ...access,
+    },
+    undefined,
+    headers,
+  );
   return { ...finish, identity };
 }
 
-/** OPAQUE login; `wrongPassword` is reported by the client before it sends anything more. */
+/** The first step of an OPAQUE login (an attacker may stop there); `headers` go with it. */
+export async function startLogin(
+  url: string,
+  username: string,
+  password: string,
+  headers: Record<string, string> = {},
+) {
+  await opaque.ready;
+  const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
+  const start = await api(
+    url,
+    'POST',
+    '/v1/sessions/login/start',
+    { username, startLoginRequest },
+    undefined,
+    headers,
+  );
+  return { start, clientLoginState };
+}
+
+/**
+ * OPAQUE login; `wrongPassword` is reported by the client before it sends anything more. `headers`
+ * go with both steps (X-Forwarded-For, to play clients behind a trusted proxy).
+ */
 export async function login(
   url: string,
   username: string,
   password: string,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Body } | 'wrong password'> {
-  await opaque.ready;
-  const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
-  const start = await api(url, 'POST', '/v1/sessions/login/start', { username, startLoginRequest });
+  const { start, clientLoginState } = await startLogin(url, username, password, headers);
   if (start.status !== 200) return start;
   const result = opaque.client.finishLogin({
     clientLoginState,
@@ -105,10 +140,14 @@ export async function login(
     password,
   });
   if (result === undefined) return 'wrong password';
-  return api(url, 'POST', '/v1/sessions/login/finish', {
-    loginId: start.body.loginId,
-    finishLoginRequest: result.finishLoginRequest,
-  });
+  return api(
+    url,
+    'POST',
+    '/v1/sessions/login/finish',
+    { loginId: start.body.loginId, finishLoginRequest: result.finishLoginRequest },
+    undefined,
+    headers,
+  );
 }
 
 /** Register another device of a signed-in account (its certificate made by `certifyNewDevice`). */

@@ -9,6 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Signature } from '@parley/core';
 import * as opaque from '@serenity-kit/opaque';
 import Type, { type Static } from 'typebox';
+import type { Cluster } from '../cluster.js';
 import type { ServerConfig } from '../config.js';
 import { secretEquals, sha256 } from '../crypto.js';
 import type { Db } from '../db.js';
@@ -17,6 +18,7 @@ import type { Metrics } from '../metrics.js';
 import { checkCertificate } from './certificates.js';
 import { base64url, bytes, canonical, Username } from './input.js';
 import { requireSession } from './session.js';
+import { backoffThrottle, rateLimited } from './throttle.js';
 
 export type AccountsDeps = {
   db: Db;
@@ -25,6 +27,8 @@ export type AccountsDeps = {
   serverSetup: string;
   signature: Signature;
   metrics: Metrics;
+  /** The access-policy throttle, shared by every node. */
+  cluster: Cluster;
 };
 
 /** The fields that satisfy the server's access policy, sent with both registration steps. */
@@ -81,9 +85,13 @@ const directoryRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
 };
 
 export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app, deps) => {
-  const { db, config, serverSetup, signature, metrics } = deps;
+  const { db, config, serverSetup, signature, metrics, cluster } = deps;
+  // Access passwords and invite codes are secrets guessed online: every registration step under
+  // such a policy counts against the client's address, with backoff, like logins.
+  const accessAttempts = backoffThrottle(cluster, 'access-ip', config.limits.loginsPerMinute);
 
-  async function checkAccess(body: Static<typeof Access>): Promise<void> {
+  async function checkAccess(body: Static<typeof Access>, ip: string): Promise<void> {
+    if (config.access !== 'open' && !(await accessAttempts.allow(ip))) throw rateLimited('registration');
     if (config.access === 'password') {
       if (body.accessPassword === undefined || !secretEquals(body.accessPassword, config.accessPassword!)) {
         throw new ApiError(403, 'access_denied', 'this server needs the right access password to register');
@@ -103,7 +111,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
 
   app.post('/v1/accounts/register/start', { schema: registerStart }, async (request) => {
     const name = canonical(request.body.username);
-    await checkAccess(request.body);
+    await checkAccess(request.body, request.ip);
     const taken = await db
       .selectFrom('accounts')
       .select('username')
@@ -124,7 +132,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
   app.post('/v1/accounts/register/finish', { schema: registerFinish }, async (request, reply) => {
     const body = request.body;
     const name = canonical(body.username);
-    await checkAccess(body);
+    await checkAccess(body, request.ip);
     const identityKey = bytes(body.identityKey, 'identityKey', 32);
     const certificate = bytes(body.deviceCertificate, 'deviceCertificate');
     const cert = await checkCertificate(certificate, name, identityKey, signature);

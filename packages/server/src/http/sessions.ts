@@ -1,7 +1,8 @@
 /**
  * Login and logout routes: OPAQUE login in two steps (the pending state waits in the cluster, so
- * the second step may reach another node), throttled per account and per IP address; a completed
- * login opens a session.
+ * the second step may reach another node), throttled per client address and, with backoff, per
+ * account and address (never per account alone, which would let anyone lock its owner out); a
+ * completed login opens a session.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import * as opaque from '@serenity-kit/opaque';
@@ -14,6 +15,7 @@ import { ApiError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { base64url, canonical, Username } from './input.js';
 import { closeSession, openSession, requireSession } from './session.js';
+import { backoffThrottle, rateLimited } from './throttle.js';
 
 const LOGIN_STATE_TTL_MS = 60_000;
 
@@ -75,14 +77,17 @@ const logoutRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) 
 
 export const sessionRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (app, deps) => {
   const { db, config, serverSetup, metrics, cluster } = deps;
+  // request.ip is the client's address: the socket's, or with config.trustProxy the one the
+  // trusted proxy names in X-Forwarded-For.
   const loginsPerIp = cluster.limiter('login-ip', config.limits.loginsPerMinute, 60_000);
-  const loginsPerAccount = cluster.limiter('login-account', config.limits.loginsPerMinute, 60_000);
+  const loginsPerAccountAndIp = backoffThrottle(cluster, 'login-account-ip', config.limits.loginsPerMinute);
 
   app.post('/v1/sessions/login/start', { schema: loginStart }, async (request) => {
     const name = canonical(request.body.username);
-    if (!(await loginsPerIp.take(request.ip)) || !(await loginsPerAccount.take(name))) {
+    const pair = JSON.stringify([name, request.ip]);
+    if (!(await loginsPerIp.take(request.ip)) || !(await loginsPerAccountAndIp.allow(pair))) {
       metrics.logins.inc({ result: 'throttled' });
-      throw new ApiError(429, 'rate_limited', 'too many login attempts; wait a minute');
+      throw rateLimited('login');
     }
     const account = await db
       .selectFrom('accounts')
