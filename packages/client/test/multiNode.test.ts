@@ -57,10 +57,10 @@ afterEach(async () => {
  * Two server processes on a fresh PostgreSQL database and Redis prefix of their own (undefined when
  * the services are absent outside CI: the test is then skipped).
  */
-async function twoNodes(): Promise<[Node, Node] | undefined> {
+async function twoNodes(extraArgs: string[] = []): Promise<[Node, Node] | undefined> {
   services = await createServices();
   if (services === undefined) return undefined;
-  nodes = await Promise.all([startNode(services), startNode(services)]);
+  nodes = await Promise.all([startNode(services, extraArgs), startNode(services, extraArgs)]);
   return nodes as [Node, Node];
 }
 
@@ -112,10 +112,14 @@ async function chatter(via: string, name: string, nodeUrls: string[]): Promise<C
   return { client, inbox, connectedTo };
 }
 
-async function post(url: string, path: string, body: unknown, token?: string) {
+async function post(url: string, path: string, body: unknown, token?: string, headers = {}) {
   const res = await fetch(url + path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, string> };
@@ -266,6 +270,48 @@ test('an OPAQUE login started on one node finishes on the other', async (ctx) =>
     finishLoginRequest: finished!.finishLoginRequest,
   });
   expect(again).toMatchObject({ status: 401, body: { error: { code: 'login_expired' } } });
+});
+
+test('login throttles hold across nodes, and lock the owner out on neither', async (ctx) => {
+  // Both nodes sit behind a "proxy" on loopback, so X-Forwarded-For plays two client addresses.
+  const pair = await twoNodes(['--trust-proxy', 'loopback']);
+  if (pair === undefined) return ctx.skip();
+  await new ParleyApi(pair[0].url).register('fay', 'pw-fay-12345', cs);
+  await opaque.ready;
+  const attacker = { 'x-forwarded-for': '203.0.113.7' };
+  const statuses = [];
+  for (let i = 0; i < 12; i++) {
+    const { startLoginRequest } = opaque.client.startLogin({ password: `guess-${i}` });
+    const body = { username: 'fay', startLoginRequest };
+    statuses.push(
+      (await post(pair[i % 2]!.url, '/v1/sessions/login/start', body, undefined, attacker)).status,
+    );
+  }
+  // limits.loginsPerMinute (10) for the two nodes together, not for each.
+  expect(statuses).toEqual([...Array(10).fill(200), 429, 429]);
+  const owner = { 'x-forwarded-for': '198.51.100.20' };
+  const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: 'pw-fay-12345' });
+  const start = await post(
+    pair[1].url,
+    '/v1/sessions/login/start',
+    { username: 'fay', startLoginRequest },
+    undefined,
+    owner,
+  );
+  expect(start.status).toBe(200);
+  const finished = opaque.client.finishLogin({
+    clientLoginState,
+    loginResponse: start.body.loginResponse!,
+    password: 'pw-fay-12345',
+  });
+  const finish = await post(
+    pair[0].url,
+    '/v1/sessions/login/finish',
+    { loginId: start.body.loginId, finishLoginRequest: finished!.finishLoginRequest },
+    undefined,
+    owner,
+  );
+  expect(finish).toMatchObject({ status: 200, body: { username: 'fay' } });
 });
 
 test('revoking a device through one node cuts off its connection on the other at once', async (ctx) => {
