@@ -16,6 +16,8 @@ import { RateLimiter } from './rateLimit.js';
 export interface Limiter {
   /** Count one event for `key`; false when the key is over its limit in the current window. */
   take(key: string): Promise<boolean>;
+  /** Whether `key` has used up its limit in the current window (counting nothing). */
+  exhausted(key: string): Promise<boolean>;
 }
 
 export interface Cluster {
@@ -49,7 +51,7 @@ export class LocalCluster implements Cluster {
 
   limiter(_name: string, limit: number, windowMs: number): Limiter {
     const inMemory = new RateLimiter(limit, windowMs);
-    return { take: async (key) => inMemory.take(key) };
+    return { take: async (key) => inMemory.take(key), exhausted: async (key) => inMemory.exhausted(key) };
   }
 
   async putTemporary(key: string, value: string, ttlMs: number): Promise<boolean> {
@@ -180,9 +182,11 @@ export class RedisCluster implements Cluster {
   }
 
   limiter(name: string, limit: number, windowMs: number): Limiter {
+    const keyOf = (key: string) => `${this.prefix}limit:${name}:${key}`;
     return {
+      exhausted: async (key) => Number((await this.redis.get(keyOf(key))) ?? 0) >= limit,
       take: async (key) => {
-        const k = `${this.prefix}limit:${name}:${key}`;
+        const k = keyOf(key);
         // The window starts with the first event (SET NX with its expiry); INCR counts in it.
         const [, count] = (await this.redis.multi().set(k, '0', 'PX', windowMs, 'NX').incr(k).exec()) as [
           unknown,

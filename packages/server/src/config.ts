@@ -51,7 +51,7 @@ export interface ServerConfig {
     /**
      * Login attempts allowed per client address per minute, and per account and address with
      * backoff (this many a minute, 3× in 15 minutes, 10× in 4 hours); the same backoff throttles
-     * registration attempts per address under the password or invite policy.
+     * failed access checks per address under the password or invite policy.
      */
     loginsPerMinute: number;
     /** Messages a device may post per second (sustained; bursts up to 10x). */

@@ -22,6 +22,12 @@ export class RateLimiter {
     return w.count <= this.limit;
   }
 
+  /** Whether `key` has used up its limit in the current window (counting nothing). */
+  exhausted(key: string): boolean {
+    const w = this.windows.get(key);
+    return w !== undefined && this.now() - w.start < this.windowMs && w.count >= this.limit;
+  }
+
   private sweep(t: number): void {
     for (const [k, w] of this.windows) if (t - w.start >= this.windowMs) this.windows.delete(k);
     // Still full (a flood of distinct keys): forget the oldest half rather than grow without bound.

@@ -1,6 +1,7 @@
 /** The backoff throttle of logins and registration secrets (http/throttle.ts), on a fake clock. */
+import { randomBytes } from 'node:crypto';
 import { afterEach, expect, test, vi } from 'vitest';
-import { LocalCluster } from '../src/cluster.js';
+import { type Cluster, LocalCluster, RedisCluster } from '../src/cluster.js';
 import { backoffThrottle } from '../src/http/throttle.js';
 
 afterEach(() => {
@@ -32,4 +33,28 @@ test('the backoff: the allowance a minute, 3× in 15 minutes, 10× in 4 hours; e
   // … then a wait until they end.
   vi.advanceTimersByTime(5 * 60_000);
   expect(await throttle.allow('a')).toBe(true);
+});
+
+test('a throttle fed by failures only: successes cost nothing; in memory and through Redis alike', async (ctx) => {
+  const clusters: Cluster[] = [new LocalCluster()];
+  try {
+    const prefix = `parley-test-${randomBytes(6).toString('hex')}:`;
+    clusters.push(await RedisCluster.connect('redis://127.0.0.1:6379', prefix, 1024, () => {}));
+  } catch {
+    ctx.annotate('no Redis at 127.0.0.1:6379: in memory only');
+  }
+  try {
+    for (const cluster of clusters) {
+      const throttle = backoffThrottle(cluster, 'fail', 2);
+      for (let i = 0; i < 5; i++) expect(await throttle.allow('other')).toBe(i < 2);
+      expect(await throttle.waiting('a')).toBe(false);
+      await throttle.fail('a');
+      expect(await throttle.waiting('a')).toBe(false);
+      await throttle.fail('a');
+      expect(await throttle.waiting('a')).toBe(true);
+      expect(await throttle.waiting('b')).toBe(false);
+    }
+  } finally {
+    for (const c of clusters) await c.close();
+  }
 });

@@ -86,12 +86,26 @@ const directoryRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
 
 export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app, deps) => {
   const { db, config, serverSetup, signature, metrics, cluster } = deps;
-  // Access passwords and invite codes are secrets guessed online: every registration step under
-  // such a policy counts against the client's address, with backoff, like logins.
-  const accessAttempts = backoffThrottle(cluster, 'access-ip', config.limits.loginsPerMinute);
+  // Access passwords and invite codes are secrets guessed online. Under such a policy a client
+  // address gets loginsPerMinute failed checks with backoff, like logins (so honest registrations
+  // cost nothing), and ten times that in attempts a minute, which bounds a burst of parallel
+  // guesses that all pass the failure check before any failure is counted.
+  const accessFailures = backoffThrottle(cluster, 'access-fail-ip', config.limits.loginsPerMinute);
+  const accessAttempts = cluster.limiter('access-ip', 10 * config.limits.loginsPerMinute, 60_000);
 
   async function checkAccess(body: Static<typeof Access>, ip: string): Promise<void> {
-    if (config.access !== 'open' && !(await accessAttempts.allow(ip))) throw rateLimited('registration');
+    if (config.access === 'open') return;
+    if ((await accessFailures.waiting(ip)) || !(await accessAttempts.take(ip)))
+      throw rateLimited('registration');
+    try {
+      await checkPolicy(body);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'access_denied') await accessFailures.fail(ip);
+      throw e;
+    }
+  }
+
+  async function checkPolicy(body: Static<typeof Access>): Promise<void> {
     if (config.access === 'password') {
       if (body.accessPassword === undefined || !secretEquals(body.accessPassword, config.accessPassword!)) {
         throw new ApiError(403, 'access_denied', 'this server needs the right access password to register');

@@ -16,6 +16,10 @@ const STEPS = [
 export interface Throttle {
   /** Count one attempt for `key`; false when the key must wait. Attempts refused are not counted further. */
   allow(key: string): Promise<boolean>;
+  /** Whether `key` must wait, counting nothing (with `fail`: a throttle that only failures feed). */
+  waiting(key: string): Promise<boolean>;
+  /** Count one failed attempt for `key`. */
+  fail(key: string): Promise<void>;
 }
 
 /** A backoff throttle named `name`, through the cluster's limiters (so it holds across nodes). */
@@ -25,6 +29,13 @@ export function backoffThrottle(cluster: Cluster, name: string, perMinute: numbe
     async allow(key) {
       for (const limiter of limiters) if (!(await limiter.take(key))) return false;
       return true;
+    },
+    async waiting(key) {
+      for (const limiter of limiters) if (await limiter.exhausted(key)) return true;
+      return false;
+    },
+    async fail(key) {
+      for (const limiter of limiters) await limiter.take(key);
     },
   };
 }
