@@ -250,6 +250,14 @@ test('guessing the access password or an invite code is throttled per address; o
     '429 rate_limited',
   );
   expect(await registerFrom('198.51.100.30', 'nina', { accessPassword: 'club-secret' })).toBe(201);
+  // A burst of parallel guesses, all checked before any failure is counted, is still capped.
+  const burst = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      registerFrom('203.0.113.50', 'mallory', { accessPassword: `p${i}` }),
+    ),
+  );
+  expect(burst.filter((r) => r === '403 access_denied').length).toBeLessThanOrEqual(30);
+  expect(burst.filter((r) => r === '429 rate_limited').length).toBeGreaterThanOrEqual(10);
 
   await running.stop();
   running = await startServer({ access: 'invite', trustProxy: ['loopback'], limits: tight });
