@@ -84,44 +84,50 @@ const directoryRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
   });
 };
 
-export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app, deps) => {
-  const { db, config, serverSetup, signature, metrics, cluster } = deps;
-  // Access passwords and invite codes are secrets guessed online. Under such a policy a client
-  // address gets loginsPerMinute failed checks with backoff, like logins (so honest registrations
-  // cost nothing), and ten times that in attempts a minute, which bounds a burst of parallel
-  // guesses that all pass the failure check before any failure is counted.
-  const accessFailures = backoffThrottle(cluster, 'access-fail-ip', config.limits.loginsPerMinute);
-  const accessAttempts = cluster.limiter('access-ip', 10 * config.limits.loginsPerMinute, 60_000);
+/** Whether a registration satisfies the access policy (403 when not). */
+async function checkPolicy(db: Db, config: ServerConfig, body: Static<typeof Access>): Promise<void> {
+  if (config.access === 'password') {
+    if (body.accessPassword === undefined || !secretEquals(body.accessPassword, config.accessPassword!)) {
+      throw new ApiError(403, 'access_denied', 'this server needs the right access password to register');
+    }
+  } else if (config.access === 'invite') {
+    if (body.inviteCode === undefined)
+      throw new ApiError(403, 'access_denied', 'this server needs an invite code to register');
+    const invite = await db
+      .selectFrom('invites')
+      .select(['used_at'])
+      .where('code_hash', '=', sha256(body.inviteCode))
+      .executeTakeFirst();
+    if (invite === undefined) throw new ApiError(403, 'access_denied', 'unknown invite code');
+    if (invite.used_at !== null) throw new ApiError(403, 'invite_used', 'this invite code has been used');
+  }
+}
 
-  async function checkAccess(body: Static<typeof Access>, ip: string): Promise<void> {
+/**
+ * The access check of both registration steps, throttled. Access passwords and invite codes are
+ * secrets guessed online: under such a policy a client address gets loginsPerMinute failed checks
+ * with backoff, like logins (so honest registrations cost nothing), and ten times that in attempts
+ * a minute, which bounds a burst of parallel guesses that all pass the failure check before any
+ * failure is counted.
+ */
+function accessChecker(db: Db, config: ServerConfig, cluster: Cluster) {
+  const failures = backoffThrottle(cluster, 'access-fail-ip', config.limits.loginsPerMinute);
+  const attempts = cluster.limiter('access-ip', 10 * config.limits.loginsPerMinute, 60_000);
+  return async (body: Static<typeof Access>, ip: string): Promise<void> => {
     if (config.access === 'open') return;
-    if ((await accessFailures.waiting(ip)) || !(await accessAttempts.take(ip)))
-      throw rateLimited('registration');
+    if ((await failures.waiting(ip)) || !(await attempts.take(ip))) throw rateLimited('registration');
     try {
-      await checkPolicy(body);
+      await checkPolicy(db, config, body);
     } catch (e) {
-      if (e instanceof ApiError && e.code === 'access_denied') await accessFailures.fail(ip);
+      if (e instanceof ApiError && e.code === 'access_denied') await failures.fail(ip);
       throw e;
     }
-  }
+  };
+}
 
-  async function checkPolicy(body: Static<typeof Access>): Promise<void> {
-    if (config.access === 'password') {
-      if (body.accessPassword === undefined || !secretEquals(body.accessPassword, config.accessPassword!)) {
-        throw new ApiError(403, 'access_denied', 'this server needs the right access password to register');
-      }
-    } else if (config.access === 'invite') {
-      if (body.inviteCode === undefined)
-        throw new ApiError(403, 'access_denied', 'this server needs an invite code to register');
-      const invite = await db
-        .selectFrom('invites')
-        .select(['used_at'])
-        .where('code_hash', '=', sha256(body.inviteCode))
-        .executeTakeFirst();
-      if (invite === undefined) throw new ApiError(403, 'access_denied', 'unknown invite code');
-      if (invite.used_at !== null) throw new ApiError(403, 'invite_used', 'this invite code has been used');
-    }
-  }
+export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app, deps) => {
+  const { db, config, serverSetup, signature, metrics, cluster } = deps;
+  const checkAccess = accessChecker(db, config, cluster);
 
   app.post('/v1/accounts/register/start', { schema: registerStart }, async (request) => {
     const name = canonical(request.body.username);
