@@ -67,9 +67,11 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     logger: {
       level: config.logLevel,
       ...(options.logStream ? { stream: options.logStream } : {}),
-      // Requests are logged by method, route and status only: never bodies, tokens or keys.
+      // Headers are never logged; requests are logged by http/requestLog.ts only (method, route,
+      // status, duration): never query strings, bodies, tokens, keys or client ports.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
+    disableRequestLogging: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
@@ -124,7 +126,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
       .executeTakeFirst();
     return Number(row?.depth ?? 0);
   });
-  const web = await webApp(app, config.webRoot ?? DEFAULT_WEB_ROOT, config.tlsCert !== undefined);
+  const web = await webApp(app, config.webRoot ?? DEFAULT_WEB_ROOT, config.publicUrl);
   const stopRetention = scheduleRetention(db, config.retentionDays, metrics, (e) =>
     app.log.error({ err: { type: (e as Error).name } }, 'retention job failed'),
   );
