@@ -3,7 +3,7 @@
  * same port), testable in-process with app.inject or on a real socket with app.listen.
  */
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import { opaqueServerSetup } from './accounts.js';
 import { type Cluster, LocalCluster, RedisCluster } from './cluster.js';
@@ -71,7 +71,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
       // status, duration): never query strings, bodies, tokens, keys or client ports.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
