@@ -63,6 +63,7 @@ const TEXTS: Record<ErrorCode, Text> = {
   username_taken: { say: 'That username is taken', advice: 'Choose another one.' },
   access_denied: { say: 'Wrong access password or invite code' },
   invite_used: { say: 'This invite code has already been used' },
+  forbidden: { say: 'The server does not serve that to this client' },
   invalid_credentials: { say: 'Wrong username or password' },
   login_expired: { say: 'Signing in took too long', advice: TRY_AGAIN },
   unauthorized: { say: 'The session with the server has ended', advice: 'Sign in again.' },

@@ -36,6 +36,7 @@ export const HTTP_ERROR_CODES = [
   'username_taken',
   'access_denied',
   'invite_used',
+  'forbidden',
   'invalid_credentials',
   'login_expired',
   'unauthorized',

@@ -3,7 +3,7 @@
  * same port), testable in-process with app.inject or on a real socket with app.listen.
  */
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import { opaqueServerSetup } from './accounts.js';
 import { type Cluster, LocalCluster, RedisCluster } from './cluster.js';
@@ -69,9 +69,11 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     logger: {
       level: config.logLevel,
       ...(options.logStream ? { stream: options.logStream } : {}),
-      // Requests are logged by method, route and status only: never bodies, tokens or keys.
+      // Headers are never logged; requests are logged by http/requestLog.ts only (method, route,
+      // status, duration): never query strings, bodies, tokens, keys or client ports.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
@@ -126,7 +128,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
       .executeTakeFirst();
     return Number(row?.depth ?? 0);
   });
-  const web = await webApp(app, config.webRoot ?? DEFAULT_WEB_ROOT, config.tlsCert !== undefined);
+  const web = await webApp(app, config.webRoot ?? DEFAULT_WEB_ROOT, config.publicUrl);
   const stopRetention = scheduleRetention(db, config.retentionDays, metrics, (e) =>
     app.log.error({ err: { type: (e as Error).name } }, 'retention job failed'),
   );

@@ -11,6 +11,9 @@ import { ParleyError } from '@parley/core';
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
+/** Who may read /metrics: loopback clients (or a token holder), token holders only, or anyone. */
+export type MetricsAccess = 'loopback' | 'token' | 'open';
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -70,6 +73,17 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Serve the web app from this directory at '/', when it exists. */
   webRoot?: string;
+  /**
+   * The origin browsers reach this server at (https://chat.example.org), when it is known: the web
+   * app's Content-Security-Policy names its WebSocket origin. Never taken from a request's Host.
+   */
+  publicUrl?: string;
+  /** Strict-Transport-Security max-age sent over TLS, seconds; 0 sends none. */
+  hstsMaxAgeSeconds: number;
+  /** Whether the request log records the client's IP address (never its port). */
+  logClientIp: boolean;
+  /** /metrics: who may read it; `token` is the bearer token that opens it (never logged). */
+  metrics: { access: MetricsAccess; token?: string };
 }
 
 /** A setting that is not acceptable (its message names it, for the person running the server). */
@@ -96,6 +110,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
     headersTimeoutMs: 10_000,
   },
   logLevel: 'info',
+  hstsMaxAgeSeconds: 365 * 24 * 60 * 60,
+  logClientIp: false,
+  metrics: { access: 'loopback' },
 };
 
 const ENV: Record<string, string> = {
@@ -113,6 +130,11 @@ const ENV: Record<string, string> = {
   PARLEY_TRUST_PROXY: 'trustProxy',
   PARLEY_LOG_LEVEL: 'logLevel',
   PARLEY_WEB_ROOT: 'webRoot',
+  PARLEY_PUBLIC_URL: 'publicUrl',
+  PARLEY_HSTS_MAX_AGE: 'hstsMaxAgeSeconds',
+  PARLEY_LOG_CLIENT_IP: 'logClientIp',
+  PARLEY_METRICS_ACCESS: 'metrics.access',
+  PARLEY_METRICS_TOKEN: 'metrics.token',
 };
 
 const FLAGS: Record<string, string> = {
@@ -130,7 +152,19 @@ const FLAGS: Record<string, string> = {
   '--trust-proxy': 'trustProxy',
   '--log-level': 'logLevel',
   '--web-root': 'webRoot',
+  '--public-url': 'publicUrl',
+  '--hsts-max-age': 'hstsMaxAgeSeconds',
+  '--log-client-ip': 'logClientIp',
+  '--metrics-access': 'metrics.access',
+  '--metrics-token': 'metrics.token',
 };
+
+/** Set `key` in `raw`; a dotted key ('metrics.access') sets a field of a nested object. */
+function assign(raw: Raw, key: string, value: unknown): void {
+  const [outer, inner] = key.split('.') as [string, string | undefined];
+  if (inner === undefined) raw[outer] = value;
+  else raw[outer] = { ...(raw[outer] as Raw | undefined), [inner]: value };
+}
 
 type Raw = Record<string, unknown>;
 
@@ -177,8 +211,34 @@ function trustProxy(v: unknown): string[] {
   return out;
 }
 
+function boolean(name: string, v: unknown): boolean {
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw new ConfigError(`${name} must be true or false`);
+}
+
+/** The metrics settings; the message never repeats the token. */
+function metricsSettings(v: unknown, base: ServerConfig['metrics']): ServerConfig['metrics'] {
+  if (typeof v !== 'object' || v === null) throw new ConfigError('metrics must be an object');
+  const m = v as Raw;
+  const out = { ...base };
+  for (const key of Object.keys(m))
+    if (key !== 'access' && key !== 'token') throw new ConfigError(`unknown setting metrics.${key}`);
+  if (m.access !== undefined) {
+    if (m.access !== 'loopback' && m.access !== 'token' && m.access !== 'open')
+      throw new ConfigError('metrics.access must be loopback, token or open');
+    out.access = m.access;
+  }
+  if (m.token !== undefined) {
+    if (typeof m.token !== 'string' || !/^[\x21-\x7e]{16,256}$/.test(m.token))
+      throw new ConfigError('metrics.token must be 16 to 256 printable ASCII characters without spaces');
+    out.token = m.token;
+  }
+  return out;
+}
+
 function validate(raw: Raw, base: ServerConfig): ServerConfig {
-  const out: ServerConfig = { ...base, limits: { ...base.limits } };
+  const out: ServerConfig = { ...base, limits: { ...base.limits }, metrics: { ...base.metrics } };
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     switch (key) {
@@ -197,6 +257,18 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
         break;
       case 'redis':
         out.redis = url(key, value, ['redis:', 'rediss:']);
+        break;
+      case 'publicUrl':
+        out.publicUrl = new URL(url(key, value, ['http:', 'https:'])).origin;
+        break;
+      case 'hstsMaxAgeSeconds':
+        out.hstsMaxAgeSeconds = integer(key, value, 0, 2 * 365 * 24 * 60 * 60);
+        break;
+      case 'logClientIp':
+        out.logClientIp = boolean(key, value);
+        break;
+      case 'metrics':
+        out.metrics = metricsSettings(value, out.metrics);
         break;
       case 'redisPrefix':
         if (typeof value !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(value))
@@ -252,6 +324,11 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
       'access "password" needs an access password (PARLEY_ACCESS_PASSWORD or --access-password)',
     );
   }
+  if (out.metrics.access === 'token' && out.metrics.token === undefined) {
+    throw new ConfigError(
+      'metrics access "token" needs a metrics token (PARLEY_METRICS_TOKEN or --metrics-token)',
+    );
+  }
   if ((out.tlsCert === undefined) !== (out.tlsKey === undefined)) {
     throw new ConfigError('TLS needs both a certificate and a key');
   }
@@ -277,7 +354,7 @@ export function parseFlags(
   }
   const flags: Raw = {};
   for (const [flag, key] of Object.entries(FLAGS))
-    if (values[flag.slice(2)] !== undefined) flags[key] = values[flag.slice(2)];
+    if (values[flag.slice(2)] !== undefined) assign(flags, key, values[flag.slice(2)]);
   const picked: Record<string, string | undefined> = {};
   for (const name of Object.keys(extra)) picked[name] = values[name] as string | undefined;
   return { flags, configFile: values.config as string | undefined, extra: picked };
@@ -305,7 +382,7 @@ export function configFrom(flags: Raw, configFile: string | undefined, env: Node
   }
   const fromEnv: Raw = {};
   for (const [variable, key] of Object.entries(ENV))
-    if (env[variable] !== undefined) fromEnv[key] = env[variable];
+    if (env[variable] !== undefined) assign(fromEnv, key, env[variable]);
   config = validate(fromEnv, config);
   config = validate(flags, config);
   return { ...config, dataDir: resolve(config.dataDir) };

@@ -1,8 +1,9 @@
 /**
  * Serving the web app (packages/web's build) at '/': static files with a Content-Security-Policy
  * that allows scripts, styles and connections from this origin only (plus WebAssembly compilation,
- * which OPAQUE needs), and caching that suits Vite's output: the entry document is revalidated
- * every time, content-hashed files under assets/ are cached for a year.
+ * which OPAQUE needs, and the configured public origin's WebSocket), and caching that suits Vite's
+ * output: the entry document is revalidated every time, content-hashed files under assets/ are
+ * cached for a year. The policy comes from the configuration only, never from the request.
  */
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
@@ -23,12 +24,15 @@ async function installedWebBuild(): Promise<string | undefined> {
 /** The web app's build that is served unless the configuration names another (`webRoot`). */
 export const DEFAULT_WEB_ROOT: string | undefined = await installedWebBuild();
 
-/** A Host header we are willing to repeat in the policy: a hostname or IP literal and a port. */
-const HOST_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
-
-export function contentSecurityPolicy(host: string | undefined, tls: boolean): string {
-  // 'self' covers same-origin ws(s) in CSP Level 3 browsers; older ones need the socket named.
-  const socket = host !== undefined && HOST_PATTERN.test(host) ? ` ${tls ? 'wss' : 'ws'}://${host}` : '';
+/**
+ * The policy for a server reached at `publicUrl` (an origin the configuration validated), if known.
+ * 'self' covers same-origin ws:/wss: in CSP Level 3 browsers (current Chromium, Firefox, Safari);
+ * older ones need the socket's origin named, which only the configured public URL can give safely.
+ */
+export function contentSecurityPolicy(publicUrl: string | undefined): string {
+  const origin = publicUrl === undefined ? undefined : new URL(publicUrl);
+  const socket =
+    origin === undefined ? '' : ` ${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}`;
   return [
     "default-src 'none'",
     // OPAQUE runs as WebAssembly, compiled from the app's own bundle: 'wasm-unsafe-eval' allows
@@ -46,8 +50,8 @@ export function contentSecurityPolicy(host: string | undefined, tls: boolean): s
   ].join('; ');
 }
 
-function securityHeaders(reply: FastifyReply, tls: boolean): void {
-  reply.header('content-security-policy', contentSecurityPolicy(reply.request.host, tls));
+function securityHeaders(reply: FastifyReply, policy: string): void {
+  reply.header('content-security-policy', policy);
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
   reply.header('cross-origin-opener-policy', 'same-origin');
@@ -56,8 +60,13 @@ function securityHeaders(reply: FastifyReply, tls: boolean): void {
 }
 
 /** Serve the web app from `root` if it has been built; returns whether it is served. */
-export async function webApp(app: FastifyInstance, root: string | undefined, tls: boolean): Promise<boolean> {
+export async function webApp(
+  app: FastifyInstance,
+  root: string | undefined,
+  publicUrl: string | undefined,
+): Promise<boolean> {
   if (root === undefined || !existsSync(`${root}/index.html`)) return false;
+  const policy = contentSecurityPolicy(publicUrl);
   await app.register(fastifyStatic, {
     root,
     prefix: '/',
@@ -65,7 +74,7 @@ export async function webApp(app: FastifyInstance, root: string | undefined, tls
     cacheControl: false,
     dotfiles: 'ignore',
     setHeaders: (reply, path) => {
-      securityHeaders(reply, tls);
+      securityHeaders(reply, policy);
       const hashed = path.startsWith(`${root}/assets/`);
       reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
     },

@@ -87,4 +87,39 @@ describe('configuration', () => {
     expect(() => loadConfig([], { REDIS_URL: 'not a url' })).toThrow(/redis must be a URL/);
     expect(() => loadConfig(['--redis-prefix', 'a b'])).toThrow(/redisPrefix/);
   });
+
+  test('metrics access, HSTS, public URL and client-IP logging: defaults, file, environment, flags', () => {
+    const defaults = loadConfig([], {});
+    expect(defaults.metrics).toEqual({ access: 'loopback' });
+    expect([defaults.hstsMaxAgeSeconds, defaults.logClientIp, defaults.publicUrl]).toEqual([
+      31536000,
+      false,
+      undefined,
+    ]);
+    const token = 'a-metrics-token-of-some-length';
+    const file = join(mkdtempSync(join(tmpdir(), 'parley-config-')), 'c.json');
+    writeFileSync(file, JSON.stringify({ metrics: { access: 'open' }, hstsMaxAgeSeconds: 600 }));
+    const c = loadConfig(
+      ['--config', file, '--metrics-access', 'token', '--public-url', 'https://chat.example.org/app'],
+      {
+        PARLEY_METRICS_TOKEN: token,
+        PARLEY_LOG_CLIENT_IP: 'true',
+        PARLEY_HSTS_MAX_AGE: '0',
+      },
+    );
+    expect(c.metrics).toEqual({ access: 'token', token });
+    expect([c.hstsMaxAgeSeconds, c.logClientIp, c.publicUrl]).toEqual([0, true, 'https://chat.example.org']);
+    expect(() => loadConfig(['--metrics-access', 'token'])).toThrow(/metrics token/);
+    expect(() => loadConfig(['--metrics-access', 'everyone'])).toThrow(/metrics.access/);
+    expect(() => loadConfig(['--public-url', 'ftp://x'])).toThrow(/publicUrl/);
+    expect(() => loadConfig(['--log-client-ip', 'maybe'])).toThrow(/logClientIp/);
+    // A short token is refused without being repeated.
+    try {
+      loadConfig(['--metrics-token', 'short-secret']);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).toMatch(/metrics.token/);
+      expect((e as Error).message).not.toContain('short-secret');
+    }
+  });
 });

@@ -14,7 +14,8 @@ afterEach(async () => {
   running = undefined;
 });
 
-test('with a certificate and key the server speaks HTTPS and WSS only', async () => {
+/** A self-signed certificate for localhost and 127.0.0.1, and its key (PEM files). */
+function selfSigned(): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'parley-tls-'));
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
@@ -41,6 +42,11 @@ test('with a certificate and key the server speaks HTTPS and WSS only', async ()
     ],
     { stdio: 'ignore' },
   );
+  return { cert, key };
+}
+
+test('with a certificate and key the server speaks HTTPS and WSS only', async () => {
+  const { cert, key } = selfSigned();
   running = await startServer({ tlsCert: cert, tlsKey: key });
   expect(running.url.startsWith('https://')).toBe(true);
   const ca = readFileSync(cert);
@@ -65,4 +71,33 @@ test('with a certificate and key the server speaks HTTPS and WSS only', async ()
   ws.close();
   // Plain HTTP on the same port is not served.
   await expect(fetch(`${running.url.replace('https', 'http')}/healthz`)).rejects.toThrow();
+});
+
+/** The headers of GET `path` over HTTPS, trusting only `ca`. */
+function headersOf(url: string, ca: Buffer): Promise<Record<string, string | string[] | undefined>> {
+  return new Promise((resolve, reject) => {
+    get(url, { ca }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.headers));
+    }).on('error', reject);
+  });
+}
+
+test('over TLS every answer carries HSTS for a year and nosniff; hstsMaxAgeSeconds 0 sends none', async () => {
+  const { cert, key } = selfSigned();
+  const ca = readFileSync(cert);
+  running = await startServer({ tlsCert: cert, tlsKey: key });
+  for (const path of ['/healthz', '/v1/server', '/v1/nothing']) {
+    const headers = await headersOf(`${running.url}${path}`, ca);
+    expect([path, headers['strict-transport-security']]).toEqual([
+      path,
+      'max-age=31536000; includeSubDomains',
+    ]);
+    expect(headers['x-content-type-options']).toBe('nosniff');
+  }
+  await running.stop();
+  running = await startServer({ tlsCert: cert, tlsKey: key, hstsMaxAgeSeconds: 0 });
+  const headers = await headersOf(`${running.url}/healthz`, ca);
+  expect(headers['strict-transport-security']).toBeUndefined();
+  expect(headers['x-content-type-options']).toBe('nosniff');
 });

@@ -1,10 +1,11 @@
-/** Public server routes: liveness (/healthz), Prometheus metrics (/metrics) and what the server offers (/v1/server). */
+/** Server routes: liveness (/healthz), Prometheus metrics (/metrics, access-checked) and what the server offers (/v1/server). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import Type from 'typebox';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db.js';
 import type { Metrics } from '../metrics.js';
+import { checkMetricsAccess } from './metricsAccess.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -42,7 +43,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, {
     }
   });
 
-  app.get('/metrics', { schema: metricsText }, async (_request, reply) => {
+  app.get('/metrics', { schema: metricsText }, async (request, reply) => {
+    checkMetricsAccess(request, config.metrics);
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

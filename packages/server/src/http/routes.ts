@@ -5,12 +5,16 @@ import { deviceLinkRoutes } from './deviceLinks.js';
 import { type DevicesDeps, deviceRoutes } from './devices.js';
 import { answerErrors } from './errorReplies.js';
 import { healthRoutes } from './health.js';
+import { requestLog } from './requestLog.js';
+import { responseHeaders } from './responseHeaders.js';
 import { type SessionsDeps, sessionRoutes } from './sessions.js';
 
 export type HttpDeps = AccountsDeps & SessionsDeps & DevicesDeps;
 
 export async function httpRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   answerErrors(app);
+  responseHeaders(app, deps.config);
+  requestLog(app, deps.config.logClientIp);
   await app.register(healthRoutes, deps);
   await app.register(accountRoutes, deps);
   await app.register(sessionRoutes, deps);
