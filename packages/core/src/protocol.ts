@@ -23,6 +23,7 @@ import {
   type ServerFrame,
 } from './protocol/frames.js';
 
+export { CLOSE, type CloseKind } from './protocol/close.js';
 export {
   CHALLENGE_BYTES,
   type ClaimedKeyPackage,

@@ -112,6 +112,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     framesPerSecond: config.limits.messagesPerSecond,
     framesInFlight: config.limits.framesInFlight,
     authTimeoutMs: config.limits.authTimeoutMs,
+    rateLimitedCloseAfter: config.limits.rateLimitedCloseAfter,
   });
   await httpRoutes(app, { db, config, serverSetup, signature, metrics, cluster, hub });
   keyDirectory(hub, { db, metrics });

@@ -64,6 +64,11 @@ export interface ServerConfig {
      * reading the connection until answers go out (backpressure on pipelined sends).
      */
     framesInFlight: number;
+    /**
+     * A connection with more frames than this refused over its rate limit (`rate_limited`) within
+     * 10 seconds keeps flooding, and is closed (4429).
+     */
+    rateLimitedCloseAfter: number;
     /** A WebSocket must authenticate within this many milliseconds or is closed. */
     authTimeoutMs: number;
     /** An HTTP request's headers must arrive within this many milliseconds (slowloris). */
@@ -106,6 +111,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
     loginsPerMinute: 10,
     messagesPerSecond: 50,
     framesInFlight: 64,
+    rateLimitedCloseAfter: 100,
     authTimeoutMs: 10_000,
     headersTimeoutMs: 10_000,
   },
@@ -311,6 +317,13 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
           out.limits.headersTimeoutMs = integer('limits.headersTimeoutMs', l.headersTimeoutMs, 100, 600_000);
         if (l.framesInFlight !== undefined)
           out.limits.framesInFlight = integer('limits.framesInFlight', l.framesInFlight, 1, 1024);
+        if (l.rateLimitedCloseAfter !== undefined)
+          out.limits.rateLimitedCloseAfter = integer(
+            'limits.rateLimitedCloseAfter',
+            l.rateLimitedCloseAfter,
+            1,
+            1_000_000,
+          );
         if (l.messagesPerSecond !== undefined)
           out.limits.messagesPerSecond = integer('limits.messagesPerSecond', l.messagesPerSecond, 1, 100000);
         break;

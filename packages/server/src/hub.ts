@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { FrameErrorCode, Signature } from '@parley/core';
 import {
   CHALLENGE_BYTES,
+  CLOSE,
   type ClientFrame,
   DecodeError,
   decodeClientFrame,
@@ -28,6 +29,7 @@ import {
 } from './cluster.js';
 import type { Db } from './db.js';
 import { corkedWriter, inArrivalOrder } from './delivery/socket.js';
+import { DeviceRates, refusalCounter } from './frameRate.js';
 import type { Metrics } from './metrics.js';
 
 /** After this many undecodable frames a connection is closed. */
@@ -92,19 +94,17 @@ export interface PushTarget {
 
 interface Connection extends DeviceSession {
   socket: WebSocket;
-}
-
-/** Token bucket for the per-device frame rate limit, shared by all of a device's connections. */
-interface Bucket {
-  tokens: number;
-  refilledAt: number;
+  /** Counts the connection's frames refused over the rate limit. */
+  refusals: { refuse(): boolean };
+  /** After a refusal, the connection's next frame starts no sooner than this (ms since the epoch). */
+  heldUntil: number;
 }
 
 export class Hub {
   private readonly wss: WebSocketServer;
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly byAccount = new Map<string, Set<Connection>>();
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly rates: DeviceRates;
   private readonly handlers: Handlers = {};
   private readonly connectionListeners: Array<(accountId: string, connected: boolean) => Promise<void>> = [];
 
@@ -122,8 +122,11 @@ export class Hub {
       framesInFlight: number;
       /** A connection must authenticate within this time, so it cannot sit open unauthenticated. */
       authTimeoutMs: number;
+      /** A connection with more frames refused over the rate limit within 10 s is closed. */
+      rateLimitedCloseAfter: number;
     },
   ) {
+    this.rates = new DeviceRates(deps.framesPerSecond);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.frameBytes });
     deps.cluster.onMessage((bytes) => this.fromCluster(bytes));
   }
@@ -232,10 +235,19 @@ export class Hub {
     const challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
     let conn: Connection | undefined;
     let badFrames = 0;
+    // Frames that arrived before the connection authenticated (they are the first ones), and the
+    // number of frames handled: only the first frame before authentication may be read, an `auth`.
+    let arrivedBeforeAuth = 0;
+    let handled = 0;
     const write = corkedWriter(socket);
     const send = (frame: ServerFrame) => write(encodeServerFrame(frame));
-    const authTimer = setTimeout(() => socket.close(4408, 'authentication timeout'), this.deps.authTimeoutMs);
+    const authTimer = setTimeout(() => closeWith(socket, 'authTimeout'), this.deps.authTimeoutMs);
     send({ type: 'challenge', requestId: 0, challenge, serverTime: Date.now() });
+    // Registered before inArrivalOrder's listener, so it sees each frame as it arrives. While the
+    // `auth` frame is checked nothing more is read.
+    socket.on('message', () => {
+      if (conn === undefined && ++arrivedBeforeAuth === 1) socket.pause();
+    });
 
     /** Handle one frame; resolves to its answer (undefined: none). */
     const onMessage = async (
@@ -243,11 +255,23 @@ export class Hub {
       isBinary: boolean,
       pipeline: Pipeline,
     ): Promise<ServerFrame | undefined> => {
+      // A connection being closed reads nothing more (frames parsed from the last chunk).
+      if (socket.readyState !== socket.OPEN) return undefined;
       const earlier = pipeline.drained();
       metrics.framesIn.inc();
       const frame = this.decode(data, isBinary);
+      if (handled++ < arrivedBeforeAuth && (handled > 1 || 'error' in frame || frame.type !== 'auth')) {
+        // Before authentication only one `auth` frame is read: anything else ends the connection.
+        send(
+          'error' in frame
+            ? frame.error
+            : errorFrame(frame.requestId, 'unauthenticated', 'authenticate first'),
+        );
+        closeWith(socket, 'unauthenticated');
+        return undefined;
+      }
       if ('error' in frame) {
-        if (isBinary && ++badFrames >= MAX_BAD_FRAMES) socket.close(4400, 'too many invalid frames');
+        if (isBinary && ++badFrames >= MAX_BAD_FRAMES) closeWith(socket, 'invalidFrames');
         return frame.error;
       }
       if (conn === undefined) {
@@ -285,15 +309,29 @@ export class Hub {
     }
   }
 
-  /** Answer a request frame of an authenticated connection with its handler (rate limited). */
+  /**
+   * Answer a request frame of an authenticated connection with its handler (rate limited). A frame
+   * over the device's rate is refused, and the connection's later frames wait a while before they
+   * start (past `framesInFlight` of them its socket is not read). A connection refused more than
+   * `rateLimitedCloseAfter` frames within 10 s is closed.
+   */
   private async serve(
     conn: Connection,
     frame: FrameOf<RequestType>,
     pipeline: Pipeline,
-  ): Promise<ServerFrame> {
+  ): Promise<ServerFrame | undefined> {
     const { metrics } = this.deps;
-    if (!this.takeToken(conn)) {
+    const held = conn.heldUntil - Date.now();
+    if (held > 0) await new Promise((resolve) => setTimeout(resolve, held));
+    const wait = this.rates.take(`${conn.accountId}\0${conn.deviceId}`);
+    if (wait > 0) {
       metrics.frameErrors.inc({ code: 'rate_limited' });
+      if (!conn.refusals.refuse()) {
+        closeWith(conn.socket, 'rateLimited');
+        return undefined;
+      }
+      // Refused at once; the connection's next frame waits half the time a token takes to come back.
+      conn.heldUntil = Date.now() + wait / 2;
       return errorFrame(frame.requestId, 'rate_limited', 'too many frames; slow down');
     }
     const served = this.handlerOf(frame.type);
@@ -352,7 +390,7 @@ export class Hub {
         code: 'auth_failed',
         message: 'device authentication failed',
       });
-      socket.close(4401, 'authentication failed');
+      closeWith(socket, 'authFailed');
       return undefined;
     }
     const conn: Connection = {
@@ -362,6 +400,8 @@ export class Hub {
       send: (f) => write(encodeServerFrame(f)),
       sendEncoded: write,
       close: (code, reason) => socket.close(code, reason),
+      refusals: refusalCounter(this.deps.rateLimitedCloseAfter),
+      heldUntil: 0,
     };
     const key = `${conn.accountId}\0${conn.deviceId}`;
     let set = this.byDevice.get(key);
@@ -381,23 +421,6 @@ export class Hub {
     return conn;
   }
 
-  private takeToken(conn: Connection): boolean {
-    const now = Date.now();
-    const burst = this.deps.framesPerSecond * 10;
-    const key = `${conn.accountId}\0${conn.deviceId}`;
-    let b = this.buckets.get(key);
-    if (b === undefined) {
-      if (this.buckets.size >= 100_000) this.buckets.clear();
-      b = { tokens: burst, refilledAt: now };
-      this.buckets.set(key, b);
-    }
-    b.tokens = Math.min(burst, b.tokens + ((now - b.refilledAt) / 1000) * this.deps.framesPerSecond);
-    b.refilledAt = now;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-
   private closing = false;
 
   async close(): Promise<void> {
@@ -409,6 +432,11 @@ export class Hub {
 
 function errorFrame(requestId: number, code: string, message: string): ServerFrame & { type: 'error' } {
   return { type: 'error', requestId, code, message };
+}
+
+/** Close a connection on purpose, with the protocol's code and reason for why. */
+function closeWith(socket: WebSocket, why: keyof typeof CLOSE): void {
+  if (socket.readyState === socket.OPEN) socket.close(CLOSE[why].code, CLOSE[why].reason);
 }
 
 function requestIdOf(data: Buffer): number {

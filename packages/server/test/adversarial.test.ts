@@ -22,6 +22,7 @@ import { connect } from 'node:net';
 import {
   decodeAppMessage,
   encodeAppMessage,
+  encodeClientFrame,
   encryptApplication,
   processIncoming,
   randomBytes,
@@ -32,8 +33,8 @@ import {
 import { afterEach, expect, test } from 'vitest';
 import { createInvites, DEFAULT_CONFIG } from '../src/index.js';
 import { login, type Running, register, startLogin, startServer } from './helpers.js';
-import { chattingPair, type Device } from './pair.js';
-import type { WsClient } from './wsClient.js';
+import { chattingPair, type Device, device } from './pair.js';
+import { WsClient } from './wsClient.js';
 
 let running: Running | undefined;
 const sockets: WsClient[] = [];
@@ -267,4 +268,61 @@ test('guessing the access password or an invite code is throttled per address; o
     guesses.push(await registerFrom('203.0.113.9', 'mallory', { inviteCode: `made-up-${i}` }));
   expect(guesses).toEqual([...Array(3).fill('403 access_denied'), ...Array(2).fill('429 rate_limited')]);
   expect(await registerFrom('198.51.100.31', 'oscar', { inviteCode: code! })).toBe(201);
+});
+
+/** Send `n` kp_count frames at once, without waiting for answers; counts the frames that come back. */
+function flood(ws: WsClient, n: number): { answers: number } {
+  const seen = { answers: 0 };
+  ws.socket.on('message', () => seen.answers++);
+  for (let i = 0; i < n; i++)
+    ws.socket.send(encodeClientFrame({ type: 'kp_count', requestId: 1_000_000 + i }));
+  return seen;
+}
+
+test('a socket that does not authenticate is closed at its first other frame, without answers to a stream of them', async () => {
+  running = await startServer();
+  const stranger = await WsClient.open(running.url);
+  sockets.push(stranger);
+  expect((await stranger.nextPush()).type).toBe('challenge');
+  const seen = flood(stranger, 5000);
+  expect(await stranger.waitClosed()).toMatchObject({ code: 4402, reason: 'authenticate first' });
+  // At most the one `error unauthenticated`, not one answer per frame.
+  expect(seen.answers).toBeLessThanOrEqual(1);
+  // The server is fine: a device still connects and is served.
+  const alice = await device(running.url, 'alice');
+  sockets.push(alice.ws);
+  expect(await alice.ws.request({ type: 'kp_count' })).toMatchObject({ type: 'kp_remaining' });
+});
+
+test('a device flooding over its rate limit is slowed, then closed; another device round-trips meanwhile', async () => {
+  running = await startServer({
+    limits: { ...DEFAULT_CONFIG.limits, messagesPerSecond: 20, rateLimitedCloseAfter: 20 },
+  });
+  const { alice, bob, groupId } = await pair();
+  const mallory = await device(running.url, 'mallory');
+  sockets.push(mallory.ws);
+  const frames = 20_000;
+  const seen = flood(mallory.ws, frames);
+  // alice's small sends during the flood are answered promptly (loose bound: a loaded machine).
+  const slowest: number[] = [];
+  for (let i = 0; i < 5 && mallory.ws.closed === undefined; i++) {
+    const e = await encryptApplication(alice.mls, alice.state!, encodeAppMessage(textMessage(`hi ${i}`)));
+    alice.state = e.newState;
+    const started = performance.now();
+    const answer = await alice.ws.request({
+      type: 'send',
+      groupId,
+      messageId: randomBytes(16),
+      payload: e.message,
+      welcome: null,
+    });
+    slowest.push(performance.now() - started);
+    expect(answer.type).toBe('sent');
+    expect((await nextDelivery(bob)).type).toBe('deliver');
+  }
+  expect(Math.max(...slowest)).toBeLessThan(1000);
+  // The flood: a burst of 200 served, then a frame or two a rate step, then the connection is closed.
+  expect(await mallory.ws.waitClosed(10_000)).toMatchObject({ code: 4429 });
+  expect(seen.answers).toBeLessThan(500);
+  expect(seen.answers).toBeGreaterThanOrEqual(200);
 });

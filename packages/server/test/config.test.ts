@@ -54,6 +54,16 @@ describe('configuration', () => {
       expect(() => loadConfig(['--trust-proxy', bad], {})).toThrow(/trustProxy/);
   });
 
+  test('limits.rateLimitedCloseAfter (refusals in 10 s before a connection is closed) is 100 by default, set in the file, at least 1', () => {
+    expect(loadConfig([], {}).limits.rateLimitedCloseAfter).toBe(100);
+    const dir = mkdtempSync(join(tmpdir(), 'parley-cfg-'));
+    const file = join(dir, 'parley.json');
+    writeFileSync(file, JSON.stringify({ limits: { rateLimitedCloseAfter: 7 } }));
+    expect(loadConfig(['--config', file], {}).limits.rateLimitedCloseAfter).toBe(7);
+    writeFileSync(file, JSON.stringify({ limits: { rateLimitedCloseAfter: 0 } }));
+    expect(() => loadConfig(['--config', file], {})).toThrow(/limits.rateLimitedCloseAfter/);
+  });
+
   test('bad values are refused with a message naming them', () => {
     expect(() => loadConfig(['--port', 'eighty'])).toThrow(ConfigError);
     expect(() => loadConfig([], { PORT: '70000' })).toThrow(/port/);

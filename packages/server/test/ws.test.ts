@@ -91,13 +91,17 @@ describe('WebSocket device authentication', () => {
     expect(await other.request({ type: 'kp_count' })).toMatchObject({ type: 'kp_remaining' });
   });
 
-  test('requests before authentication are refused; a silent connection is closed after the timeout', async () => {
+  test('a request before authentication is refused and closes the connection; a silent connection is closed after the timeout', async () => {
     running = await startServer({ limits: { ...DEFAULT_CONFIG.limits, authTimeoutMs: 300 } });
     const c = await WsClient.open(running.url);
     clients.push(c);
     expect((await c.nextPush()).type).toBe('challenge');
     expect(await c.request({ type: 'kp_count' })).toMatchObject({ type: 'error', code: 'unauthenticated' });
-    expect((await c.waitClosed()).code).toBe(4408);
+    expect((await c.waitClosed()).code).toBe(4402);
+    const silent = await WsClient.open(running.url);
+    clients.push(silent);
+    expect((await silent.nextPush()).type).toBe('challenge');
+    expect((await silent.waitClosed()).code).toBe(4408);
   });
 
   test('malformed frames get typed errors and the connection keeps working; oversized frames close it', async () => {

@@ -5,7 +5,7 @@
  * certificate or a revocation signed by its identity key. Every route needs a session.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type Signature, toBase64Url } from '@parley/core';
+import { CLOSE, type Signature, toBase64Url } from '@parley/core';
 import Type from 'typebox';
 import type { Db } from '../db.js';
 import { ApiError } from '../errors.js';
@@ -128,7 +128,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, 
         .execute();
     }
     // A revoked device is cut off at once, not only at its next connection.
-    hub.closeDevice(username, deviceId, 4403, 'device revoked');
+    hub.closeDevice(username, deviceId, CLOSE.revoked.code, CLOSE.revoked.reason);
     return { deviceId, revoked: true as const };
   });
 };

@@ -1,0 +1,17 @@
+/** The WebSocket close codes the server uses on purpose, each with its reason (docs/protocol.md). */
+export const CLOSE = {
+  /** Too many undecodable frames. */
+  invalidFrames: { code: 4400, reason: 'too many invalid frames' },
+  /** The `auth` frame named no valid device or its signature did not verify. */
+  authFailed: { code: 4401, reason: 'authentication failed' },
+  /** A frame other than one `auth` before the server answered it. */
+  unauthenticated: { code: 4402, reason: 'authenticate first' },
+  /** The device was revoked. */
+  revoked: { code: 4403, reason: 'device revoked' },
+  /** No `auth` within `limits.authTimeoutMs`. */
+  authTimeout: { code: 4408, reason: 'authentication timeout' },
+  /** The connection kept sending over its frame rate limit. */
+  rateLimited: { code: 4429, reason: 'too many frames over the rate limit' },
+} as const;
+
+export type CloseKind = keyof typeof CLOSE;
