@@ -4,11 +4,12 @@
  */
 import { join } from 'node:path';
 import { ParleyClient } from '@parley/client';
-import { nodeSocketFactory, SqliteRecordStore } from '@parley/client/node';
+import { nodeSocketFactoryTrusting, SqliteRecordStore } from '@parley/client/node';
 import { type DeviceIdentity, is, ParleyError, type StorageKey } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
 import { currentProfile, type Profile, unlock } from './profile.js';
 import { askSecret } from './prompt.js';
+import { trustIn } from './serverTrust.js';
 
 /** An unlocked profile: where it is, its device identity and storage key, and the password. */
 export interface Unlocked {
@@ -35,7 +36,7 @@ export function openProfileClient({ profile, dir, identity, key }: Omit<Unlocked
     records: new SqliteRecordStore(join(dir, 'client.sqlite3')),
     storageKey: key,
     mls: { provider: nativeCryptoProvider },
-    socketFactory: nodeSocketFactory,
+    socketFactory: nodeSocketFactoryTrusting(trustIn(dir)),
   });
 }
 

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { ServerTrust } from '@parley/client/node';
 import {
   type DeviceIdentity,
   deriveStorageKey,
@@ -16,6 +17,7 @@ import {
 } from '@parley/core';
 import { nodeScrypt } from '@parley/core/node';
 import { CliError } from './errors.js';
+import { keepTrust } from './serverTrust.js';
 
 export const home = process.env.PARLEY_HOME ?? join(homedir(), '.parley');
 
@@ -43,10 +45,19 @@ export function makeCurrent(dir: string): void {
   writeFileSync(join(home, 'current'), dir);
 }
 
-/** Keep a device identity on this machine, sealed under the password, and make it the current profile. */
-export async function saveProfile(server: string, identity: DeviceIdentity, password: string) {
+/**
+ * Keep a device identity on this machine, sealed under the password, with the server certificate
+ * it trusts (if the person chose one), and make it the current profile.
+ */
+export async function saveProfile(
+  server: string,
+  identity: DeviceIdentity,
+  password: string,
+  trust?: ServerTrust | undefined,
+) {
   const dir = profileDir(server, identity.accountId);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  keepTrust(dir, trust);
   const key = await deriveStorageKey(password, { scrypt: nodeScrypt });
   writeFileSync(join(dir, 'device.parley'), sealDeviceIdentity(key, identity), { mode: 0o600 });
   const profile: Profile = { server, username: identity.accountId, deviceId: identity.deviceId };

@@ -1,8 +1,9 @@
 /**
  * The server's HTTP API from the client side: registration and login with OPAQUE (the password
  * never leaves this function), devices, and the directory. Failures are ApiErrors with the server's
- * stable codes, plus the client's own: `unreachable` (no answer), `wrong_password` (OPAQUE failed
- * on this side, so nothing more is sent).
+ * stable codes, plus the client's own: `unreachable` (no answer), `untrusted_certificate` (a TLS
+ * certificate this client does not trust), `wrong_password` (OPAQUE failed on this side, so nothing
+ * more is sent).
  */
 
 import type { CiphersuiteImpl, ErrorCode } from '@parley/core';
@@ -20,6 +21,7 @@ import {
   toBase64Url,
 } from '@parley/core';
 import * as opaque from '@serenity-kit/opaque';
+import { certificateProblem } from './certificateTrust.js';
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
@@ -42,17 +44,28 @@ export interface Session {
   expiresAt: number;
 }
 
+/**
+ * The subset of `fetch` the API uses: the platform's by default; in Node a caller that trusts a
+ * server's own certificate passes one over node:https (`trustingFetch` in `@parley/client/node`).
+ */
+export type HttpFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{ status: number; ok: boolean; text(): Promise<string> }>;
+
 export class ParleyApi {
   private readonly base: string;
+  private readonly fetch: HttpFetch;
 
-  constructor(serverUrl: string) {
+  constructor(serverUrl: string, options: { fetch?: HttpFetch } = {}) {
     this.base = serverUrl.replace(/\/$/, '');
+    this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
   }
 
   private async call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
-    let res: Response;
+    let res: Awaited<ReturnType<HttpFetch>>;
     try {
-      res = await fetch(this.base + path, {
+      res = await this.fetch(this.base + path, {
         method,
         headers: {
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -60,7 +73,13 @@ export class ParleyApi {
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
-    } catch {
+    } catch (e) {
+      const problem = certificateProblem(e);
+      if (problem !== undefined)
+        throw new ApiError(
+          'untrusted_certificate',
+          `the server's TLS certificate is not trusted: ${problem}`,
+        );
       throw new ApiError('unreachable', `cannot reach the server at ${this.base}`);
     }
     const text = await res.text();

@@ -97,6 +97,10 @@ const TEXTS: Record<ErrorCode, Text> = {
       d.server === undefined ? 'Cannot reach the server' : `Cannot reach the server at ${d.server}`,
     advice: 'Check your connection and try again.',
   },
+  untrusted_certificate: {
+    say: OWN_MESSAGE,
+    advice: 'If it is your server, compare its certificate’s fingerprint and trust it explicitly.',
+  },
   wrong_password: { say: 'Wrong username or password' },
   // The server's settings.
   invalid_config: { say: OWN_MESSAGE },

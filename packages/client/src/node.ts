@@ -1,13 +1,20 @@
-/** Node-only pieces of the SDK: the `ws` WebSocket and the SQLite record store. */
+/**
+ * Node-only pieces of the SDK: the `ws` WebSocket, the SQLite record store, and trust in a server's
+ * own TLS certificate.
+ */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import WebSocket from 'ws';
 import type { ListOptions, RecordStore, RecordWrite } from './store.js';
-import type { SocketFactory, SocketLike } from './transport.js';
 
-export const nodeSocketFactory: SocketFactory = (url) =>
-  new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 }) as unknown as SocketLike;
+export { nodeSocketFactory, nodeSocketFactoryTrusting } from './nodeSocket.js';
+export {
+  normalFingerprint,
+  type PresentedCertificate,
+  presentedCertificate,
+  type ServerTrust,
+  trustingFetch,
+} from './nodeTls.js';
 
 /** A RecordStore in one SQLite file (WAL). Values arrive sealed (SealedStore); keys are ids. */
 export class SqliteRecordStore implements RecordStore {

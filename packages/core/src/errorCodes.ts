@@ -78,6 +78,8 @@ export const TRANSPORT_ERROR_CODES = [
   'protocol',
   // The HTTP API could not be reached at all.
   'unreachable',
+  // The server's TLS certificate is not one this client trusts (self-signed, expired, another name).
+  'untrusted_certificate',
   // OPAQUE failed on the client's side: nothing more was sent.
   'wrong_password',
 ] as const;

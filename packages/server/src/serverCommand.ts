@@ -3,6 +3,8 @@
  * server; `invite [--count N] [options]` prints single-use invite codes for a server whose access
  * policy is "invite".
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createInvites } from './accounts.js';
 import { buildServer } from './app.js';
 import { ConfigError, configFrom, loadConfig, parseFlags } from './config.js';
@@ -32,6 +34,11 @@ export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = 
     process.stdout.write('  (no web app: install @parley/web beside the server to serve it)\n');
   else process.stdout.write('  (the web app is not built: run `npm run build` to serve it)\n');
   process.stdout.write(`  data: ${config.dataDir}   access: ${config.access}\n`);
+  // People compare this with what `parley register` shows before trusting a self-signed certificate.
+  if (config.tlsCert !== undefined) {
+    const fingerprint = new X509Certificate(readFileSync(config.tlsCert)).fingerprint256;
+    process.stdout.write(`  TLS certificate SHA-256 fingerprint: ${fingerprint}\n`);
+  }
   // The URLs may hold passwords: only their hosts are shown.
   if (config.database !== undefined || config.redis !== undefined) {
     const host = (url: string | undefined) => (url === undefined ? 'none' : new URL(url).host);

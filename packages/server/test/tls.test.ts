@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { get } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeServerFrame } from '@parley/core';
+import { selfSignedCertificate } from '@parley/testing';
 import { afterEach, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { type Running, startServer } from './helpers.js';
@@ -14,39 +12,8 @@ afterEach(async () => {
   running = undefined;
 });
 
-/** A self-signed certificate for localhost and 127.0.0.1, and its key (PEM files). */
-function selfSigned(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
-
 test('with a certificate and key the server speaks HTTPS and WSS only', async () => {
-  const { cert, key } = selfSigned();
+  const { cert, key } = selfSignedCertificate();
   running = await startServer({ tlsCert: cert, tlsKey: key });
   expect(running.url.startsWith('https://')).toBe(true);
   const ca = readFileSync(cert);
@@ -84,7 +51,7 @@ function headersOf(url: string, ca: Buffer): Promise<Record<string, string | str
 }
 
 test('over TLS every answer carries HSTS for a year and nosniff; hstsMaxAgeSeconds 0 sends none', async () => {
-  const { cert, key } = selfSigned();
+  const { cert, key } = selfSignedCertificate();
   const ca = readFileSync(cert);
   running = await startServer({ tlsCert: cert, tlsKey: key });
   for (const path of ['/healthz', '/v1/server', '/v1/nothing']) {

@@ -4,4 +4,5 @@ export { slipInImpostorDevice } from './impostor.js';
 export { type LoopbackServer, startLoopbackServer } from './loopback.js';
 export { seededRandom } from './random.js';
 export { type ServerProcess, startServerProcess } from './serverProcess.js';
+export { type SelfSigned, selfSignedCertificate } from './tls.js';
 export { graceForStrayFrames, STRAY_FRAME_MS, until } from './waiting.js';

@@ -1,7 +1,7 @@
 /** `parley chat`: the full-screen terminal chat (tui.ts) on the current profile's client. */
-import { ParleyApi } from '@parley/client';
 import type { Command } from '../command.js';
 import { withClient } from '../connect.js';
+import { apiFor, trustIn } from '../serverTrust.js';
 import { withSession } from '../session.js';
 import { runChat } from '../tui.js';
 import { deviceLines } from './devices.js';
@@ -13,7 +13,7 @@ export const chatCommand: Command = {
   arity: [0, 0],
   run: () =>
     withClient(async (client, place) => {
-      const api = new ParleyApi(place.profile.server);
+      const api = apiFor(place.profile.server, trustIn(place.dir));
       client.start();
       await runChat(
         {

@@ -2,12 +2,13 @@
  * `parley devices [list | add | revoke <id>]`: this account's devices; the first device (which holds
  * the account's identity key) links a new one with a one-time code, or revokes one.
  */
-import { listOwnDevices, offerNewDevice, ParleyApi, revokeOwnDevice } from '@parley/client';
+import { listOwnDevices, offerNewDevice, type ParleyApi, revokeOwnDevice } from '@parley/client';
 import type { DeviceIdentity } from '@parley/core';
 import { nativeCiphersuite } from '@parley/core/node';
 import type { Command } from '../command.js';
 import { openCurrent, type Unlocked } from '../connect.js';
 import { CliError } from '../errors.js';
+import { apiFor, trustIn } from '../serverTrust.js';
 import { withSession } from '../session.js';
 
 const USAGE = 'usage: parley devices [list | add | revoke <device-id>]';
@@ -49,7 +50,7 @@ async function revoke(api: ParleyApi, token: string, identity: DeviceIdentity, t
 async function devices([sub, target]: string[]): Promise<void> {
   const current = await openCurrent();
   const { profile, identity } = current;
-  const api = new ParleyApi(profile.server);
+  const api = apiFor(profile.server, trustIn(current.dir));
   const token = await withSession(api, current, async (t) => {
     await api.devices(t, profile.username); // checks the session is still good
     return t;
