@@ -13,7 +13,20 @@ const BELL = '\x07';
 interface Key {
   name?: string;
   ctrl?: boolean;
+  meta?: boolean;
   shift?: boolean;
+  sequence?: string;
+}
+
+/**
+ * The character typed right after Escape when both arrived together: readline reads `ESC x` as one
+ * "meta" key (Alt+x), so Escape (closing a panel) followed at once by `/` would lose the slash and
+ * send the command as text.
+ */
+function afterEscape(key: Key | undefined): string | undefined {
+  const seq = key?.sequence;
+  if (!key?.meta || seq === undefined || seq.length !== 2 || seq[0] !== '\x1b') return undefined;
+  return /^\P{Cc}$/u.test(seq[1]!) ? seq[1] : undefined;
 }
 
 /** Follow the client's events on the screen; returns the unsubscribers. */
@@ -81,7 +94,11 @@ function onKey(view: ChatView, stop: () => void, str: string | undefined, key: K
   const { state } = view;
   if (key?.ctrl && key.name === 'c') return stop();
   if (key?.name === 'return' || key?.name === 'enter') return void submit(view, stop);
-  if (key?.name === 'backspace') state.input = [...state.input].slice(0, -1).join('');
+  const typed = afterEscape(key);
+  if (typed !== undefined) {
+    state.panel = undefined;
+    state.input += typed;
+  } else if (key?.name === 'backspace') state.input = [...state.input].slice(0, -1).join('');
   else if (key?.name === 'tab') return view.move(key.shift ? -1 : 1);
   else if (key?.ctrl && key.name === 'n') return view.move(1);
   else if (key?.ctrl && key.name === 'p') return view.move(-1);

@@ -43,8 +43,15 @@ test('in the terminal chat: log in, open a direct chat, send, see the reply arri
   const bobNumber = digits(await b.waitFor(/Safety number with alice/, 'bob safety number'));
   expect(aliceNumber).toMatch(/^(\d{5} ){11}\d{5}$/);
   expect(aliceNumber).toBe(bobNumber);
-  a.type('/verify bob ok');
+  // Escape (closing the panel) and a command typed at once arrive as one read: still a command.
+  a.press('Escape', '/verify bob ok', 'Enter');
   await a.waitFor('epoch 1 · verified', 'verified');
+  a.type('/frobnicate');
+  await a.waitFor('unknown command /frobnicate', 'an unknown command is named');
+  b.type('/dm alice');
+  await b.waitFor(/alice · end-to-end encrypted/, "bob's chat with alice");
+  expect(b.screen()).not.toContain('verify bob ok');
+  expect(b.screen()).not.toContain('frobnicate');
   a.type('/quit');
   await vi.waitFor(() => expect(a.exited(), 'parley chat ends').toBe(true), {
     timeout: 20_000,

@@ -134,6 +134,11 @@ export class Terminal {
     tmux('send-keys', '-t', this.name, name);
   }
 
+  /** Keys and text in one write, as fast as a person typing ahead (tmux names, else literal text). */
+  press(...keys: string[]): void {
+    tmux('send-keys', '-t', this.name, ...keys);
+  }
+
   screen(): string {
     return tmux('capture-pane', '-p', '-t', this.name);
   }
