@@ -8,7 +8,7 @@
  * unlocks this device's local state, which is encrypted with a key derived from it (scrypt), and it
  * logs in with OPAQUE: the server never receives it. Profiles live in PARLEY_HOME (~/.parley).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Command } from './command.js';
 import { loginCommand, registerCommand } from './commands/account.js';
@@ -68,6 +68,11 @@ function serverOf(command: Command, args: string[]): string | undefined {
 
 async function main(argv: string[], run: { server?: string | undefined }): Promise<void> {
   const [name = 'help', ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    process.stdout.write(`parley ${version}\n`);
+    return;
+  }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
     process.stdout.write(USAGE);

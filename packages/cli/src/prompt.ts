@@ -16,3 +16,16 @@ export async function askSecret(
   if (!visible) process.stdout.write('\n'); // the Enter was not echoed either
   return answer;
 }
+
+/**
+ * A new password, typed twice on a terminal (a typo would lock the person out of the account), or
+ * taken from PARLEY_PASSWORD; `check` refuses one that does not fit the rules before the repeat.
+ */
+export async function askNewPassword(check: (password: string) => void): Promise<string> {
+  const password = await askSecret('Password: ');
+  check(password);
+  if (process.env.PARLEY_PASSWORD !== undefined) return password;
+  const again = await askSecret('Repeat the password: ');
+  if (again !== password) throw new CliError('the two passwords differ; nothing was created');
+  return password;
+}

@@ -1,5 +1,5 @@
 import { beforeAll, expect, test } from 'vitest';
-import { parley, startServer, tempDir } from './harness.js';
+import { parley, startServer, Terminal, tempDir } from './harness.js';
 
 let url = '';
 
@@ -54,7 +54,9 @@ test('two people register, message each other and read with --json, from separat
   expect(digits(aliceSees.stdout)).toBe(digits(bobSees.stdout));
   expect(aliceSees.stdout).toMatch(/[▀▄█]/); // the QR code
   expect((await parley(['verify', 'bob', '--mark'], alice)).stdout).toBe('bob is verified.\n');
-  expect((await parley(['verify', 'bob'], alice)).stdout).toContain('Safety number with bob (verified)');
+  const again = (await parley(['verify', 'bob'], alice)).stdout;
+  expect(again).toContain('Safety number with bob (verified)');
+  expect(again).not.toContain('--mark');
   expect((await parley(['verify', 'zed'], alice)).stderr).toBe(
     'parley: you have no conversation with zed yet\n',
   );
@@ -107,4 +109,27 @@ test("usernames take core's canonical form: `parley send Straße` reaches the ac
   // The same person by another spelling: one conversation, one safety number.
   expect((await parley(['verify', 'STRASSE'], frank)).stdout).toContain('Safety number with strasse:');
   expect((await parley(['verify', 'straße', '--mark'], frank)).stdout).toBe('strasse is verified.\n');
+});
+
+test('register on a terminal asks for the password twice: two different ones create nothing', async () => {
+  const gina = { PARLEY_HOME: home(), PARLEY_PASSWORD: 'unused', PARLEY_ACCESS_PASSWORD: 'club-secret' };
+  const first = Terminal.open('gina-1', ['register', url, 'gina'], gina);
+  await first.waitFor('Password:', 'the password prompt');
+  first.type('gina-password-1');
+  await first.waitFor('Repeat the password:', 'the repeat prompt');
+  first.type('gina-password-2');
+  await first.waitFor('parley: the two passwords differ; nothing was created', 'the refusal');
+  first.kill();
+  const second = Terminal.open('gina-2', ['register', url, 'gina'], gina);
+  await second.waitFor('Password:', 'the password prompt');
+  second.type('gina-password-1');
+  await second.waitFor('Repeat the password:', 'the repeat prompt');
+  second.type('gina-password-1');
+  await second.waitFor(/Registered gina on/, 'registered');
+  second.kill();
+});
+
+test('--version prints the version, not the usage', async () => {
+  const r = await parley(['--version'], { PARLEY_HOME: home() });
+  expect([r.code, r.stdout]).toEqual([0, 'parley 0.1.0\n']);
 });

@@ -12,7 +12,7 @@ import type { Command, Flags } from '../command.js';
 import { openClient } from '../connect.js';
 import { CliError } from '../errors.js';
 import { makeCurrent, profileDir, saveProfile, unlock } from '../profile.js';
-import { askSecret } from '../prompt.js';
+import { askNewPassword, askSecret } from '../prompt.js';
 import {
   apiFor,
   explainingTrust,
@@ -53,9 +53,10 @@ async function register(server: string, username: string, trust: ServerTrust | u
   if (info.access === 'password')
     access.accessPassword = await askSecret('Server access password: ', 'PARLEY_ACCESS_PASSWORD');
   if (info.access === 'invite') access.inviteCode = await askSecret('Invite code: ', 'PARLEY_INVITE');
-  const password = await askSecret('Password: ');
-  if (password.length < MIN_PASSWORD_CHARS || password.length > MAX_PASSWORD_CHARS)
-    throw new CliError(`choose a password of ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters`);
+  const password = await askNewPassword((p) => {
+    if (p.length < MIN_PASSWORD_CHARS || p.length > MAX_PASSWORD_CHARS)
+      throw new CliError(`choose a password of ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters`);
+  });
   const identity = await api.register(username, password, await nativeCiphersuite(), access);
   const saved = await saveProfile(server, identity, password, trust);
   await api.login(identity.accountId, password);

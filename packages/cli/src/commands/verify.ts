@@ -25,7 +25,11 @@ async function verify(who: string, mark: boolean): Promise<void> {
   await withClient(async (client) => {
     if (!mark) {
       const lines = await safetyNumberLines(client, who);
-      process.stdout.write(`${lines.join('\n')}\nIf they match, run: parley verify ${who} --mark\n`);
+      const verified = (await client.contact(who))?.verified === true;
+      const next = verified
+        ? `You marked ${who} verified; if these digits ever change, compare them again.`
+        : `If they match, run: parley verify ${who} --mark`;
+      process.stdout.write(`${lines.join('\n')}\n${next}\n`);
       return;
     }
     if ((await client.contact(who)) === undefined)
