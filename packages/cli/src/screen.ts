@@ -99,8 +99,10 @@ export function renderScreen(s: ScreenState, width: number, height: number): str
     leftLines.push(c.id === s.selected ? `${BOLD}${label}${RESET}` : label);
   }
   leftLines.push('', `${BOLD}Online${RESET}`);
-  if (s.online.length === 0) leftLines.push(`${DIM}nobody${RESET}`);
-  for (const o of s.online) leftLines.push(`${GREEN}●${RESET} ${o}`);
+  // What the server last said of others is not news while this device is not connected itself.
+  if (s.connection !== 'online') leftLines.push(`${DIM}unknown (${s.connection})${RESET}`);
+  else if (s.online.length === 0) leftLines.push(`${DIM}nobody${RESET}`);
+  else for (const o of s.online) leftLines.push(`${GREEN}●${RESET} ${o}`);
 
   // Right pane: the conversation's title and encryption status, then messages or a panel.
   const current = s.conversations.find((c) => c.id === s.selected);

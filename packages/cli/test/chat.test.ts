@@ -6,7 +6,8 @@ import { expect, test, vi } from 'vitest';
 import { type Env, parley, readJson, registered, startServer, Terminal } from './harness.js';
 
 test('in the terminal chat: log in, open a direct chat, send, see the reply arrive with delivery states', async () => {
-  const { url } = await startServer();
+  const server = await startServer();
+  const { url } = server;
   const [alice, bob] = (await registered(url, 'alice', 'bob')) as [Env, Env];
 
   const a = Terminal.open('alice', ['chat'], alice);
@@ -52,6 +53,12 @@ test('in the terminal chat: log in, open a direct chat, send, see the reply arri
   await b.waitFor(/alice · end-to-end encrypted/, "bob's chat with alice");
   expect(b.screen()).not.toContain('verify bob ok');
   expect(b.screen()).not.toContain('frobnicate');
+
+  // With the server gone, alice is offline and does not show bob as online any more.
+  await server.stop();
+  const offline = await a.waitFor(/· (connecting|offline)/, 'alice offline');
+  expect(offline).not.toContain('● bob');
+  expect(offline).toMatch(/unknown \((connecting|offline)\)/);
   a.type('/quit');
   await vi.waitFor(() => expect(a.exited(), 'parley chat ends').toBe(true), {
     timeout: 20_000,
