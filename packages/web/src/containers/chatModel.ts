@@ -148,16 +148,23 @@ export class ChatModel {
 
   /** The person sees the open conversation: its unread messages are read. */
   private markOpenRead(): void {
-    const open = this.snapshot.conversations.find((c) => c.id === this.snapshot.openId);
+    const openId = this.snapshot.openId;
+    // The client's own count, not the snapshot's: it is what markRead clears.
+    const open = openId === undefined ? undefined : this.client.conversation(openId);
     if (open === undefined || open.unread === 0 || !this.visible || this.markingRead) return;
     this.markingRead = true;
-    // markRead reports the cleared count as a conversation change, which looks again.
-    void this.client
-      .markRead(open.id)
-      .catch(() => {})
-      .finally(() => {
+    // Messages that arrive while this one is in flight (its receipts wait for the connection) are
+    // skipped here: once it has settled, look again so they are read too. A failure waits for the
+    // next change or visibility instead of retrying at once.
+    void this.client.markRead(open.id).then(
+      () => {
         this.markingRead = false;
-      });
+        this.markOpenRead();
+      },
+      () => {
+        this.markingRead = false;
+      },
+    );
   }
 
   /** Open a conversation (or none): its latest page is read, then kept up to date by events. */
