@@ -1,5 +1,6 @@
 /** The shape of a `parley` subcommand: its usage line, its flags (node:util parseArgs) and its action. */
 import type { ParseArgsConfig } from 'node:util';
+import type { ClientWork } from './handOff.js';
 
 export type Flags = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -13,6 +14,11 @@ export interface Command {
   /** How many arguments it takes besides its flags: [fewest, most]. */
   arity: [number, number];
   run(args: string[], flags: Flags): Promise<void>;
+  /**
+   * Its work with the profile's connected client, for commands that can be handed to the
+   * `parley chat` that owns the profile (run then goes through runClientCommand).
+   */
+  withClient?: ClientWork;
   /** The server it talks to, when the command line names one (else the current profile's). */
   server?: (args: string[]) => string | undefined;
 }

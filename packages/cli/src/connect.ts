@@ -20,12 +20,20 @@ export interface Unlocked {
   password: string;
 }
 
-/** Unlock the current profile with the password (asked for, or PARLEY_PASSWORD). */
-export async function openCurrent(): Promise<Unlocked> {
-  const { profile, dir } = currentProfile();
-  const password = await askSecret('Password: ');
-  const { identity, key } = await unlock(dir, password);
-  return { profile, dir, identity, key, password };
+let unlocked: Promise<Unlocked> | undefined;
+
+/** Unlock the current profile with the password (asked for, or PARLEY_PASSWORD), once per process. */
+export function openCurrent(): Promise<Unlocked> {
+  unlocked ??= (async () => {
+    const { profile, dir } = currentProfile();
+    const password = await askSecret('Password: ');
+    const { identity, key } = await unlock(dir, password);
+    return { profile, dir, identity, key, password };
+  })();
+  unlocked.catch(() => {
+    unlocked = undefined;
+  });
+  return unlocked;
 }
 
 /** This profile's ParleyClient over its encrypted SQLite store (not yet connected). */
@@ -71,15 +79,4 @@ export async function openClient(place: Omit<Unlocked, 'password'>): Promise<Par
     throw e;
   }
   return client;
-}
-
-/** Run `work` with the current profile's client, started (connecting) but not awaited, then close it. */
-export async function withClient<T>(work: (client: ParleyClient, place: Unlocked) => Promise<T>): Promise<T> {
-  const place = await openCurrent();
-  const client = await openProfileClient(place);
-  try {
-    return await work(client, place);
-  } finally {
-    await client.close();
-  }
 }

@@ -10,6 +10,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { clientCommands } from './clientCommand.js';
 import type { Command } from './command.js';
 import { loginCommand, registerCommand } from './commands/account.js';
 import { chatCommand } from './commands/chat.js';
@@ -35,6 +36,9 @@ const COMMANDS: Record<string, Command> = {
   devices: devicesCommand,
   whoami: whoamiCommand,
 };
+
+for (const [name, command] of Object.entries(COMMANDS))
+  if (command.withClient !== undefined) clientCommands.set(name, command.withClient);
 
 const usageOf = (name: string) => `parley ${name} ${COMMANDS[name]!.args}`.trimEnd();
 
@@ -90,7 +94,7 @@ async function main(argv: string[], run: { server?: string | undefined }): Promi
 const thisRun: { server?: string | undefined } = {};
 main(process.argv.slice(2), thisRun).then(
   () => {
-    if (process.argv[2] !== 'serve') process.exit(0);
+    if (process.argv[2] !== 'serve') process.exit(process.exitCode ?? 0);
   },
   (e: unknown) => {
     process.stderr.write(failureLine(e, thisRun.server));

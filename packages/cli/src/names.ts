@@ -5,6 +5,7 @@
 import { errorText, type ParleyClient } from '@parley/client';
 import { canonicalUsername } from '@parley/core';
 import { CliError } from './errors.js';
+import { type Output, processOutput } from './output.js';
 
 /** A username as typed, in canonical form; an invalid one is the person's mistake. */
 export function username(typed: string): string {
@@ -32,10 +33,22 @@ export function knownConversation(client: ParleyClient, to: string): string | un
   }
 }
 
+/** Why this device can no longer write to the group called `name`, if it was in one of that name. */
+function endedGroup(client: ParleyClient, name: string): string | undefined {
+  const folded = name.toLowerCase();
+  const ended = client.conversationList().find((c) => c.ended && c.name?.toLowerCase() === folded);
+  if (ended === undefined) return undefined;
+  return ended.removedBy === undefined
+    ? `you are no longer in ${ended.name}`
+    : `you were removed from ${ended.name} by ${ended.removedBy}`;
+}
+
 /** The conversation a script means by `to`: a group with that name, or a one-to-one chat (started if new). */
 export async function conversationNamed(client: ParleyClient, to: string): Promise<string> {
   const group = groupNamed(client, to);
   if (group !== undefined) return group;
+  const ended = endedGroup(client, to);
+  if (ended !== undefined) throw new CliError(ended);
   try {
     return await client.directConversation(canonicalUsername(to));
   } catch (e) {
@@ -46,8 +59,8 @@ export async function conversationNamed(client: ParleyClient, to: string): Promi
 }
 
 /** Warn on stderr that a contact's identity key changed, and what to do about it. */
-export function warnIdentityChange(who: string): void {
-  process.stderr.write(
+export function warnIdentityChange(who: string, output: Output = processOutput): void {
+  output.err(
     `parley: warning: ${who}'s identity key changed; messages with ${who} are held. ` +
       `Compare safety numbers (parley verify ${who}) before trusting it (in parley chat: /accept ${who}).\n`,
   );

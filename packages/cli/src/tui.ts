@@ -54,7 +54,10 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     }),
     client.on('removed', (g) => {
       const c = client.conversation(g);
-      view.notice(`you are no longer in ${c ? titleOf(c, view.me) : 'a conversation'}`);
+      const title = c ? titleOf(c, view.me) : 'a conversation';
+      view.notice(
+        c?.removedBy ? `you were removed from ${title} by ${c.removedBy}` : `you are no longer in ${title}`,
+      );
       view.refresh();
     }),
     client.on('rejoined', ({ missed }) =>

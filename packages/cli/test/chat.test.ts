@@ -74,9 +74,7 @@ test('a chat killed mid-conversation (kill -9) and restarted catches up in order
   const [alice, bob] = (await registered(url, 'alice', 'bob')) as [Env, Env];
   expect((await parley(['send', 'bob', 'one'], alice)).code).toBe(0);
 
-  let b = Terminal.open('bob-1', ['chat'], bob);
-  await b.waitFor('Password:', 'password prompt');
-  b.type(bob.PARLEY_PASSWORD!);
+  let b = await Terminal.chat('bob-1', bob);
   await b.waitFor('alice: one', 'first message');
   expect((await parley(['send', 'bob', 'two'], alice)).code).toBe(0);
   await b.waitFor('alice: two', 'second message');
@@ -84,9 +82,7 @@ test('a chat killed mid-conversation (kill -9) and restarted catches up in order
   b.kill();
 
   for (const n of ['three', 'four', 'five']) expect((await parley(['send', 'bob', n], alice)).code).toBe(0);
-  b = Terminal.open('bob-2', ['chat'], bob);
-  await b.waitFor('Password:', 'password prompt');
-  b.type(bob.PARLEY_PASSWORD!);
+  b = await Terminal.chat('bob-2', bob);
   const screen = await b.waitFor('alice: five', 'caught up');
   const order = ['one', 'two', 'three', 'four', 'five'].map((n) => screen.indexOf(`alice: ${n}`));
   expect(order.every((i) => i >= 0)).toBe(true);

@@ -124,6 +124,25 @@ export class Terminal {
     return new Terminal(name);
   }
 
+  /** `parley chat` in a fresh terminal, the password typed at its prompt. */
+  static async chat(name: string, env: Env): Promise<Terminal> {
+    const t = Terminal.open(name, ['chat'], env);
+    await t.waitFor('Password:', `${name}'s password prompt`);
+    t.type(env.PARLEY_PASSWORD!);
+    return t;
+  }
+
+  /** Quit `parley chat` with /quit and wait until it has ended. */
+  async quit(): Promise<void> {
+    this.type('/quit');
+    const deadline = Date.now() + 20_000;
+    while (!this.exited()) {
+      if (Date.now() > deadline)
+        throw new Error(`parley chat did not end; the screen shows:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** Type text (sent literally), optionally followed by Enter. */
   type(text: string, enter = true): void {
     tmux('send-keys', '-t', this.name, '-l', text);

@@ -5,7 +5,7 @@
  */
 import { slipInImpostorDevice } from '@parley/testing';
 import { expect, test } from 'vitest';
-import { type Env, parley, readJson, registered, someone, startServer } from './harness.js';
+import { type Env, parley, readJson, registered, someone, startServer, Terminal } from './harness.js';
 
 const texts = (lines: Array<Record<string, unknown>>) => lines.map((l) => `${l.from}: ${l.text}`);
 
@@ -120,4 +120,25 @@ test('devices: list them, link a new machine with a one-time code, and revoke it
   expect((await parley(['read'], laptop)).stderr).toMatch(
     /no longer accepts this device \(it was revoked\): link it again with `parley devices add` on another device/,
   );
+});
+
+test('a removed member is told who removed them, in the chat and when a script sends to the group', async () => {
+  const { url } = await startServer();
+  const [alice, bob] = (await registered(url, 'alice', 'bob')) as [Env, Env];
+  const b = await Terminal.chat('bob-removed', bob);
+  await b.waitFor('Secure session started', 'the chat screen');
+  expect((await parley(['group', 'Hiking trip', 'bob'], alice)).code).toBe(0);
+  await b.waitFor('Hiking trip', 'the group in the list');
+
+  const a = await Terminal.chat('alice-removes', alice);
+  await a.waitFor(/Hiking trip · end-to-end encrypted/, 'the group open');
+  a.type('/remove bob');
+  await a.waitFor('removed bob', 'the removal done');
+  await b.waitFor('you were removed from Hiking trip by alice', 'the notice in the chat');
+  await b.quit();
+
+  const r = await parley(['send', 'Hiking trip', 'still here?'], bob);
+  expect([r.code, r.stderr]).toEqual([1, 'parley: you were removed from Hiking trip by alice\n']);
+  a.kill();
+  b.kill();
 });

@@ -14,6 +14,7 @@ const conversation = (over: Partial<ConversationSummary>): ConversationSummary =
   epoch: 3n,
   leaving: false,
   ended: false,
+  removedBy: undefined,
   ...over,
 });
 

@@ -268,6 +268,7 @@ test('conversations with nobody else and nothing in them are not listed', () => 
     epoch: 1n,
     leaving: false,
     ended: false,
+    removedBy: undefined,
   };
   const list = [base, { ...base, id: H, members: ['alice', 'bob'] }, { ...base, id: 'cc', ended: true }];
   expect(listedConversations(list).map((c) => c.id)).toEqual([H, 'cc']);

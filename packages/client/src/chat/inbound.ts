@@ -150,7 +150,9 @@ async function onCommit(
   result: Extract<Processed, { kind: 'commit' }>,
 ): Promise<void> {
   if (result.removedSelf) {
-    await chat.conversations.updateMeta(w, groupIdHex, { ended: true, leaving: false });
+    // Removed by someone, unless we asked to leave (then a member only committed our request).
+    const removedBy = chat.conversations.meta(groupIdHex).leaving ? undefined : result.committer?.accountId;
+    await chat.conversations.updateMeta(w, groupIdHex, { ended: true, leaving: false, removedBy });
     w.after(() => chat.events.emit('removed', groupIdHex));
   }
   if (result.added.length > 0) {

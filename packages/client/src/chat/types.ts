@@ -56,6 +56,8 @@ export interface ConversationSummary {
   leaving: boolean;
   /** This device is no longer a member (removed, or left). History stays readable. */
   ended: boolean;
+  /** Who removed this device, when it was removed rather than left. */
+  removedBy: string | undefined;
 }
 
 export interface ClientEvents {
@@ -100,6 +102,8 @@ export interface ConversationMeta {
   last: ChatMessage | undefined;
   leaving: boolean;
   ended: boolean;
+  /** The account whose commit removed this device (absent if it left, or in older records). */
+  removedBy?: string | undefined;
 }
 
 export const NEW_META: ConversationMeta = {

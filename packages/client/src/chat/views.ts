@@ -21,6 +21,7 @@ export function summary(chat: Chat, groupIdHex: string): ConversationSummary | u
     epoch: state === undefined ? 0n : groupEpoch(state),
     leaving: meta.leaving,
     ended: meta.ended,
+    removedBy: meta.removedBy,
   };
 }
 
