@@ -114,7 +114,7 @@ export class ParleyClient {
       typing: new Typing(events),
       later: { receipts: new Map(), commits: new Set(), catchUps: new Set(), retryTimer: undefined },
       serial: (work) => queue.run(work),
-      catchUp: (id) => catchUp(chat, id),
+      catchUp: (id, serverEpoch) => catchUp(chat, id, serverEpoch),
       retryLater: (id) => retryLater(chat, id),
       closed: false,
     };

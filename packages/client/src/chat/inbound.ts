@@ -24,13 +24,17 @@ import { recordIdentityChange } from './identityChanges.js';
 import { rejoin } from './join.js';
 import { enqueue, flushOutbox } from './outbox.js';
 import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
+import { BrokenCommit, brokenCommit, repair } from './repair.js';
 import { StateBehind } from './stateBehind.js';
 import type { ChatMessage } from './types.js';
 
 type Processed = Awaited<ReturnType<typeof processIncoming>>;
 type Sender = { accountId: string; deviceId: string };
 
-/** Process one message; a state found behind is rejoined, a changed identity holds the log. */
+/**
+ * Process one message; a state found behind is rejoined, a commit we cannot apply is repaired
+ * (repair.ts), a changed identity holds the log.
+ */
 export async function processOrRecover(
   chat: Chat,
   groupIdHex: string,
@@ -42,10 +46,9 @@ export async function processOrRecover(
     return 'processed';
   } catch (e) {
     if (e instanceof IdentityKeyMismatchError) return 'held';
-    if (e instanceof StateBehind) {
-      await rejoin(chat, groupIdHex, e.missed);
-      return 'rejoined';
-    }
+    // Without a GroupInfo to rejoin from, the group is held until the next sync (not retried in a loop).
+    if (e instanceof BrokenCommit) return (await repair(chat, groupIdHex, e)) ? 'rejoined' : 'held';
+    if (e instanceof StateBehind) return (await rejoin(chat, groupIdHex, e.missed)) ? 'rejoined' : 'held';
     throw e;
   }
 }
@@ -97,7 +100,7 @@ async function processMessage(
   if (published !== undefined) await publishGroupInfo(chat, groupIdHex, published);
 }
 
-/** A message that could not be processed: held, rejoined, or reported (unless it is ours after all). */
+/** A message that could not be processed: held, rejoined, repaired, or reported (unless it is ours after all). */
 async function failed(
   chat: Chat,
   w: Batch,
@@ -115,6 +118,9 @@ async function failed(
   const state = chat.conversations.state(groupIdHex)!;
   // Our state is behind the group (commits we can no longer process): rejoin.
   if (code === 'wrong_epoch' && (messageEpoch(payload) ?? 0n) > groupEpoch(state)) throw new StateBehind(1);
+  // A commit of our epoch that we cannot apply (its author broke the group): repair at once.
+  const broken = brokenCommit(state, seq, payload, code);
+  if (broken !== undefined) throw broken;
   // One of ours whose answer was lost (a timeout) is not marked yet: sending it again gets its
   // position from the server.
   await flushOutbox(chat, true).catch(() => {});

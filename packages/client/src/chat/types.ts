@@ -71,6 +71,19 @@ export interface ClientEvents {
   removed: (groupId: string) => void;
   /** The group state was lost or behind and this device rejoined; `missed` messages can't be read. */
   rejoined: (info: { groupId: string; missed: number }) => void;
+  /**
+   * A member's commit (at log position `seq`) could not be applied here (`reason`: why), so this
+   * device rejoined the conversation from the latest GroupInfo; `by` is the device that sent it
+   * (null when its credential could not be read), `missed` the log entries skipped by the rejoin.
+   * Show who broke the group: the people may want to remove that device.
+   */
+  group_repaired: (info: {
+    groupId: string;
+    seq: number;
+    by: { accountId: string; deviceId: string } | null;
+    reason: string;
+    missed: number;
+  }) => void;
   undecryptable: (info: { groupId: string; seq: number; code: string }) => void;
   /**
    * A contact's identity key differs from the pinned one. Messages from and to conversations with

@@ -1,6 +1,7 @@
 /** Processing what arrives for a group, in server order: application data, proposals and commits. */
 import { emptyPskIndex, type PublicMessage, processPublicMessage } from 'ts-mls';
 import type { MlsDevice } from '../device.js';
+import { bytesEqual } from '../encoding.js';
 import { GroupError } from '../errors.js';
 import { type ApplicationReceived, processApplication } from './application.js';
 import {
@@ -10,6 +11,7 @@ import {
   isActive,
   type Member,
   memberAt,
+  memberOf,
   ownLeafIndex,
 } from './members.js';
 import { decodeMessage, guard } from './wire.js';
@@ -97,5 +99,34 @@ export async function processIncoming(
       return processHandshake(device, state, message.publicMessage);
     default:
       throw new GroupError('invalid_message', `unexpected ${message.wireformat} in a group's stream`);
+  }
+}
+
+/**
+ * A commit of this state's group and epoch, read without processing it: who signed it (the member
+ * at its sender leaf, or, for an external commit, the device in its UpdatePath leaf; null when that
+ * credential cannot be read). Undefined for anything else. Used to name the device whose commit a
+ * member could not process (RFC 9420 §12.4.2 checks that need the epoch's secrets: membership
+ * tag, path secrets, confirmation tag), which the server cannot check for it.
+ */
+export function commitAuthor(state: GroupState, bytes: Uint8Array): { author: Member | null } | undefined {
+  let message: ReturnType<typeof decodeMessage>;
+  try {
+    message = decodeMessage(bytes);
+  } catch {
+    return undefined;
+  }
+  if (message.wireformat !== 'mls_public_message') return undefined;
+  const { content } = message.publicMessage;
+  if (content.contentType !== 'commit' || content.epoch !== state.groupContext.epoch) return undefined;
+  if (!bytesEqual(content.groupId, state.groupContext.groupId)) return undefined;
+  if (content.sender.senderType === 'member')
+    return { author: memberAt(state, content.sender.leafIndex) ?? null };
+  const leaf = content.commit.path?.leafNode;
+  if (content.sender.senderType !== 'new_member_commit' || leaf === undefined) return { author: null };
+  try {
+    return { author: memberOf(-1, leaf) };
+  } catch {
+    return { author: null };
   }
 }

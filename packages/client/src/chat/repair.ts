@@ -1,0 +1,65 @@
+/**
+ * Repairing a conversation after a commit this device cannot process. The server accepts a commit
+ * once it verified what public data lets it (signature, sender, proposals), but the membership tag,
+ * the confirmation tag and the encrypted path secrets (RFC 9420 §6.2, §8.1, §7.6) need the epoch's
+ * secrets: a hostile member can send a commit that passes the server and that nobody else can
+ * apply. Staying at the old epoch would leave this device unable ever to commit again (every
+ * commit of its would get `stale_epoch`), so it rejoins at once by external commit from the latest
+ * GroupInfo, replacing its old leaf (RFC 9420 §12.4.3.2), and names the device whose commit broke
+ * the group (`group_repaired`), so that the people can remove it.
+ */
+import { commitAuthor, type GroupState, isActive, type Member } from '@parley/core';
+import type { Chat } from './context.js';
+import { rejoin } from './join.js';
+import { StateBehind } from './stateBehind.js';
+
+/** The signal, from inbound processing, that a commit of our epoch could not be applied. */
+export class BrokenCommit extends StateBehind {
+  constructor(
+    /** The commit's position in the log. */
+    readonly seq: number,
+    /** Who signed it, as the group knew them; null when that cannot be read. */
+    readonly author: Member | null,
+    /** Why processing it failed (a ParleyError code). */
+    readonly reason: string,
+  ) {
+    super(0);
+  }
+}
+
+/**
+ * The BrokenCommit to raise for a message that failed with `code`, when it is a commit of the
+ * epoch this device is in (anything else is not a broken group: a late or replayed message, a
+ * message of an epoch we rejoined past).
+ */
+export function brokenCommit(
+  state: GroupState,
+  seq: number,
+  payload: Uint8Array,
+  code: string,
+): BrokenCommit | undefined {
+  if (!isActive(state)) return undefined;
+  const commit = commitAuthor(state, payload);
+  return commit === undefined ? undefined : new BrokenCommit(seq, commit.author, code);
+}
+
+/**
+ * Rejoin after a broken commit and say who broke the group. Returns false when no rejoin was
+ * possible (no GroupInfo of the current epoch; the group stays held until the next sync).
+ */
+export async function repair(chat: Chat, groupIdHex: string, broken: BrokenCommit): Promise<boolean> {
+  const { author } = broken;
+  const ours = author?.accountId === chat.identity.accountId && author.deviceId === chat.identity.deviceId;
+  // Our own external commit whose answer we lost cannot be applied by us either: rejoining is the
+  // remedy there too, but nobody is to blame.
+  if (ours) return rejoin(chat, groupIdHex, 0);
+  return rejoin(chat, groupIdHex, 0, true, (seq) =>
+    chat.events.emit('group_repaired', {
+      groupId: groupIdHex,
+      seq: broken.seq,
+      by: author === null ? null : { accountId: author.accountId, deviceId: author.deviceId },
+      reason: broken.reason,
+      missed: Math.max(0, seq - broken.seq - 1),
+    }),
+  );
+}
