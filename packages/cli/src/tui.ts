@@ -4,6 +4,7 @@
  * shows, screen.ts lays it out. A bell rings on new messages and identity key changes.
  */
 import { emitKeypressEvents } from 'node:readline';
+import { repairNotice } from '@parley/client';
 import { type ChatContext, type ChatView, openChatView } from './chatView.js';
 import { ESC, titleOf } from './screen.js';
 import { runSlashCommand } from './slashCommands.js';
@@ -47,6 +48,15 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('rejoined', ({ missed }) =>
       view.notice(`rejoined a conversation; ${missed} message(s) could not be read`),
     ),
+    client.on('group_repaired', (r) => {
+      // Who broke the conversation stays in it (for this session), and the notice says where.
+      const text = repairNotice(r, view.me);
+      view.systemIn.set(r.groupId, [...(view.systemIn.get(r.groupId) ?? []), text]);
+      const c = client.conversation(r.groupId);
+      out.write(BELL);
+      view.notice(`${c ? titleOf(c, view.me) : 'a conversation'}: ${text}`);
+      view.refresh();
+    }),
     client.on('undecryptable', ({ code }) => view.notice(`a message could not be decrypted (${code})`)),
     client.on('identity_changed', ({ accountId }) => {
       out.write(BELL);

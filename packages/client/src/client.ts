@@ -58,10 +58,12 @@ import { Connection } from './transport.js';
 
 export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
 export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
+export { repairNotice } from './chat/repair.js';
 export type {
   ChatMessage,
   ClientEvents,
   ConversationSummary,
+  GroupRepaired,
   HistoryPage,
   HistoryPageOptions,
   MessageStatus,

@@ -12,6 +12,7 @@ import { commitAuthor, type GroupState, isActive, type Member } from '@parley/co
 import type { Chat } from './context.js';
 import { rejoin } from './join.js';
 import { StateBehind } from './stateBehind.js';
+import type { GroupRepaired } from './types.js';
 
 /** The signal, from inbound processing, that a commit of our epoch could not be applied. */
 export class BrokenCommit extends StateBehind {
@@ -62,4 +63,24 @@ export async function repair(chat: Chat, groupIdHex: string, broken: BrokenCommi
       missed: Math.max(0, seq - broken.seq - 1),
     }),
   );
+}
+
+/**
+ * The line both clients show for a repair, from `me`'s point of view: which device broke the
+ * conversation (its id shortened), and that it was repaired.
+ */
+export function repairNotice(info: GroupRepaired, me: string): string {
+  const { by, missed } = info;
+  const device = by === null ? '' : ` ${by.deviceId.slice(0, 8)}${by.deviceId.length > 8 ? '…' : ''}`;
+  const who =
+    by === null
+      ? "A member's device"
+      : by.accountId === me
+        ? `Your device${device}`
+        : `${by.accountId}'s device${device}`;
+  const lost =
+    missed === 0
+      ? ''
+      : ` ${missed} ${missed === 1 ? 'message or change' : 'messages or changes'} sent meanwhile could not be read.`;
+  return `${who} sent a change that could not be applied; this conversation was repaired.${lost}`;
 }

@@ -58,6 +58,19 @@ export interface ConversationSummary {
   ended: boolean;
 }
 
+/** See the `group_repaired` event. */
+export interface GroupRepaired {
+  groupId: string;
+  /** The log position of the commit that could not be applied. */
+  seq: number;
+  /** The device that sent it; null when its credential could not be read. */
+  by: { accountId: string; deviceId: string } | null;
+  /** Why it could not be applied (an error code: `bad_signature`, `decrypt_failed`, …). */
+  reason: string;
+  /** Log entries (messages or changes) between it and our rejoin, which this device cannot read. */
+  missed: number;
+}
+
 export interface ClientEvents {
   message: (m: ChatMessage) => void;
   /** An own message moved on: sent (accepted by the server), delivered, read. */
@@ -77,13 +90,7 @@ export interface ClientEvents {
    * (null when its credential could not be read), `missed` the log entries skipped by the rejoin.
    * Show who broke the group: the people may want to remove that device.
    */
-  group_repaired: (info: {
-    groupId: string;
-    seq: number;
-    by: { accountId: string; deviceId: string } | null;
-    reason: string;
-    missed: number;
-  }) => void;
+  group_repaired: (info: GroupRepaired) => void;
   undecryptable: (info: { groupId: string; seq: number; code: string }) => void;
   /**
    * A contact's identity key differs from the pinned one. Messages from and to conversations with
