@@ -4,7 +4,7 @@
  * shows, screen.ts lays it out. A bell rings on new messages and identity key changes.
  */
 import { emitKeypressEvents } from 'node:readline';
-import { repairNotice } from '@parley/client';
+import { brokenNotice, repairNotice } from '@parley/client';
 import { type ChatContext, type ChatView, openChatView } from './chatView.js';
 import { ESC, titleOf } from './screen.js';
 import { runSlashCommand } from './slashCommands.js';
@@ -15,6 +15,15 @@ interface Key {
   name?: string;
   ctrl?: boolean;
   shift?: boolean;
+}
+
+/** A line about a conversation (who broke it): kept in it for this session, and the notice says where. */
+function systemLine(view: ChatView, out: NodeJS.WriteStream, groupId: string, text: string): void {
+  view.systemIn.set(groupId, [...(view.systemIn.get(groupId) ?? []), text]);
+  const c = view.client.conversation(groupId);
+  out.write(BELL);
+  view.notice(`${c ? titleOf(c, view.me) : 'a conversation'}: ${text}`);
+  view.refresh();
 }
 
 /** Follow the client's events on the screen; returns the unsubscribers. */
@@ -48,15 +57,8 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('rejoined', ({ missed }) =>
       view.notice(`rejoined a conversation; ${missed} message(s) could not be read`),
     ),
-    client.on('group_repaired', (r) => {
-      // Who broke the conversation stays in it (for this session), and the notice says where.
-      const text = repairNotice(r, view.me);
-      view.systemIn.set(r.groupId, [...(view.systemIn.get(r.groupId) ?? []), text]);
-      const c = client.conversation(r.groupId);
-      out.write(BELL);
-      view.notice(`${c ? titleOf(c, view.me) : 'a conversation'}: ${text}`);
-      view.refresh();
-    }),
+    client.on('group_repaired', (r) => systemLine(view, out, r.groupId, repairNotice(r, view.me))),
+    client.on('group_broken', (r) => systemLine(view, out, r.groupId, brokenNotice(r, view.me))),
     client.on('undecryptable', ({ code }) => view.notice(`a message could not be decrypted (${code})`)),
     client.on('identity_changed', ({ accountId }) => {
       out.write(BELL);

@@ -58,11 +58,12 @@ import { Connection } from './transport.js';
 
 export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
 export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
-export { repairNotice } from './chat/repair.js';
+export { brokenNotice, repairNotice } from './chat/repair.js';
 export type {
   ChatMessage,
   ClientEvents,
   ConversationSummary,
+  GroupBroken,
   GroupRepaired,
   HistoryPage,
   HistoryPageOptions,
@@ -115,6 +116,7 @@ export class ParleyClient {
       presence: new Presence(connection, events),
       typing: new Typing(events),
       later: { receipts: new Map(), commits: new Set(), catchUps: new Set(), retryTimer: undefined },
+      broken: new Set(),
       serial: (work) => queue.run(work),
       catchUp: (id, serverEpoch) => catchUp(chat, id, serverEpoch),
       retryLater: (id) => retryLater(chat, id),

@@ -20,6 +20,8 @@ import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import {
   Connection,
+  type GroupBroken,
+  type GroupRepaired,
   type ParleyClient,
   type SealedStore,
   type SocketFactory,
@@ -29,14 +31,6 @@ import { nodeSocketFactory } from '../src/node.js';
 import { inBatch } from '../src/storage/batch.js';
 import { advanceCursor } from '../src/storage/log.js';
 import { hasKeyPackages, type OpenClient, openClient, type Person, person, serve } from './fixtures.js';
-
-interface RepairEvent {
-  groupId: string;
-  seq: number;
-  by: { accountId: string; deviceId: string } | null;
-  reason: string;
-  missed: number;
-}
 
 /** A test's look inside a client: its MLS device and a conversation's group state. */
 function internals(client: ParleyClient): {
@@ -59,14 +53,17 @@ function internals(client: ParleyClient): {
 /** alice, bob and carol in one group, each having read a first message. */
 async function threeInAGroup(url: string, sockets: { alice?: SocketFactory } = {}) {
   const people = [await person(url, 'alice'), await person(url, 'bob'), await person(url, 'carol')];
-  const repairs = new Map<string, RepairEvent[]>();
+  const repairs = new Map<string, GroupRepaired[]>();
+  const broken = new Map<string, GroupBroken[]>();
   const open = (p: Person, name: string, socketFactory?: SocketFactory) =>
     openClient(
       url,
       p,
       (c) => {
         repairs.set(name, []);
-        c.on('group_repaired', (r: RepairEvent) => repairs.get(name)!.push(r));
+        broken.set(name, []);
+        c.on('group_repaired', (r: GroupRepaired) => repairs.get(name)!.push(r));
+        c.on('group_broken', (r) => broken.get(name)!.push(r));
       },
       socketFactory,
     );
@@ -80,7 +77,7 @@ async function threeInAGroup(url: string, sockets: { alice?: SocketFactory } = {
   await until(() => c.client.conversation(id)?.name === 'Book club', 'carol joins');
   await a.client.sendText(id, 'hello both');
   await until(() => b.inbox.length === 1 && c.inbox.length === 1, 'both read alice');
-  return { a, b, c, id, people, repairs };
+  return { a, b, c, id, people, repairs, broken };
 }
 
 /**
@@ -88,7 +85,14 @@ async function threeInAGroup(url: string, sockets: { alice?: SocketFactory } = {
  * group's current epoch, corrupted as `how` says, plus the new epoch's GroupInfo (which the server
  * takes from every committer). Returns what she keeps: her device and her own (valid) new state.
  */
-async function breakTheGroup(url: string, carol: OpenClient, who: Person, id: string, how: CommitCorruption) {
+async function breakTheGroup(
+  url: string,
+  carol: OpenClient,
+  who: Person,
+  id: string,
+  how: CommitCorruption,
+  publishGroupInfo = true,
+) {
   const { device, state } = internals(carol.client);
   const before = state(id)!;
   await carol.client.close();
@@ -112,8 +116,10 @@ async function breakTheGroup(url: string, carol: OpenClient, who: Person, id: st
   });
   expect(answer.type).toBe('sent'); // the server accepted it: it cannot check what is broken
   const epoch = answer.type === 'sent' ? answer.epoch : -1;
-  const groupInfo = await exportGroupInfo(device, built.newState);
-  expect((await connection.request({ type: 'group_info_put', groupId, epoch, groupInfo })).type).toBe('ok');
+  if (publishGroupInfo) {
+    const groupInfo = await exportGroupInfo(device, built.newState);
+    expect((await connection.request({ type: 'group_info_put', groupId, epoch, groupInfo })).type).toBe('ok');
+  }
   return { connection, device, state: built.newState, seq: answer.type === 'sent' ? answer.seq : -1 };
 }
 
@@ -216,6 +222,30 @@ test('a device left behind a commit it skipped (an older client reported it unde
   holdPushes = false;
   expect(rejoined).toEqual([{ groupId: id, missed: 0 }]);
   expect(a.client.epoch(id)).toBe(epoch + 3n); // the broken commit, alice's rejoin, her update
+  attack.connection.close();
+});
+
+test('with no GroupInfo of the new epoch to rejoin from, the members are told the conversation is broken and by whom, once, and still exchange messages', async () => {
+  const { url } = await serve();
+  const { a, b, c, id, people, repairs, broken } = await threeInAGroup(url);
+  const carolDevice = c.client.deviceId;
+  const attack = await breakTheGroup(url, c, people[2]!, id, 'membership_tag', false);
+  await until(() => broken.get('alice')!.length === 1 && broken.get('bob')!.length === 1, 'both told');
+  for (const name of ['alice', 'bob'])
+    expect(broken.get(name)).toEqual([
+      {
+        groupId: id,
+        seq: attack.seq,
+        by: { accountId: 'carol', deviceId: carolDevice },
+        reason: expect.any(String),
+      },
+    ]);
+  await a.client.sendText(id, 'can you still read me?');
+  await until(() => b.inbox.some((m) => m.text === 'can you still read me?'), 'bob reads alice');
+  await b.client.sendText(id, 'yes');
+  await until(() => a.inbox.some((m) => m.text === 'yes'), 'alice reads bob');
+  expect([...repairs.values()].flat()).toEqual([]);
+  expect(broken.get('alice')).toHaveLength(1);
   attack.connection.close();
 });
 

@@ -35,6 +35,11 @@ export interface Chat {
     catchUps: Set<string>;
     retryTimer: ReturnType<typeof setTimeout> | undefined;
   };
+  /**
+   * Conversations this device could not bring back into their group (no GroupInfo to rejoin
+   * from, see repair.ts): not tried again until the next sync.
+   */
+  readonly broken: Set<string>;
   /** Run work on group state one operation at a time. */
   serial<T>(work: () => Promise<T>): Promise<T>;
   /**

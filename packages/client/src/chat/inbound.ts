@@ -21,10 +21,9 @@ import { storeMessage } from '../storage/messages.js';
 import { type Chat, others } from './context.js';
 import { publishGroupInfo } from './handshake.js';
 import { recordIdentityChange } from './identityChanges.js';
-import { rejoin } from './join.js';
 import { enqueue, flushOutbox } from './outbox.js';
 import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
-import { BrokenCommit, brokenCommit, repair } from './repair.js';
+import { brokenCommit, recover } from './repair.js';
 import { StateBehind } from './stateBehind.js';
 import type { ChatMessage } from './types.js';
 
@@ -46,10 +45,13 @@ export async function processOrRecover(
     return 'processed';
   } catch (e) {
     if (e instanceof IdentityKeyMismatchError) return 'held';
-    // Without a GroupInfo to rejoin from, the group is held until the next sync (not retried in a loop).
-    if (e instanceof BrokenCommit) return (await repair(chat, groupIdHex, e)) ? 'rejoined' : 'held';
-    if (e instanceof StateBehind) return (await rejoin(chat, groupIdHex, e.missed)) ? 'rejoined' : 'held';
-    throw e;
+    if (!(e instanceof StateBehind)) throw e;
+    if (await recover(chat, groupIdHex, e)) return 'rejoined';
+    // No way back in: skip this message (reported by recover), so that the members' later
+    // messages of our epoch still arrive.
+    await inBatch(chat.store, (w) => advanceCursor(w, groupIdHex, seq));
+    chat.acks.ack(groupIdHex, seq);
+    return 'processed';
   }
 }
 

@@ -69,7 +69,9 @@ export async function rejoin(
     build: async () => {
       const info = await chat.connection.request({ type: 'group_info_get', groupId });
       if (info.type !== 'group_info') {
-        chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'state_lost' });
+        // A repair (`announce`) reports its own failure.
+        if (announce === undefined)
+          chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'state_lost' });
         return null;
       }
       const joined = await joinByExternalCommit(chat.device, info.groupInfo, { resync });

@@ -8,11 +8,19 @@
  * GroupInfo, replacing its old leaf (RFC 9420 §12.4.3.2), and names the device whose commit broke
  * the group (`group_repaired`), so that the people can remove it.
  */
-import { commitAuthor, type GroupState, isActive, type Member } from '@parley/core';
+import {
+  commitAuthor,
+  type GroupState,
+  IdentityKeyMismatchError,
+  isActive,
+  type Member,
+  ParleyError,
+} from '@parley/core';
+import { TransportError } from '../transport.js';
 import type { Chat } from './context.js';
 import { rejoin } from './join.js';
 import { StateBehind } from './stateBehind.js';
-import type { GroupRepaired } from './types.js';
+import type { GroupBroken, GroupRepaired } from './types.js';
 
 /** The signal, from inbound processing, that a commit of our epoch could not be applied. */
 export class BrokenCommit extends StateBehind {
@@ -45,10 +53,36 @@ export function brokenCommit(
 }
 
 /**
- * Rejoin after a broken commit and say who broke the group. Returns false when no rejoin was
- * possible (no GroupInfo of the current epoch; the group stays held until the next sync).
+ * Bring a state found behind (a commit of a later epoch arrived) or broken (a commit of our epoch
+ * cannot be applied) back into the group by external commit. Returns false when that is not
+ * possible — no GroupInfo of the current epoch, or one we cannot join from — after reporting it
+ * (`group_broken` for a broken commit, `undecryptable` otherwise); the conversation is then marked
+ * broken and not tried again until the next sync, so a stream of such messages costs one attempt.
  */
-export async function repair(chat: Chat, groupIdHex: string, broken: BrokenCommit): Promise<boolean> {
+export async function recover(chat: Chat, groupIdHex: string, e: StateBehind): Promise<boolean> {
+  if (!chat.broken.has(groupIdHex)) {
+    try {
+      if (
+        await (e instanceof BrokenCommit ? repair(chat, groupIdHex, e) : rejoin(chat, groupIdHex, e.missed))
+      )
+        return true;
+    } catch (failure) {
+      // Offline or timed out: processing stops here and resumes at the next sync, from this message.
+      if (!(failure instanceof ParleyError) || failure instanceof IdentityKeyMismatchError) throw failure;
+      if (failure instanceof TransportError) throw failure;
+      if (!(e instanceof BrokenCommit))
+        chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: failure.code });
+    }
+    chat.broken.add(groupIdHex);
+    if (e instanceof BrokenCommit) chat.events.emit('group_broken', describe(groupIdHex, e));
+  } else if (!(e instanceof BrokenCommit)) {
+    chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'wrong_epoch' });
+  }
+  return false;
+}
+
+/** Rejoin after a broken commit and say who broke the group; false when there was no GroupInfo. */
+async function repair(chat: Chat, groupIdHex: string, broken: BrokenCommit): Promise<boolean> {
   const { author } = broken;
   const ours = author?.accountId === chat.identity.accountId && author.deviceId === chat.identity.deviceId;
   // Our own external commit whose answer we lost cannot be applied by us either: rejoining is the
@@ -56,13 +90,27 @@ export async function repair(chat: Chat, groupIdHex: string, broken: BrokenCommi
   if (ours) return rejoin(chat, groupIdHex, 0);
   return rejoin(chat, groupIdHex, 0, true, (seq) =>
     chat.events.emit('group_repaired', {
-      groupId: groupIdHex,
-      seq: broken.seq,
-      by: author === null ? null : { accountId: author.accountId, deviceId: author.deviceId },
-      reason: broken.reason,
+      ...describe(groupIdHex, broken),
       missed: Math.max(0, seq - broken.seq - 1),
     }),
   );
+}
+
+function describe(groupId: string, broken: BrokenCommit): GroupBroken {
+  const { author } = broken;
+  return {
+    groupId,
+    seq: broken.seq,
+    by: author === null ? null : { accountId: author.accountId, deviceId: author.deviceId },
+    reason: broken.reason,
+  };
+}
+
+/** Who sent a change, as a person reads it: "bob's device 3f2a91c0…", "Your device …". */
+function sender(by: GroupBroken['by'], me: string): string {
+  if (by === null) return "A member's device";
+  const device = `${by.deviceId.slice(0, 8)}${by.deviceId.length > 8 ? '…' : ''}`;
+  return by.accountId === me ? `Your device ${device}` : `${by.accountId}'s device ${device}`;
 }
 
 /**
@@ -70,17 +118,15 @@ export async function repair(chat: Chat, groupIdHex: string, broken: BrokenCommi
  * conversation (its id shortened), and that it was repaired.
  */
 export function repairNotice(info: GroupRepaired, me: string): string {
-  const { by, missed } = info;
-  const device = by === null ? '' : ` ${by.deviceId.slice(0, 8)}${by.deviceId.length > 8 ? '…' : ''}`;
-  const who =
-    by === null
-      ? "A member's device"
-      : by.accountId === me
-        ? `Your device${device}`
-        : `${by.accountId}'s device${device}`;
+  const { missed } = info;
   const lost =
     missed === 0
       ? ''
       : ` ${missed} ${missed === 1 ? 'message or change' : 'messages or changes'} sent meanwhile could not be read.`;
-  return `${who} sent a change that could not be applied; this conversation was repaired.${lost}`;
+  return `${sender(info.by, me)} sent a change that could not be applied; this conversation was repaired.${lost}`;
+}
+
+/** The line both clients show when a conversation could not be repaired (see `group_broken`). */
+export function brokenNotice(info: GroupBroken, me: string): string {
+  return `${sender(info.by, me)} sent a change that could not be applied, and this conversation could not be repaired: its members can still write, but nobody can be added or removed. Start a new conversation without that device.`;
 }

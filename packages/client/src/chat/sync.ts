@@ -31,6 +31,7 @@ const RETRY_MS = 1_000;
  * whose state this device lost), learn who is online, flush the outbox.
  */
 export async function onOnline(chat: Chat): Promise<void> {
+  chat.broken.clear(); // a GroupInfo may have been published since: try those again
   await topUpKeyPackages(chat);
   // Messages sent just before the connection dropped may be in the log without this device
   // knowing their position: send them again first (the server answers with the position it
@@ -104,8 +105,8 @@ export async function afterBatch(chat: Chat): Promise<void> {
 export async function catchUp(chat: Chat, groupIdHex: string, serverEpoch?: number): Promise<void> {
   if ((await fetchAndProcess(chat, groupIdHex)) !== 'done' || serverEpoch === undefined) return;
   const state = chat.conversations.state(groupIdHex);
-  if (state !== undefined && isActive(state) && groupEpoch(state) < BigInt(serverEpoch))
-    await rejoin(chat, groupIdHex, 0);
+  const behind = state !== undefined && isActive(state) && groupEpoch(state) < BigInt(serverEpoch);
+  if (behind && !chat.broken.has(groupIdHex)) await rejoin(chat, groupIdHex, 0);
 }
 
 async function fetchAndProcess(chat: Chat, groupIdHex: string): Promise<'done' | 'stopped'> {

@@ -58,8 +58,8 @@ export interface ConversationSummary {
   ended: boolean;
 }
 
-/** See the `group_repaired` event. */
-export interface GroupRepaired {
+/** See the `group_broken` event. */
+export interface GroupBroken {
   groupId: string;
   /** The log position of the commit that could not be applied. */
   seq: number;
@@ -67,6 +67,10 @@ export interface GroupRepaired {
   by: { accountId: string; deviceId: string } | null;
   /** Why it could not be applied (an error code: `bad_signature`, `decrypt_failed`, …). */
   reason: string;
+}
+
+/** See the `group_repaired` event. */
+export interface GroupRepaired extends GroupBroken {
   /** Log entries (messages or changes) between it and our rejoin, which this device cannot read. */
   missed: number;
 }
@@ -91,6 +95,12 @@ export interface ClientEvents {
    * Show who broke the group: the people may want to remove that device.
    */
   group_repaired: (info: GroupRepaired) => void;
+  /**
+   * As `group_repaired`, but no rejoin was possible (no GroupInfo of the current epoch, or none
+   * this device can join from): the commit is skipped, the members still exchange messages in the
+   * epoch they share, but nobody can commit. Tried again at the next sync.
+   */
+  group_broken: (info: GroupBroken) => void;
   undecryptable: (info: { groupId: string; seq: number; code: string }) => void;
   /**
    * A contact's identity key differs from the pinned one. Messages from and to conversations with
