@@ -14,7 +14,6 @@ import {
   generateStorageKey,
   type MlsDevice,
   randomBytes,
-  selfUpdate,
   unsafeTestingCorruptCommit,
 } from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
@@ -63,7 +62,7 @@ test('a member sends a change nobody can apply: the chat is repaired by itself, 
   await send(nina, 'seeds arrive on friday');
   await until(() => inbox.includes('seeds arrive on friday'), 'omar reads nina', BROWSER_WAIT_MS);
 
-  // omar's commit: signed by his device (the server accepts it), its membership tag broken.
+  // omar's commit: signed by his device (the server accepts it), its path secrets garbage.
   const id = omar.conversations()[0]!;
   const chat = (
     omar as unknown as { chat: { device: MlsDevice; conversations: { state(id: string): GroupState } } }
@@ -71,8 +70,7 @@ test('a member sends a change nobody can apply: the chat is repaired by itself, 
   const device = chat.device;
   const before = chat.conversations.state(id);
   await omar.close();
-  const built = await selfUpdate(device, before);
-  const bad = await unsafeTestingCorruptCommit(device, before, built.commit, 'membership_tag');
+  const built = await unsafeTestingCorruptCommit(device, before, 'path_secrets');
   const hostile = new Connection({
     url,
     identity: omarIdentity,
@@ -85,7 +83,7 @@ test('a member sends a change nobody can apply: the chat is repaired by itself, 
     type: 'send',
     groupId,
     messageId: randomBytes(16),
-    payload: bad,
+    payload: built.commit,
     welcome: null,
   });
   if (sent.type !== 'sent') throw new Error(`the server refused the commit: ${JSON.stringify(sent)}`);
