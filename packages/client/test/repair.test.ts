@@ -10,6 +10,7 @@ import {
   exportGroupInfo,
   fromHex,
   type GroupState,
+  groupMembers,
   type MlsDevice,
   processIncoming,
   randomBytes,
@@ -142,6 +143,11 @@ test('a member breaks the group with a commit nobody can apply: the others repai
   }
   await until(() => a.client.epoch(id) === b.client.epoch(id), 'alice and bob in the same epoch');
   expect(a.client.epochAuthenticator(id)).toEqual(b.client.epochAuthenticator(id));
+  // Each rejoin replaced its device's old leaf: every device is in the tree once.
+  const devices = groupMembers(internals(a.client).state(id)!).map((m) => `${m.accountId}/${m.deviceId}`);
+  expect(devices.sort()).toEqual(
+    [`alice/${a.client.deviceId}`, `bob/${b.client.deviceId}`, `carol/${carolDevice}`].sort(),
+  );
 
   // They keep chatting, in the same conversation, history kept.
   await a.client.sendText(id, 'still here?');
@@ -244,6 +250,26 @@ test('with no GroupInfo of the new epoch to rejoin from, the members are told th
   await until(() => a.inbox.some((m) => m.text === 'yes'), 'alice reads bob');
   expect([...repairs.values()].flat()).toEqual([]);
   expect(broken.get('alice')).toHaveLength(1);
+  attack.connection.close();
+});
+
+test('a member offline when the group broke repairs it when it comes back, and reads what is sent after', async () => {
+  const { url } = await serve();
+  const { a, b, c, id, people, repairs } = await threeInAGroup(url);
+  await b.client.close();
+  const attack = await breakTheGroup(url, c, people[2]!, id, 'membership_tag');
+  await until(() => repairs.get('alice')!.length === 1, 'alice repairs');
+  await a.client.sendText(id, 'while bob was away'); // in the repaired epoch, which bob joins after it
+
+  const back: GroupRepaired[] = [];
+  const bob = await openClient(url, people[1]!, (client) => client.on('group_repaired', (r) => back.push(r)));
+  await until(() => back.length === 1, 'bob repairs on coming back');
+  expect(back[0]).toMatchObject({ seq: attack.seq, by: { accountId: 'carol' } });
+  expect(back[0]!.missed).toBeGreaterThanOrEqual(2); // alice's rejoin and her message: unreadable to him
+  await a.client.sendText(id, 'welcome back');
+  await until(() => bob.inbox.some((m) => m.text === 'welcome back'), 'bob reads alice');
+  await a.client.removeMember(id, 'carol');
+  await until(() => bob.client.members(id).length === 2, 'bob sees carol removed');
   attack.connection.close();
 });
 
