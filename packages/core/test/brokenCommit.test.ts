@@ -3,7 +3,7 @@
  * leaf key) but that no member can apply, as core's test-only helper makes it; and commitAuthor,
  * which names its sender without processing it.
  */
-import { decodeMlsMessage } from 'ts-mls';
+import { decodeMlsMessage, encodeMlsMessage } from 'ts-mls';
 import { verifyFramedContentSignature } from 'ts-mls/framedContent.js';
 import { describe, expect, test } from 'vitest';
 import {
@@ -37,7 +37,10 @@ describe('unsafeTestingCorruptCommit', () => {
         b.device.cs.signature,
       );
       expect(signed).toBe(true);
-      expect(commitAuthor(a.state!, bad)?.author).toMatchObject({ accountId: 'bob', leafIndex: 1 });
+      expect((await commitAuthor(a.device, a.state!, bad))?.author).toMatchObject({
+        accountId: 'bob',
+        leafIndex: 1,
+      });
 
       await expect(processIncoming(a.device, a.state!, bad)).rejects.toThrow();
       expect(newState.groupContext.epoch).toBe(a.state!.groupContext.epoch + 1n); // the sender moved on
@@ -51,8 +54,23 @@ describe('unsafeTestingCorruptCommit', () => {
     const { a, b } = await pair();
     const built = await selfUpdate(b.device, b.state!);
     const applied = await processIncoming(a.device, a.state!, built.commit);
-    expect(commitAuthor(applied.newState, built.commit)).toBeUndefined(); // an earlier epoch's
-    expect(commitAuthor(a.state!, new Uint8Array([1, 2, 3]))).toBeUndefined();
+    expect(await commitAuthor(a.device, applied.newState, built.commit)).toBeUndefined(); // an earlier epoch's
+    expect(await commitAuthor(a.device, a.state!, new Uint8Array([1, 2, 3]))).toBeUndefined();
+  });
+
+  test('a commit whose signature does not verify names nobody: whoever relays it cannot frame a member', async () => {
+    const { a, b } = await pair();
+    const honest = await selfUpdate(b.device, b.state!);
+    const m = decodeMlsMessage(honest.commit, 0)![0];
+    if (m.wireformat !== 'mls_public_message') throw new Error('not a PublicMessage');
+    const signature = m.publicMessage.auth.signature.slice();
+    signature[0]! ^= 1;
+    const forged = encodeMlsMessage({
+      ...m,
+      publicMessage: { ...m.publicMessage, auth: { ...m.publicMessage.auth, signature } },
+    });
+    expect(await commitAuthor(a.device, a.state!, forged)).toEqual({ author: null });
+    await expect(processIncoming(a.device, a.state!, forged)).rejects.toThrow();
   });
 
   test('refuses to run outside a test run', async () => {

@@ -121,7 +121,7 @@ async function failed(
   // Our state is behind the group (commits we can no longer process): rejoin.
   if (code === 'wrong_epoch' && (messageEpoch(payload) ?? 0n) > groupEpoch(state)) throw new StateBehind(1);
   // A commit of our epoch that we cannot apply (its author broke the group): repair at once.
-  const broken = brokenCommit(state, seq, payload, code);
+  const broken = await brokenCommit(chat, state, seq, payload, code);
   if (broken !== undefined) throw broken;
   // One of ours whose answer was lost (a timeout) is not marked yet: sending it again gets its
   // position from the server.

@@ -41,14 +41,15 @@ export class BrokenCommit extends StateBehind {
  * epoch this device is in (anything else is not a broken group: a late or replayed message, a
  * message of an epoch we rejoined past).
  */
-export function brokenCommit(
+export async function brokenCommit(
+  chat: Chat,
   state: GroupState,
   seq: number,
   payload: Uint8Array,
   code: string,
-): BrokenCommit | undefined {
+): Promise<BrokenCommit | undefined> {
   if (!isActive(state)) return undefined;
-  const commit = commitAuthor(state, payload);
+  const commit = await commitAuthor(chat.device, state, payload);
   return commit === undefined ? undefined : new BrokenCommit(seq, commit.author, code);
 }
 
@@ -106,11 +107,11 @@ function describe(groupId: string, broken: BrokenCommit): GroupBroken {
   };
 }
 
-/** Who sent a change, as a person reads it: "bob's device 3f2a91c0…", "Your device …". */
-function sender(by: GroupBroken['by'], me: string): string {
-  if (by === null) return "A member's device";
+/** Who sent a change, as a person reads it: "bob's device 3f2a91c0… sent", "A device that could not be verified sent". */
+function sentBy(by: GroupBroken['by'], me: string): string {
+  if (by === null) return 'A device whose signature could not be verified sent';
   const device = `${by.deviceId.slice(0, 8)}${by.deviceId.length > 8 ? '…' : ''}`;
-  return by.accountId === me ? `Your device ${device}` : `${by.accountId}'s device ${device}`;
+  return `${by.accountId === me ? 'Your device' : `${by.accountId}'s device`} ${device} sent`;
 }
 
 /**
@@ -123,10 +124,10 @@ export function repairNotice(info: GroupRepaired, me: string): string {
     missed === 0
       ? ''
       : ` ${missed} ${missed === 1 ? 'message or change' : 'messages or changes'} sent meanwhile could not be read.`;
-  return `${sender(info.by, me)} sent a change that could not be applied; this conversation was repaired.${lost}`;
+  return `${sentBy(info.by, me)} a change that could not be applied; this conversation was repaired.${lost}`;
 }
 
 /** The line both clients show when a conversation could not be repaired (see `group_broken`). */
 export function brokenNotice(info: GroupBroken, me: string): string {
-  return `${sender(info.by, me)} sent a change that could not be applied, and this conversation could not be repaired: its members can still write, but nobody can be added or removed. Start a new conversation without that device.`;
+  return `${sentBy(info.by, me)} a change that could not be applied, and this conversation could not be repaired: its members can still write, but nobody can be added or removed. Start a new conversation without that device.`;
 }

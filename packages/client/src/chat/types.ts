@@ -63,7 +63,11 @@ export interface GroupBroken {
   groupId: string;
   /** The log position of the commit that could not be applied. */
   seq: number;
-  /** The device that sent it; null when its credential could not be read. */
+  /**
+   * The device that signed it; null when the signature does not verify or its credential cannot
+   * be read. Its tags are outside the signature (anyone relaying it can spoil them), so this names
+   * a suspect, not a proven culprit.
+   */
   by: { accountId: string; deviceId: string } | null;
   /** Why it could not be applied (an error code: `bad_signature`, `decrypt_failed`, …). */
   reason: string;
