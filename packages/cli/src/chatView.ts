@@ -23,6 +23,8 @@ export interface ChatView {
   readonly state: ScreenState;
   /** Who is typing, per conversation. */
   readonly typingIn: Map<string, Set<string>>;
+  /** System lines per conversation, from this session (see ScreenState.system). */
+  readonly systemIn: Map<string, string[]>;
   draw(): void;
   /** Reload what the screen shows from the client (queued behind the refresh in progress). */
   refresh(): void;
@@ -53,6 +55,7 @@ function initialState(client: ParleyClient, me: { username: string; server: stri
     typing: [],
     panel: undefined,
     warnings: [],
+    system: [],
     notice: 'Secure session started. /help for commands · Tab switches conversations',
     input: '',
   };
@@ -65,6 +68,7 @@ async function loadSelected(view: ChatView): Promise<void> {
   if (current === undefined) return;
   state.messages = await client.history(current.id);
   state.typing = [...(view.typingIn.get(current.id) ?? [])];
+  state.system = view.systemIn.get(current.id) ?? [];
   const others = current.members.filter((m) => m !== view.me);
   state.verified =
     current.direct && others.length === 1
@@ -102,6 +106,7 @@ export function openChatView(
     me: me.username,
     state: initialState(ctx.client, me),
     typingIn: new Map(),
+    systemIn: new Map(),
     draw() {
       if (drawPending || closed) return;
       drawPending = true;

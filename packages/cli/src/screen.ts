@@ -33,6 +33,8 @@ export interface ScreenState {
   panel: string[] | undefined;
   /** Warnings that stay on screen until resolved (identity key changes). */
   warnings: string[];
+  /** Lines about the selected conversation from this session (a repair), shown after its messages. */
+  system: string[];
   notice: string;
   input: string;
 }
@@ -129,7 +131,11 @@ export function renderScreen(s: ScreenState, width: number, height: number): str
       'Start a conversation with /dm <user> or /group <name> <user> …; /help lists commands.',
       right,
     );
-  else content = s.messages.flatMap((m) => messageLines(m, s.me, right));
+  else
+    content = [
+      ...s.messages.flatMap((m) => messageLines(m, s.me, right)),
+      ...s.system.flatMap((l) => wrap(`— ${l}`, right).map((x) => `${YELLOW}${x}${RESET}`)),
+    ];
   const visible =
     s.panel !== undefined ? content.slice(0, room) : content.slice(Math.max(0, content.length - room));
   rightLines.push(...warningLines, ...visible);

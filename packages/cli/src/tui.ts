@@ -4,6 +4,7 @@
  * shows, screen.ts lays it out. A bell rings on new messages and identity key changes.
  */
 import { emitKeypressEvents } from 'node:readline';
+import { brokenNotice, repairNotice } from '@parley/client';
 import { type ChatContext, type ChatView, openChatView } from './chatView.js';
 import { ESC, titleOf } from './screen.js';
 import { runSlashCommand } from './slashCommands.js';
@@ -27,6 +28,15 @@ function afterEscape(key: Key | undefined): string | undefined {
   const seq = key?.sequence;
   if (!key?.meta || seq === undefined || seq.length !== 2 || seq[0] !== '\x1b') return undefined;
   return /^\P{Cc}$/u.test(seq[1]!) ? seq[1] : undefined;
+}
+
+/** A line about a conversation (who broke it): kept in it for this session, and the notice says where. */
+function systemLine(view: ChatView, out: NodeJS.WriteStream, groupId: string, text: string): void {
+  view.systemIn.set(groupId, [...(view.systemIn.get(groupId) ?? []), text]);
+  const c = view.client.conversation(groupId);
+  out.write(BELL);
+  view.notice(`${c ? titleOf(c, view.me) : 'a conversation'}: ${text}`);
+  view.refresh();
 }
 
 /** Follow the client's events on the screen; returns the unsubscribers. */
@@ -63,6 +73,8 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('rejoined', ({ missed }) =>
       view.notice(`rejoined a conversation; ${missed} message(s) could not be read`),
     ),
+    client.on('group_repaired', (r) => systemLine(view, out, r.groupId, repairNotice(r, view.me))),
+    client.on('group_broken', (r) => systemLine(view, out, r.groupId, brokenNotice(r, view.me))),
     client.on('undecryptable', ({ code }) => view.notice(`a message could not be decrypted (${code})`)),
     client.on('identity_changed', ({ accountId }) => {
       out.write(BELL);

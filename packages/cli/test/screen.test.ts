@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationSummary } from '@parley/client';
+import { type ChatMessage, type ConversationSummary, repairNotice } from '@parley/client';
 import stringWidth from 'string-width';
 import { describe, expect, test } from 'vitest';
 import { plain, renderScreen, type ScreenState } from '../src/screen.js';
@@ -53,6 +53,7 @@ const base: ScreenState = {
   typing: ['bob'],
   panel: undefined,
   warnings: [],
+  system: [],
   notice: 'Secure session started.',
   input: 'typing a reply',
 };
@@ -78,6 +79,26 @@ describe('the chat screen', () => {
     expect(plain(renderScreen({ ...base, messages }, 100, 20))).toMatch(
       /\[12:01\] you: count me in +✗ not sent/,
     );
+  });
+
+  test('a repaired conversation says, after its messages, which device broke it', () => {
+    const system = [
+      repairNotice(
+        {
+          groupId: 'g1',
+          seq: 9,
+          by: { accountId: 'bob', deviceId: '3f2a91c0d4e5' },
+          reason: 'bad_signature',
+          missed: 0,
+        },
+        'alice',
+      ),
+    ];
+    const text = plain(renderScreen({ ...base, system }, 100, 20));
+    expect(text).toMatch(
+      /\[12:01\] bob: hi!\s+│ — bob's device 3f2a91c0… sent a change that could not be applied; this\s/,
+    );
+    expect(text).toMatch(/│ conversation was repaired\.\s/);
   });
 
   test('every row fits the terminal width, long messages wrap, and the newest messages stay visible', () => {

@@ -58,10 +58,13 @@ import { Connection } from './transport.js';
 
 export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
 export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
+export { brokenNotice, repairNotice } from './chat/repair.js';
 export type {
   ChatMessage,
   ClientEvents,
   ConversationSummary,
+  GroupBroken,
+  GroupRepaired,
   HistoryPage,
   HistoryPageOptions,
   MessageStatus,
@@ -113,8 +116,9 @@ export class ParleyClient {
       presence: new Presence(connection, events),
       typing: new Typing(events),
       later: { receipts: new Map(), commits: new Set(), catchUps: new Set(), retryTimer: undefined },
+      broken: new Set(),
       serial: (work) => queue.run(work),
-      catchUp: (id) => catchUp(chat, id),
+      catchUp: (id, serverEpoch) => catchUp(chat, id, serverEpoch),
       retryLater: (id) => retryLater(chat, id),
       closed: false,
     };

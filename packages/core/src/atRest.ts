@@ -16,6 +16,7 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { concatBytes, Reader, randomBytes, utf8, Writer } from './encoding.js';
 import { CryptoError, DecodeError, UsageError } from './errors.js';
+import { isTestRun } from './testRun.js';
 
 const MAGIC = utf8('PRLY');
 const VERSION = 1;
@@ -58,11 +59,6 @@ function header(kdf: number, params?: ScryptParams, salt?: Uint8Array): Uint8Arr
   if (kdf === KDF_SCRYPT && params && salt)
     w.u8(params.logN).u8(params.r).u8(params.p).fixed(salt, SALT_BYTES);
   return w.finish();
-}
-
-function isTestRun(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.VITEST !== undefined || env?.NODE_ENV === 'test';
 }
 
 function checkParams(params: ScryptParams, allowWeak: boolean): void {

@@ -257,6 +257,15 @@ test('undecryptable messages add up per conversation; identity changes and verif
   expect([...s.verified]).toEqual(['carol']);
 });
 
+test('repairs add a system line to their conversation, in order, and to no other', () => {
+  const s = run([
+    { type: 'repaired', groupId: G, text: 'first repair' },
+    { type: 'repaired', groupId: G, text: 'second repair' },
+  ]);
+  expect(s.repairs.get(G)).toEqual(['first repair', 'second repair']);
+  expect(s.repairs.has(H)).toBe(false);
+});
+
 test('conversations with nobody else and nothing in them are not listed', () => {
   const base: ConversationSummary = {
     id: G,

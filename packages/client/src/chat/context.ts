@@ -35,10 +35,18 @@ export interface Chat {
     catchUps: Set<string>;
     retryTimer: ReturnType<typeof setTimeout> | undefined;
   };
+  /**
+   * Conversations this device could not bring back into their group (no GroupInfo to rejoin
+   * from, see repair.ts): not tried again until the next sync.
+   */
+  readonly broken: Set<string>;
   /** Run work on group state one operation at a time. */
   serial<T>(work: () => Promise<T>): Promise<T>;
-  /** Fetch and process a conversation's log after the cursor (chat/sync.ts). */
-  catchUp(groupIdHex: string): Promise<void>;
+  /**
+   * Fetch and process a conversation's log after the cursor (chat/sync.ts); given the epoch the
+   * server said the group is at, rejoin if processing the log could not bring us there.
+   */
+  catchUp(groupIdHex: string, serverEpoch?: number): Promise<void>;
   /** Catch up `groupIdHex` and flush the outbox shortly, after a `rate_limited` (chat/sync.ts). */
   retryLater(groupIdHex?: string): void;
   closed: boolean;

@@ -69,7 +69,7 @@ export async function sendHandshake(
     });
     if (answer.type === 'sent') return { seq: answer.seq, epoch: answer.epoch };
     if (answer.type !== 'stale_epoch') throw steps.refused(answer);
-    await (steps.afterStale ? steps.afterStale() : chat.catchUp(groupIdHex));
+    await (steps.afterStale ? steps.afterStale() : chat.catchUp(groupIdHex, answer.epoch));
   }
   throw new ParleyError('wrong_epoch', 'the group kept changing; try again');
 }

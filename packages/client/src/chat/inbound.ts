@@ -21,16 +21,19 @@ import { storeMessage } from '../storage/messages.js';
 import { type Chat, others } from './context.js';
 import { publishGroupInfo } from './handshake.js';
 import { recordIdentityChange } from './identityChanges.js';
-import { rejoin } from './join.js';
 import { enqueue, flushOutbox } from './outbox.js';
 import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
+import { brokenCommit, recover } from './repair.js';
 import { StateBehind } from './stateBehind.js';
 import type { ChatMessage } from './types.js';
 
 type Processed = Awaited<ReturnType<typeof processIncoming>>;
 type Sender = { accountId: string; deviceId: string };
 
-/** Process one message; a state found behind is rejoined, a changed identity holds the log. */
+/**
+ * Process one message; a state found behind is rejoined, a commit we cannot apply is repaired
+ * (repair.ts), a changed identity holds the log.
+ */
 export async function processOrRecover(
   chat: Chat,
   groupIdHex: string,
@@ -42,11 +45,13 @@ export async function processOrRecover(
     return 'processed';
   } catch (e) {
     if (e instanceof IdentityKeyMismatchError) return 'held';
-    if (e instanceof StateBehind) {
-      await rejoin(chat, groupIdHex, e.missed);
-      return 'rejoined';
-    }
-    throw e;
+    if (!(e instanceof StateBehind)) throw e;
+    if (await recover(chat, groupIdHex, e)) return 'rejoined';
+    // No way back in: skip this message (reported by recover), so that the members' later
+    // messages of our epoch still arrive.
+    await inBatch(chat.store, (w) => advanceCursor(w, groupIdHex, seq));
+    chat.acks.ack(groupIdHex, seq);
+    return 'processed';
   }
 }
 
@@ -97,7 +102,7 @@ async function processMessage(
   if (published !== undefined) await publishGroupInfo(chat, groupIdHex, published);
 }
 
-/** A message that could not be processed: held, rejoined, or reported (unless it is ours after all). */
+/** A message that could not be processed: held, rejoined, repaired, or reported (unless it is ours after all). */
 async function failed(
   chat: Chat,
   w: Batch,
@@ -115,6 +120,9 @@ async function failed(
   const state = chat.conversations.state(groupIdHex)!;
   // Our state is behind the group (commits we can no longer process): rejoin.
   if (code === 'wrong_epoch' && (messageEpoch(payload) ?? 0n) > groupEpoch(state)) throw new StateBehind(1);
+  // A commit of our epoch that we cannot apply (its author broke the group): repair at once.
+  const broken = await brokenCommit(chat, state, seq, payload, code);
+  if (broken !== undefined) throw broken;
   // One of ours whose answer was lost (a timeout) is not marked yet: sending it again gets its
   // position from the server.
   await flushOutbox(chat, true).catch(() => {});

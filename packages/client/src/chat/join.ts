@@ -53,15 +53,25 @@ export async function acceptWelcome(
  * Rejoin a conversation whose state this device lost (or which moved on without it) by external
  * commit from the GroupInfo a member published, replacing our old leaf (RFC 9420 §12.4.3.2).
  * Messages between our cursor and the rejoin cannot be read; they are counted in `rejoined`.
- * With `resync` false, a device of a member joins for the first time (`joined`).
+ * With `resync` false, a device of a member joins for the first time (`joined`). `announce`, when
+ * given, is called with our commit's log position instead of emitting `rejoined` (a repair says
+ * more, see repair.ts). Returns false when there was no GroupInfo to join from.
  */
-export async function rejoin(chat: Chat, groupIdHex: string, missed: number, resync = true): Promise<void> {
+export async function rejoin(
+  chat: Chat,
+  groupIdHex: string,
+  missed: number,
+  resync = true,
+  announce?: (seq: number) => void,
+): Promise<boolean> {
   const groupId = fromHex(groupIdHex);
   const sent = await sendHandshake(chat, groupIdHex, {
     build: async () => {
       const info = await chat.connection.request({ type: 'group_info_get', groupId });
       if (info.type !== 'group_info') {
-        chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'state_lost' });
+        // A repair (`announce`) reports its own failure.
+        if (announce === undefined)
+          chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'state_lost' });
         return null;
       }
       const joined = await joinByExternalCommit(chat.device, info.groupInfo, { resync });
@@ -77,13 +87,13 @@ export async function rejoin(chat: Chat, groupIdHex: string, missed: number, res
         await chat.conversations.saveMeta(w, groupIdHex, { ...NEW_META });
     },
   });
-  if (sent === null) return;
+  if (sent === null) return false;
   chat.acks.ack(groupIdHex, sent.seq);
   await publishGroupInfo(chat, groupIdHex, sent.epoch);
-  if (resync) chat.events.emit('rejoined', { groupId: groupIdHex, missed });
-  else {
-    chat.presence.stale = true;
-    chat.events.emit('joined', groupIdHex);
-  }
+  chat.presence.stale = true;
+  if (announce !== undefined) announce(sent.seq);
+  else if (resync) chat.events.emit('rejoined', { groupId: groupIdHex, missed });
+  else chat.events.emit('joined', groupIdHex);
   chat.events.emit('conversation', groupIdHex);
+  return true;
 }

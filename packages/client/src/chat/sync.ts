@@ -3,7 +3,15 @@
  * the outbox), pushes as they arrive, catching up a group page by page, and the work left at the
  * end of each batch of messages.
  */
-import { commitPendingProposals, fromHex, pendingProposalCount, type ServerFrame, toHex } from '@parley/core';
+import {
+  commitPendingProposals,
+  fromHex,
+  groupEpoch,
+  isActive,
+  pendingProposalCount,
+  type ServerFrame,
+  toHex,
+} from '@parley/core';
 import { inBatch } from '../storage/batch.js';
 import { cursor } from '../storage/log.js';
 import type { Chat } from './context.js';
@@ -23,6 +31,7 @@ const RETRY_MS = 1_000;
  * whose state this device lost), learn who is online, flush the outbox.
  */
 export async function onOnline(chat: Chat): Promise<void> {
+  chat.broken.clear(); // a GroupInfo may have been published since: try those again
   await topUpKeyPackages(chat);
   // Messages sent just before the connection dropped may be in the log without this device
   // knowing their position: send them again first (the server answers with the position it
@@ -87,9 +96,21 @@ export async function afterBatch(chat: Chat): Promise<void> {
   await flushOutbox(chat);
 }
 
-/** Fetch and process everything after the cursor, page by page. */
-export async function catchUp(chat: Chat, groupIdHex: string): Promise<void> {
-  if (!chat.conversations.state(groupIdHex)) return;
+/**
+ * Fetch and process everything after the cursor, page by page. With `serverEpoch` (the group's
+ * epoch in a `stale_epoch` answer to our commit): if the whole log is processed and our state is
+ * still behind that epoch, a commit we never applied sits behind our cursor (skipped as
+ * undecryptable by an older client, say), so no commit of ours can ever win: rejoin.
+ */
+export async function catchUp(chat: Chat, groupIdHex: string, serverEpoch?: number): Promise<void> {
+  if ((await fetchAndProcess(chat, groupIdHex)) !== 'done' || serverEpoch === undefined) return;
+  const state = chat.conversations.state(groupIdHex);
+  const behind = state !== undefined && isActive(state) && groupEpoch(state) < BigInt(serverEpoch);
+  if (behind && !chat.broken.has(groupIdHex)) await rejoin(chat, groupIdHex, 0);
+}
+
+async function fetchAndProcess(chat: Chat, groupIdHex: string): Promise<'done' | 'stopped'> {
+  if (!chat.conversations.state(groupIdHex)) return 'stopped';
   const groupId = fromHex(groupIdHex);
   for (;;) {
     const after = await cursor(chat.store, groupIdHex);
@@ -103,14 +124,15 @@ export async function catchUp(chat: Chat, groupIdHex: string): Promise<void> {
       // Over the server's frame rate: fetch again shortly (the pushed message that revealed the
       // gap was not processed, and nothing else may come to trigger it).
       if (page.type === 'error' && page.code === 'rate_limited') retryLater(chat, groupIdHex);
-      return;
+      return 'stopped';
     }
     for (const m of page.items) {
       const outcome = await processOrRecover(chat, groupIdHex, m.seq, m.payload);
       if (outcome === 'rejoined') break; // the cursor moved past our external commit
-      if (outcome === 'held') return; // held until the identity change is acknowledged
+      // Held until the identity change is acknowledged, or until a GroupInfo lets us rejoin.
+      if (outcome === 'held') return 'stopped';
     }
-    if (!page.more && (await cursor(chat.store, groupIdHex)) >= (page.items.at(-1)?.seq ?? 0)) return;
+    if (!page.more && (await cursor(chat.store, groupIdHex)) >= (page.items.at(-1)?.seq ?? 0)) return 'done';
   }
 }
 

@@ -60,6 +60,27 @@ export interface ConversationSummary {
   removedBy: string | undefined;
 }
 
+/** See the `group_broken` event. */
+export interface GroupBroken {
+  groupId: string;
+  /** The log position of the commit that could not be applied. */
+  seq: number;
+  /**
+   * The device that signed it; null when the signature does not verify or its credential cannot
+   * be read. Its tags are outside the signature (anyone relaying it can spoil them), so this names
+   * a suspect, not a proven culprit.
+   */
+  by: { accountId: string; deviceId: string } | null;
+  /** Why it could not be applied (an error code: `bad_signature`, `decrypt_failed`, …). */
+  reason: string;
+}
+
+/** See the `group_repaired` event. */
+export interface GroupRepaired extends GroupBroken {
+  /** Log entries (messages or changes) between it and our rejoin, which this device cannot read. */
+  missed: number;
+}
+
 export interface ClientEvents {
   message: (m: ChatMessage) => void;
   /** An own message moved on: sent (accepted by the server), delivered, read. */
@@ -73,6 +94,19 @@ export interface ClientEvents {
   removed: (groupId: string) => void;
   /** The group state was lost or behind and this device rejoined; `missed` messages can't be read. */
   rejoined: (info: { groupId: string; missed: number }) => void;
+  /**
+   * A member's commit (at log position `seq`) could not be applied here (`reason`: why), so this
+   * device rejoined the conversation from the latest GroupInfo; `by` is the device that sent it
+   * (null when its credential could not be read), `missed` the log entries skipped by the rejoin.
+   * Show who broke the group: the people may want to remove that device.
+   */
+  group_repaired: (info: GroupRepaired) => void;
+  /**
+   * As `group_repaired`, but no rejoin was possible (no GroupInfo of the current epoch, or none
+   * this device can join from): the commit is skipped, the members still exchange messages in the
+   * epoch they share, but nobody can commit. Tried again at the next sync.
+   */
+  group_broken: (info: GroupBroken) => void;
   undecryptable: (info: { groupId: string; seq: number; code: string }) => void;
   /**
    * A contact's identity key differs from the pinned one. Messages from and to conversations with

@@ -1,6 +1,8 @@
 /** Processing what arrives for a group, in server order: application data, proposals and commits. */
 import { emptyPskIndex, type PublicMessage, processPublicMessage } from 'ts-mls';
+import { verifyFramedContentSignature } from 'ts-mls/framedContent.js';
 import type { MlsDevice } from '../device.js';
+import { bytesEqual } from '../encoding.js';
 import { GroupError } from '../errors.js';
 import { type ApplicationReceived, processApplication } from './application.js';
 import {
@@ -10,6 +12,7 @@ import {
   isActive,
   type Member,
   memberAt,
+  memberOf,
   ownLeafIndex,
 } from './members.js';
 import { decodeMessage, guard } from './wire.js';
@@ -97,5 +100,51 @@ export async function processIncoming(
       return processHandshake(device, state, message.publicMessage);
     default:
       throw new GroupError('invalid_message', `unexpected ${message.wireformat} in a group's stream`);
+  }
+}
+
+/**
+ * A commit of this state's group and epoch, read without processing it: the device that signed it
+ * (the member at its sender leaf, or, for an external commit, the device in its UpdatePath leaf),
+ * when its signature verifies under that device's key (RFC 9420 §6.1); null when it does not or
+ * that credential cannot be read. Undefined for anything else. Used to name the device whose
+ * commit a member could not process (what needs the epoch's secrets: membership tag, path
+ * secrets, confirmation tag), which the server cannot check. The membership and confirmation tags
+ * are outside the signature: whoever relays a commit can spoil them, so the signer is a suspect,
+ * not a proven culprit.
+ */
+export async function commitAuthor(
+  device: MlsDevice,
+  state: GroupState,
+  bytes: Uint8Array,
+): Promise<{ author: Member | null } | undefined> {
+  let message: ReturnType<typeof decodeMessage>;
+  try {
+    message = decodeMessage(bytes);
+  } catch {
+    return undefined;
+  }
+  if (message.wireformat !== 'mls_public_message') return undefined;
+  const { content, auth } = message.publicMessage;
+  if (content.contentType !== 'commit' || content.epoch !== state.groupContext.epoch) return undefined;
+  if (!bytesEqual(content.groupId, state.groupContext.groupId)) return undefined;
+  let author: Member | undefined;
+  try {
+    if (content.sender.senderType === 'member') author = memberAt(state, content.sender.leafIndex);
+    else if (content.sender.senderType === 'new_member_commit' && content.commit.path !== undefined)
+      author = memberOf(-1, content.commit.path.leafNode);
+    const signed =
+      author !== undefined &&
+      (await verifyFramedContentSignature(
+        author.deviceKey,
+        'mls_public_message',
+        content,
+        auth,
+        state.groupContext,
+        device.cs.signature,
+      ));
+    return { author: signed ? author! : null };
+  } catch {
+    return { author: null };
   }
 }

@@ -21,6 +21,8 @@ interface Props {
   verified: ReadonlySet<string>;
   online: ReadonlySet<string>;
   undecryptable: number;
+  /** System lines about the conversation (see MessageList). */
+  notices: readonly string[];
   /** Sending is held (a member's identity changed): the composer says so. */
   held: boolean;
   onLoadEarlier: () => void;
@@ -139,6 +141,7 @@ export function ChatView(props: Props) {
         loading={props.loading}
         loadingEarlier={props.loadingEarlier}
         undecryptable={props.undecryptable}
+        notices={props.notices}
         onLoadEarlier={props.onLoadEarlier}
       />
       <p className="typing" aria-live="polite">

@@ -19,6 +19,8 @@ interface Props {
   /** The page before is being read (it is added above when it arrives). */
   loadingEarlier: boolean;
   undecryptable: number;
+  /** System lines about the conversation (a repair: who broke it), after the messages. */
+  notices: readonly string[];
   onLoadEarlier: () => void;
 }
 
@@ -56,7 +58,8 @@ function time(ms: number): string {
 }
 
 export function MessageList(props: Props) {
-  const { me, direct, messages, more, loading, loadingEarlier, undecryptable, onLoadEarlier } = props;
+  const { me, direct, messages, more, loading, loadingEarlier, undecryptable, notices, onLoadEarlier } =
+    props;
   const endRef = useRef<HTMLLIElement>(null);
   const lastId = messages.at(-1)?.id;
   const listRef = useRef<HTMLOListElement>(null);
@@ -142,6 +145,12 @@ export function MessageList(props: Props) {
             : `${undecryptable} messages could not be decrypted.`}
         </li>
       )}
+      {notices.map((text, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: lines are only ever appended
+        <li key={i} className="notice system" role="status">
+          {text}
+        </li>
+      ))}
       <li ref={endRef} className="end" aria-hidden="true" />
     </ol>
   );

@@ -98,6 +98,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             verified={s.verified}
             online={s.online}
             undecryptable={s.undecryptable.get(open.id) ?? 0}
+            notices={s.repairs.get(open.id) ?? []}
             held={open.members.some((m) => s.identityChanges.includes(m))}
             onSend={(text) => model.send(open.id, text)}
             onTyping={(t) => model.setTyping(open.id, t)}

@@ -4,7 +4,7 @@
  * conversation reads its latest page of history only; each earlier page is read when asked for,
  * and nothing is read again per event. All data work happens here; components only render snapshots.
  */
-import type { ChatMessage, ParleyClient } from '@parley/client';
+import { brokenNotice, type ChatMessage, type ParleyClient, repairNotice } from '@parley/client';
 import {
   MAX_CONVERSATION_NAME_BYTES,
   MAX_TEXT_BYTES,
@@ -84,6 +84,12 @@ export class ChatModel {
       }),
       client.on('undecryptable', (u) =>
         this.dispatch({ type: 'undecryptable', groupId: u.groupId, count: 1 }),
+      ),
+      client.on('group_repaired', (r) =>
+        this.dispatch({ type: 'repaired', groupId: r.groupId, text: repairNotice(r, client.accountId) }),
+      ),
+      client.on('group_broken', (r) =>
+        this.dispatch({ type: 'repaired', groupId: r.groupId, text: brokenNotice(r, client.accountId) }),
       ),
       client.on('rejoined', (r) =>
         this.dispatch({ type: 'undecryptable', groupId: r.groupId, count: r.missed }),

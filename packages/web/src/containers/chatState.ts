@@ -54,6 +54,8 @@ export interface ChatState {
   verified: ReadonlySet<string>;
   /** Messages that could not be decrypted (or were missed while rejoining), per conversation. */
   undecryptable: ReadonlyMap<string, number>;
+  /** System lines per conversation from this session: who broke it and that it was repaired. */
+  repairs: ReadonlyMap<string, readonly string[]>;
 }
 
 export type ChatEvent =
@@ -79,6 +81,7 @@ export type ChatEvent =
   | { type: 'typing'; groupId: string; accountId: string; typing: boolean }
   | { type: 'presence'; accountId: string; online: boolean }
   | { type: 'undecryptable'; groupId: string; count: number }
+  | { type: 'repaired'; groupId: string; text: string }
   | { type: 'identityChanges'; accounts: string[] }
   | { type: 'verified'; accounts: string[] };
 
@@ -102,6 +105,7 @@ export function initialChatState(me: string, connection: ConnectionState): ChatS
     typing: new Map(),
     verified: NOBODY,
     undecryptable: new Map(),
+    repairs: new Map(),
   };
 }
 
@@ -299,6 +303,8 @@ export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
         ...s,
         undecryptable: setKey(s.undecryptable, e.groupId, (s.undecryptable.get(e.groupId) ?? 0) + e.count),
       };
+    case 'repaired':
+      return { ...s, repairs: setKey(s.repairs, e.groupId, [...(s.repairs.get(e.groupId) ?? []), e.text]) };
     case 'identityChanges':
       return { ...s, identityChanges: e.accounts };
     case 'verified':
