@@ -48,6 +48,8 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
       view.notice(`rejoined a conversation; ${missed} message(s) could not be read`),
     ),
     client.on('undecryptable', ({ code }) => view.notice(`a message could not be decrypted (${code})`)),
+    client.on('sync_error', ({ code }) => view.notice(`catching up failed (${code}); trying again`)),
+    client.on('synced', () => view.notice('caught up')),
     client.on('identity_changed', ({ accountId }) => {
       out.write(BELL);
       view.notice(`⚠ ${accountId}'s identity key changed`);

@@ -85,6 +85,8 @@ export class ChatModel {
       client.on('undecryptable', (u) =>
         this.dispatch({ type: 'undecryptable', groupId: u.groupId, count: 1 }),
       ),
+      client.on('sync_error', (e) => this.dispatch({ type: 'sync', error: e.code })),
+      client.on('synced', () => this.dispatch({ type: 'sync', error: undefined })),
       client.on('rejoined', (r) =>
         this.dispatch({ type: 'undecryptable', groupId: r.groupId, count: r.missed }),
       ),

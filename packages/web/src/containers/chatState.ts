@@ -54,6 +54,8 @@ export interface ChatState {
   verified: ReadonlySet<string>;
   /** Messages that could not be decrypted (or were missed while rejoining), per conversation. */
   undecryptable: ReadonlyMap<string, number>;
+  /** The code of the last failed catch-up, until a sync goes through (it is being tried again). */
+  syncError: string | undefined;
 }
 
 export type ChatEvent =
@@ -79,6 +81,7 @@ export type ChatEvent =
   | { type: 'typing'; groupId: string; accountId: string; typing: boolean }
   | { type: 'presence'; accountId: string; online: boolean }
   | { type: 'undecryptable'; groupId: string; count: number }
+  | { type: 'sync'; error: string | undefined }
   | { type: 'identityChanges'; accounts: string[] }
   | { type: 'verified'; accounts: string[] };
 
@@ -102,6 +105,7 @@ export function initialChatState(me: string, connection: ConnectionState): ChatS
     typing: new Map(),
     verified: NOBODY,
     undecryptable: new Map(),
+    syncError: undefined,
   };
 }
 
@@ -293,6 +297,8 @@ export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
       return withoutLocal(s, e.groupId, e.localId);
     case 'typing':
       return typingOf(s, e.groupId, e.accountId, e.typing);
+    case 'sync':
+      return s.syncError === e.error ? s : { ...s, syncError: e.error };
     case 'undecryptable':
       if (e.count <= 0) return s;
       return {
