@@ -15,7 +15,7 @@ function varintBytes(n: number): number {
 function refillLast(message: Uint8Array, last: Uint8Array, size: number): Uint8Array {
   const head = message.subarray(0, message.length - last.length - varintBytes(last.length));
   const n = size - head.length - 4;
-  if (n < 16_384 || n >= 2 ** 30) throw new RangeError('size out of range');
+  if (n < 16_384 || n >= 2 ** 30) throw new RangeError(`size ${size} out of range (${n})`);
   const prefix = new Uint8Array(4);
   new DataView(prefix.buffer).setUint32(0, (0b10 << 30) | n);
   return concatBytes(head, prefix, randomBytes(n));
