@@ -12,6 +12,7 @@ import {
   DEFAULT_CIPHERSUITE,
   decodeServerFrame,
   encodeAppMessage,
+  encodeClientFrame,
   encryptApplication,
   generateKeyPackages,
   MAX_ANSWER_PAYLOAD_BYTES,
@@ -214,4 +215,57 @@ test('Welcomes as large as the server accepts come one to a page, each frame wit
   expect(received).toEqual([...groups].sort());
   expect(sizes.map((s) => s.items)).toEqual([1, 1, 1]);
   expect(sizes.filter((s) => s.bytes > MAX_FRAME_BYTES)).toEqual([]);
+}, 120_000);
+
+/** A `send` frame as a client that ignores the limit builds it: the payload one byte over. */
+function oversizeSend(requestId: number, groupId: Uint8Array, payload: Uint8Array): Uint8Array {
+  const at = encodeClientFrame({
+    type: 'send',
+    requestId,
+    groupId,
+    messageId: randomBytes(16),
+    payload,
+    welcome: null,
+  });
+  const lengthAt = 1 + 4 + 1 + groupId.length + 16;
+  const over = new Uint8Array(at.length + 1);
+  over.set(at.subarray(0, lengthAt));
+  new DataView(over.buffer).setUint32(lengthAt, payload.length + 1);
+  over.set(payload, lengthAt + 4);
+  over[lengthAt + 4 + payload.length] = 7; // the extra byte
+  over[over.length - 1] = 0; // no Welcome
+  return over;
+}
+
+test('sizes agree: a message at the limit is accepted and handed back whole in one frame; one byte more is refused as too_large', async () => {
+  const url = await start();
+  const { alice, bob, groupId } = await chattingPair(url);
+  cleanups.push(
+    () => alice.ws.close(),
+    () => bob.ws.close(),
+  );
+  const e = await encryptApplication(alice.mls, alice.state!, encodeAppMessage(textMessage('x')));
+  const payload = inflatePrivateMessage(e.message, MAX_MESSAGE_BYTES);
+  const refused = new Promise<ServerFrame>((resolve) =>
+    alice.ws.socket.on('message', (data: Buffer) => {
+      const f = decodeServerFrame(new Uint8Array(data));
+      if (f.requestId === 77_777) resolve(f);
+    }),
+  );
+  alice.ws.socket.send(oversizeSend(77_777, groupId, payload));
+  expect(await refused).toMatchObject({ type: 'error', code: 'too_large' });
+  const sent = await alice.ws.request({
+    type: 'send',
+    groupId,
+    messageId: randomBytes(16),
+    payload,
+    welcome: null,
+  });
+  expect(sent.type).toBe('sent');
+  const seq = sent.type === 'sent' ? sent.seq : 0;
+  const pages = frameSizes(bob, 137);
+  const page = await bob.ws.request({ type: 'fetch', groupId, afterSeq: seq - 1, limit: MAX_FETCH });
+  expect(page.type === 'messages' && Buffer.compare(page.items[0]!.payload, payload)).toBe(0);
+  expect(pages).toHaveLength(1);
+  expect(pages[0]!.bytes).toBeLessThanOrEqual(MAX_FRAME_BYTES);
 }, 120_000);
