@@ -149,7 +149,7 @@ test('a catch-up page the server refuses is reported (sync_error) and fetched ag
     });
     const inner = socket as unknown as { on(e: 'message', l: (d: Buffer) => void): void };
     inner.on('message', (data: Buffer) => {
-      let bytes = new Uint8Array(data);
+      let bytes: Uint8Array = new Uint8Array(data);
       const frame = decodeServerFrame(bytes);
       if (refuse > 0 && frame.type === 'messages' && frame.items.length > 0) {
         refuse--;

@@ -149,7 +149,7 @@ test('sync_state pages through many groups: at most 256 an answer, each group on
     expect(created.type).toBe('ok');
   }
   const pages: Array<Extract<ServerFrame, { type: 'sync_state' }>> = [];
-  for (let after = new Uint8Array(); ; ) {
+  for (let after: Uint8Array = new Uint8Array(); ; ) {
     const page = await carol.ws.request({ type: 'sync', after });
     if (page.type !== 'sync_state') throw new Error(`sync refused: ${JSON.stringify(page)}`);
     pages.push(page);
@@ -205,7 +205,7 @@ test('Welcomes as large as the server accepts come one to a page, each frame wit
   const again: Device = { ...bob, ws };
   const sizes = frameSizes(again, 141);
   const received: string[] = [];
-  for (let after = new Uint8Array(); ; ) {
+  for (let after: Uint8Array = new Uint8Array(); ; ) {
     const page = await ws.request({ type: 'welcome_fetch', after });
     if (page.type !== 'welcomes') throw new Error(`welcome_fetch refused: ${JSON.stringify(page)}`);
     received.push(...page.items.map((w) => toHex(w.groupId)));
