@@ -75,20 +75,26 @@ function bounded(frame: { bytes: number; items: number }): boolean {
     : frame.bytes <= MAX_ANSWER_PAYLOAD_BYTES + framing;
 }
 
+/** Send one MLS message; its position in the log. */
+async function sendPayload(d: Device, groupId: Uint8Array, payload: Uint8Array): Promise<number> {
+  const sent = await d.ws.request({
+    type: 'send',
+    groupId,
+    messageId: randomBytes(16),
+    payload,
+    welcome: null,
+  });
+  if (sent.type !== 'sent') throw new Error(`send refused: ${JSON.stringify(sent)}`);
+  return sent.seq;
+}
+
 /** alice sends application messages of these sizes (ciphertext grown to the size; 0: as it is). */
 async function backlog(alice: Device, groupId: Uint8Array, sizes: number[]): Promise<void> {
   for (const size of sizes) {
     const e = await encryptApplication(alice.mls, alice.state!, encodeAppMessage(textMessage('x')));
     alice.state = e.newState;
     const payload = size > e.message.length ? inflatePrivateMessage(e.message, size) : e.message;
-    const sent = await alice.ws.request({
-      type: 'send',
-      groupId,
-      messageId: randomBytes(16),
-      payload,
-      welcome: null,
-    });
-    expect(sent.type).toBe('sent');
+    await sendPayload(alice, groupId, payload);
   }
 }
 
@@ -254,15 +260,7 @@ test('sizes agree: a message at the limit is accepted and handed back whole in o
   );
   alice.ws.socket.send(oversizeSend(77_777, groupId, payload));
   expect(await refused).toMatchObject({ type: 'error', code: 'too_large' });
-  const sent = await alice.ws.request({
-    type: 'send',
-    groupId,
-    messageId: randomBytes(16),
-    payload,
-    welcome: null,
-  });
-  expect(sent.type).toBe('sent');
-  const seq = sent.type === 'sent' ? sent.seq : 0;
+  const seq = await sendPayload(alice, groupId, payload);
   const pages = frameSizes(bob, 137);
   const page = await bob.ws.request({ type: 'fetch', groupId, afterSeq: seq - 1, limit: MAX_FETCH });
   expect(page.type === 'messages' && Buffer.compare(page.items[0]!.payload, payload)).toBe(0);
