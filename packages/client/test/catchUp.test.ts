@@ -41,6 +41,23 @@ function rewriting(change: (bytes: Uint8Array) => Uint8Array): SocketFactory {
   };
 }
 
+/** A socket whose received frames reach the client changed by `change`: a server answering oddly. */
+function receiving(change: (bytes: Uint8Array) => Uint8Array): SocketFactory {
+  return (u) => {
+    const socket = nodeSocketFactory(u);
+    let onmessage: typeof socket.onmessage = null;
+    Object.defineProperty(socket, 'onmessage', {
+      get: () => onmessage,
+      set: (listener: typeof socket.onmessage) => {
+        onmessage = listener;
+      },
+    });
+    const inner = socket as unknown as { on(e: 'message', l: (d: Buffer) => void): void };
+    inner.on('message', (data: Buffer) => onmessage?.({ data: change(new Uint8Array(data)) }));
+    return socket;
+  };
+}
+
 /** The largest a field can grow in an encoded frame of `frameLength` bytes, within `limit`. */
 function room(frameLength: number, field: Uint8Array, limit: number): number {
   return Math.min(limit, MAX_FRAME_BYTES - (frameLength - field.length) - 8);
@@ -138,32 +155,12 @@ test('a catch-up page the server refuses is reported (sync_error) and fetched ag
 
   // The first page bob fetches comes back as the server refusing it.
   let refuse = 1;
-  const refusing: SocketFactory = (u) => {
-    const socket = nodeSocketFactory(u);
-    let onmessage: typeof socket.onmessage = null;
-    Object.defineProperty(socket, 'onmessage', {
-      get: () => onmessage,
-      set: (listener: typeof socket.onmessage) => {
-        onmessage = listener;
-      },
-    });
-    const inner = socket as unknown as { on(e: 'message', l: (d: Buffer) => void): void };
-    inner.on('message', (data: Buffer) => {
-      let bytes: Uint8Array = new Uint8Array(data);
-      const frame = decodeServerFrame(bytes);
-      if (refuse > 0 && frame.type === 'messages' && frame.items.length > 0) {
-        refuse--;
-        bytes = encodeServerFrame({
-          type: 'error',
-          requestId: frame.requestId,
-          code: 'internal',
-          message: 'no',
-        });
-      }
-      onmessage?.({ data: bytes });
-    });
-    return socket;
-  };
+  const refusing = receiving((bytes) => {
+    const frame = decodeServerFrame(bytes);
+    if (refuse === 0 || frame.type !== 'messages' || frame.items.length === 0) return bytes;
+    refuse--;
+    return encodeServerFrame({ type: 'error', requestId: frame.requestId, code: 'internal', message: 'no' });
+  });
   const errors: unknown[] = [];
   let synced = 0;
   const back = await openClient(
@@ -180,4 +177,26 @@ test('a catch-up page the server refuses is reported (sync_error) and fetched ag
   expect(errors).toEqual([{ code: 'internal', groupId: id }]);
   expect(back.inbox.map((m) => m.text)).toEqual(texts);
   await until(() => synced > 0, 'the retry went through');
+}, 120_000);
+
+test('a push the client cannot read is reported and everything is synced again: the message in it arrives', async () => {
+  const url = await serverProcess();
+  const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
+  let damage = false;
+  const damaging = receiving((bytes) => {
+    if (!damage || decodeServerFrame(bytes).type !== 'deliver') return bytes;
+    damage = false;
+    return bytes.subarray(0, bytes.length - 1); // truncated: it no longer decodes
+  });
+  const errors: unknown[] = [];
+  const a = await openClient(url, alice);
+  const b = await openClient(url, bob, (c) => c.on('sync_error', (e) => errors.push(e)), damaging);
+  await hasKeyPackages(b.client);
+  const id = await a.client.directConversation('bob');
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined');
+  damage = true;
+  await a.client.sendText(id, 'damaged on the way');
+  await until(() => b.inbox.some((m) => m.text === 'damaged on the way'), 'bob reads it after all');
+  expect(damage).toBe(false);
+  expect(errors).toEqual([{ code: 'protocol', groupId: null }]);
 }, 120_000);
