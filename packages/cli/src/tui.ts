@@ -76,6 +76,8 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('group_repaired', (r) => systemLine(view, out, r.groupId, repairNotice(r, view.me))),
     client.on('group_broken', (r) => systemLine(view, out, r.groupId, brokenNotice(r, view.me))),
     client.on('undecryptable', ({ code }) => view.notice(`a message could not be decrypted (${code})`)),
+    client.on('sync_error', ({ code }) => view.notice(`catching up failed (${code}); trying again`)),
+    client.on('synced', () => view.notice('caught up')),
     client.on('identity_changed', ({ accountId }) => {
       out.write(BELL);
       view.notice(`⚠ ${accountId}'s identity key changed`);

@@ -38,7 +38,7 @@ import * as membership from './chat/membership.js';
 import { enqueue, ownText } from './chat/outbox.js';
 import { Presence } from './chat/presence.js';
 import { markRead } from './chat/receipts.js';
-import { afterBatch, catchUp, onOnline, onPush, retryLater } from './chat/sync.js';
+import { afterBatch, catchUp, onOnline, onPush, retryLater, syncFailed } from './chat/sync.js';
 import type {
   ChatMessage,
   ClientEvents,
@@ -115,7 +115,14 @@ export class ParleyClient {
       acks: new Acks(connection),
       presence: new Presence(connection, events),
       typing: new Typing(events),
-      later: { receipts: new Map(), commits: new Set(), catchUps: new Set(), retryTimer: undefined },
+      later: {
+        receipts: new Map(),
+        commits: new Set(),
+        catchUps: new Set(),
+        resync: false,
+        failures: 0,
+        retryTimer: undefined,
+      },
       broken: new Set(),
       serial: (work) => queue.run(work),
       catchUp: (id, serverEpoch) => catchUp(chat, id, serverEpoch),
@@ -123,11 +130,13 @@ export class ParleyClient {
       closed: false,
     };
     const client = new ParleyClient(options, chat, queue);
+    // A failure of either is reported and the sync tried again (never dropped in silence).
     connection.onPush((f) => {
-      void chat.serial(() => onPush(chat, f)).catch(() => {});
+      void chat.serial(() => onPush(chat, f)).catch((e: unknown) => syncFailed(chat, e));
     });
+    connection.onUnreadable((e) => syncFailed(chat, e));
     connection.onState((s) => {
-      if (s === 'online') void chat.serial(() => onOnline(chat)).catch(() => {});
+      if (s === 'online') void chat.serial(() => onOnline(chat)).catch((e: unknown) => syncFailed(chat, e));
     });
     return client;
   }

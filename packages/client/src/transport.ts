@@ -90,6 +90,7 @@ export class Connection {
   private readonly pending = new Map<number, Pending>();
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
   private readonly pushListeners = new Set<(f: ServerFrame) => void>();
+  private readonly unreadableListeners = new Set<(e: TransportError) => void>();
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private waitingForOnline: Array<() => void> = [];
   private closedReason: TransportError | undefined;
@@ -143,6 +144,12 @@ export class Connection {
   onPush(listener: (f: ServerFrame) => void): () => void {
     this.pushListeners.add(listener);
     return () => this.pushListeners.delete(listener);
+  }
+
+  /** A pushed frame this client cannot read (too large, or malformed): something may have been missed. */
+  onUnreadable(listener: (e: TransportError) => void): () => void {
+    this.unreadableListeners.add(listener);
+    return () => this.unreadableListeners.delete(listener);
   }
 
   /**
@@ -228,14 +235,18 @@ export class Connection {
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
         // A frame this client cannot read (a newer or broken server): if it answers a request, fail
-        // that request now rather than at its timeout; otherwise ignore it.
+        // that request now rather than at its timeout; otherwise tell the listeners.
         const requestId = bytes.length >= 5 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(1) : 0;
         const waiting = requestId === 0 ? undefined : this.pending.get(requestId);
+        const error = new TransportError(
+          'protocol',
+          `unreadable frame from the server (${e.code}): ${e.message}`,
+        );
         if (waiting !== undefined) {
           this.pending.delete(requestId);
           clearTimeout(waiting.timer);
-          waiting.reject(new TransportError('protocol', `unreadable answer from the server: ${e.message}`));
-        }
+          waiting.reject(error);
+        } else if (authenticated) for (const l of this.unreadableListeners) l(error);
         return;
       }
       if (!authenticated) {

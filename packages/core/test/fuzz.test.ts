@@ -135,11 +135,13 @@ const clientFrames: ClientFrame[] = [
   { type: 'send', requestId: 6, groupId: gid, messageId: mid, payload: blob, welcome: null },
   { type: 'fetch', requestId: 7, groupId: gid, afterSeq: 12, limit: 100 },
   { type: 'ack', requestId: 8, groupId: gid, seq: 12 },
-  { type: 'sync', requestId: 9 },
+  { type: 'sync', requestId: 9, after: new Uint8Array() },
+  { type: 'sync', requestId: 9, after: gid },
   { type: 'welcome_ack', requestId: 10, groupId: gid },
   { type: 'presence_query', requestId: 11 },
   { type: 'group_info_put', requestId: 12, groupId: gid, epoch: 3, groupInfo: blob },
   { type: 'group_info_get', requestId: 13, groupId: gid },
+  { type: 'welcome_fetch', requestId: 14, after: gid },
 ];
 
 const serverFrames: ServerFrame[] = [
@@ -162,11 +164,13 @@ const serverFrames: ServerFrame[] = [
     type: 'sync_state',
     requestId: 8,
     groups: [{ groupId: gid, epoch: 1, acked: 2, head: 3 }],
-    welcomes: [{ groupId: gid, seq: 4, welcome: blob }],
     joinable: [gid],
+    more: false,
+    cursor: new Uint8Array(),
   },
   { type: 'presence', requestId: 9, entries: [{ accountId: 'bob', online: true, lastSeen: 5 }] },
   { type: 'group_info', requestId: 10, groupId: gid, epoch: 2, groupInfo: blob },
+  { type: 'welcomes', requestId: 11, items: [{ groupId: gid, seq: 4, welcome: blob }], more: true },
 ];
 
 describe('WebSocket frame decoders', () => {

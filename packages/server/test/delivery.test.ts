@@ -240,7 +240,7 @@ test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent com
     for (const q of everyone) if (q !== p && q !== c2) await drain(q, 1);
   }
   c2.ws = await WsClient.connect(base, c2.identity);
-  const sync = await c2.ws.request({ type: 'sync' });
+  const sync = await c2.ws.request({ type: 'sync', after: new Uint8Array() });
   expect(sync.type === 'sync_state' && sync.groups.map((g) => [g.acked, g.head - g.acked])).toEqual([
     [c2.seq, 3],
   ]);

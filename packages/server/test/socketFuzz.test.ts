@@ -193,8 +193,12 @@ function frameMaker(rand: () => number, victimGroup: Uint8Array, ownGroup: Uint8
         return { type: 'kp_count', requestId: id };
       case 10:
         return { type: 'presence_query', requestId: id };
-      default:
-        return { type: 'sync', requestId: id };
+      default: {
+        const after = rand() < 0.5 ? new Uint8Array() : bytes(int(33));
+        return rand() < 0.5
+          ? { type: 'sync', requestId: id, after }
+          : { type: 'welcome_fetch', requestId: id, after };
+      }
     }
   };
   return (): { bytes: Uint8Array | string; kind: string } => {

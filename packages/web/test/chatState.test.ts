@@ -283,3 +283,12 @@ test('conversations with nobody else and nothing in them are not listed', () => 
   expect(listedConversations(list).map((c) => c.id)).toEqual([H, 'cc']);
   expect(run([{ type: 'conversations', conversations: list }]).conversations).toHaveLength(2);
 });
+
+test('a failed catch-up is shown until a sync goes through; the same state again changes nothing', () => {
+  const s0 = initialChatState('alice', 'online');
+  expect(s0.syncError).toBeUndefined();
+  const failed = chatReducer(s0, { type: 'sync', error: 'internal' });
+  expect(failed.syncError).toBe('internal');
+  expect(chatReducer(failed, { type: 'sync', error: 'internal' })).toBe(failed);
+  expect(chatReducer(failed, { type: 'sync', error: undefined }).syncError).toBeUndefined();
+});

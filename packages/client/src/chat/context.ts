@@ -27,12 +27,16 @@ export interface Chat {
   readonly typing: Typing;
   /**
    * Work left for later: delivered receipts and leave commits collected while processing messages
-   * (done at the batch's end, see afterBatch), and catch-ups refused as rate limited (retryLater).
+   * (done at the batch's end, see afterBatch), and catch-ups refused as rate limited or failed,
+   * or a whole sync that failed, tried again with backoff (chat/sync.ts retryLater, syncFailed).
    */
   readonly later: {
     receipts: Map<string, Set<MessageId>>;
     commits: Set<string>;
     catchUps: Set<string>;
+    resync: boolean;
+    /** Failed catch-up steps in a row: the retry delay doubles with each. */
+    failures: number;
     retryTimer: ReturnType<typeof setTimeout> | undefined;
   };
   /**

@@ -109,6 +109,13 @@ export interface ClientEvents {
   group_broken: (info: GroupBroken) => void;
   undecryptable: (info: { groupId: string; seq: number; code: string }) => void;
   /**
+   * Catching up failed (an answer refused or unreadable): with the group concerned, or null for the
+   * sync as a whole. It is tried again with backoff; `synced` follows once it went through.
+   */
+  sync_error: (info: { code: string; groupId: string | null }) => void;
+  /** A sync went through after a `sync_error`: nothing is left to try again. */
+  synced: () => void;
+  /**
    * A contact's identity key differs from the pinned one. Messages from and to conversations with
    * them are held until acknowledgeIdentityChange() (after the person decided to trust the new key,
    * ideally by comparing safety numbers again).

@@ -22,6 +22,27 @@ import {
 } from './fields.js';
 
 export const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * Room every frame keeps for what surrounds one MLS message, Welcome or GroupInfo (type, request
+ * id, group id, sequence number, counts, length prefix): whatever the server accepts in `send` or
+ * `group_info_put` fits, with its framing, in the one frame that later answers with it.
+ */
+export const FRAME_OVERHEAD_BYTES = 1024;
+/** The largest MLS message the server accepts (`send` payload) and delivers (`deliver`, `messages`). */
+export const MAX_MESSAGE_BYTES = MAX_FRAME_BYTES - FRAME_OVERHEAD_BYTES;
+/** The largest Welcome the server accepts in a `send` and hands out (`welcome`, `welcomes`). */
+export const MAX_WELCOME_BYTES = MAX_FRAME_BYTES - FRAME_OVERHEAD_BYTES;
+/** The largest GroupInfo the server accepts (`group_info_put`) and hands out (`group_info`). */
+export const MAX_GROUP_INFO_BYTES = MAX_FRAME_BYTES - FRAME_OVERHEAD_BYTES;
+/**
+ * A `messages` or `welcomes` answer stops adding items past this many payload bytes; it always
+ * holds at least one item, so a reader makes progress whatever sizes others sent.
+ */
+export const MAX_ANSWER_PAYLOAD_BYTES = 512 * 1024;
+/** Groups (and joinable groups) in one `sync_state` page. */
+export const MAX_SYNC_GROUPS = 256;
+/** Welcomes in one `welcomes` page (fewer when they are large, see MAX_ANSWER_PAYLOAD_BYTES). */
+export const MAX_WELCOMES_PAGE = 64;
 export const CHALLENGE_BYTES = 32;
 export const MAX_KEY_PACKAGES_PER_UPLOAD = 100;
 export const MAX_GROUP_ID_BYTES = 32;
@@ -79,11 +100,14 @@ export type ClientFrame =
     }
   | { type: 'fetch'; requestId: number; groupId: Uint8Array; afterSeq: number; limit: number }
   | { type: 'ack'; requestId: number; groupId: Uint8Array; seq: number }
-  | { type: 'sync'; requestId: number }
+  /** `after`: empty for the first page, else the `cursor` of the previous `sync_state`. */
+  | { type: 'sync'; requestId: number; after: Uint8Array }
   | { type: 'welcome_ack'; requestId: number; groupId: Uint8Array }
   | { type: 'presence_query'; requestId: number }
   | { type: 'group_info_put'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array }
-  | { type: 'group_info_get'; requestId: number; groupId: Uint8Array };
+  | { type: 'group_info_get'; requestId: number; groupId: Uint8Array }
+  /** `after`: empty for the first page, else the last group id of the previous `welcomes`. */
+  | { type: 'welcome_fetch'; requestId: number; after: Uint8Array };
 
 export type ServerFrame =
   | { type: 'challenge'; requestId: 0; challenge: Uint8Array; serverTime: number }
@@ -100,10 +124,14 @@ export type ServerFrame =
       type: 'sync_state';
       requestId: number;
       groups: GroupCursor[];
-      welcomes: PendingWelcome[];
       /** Groups another device of this account is in and this device never was: join by external commit. */
       joinable: Uint8Array[];
+      /** More groups follow: ask again with `after` set to `cursor`. */
+      more: boolean;
+      /** The highest group id this page covers (empty when there is none). */
+      cursor: Uint8Array;
     }
+  | { type: 'welcomes'; requestId: number; items: PendingWelcome[]; more: boolean }
   | { type: 'presence'; requestId: number; entries: PresenceEntry[] }
   | { type: 'group_info'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array };
 
@@ -120,7 +148,10 @@ export interface FrameSpec<F extends Frame = Frame> {
 }
 
 const groupId = bytes(MAX_GROUP_ID_BYTES, 1);
-const blob = bytes(MAX_FRAME_BYTES);
+const after = bytes(MAX_GROUP_ID_BYTES);
+const blob = bytes(MAX_MESSAGE_BYTES);
+const welcome = bytes(MAX_WELCOME_BYTES);
+const groupInfo = bytes(MAX_GROUP_INFO_BYTES);
 const keyPackage = bytes(MAX_KEY_PACKAGE_BYTES);
 const account = string(MAX_ACCOUNT);
 
@@ -146,15 +177,16 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
   send: {
     type: 6,
     from: 'client',
-    fields: { groupId, messageId: fixed(MESSAGE_ID_BYTES), payload: blob, welcome: optional(blob) },
+    fields: { groupId, messageId: fixed(MESSAGE_ID_BYTES), payload: blob, welcome: optional(welcome) },
   },
   fetch: { type: 7, from: 'client', fields: { groupId, afterSeq: u64, limit: uint('u16', 1, MAX_FETCH) } },
   ack: { type: 8, from: 'client', fields: { groupId, seq: u64 } },
-  sync: { type: 9, from: 'client', fields: {} },
+  sync: { type: 9, from: 'client', fields: { after } },
   welcome_ack: { type: 10, from: 'client', fields: { groupId } },
   presence_query: { type: 11, from: 'client', fields: {} },
-  group_info_put: { type: 12, from: 'client', fields: { groupId, epoch: u64, groupInfo: blob } },
+  group_info_put: { type: 12, from: 'client', fields: { groupId, epoch: u64, groupInfo } },
   group_info_get: { type: 13, from: 'client', fields: { groupId } },
+  welcome_fetch: { type: 14, from: 'client', fields: { after } },
 
   challenge: {
     type: 128,
@@ -175,7 +207,7 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
   },
   kp_remaining: { type: 132, from: 'server', fields: { oneTime: u32, lastResort: bool } },
   deliver: { type: 133, from: 'server', push: true, fields: { groupId, seq: u64, payload: blob } },
-  welcome: { type: 134, from: 'server', push: true, fields: { groupId, seq: u64, welcome: blob } },
+  welcome: { type: 134, from: 'server', push: true, fields: { groupId, seq: u64, welcome } },
   stale_epoch: { type: 135, from: 'server', fields: { epoch: u64 } },
   sent: { type: 136, from: 'server', fields: { seq: u64, epoch: u64 } },
   messages: {
@@ -183,7 +215,7 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
     from: 'server',
     fields: {
       groupId,
-      count: count('u16', 'items'),
+      count: count('u16', 'items', { max: MAX_FETCH }),
       more: bool,
       items: list(struct({ seq: u64, payload: blob })),
     },
@@ -192,13 +224,12 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
     type: 138,
     from: 'server',
     fields: {
-      n: count('u32', 'groups'),
+      n: count('u16', 'groups', { max: MAX_SYNC_GROUPS }),
       groups: list(struct({ groupId, epoch: u64, acked: u64, head: u64 })),
-      m: count('u32', 'welcomes'),
-      welcomes: list(struct({ groupId, seq: u64, welcome: blob })),
-      // `joinable` came later: a server that predates it ends the frame before its count.
-      k: count('u32', 'joinable', { optionalAtEnd: true }),
+      k: count('u16', 'joinable', { max: MAX_SYNC_GROUPS }),
       joinable: list(groupId),
+      more: bool,
+      cursor: after,
     },
   },
   presence: {
@@ -209,5 +240,14 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
       entries: list(struct({ accountId: account, online: bool, lastSeen: u64 })),
     },
   },
-  group_info: { type: 140, from: 'server', fields: { groupId, epoch: u64, groupInfo: blob } },
+  group_info: { type: 140, from: 'server', fields: { groupId, epoch: u64, groupInfo } },
+  welcomes: {
+    type: 141,
+    from: 'server',
+    fields: {
+      count: count('u16', 'items', { max: MAX_WELCOMES_PAGE }),
+      more: bool,
+      items: list(struct({ groupId, seq: u64, welcome })),
+    },
+  },
 };

@@ -10,8 +10,9 @@ import type { Db } from '../db.js';
 import { FrameError, type Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import { activeMembers, groupOf, memberOf, policyReader, storedMessage } from './log.js';
+import { fetchFor, syncState, welcomesFor } from './pages.js';
 import { answerAgain, checkGroupInfo, decodePayload, planSend } from './policy.js';
-import { createGroup, dropWelcome, fetchFor, putGroupInfo, raiseCursor, syncState } from './queries.js';
+import { createGroup, dropWelcome, putGroupInfo, raiseCursor } from './queries.js';
 import { messageStore } from './store.js';
 
 export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }): void {
@@ -75,7 +76,13 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
   hub.on('sync', async (session, f) => ({
     type: 'sync_state',
     requestId: f.requestId,
-    ...(await syncState(db, session)),
+    ...(await syncState(db, session, f.after)),
+  }));
+
+  hub.on('welcome_fetch', async (session, f) => ({
+    type: 'welcomes',
+    requestId: f.requestId,
+    ...(await welcomesFor(db, session, f.after)),
   }));
 
   hub.on('group_info_put', async (session, f) => {

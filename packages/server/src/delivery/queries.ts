@@ -1,12 +1,11 @@
 /**
  * The log queries of the frames outside the message write path: creating a group, fetching and
- * acknowledging messages, a device's sync state, GroupInfo and collected Welcomes.
+ * acknowledging messages, GroupInfo and collected Welcomes (the paged answers are in pages.ts).
  */
-import { MAX_FETCH, type PendingWelcome } from '@parley/core';
 import type { Db } from '../db.js';
 import { FrameError } from '../hub.js';
-import { joinEpoch, memberUpdate, type Tx } from './log.js';
-import { KIND, type Member, type Sender } from './policy.js';
+import { memberUpdate, type Tx } from './log.js';
+import type { Sender } from './policy.js';
 
 /** Create a group whose only member is its creator, at leaf 0, epoch 0; refused if the id is in use. */
 export async function createGroup(db: Db, creator: Sender, groupId: Uint8Array, cipherSuite: string) {
@@ -42,91 +41,12 @@ export async function createGroup(db: Db, creator: Sender, groupId: Uint8Array, 
   });
 }
 
-/**
- * Up to `limit` messages after `afterSeq` that are for the member: from its joining to its
- * removal, without application messages of epochs before it joined; `more` if there are others.
- */
-export async function fetchFor(db: Db, groupId: Uint8Array, me: Member, afterSeq: number, limit: number) {
-  let query = db
-    .selectFrom('messages')
-    .select(['seq', 'data'])
-    .where('group_id', '=', groupId)
-    .where('seq', '>', Math.max(afterSeq, me.joined_seq))
-    .orderBy('seq')
-    .limit(Math.min(limit, MAX_FETCH) + 1);
-  if (me.removed_seq !== null) query = query.where('seq', '<=', me.removed_seq);
-  const firstEpoch = await joinEpoch(db, groupId, me.joined_seq);
-  if (firstEpoch !== undefined && firstEpoch > 0)
-    query = query.where((eb) => eb.or([eb('kind', '!=', KIND.application), eb('epoch', '>=', firstEpoch)]));
-  const rows = await query.execute();
-  return {
-    items: rows.slice(0, limit).map((r) => ({ seq: r.seq, payload: r.data })),
-    more: rows.length > limit,
-  };
-}
-
 /** Move a device's cursor forward to `seq` (never back). */
 export async function raiseCursor(tx: Tx, groupId: Uint8Array, device: Sender, seq: number) {
   await memberUpdate(tx, groupId, device.accountId, device.deviceId)
     .set({ acked_seq: seq })
     .where('acked_seq', '<', seq)
     .execute();
-}
-
-/** A device's groups with their cursors, the Welcomes waiting for it, and the groups it may join. */
-export async function syncState(db: Db, device: Sender) {
-  const rows = await db
-    .selectFrom('group_members')
-    .innerJoin('groups', 'groups.group_id', 'group_members.group_id')
-    .select([
-      'groups.group_id',
-      'groups.epoch',
-      'groups.next_seq',
-      'group_members.acked_seq',
-      'group_members.removed_seq',
-    ])
-    .where('group_members.username', '=', device.accountId)
-    .where('group_members.device_id', '=', device.deviceId)
-    .execute();
-  const welcomes = await db
-    .selectFrom('welcomes')
-    .select(['group_id', 'seq', 'data'])
-    .where('username', '=', device.accountId)
-    .where('device_id', '=', device.deviceId)
-    .orderBy('seq')
-    .execute();
-  // A new device of the account: the groups its other devices are in, which it may join by
-  // external commit. A device that was ever a member (and left or was removed) is not offered them.
-  const joinable = await db
-    .selectFrom('group_members')
-    .select('group_id')
-    .distinct()
-    .where('username', '=', device.accountId)
-    .where('removed_seq', 'is', null)
-    .where((eb) =>
-      eb(
-        'group_id',
-        'not in',
-        eb
-          .selectFrom('group_members')
-          .select('group_id')
-          .where('username', '=', device.accountId)
-          .where('device_id', '=', device.deviceId),
-      ),
-    )
-    .execute();
-  return {
-    groups: rows
-      .map((r) => ({
-        groupId: r.group_id,
-        epoch: r.epoch,
-        acked: r.acked_seq,
-        head: Math.min(r.next_seq - 1, r.removed_seq ?? Number.MAX_SAFE_INTEGER),
-      }))
-      .filter((g) => g.head > g.acked || rows.find((r) => r.group_id === g.groupId)?.removed_seq === null),
-    welcomes: welcomes.map((w): PendingWelcome => ({ groupId: w.group_id, seq: w.seq, welcome: w.data })),
-    joinable: joinable.map((j) => j.group_id),
-  };
 }
 
 /** Keep a GroupInfo for the group's epoch, unless the group has moved on since. */

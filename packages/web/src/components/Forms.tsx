@@ -227,12 +227,15 @@ export function IdentityWarning({ contact, busy, onCompare, onAccept }: Identity
   );
 }
 
-export function ConnectionBanner({ state }: { state: string }) {
-  if (state === 'online') return null;
+/** The connection's state, or a catch-up that failed and is being tried again (pure view). */
+export function ConnectionBanner({ state, syncError }: { state: string; syncError?: string | undefined }) {
+  if (state === 'online' && syncError === undefined) return null;
   const text =
     state === 'closed'
       ? 'Disconnected: the server refused this device (it was revoked, or removed from the server).'
-      : 'Reconnecting to the server… Messages you send now are kept and sent when the connection is back.';
+      : state === 'online'
+        ? `Catching up failed (${syncError}); trying again… Some messages may not have arrived yet.`
+        : 'Reconnecting to the server… Messages you send now are kept and sent when the connection is back.';
   return (
     <div className="banner" role="status" data-testid="connection-banner">
       {text}

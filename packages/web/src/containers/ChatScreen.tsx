@@ -73,7 +73,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
           Log out
         </button>
       </header>
-      <ConnectionBanner state={s.connection} />
+      <ConnectionBanner state={s.connection} syncError={s.syncError} />
       <div className="layout">
         <ConversationList
           me={s.me}

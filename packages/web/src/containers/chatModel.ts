@@ -91,6 +91,8 @@ export class ChatModel {
       client.on('group_broken', (r) =>
         this.dispatch({ type: 'repaired', groupId: r.groupId, text: brokenNotice(r, client.accountId) }),
       ),
+      client.on('sync_error', (e) => this.dispatch({ type: 'sync', error: e.code })),
+      client.on('synced', () => this.dispatch({ type: 'sync', error: undefined })),
       client.on('rejoined', (r) =>
         this.dispatch({ type: 'undecryptable', groupId: r.groupId, count: r.missed }),
       ),

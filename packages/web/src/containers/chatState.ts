@@ -56,6 +56,8 @@ export interface ChatState {
   undecryptable: ReadonlyMap<string, number>;
   /** System lines per conversation from this session: who broke it and that it was repaired. */
   repairs: ReadonlyMap<string, readonly string[]>;
+  /** The code of the last failed catch-up, until a sync goes through (it is being tried again). */
+  syncError: string | undefined;
 }
 
 export type ChatEvent =
@@ -82,6 +84,7 @@ export type ChatEvent =
   | { type: 'presence'; accountId: string; online: boolean }
   | { type: 'undecryptable'; groupId: string; count: number }
   | { type: 'repaired'; groupId: string; text: string }
+  | { type: 'sync'; error: string | undefined }
   | { type: 'identityChanges'; accounts: string[] }
   | { type: 'verified'; accounts: string[] };
 
@@ -106,6 +109,7 @@ export function initialChatState(me: string, connection: ConnectionState): ChatS
     verified: NOBODY,
     undecryptable: new Map(),
     repairs: new Map(),
+    syncError: undefined,
   };
 }
 
@@ -297,6 +301,8 @@ export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
       return withoutLocal(s, e.groupId, e.localId);
     case 'typing':
       return typingOf(s, e.groupId, e.accountId, e.typing);
+    case 'sync':
+      return s.syncError === e.error ? s : { ...s, syncError: e.error };
     case 'undecryptable':
       if (e.count <= 0) return s;
       return {
