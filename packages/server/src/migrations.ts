@@ -3,7 +3,7 @@
  * PostgreSQL alike; `bytes` is the dialect's binary column type. Never edit a released migration:
  * add the next one.
  */
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 import type { Dialect } from './db.js';
 
 type Bytes = 'blob' | 'bytea';
@@ -150,6 +150,30 @@ async function m0006DeviceLinks(db: Kysely<unknown>, bytes: Bytes): Promise<void
     .execute();
 }
 
+/**
+ * Presence only between accounts that have both joined a conversation (#15): `accepted` marks a
+ * member device that holds the group's state (it created the group, joined by external commit,
+ * acknowledged its Welcome as used, or acknowledged a message); `share_presence` is the account's
+ * switch. Existing rows count as joined when the device created the group, acknowledged a message
+ * after joining, or sent one: a device that dropped a Welcome it could not open did none of these.
+ */
+async function m0008PresenceJoined(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema
+    .alterTable('group_members')
+    .addColumn('accepted', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('accounts')
+    .addColumn('share_presence', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
+  await sql`
+    update group_members set accepted = 1
+    where joined_seq = 0 or acked_seq > joined_seq or exists (
+      select 1 from messages m
+      where m.group_id = group_members.group_id and m.sender_username = group_members.username
+        and m.sender_device = group_members.device_id and m.seq >= group_members.joined_seq)`.execute(db);
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -157,6 +181,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0004_presence', m0004Presence],
   ['0005_group_info', m0005GroupInfo],
   ['0006_device_links', m0006DeviceLinks],
+  ['0008_presence_joined', m0008PresenceJoined],
 ];
 
 /** Every migration by name, for the dialect's column types. */
