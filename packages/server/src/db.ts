@@ -31,6 +31,11 @@ export interface AccountsTable {
   created_at: number;
   /** When the account's last device disconnected (presence); null if never connected. */
   last_seen: number | null;
+  /**
+   * The name's confusable skeleton (lookalikes.ts), unique: a name that looks like a taken one is
+   * taken. Null only for an account that already looked like an older one when this was added.
+   */
+  skeleton: string | null;
   /** 1 while the account shares its presence with its contacts (and sees theirs); 0 when switched off. */
   share_presence: Generated<number>;
 }

@@ -5,6 +5,7 @@
  */
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { Dialect } from './db.js';
+import { usernameSkeleton } from './lookalikes.js';
 
 type Bytes = 'blob' | 'bytea';
 
@@ -174,6 +175,25 @@ async function m0008PresenceJoined(db: Kysely<unknown>, _bytes: Bytes): Promise<
         and m.sender_device = group_members.device_id and m.seq >= group_members.joined_seq)`.execute(db);
 }
 
+/**
+ * Each account's confusable skeleton (lookalikes.ts), unique, so a new name that looks like an
+ * existing one is refused. Existing accounts that already look alike stay: the oldest keeps the
+ * skeleton, the others get none (NULLs never collide), and every later lookalike is still refused.
+ */
+async function m0009UsernameSkeleton(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema.alterTable('accounts').addColumn('skeleton', 'text').execute();
+  const accounts = await sql<{ username: string }>`
+    select username from accounts order by created_at, username`.execute(db);
+  const seen = new Set<string>();
+  for (const { username } of accounts.rows) {
+    const skeleton = usernameSkeleton(username);
+    if (seen.has(skeleton)) continue;
+    seen.add(skeleton);
+    await sql`update accounts set skeleton = ${skeleton} where username = ${username}`.execute(db);
+  }
+  await db.schema.createIndex('accounts_skeleton').unique().on('accounts').column('skeleton').execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -182,6 +202,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0005_group_info', m0005GroupInfo],
   ['0006_device_links', m0006DeviceLinks],
   ['0008_presence_joined', m0008PresenceJoined],
+  ['0009_username_skeleton', m0009UsernameSkeleton],
 ];
 
 /** Every migration by name, for the dialect's column types. */
