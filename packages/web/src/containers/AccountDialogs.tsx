@@ -1,4 +1,4 @@
-/** The chat screen's dialogs about the account: link a device, list and revoke devices, log out. */
+/** The chat screen's dialogs about the account: link a device, list and revoke devices, privacy, log out. */
 import { Dialog } from '../components/Dialog.js';
 import { DeviceList, ErrorText, LinkDevicePanel, PasswordForm } from '../components/Forms.js';
 import type { DeviceManager } from '../session.js';
@@ -11,6 +11,8 @@ export interface AccountActions {
   /** Open the devices dialog's server session (the password confirms it is the person). */
   onManageDevices: (password: string) => Promise<DeviceManager>;
   onLogout: (removeData: boolean) => Promise<void>;
+  /** Set (or, with null, read) whether the account shares its presence; resolves to the setting. */
+  onPresenceSharing: (share: boolean | null) => Promise<boolean>;
 }
 
 interface Props extends AccountActions {
@@ -25,6 +27,7 @@ export function AccountDialogs({
   onLinkDevice,
   onManageDevices,
   onLogout,
+  onPresenceSharing,
 }: Props) {
   const { panel, setPanel, close: closePanel, busy, error, run } = control;
   return (
@@ -76,6 +79,40 @@ export function AccountDialogs({
               }
             />
           )}
+        </Dialog>
+      )}
+
+      {panel?.kind === 'privacy' && (
+        <Dialog title="Privacy" onClose={closePanel}>
+          <div className="stack">
+            <p>
+              People in a conversation that you and they have joined see when you are online and when you were
+              last seen. Turn this off to stop sharing it with everyone: you then no longer see when they are
+              online either. Being added to a conversation you have not joined shares nothing.
+            </p>
+            <label className="toggle">
+              <input
+                type="checkbox"
+                checked={panel.share === true}
+                disabled={busy || panel.share === undefined}
+                onChange={(e) => {
+                  // Shown at once; put back if the server does not take it.
+                  const share = e.currentTarget.checked;
+                  setPanel({ kind: 'privacy', share });
+                  void run(async () => {
+                    try {
+                      setPanel({ kind: 'privacy', share: await onPresenceSharing(share) });
+                    } catch (failure) {
+                      setPanel({ kind: 'privacy', share: !share });
+                      throw failure;
+                    }
+                  });
+                }}
+              />
+              Share when I’m online
+            </label>
+            <ErrorText error={error} />
+          </div>
         </Dialog>
       )}
 

@@ -10,7 +10,7 @@ import type { ChatModel } from './chatModel.js';
 import { shownMessages } from './chatState.js';
 import { usePanel } from './panel.js';
 
-interface Props extends AccountActions {
+interface Props extends Omit<AccountActions, 'onPresenceSharing'> {
   model: ChatModel;
 }
 
@@ -36,6 +36,13 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
       if (r === undefined) throw new Error(`You have no conversation with ${accountId} yet.`);
       setPanel({ kind: 'safety', accountId, number: r.number, verified: r.verified });
     });
+
+  const presenceSharing = (share: boolean | null) =>
+    share === null ? model.client.sharesPresence() : model.client.setPresenceSharing(share);
+  const openPrivacy = () => {
+    setPanel({ kind: 'privacy' });
+    return control.run(async () => setPanel({ kind: 'privacy', share: await presenceSharing(null) }));
+  };
 
   const changed = s.identityChanges[0];
   // A changed identity takes over the screen: whatever dialog was open (the action that ran into
@@ -69,6 +76,9 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             Link a device
           </button>
         )}
+        <button type="button" onClick={() => void openPrivacy()}>
+          Privacy
+        </button>
         <button type="button" onClick={() => setPanel({ kind: 'logout' })}>
           Log out
         </button>
@@ -126,6 +136,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         onLinkDevice={onLinkDevice}
         onManageDevices={onManageDevices}
         onLogout={onLogout}
+        onPresenceSharing={presenceSharing}
       />
       {changed !== undefined && (
         <IdentityChangeDialog key={changed} model={model} changed={changed} busy={control.busy} />
