@@ -3,7 +3,7 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
 import { ConnectionBanner } from '../components/Forms.js';
-import { type AccountActions, AccountDialogs } from './AccountDialogs.js';
+import { type AccountActions, AccountButtons, AccountDialogs } from './AccountDialogs.js';
 import { notificationsSupported, useBrowserSignals } from './browserSignals.js';
 import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
 import type { ChatModel } from './chatModel.js';
@@ -37,13 +37,6 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
       setPanel({ kind: 'safety', accountId, number: r.number, verified: r.verified });
     });
 
-  const presenceSharing = (share: boolean | null) =>
-    share === null ? model.client.sharesPresence() : model.client.setPresenceSharing(share);
-  const openPrivacy = () => {
-    setPanel({ kind: 'privacy' });
-    return control.run(async () => setPanel({ kind: 'privacy', share: await presenceSharing(null) }));
-  };
-
   const changed = s.identityChanges[0];
   // A changed identity takes over the screen: whatever dialog was open (the action that ran into
   // the change, typically) is closed, and its error with it.
@@ -68,20 +61,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             Enable notifications
           </button>
         )}
-        <button type="button" onClick={() => setPanel({ kind: 'devices' })}>
-          Devices
-        </button>
-        {canLinkDevices && (
-          <button type="button" onClick={() => setPanel({ kind: 'link' })}>
-            Link a device
-          </button>
-        )}
-        <button type="button" onClick={() => void openPrivacy()}>
-          Privacy
-        </button>
-        <button type="button" onClick={() => setPanel({ kind: 'logout' })}>
-          Log out
-        </button>
+        <AccountButtons canLinkDevices={canLinkDevices} setPanel={setPanel} />
       </header>
       <ConnectionBanner state={s.connection} />
       <div className="layout">
@@ -136,7 +116,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         onLinkDevice={onLinkDevice}
         onManageDevices={onManageDevices}
         onLogout={onLogout}
-        onPresenceSharing={presenceSharing}
+        onPresenceSharing={model.presenceSharing}
       />
       {changed !== undefined && (
         <IdentityChangeDialog key={changed} model={model} changed={changed} busy={control.busy} />
