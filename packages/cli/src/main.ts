@@ -16,6 +16,7 @@ import { loginCommand, registerCommand } from './commands/account.js';
 import { chatCommand } from './commands/chat.js';
 import { devicesCommand } from './commands/devices.js';
 import { groupCommand } from './commands/group.js';
+import { presenceCommand } from './commands/presence.js';
 import { readCommand } from './commands/read.js';
 import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   read: readCommand,
   verify: verifyCommand,
   devices: devicesCommand,
+  presence: presenceCommand,
   whoami: whoamiCommand,
 };
 

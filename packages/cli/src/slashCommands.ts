@@ -1,5 +1,6 @@
 /** The slash commands of `parley chat` (/dm, /group, /verify …): each one a small function on the chat view. */
 import type { ChatView } from './chatView.js';
+import { presenceSetting } from './commands/presence.js';
 import { CliError } from './errors.js';
 import { username } from './names.js';
 
@@ -15,6 +16,7 @@ export const HELP = [
   '  /verify <user> [ok]         show the safety number; "ok" marks them verified once it matches',
   "  /accept <user>              trust a contact's new identity key (after verifying)",
   "  /devices                    this account's devices",
+  '  /presence [on|off]          share when you are online (off: no one sees yours, you see no one’s)',
   '  /help                       this list',
   '  /quit                       leave the chat (Ctrl-C works too)',
   '',
@@ -90,6 +92,10 @@ const SLASH: Record<string, Slash> = {
     view.refresh();
   },
   devices: async (view) => panel(view, await view.ctx.devices()),
+  async presence(view, [choice]) {
+    view.notice(await presenceSetting(view.client, choice));
+    view.refresh();
+  },
   help: async (view) => panel(view, HELP),
 };
 

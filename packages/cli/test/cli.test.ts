@@ -80,7 +80,13 @@ test('clear errors: wrong password, wrong access password, username taken, unrea
   });
   expect(access.stderr).toBe('parley: wrong access password or invite code\n');
   const taken = await parley(['register', url, 'CAROL'], { ...carol, PARLEY_HOME: home() });
-  expect(taken.stderr).toBe('parley: that username is taken\n');
+  expect(taken.stderr).toBe('parley: that username is taken, or looks too much like one that is\n');
+  const lookalike = await parley(['register', url, 'caro1'], { ...carol, PARLEY_HOME: home() });
+  expect(lookalike.stderr).toBe('parley: that username is taken, or looks too much like one that is\n');
+  const mixed = await parley(['register', url, 'c\u0430rol'], { ...carol, PARLEY_HOME: home() });
+  expect(mixed.stderr).toBe(
+    'parley: usernames cannot mix writing systems (such as Latin and Cyrillic letters): use letters of one script\n',
+  );
   const down = await parley(['register', 'http://127.0.0.1:1', 'erin'], {
     PARLEY_HOME: home(),
     PARLEY_PASSWORD: 'erin-password',
@@ -132,4 +138,23 @@ test('register on a terminal asks for the password twice: two different ones cre
 test('--version prints the version, not the usage', async () => {
   const r = await parley(['--version'], { PARLEY_HOME: home() });
   expect([r.code, r.stdout]).toEqual([0, 'parley 0.1.0\n']);
+});
+
+test('`parley presence off` stops sharing when the account is online, `on` shares again', async () => {
+  const gina = {
+    PARLEY_HOME: home(),
+    PARLEY_PASSWORD: 'gina-password-1',
+    PARLEY_ACCESS_PASSWORD: 'club-secret',
+  };
+  expect((await parley(['register', url, 'gina'], gina)).code).toBe(0);
+  expect((await parley(['presence'], gina)).stdout).toMatch(/^presence is on: /);
+  expect((await parley(['presence', 'off'], gina)).stdout).toMatch(
+    /^presence is off: .*you do not see theirs\.\n$/,
+  );
+  expect((await parley(['presence'], gina)).stdout).toMatch(/^presence is off: /);
+  expect((await parley(['presence', 'on'], gina)).stdout).toMatch(/^presence is on: /);
+  expect(await parley(['presence', 'maybe'], gina)).toMatchObject({
+    code: 1,
+    stderr: 'parley: usage: presence [on|off]\n',
+  });
 });

@@ -8,6 +8,7 @@
 
 import type { CiphersuiteImpl, ErrorCode } from '@parley/core';
 import {
+  checkNewUsername,
   createAccount,
   type DeviceCertificate,
   type DeviceIdentity,
@@ -104,7 +105,8 @@ export class ParleyApi {
 
   /**
    * Create an account: a fresh identity key and first device (returned: the caller stores it,
-   * encrypted), registered with OPAQUE under `password`.
+   * encrypted), registered with OPAQUE under `password`. A name the server would refuse for
+   * invisible characters or mixed scripts is refused here first, with the same plain reason.
    */
   async register(
     username: string,
@@ -112,6 +114,7 @@ export class ParleyApi {
     cs: Pick<CiphersuiteImpl, 'signature' | 'rng'>,
     access: { accessPassword?: string; inviteCode?: string } = {},
   ): Promise<DeviceIdentity> {
+    checkNewUsername(username);
     await opaque.ready;
     const identity = await createAccount(username, cs);
     const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });

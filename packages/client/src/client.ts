@@ -212,6 +212,19 @@ export class ParleyClient {
     return this.chat.presence.lastSeen(accountId);
   }
 
+  /**
+   * Whether this account shares when it is online and last seen with its contacts (people in a
+   * conversation both have joined). Reciprocal: an account that does not share sees no one's.
+   */
+  sharesPresence(): Promise<boolean> {
+    return this.chat.presence.sharing(null);
+  }
+
+  /** Switch presence sharing for the whole account (every device); resolves to the new setting. */
+  setPresenceSharing(share: boolean): Promise<boolean> {
+    return this.chat.presence.sharing(share);
+  }
+
   /** The epoch of this device's state for a conversation. */
   epoch(groupIdHex: string): bigint | undefined {
     const state = this.chat.conversations.state(groupIdHex);

@@ -60,7 +60,10 @@ const TEXTS: Record<ErrorCode, Text> = {
   // The HTTP API.
   invalid_request: { say: 'The server did not accept the request' },
   invalid_username: { say: OWN_MESSAGE },
-  username_taken: { say: 'That username is taken', advice: 'Choose another one.' },
+  username_taken: {
+    say: 'That username is taken, or looks too much like one that is',
+    advice: 'Choose another one.',
+  },
   access_denied: { say: 'Wrong access password or invite code' },
   invite_used: { say: 'This invite code has already been used' },
   forbidden: { say: 'The server does not serve that to this client' },

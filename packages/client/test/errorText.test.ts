@@ -19,8 +19,12 @@ describe('errorText', () => {
   test('the texts the CLI and the web app show', () => {
     const api = (code: ConstructorParameters<typeof ApiError>[0]) =>
       new ApiError(code, 'from the server', 400);
-    expect(errorText(api('username_taken'))).toBe('That username is taken. Choose another one.');
-    expect(errorText(api('username_taken'), { brief: true })).toBe('that username is taken');
+    expect(errorText(api('username_taken'))).toBe(
+      'That username is taken, or looks too much like one that is. Choose another one.',
+    );
+    expect(errorText(api('username_taken'), { brief: true })).toBe(
+      'that username is taken, or looks too much like one that is',
+    );
     expect(errorText(api('invalid_credentials'))).toBe('Wrong username or password.');
     expect(errorText(new ApiError('wrong_password', 'x'), { brief: true })).toBe(
       'wrong username or password',

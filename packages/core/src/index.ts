@@ -34,3 +34,4 @@ export * from './protocol.js';
 export * from './safetyNumber.js';
 export * from './state.js';
 export * from './suites.js';
+export { checkNewUsername, usernameProblem } from './usernameRules.js';

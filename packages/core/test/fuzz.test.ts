@@ -137,8 +137,11 @@ const clientFrames: ClientFrame[] = [
   { type: 'ack', requestId: 8, groupId: gid, seq: 12 },
   { type: 'sync', requestId: 9, after: new Uint8Array() },
   { type: 'sync', requestId: 9, after: gid },
-  { type: 'welcome_ack', requestId: 10, groupId: gid },
+  { type: 'welcome_ack', requestId: 10, groupId: gid, accepted: true },
+  { type: 'welcome_ack', requestId: 10, groupId: gid, accepted: false },
   { type: 'presence_query', requestId: 11 },
+  { type: 'presence_share', requestId: 14, share: null },
+  { type: 'presence_share', requestId: 14, share: true },
   { type: 'group_info_put', requestId: 12, groupId: gid, epoch: 3, groupInfo: blob },
   { type: 'group_info_get', requestId: 13, groupId: gid },
   { type: 'welcome_fetch', requestId: 14, after: gid },
@@ -171,6 +174,7 @@ const serverFrames: ServerFrame[] = [
   { type: 'presence', requestId: 9, entries: [{ accountId: 'bob', online: true, lastSeen: 5 }] },
   { type: 'group_info', requestId: 10, groupId: gid, epoch: 2, groupInfo: blob },
   { type: 'welcomes', requestId: 11, items: [{ groupId: gid, seq: 4, welcome: blob }], more: true },
+  { type: 'presence_sharing', requestId: 11, share: false },
 ];
 
 describe('WebSocket frame decoders', () => {

@@ -49,8 +49,9 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
   fetch: { type: 'fetch', requestId: 7, groupId: id, afterSeq: 12, limit: 100 },
   ack: { type: 'ack', requestId: 8, groupId: id, seq: 2 ** 40 },
   sync: { type: 'sync', requestId: 9, after: id },
-  welcome_ack: { type: 'welcome_ack', requestId: 10, groupId: id },
+  welcome_ack: { type: 'welcome_ack', requestId: 10, groupId: id, accepted: true },
   presence_query: { type: 'presence_query', requestId: 11 },
+  presence_share: { type: 'presence_share', requestId: 15, share: false },
   group_info_put: { type: 'group_info_put', requestId: 12, groupId: id, epoch: 7, groupInfo: bytes(500) },
   group_info_get: { type: 'group_info_get', requestId: 13, groupId: id },
   welcome_fetch: { type: 'welcome_fetch', requestId: 14, after: new Uint8Array() },
@@ -98,6 +99,7 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
     items: [{ groupId: id, seq: 2, welcome: bytes(8) }],
     more: false,
   },
+  presence_sharing: { type: 'presence_sharing', requestId: 15, share: true },
 };
 
 describe('WebSocket frames', () => {
@@ -118,7 +120,10 @@ describe('WebSocket frames', () => {
   test('every truncation of every frame is a typed decode error, never a crash', () => {
     for (const frame of Object.values(client)) {
       const b = encodeClientFrame(frame);
+      // A welcome_ack cut just before `accepted` is the older frame, which stays valid (see below).
+      const older = frame.type === 'welcome_ack' ? b.length - 1 : -1;
       for (let n = 0; n < b.length; n++) {
+        if (n === older) continue;
         expect(['decode_error', 'too_large']).toContain(codeOf(() => decodeClientFrame(b.subarray(0, n))));
       }
       expect(codeOf(() => decodeClientFrame(new Uint8Array([...b, 0])))).toBe('decode_error');
@@ -129,6 +134,19 @@ describe('WebSocket frames', () => {
         expect(['decode_error', 'too_large']).toContain(codeOf(() => decodeServerFrame(b.subarray(0, n))));
       }
     }
+  });
+
+  test('a welcome_ack from a client that predates `accepted` decodes as not accepted', () => {
+    const b = encodeClientFrame(client.welcome_ack);
+    expect(decodeClientFrame(b.subarray(0, b.length - 1))).toEqual({
+      ...client.welcome_ack,
+      accepted: false,
+    });
+  });
+
+  test('presence_share reads the setting when `share` is absent', () => {
+    const read = { type: 'presence_share', requestId: 3, share: null } as const;
+    expect(decodeClientFrame(encodeClientFrame(read))).toEqual(read);
   });
 
   test('limits: fetch limit, oversize fields and unknown types are refused', () => {

@@ -37,7 +37,7 @@ function valueText(type: ValueType): string {
     case 'uint':
       return type.min === undefined ? type.width : `${type.width} (${type.min}..${type.max})`;
     case 'bool':
-      return 'bool';
+      return type.optionalAtEnd ? 'bool (optional at end)' : 'bool';
     case 'fixed':
       return `bytes[${type.size}]`;
     case 'bytes':

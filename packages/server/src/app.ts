@@ -116,8 +116,8 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   });
   await httpRoutes(app, { db, config, serverSetup, signature, metrics, cluster, hub });
   keyDirectory(hub, { db, metrics });
-  groups(hub, { db, metrics });
-  presence(hub, { db, cluster });
+  const presenceService = presence(hub, { db, cluster });
+  groups(hub, { db, metrics, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   app.addHook('preClose', async () => hub.close());
   registerQueueDepth(metrics, async () => {

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
+  type Generated,
   Kysely,
   type MigrationProvider,
   Migrator,
@@ -30,6 +31,13 @@ export interface AccountsTable {
   created_at: number;
   /** When the account's last device disconnected (presence); null if never connected. */
   last_seen: number | null;
+  /**
+   * The name's confusable skeleton (lookalikes.ts), unique: a name that looks like a taken one is
+   * taken. Null only for an account that already looked like an older one when this was added.
+   */
+  skeleton: string | null;
+  /** 1 while the account shares its presence with its contacts (and sees theirs); 0 when switched off. */
+  share_presence: Generated<number>;
 }
 
 export interface DevicesTable {
@@ -96,6 +104,11 @@ export interface GroupMembersTable {
   removed_seq: number | null;
   /** The device's delivery cursor: everything up to here is acknowledged. */
   acked_seq: number;
+  /**
+   * 1 once the device holds the group's state: it created the group, joined by external commit,
+   * acknowledged its Welcome as used, or acknowledged a message. Presence counts only such devices.
+   */
+  accepted: number;
 }
 
 export interface MessagesTable {

@@ -3,8 +3,9 @@
  * PostgreSQL alike; `bytes` is the dialect's binary column type. Never edit a released migration:
  * add the next one.
  */
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 import type { Dialect } from './db.js';
+import { usernameSkeleton } from './lookalikes.js';
 
 type Bytes = 'blob' | 'bytea';
 
@@ -150,6 +151,49 @@ async function m0006DeviceLinks(db: Kysely<unknown>, bytes: Bytes): Promise<void
     .execute();
 }
 
+/**
+ * Presence only between accounts that have both joined a conversation (#15): `accepted` marks a
+ * member device that holds the group's state (it created the group, joined by external commit,
+ * acknowledged its Welcome as used, or acknowledged a message); `share_presence` is the account's
+ * switch. Existing rows count as joined when the device created the group, acknowledged a message
+ * after joining, or sent one: a device that dropped a Welcome it could not open did none of these.
+ */
+async function m0008PresenceJoined(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema
+    .alterTable('group_members')
+    .addColumn('accepted', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('accounts')
+    .addColumn('share_presence', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
+  await sql`
+    update group_members set accepted = 1
+    where joined_seq = 0 or acked_seq > joined_seq or exists (
+      select 1 from messages m
+      where m.group_id = group_members.group_id and m.sender_username = group_members.username
+        and m.sender_device = group_members.device_id and m.seq >= group_members.joined_seq)`.execute(db);
+}
+
+/**
+ * Each account's confusable skeleton (lookalikes.ts), unique, so a new name that looks like an
+ * existing one is refused. Existing accounts that already look alike stay: the oldest keeps the
+ * skeleton, the others get none (NULLs never collide), and every later lookalike is still refused.
+ */
+async function m0009UsernameSkeleton(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema.alterTable('accounts').addColumn('skeleton', 'text').execute();
+  const accounts = await sql<{ username: string }>`
+    select username from accounts order by created_at, username`.execute(db);
+  const seen = new Set<string>();
+  for (const { username } of accounts.rows) {
+    const skeleton = usernameSkeleton(username);
+    if (seen.has(skeleton)) continue;
+    seen.add(skeleton);
+    await sql`update accounts set skeleton = ${skeleton} where username = ${username}`.execute(db);
+  }
+  await db.schema.createIndex('accounts_skeleton').unique().on('accounts').column('skeleton').execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -157,6 +201,8 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0004_presence', m0004Presence],
   ['0005_group_info', m0005GroupInfo],
   ['0006_device_links', m0006DeviceLinks],
+  ['0008_presence_joined', m0008PresenceJoined],
+  ['0009_username_skeleton', m0009UsernameSkeleton],
 ];
 
 /** Every migration by name, for the dialect's column types. */

@@ -1,30 +1,62 @@
 /**
- * Presence: whether an account has a connected device, and when it was last seen. It is visible
- * only to accounts that share a conversation with it (the online user list of a chat), never to
- * strangers. Changes are pushed to those accounts' connected devices. Connection counts live in the
- * Cluster, so with several nodes an account is online while it has a connection on any of them.
+ * Presence: whether an account has a connected device, and when it was last seen. It flows only
+ * between two accounts that have both joined a common conversation (a current member device of
+ * each that holds the group's state: `group_members.accepted`, see dropWelcome) and that both
+ * share their presence (`accounts.share_presence`, the `presence_share` frame). Being added is
+ * not joining: a stranger who adds someone with a Welcome they cannot open learns nothing. An
+ * account that hides its presence sees no one's (reciprocity, as WhatsApp's "last seen").
+ * Changes are pushed to those accounts' connected devices. Connection counts live in the Cluster,
+ * so with several nodes an account is online while it has a connection on any of them.
  */
 import { encodeServerFrame, type PresenceEntry, type ServerFrame } from '@parley/core';
 import type { Cluster } from './cluster.js';
 import type { Db } from './db.js';
 import type { Hub } from './hub.js';
 
-/** Accounts that share at least one group with `accountId` (both as current members), itself excluded. */
+/** Whether the account shares its presence (an unknown account shares nothing). */
+async function sharing(db: Db, accountId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('share_presence')
+    .where('username', '=', accountId)
+    .executeTakeFirst();
+  return row?.share_presence === 1;
+}
+
+/**
+ * The accounts `accountId` exchanges presence with: those with a joined, current member device in
+ * a group where `accountId` has one too, that share their presence; none when `accountId` does not.
+ */
 async function contactsOf(db: Db, accountId: string): Promise<string[]> {
+  if (!(await sharing(db, accountId))) return [];
   const rows = await db
     .selectFrom('group_members as mine')
     .innerJoin('group_members as theirs', 'theirs.group_id', 'mine.group_id')
+    .innerJoin('accounts', 'accounts.username', 'theirs.username')
     .select('theirs.username')
     .distinct()
     .where('mine.username', '=', accountId)
     .where('mine.removed_seq', 'is', null)
+    .where('mine.accepted', '=', 1)
     .where('theirs.removed_seq', 'is', null)
+    .where('theirs.accepted', '=', 1)
     .where('theirs.username', '!=', accountId)
+    .where('accounts.share_presence', '=', 1)
     .execute();
   return rows.map((r) => r.username);
 }
 
-export function presence(hub: Hub, { db, cluster }: { db: Db; cluster: Cluster }): void {
+/** Presence of accounts that are no longer shared: offline, never seen (clients forget them). */
+function hidden(accountIds: string[]): PresenceEntry[] {
+  return accountIds.map((accountId) => ({ accountId, online: false, lastSeen: 0 }));
+}
+
+export interface PresenceService {
+  /** An account's device joined a conversation: tell its (possibly new) contacts it is there. */
+  joined(accountId: string): Promise<void>;
+}
+
+export function presence(hub: Hub, { db, cluster }: { db: Db; cluster: Cluster }): PresenceService {
   async function entriesFor(accountIds: string[]): Promise<PresenceEntry[]> {
     const online = await cluster.online(accountIds);
     const rows =
@@ -44,16 +76,38 @@ export function presence(hub: Hub, { db, cluster }: { db: Db; cluster: Cluster }
     }));
   }
 
-  async function announce(accountId: string): Promise<void> {
-    const frame = encodeServerFrame({
-      type: 'presence',
-      requestId: 0,
-      entries: await entriesFor([accountId]),
-    });
+  function push(to: string[], entries: PresenceEntry[]): void {
+    if (to.length === 0 || entries.length === 0) return;
+    const frame = encodeServerFrame({ type: 'presence', requestId: 0, entries });
     hub.pushTo(
-      (await contactsOf(db, accountId)).map((contact) => ({ accountId: contact })),
+      to.map((accountId) => ({ accountId })),
       frame,
     );
+  }
+
+  async function announce(accountId: string): Promise<void> {
+    const contacts = await contactsOf(db, accountId);
+    if (contacts.length > 0) push(contacts, await entriesFor([accountId]));
+  }
+
+  /** Switch an account's sharing; its contacts and its own devices learn what changed. */
+  async function setSharing(accountId: string, share: boolean): Promise<void> {
+    const before = await contactsOf(db, accountId);
+    const changed = await db
+      .updateTable('accounts')
+      .set({ share_presence: share ? 1 : 0 })
+      .where('username', '=', accountId)
+      .where('share_presence', '=', share ? 0 : 1)
+      .executeTakeFirst();
+    if (Number(changed.numUpdatedRows) === 0) return;
+    if (!share) {
+      push(before, hidden([accountId]));
+      push([accountId], hidden(before));
+      return;
+    }
+    const after = await contactsOf(db, accountId);
+    push(after, await entriesFor([accountId]));
+    push([accountId], await entriesFor(after));
   }
 
   hub.onConnectionChange(async (accountId, connected) => {
@@ -75,4 +129,15 @@ export function presence(hub: Hub, { db, cluster }: { db: Db; cluster: Cluster }
     const contacts = await contactsOf(db, session.accountId);
     return { type: 'presence', requestId: frame.requestId, entries: await entriesFor(contacts.sort()) };
   });
+
+  hub.on('presence_share', async (session, frame): Promise<ServerFrame> => {
+    if (frame.share !== null) await setSharing(session.accountId, frame.share);
+    return {
+      type: 'presence_sharing',
+      requestId: frame.requestId,
+      share: await sharing(db, session.accountId),
+    };
+  });
+
+  return { joined: announce };
 }

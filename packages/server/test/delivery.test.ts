@@ -176,7 +176,7 @@ async function drain(p: Peer, count: number): Promise<void> {
       });
       p.state = state;
       p.seq = f.seq;
-      await p.ws!.request({ type: 'welcome_ack', groupId: f.groupId });
+      await p.ws!.request({ type: 'welcome_ack', groupId: f.groupId, accepted: true });
       applied++;
     }
   }

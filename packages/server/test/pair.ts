@@ -77,6 +77,6 @@ export async function chattingPair(
     find: async (ref) => (toHex(ref) === toHex(bobKp!.ref) ? bobKp : undefined),
   });
   bob.state = state;
-  await bob.ws.request({ type: 'welcome_ack', groupId });
+  await bob.ws.request({ type: 'welcome_ack', groupId, accepted: true });
   return { alice, bob, groupId };
 }

@@ -56,7 +56,15 @@ function publicMessage(bytes: Uint8Array): PublicMessage {
 }
 
 function member(username: string, deviceId: string, leaf: number): Member {
-  return { username, device_id: deviceId, leaf_index: leaf, joined_seq: 0, removed_seq: null, acked_seq: 0 };
+  return {
+    username,
+    device_id: deviceId,
+    leaf_index: leaf,
+    joined_seq: 0,
+    removed_seq: null,
+    acked_seq: 0,
+    accepted: 1,
+  };
 }
 
 describe('MLS policy (no database)', () => {

@@ -157,7 +157,7 @@ function frameMaker(rand: () => number, victimGroup: Uint8Array, ownGroup: Uint8
       case 2:
         return { type: 'ack', requestId: id, groupId: group(), seq: int(1_000_000) };
       case 3:
-        return { type: 'welcome_ack', requestId: id, groupId: group() };
+        return { type: 'welcome_ack', requestId: id, groupId: group(), accepted: true };
       case 4:
         return { type: 'group_info_get', requestId: id, groupId: group() };
       case 5:

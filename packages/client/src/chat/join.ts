@@ -32,7 +32,7 @@ export async function acceptWelcome(
       // A Welcome this device cannot use (damaged, or refused by MLS): say so and drop it, so it
       // does not stop every later sync; the device joins by external commit at the next sync.
       chat.events.emit('undecryptable', { groupId: id, seq, code: e.code });
-      await chat.connection.request({ type: 'welcome_ack', groupId });
+      await chat.connection.request({ type: 'welcome_ack', groupId, accepted: false });
       return;
     }
     await inBatch(chat.store, async (w) => {
@@ -45,7 +45,9 @@ export async function acceptWelcome(
     chat.events.emit('joined', id);
     chat.events.emit('conversation', id);
   }
-  await chat.connection.request({ type: 'welcome_ack', groupId });
+  // We hold the group's state (joined now, or earlier from this Welcome): the server counts this
+  // device as joined, which presence needs (a Welcome dropped above does not count).
+  await chat.connection.request({ type: 'welcome_ack', groupId, accepted: true });
   await chat.catchUp(id);
 }
 

@@ -1,4 +1,5 @@
-/** Who among the contacts is online, as the server last said, and when to ask it again. */
+/** Who among the contacts is online, as the server last said, when to ask it again, and sharing it. */
+import { isErrorCode, ParleyError, type ServerFrame } from '@parley/core';
 import type { Connection } from '../transport.js';
 import type { Emitter } from './events.js';
 
@@ -34,6 +35,16 @@ export class Presence {
     if (presence.type === 'presence') this.update(presence.entries);
   }
 
+  /**
+   * Whether this account shares its presence (and so sees its contacts'): `share` sets it first.
+   * The server then pushes what changed (contacts hidden or shown again).
+   */
+  async sharing(share: boolean | null): Promise<boolean> {
+    const answer = await this.connection.request({ type: 'presence_share', share });
+    if (answer.type !== 'presence_sharing') throw refusal(answer);
+    return answer.share;
+  }
+
   online(): string[] {
     return [...this.of].filter(([, p]) => p.online).map(([a]) => a);
   }
@@ -41,4 +52,11 @@ export class Presence {
   lastSeen(accountId: string): number | undefined {
     return this.of.get(accountId)?.lastSeen;
   }
+}
+
+/** The error a server answered with (a server that predates the frame cannot read it: `protocol`). */
+function refusal(answer: ServerFrame): ParleyError {
+  if (answer.type === 'error' && isErrorCode(answer.code) && answer.code !== 'decode_error')
+    return new ParleyError(answer.code, answer.message);
+  return new ParleyError('protocol', 'the server does not support the presence setting');
 }

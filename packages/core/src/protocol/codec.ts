@@ -86,6 +86,7 @@ function readValue(r: Reader, name: string, type: ValueType, n: number): unknown
       return v;
     }
     case 'bool':
+      if (type.optionalAtEnd && r.remaining === 0) return false;
       return r.u8() === 1;
     case 'fixed':
       return r.fixed(type.size);

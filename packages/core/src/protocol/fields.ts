@@ -9,9 +9,10 @@ export interface UintType {
   readonly min?: number;
   readonly max?: number;
 }
-/** A u8: 1 is true, anything else false. */
+/** A u8: 1 is true, anything else false. `optionalAtEnd`: a frame that ends before it has false. */
 export interface BoolType {
   readonly kind: 'bool';
+  readonly optionalAtEnd?: boolean;
 }
 /** Bytes of a length both sides know. */
 export interface FixedType {
@@ -95,6 +96,8 @@ export type FieldsFor<V> = { readonly [K in keyof V]-?: TypeFor<V[K]> } & Fields
 export const u32: UintType = { kind: 'uint', width: 'u32' };
 export const u64: UintType = { kind: 'uint', width: 'u64' };
 export const bool: BoolType = { kind: 'bool' };
+/** A bool added to a frame later, last in it: a frame from an older peer ends before it (false). */
+export const boolAtEnd: BoolType = { kind: 'bool', optionalAtEnd: true };
 
 export function uint(width: UintWidth, min: number, max: number): UintType {
   return { kind: 'uint', width, min, max };

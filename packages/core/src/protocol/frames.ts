@@ -8,6 +8,7 @@ import { MESSAGE_ID_BYTES } from '../appMessage.js';
 import { MAX_KEY_PACKAGE_BYTES } from '../keyPackages.js';
 import {
   bool,
+  boolAtEnd,
   bytes,
   count,
   type FieldsFor,
@@ -102,8 +103,16 @@ export type ClientFrame =
   | { type: 'ack'; requestId: number; groupId: Uint8Array; seq: number }
   /** `after`: empty for the first page, else the `cursor` of the previous `sync_state`. */
   | { type: 'sync'; requestId: number; after: Uint8Array }
-  | { type: 'welcome_ack'; requestId: number; groupId: Uint8Array }
+  | {
+      type: 'welcome_ack';
+      requestId: number;
+      groupId: Uint8Array;
+      /** True when this device joined the group from the Welcome (false: it could not use it and drops it). */
+      accepted: boolean;
+    }
   | { type: 'presence_query'; requestId: number }
+  /** Read (`share` null) or set whether this account shares its presence (and sees others'). */
+  | { type: 'presence_share'; requestId: number; share: boolean | null }
   | { type: 'group_info_put'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array }
   | { type: 'group_info_get'; requestId: number; groupId: Uint8Array }
   /** `after`: empty for the first page, else the last group id of the previous `welcomes`. */
@@ -133,6 +142,7 @@ export type ServerFrame =
     }
   | { type: 'welcomes'; requestId: number; items: PendingWelcome[]; more: boolean }
   | { type: 'presence'; requestId: number; entries: PresenceEntry[] }
+  | { type: 'presence_sharing'; requestId: number; share: boolean }
   | { type: 'group_info'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array };
 
 export type Frame = ClientFrame | ServerFrame;
@@ -182,11 +192,13 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
   fetch: { type: 7, from: 'client', fields: { groupId, afterSeq: u64, limit: uint('u16', 1, MAX_FETCH) } },
   ack: { type: 8, from: 'client', fields: { groupId, seq: u64 } },
   sync: { type: 9, from: 'client', fields: { after } },
-  welcome_ack: { type: 10, from: 'client', fields: { groupId } },
+  // `accepted` came later: a client that predates it ends the frame before it, and means false.
+  welcome_ack: { type: 10, from: 'client', fields: { groupId, accepted: boolAtEnd } },
   presence_query: { type: 11, from: 'client', fields: {} },
   group_info_put: { type: 12, from: 'client', fields: { groupId, epoch: u64, groupInfo } },
   group_info_get: { type: 13, from: 'client', fields: { groupId } },
   welcome_fetch: { type: 14, from: 'client', fields: { after } },
+  presence_share: { type: 15, from: 'client', fields: { share: optional(bool) } },
 
   challenge: {
     type: 128,
@@ -250,4 +262,5 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
       items: list(struct({ groupId, seq: u64, welcome })),
     },
   },
+  presence_sharing: { type: 142, from: 'server', fields: { share: bool } },
 };

@@ -15,7 +15,14 @@ import { answerAgain, checkGroupInfo, decodePayload, planSend } from './policy.j
 import { createGroup, dropWelcome, putGroupInfo, raiseCursor } from './queries.js';
 import { messageStore } from './store.js';
 
-export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }): void {
+export interface GroupsDeps {
+  db: Db;
+  metrics: Metrics;
+  /** An account's device joined a group from its Welcome (presence announces it to new contacts). */
+  joined?: (accountId: string) => Promise<void>;
+}
+
+export function groups(hub: Hub, { db, metrics, joined }: GroupsDeps): void {
   const store = messageStore(db, hub, metrics);
   const reader = policyReader(db);
 
@@ -115,7 +122,8 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
   });
 
   hub.on('welcome_ack', async (session, f) => {
-    await dropWelcome(db, f.groupId, session);
+    if ((await dropWelcome(db, f.groupId, session, f.accepted)) && joined !== undefined)
+      await joined(session.accountId);
     return { type: 'ok', requestId: f.requestId };
   });
 }

@@ -19,6 +19,7 @@ const MEMBER_COLUMNS = [
   'joined_seq',
   'removed_seq',
   'acked_seq',
+  'accepted',
 ] as const;
 
 export async function groupOf(db: Queryable, groupId: Uint8Array) {
@@ -208,7 +209,9 @@ export async function applyMembership(
     await memberUpdate(tx, groupId, m.username, m.device_id).set({ removed_seq: seq }).execute();
   }
   for (const j of change.joining) {
-    const row = { leaf_index: j.leaf, joined_seq: seq, removed_seq: null, acked_seq: seq };
+    // An external joiner sent this commit, so it holds the state; a welcomed device has yet to use its Welcome.
+    const accepted = j.welcomed ? 0 : 1;
+    const row = { leaf_index: j.leaf, joined_seq: seq, removed_seq: null, acked_seq: seq, accepted };
     await tx
       .insertInto('group_members')
       .values({ group_id: groupId, username: j.username, device_id: j.deviceId, ...row })

@@ -36,15 +36,19 @@ export async function createGroup(db: Db, creator: Sender, groupId: Uint8Array, 
         joined_seq: 0,
         removed_seq: null,
         acked_seq: 0,
+        accepted: 1,
       })
       .execute();
   });
 }
 
-/** Move a device's cursor forward to `seq` (never back). */
+/**
+ * Move a device's cursor forward to `seq` (never back). A device acknowledges only what it
+ * processed, so it holds the group's state: it counts as joined (`accepted`) for presence too.
+ */
 export async function raiseCursor(tx: Tx, groupId: Uint8Array, device: Sender, seq: number) {
   await memberUpdate(tx, groupId, device.accountId, device.deviceId)
-    .set({ acked_seq: seq })
+    .set({ acked_seq: seq, accepted: 1 })
     .where('acked_seq', '<', seq)
     .execute();
 }
@@ -59,12 +63,26 @@ export async function putGroupInfo(db: Db, groupId: Uint8Array, epoch: number, g
     .execute();
 }
 
-/** A device collected its Welcome to the group. */
-export async function dropWelcome(db: Db, groupId: Uint8Array, device: Sender) {
-  await db
-    .deleteFrom('welcomes')
-    .where('group_id', '=', groupId)
-    .where('username', '=', device.accountId)
-    .where('device_id', '=', device.deviceId)
-    .execute();
+/**
+ * A device collected its Welcome to the group; `accepted` when it joined from it (not when it
+ * drops one it could not use). Only the device itself can say so (its authenticated connection),
+ * so a stranger who adds someone with a Welcome they cannot open does not make them a joined
+ * member. True when this made the device count as joined.
+ */
+export async function dropWelcome(db: Db, groupId: Uint8Array, device: Sender, accepted: boolean) {
+  return db.transaction().execute(async (tx) => {
+    await tx
+      .deleteFrom('welcomes')
+      .where('group_id', '=', groupId)
+      .where('username', '=', device.accountId)
+      .where('device_id', '=', device.deviceId)
+      .execute();
+    if (!accepted) return false;
+    const marked = await memberUpdate(tx, groupId, device.accountId, device.deviceId)
+      .set({ accepted: 1 })
+      .where('removed_seq', 'is', null)
+      .where('accepted', '=', 0)
+      .executeTakeFirst();
+    return Number(marked.numUpdatedRows) > 0;
+  });
 }

@@ -14,9 +14,10 @@ import type { ServerConfig } from '../config.js';
 import { secretEquals, sha256 } from '../crypto.js';
 import type { Db } from '../db.js';
 import { ApiError } from '../errors.js';
+import { usernameSkeleton } from '../lookalikes.js';
 import type { Metrics } from '../metrics.js';
 import { checkCertificate } from './certificates.js';
-import { base64url, bytes, canonical, Username } from './input.js';
+import { base64url, bytes, canonical, newAccountName, Username } from './input.js';
 import { requireSession } from './session.js';
 import { backoffThrottle, rateLimited } from './throttle.js';
 
@@ -84,6 +85,11 @@ const directoryRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
   });
 };
 
+/** The name is taken, or looks like one that is (same confusable skeleton): either way, taken. */
+function usernameTaken(): ApiError {
+  return new ApiError(409, 'username_taken', 'that username is taken, or looks too much like one that is');
+}
+
 /** Whether a registration satisfies the access policy (403 when not). */
 async function checkPolicy(db: Db, config: ServerConfig, body: Static<typeof Access>): Promise<void> {
   if (config.access === 'password') {
@@ -130,14 +136,14 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
   const checkAccess = accessChecker(db, config, cluster);
 
   app.post('/v1/accounts/register/start', { schema: registerStart }, async (request) => {
-    const name = canonical(request.body.username);
+    const name = newAccountName(request.body.username);
     await checkAccess(request.body, request.ip);
     const taken = await db
       .selectFrom('accounts')
       .select('username')
-      .where('username', '=', name)
+      .where((eb) => eb.or([eb('username', '=', name), eb('skeleton', '=', usernameSkeleton(name))]))
       .executeTakeFirst();
-    if (taken !== undefined) throw new ApiError(409, 'username_taken', 'that username is taken');
+    if (taken !== undefined) throw usernameTaken();
     try {
       return opaque.server.createRegistrationResponse({
         serverSetup,
@@ -151,7 +157,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
 
   app.post('/v1/accounts/register/finish', { schema: registerFinish }, async (request, reply) => {
     const body = request.body;
-    const name = canonical(body.username);
+    const name = newAccountName(body.username);
     await checkAccess(body, request.ip);
     const identityKey = bytes(body.identityKey, 'identityKey', 32);
     const certificate = bytes(body.deviceCertificate, 'deviceCertificate');
@@ -167,12 +173,12 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
           opaque_record: body.registrationRecord,
           created_at: now,
           last_seen: null,
+          skeleton: usernameSkeleton(name),
         })
-        .onConflict((oc) => oc.column('username').doNothing())
+        // Either unique column: the name, or its skeleton (a lookalike of a taken name).
+        .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) {
-        throw new ApiError(409, 'username_taken', 'that username is taken');
-      }
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) throw usernameTaken();
       await tx
         .insertInto('devices')
         .values({

@@ -2,7 +2,7 @@
  * What the HTTP routes accept: TypeBox building blocks for bodies and parameters (the route types
  * come from these), and the decoders that turn accepted strings into values or a 400.
  */
-import { canonicalUsername, fromBase64Url } from '@parley/core';
+import { canonicalUsername, checkNewUsername, fromBase64Url } from '@parley/core';
 import Type from 'typebox';
 import { ApiError } from '../errors.js';
 
@@ -33,10 +33,18 @@ export function bytes(value: string, field: string, exactLength?: number): Uint8
 }
 
 /** The canonical account id for a username, or 400 invalid_username. */
-export function canonical(name: string): string {
+export function canonical(name: string, check: (name: string) => string = canonicalUsername): string {
   try {
-    return canonicalUsername(name);
+    return check(name);
   } catch (e) {
     throw new ApiError(400, 'invalid_username', e instanceof Error ? e.message : 'invalid username');
   }
+}
+
+/**
+ * The account id for a name someone registers: also refused (400 invalid_username, the reason in
+ * plain words) when it holds invisible characters, mixes scripts or piles up accents.
+ */
+export function newAccountName(name: string): string {
+  return canonical(name, checkNewUsername);
 }

@@ -1,8 +1,9 @@
-/** The chat screen's dialogs about the account: link a device, list and revoke devices, log out. */
+/** The chat screen's dialogs about the account: link a device, list and revoke devices, privacy, log out. */
+import { useEffect, useRef } from 'react';
 import { Dialog } from '../components/Dialog.js';
 import { DeviceList, ErrorText, LinkDevicePanel, PasswordForm } from '../components/Forms.js';
 import type { DeviceManager } from '../session.js';
-import type { PanelControl } from './panel.js';
+import type { Panel, PanelControl } from './panel.js';
 
 export interface AccountActions {
   /** This device holds the account's identity key, so it can link new devices. */
@@ -11,6 +12,8 @@ export interface AccountActions {
   /** Open the devices dialog's server session (the password confirms it is the person). */
   onManageDevices: (password: string) => Promise<DeviceManager>;
   onLogout: (removeData: boolean) => Promise<void>;
+  /** Set (or, with null, read) whether the account shares its presence; resolves to the setting. */
+  onPresenceSharing: (share: boolean | null) => Promise<boolean>;
 }
 
 interface Props extends AccountActions {
@@ -25,6 +28,7 @@ export function AccountDialogs({
   onLinkDevice,
   onManageDevices,
   onLogout,
+  onPresenceSharing,
 }: Props) {
   const { panel, setPanel, close: closePanel, busy, error, run } = control;
   return (
@@ -79,6 +83,10 @@ export function AccountDialogs({
         </Dialog>
       )}
 
+      {panel?.kind === 'privacy' && (
+        <PrivacyDialog share={panel.share} control={control} onPresenceSharing={onPresenceSharing} />
+      )}
+
       {panel?.kind === 'logout' && (
         <Dialog title="Log out" onClose={closePanel}>
           <div className="stack">
@@ -104,5 +112,85 @@ export function AccountDialogs({
         </Dialog>
       )}
     </>
+  );
+}
+
+/** The header's buttons that open the account's dialogs. */
+export function AccountButtons({
+  canLinkDevices,
+  setPanel,
+}: {
+  canLinkDevices: boolean;
+  setPanel: (panel: Panel) => void;
+}) {
+  return (
+    <>
+      <button type="button" onClick={() => setPanel({ kind: 'devices' })}>
+        Devices
+      </button>
+      {canLinkDevices && (
+        <button type="button" onClick={() => setPanel({ kind: 'link' })}>
+          Link a device
+        </button>
+      )}
+      <button type="button" onClick={() => setPanel({ kind: 'privacy' })}>
+        Privacy
+      </button>
+      <button type="button" onClick={() => setPanel({ kind: 'logout' })}>
+        Log out
+      </button>
+    </>
+  );
+}
+
+interface PrivacyProps {
+  /** The setting as the server last said (undefined until it has). */
+  share: boolean | undefined;
+  control: PanelControl;
+  onPresenceSharing: AccountActions['onPresenceSharing'];
+}
+
+/** "Share when I'm online": read from the server when the dialog opens, switched at once. */
+function PrivacyDialog({ share, control, onPresenceSharing }: PrivacyProps) {
+  const { setPanel, close, busy, error, run } = control;
+  const loaded = share !== undefined;
+  const asked = useRef(false);
+  useEffect(() => {
+    if (loaded || asked.current) return;
+    asked.current = true;
+    void run(async () => setPanel({ kind: 'privacy', share: await onPresenceSharing(null) }));
+  }, [loaded, run, setPanel, onPresenceSharing]);
+  const change = (wanted: boolean) => {
+    // Shown at once; put back if the server does not take it.
+    setPanel({ kind: 'privacy', share: wanted });
+    void run(async () => {
+      try {
+        setPanel({ kind: 'privacy', share: await onPresenceSharing(wanted) });
+      } catch (failure) {
+        setPanel({ kind: 'privacy', share: !wanted });
+        throw failure;
+      }
+    });
+  };
+  return (
+    <Dialog title="Privacy" onClose={close}>
+      <div className="stack">
+        <p>
+          People in a conversation that you and they have joined see when you are online and when you were
+          last seen. Turn this off to stop sharing it with everyone: you then no longer see when they are
+          online either. Being added to a conversation you have not joined shares nothing.
+        </p>
+        <label className="toggle">
+          <input
+            type="checkbox"
+            checked={share === true}
+            disabled={busy || !loaded}
+            onChange={(e) => change(e.currentTarget.checked)}
+          />
+          Share when I’m online
+        </label>
+        <ErrorText error={error} />
+      </div>
+    </Dialog>
   );
 }

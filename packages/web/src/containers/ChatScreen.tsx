@@ -3,14 +3,14 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
 import { ConnectionBanner } from '../components/Forms.js';
-import { type AccountActions, AccountDialogs } from './AccountDialogs.js';
+import { type AccountActions, AccountButtons, AccountDialogs } from './AccountDialogs.js';
 import { notificationsSupported, useBrowserSignals } from './browserSignals.js';
 import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
 import type { ChatModel } from './chatModel.js';
 import { shownMessages } from './chatState.js';
 import { usePanel } from './panel.js';
 
-interface Props extends AccountActions {
+interface Props extends Omit<AccountActions, 'onPresenceSharing'> {
   model: ChatModel;
 }
 
@@ -61,17 +61,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             Enable notifications
           </button>
         )}
-        <button type="button" onClick={() => setPanel({ kind: 'devices' })}>
-          Devices
-        </button>
-        {canLinkDevices && (
-          <button type="button" onClick={() => setPanel({ kind: 'link' })}>
-            Link a device
-          </button>
-        )}
-        <button type="button" onClick={() => setPanel({ kind: 'logout' })}>
-          Log out
-        </button>
+        <AccountButtons canLinkDevices={canLinkDevices} setPanel={setPanel} />
       </header>
       <ConnectionBanner state={s.connection} syncError={s.syncError} />
       <div className="layout">
@@ -127,6 +117,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         onLinkDevice={onLinkDevice}
         onManageDevices={onManageDevices}
         onLogout={onLogout}
+        onPresenceSharing={model.presenceSharing}
       />
       {changed !== undefined && (
         <IdentityChangeDialog key={changed} model={model} changed={changed} busy={control.busy} />

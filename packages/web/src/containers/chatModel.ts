@@ -54,6 +54,10 @@ export class ChatModel {
   /** Called for each new message from someone else (notifications). */
   onIncoming: ((m: ChatMessage, conversation: Conversation | undefined) => void) | undefined;
 
+  /** Read (`null`) or set whether the account shares its presence (the Privacy dialog). */
+  readonly presenceSharing = (share: boolean | null): Promise<boolean> =>
+    share === null ? this.client.sharesPresence() : this.client.setPresenceSharing(share);
+
   constructor(
     readonly client: ParleyClient,
     private readonly identityKey: Uint8Array,

@@ -14,7 +14,9 @@ export type Panel =
   | { kind: 'safety'; accountId: string; number: SafetyNumber; verified: boolean }
   | { kind: 'logout' }
   | { kind: 'link'; code?: string; expiresAt?: number }
-  | { kind: 'devices'; manager?: DeviceManager; devices?: OwnDevice[] };
+  | { kind: 'devices'; manager?: DeviceManager; devices?: OwnDevice[] }
+  /** Presence sharing; `share` once the server said how it is set. */
+  | { kind: 'privacy'; share?: boolean };
 
 export interface PanelControl {
   panel: Panel | undefined;
