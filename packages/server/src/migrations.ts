@@ -150,6 +150,16 @@ async function m0006DeviceLinks(db: Kysely<unknown>, bytes: Bytes): Promise<void
     .execute();
 }
 
+/** Each group's public MLS state (tree, GroupContext, interim hash) at the epoch the log is at. */
+async function m0007GroupPublicState(db: Kysely<unknown>, bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('group_public_state')
+    .addColumn('group_id', bytes, (c) => c.primaryKey())
+    .addColumn('epoch', 'bigint', (c) => c.notNull())
+    .addColumn('state', bytes, (c) => c.notNull())
+    .execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -157,6 +167,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0004_presence', m0004Presence],
   ['0005_group_info', m0005GroupInfo],
   ['0006_device_links', m0006DeviceLinks],
+  ['0007_group_public_state', m0007GroupPublicState],
 ];
 
 /** Every migration by name, for the dialect's column types. */

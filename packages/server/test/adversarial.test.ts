@@ -114,6 +114,7 @@ test('a replayed commit is refused as stale: not stored, not delivered, the epoc
     messageId: randomBytes(16),
     payload: update.commit,
     welcome: null,
+    groupInfo: update.groupInfo,
   });
   expect(sent).toMatchObject({ type: 'sent', epoch: 2 });
   alice.state = update.newState;
@@ -128,6 +129,7 @@ test('a replayed commit is refused as stale: not stored, not delivered, the epoc
         messageId: randomBytes(16),
         payload: update.commit,
         welcome: null,
+        groupInfo: update.groupInfo,
       }),
     ).toMatchObject({ type: 'stale_epoch', epoch: 2 });
   }

@@ -10,7 +10,7 @@ import {
 import { inBatch } from '../storage/batch.js';
 import { advanceCursor } from '../storage/log.js';
 import type { Chat } from './context.js';
-import { publishGroupInfo, sendHandshake } from './handshake.js';
+import { sendHandshake } from './handshake.js';
 import { consumeKeyPackage, keyPackageFinder } from './keyPackages.js';
 import { NEW_META } from './types.js';
 
@@ -65,7 +65,12 @@ export async function rejoin(chat: Chat, groupIdHex: string, missed: number, res
         return null;
       }
       const joined = await joinByExternalCommit(chat.device, info.groupInfo, { resync });
-      return { payload: joined.commit, welcome: null, newState: joined.newState };
+      return {
+        payload: joined.commit,
+        welcome: null,
+        groupInfo: joined.groupInfo,
+        newState: joined.newState,
+      };
     },
     // A newer GroupInfo is fetched by the next build: nothing to catch up with a lost state.
     afterStale: async () => {},
@@ -79,7 +84,6 @@ export async function rejoin(chat: Chat, groupIdHex: string, missed: number, res
   });
   if (sent === null) return;
   chat.acks.ack(groupIdHex, sent.seq);
-  await publishGroupInfo(chat, groupIdHex, sent.epoch);
   if (resync) chat.events.emit('rejoined', { groupId: groupIdHex, missed });
   else {
     chat.presence.stale = true;

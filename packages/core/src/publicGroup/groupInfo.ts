@@ -11,7 +11,7 @@ import { validateRatchetTree } from 'ts-mls/clientState.js';
 import type { CiphersuiteImpl } from 'ts-mls/crypto/ciphersuite.js';
 import { encodeGroupContext } from 'ts-mls/groupContext.js';
 import { ratchetTreeFromExtension, verifyGroupInfoSignature } from 'ts-mls/groupInfo.js';
-import type { RatchetTree } from 'ts-mls/ratchetTree.js';
+import { encodeRatchetTree, type RatchetTree } from 'ts-mls/ratchetTree.js';
 import { createInterimHash } from 'ts-mls/transcriptHash.js';
 import { treeHashRoot } from 'ts-mls/treeHash.js';
 import { bytesEqual } from '../encoding.js';
@@ -65,8 +65,11 @@ export async function checkGroupInfo(
   if (!bytesEqual(interim, state.interimTranscriptHash))
     fail('invalid_message', 'GroupInfo confirmation tag is not the epoch’s');
   await checkSigned(gi, state.tree, cs);
+  // The tree as the server encodes it is the common case; otherwise its hash must be the tracked one.
+  const extension = gi.extensions.find((e) => e.extensionType === 'ratchet_tree');
+  if (extension === undefined || bytesEqual(extension.extensionData, encodeRatchetTree(state.tree))) return;
   const tree = treeOf(gi);
-  if (tree !== undefined && !bytesEqual(await treeHashRoot(tree, cs.hash), state.groupContext.treeHash))
+  if (tree === undefined || !bytesEqual(await treeHashRoot(tree, cs.hash), state.groupContext.treeHash))
     fail('invalid_message', 'GroupInfo ratchet tree is not the group’s');
 }
 

@@ -2,14 +2,23 @@
  * The log queries of the frames outside the message write path: creating a group, fetching and
  * acknowledging messages, a device's sync state, GroupInfo and collected Welcomes.
  */
-import { MAX_FETCH, type PendingWelcome } from '@parley/core';
+import { MAX_FETCH, type PendingWelcome, type PublicGroupState } from '@parley/core';
 import type { Db } from '../db.js';
 import { FrameError } from '../hub.js';
-import { joinEpoch, memberUpdate, type Tx } from './log.js';
+import { joinEpoch, memberUpdate, type Queryable, type Tx } from './log.js';
 import { KIND, type Member, type Sender } from './policy.js';
+import { saveState } from './publicState.js';
 
-/** Create a group whose only member is its creator, at leaf 0, epoch 0; refused if the id is in use. */
-export async function createGroup(db: Db, creator: Sender, groupId: Uint8Array, cipherSuite: string) {
+/**
+ * Create a group whose only member is its creator, at leaf 0, epoch 0, with its public state and
+ * epoch-0 GroupInfo (checked by the caller); refused if the id is in use.
+ */
+export async function createGroup(
+  db: Db,
+  creator: Sender,
+  group: { groupId: Uint8Array; cipherSuite: string; groupInfo: Uint8Array; state: PublicGroupState },
+) {
+  const { groupId, cipherSuite } = group;
   await db.transaction().execute(async (tx) => {
     const inserted = await tx
       .insertInto('groups')
@@ -20,8 +29,8 @@ export async function createGroup(db: Db, creator: Sender, groupId: Uint8Array, 
         next_seq: 1,
         created_by: creator.accountId,
         created_at: Date.now(),
-        group_info: null,
-        group_info_epoch: null,
+        group_info: group.groupInfo,
+        group_info_epoch: 0,
       })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
@@ -39,6 +48,7 @@ export async function createGroup(db: Db, creator: Sender, groupId: Uint8Array, 
         acked_seq: 0,
       })
       .execute();
+    await saveState(tx, groupId, group.state);
   });
 }
 
@@ -130,7 +140,7 @@ export async function syncState(db: Db, device: Sender) {
 }
 
 /** Keep a GroupInfo for the group's epoch, unless the group has moved on since. */
-export async function putGroupInfo(db: Db, groupId: Uint8Array, epoch: number, groupInfo: Uint8Array) {
+export async function putGroupInfo(db: Queryable, groupId: Uint8Array, epoch: number, groupInfo: Uint8Array) {
   await db
     .updateTable('groups')
     .set({ group_info: groupInfo, group_info_epoch: epoch })
