@@ -10,11 +10,12 @@ import {
   type KeyPackage,
   type MLSMessage,
 } from 'ts-mls';
+import type { Hash } from 'ts-mls/crypto/hash.js';
 import type { Signature } from 'ts-mls/crypto/signature.js';
 import type { FramedContent } from 'ts-mls/framedContent.js';
 import { signFramedContentTBS, toTbs } from 'ts-mls/framedContent.js';
 import { type GroupInfo, signGroupInfo } from 'ts-mls/groupInfo.js';
-import { signKeyPackage } from 'ts-mls/keyPackage.js';
+import { makeKeyPackageRef, signKeyPackage } from 'ts-mls/keyPackage.js';
 import { type LeafNode, signLeafNodeKeyPackage } from 'ts-mls/leafNode.js';
 import { encodeRatchetTree, type RatchetTree } from 'ts-mls/ratchetTree.js';
 
@@ -144,4 +145,13 @@ export async function withCredential(
   );
   const { signature: __, ...tbs } = { ...kp, leafNode };
   return signKeyPackage(tbs as Parameters<typeof signKeyPackage>[0], ownerSignKey, sig);
+}
+
+/** The Welcome readdressed to `kp` (its KeyPackageRef), as an attacker adding `kp` would send it. */
+export async function welcomeFor(welcome: Uint8Array, kp: KeyPackage, h: Hash): Promise<Uint8Array> {
+  const m = decode(welcome);
+  if (m.wireformat !== 'mls_welcome') throw new Error('not a Welcome');
+  const newMember = await makeKeyPackageRef(kp, h);
+  const secrets = m.welcome.secrets.map((s) => ({ ...s, newMember }));
+  return encodeMlsMessage({ ...m, welcome: { ...m.welcome, secrets } });
 }

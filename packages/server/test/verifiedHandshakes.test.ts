@@ -34,6 +34,7 @@ import {
   flipSignature,
   keyPackageIn,
   resignGroupInfo,
+  welcomeFor,
   withAddedKeyPackage,
   withCredential,
   withTree,
@@ -135,7 +136,9 @@ test('a commit adding a tampered key package is refused and the member list does
       cs.signature,
       forged,
     );
-    expect(await send(alice, commit, { welcome: add.welcome, groupInfo: add.groupInfo })).toMatchObject({
+    // The Welcome is readdressed to the forged package, as the server checks the addressees.
+    const welcome = await welcomeFor(add.welcome!, forged, cs.hash);
+    expect(await send(alice, commit, { welcome, groupInfo: add.groupInfo })).toMatchObject({
       type: 'error',
       code: 'invalid_commit',
     });
