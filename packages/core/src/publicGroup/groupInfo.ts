@@ -11,13 +11,13 @@ import { validateRatchetTree } from 'ts-mls/clientState.js';
 import type { CiphersuiteImpl } from 'ts-mls/crypto/ciphersuite.js';
 import { encodeGroupContext } from 'ts-mls/groupContext.js';
 import { ratchetTreeFromExtension, verifyGroupInfoSignature } from 'ts-mls/groupInfo.js';
-import { encodeRatchetTree, type RatchetTree } from 'ts-mls/ratchetTree.js';
+import type { RatchetTree } from 'ts-mls/ratchetTree.js';
 import { createInterimHash } from 'ts-mls/transcriptHash.js';
 import { treeHashRoot } from 'ts-mls/treeHash.js';
 import { bytesEqual } from '../encoding.js';
 import { decodeMessage } from '../group/wire.js';
 import { authServiceOf, fail } from './leaves.js';
-import { type CredentialCheck, type PublicGroupState, publicLeaf } from './state.js';
+import { type CredentialCheck, encodedTree, type PublicGroupState, publicLeaf } from './state.js';
 
 /** The GroupInfo inside an MLSMessage; refused (invalid_message) when it is anything else. */
 export function decodeGroupInfoMessage(bytes: Uint8Array): GroupInfo {
@@ -67,7 +67,7 @@ export async function checkGroupInfo(
   await checkSigned(gi, state.tree, cs);
   // The tree as the server encodes it is the common case; otherwise its hash must be the tracked one.
   const extension = gi.extensions.find((e) => e.extensionType === 'ratchet_tree');
-  if (extension === undefined || bytesEqual(extension.extensionData, encodeRatchetTree(state.tree))) return;
+  if (extension === undefined || bytesEqual(extension.extensionData, encodedTree(state.tree))) return;
   const tree = treeOf(gi);
   if (tree === undefined || !bytesEqual(await treeHashRoot(tree, cs.hash), state.groupContext.treeHash))
     fail('invalid_message', 'GroupInfo ratchet tree is not the group’s');

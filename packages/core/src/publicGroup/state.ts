@@ -45,12 +45,23 @@ export function publicLeaves(state: PublicGroupState): { leafIndex: number; leaf
 
 const FORMAT = 1;
 
+/** Trees are immutable values: each is encoded once (a GroupInfo check and storage both need it). */
+const encodings = new WeakMap<RatchetTree, Uint8Array>();
+export function encodedTree(tree: RatchetTree): Uint8Array {
+  let bytes = encodings.get(tree);
+  if (bytes === undefined) {
+    bytes = encodeRatchetTree(tree);
+    encodings.set(tree, bytes);
+  }
+  return bytes;
+}
+
 /** version u8 | GroupContext (u32 length) | ratchet tree (u32 length) | interim hash (u8 length). */
 export function encodePublicGroupState(state: PublicGroupState): Uint8Array {
   return new Writer()
     .u8(FORMAT)
     .bytes(encodeGroupContext(state.groupContext), MAX_MLS_MESSAGE_BYTES)
-    .bytes(encodeRatchetTree(state.tree), MAX_MLS_MESSAGE_BYTES)
+    .bytes(encodedTree(state.tree), MAX_MLS_MESSAGE_BYTES)
     .bytes(state.interimTranscriptHash, 64)
     .finish();
 }
