@@ -164,7 +164,7 @@ describe('public group state (what the server tracks without secrets)', () => {
     });
     const update = await selfUpdate(a!.device, a!.state);
     const pm = publicOf(update.commit);
-    pm.auth.signature[3] ^= 0x01;
+    pm.auth.signature[3] = pm.auth.signature[3]! ^ 0x01;
     expect(await codeOfAsync(advancePublicState(state, pm, [], suite, certified))).toBe('invalid_message');
     const later = await exportGroupInfo(a!.device, update.newState);
     expect(await codeOfAsync(checkGroupInfo(state, later, suite))).toBe('invalid_message');

@@ -5,20 +5,14 @@
  * list the commits make: only current member devices post or read, and a removed device sees
  * nothing after the commit that removed it.
  */
-import {
-  type CiphersuiteName,
-  checkGroupInfo,
-  publicStateOfNewGroup,
-  SUPPORTED_CIPHERSUITES,
-  toHex,
-} from '@parley/core';
+import { type CiphersuiteName, checkGroupInfo, SUPPORTED_CIPHERSUITES, toHex } from '@parley/core';
 import { suite } from '../crypto.js';
 import type { Db } from '../db.js';
 import { FrameError, type Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import { activeMembers, groupOf, memberOf, policyReader, storedMessage } from './log.js';
 import { answerAgain, decodePayload, planSend } from './policy.js';
-import { checkPublic, directoryCheck, publicStates, refusing } from './publicState.js';
+import { checkPublic, newGroupState, publicStates, refusing } from './publicState.js';
 import { createGroup, dropWelcome, fetchFor, putGroupInfo, raiseCursor, syncState } from './queries.js';
 import { messageStore } from './store.js';
 
@@ -31,13 +25,7 @@ export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }):
     if (!SUPPORTED_CIPHERSUITES.includes(f.cipherSuite as CiphersuiteName)) {
       throw new FrameError('unsupported', 'ciphersuite not offered by this server');
     }
-    const groupInfo = f.groupInfo;
-    if (groupInfo == null) throw new FrameError('invalid_message', 'a new group needs its epoch-0 GroupInfo');
-    const creator = await reader.device(session.accountId, session.deviceId);
-    if (creator === undefined) throw new FrameError('not_found', 'unknown device');
-    const cs = await suite(f.cipherSuite);
-    const expect = { groupId: f.groupId, cipherSuite: f.cipherSuite, creatorKey: creator.key };
-    const state = await refusing(() => publicStateOfNewGroup(groupInfo, cs, directoryCheck(reader), expect));
+    const { groupInfo, state } = await newGroupState(reader, session, f);
     await createGroup(db, session, { groupId: f.groupId, cipherSuite: f.cipherSuite, groupInfo, state });
     states.remember(f.groupId, state);
     return { type: 'ok', requestId: f.requestId };

@@ -22,13 +22,14 @@ import {
   publicEpoch,
   publicLeaves,
   publicStateFromGroupInfo,
+  publicStateOfNewGroup,
   toHex,
 } from '@parley/core';
 import { suite } from '../crypto.js';
 import type { GroupsTable } from '../db.js';
 import { FrameError } from '../hub.js';
 import { activeMembers, type Queryable } from './log.js';
-import { committedProposals, type Member, type Plan, type PolicyReader } from './policy.js';
+import { committedProposals, type Member, type Plan, type PolicyReader, type Sender } from './policy.js';
 
 /** Decoded states kept in memory (each holds a whole tree: bounded). */
 const CACHE_LIMIT = 256;
@@ -164,6 +165,25 @@ export async function saveState(db: Queryable, groupId: Uint8Array, state: Publi
       oc.column('group_id').doUpdateSet(row).where('group_public_state.epoch', '<', row.epoch),
     )
     .execute();
+}
+
+/**
+ * A new group's first public state, from the epoch-0 GroupInfo its creating device sends with
+ * `group_create` (required): one leaf, that device's registered key and certificate.
+ */
+export async function newGroupState(
+  reader: PolicyReader,
+  creator: Sender,
+  f: { groupId: Uint8Array; cipherSuite: string; groupInfo?: Uint8Array | null },
+): Promise<{ groupInfo: Uint8Array; state: PublicGroupState }> {
+  const groupInfo = f.groupInfo;
+  if (groupInfo == null) throw new FrameError('invalid_message', 'a new group needs its epoch-0 GroupInfo');
+  const device = await reader.device(creator.accountId, creator.deviceId);
+  if (device === undefined) throw new FrameError('not_found', 'unknown device');
+  const cs = await suite(f.cipherSuite);
+  const expect = { groupId: f.groupId, cipherSuite: f.cipherSuite, creatorKey: device.key };
+  const state = await refusing(() => publicStateOfNewGroup(groupInfo, cs, directoryCheck(reader), expect));
+  return { groupInfo, state };
 }
 
 /**
