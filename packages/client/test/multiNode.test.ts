@@ -14,6 +14,7 @@ import {
   type DeviceIdentity,
   encodeDeviceCertificate,
   encodeDeviceRevocation,
+  exportGroupInfo,
   fromHex,
   type GeneratedKeyPackage,
   type GroupState,
@@ -389,13 +390,15 @@ async function rawDevice(node: Node, name: string): Promise<RawDevice> {
   return device;
 }
 
-function sendTo(d: RawDevice, payload: Uint8Array, welcome: Uint8Array | null = null) {
+/** Send a commit with its Welcome (if any) and the GroupInfo of the epoch it starts. */
+function sendTo(d: RawDevice, c: { commit: Uint8Array; welcome: Uint8Array | null; groupInfo: Uint8Array }) {
   return d.conn.request({
     type: 'send',
     groupId: d.state!.groupContext.groupId,
     messageId: randomBytes(16),
-    payload,
-    welcome,
+    payload: c.commit,
+    welcome: c.welcome,
+    groupInfo: c.groupInfo,
   });
 }
 
@@ -408,7 +411,12 @@ test('commits for the same epoch sent to both nodes at the same instant: exactly
   alice.state = await createGroup(alice.mls);
   const groupId = alice.state.groupContext.groupId;
   expect(
-    await alice.conn.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE }),
+    await alice.conn.request({
+      type: 'group_create',
+      groupId,
+      cipherSuite: DEFAULT_CIPHERSUITE,
+      groupInfo: await exportGroupInfo(alice.mls, alice.state),
+    }),
   ).toMatchObject({ type: 'ok' });
   const bundle = await alice.conn.request({
     type: 'kp_claim',
@@ -421,7 +429,7 @@ test('commits for the same epoch sent to both nodes at the same instant: exactly
     alice.state,
     bundle.keyPackages.map((k) => k.keyPackage),
   );
-  expect((await sendTo(alice, add.commit, add.welcome)).type).toBe('sent');
+  expect((await sendTo(alice, add)).type).toBe('sent');
   alice.state = add.newState;
   // The Welcome reaches bob on node B through Redis.
   await until(() => bob.pushes.some((f) => f.type === 'welcome'), 'bob gets the Welcome');
@@ -436,7 +444,7 @@ test('commits for the same epoch sent to both nodes at the same instant: exactly
   const winners: string[] = [];
   for (let round = 0; round < rounds; round++) {
     const [ca, cb] = await Promise.all([selfUpdate(alice.mls, alice.state), selfUpdate(bob.mls, bob.state)]);
-    const [ra, rb] = await Promise.all([sendTo(alice, ca.commit), sendTo(bob, cb.commit)]);
+    const [ra, rb] = await Promise.all([sendTo(alice, ca), sendTo(bob, cb)]);
     expect([ra.type, rb.type].sort(), `round ${round}`).toEqual(['sent', 'stale_epoch']);
     const [winner, loser, won] = ra.type === 'sent' ? [alice, bob, ca] : [bob, alice, cb];
     winners.push(winner.identity.accountId);

@@ -31,6 +31,7 @@ export * from './identity.js';
 export * from './keyPackages.js';
 export * from './mls.js';
 export * from './protocol.js';
+export * from './publicGroup/index.js';
 export * from './safetyNumber.js';
 export * from './state.js';
 export * from './suites.js';

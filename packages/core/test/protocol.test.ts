@@ -37,7 +37,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
     cipherSuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
   },
   kp_count: { type: 'kp_count', requestId: 4 },
-  group_create: { type: 'group_create', requestId: 5, groupId: id, cipherSuite: 'x' },
+  group_create: { type: 'group_create', requestId: 5, groupId: id, cipherSuite: 'x', groupInfo: bytes(9) },
   send: {
     type: 'send',
     requestId: 6,
@@ -45,6 +45,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
     messageId: bytes(16, 9),
     payload: bytes(1000),
     welcome: bytes(5),
+    groupInfo: bytes(7),
   },
   fetch: { type: 'fetch', requestId: 7, groupId: id, afterSeq: 12, limit: 100 },
   ack: { type: 'ack', requestId: 8, groupId: id, seq: 2 ** 40 },
@@ -102,6 +103,12 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
   presence_sharing: { type: 'presence_sharing', requestId: 15, share: true },
 };
 
+/** A client frame as a client that predates `groupInfo` encodes it: without the field's flag byte. */
+function olderFrame(frame: ClientFrame): Uint8Array {
+  const full = encodeClientFrame({ ...frame, groupInfo: null } as ClientFrame);
+  return full.subarray(0, full.length - 1);
+}
+
 describe('WebSocket frames', () => {
   test.each(Object.values(client).map((f) => [f.type, f] as const))(
     'client frame %s round-trips',
@@ -120,8 +127,14 @@ describe('WebSocket frames', () => {
   test('every truncation of every frame is a typed decode error, never a crash', () => {
     for (const frame of Object.values(client)) {
       const b = encodeClientFrame(frame);
-      // A welcome_ack cut just before `accepted` is the older frame, which stays valid (see below).
-      const older = frame.type === 'welcome_ack' ? b.length - 1 : -1;
+      // A frame cut just before a field added later (`accepted`, `groupInfo`) is the older frame,
+      // which stays valid (see below).
+      const older =
+        frame.type === 'welcome_ack'
+          ? b.length - 1
+          : frame.type === 'send' || frame.type === 'group_create'
+            ? olderFrame(frame).length
+            : -1;
       for (let n = 0; n < b.length; n++) {
         if (n === older) continue;
         expect(['decode_error', 'too_large']).toContain(codeOf(() => decodeClientFrame(b.subarray(0, n))));
@@ -147,6 +160,12 @@ describe('WebSocket frames', () => {
   test('presence_share reads the setting when `share` is absent', () => {
     const read = { type: 'presence_share', requestId: 3, share: null } as const;
     expect(decodeClientFrame(encodeClientFrame(read))).toEqual(read);
+  });
+
+  test('a send or group_create from a client that predates `groupInfo` decodes with none', () => {
+    for (const frame of [client.send, client.group_create]) {
+      expect(decodeClientFrame(olderFrame(frame))).toEqual({ ...frame, groupInfo: null });
+    }
   });
 
   test('limits: fetch limit, oversize fields and unknown types are refused', () => {

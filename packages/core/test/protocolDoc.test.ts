@@ -45,7 +45,7 @@ function valueText(type: ValueType): string {
     case 'string':
       return `utf8<≤${size(type.max)}>`;
     case 'optional':
-      return `optional ${valueText(type.of)}`;
+      return `optional ${valueText(type.of)}${type.atEnd ? ' (optional at end)' : ''}`;
     case 'struct':
       return `(${fieldsText(type.fields)})`;
     case 'list':

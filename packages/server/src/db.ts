@@ -93,6 +93,16 @@ export interface GroupsTable {
   group_info_epoch: number | null;
 }
 
+/**
+ * A group's public MLS state (packages/core publicGroup) at `epoch`, which is the group's epoch
+ * whenever the row exists and is current; groups from before it have no row until bootstrapped.
+ */
+export interface GroupPublicStateTable {
+  group_id: Uint8Array;
+  epoch: number;
+  state: Uint8Array;
+}
+
 export interface GroupMembersTable {
   group_id: Uint8Array;
   username: string;
@@ -168,6 +178,7 @@ export interface Database {
   proposals: ProposalsTable;
   welcomes: WelcomesTable;
   device_links: DeviceLinksTable;
+  group_public_state: GroupPublicStateTable;
 }
 
 export type Db = Kysely<Database>;

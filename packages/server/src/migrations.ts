@@ -151,6 +151,16 @@ async function m0006DeviceLinks(db: Kysely<unknown>, bytes: Bytes): Promise<void
     .execute();
 }
 
+/** Each group's public MLS state (tree, GroupContext, interim hash) at the epoch the log is at. */
+async function m0007GroupPublicState(db: Kysely<unknown>, bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('group_public_state')
+    .addColumn('group_id', bytes, (c) => c.primaryKey())
+    .addColumn('epoch', 'bigint', (c) => c.notNull())
+    .addColumn('state', bytes, (c) => c.notNull())
+    .execute();
+}
+
 /**
  * Presence only between accounts that have both joined a conversation (#15): `accepted` marks a
  * member device that holds the group's state (it created the group, joined by external commit,
@@ -201,6 +211,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0004_presence', m0004Presence],
   ['0005_group_info', m0005GroupInfo],
   ['0006_device_links', m0006DeviceLinks],
+  ['0007_group_public_state', m0007GroupPublicState],
   ['0008_presence_joined', m0008PresenceJoined],
   ['0009_username_skeleton', m0009UsernameSkeleton],
 ];

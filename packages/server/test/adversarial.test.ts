@@ -17,6 +17,8 @@
  *   another account are refused"; core adversarial.test.ts "credential_not_certified".
  * - a server that swaps an identity key: client parleyClient.test.ts "an identity key swapped by
  *   the server is detected, warned about, and sending waits for the person".
+ * - a member's commit, proposal or external commit with a bad signature, adds of tampered key
+ *   packages, forged GroupInfos, commits without their GroupInfo: verifiedHandshakes.test.ts.
  */
 import { connect } from 'node:net';
 import {
@@ -114,6 +116,7 @@ test('a replayed commit is refused as stale: not stored, not delivered, the epoc
     messageId: randomBytes(16),
     payload: update.commit,
     welcome: null,
+    groupInfo: update.groupInfo,
   });
   expect(sent).toMatchObject({ type: 'sent', epoch: 2 });
   alice.state = update.newState;
@@ -128,6 +131,7 @@ test('a replayed commit is refused as stale: not stored, not delivered, the epoc
         messageId: randomBytes(16),
         payload: update.commit,
         welcome: null,
+        groupInfo: update.groupInfo,
       }),
     ).toMatchObject({ type: 'stale_epoch', epoch: 2 });
   }

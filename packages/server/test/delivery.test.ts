@@ -121,13 +121,19 @@ async function goOnline(p: Peer): Promise<void> {
   }
 }
 
-async function send(p: Peer, payload: Uint8Array, welcome: Uint8Array | null = null): Promise<ServerFrame> {
+async function send(
+  p: Peer,
+  payload: Uint8Array,
+  welcome: Uint8Array | null = null,
+  groupInfo: Uint8Array | null = null,
+): Promise<ServerFrame> {
   return p.ws!.request({
     type: 'send',
     groupId: p.state!.groupContext.groupId,
     messageId: randomBytes(16),
     payload,
     welcome,
+    groupInfo,
   });
 }
 
@@ -144,7 +150,12 @@ async function startGroup(creator: Peer): Promise<Uint8Array> {
   creator.state = await createGroup(creator.mls);
   const groupId = creator.state.groupContext.groupId;
   expect(
-    await creator.ws!.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE }),
+    await creator.ws!.request({
+      type: 'group_create',
+      groupId,
+      cipherSuite: DEFAULT_CIPHERSUITE,
+      groupInfo: await exportGroupInfo(creator.mls, creator.state),
+    }),
   ).toMatchObject({
     type: 'ok',
   });
@@ -194,7 +205,7 @@ async function addAccount(by: Peer, accountId: string, members: Peer[], joiners:
     by.state!,
     kps.map((k) => k.keyPackage),
   );
-  const r = await send(by, c.commit, c.welcome);
+  const r = await send(by, c.commit, c.welcome, c.groupInfo);
   expect(r.type, 'add commit accepted').toBe('sent');
   by.state = c.newState;
   if (r.type === 'sent') by.seq = r.seq;
@@ -266,7 +277,10 @@ test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent com
   // Two members commit at the same epoch at the same time: exactly one wins.
   const ub = await selfUpdate(b1.mls, b1.state!);
   const uc = await selfUpdate(c1.mls, c1.state!);
-  const [rb, rc] = await Promise.all([send(b1, ub.commit), send(c1, uc.commit)]);
+  const [rb, rc] = await Promise.all([
+    send(b1, ub.commit, null, ub.groupInfo),
+    send(c1, uc.commit, null, uc.groupInfo),
+  ]);
   expect([rb.type, rc.type].sort()).toEqual(['sent', 'stale_epoch']);
   const [winner, winning] = rb.type === 'sent' ? [b1, ub] : [c1, uc];
   const rejected = rb.type === 'stale_epoch' ? rb : rc;
@@ -279,7 +293,7 @@ test('3 accounts × 2 devices: group, messages, offline catch-up, concurrent com
 
   // alice1 removes carol (both devices). Carol's devices get that commit, then nothing more.
   const removal = await removeMembers(a1.mls, a1.state!, { accountId: 'carol' });
-  const rr = await send(a1, removal.commit);
+  const rr = await send(a1, removal.commit, null, removal.groupInfo);
   expect(rr.type).toBe('sent');
   a1.state = removal.newState;
   if (rr.type === 'sent') a1.seq = rr.seq;
@@ -437,7 +451,7 @@ test('a device that lost its state rejoins by external commit; a new device of a
   const gi = await b1.ws!.request({ type: 'group_info_get', groupId });
   if (gi.type !== 'group_info') throw new Error(`no group info: ${JSON.stringify(gi)}`);
   const rejoin = await joinByExternalCommit(b1.mls, gi.groupInfo, { resync: true });
-  const r = await send({ ...b1, state: rejoin.newState }, rejoin.commit);
+  const r = await send({ ...b1, state: rejoin.newState }, rejoin.commit, null, rejoin.groupInfo);
   expect(r.type).toBe('sent');
   b1.state = rejoin.newState;
   if (r.type === 'sent') b1.seq = r.seq;
@@ -462,7 +476,7 @@ test('a device that lost its state rejoins by external commit; a new device of a
   if (gi2.type !== 'group_info') throw new Error('no group info');
   const join = await joinByExternalCommit(b2.mls, gi2.groupInfo);
   b2.state = join.newState;
-  const r2 = await send(b2, join.commit);
+  const r2 = await send(b2, join.commit, null, join.groupInfo);
   expect(r2.type).toBe('sent');
   if (r2.type === 'sent') b2.seq = r2.seq;
   await drain(a1, 1);
@@ -488,6 +502,7 @@ test('a device that lost its state rejoins by external commit; a new device of a
       messageId: randomBytes(16),
       payload: stolen.commit,
       welcome: null,
+      groupInfo: stolen.groupInfo,
     }),
   ).toMatchObject({
     type: 'error',
@@ -565,7 +580,7 @@ test('a device leaves: its remove proposal is committed by reference by another 
   // alice commits the pending proposal (by reference); the server resolves it and removes bob2.
   const c = await commitPendingProposals(a1.mls, a1.state!);
   expect(c.removed.map((m) => m.deviceId)).toEqual(['dev2']);
-  const r = await send(a1, c.commit);
+  const r = await send(a1, c.commit, null, c.groupInfo);
   expect(r.type).toBe('sent');
   a1.state = c.newState;
   if (r.type === 'sent') a1.seq = r.seq;
@@ -801,11 +816,18 @@ test('two commits for one epoch sent at once, between pipelined messages: exactl
   const [b0] = await encryptAll(b1, ['b before']);
   const ca = await selfUpdate(a1.mls, a1.state!);
   const cb = await selfUpdate(b1.mls, b1.state!);
-  const commit = (p: Peer, payload: Uint8Array) =>
-    p.ws!.request({ type: 'send', groupId, messageId: randomBytes(16), payload, welcome: null });
+  const commit = (p: Peer, c: { commit: Uint8Array; groupInfo: Uint8Array }) =>
+    p.ws!.request({
+      type: 'send',
+      groupId,
+      messageId: randomBytes(16),
+      payload: c.commit,
+      welcome: null,
+      groupInfo: c.groupInfo,
+    });
   const [fromA, fromB] = await Promise.all([
-    Promise.all([sendAll(a1, [{ payload: a0! }, { payload: aa1! }]), commit(a1, ca.commit)]),
-    Promise.all([sendAll(b1, [{ payload: b0! }]), commit(b1, cb.commit)]),
+    Promise.all([sendAll(a1, [{ payload: a0! }, { payload: aa1! }]), commit(a1, ca)]),
+    Promise.all([sendAll(b1, [{ payload: b0! }]), commit(b1, cb)]),
   ]);
   const [aMessages, aCommit] = fromA;
   const [bMessages, bCommit] = fromB;

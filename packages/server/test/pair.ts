@@ -8,6 +8,7 @@ import {
   createMlsDevice,
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
+  exportGroupInfo,
   type GroupState,
   generateKeyPackages,
   joinFromWelcome,
@@ -53,7 +54,12 @@ export async function chattingPair(
   expect(uploaded.type).toBe('kp_remaining');
   alice.state = await createGroup(alice.mls);
   const groupId = alice.state.groupContext.groupId;
-  const created = await alice.ws.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+  const created = await alice.ws.request({
+    type: 'group_create',
+    groupId,
+    cipherSuite: DEFAULT_CIPHERSUITE,
+    groupInfo: await exportGroupInfo(alice.mls, alice.state),
+  });
   expect(created.type).toBe('ok');
   const bundle = await alice.ws.request({
     type: 'kp_claim',
@@ -68,6 +74,7 @@ export async function chattingPair(
     messageId: randomBytes(16),
     payload: add.commit,
     welcome: add.welcome,
+    groupInfo: add.groupInfo,
   });
   expect(added.type).toBe('sent');
   alice.state = add.newState;

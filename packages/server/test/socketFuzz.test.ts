@@ -24,6 +24,7 @@ import {
   encodeAppMessage,
   encodeClientFrame,
   encryptApplication,
+  exportGroupInfo,
   processIncoming,
   randomBytes,
   textMessage,
@@ -251,6 +252,7 @@ test('socket fuzzer: 100,000 hostile frames answered, no crash, typed errors, bo
       type: 'group_create',
       groupId: malloryGroup,
       cipherSuite: DEFAULT_CIPHERSUITE,
+      groupInfo: await exportGroupInfo(mallory.mls, mallory.state),
     });
 
     const metric = async (name: string): Promise<number> => {

@@ -20,6 +20,8 @@ const ATTEMPTS = 5;
 export interface Handshake {
   payload: Uint8Array;
   welcome: Uint8Array | null;
+  /** With a commit: the GroupInfo of the epoch it starts (the server requires it). */
+  groupInfo?: Uint8Array;
   /** This device's group state once the server accepted the handshake. */
   newState: GroupState;
 }
@@ -60,6 +62,7 @@ export async function sendHandshake(
       messageId: randomBytes(16),
       payload: handshake.payload,
       welcome: handshake.welcome,
+      groupInfo: handshake.groupInfo ?? null,
     });
     await inBatch(chat.store, async (w) => {
       if (pending !== null) await chat.conversations.setPending(w, groupIdHex, null);
@@ -74,9 +77,12 @@ export async function sendHandshake(
   throw new ParleyError('wrong_epoch', 'the group kept changing; try again');
 }
 
-export type CommitBuild = (
-  state: GroupState,
-) => Promise<{ newState: GroupState; commit: Uint8Array; welcome: Uint8Array | null } | null>;
+export type CommitBuild = (state: GroupState) => Promise<{
+  newState: GroupState;
+  commit: Uint8Array;
+  welcome: Uint8Array | null;
+  groupInfo: Uint8Array;
+} | null>;
 
 /**
  * Commit what `build` makes of the group's current state (rebuilt after a lost race). A build that
@@ -89,19 +95,26 @@ export async function commitWithRetry(chat: Chat, groupIdHex: string, build: Com
       const state = chat.conversations.state(groupIdHex);
       if (state === undefined) throw new ParleyError('not_a_member', 'no such conversation');
       const built = await build(state);
-      return built && { payload: built.commit, welcome: built.welcome, newState: built.newState };
+      return (
+        built && {
+          payload: built.commit,
+          welcome: built.welcome,
+          groupInfo: built.groupInfo,
+          newState: built.newState,
+        }
+      );
     },
     refused: (answer) =>
       new ParleyError('invalid_commit', answer.type === 'error' ? answer.message : 'commit refused'),
     accepted: (w, { seq }) => markOwn(w, groupIdHex, seq),
   });
+  // The new epoch's GroupInfo went with the commit: devices of members can (re)join from it.
   if (sent === null) return;
-  // Publish the new epoch's GroupInfo so devices of members can (re)join by external commit.
-  await publishGroupInfo(chat, groupIdHex, sent.epoch);
   chat.presence.stale = true;
   chat.events.emit('conversation', groupIdHex);
 }
 
+/** Publish the current epoch's GroupInfo again (the server checks it as it checks a commit's). */
 export async function publishGroupInfo(chat: Chat, groupIdHex: string, epoch: number): Promise<void> {
   const state = chat.conversations.state(groupIdHex);
   if (state === undefined) return;

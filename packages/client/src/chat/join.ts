@@ -10,7 +10,7 @@ import {
 import { inBatch } from '../storage/batch.js';
 import { advanceCursor } from '../storage/log.js';
 import type { Chat } from './context.js';
-import { publishGroupInfo, sendHandshake } from './handshake.js';
+import { sendHandshake } from './handshake.js';
 import { consumeKeyPackage, keyPackageFinder } from './keyPackages.js';
 import { NEW_META } from './types.js';
 
@@ -77,7 +77,12 @@ export async function rejoin(
         return null;
       }
       const joined = await joinByExternalCommit(chat.device, info.groupInfo, { resync });
-      return { payload: joined.commit, welcome: null, newState: joined.newState };
+      return {
+        payload: joined.commit,
+        welcome: null,
+        groupInfo: joined.groupInfo,
+        newState: joined.newState,
+      };
     },
     // A newer GroupInfo is fetched by the next build: nothing to catch up with a lost state.
     afterStale: async () => {},
@@ -91,7 +96,6 @@ export async function rejoin(
   });
   if (sent === null) return false;
   chat.acks.ack(groupIdHex, sent.seq);
-  await publishGroupInfo(chat, groupIdHex, sent.epoch);
   chat.presence.stale = true;
   if (announce !== undefined) announce(sent.seq);
   else if (resync) chat.events.emit('rejoined', { groupId: groupIdHex, missed });

@@ -3,6 +3,7 @@ import {
   addAccount,
   createGroup,
   DEFAULT_CIPHERSUITE,
+  exportGroupInfo,
   groupMembers,
   IdentityKeyMismatchError,
   ownLeafIndex,
@@ -33,6 +34,7 @@ export async function createConversation(
     type: 'group_create',
     groupId,
     cipherSuite: DEFAULT_CIPHERSUITE,
+    groupInfo: await exportGroupInfo(chat.device, state),
   });
   if (created.type !== 'ok') throw new ParleyError('usage', 'the server refused the new group');
   await inBatch(chat.store, async (w) => {

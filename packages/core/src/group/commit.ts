@@ -44,6 +44,11 @@ export interface CommitResult {
   commit: Uint8Array;
   /** For added devices, the Welcome to route to them; null when nobody was added. */
   welcome: Uint8Array | null;
+  /**
+   * The signed GroupInfo of the epoch the commit starts (with ratchet tree and external_pub): the
+   * server takes a commit only with it, so the group can always be joined by external commit.
+   */
+  groupInfo: Uint8Array;
   /** The epoch this commit moves the group to. */
   epoch: bigint;
   added: Member[];
@@ -52,9 +57,9 @@ export interface CommitResult {
 
 /**
  * The signed GroupInfo of the current epoch, with the ratchet tree and external_pub: what a device
- * needs to join (or rejoin after losing its state) by external commit. Encoding the whole tree is
- * the costly part in a large group, so it is not done for every commit: callers export it once the
- * server has accepted their commit, off the path of sending it.
+ * needs to join (or rejoin after losing its state) by external commit. Every commit carries one
+ * for its new epoch (the server checks it against the public state it computed), and a new group's
+ * creator sends the epoch-0 one with `group_create`.
  */
 export async function exportGroupInfo(device: MlsDevice, state: GroupState): Promise<Uint8Array> {
   const gi = await guard(() => createGroupInfoWithExternalPubAndRatchetTree(state, [], device.cs), 'usage');
@@ -85,6 +90,7 @@ async function commit(
       result.welcome === undefined
         ? null
         : framed({ version: 'mls10', wireformat: 'mls_welcome', welcome: result.welcome }),
+    groupInfo: await exportGroupInfo(device, result.newState),
     epoch: result.newState.groupContext.epoch,
     added,
     removed,

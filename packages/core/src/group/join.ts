@@ -3,6 +3,7 @@ import { emptyPskIndex, joinGroup, joinGroupExternal, type Welcome } from 'ts-ml
 import type { MlsDevice } from '../device.js';
 import { DecodeError, GroupError } from '../errors.js';
 import { type GeneratedKeyPackage, generateKeyPackage } from '../keyPackages.js';
+import { exportGroupInfo } from './commit.js';
 import type { GroupState } from './members.js';
 import { decodeMessage, framed, guard } from './wire.js';
 
@@ -52,7 +53,7 @@ export async function joinByExternalCommit(
   device: MlsDevice,
   groupInfoBytes: Uint8Array,
   options: { resync?: boolean } = {},
-): Promise<{ newState: GroupState; commit: Uint8Array; epoch: bigint }> {
+): Promise<{ newState: GroupState; commit: Uint8Array; groupInfo: Uint8Array; epoch: bigint }> {
   const message = decodeMessage(groupInfoBytes);
   if (message.wireformat !== 'mls_group_info') throw new DecodeError('not a GroupInfo');
   const own = await generateKeyPackage(device);
@@ -76,6 +77,7 @@ export async function joinByExternalCommit(
       wireformat: 'mls_public_message',
       publicMessage: result.publicMessage,
     }),
+    groupInfo: await exportGroupInfo(device, result.newState),
     epoch: result.newState.groupContext.epoch,
   };
 }

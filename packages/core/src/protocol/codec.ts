@@ -47,8 +47,9 @@ function writeValue(w: Writer, type: ValueType, v: unknown): void {
       w.string(v as string, type.max);
       return;
     case 'optional':
-      w.u8(v === null ? 0 : 1);
-      if (v !== null) writeValue(w, type.of, v);
+      // Absent (undefined) is written as null.
+      w.u8(v == null ? 0 : 1);
+      if (v != null) writeValue(w, type.of, v);
       return;
     case 'list':
       for (const item of v as unknown[]) writeValue(w, type.of, item);
@@ -98,6 +99,7 @@ function readValue(r: Reader, name: string, type: ValueType, n: number): unknown
     case 'string':
       return r.string(type.max);
     case 'optional': {
+      if (type.atEnd && r.remaining === 0) return null;
       const flag = r.u8();
       if (flag > 1) throw new DecodeError('bad flag');
       return flag === 1 ? readValue(r, name, type.of, 0) : null;

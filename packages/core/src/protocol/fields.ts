@@ -30,10 +30,11 @@ export interface StringType {
   readonly kind: 'string';
   readonly max: number;
 }
-/** A u8 flag (0 or 1), then the value when it is 1. */
+/** A u8 flag (0 or 1), then the value when it is 1. `atEnd`: a frame that ends before it has none. */
 export interface OptionalType<T extends ValueType = ValueType> {
   readonly kind: 'optional';
   readonly of: T;
+  readonly atEnd?: boolean;
 }
 /** The items of a list, as many as its count field (declared earlier in the same fields) says. */
 export interface ListType<T extends ValueType = ValueType> {
@@ -111,8 +112,8 @@ export function bytes(max: number, min = 0): BytesType {
 export function string(max: number): StringType {
   return { kind: 'string', max };
 }
-export function optional<T extends ValueType>(of: T): OptionalType<T> {
-  return { kind: 'optional', of };
+export function optional<T extends ValueType>(of: T, options: { atEnd?: boolean } = {}): OptionalType<T> {
+  return { kind: 'optional', of, ...options };
 }
 export function list<T extends ValueType>(of: T): ListType<T> {
   return { kind: 'list', of };

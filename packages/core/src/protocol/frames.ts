@@ -90,7 +90,14 @@ export type ClientFrame =
   | { type: 'kp_upload'; requestId: number; keyPackages: Uint8Array[]; lastResort: Uint8Array | null }
   | { type: 'kp_claim'; requestId: number; accountId: string; cipherSuite: string }
   | { type: 'kp_count'; requestId: number }
-  | { type: 'group_create'; requestId: number; groupId: Uint8Array; cipherSuite: string }
+  | {
+      type: 'group_create';
+      requestId: number;
+      groupId: Uint8Array;
+      cipherSuite: string;
+      /** The creator's epoch-0 GroupInfo with its ratchet tree (the server requires it). */
+      groupInfo?: Uint8Array | null;
+    }
   | {
       type: 'send';
       requestId: number;
@@ -98,6 +105,8 @@ export type ClientFrame =
       messageId: Uint8Array;
       payload: Uint8Array;
       welcome: Uint8Array | null;
+      /** With a commit, and only then (the server requires it): the GroupInfo of the epoch it starts. */
+      groupInfo?: Uint8Array | null;
     }
   | { type: 'fetch'; requestId: number; groupId: Uint8Array; afterSeq: number; limit: number }
   | { type: 'ack'; requestId: number; groupId: Uint8Array; seq: number }
@@ -183,11 +192,22 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
   },
   kp_claim: { type: 3, from: 'client', fields: { accountId: account, cipherSuite: string(MAX_SUITE) } },
   kp_count: { type: 4, from: 'client', fields: {} },
-  group_create: { type: 5, from: 'client', fields: { groupId, cipherSuite: string(MAX_SUITE) } },
+  // `groupInfo` came later: a client that predates it ends these frames before it.
+  group_create: {
+    type: 5,
+    from: 'client',
+    fields: { groupId, cipherSuite: string(MAX_SUITE), groupInfo: optional(groupInfo, { atEnd: true }) },
+  },
   send: {
     type: 6,
     from: 'client',
-    fields: { groupId, messageId: fixed(MESSAGE_ID_BYTES), payload: blob, welcome: optional(welcome) },
+    fields: {
+      groupId,
+      messageId: fixed(MESSAGE_ID_BYTES),
+      payload: blob,
+      welcome: optional(welcome),
+      groupInfo: optional(groupInfo, { atEnd: true }),
+    },
   },
   fetch: { type: 7, from: 'client', fields: { groupId, afterSeq: u64, limit: uint('u16', 1, MAX_FETCH) } },
   ack: { type: 8, from: 'client', fields: { groupId, seq: u64 } },

@@ -5,13 +5,15 @@
  * list the commits make: only current member devices post or read, and a removed device sees
  * nothing after the commit that removed it.
  */
-import { type CiphersuiteName, SUPPORTED_CIPHERSUITES, toHex } from '@parley/core';
+import { type CiphersuiteName, checkGroupInfo, SUPPORTED_CIPHERSUITES, toHex } from '@parley/core';
+import { suite } from '../crypto.js';
 import type { Db } from '../db.js';
 import { FrameError, type Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import { activeMembers, groupOf, memberOf, policyReader, storedMessage } from './log.js';
 import { fetchFor, syncState, welcomesFor } from './pages.js';
-import { answerAgain, checkGroupInfo, decodePayload, planSend } from './policy.js';
+import { answerAgain, decodePayload, planSend } from './policy.js';
+import { checkPublic, newGroupState, publicStates, refusing } from './publicState.js';
 import { createGroup, dropWelcome, putGroupInfo, raiseCursor } from './queries.js';
 import { messageStore } from './store.js';
 
@@ -25,12 +27,15 @@ export interface GroupsDeps {
 export function groups(hub: Hub, { db, metrics, joined }: GroupsDeps): void {
   const store = messageStore(db, hub, metrics);
   const reader = policyReader(db);
+  const states = publicStates();
 
   hub.on('group_create', async (session, f) => {
     if (!SUPPORTED_CIPHERSUITES.includes(f.cipherSuite as CiphersuiteName)) {
       throw new FrameError('unsupported', 'ciphersuite not offered by this server');
     }
-    await createGroup(db, session, f.groupId, f.cipherSuite);
+    const { groupInfo, state } = await newGroupState(reader, session, f);
+    await createGroup(db, session, { groupId: f.groupId, cipherSuite: f.cipherSuite, groupInfo, state });
+    states.remember(f.groupId, state);
     return { type: 'ok', requestId: f.requestId };
   });
 
@@ -55,7 +60,15 @@ export function groups(hub: Hub, { db, metrics, joined }: GroupsDeps): void {
         metrics.commitConflicts.inc();
         return { type: 'stale_epoch', requestId: f.requestId, epoch: plan.stale };
       }
-      return store.sendHandshake(session, f, plan);
+      // planSend took only PublicMessages this far. Checked against the group's public state:
+      const pm = (decoded.message as Extract<typeof decoded.message, { wireformat: 'mls_public_message' }>)
+        .publicMessage;
+      const state = await states.current(db, group);
+      const groupInfo = f.groupInfo ?? null;
+      const checked = await checkPublic(reader, { group, state, pm, plan, groupInfo });
+      const answer = await store.sendHandshake(session, f, checked);
+      if (answer.type === 'sent' && checked.next !== undefined) states.remember(f.groupId, checked.next);
+      return answer;
     },
     { pipelined: true },
   );
@@ -98,7 +111,12 @@ export function groups(hub: Hub, { db, metrics, joined }: GroupsDeps): void {
     if (me === undefined || me.removed_seq !== null)
       throw new FrameError('not_a_member', 'not a member of this group');
     if (f.epoch !== group.epoch) return { type: 'stale_epoch', requestId: f.requestId, epoch: group.epoch };
-    checkGroupInfo(f.groupInfo, f.groupId, f.epoch);
+    const state = await states.current(db, group);
+    // Held to the tracked state; a group from before public state gets it from a GroupInfo that
+    // is valid on its own and matches the member table.
+    if (state !== undefined)
+      await refusing(async () => checkGroupInfo(state, f.groupInfo, await suite(group.cipher_suite)));
+    else await states.bootstrap(db, group, f.groupInfo);
     await putGroupInfo(db, f.groupId, f.epoch, f.groupInfo);
     return { type: 'ok', requestId: f.requestId };
   });

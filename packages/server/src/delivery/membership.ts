@@ -28,10 +28,14 @@ export function membershipChange(before: Member[], plan: Plan): MembershipChange
     removed.push(member);
     occupied.delete(leaf);
   }
-  const freeLeaf = () => {
+  // `tree`: the leaf the group's public tree gave the device (publicState.ts), when tracked; the
+  // member table must agree with it.
+  const freeLeaf = (tree: number | undefined) => {
     let leaf = 0;
     while (occupied.has(leaf)) leaf++;
     occupied.add(leaf);
+    if (tree !== undefined && tree !== leaf)
+      throw new FrameError('internal', 'the member table and the ratchet tree disagree');
     return leaf;
   };
   const joining: Joining[] = [];
@@ -41,11 +45,11 @@ export function membershipChange(before: Member[], plan: Plan): MembershipChange
         m.username === a.username && m.device_id === a.deviceId && !plan.removedLeaves.includes(m.leaf_index),
     );
     if (stays) throw new FrameError('invalid_commit', 'device is already a member');
-    joining.push({ username: a.username, deviceId: a.deviceId, leaf: freeLeaf(), welcomed: true });
+    joining.push({ username: a.username, deviceId: a.deviceId, leaf: freeLeaf(a.leaf), welcomed: true });
   }
   if (plan.joiner !== null) {
     const { accountId, deviceId } = plan.joiner;
-    joining.push({ username: accountId, deviceId, leaf: freeLeaf(), welcomed: false });
+    joining.push({ username: accountId, deviceId, leaf: freeLeaf(plan.joinerLeaf), welcomed: false });
   }
   return { removed, joining };
 }

@@ -3,10 +3,11 @@
  * adds and removes a commit declares, proposals by reference, the Welcome, external commits), as
  * functions of their inputs and of a small reader, so they run without a database.
  */
-import type { KeyPackage, PrivateMessage, Proposal, PublicMessage } from '@parley/core';
+import type { KeyPackage, PrivateMessage, Proposal, PublicGroupState, PublicMessage } from '@parley/core';
 import {
   bytesEqual,
   type ClientFrame,
+  type CommittedProposal,
   certificateFromCredential,
   DecodeError,
   decodeMessage,
@@ -38,6 +39,8 @@ export interface Added {
   username: string;
   deviceId: string;
   ref: Uint8Array;
+  /** The leaf it takes in the group's public tree, when the server tracks it (publicState.ts). */
+  leaf?: number;
 }
 
 /** What a message does, worked out before the transaction that stores it. */
@@ -52,6 +55,12 @@ export interface Plan {
   proposalRef: Uint8Array | null;
   /** For external commits: the device joining (it takes a leaf after the removes). */
   joiner: Sender | null;
+  /** The joiner's leaf in the group's public tree, when the server tracks it. */
+  joinerLeaf?: number;
+  /** For commits checked against the group's public state: the state of the epoch they start. */
+  next?: PublicGroupState;
+  /** For commits: the GroupInfo of the epoch they start, kept for devices joining. */
+  groupInfo?: Uint8Array;
 }
 
 /** The group a handshake message is sent to, as the log has it. */
@@ -126,7 +135,12 @@ export interface ApplicationCheck {
 
 /** Whether an application message is for the frame's group and alone (checks that read nothing). */
 export function applicationValid(pm: PrivateMessage, f: SendFrame): boolean {
-  return bytesEqual(pm.groupId, f.groupId) && pm.contentType === 'application' && f.welcome === null;
+  return (
+    bytesEqual(pm.groupId, f.groupId) &&
+    pm.contentType === 'application' &&
+    f.welcome === null &&
+    f.groupInfo == null
+  );
 }
 
 /**
@@ -158,6 +172,7 @@ export function applicationRefusal(
     throw new FrameError('invalid_message', 'handshake messages must be PublicMessages');
   if (pm.epoch > BigInt(row.epoch)) throw new FrameError('invalid_message', 'message from a future epoch');
   if (f.welcome !== null) throw new FrameError('invalid_message', 'a Welcome goes with a commit');
+  if (f.groupInfo != null) throw new FrameError('invalid_message', 'a GroupInfo goes with a commit');
   return undefined;
 }
 
@@ -305,7 +320,7 @@ export async function planHandshake(
   }
   if (pm.content.contentType !== 'commit')
     throw new FrameError('invalid_message', 'application data must be encrypted');
-  for (const p of await committedProposals(reader, group, pm.content.commit.proposals)) {
+  for (const { proposal: p } of await committedProposals(reader, group, pm)) {
     if (p.proposalType === 'remove')
       plan.removedLeaves.push((p as Extract<Proposal, { proposalType: 'remove' }>).remove.removed);
     else if (p.proposalType === 'add') {
@@ -324,16 +339,22 @@ type ProposalOrRef = Extract<
   { contentType: 'commit' }
 >['commit']['proposals'][number];
 
-/** The proposals a commit applies: inline, or by reference to proposals sent in this epoch. */
-async function committedProposals(
+/**
+ * The proposals a commit applies, with the leaf that sent each: inline (the committer's; none for
+ * an external commit), or by reference to proposals sent in this epoch.
+ */
+export async function committedProposals(
   reader: PolicyReader,
   group: GroupHead,
-  proposals: ProposalOrRef[],
-): Promise<Proposal[]> {
-  const out: Proposal[] = [];
-  for (const p of proposals) {
+  commit: PublicMessage,
+): Promise<CommittedProposal[]> {
+  if (commit.content.contentType !== 'commit') return [];
+  const sender = commit.content.sender;
+  const committer = sender.senderType === 'member' ? sender.leafIndex : undefined;
+  const out: CommittedProposal[] = [];
+  for (const p of commit.content.commit.proposals as ProposalOrRef[]) {
     if (p.proposalOrRefType === 'proposal') {
-      out.push(p.proposal);
+      out.push({ proposal: p.proposal, senderLeafIndex: committer });
       continue;
     }
     const stored = await reader.proposal(group.group_id, group.epoch, p.reference);
@@ -346,7 +367,11 @@ async function committedProposals(
     ) {
       throw new FrameError('internal', 'stored proposal is not a proposal');
     }
-    out.push(message.publicMessage.content.proposal);
+    const by = message.publicMessage.content.sender;
+    out.push({
+      proposal: message.publicMessage.content.proposal,
+      senderLeafIndex: by.senderType === 'member' ? by.leafIndex : undefined,
+    });
   }
   return out;
 }
@@ -369,22 +394,5 @@ export function checkWelcome(added: Added[], welcome: Uint8Array | null): void {
   const refs = new Set(w.welcome.secrets.map((s) => toHex(s.newMember)));
   if (!added.every((a) => refs.has(toHex(a.ref)))) {
     throw new FrameError('invalid_commit', 'the Welcome is not addressed to every added device');
-  }
-}
-
-/** A GroupInfo a member uploads must be one, for the group and the epoch it names. */
-export function checkGroupInfo(groupInfo: Uint8Array, groupId: Uint8Array, epoch: number): void {
-  let gi: ReturnType<typeof decodeMessage>;
-  try {
-    gi = decodeMessage(groupInfo);
-  } catch {
-    throw new FrameError('invalid_message', 'not a GroupInfo');
-  }
-  if (
-    gi.wireformat !== 'mls_group_info' ||
-    !bytesEqual(gi.groupInfo.groupContext.groupId, groupId) ||
-    gi.groupInfo.groupContext.epoch !== BigInt(epoch)
-  ) {
-    throw new FrameError('invalid_message', 'GroupInfo is not for this group and epoch');
   }
 }

@@ -2,13 +2,23 @@
  * The log queries of the frames outside the message write path: creating a group, fetching and
  * acknowledging messages, GroupInfo and collected Welcomes (the paged answers are in pages.ts).
  */
+import type { PublicGroupState } from '@parley/core';
 import type { Db } from '../db.js';
 import { FrameError } from '../hub.js';
-import { memberUpdate, type Tx } from './log.js';
+import { memberUpdate, type Queryable, type Tx } from './log.js';
 import type { Sender } from './policy.js';
+import { saveState } from './publicState.js';
 
-/** Create a group whose only member is its creator, at leaf 0, epoch 0; refused if the id is in use. */
-export async function createGroup(db: Db, creator: Sender, groupId: Uint8Array, cipherSuite: string) {
+/**
+ * Create a group whose only member is its creator, at leaf 0, epoch 0, with its public state and
+ * epoch-0 GroupInfo (checked by the caller); refused if the id is in use.
+ */
+export async function createGroup(
+  db: Db,
+  creator: Sender,
+  group: { groupId: Uint8Array; cipherSuite: string; groupInfo: Uint8Array; state: PublicGroupState },
+) {
+  const { groupId, cipherSuite } = group;
   await db.transaction().execute(async (tx) => {
     const inserted = await tx
       .insertInto('groups')
@@ -19,8 +29,8 @@ export async function createGroup(db: Db, creator: Sender, groupId: Uint8Array, 
         next_seq: 1,
         created_by: creator.accountId,
         created_at: Date.now(),
-        group_info: null,
-        group_info_epoch: null,
+        group_info: group.groupInfo,
+        group_info_epoch: 0,
       })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
@@ -39,6 +49,7 @@ export async function createGroup(db: Db, creator: Sender, groupId: Uint8Array, 
         accepted: 1,
       })
       .execute();
+    await saveState(tx, groupId, group.state);
   });
 }
 
@@ -54,7 +65,7 @@ export async function raiseCursor(tx: Tx, groupId: Uint8Array, device: Sender, s
 }
 
 /** Keep a GroupInfo for the group's epoch, unless the group has moved on since. */
-export async function putGroupInfo(db: Db, groupId: Uint8Array, epoch: number, groupInfo: Uint8Array) {
+export async function putGroupInfo(db: Queryable, groupId: Uint8Array, epoch: number, groupInfo: Uint8Array) {
   await db
     .updateTable('groups')
     .set({ group_info: groupInfo, group_info_epoch: epoch })

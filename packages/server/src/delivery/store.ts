@@ -36,6 +36,8 @@ import {
   type Sender,
   type SendFrame,
 } from './policy.js';
+import { saveState } from './publicState.js';
+import { putGroupInfo } from './queries.js';
 
 /** What storing a message came to: stored (and for whom), stale, or answered without storing. */
 export type Outcome =
@@ -89,6 +91,8 @@ async function afterAppend(
   if (plan.kind === KIND.commit) {
     await applyMembership(tx, m.groupId, seq, membershipChange(before, plan), plan.welcome, m.now);
     await dropProposalsBefore(tx, m.groupId, newEpoch);
+    if (plan.next !== undefined) await saveState(tx, m.groupId, plan.next);
+    if (plan.groupInfo !== undefined) await putGroupInfo(tx, m.groupId, newEpoch, plan.groupInfo);
   }
   return { seq, epoch: newEpoch, recipients };
 }
