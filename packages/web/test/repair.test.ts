@@ -85,10 +85,9 @@ test('a member sends a change nobody can apply: the chat is repaired by itself, 
     messageId: randomBytes(16),
     payload: built.commit,
     welcome: null,
+    groupInfo: await exportGroupInfo(device, built.newState),
   });
   if (sent.type !== 'sent') throw new Error(`the server refused the commit: ${JSON.stringify(sent)}`);
-  const groupInfo = await exportGroupInfo(device, built.newState);
-  await hostile.request({ type: 'group_info_put', groupId, epoch: sent.epoch, groupInfo });
 
   // nina's app repairs the conversation and says who broke it, under the messages.
   const line = nina.page.locator('.notice.system', { hasText: "omar's device" });
