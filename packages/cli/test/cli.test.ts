@@ -118,20 +118,20 @@ test("usernames take core's canonical form: `parley send Straße` reaches the ac
 });
 
 test('register on a terminal asks for the password twice: two different ones create nothing', async () => {
-  const gina = { PARLEY_HOME: home(), PARLEY_PASSWORD: 'unused', PARLEY_ACCESS_PASSWORD: 'club-secret' };
-  const first = Terminal.open('gina-1', ['register', url, 'gina'], gina);
+  const hana = { PARLEY_HOME: home(), PARLEY_PASSWORD: 'unused', PARLEY_ACCESS_PASSWORD: 'club-secret' };
+  const first = Terminal.open('hana-1', ['register', url, 'hana'], hana);
   await first.waitFor('Password:', 'the password prompt');
-  first.type('gina-password-1');
+  first.type('hana-password-1');
   await first.waitFor('Repeat the password:', 'the repeat prompt');
-  first.type('gina-password-2');
+  first.type('hana-password-2');
   await first.waitFor('parley: the two passwords differ; nothing was created', 'the refusal');
   first.kill();
-  const second = Terminal.open('gina-2', ['register', url, 'gina'], gina);
+  const second = Terminal.open('hana-2', ['register', url, 'hana'], hana);
   await second.waitFor('Password:', 'the password prompt');
-  second.type('gina-password-1');
+  second.type('hana-password-1');
   await second.waitFor('Repeat the password:', 'the repeat prompt');
-  second.type('gina-password-1');
-  await second.waitFor(/Registered gina on/, 'registered');
+  second.type('hana-password-1');
+  await second.waitFor(/Registered hana on/, 'registered');
   second.kill();
 });
 

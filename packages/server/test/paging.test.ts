@@ -14,6 +14,7 @@ import {
   encodeAppMessage,
   encodeClientFrame,
   encryptApplication,
+  exportGroupInfo,
   generateKeyPackages,
   MAX_ANSWER_PAYLOAD_BYTES,
   MAX_FETCH,
@@ -145,14 +146,18 @@ test('sync_state pages through many groups: at most 256 an answer, each group on
   const url = await start();
   const carol = await device(url, 'carol');
   cleanups.push(() => carol.ws.close());
-  const ids = Array.from({ length: MAX_SYNC_GROUPS + 44 }, () => randomBytes(16));
-  for (const groupId of ids) {
+  const ids: Uint8Array[] = [];
+  for (let i = 0; i < MAX_SYNC_GROUPS + 44; i++) {
+    const state = await createGroup(carol.mls);
+    const groupId = state.groupContext.groupId;
     const created = await carol.ws.request({
       type: 'group_create',
       groupId,
       cipherSuite: DEFAULT_CIPHERSUITE,
+      groupInfo: await exportGroupInfo(carol.mls, state),
     });
     expect(created.type).toBe('ok');
+    ids.push(groupId);
   }
   const pages: Array<Extract<ServerFrame, { type: 'sync_state' }>> = [];
   for (let after: Uint8Array = new Uint8Array(); ; ) {
@@ -183,7 +188,14 @@ test('Welcomes as large as the server accepts come one to a page, each frame wit
     const state = await createGroup(alice.mls);
     const groupId = state.groupContext.groupId;
     expect(
-      (await alice.ws.request({ type: 'group_create', groupId, cipherSuite: DEFAULT_CIPHERSUITE })).type,
+      (
+        await alice.ws.request({
+          type: 'group_create',
+          groupId,
+          cipherSuite: DEFAULT_CIPHERSUITE,
+          groupInfo: await exportGroupInfo(alice.mls, state),
+        })
+      ).type,
     ).toBe('ok');
     const bundle = await alice.ws.request({
       type: 'kp_claim',
@@ -194,7 +206,7 @@ test('Welcomes as large as the server accepts come one to a page, each frame wit
     const add = await addKeyPackages(alice.mls, state, [bundle.keyPackages[0]!.keyPackage]);
     const welcome = inflateWelcome(
       add.welcome!,
-      Math.min(MAX_WELCOME_BYTES, MAX_FRAME_BYTES - add.commit.length - 128),
+      Math.min(MAX_WELCOME_BYTES, MAX_FRAME_BYTES - add.commit.length - add.groupInfo.length - 128),
     );
     const sent = await alice.ws.request({
       type: 'send',
@@ -202,6 +214,7 @@ test('Welcomes as large as the server accepts come one to a page, each frame wit
       messageId: randomBytes(16),
       payload: add.commit,
       welcome,
+      groupInfo: add.groupInfo,
     });
     expect(sent.type).toBe('sent');
     groups.push(toHex(groupId));

@@ -228,7 +228,10 @@ test('errors are shown plainly: username taken, wrong password, no device in thi
   await register(first);
   const second = await person('grace');
   await submitRegistration(second);
-  await second.page.getByRole('alert').filter({ hasText: 'That username is taken.' }).waitFor();
+  await second.page
+    .getByRole('alert')
+    .filter({ hasText: 'That username is taken, or looks too much like one that is.' })
+    .waitFor();
 
   await second.page.getByRole('button', { name: 'I already have an account' }).click();
   await second.page.getByLabel('Username').fill('grace');
