@@ -6,22 +6,30 @@
  * nothing after the commit that removed it.
  */
 import { type CiphersuiteName, SUPPORTED_CIPHERSUITES, toHex } from '@parley/core';
+import type { Cluster } from '../cluster.js';
+import type { Limits } from '../config.js';
 import type { Db } from '../db.js';
 import { FrameError, type Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
+import { groupCap } from './groupCap.js';
 import { activeMembers, groupOf, memberOf, policyReader, storedMessage } from './log.js';
 import { answerAgain, checkGroupInfo, decodePayload, planSend } from './policy.js';
 import { createGroup, dropWelcome, fetchFor, putGroupInfo, raiseCursor, syncState } from './queries.js';
 import { messageStore } from './store.js';
 
-export function groups(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }): void {
+export function groups(
+  hub: Hub,
+  { db, metrics, cluster, limits }: { db: Db; metrics: Metrics; cluster: Cluster; limits: Limits },
+): void {
   const store = messageStore(db, hub, metrics);
   const reader = policyReader(db);
+  const checkGroupCap = groupCap(db, cluster, limits);
 
   hub.on('group_create', async (session, f) => {
     if (!SUPPORTED_CIPHERSUITES.includes(f.cipherSuite as CiphersuiteName)) {
       throw new FrameError('unsupported', 'ciphersuite not offered by this server');
     }
+    await checkGroupCap(session.accountId);
     await createGroup(db, session, f.groupId, f.cipherSuite);
     return { type: 'ok', requestId: f.requestId };
   });

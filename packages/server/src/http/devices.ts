@@ -7,6 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CLOSE, type Signature, toBase64Url } from '@parley/core';
 import Type from 'typebox';
+import type { ServerConfig } from '../config.js';
 import type { Db } from '../db.js';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
@@ -15,7 +16,7 @@ import { checkCertificate, checkRevocation } from './certificates.js';
 import { base64url, bytes, canonical } from './input.js';
 import { requireSession } from './session.js';
 
-export type DevicesDeps = { db: Db; signature: Signature; metrics: Metrics; hub: Hub };
+export type DevicesDeps = { db: Db; signature: Signature; metrics: Metrics; hub: Hub; config: ServerConfig };
 
 const addDevice = {
   body: Type.Object({ certificate: base64url(1024) }, { additionalProperties: false }),
@@ -45,7 +46,8 @@ const revokeDevice = {
 };
 
 export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, deps) => {
-  const { db, signature, metrics, hub } = deps;
+  const { db, signature, metrics, hub, config } = deps;
+  const maxDevices = config.limits.devicesPerAccount;
   requireSession(app, db);
 
   async function identityKeyOf(username: string): Promise<Uint8Array> {
@@ -62,22 +64,38 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, 
     const username = request.account;
     const encoded = bytes(request.body.certificate, 'certificate');
     const cert = await checkCertificate(encoded, username, await identityKeyOf(username), signature);
-    const inserted = await db
-      .insertInto('devices')
-      .values({
-        username,
-        device_id: cert.deviceId,
-        device_key: cert.deviceKey,
-        certificate: encoded,
-        created_at: Date.now(),
-        revoked_at: null,
-        revocation: null,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) {
-      throw new ApiError(409, 'device_exists', 'a device with this id or key already exists');
-    }
+    await db.transaction().execute(async (tx) => {
+      // The cap counts devices not revoked: revoking a lost one makes room for a new one.
+      const { n } = await tx
+        .selectFrom('devices')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('username', '=', username)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      if (Number(n) >= maxDevices) {
+        throw new ApiError(
+          403,
+          'limit_reached',
+          `this account has ${maxDevices} devices, the most this server allows; revoke one first`,
+        );
+      }
+      const inserted = await tx
+        .insertInto('devices')
+        .values({
+          username,
+          device_id: cert.deviceId,
+          device_key: cert.deviceKey,
+          certificate: encoded,
+          created_at: Date.now(),
+          revoked_at: null,
+          revocation: null,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) {
+        throw new ApiError(409, 'device_exists', 'a device with this id or key already exists');
+      }
+    });
     metrics.devicesAdded.inc();
     reply.code(201);
     return { deviceId: cert.deviceId };
