@@ -237,7 +237,7 @@ export class Hub {
     // Over a connection cap, the WebSocket opens only to be closed with the cap's code and reason.
     const ticket = this.caps.open(this.deps.clientAddress(request));
     this.wss.handleUpgrade(request, socket, head, (ws) =>
-      typeof ticket === 'string' ? refuse(ws, ticket) : this.accept(ws, ticket),
+      typeof ticket === 'string' ? closeWith(ws, ticket) : this.accept(ws, ticket),
     );
   }
 
@@ -453,15 +453,19 @@ function errorFrame(requestId: number, code: string, message: string): ServerFra
   return { type: 'error', requestId, code, message };
 }
 
-/** Close a connection on purpose, with the protocol's code and reason for why. */
-function closeWith(socket: WebSocket, why: CloseKind): void {
-  if (socket.readyState === socket.OPEN) socket.close(CLOSE[why].code, CLOSE[why].reason);
-}
+/** A connection closed on purpose that has not answered the close within this time is cut off. */
+const CLOSE_GRACE_MS = 1000;
 
-/** Close a connection refused by a cap; one that does not answer the close is cut off soon after. */
-function refuse(socket: WebSocket, why: CloseKind): void {
-  closeWith(socket, why);
-  setTimeout(() => socket.terminate(), 1000).unref();
+/**
+ * Close a connection on purpose, with the protocol's code and reason for why. Nothing more is read
+ * from it: a client that keeps streaming instead of answering the close (a flood) would otherwise
+ * be read, and cost the server, until the close times out. It is cut off after CLOSE_GRACE_MS.
+ */
+function closeWith(socket: WebSocket, why: CloseKind): void {
+  if (socket.readyState !== socket.OPEN) return;
+  socket.close(CLOSE[why].code, CLOSE[why].reason);
+  socket.pause();
+  setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
 }
 
 function requestIdOf(data: Buffer): number {

@@ -70,7 +70,9 @@ export function inArrivalOrder(
       release();
       await earlier;
       if (reply !== undefined) send(reply);
-      if (--unanswered < inFlightLimit && socket.isPaused) socket.resume();
+      // A connection being closed stays paused: nothing more of it is read (hub.ts closeWith).
+      if (--unanswered < inFlightLimit && socket.isPaused && socket.readyState === socket.OPEN)
+        socket.resume();
     })();
     answered = answer;
     inFlight.push(answer);
