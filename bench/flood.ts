@@ -37,56 +37,73 @@ const SECONDS = option('--seconds', 5);
 const RATE = option('--rate', 40);
 const ROUNDS = option('--rounds', 2);
 const PER_PHASE = Math.ceil(SECONDS * RATE);
-/** The legitimate device's request ids start here (BenchSocket's own requests use small ones). */
-const FIRST_ID = 1_000_000;
 /** A socket's send buffer is kept under this, so the flood never grows the attacker's memory. */
 const BUFFERED_MAX = 1024 * 1024;
 /** The attacker's client address (the legitimate devices connect from 127.0.0.1). */
 const ATTACKER = '127.0.0.2';
 
+interface Percentiles {
+  p50: number;
+  p99: number;
+  samples: number;
+}
+
 interface FloodResult {
-  alone: { p50: number; p99: number; samples: number; lost: number };
-  flood: { p50: number; p99: number; samples: number; lost: number };
-  ratio: number;
-  attacker: { framesSent: number; garbageBytes: number; closes: Record<string, number> };
+  alone: { send: Percentiles; kpCount: Percentiles; lost: number };
+  flood: { send: Percentiles; kpCount: Percentiles; lost: number };
+  /** p99 under flood / p99 alone, per probe. */
+  ratio: { send: number; kpCount: number };
+  attacker: { framesSent: number; garbageBytes: number; connections: number; closes: Record<string, number> };
   settings: { seconds: number; rate: number; rounds: number };
 }
 
-/** `count` round trips (send → `sent`) at `perSecond`, from frame `first` on: each one's milliseconds. */
+/** Round trips of one phase, by probe: each one's milliseconds, and those never answered. */
+interface Phase {
+  send: number[];
+  kpCount: number[];
+  lost: number;
+}
+
+/**
+ * `count` round trips at `perSecond`, alternating two probes: an application message to the
+ * one-to-one group (`send` → `sent`: validated, stored with a flush, pushed to bob) and a cheap
+ * read (`kp_count` → `kp_remaining`). Bounded: every answer, or the phase's time and 10 s more.
+ */
 async function roundTrips(
   alice: BenchSocket,
-  frames: Uint8Array[],
+  sendFrame: (i: number) => Parameters<BenchSocket['request']>[0],
   first: number,
   count: number,
   perSecond: number,
-): Promise<{ samples: number[]; lost: number }> {
-  const sentAt = new Map<number, number>();
-  const samples: number[] = [];
-  alice.onAck = (data) => {
-    const t = sentAt.get(data.readUInt32BE(1));
-    if (t !== undefined) samples.push(performance.now() - t);
-  };
+): Promise<Phase> {
+  const phase: Phase = { send: [], kpCount: [], lost: 0 };
+  let answered = 0;
   const t0 = performance.now();
   let sent = 0;
   await new Promise<void>((resolve) => {
-    // Bounded: every answer, or the phase's time and 10 s more.
-    const limit = setTimeout(resolve, (count / perSecond) * 1000 + 10_000);
+    const done = () => {
+      clearInterval(tick);
+      clearTimeout(limit);
+      resolve();
+    };
+    const limit = setTimeout(done, (count / perSecond) * 1000 + 10_000);
     const tick = setInterval(() => {
       const due = Math.min(count, Math.floor(((performance.now() - t0) / 1000) * perSecond) + 1);
       for (; sent < due; sent++) {
-        sentAt.set(FIRST_ID + first + sent, performance.now());
-        alice.ws.send(frames[first + sent]!);
+        const isSend = sent % 2 === 0;
+        const t = performance.now();
+        const frame = isSend ? sendFrame(first + sent / 2) : { type: 'kp_count' as const, requestId: 0 };
+        void alice.request(frame).then((answer) => {
+          answered++;
+          const ok = answer.type === (isSend ? 'sent' : 'kp_remaining');
+          if (ok) (isSend ? phase.send : phase.kpCount).push(performance.now() - t);
+        });
       }
-      if (samples.length >= count) {
-        clearInterval(tick);
-        clearTimeout(limit);
-        resolve();
-      }
+      if (answered >= count) done();
     }, 1);
-    limit.unref();
   });
-  alice.onAck = undefined;
-  return { samples, lost: count - samples.length };
+  phase.lost = count - phase.send.length - phase.kpCount.length;
+  return phase;
 }
 
 function percentiles(samples: number[]) {
@@ -100,7 +117,7 @@ async function attack(port: number, round: number): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const [[mallory]] = (await population(base, 1, () => 1, `mallory${round}x`)) as [[DeviceIdentity]];
   const closes: Record<string, number> = {};
-  const stats = { framesSent: 0, garbageBytes: 0, closes };
+  const stats = { framesSent: 0, garbageBytes: 0, connections: 0, closes };
   let stopping = false;
   const counted = (code: number) => {
     closes[code] = (closes[code] ?? 0) + 1;
@@ -110,7 +127,11 @@ async function attack(port: number, round: number): Promise<void> {
   const flooder = async (): Promise<void> => {
     while (!stopping) {
       const socket = await BenchSocket.parley(port, mallory, ATTACKER).catch(() => undefined);
-      if (socket === undefined) continue;
+      stats.connections++;
+      if (socket === undefined) {
+        counted(0);
+        continue;
+      }
       await new Promise<void>((resolve) => {
         socket.ws.once('close', (code) => {
           counted(code);
@@ -135,6 +156,7 @@ async function attack(port: number, round: number): Promise<void> {
   const garbage = async (): Promise<void> => {
     const junk = randomBytes(1024);
     while (!stopping) {
+      stats.connections++;
       const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/ws`, {
         perMessageDeflate: false,
         localAddress: ATTACKER,
@@ -223,46 +245,42 @@ async function measureFlood(): Promise<FloodResult> {
     for (const id of [alice, bob]) sockets.set(id, await BenchSocket.parley(server.port, id));
     await uploadKeyPackages(sockets);
     const group: BenchGroup = await setupGroup(alice, [bob], sockets, 2 * ROUNDS * PER_PHASE);
-    const frames = group.ciphertexts.map((payload, i) =>
-      encodeClientFrame({
-        type: 'send',
-        requestId: FIRST_ID + i,
-        groupId: group.groupId,
-        messageId: randomBytes(16),
-        payload,
-        welcome: null,
-      }),
-    );
-    const alone = { samples: [] as number[], lost: 0 };
-    const flood = { samples: [] as number[], lost: 0 };
-    let attacker: FloodResult['attacker'] = { framesSent: 0, garbageBytes: 0, closes: {} };
+    const sendFrame = (i: number) => ({
+      type: 'send' as const,
+      requestId: 0,
+      groupId: group.groupId,
+      messageId: randomBytes(16),
+      payload: group.ciphertexts[i]!,
+      welcome: null,
+    });
+    const alone: Phase = { send: [], kpCount: [], lost: 0 };
+    const flood: Phase = { send: [], kpCount: [], lost: 0 };
+    const pool = (into: Phase, from: Phase) => {
+      into.send.push(...from.send);
+      into.kpCount.push(...from.kpCount);
+      into.lost += from.lost;
+    };
+    let attacker: FloodResult['attacker'] = { framesSent: 0, garbageBytes: 0, connections: 0, closes: {} };
+    // Each phase uses PER_PHASE / 2 of the group's messages.
+    const half = Math.ceil(PER_PHASE / 2);
     for (let round = 0; round < ROUNDS; round++) {
-      const quiet = await roundTrips(group.sender, frames, 2 * round * PER_PHASE, PER_PHASE, RATE);
-      alone.samples.push(...quiet.samples);
-      alone.lost += quiet.lost;
+      pool(alone, await roundTrips(group.sender, sendFrame, 2 * round * half, PER_PHASE, RATE));
       const mallory = await startAttacker(server.port, round);
-      const loud = await roundTrips(group.sender, frames, (2 * round + 1) * PER_PHASE, PER_PHASE, RATE);
-      const did = await mallory.stop();
-      flood.samples.push(...loud.samples);
-      flood.lost += loud.lost;
-      attacker = {
-        framesSent: attacker.framesSent + did.framesSent,
-        garbageBytes: attacker.garbageBytes + did.garbageBytes,
-        closes: Object.fromEntries(
-          [...new Set([...Object.keys(attacker.closes), ...Object.keys(did.closes)])].map((k) => [
-            k,
-            (attacker.closes[k] ?? 0) + (did.closes[k] ?? 0),
-          ]),
-        ),
-      };
+      pool(flood, await roundTrips(group.sender, sendFrame, (2 * round + 1) * half, PER_PHASE, RATE));
+      attacker = added(attacker, await mallory.stop());
     }
     await Promise.all([...sockets.values()].map((s) => s.close()));
-    const a = { ...percentiles(alone.samples), lost: alone.lost };
-    const f = { ...percentiles(flood.samples), lost: flood.lost };
+    const figures = (p: Phase) => ({
+      send: percentiles(p.send),
+      kpCount: percentiles(p.kpCount),
+      lost: p.lost,
+    });
+    const a = figures(alone);
+    const f = figures(flood);
     return {
       alone: a,
       flood: f,
-      ratio: f.p99 / a.p99,
+      ratio: { send: f.send.p99 / a.send.p99, kpCount: f.kpCount.p99 / a.kpCount.p99 },
       attacker,
       settings: { seconds: SECONDS, rate: RATE, rounds: ROUNDS },
     };
@@ -272,17 +290,31 @@ async function measureFlood(): Promise<FloodResult> {
   }
 }
 
+/** The attacker's figures of two rounds, added. */
+function added(a: FloodResult['attacker'], b: FloodResult['attacker']): FloodResult['attacker'] {
+  const closes = { ...a.closes };
+  for (const [code, n] of Object.entries(b.closes)) closes[code] = (closes[code] ?? 0) + n;
+  return {
+    framesSent: a.framesSent + b.framesSent,
+    garbageBytes: a.garbageBytes + b.garbageBytes,
+    connections: a.connections + b.connections,
+    closes,
+  };
+}
+
 /** The report's lines. */
 function floodReport(r: FloodResult): string[] {
-  const ms = (p: { p50: number; p99: number }) => `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms`;
+  const ms = (p: Percentiles) => `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms (${p.samples})`;
   const closes = Object.entries(r.attacker.closes)
     .map(([code, n]) => `${n}× ${code}`)
     .join(', ');
+  const verdict = (x: number) => `${x.toFixed(2)}x (target <= 2x: ${x <= 2 ? 'met' : 'missed'})`;
   return [
-    `alone:      ${ms(r.alone)} (${r.alone.samples} round trips, ${r.alone.lost} unanswered)`,
-    `under flood: ${ms(r.flood)} (${r.flood.samples} round trips, ${r.flood.lost} unanswered)`,
-    `attacker: ${r.attacker.framesSent} frames sent, ${(r.attacker.garbageBytes / 1e6).toFixed(1)} MB of garbage; closed ${closes || 'never'}`,
-    `p99 under flood / p99 alone: ${r.ratio.toFixed(2)}x (target <= 2x: ${r.ratio <= 2 ? 'met' : 'missed'})`,
+    `                 send → sent                          kp_count → kp_remaining`,
+    `alone:       ${ms(r.alone.send).padEnd(36)} ${ms(r.alone.kpCount)}; ${r.alone.lost} unanswered`,
+    `under flood: ${ms(r.flood.send).padEnd(36)} ${ms(r.flood.kpCount)}; ${r.flood.lost} unanswered`,
+    `p99 under flood / p99 alone: send ${verdict(r.ratio.send)}, kp_count ${verdict(r.ratio.kpCount)}`,
+    `attacker: ${r.attacker.framesSent} frames sent, ${(r.attacker.garbageBytes / 1e6).toFixed(1)} MB of garbage, ${r.attacker.connections} connections; closed ${closes || 'never'} (0: refused before authenticating)`,
   ];
 }
 

@@ -70,9 +70,7 @@ export function inArrivalOrder(
       release();
       await earlier;
       if (reply !== undefined) send(reply);
-      // A connection being closed stays paused: nothing more of it is read (hub.ts closeWith).
-      if (--unanswered < inFlightLimit && socket.isPaused && socket.readyState === socket.OPEN)
-        socket.resume();
+      if (--unanswered < inFlightLimit && socket.isPaused) socket.resume();
     })();
     answered = answer;
     inFlight.push(answer);

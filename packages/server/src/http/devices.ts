@@ -16,6 +16,9 @@ import { checkCertificate, checkRevocation } from './certificates.js';
 import { base64url, bytes, canonical } from './input.js';
 import { requireSession } from './session.js';
 
+/** An account's devices, revoked ones included, are at most this many times `limits.devicesPerAccount`. */
+const REVOKED_FACTOR = 10;
+
 export type DevicesDeps = { db: Db; signature: Signature; metrics: Metrics; hub: Hub; config: ServerConfig };
 
 const addDevice = {
@@ -65,18 +68,22 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, 
     const encoded = bytes(request.body.certificate, 'certificate');
     const cert = await checkCertificate(encoded, username, await identityKeyOf(username), signature);
     await db.transaction().execute(async (tx) => {
-      // The cap counts devices not revoked: revoking a lost one makes room for a new one.
-      const { n } = await tx
+      // The cap counts devices not revoked: revoking a lost one makes room for a new one. Revoked
+      // ones stay listed (others verify the revocations), so ten times the cap bounds them too.
+      const rows = await tx
         .selectFrom('devices')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .select(['revoked_at'])
         .where('username', '=', username)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      if (Number(n) >= maxDevices) {
+        .limit(REVOKED_FACTOR * maxDevices)
+        .execute();
+      if (
+        rows.length >= REVOKED_FACTOR * maxDevices ||
+        rows.filter((r) => r.revoked_at === null).length >= maxDevices
+      ) {
         throw new ApiError(
           403,
           'limit_reached',
-          `this account has ${maxDevices} devices, the most this server allows; revoke one first`,
+          `this account has the most devices this server allows (${maxDevices}); revoke one first`,
         );
       }
       const inserted = await tx
