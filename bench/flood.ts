@@ -10,7 +10,8 @@
  *
  * Options: --seconds N (per phase, default 5), --rate N (round trips per second, default 40, under
  * the default 50 frames/s a device may send), --rounds N (alone/flood pairs, default 2: the
- * figures are the pooled samples), --json FILE. `--attack PORT` is the attacker's own process.
+ * figures are the pooled samples), --json FILE. `--attack PORT` is the attacker's own process;
+ * FLOOD_ONLY=flooder or FLOOD_ONLY=garbage runs one half of the attack alone.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import WebSocket from 'ws';
 import {
   type BenchGroup,
   BenchSocket,
+  numberOption,
   population,
   setupGroup,
   spawnServer,
@@ -29,10 +31,7 @@ import {
 } from './harness.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const option = numberOption;
 const SECONDS = option('--seconds', 5);
 const RATE = option('--rate', 40);
 const ROUNDS = option('--rounds', 2);

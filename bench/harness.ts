@@ -35,6 +35,13 @@ import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import * as opaque from '@serenity-kit/opaque';
 import WebSocket from 'ws';
 
+/** The number after `--name` on the command line, or `fallback`. */
+export function numberOption(name: string, fallback: number): number {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
 /** One benchmark run may not take longer than this. */
 export const RUN_LIMIT_MS = 120_000;
 const FRAME = { deliver: 133, welcome: 134, sent: 136 } as const;
