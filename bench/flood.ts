@@ -132,6 +132,8 @@ async function attack(port: number, round: number): Promise<void> {
         continue;
       }
       await new Promise<void>((resolve) => {
+        // A reset connection is the server cutting the flood off: it closes, and the loop goes on.
+        socket.ws.on('error', () => {});
         socket.ws.once('close', (code) => {
           counted(code);
           resolve();
@@ -161,7 +163,7 @@ async function attack(port: number, round: number): Promise<void> {
         localAddress: ATTACKER,
       });
       await new Promise<void>((resolve) => {
-        ws.once('error', () => {});
+        ws.on('error', () => {});
         ws.once('close', (code) => {
           counted(code);
           resolve();

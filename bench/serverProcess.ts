@@ -53,6 +53,7 @@ if (mode === 'relay') {
     loginsPerMinute: 100_000,
     unauthenticatedPerAddress: 100_000,
     unauthenticatedTotal: 100_000,
+    failedConnectionsPerAddressPerMinute: 100_000,
     connectionsPerAddress: 100_000,
     registrationsPerAddressPerHour: 100_000,
     registrationsPerHour: 100_000,

@@ -5,10 +5,12 @@
  * with its close code (core's CLOSE) and counts nowhere.
  */
 import type { CloseKind } from '@parley/core';
+import { RateLimiter } from './rateLimit.js';
 
 export interface ConnectionLimits {
   unauthenticatedPerAddress: number;
   unauthenticatedTotal: number;
+  failedConnectionsPerAddressPerMinute: number;
   connectionsPerAddress: number;
   connectionsPerDevice: number;
   connectionsPerAccount: number;
@@ -44,12 +46,20 @@ export class ConnectionCaps {
   private readonly byAddress = new Tally();
   private readonly byDevice = new Tally();
   private readonly byAccount = new Tally();
+  /** Connections that closed without authenticating, per address and minute. */
+  private readonly failures: RateLimiter;
 
-  constructor(private readonly limits: ConnectionLimits) {}
+  constructor(private readonly limits: ConnectionLimits) {
+    this.failures = new RateLimiter(limits.failedConnectionsPerAddressPerMinute, 60_000);
+  }
 
-  /** A new connection from `address`: its ticket, or why it is refused. */
-  open(address: string): Ticket | CloseKind {
+  /**
+   * A new connection from `address`: its ticket, or why it is refused (`failing`: the address's
+   * connections keep closing without authenticating; it is refused before the WebSocket opens).
+   */
+  open(address: string): Ticket | CloseKind | 'failing' {
     const { limits } = this;
+    if (this.failures.exhausted(address)) return 'failing';
     if (this.waiting.of(address) >= limits.unauthenticatedPerAddress) return 'addressBusy';
     if (this.waiting.total >= limits.unauthenticatedTotal) return 'serverBusy';
     this.waiting.add(address, 1);
@@ -57,8 +67,10 @@ export class ConnectionCaps {
     let device = '';
     let account = '';
     const release = () => {
-      if (state === 'waiting') this.waiting.add(address, -1);
-      else if (state === 'authenticated') {
+      if (state === 'waiting') {
+        this.waiting.add(address, -1);
+        this.failures.take(address);
+      } else if (state === 'authenticated') {
         this.byAddress.add(address, -1);
         this.byDevice.add(device, -1);
         this.byAccount.add(account, -1);

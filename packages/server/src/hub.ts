@@ -234,8 +234,13 @@ export class Hub {
       socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    // Over a connection cap, the WebSocket opens only to be closed with the cap's code and reason.
+    // Over a connection cap, the WebSocket opens only to be closed with the cap's code and reason;
+    // an address whose connections keep failing to authenticate is refused before it opens.
     const ticket = this.caps.open(this.deps.clientAddress(request));
+    if (ticket === 'failing') {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nretry-after: 60\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     this.wss.handleUpgrade(request, socket, head, (ws) =>
       typeof ticket === 'string' ? closeWith(ws, ticket) : this.accept(ws, ticket),
     );

@@ -117,6 +117,19 @@ test('unauthenticated sockets past the cap of one address are closed (4430), pas
   expect(others).toEqual(['challenge', 'challenge', `${CLOSE.serverBusy.code} ${CLOSE.serverBusy.reason}`]);
 });
 
+test('an address whose sockets keep closing without authenticating is refused at the upgrade (429); others still connect', async () => {
+  const url = await start({ failedConnectionsPerAddressPerMinute: 3 });
+  // Each socket sends garbage instead of `auth` and is closed (4402).
+  for (let i = 0; i < 3; i++) {
+    const ws = await WsClient.open(url, ATTACKER);
+    sockets.push(ws);
+    ws.socket.send(Uint8Array.of(0xff, 0, 0, 0, 1));
+    expect((await ws.waitClosed()).code).toBe(CLOSE.unauthenticated.code);
+  }
+  await expect(WsClient.open(url, ATTACKER)).rejects.toThrow(/429/);
+  await chat(await chattingPair(url));
+});
+
 test('authenticated sockets past the caps of a device (4431), an account (4432) and an address (4430) are refused with limit_reached', async () => {
   const url = await start({ connectionsPerDevice: 2, connectionsPerAccount: 3, connectionsPerAddress: 4 });
   const mallory = await signedIn(url, 'mallory');

@@ -68,6 +68,7 @@ describe('configuration', () => {
     expect(loadConfig([], {}).limits).toMatchObject({
       unauthenticatedPerAddress: 64,
       unauthenticatedTotal: 2048,
+      failedConnectionsPerAddressPerMinute: 30,
       connectionsPerAddress: 1024,
       connectionsPerDevice: 16,
       connectionsPerAccount: 128,

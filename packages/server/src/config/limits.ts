@@ -34,6 +34,11 @@ export interface Limits {
   headersTimeoutMs: number;
   /** WebSockets not yet authenticated, at once, from one client address (more are closed, 4430). */
   unauthenticatedPerAddress: number;
+  /**
+   * WebSockets of one client address that closed without authenticating, per minute, on this node;
+   * past it the address's upgrades are refused (HTTP 429) until the minute ends.
+   */
+  failedConnectionsPerAddressPerMinute: number;
   /** WebSockets not yet authenticated, at once, on this node from everyone (more are closed, 1013). */
   unauthenticatedTotal: number;
   /** Authenticated WebSockets of one client address at once, on this node (more are closed, 4430). */
@@ -68,6 +73,7 @@ const LIMITS: { [K in keyof Limits]: { value: number; min: number; max: number }
   headersTimeoutMs: { value: 10_000, min: 100, max: 600_000 },
   unauthenticatedPerAddress: { value: 64, min: 1, max: 1_000_000 },
   unauthenticatedTotal: { value: 2048, min: 1, max: 1_000_000 },
+  failedConnectionsPerAddressPerMinute: { value: 30, min: 1, max: 1_000_000 },
   connectionsPerAddress: { value: 1024, min: 1, max: 1_000_000 },
   connectionsPerDevice: { value: 16, min: 1, max: 10_000 },
   connectionsPerAccount: { value: 128, min: 1, max: 1_000_000 },
