@@ -189,6 +189,13 @@ async function attack(port: number, round: number): Promise<void> {
     process.exit(0);
   };
   process.on('SIGTERM', stop);
+  // A connection the server resets mid-upgrade is part of the attack going on, not a failure of it.
+  process.on('uncaughtException', (e) => {
+    if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') {
+      process.stderr.write(`${(e as Error).stack}\n`);
+      process.exit(1);
+    }
+  });
   setTimeout(stop, 120_000).unref();
   process.stdout.write('ready\n');
   await Promise.all([
