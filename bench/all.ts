@@ -5,7 +5,8 @@
  *       fixed 5,000 deliveries/s;
  *   (b) direct messages, 250 pairs: closed-loop messages/s, and latency at 2,000 messages/s;
  *   (c) 10,000 idle authenticated connections: server RSS, and per connection;
- *   (d) client-side MLS costs (bench:core, run as a child process).
+ *   (d) client-side MLS costs (bench:core, run as a child process);
+ *   (e) a device's round trips alone and under a flood (bench:flood, run as a child process).
  * Servers run in their own processes; all client sockets live in this one (loopback only). Every
  * device is registered with OPAQUE and authenticated with its device key; groups are made by real
  * MLS commits and the messages are real MLS ciphertexts built beforehand, so the load measures the
@@ -284,6 +285,21 @@ async function coreCosts(): Promise<Record<string, unknown> | { skipped: string 
   return out;
 }
 
+/** (e): bench:flood in its own process (its attacker has one too); its report lines and figures. */
+async function floodScenario(): Promise<Record<string, unknown> | { skipped: string }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'parley-flood-')), 'flood.json');
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, [join(here, 'flood.js'), '--json', file], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('exit', resolve);
+  });
+  if (code !== 0) return { skipped: `bench:flood exited with ${code}` };
+  const out = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  rmSync(file, { force: true });
+  return out;
+}
+
 const sec = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 const settle = () => new Promise((r) => setTimeout(r, 1500));
 
@@ -325,6 +341,8 @@ async function main() {
   }
   log('\n(d) client-side MLS costs (bench:core):');
   const core = await coreCosts();
+  log('\n(e) a device under a flood (bench:flood):');
+  const flood = await floodScenario();
 
   log(`\nResults (${sec(started)} s in all; latency = send to arrival at the receiving socket)\n`);
   for (const line of table(shape, relay, sqlite, postgres)) log(`  ${line}`);
@@ -350,6 +368,7 @@ async function main() {
     sqlite,
     postgres: postgres ?? { skipped: postgresSkipped },
     core,
+    flood,
   };
   writeFileSync(join(outDir, 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outDir, 'bench.svg'), chart(shape, relay, sqlite, postgres));

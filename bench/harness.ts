@@ -35,6 +35,13 @@ import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import * as opaque from '@serenity-kit/opaque';
 import WebSocket from 'ws';
 
+/** The number after `--name` on the command line, or `fallback`. */
+export function numberOption(name: string, fallback: number): number {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
 /** One benchmark run may not take longer than this. */
 export const RUN_LIMIT_MS = 120_000;
 const FRAME = { deliver: 133, welcome: 134, sent: 136 } as const;
@@ -45,7 +52,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 
 export type ServerSpec =
   | { mode: 'relay' }
-  | { mode: 'parley'; dataDir: string; postgres?: { url: string; redisUrl: string; prefix: string } };
+  | { mode: 'parley'; dataDir: string; postgres?: { url: string; redisUrl: string; prefix: string } }
+  | { mode: 'defaults'; dataDir: string };
 
 export interface ServerHandle {
   port: number;
@@ -63,7 +71,9 @@ export async function spawnServer(spec: ServerSpec): Promise<ServerHandle> {
       ? []
       : [
           spec.dataDir,
-          ...(spec.postgres ? [spec.postgres.url, spec.postgres.redisUrl, spec.postgres.prefix] : []),
+          ...('postgres' in spec && spec.postgres
+            ? [spec.postgres.url, spec.postgres.redisUrl, spec.postgres.prefix]
+            : []),
         ];
   const child = spawn(process.execPath, [...profile, join(here, 'serverProcess.js'), spec.mode, ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -137,8 +147,8 @@ export class BenchSocket {
     });
   }
 
-  private static open(url: string, relay: boolean): Promise<BenchSocket> {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+  private static open(url: string, relay: boolean, localAddress?: string): Promise<BenchSocket> {
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     const socket = new BenchSocket(ws, relay);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(socket));
@@ -150,8 +160,9 @@ export class BenchSocket {
     return BenchSocket.open(`ws://127.0.0.1:${port}/${room}`, true);
   }
 
-  static async parley(port: number, identity: DeviceIdentity): Promise<BenchSocket> {
-    const socket = await BenchSocket.open(`ws://127.0.0.1:${port}/v1/ws`, false);
+  /** An authenticated device connection (`localAddress`: from another loopback address, 127.0.0.2). */
+  static async parley(port: number, identity: DeviceIdentity, localAddress?: string): Promise<BenchSocket> {
+    const socket = await BenchSocket.open(`ws://127.0.0.1:${port}/v1/ws`, false, localAddress);
     const c = await socket.challenged;
     const signature = await cs.signature.sign(identity.deviceKey.signKey, wsAuthMessage(c));
     const r = await socket.request({
@@ -265,11 +276,12 @@ async function registerAccount(base: string, username: string, devices: number):
   return ids;
 }
 
-/** `accounts` accounts `user0…`, account a with `devicesOf(a)` devices: [account][device]. */
+/** `accounts` accounts `user0…` (or `<prefix>0…`), account a with `devicesOf(a)` devices: [account][device]. */
 export async function population(
   base: string,
   accounts: number,
   devicesOf: (account: number) => number,
+  prefix = 'user',
 ): Promise<DeviceIdentity[][]> {
   await opaque.ready;
   const out: DeviceIdentity[][] = new Array(accounts);
@@ -277,7 +289,7 @@ export async function population(
     Array.from({ length: accounts }, (_, a) => a),
     8,
     async (a) => {
-      out[a] = await registerAccount(base, `user${a}`, devicesOf(a));
+      out[a] = await registerAccount(base, `${prefix}${a}`, devicesOf(a));
     },
   );
   return out;

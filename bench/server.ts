@@ -19,6 +19,7 @@ import { closedLoop, parleyFlow, relayFlow } from './flows.js';
 import {
   BenchSocket,
   inParallel,
+  numberOption,
   population,
   setupGroup,
   spawnServer,
@@ -26,10 +27,7 @@ import {
 } from './harness.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const option = numberOption;
 const quick = args.includes('--quick');
 const DEVICES = option('--devices', quick ? 100 : 500);
 const MESSAGES = option('--messages', quick ? 100 : 600);

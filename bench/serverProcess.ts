@@ -1,7 +1,10 @@
 /**
  * A server under benchmark, in its own process so it does not share a CPU with the load generator:
- * `node serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <redisPrefix>]` or
- * `node serverProcess.js relay`. Prints {"port": N} on stdout when listening; exits on SIGTERM.
+ * `node serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <redisPrefix>]` (rate limits and
+ * caps raised out of the load's way: every client is on loopback, one address),
+ * `node serverProcess.js defaults <dataDir>` (the default limits, as a server runs them: the flood
+ * scenario) or `node serverProcess.js relay`. Prints {"port": N} on stdout when listening; exits on
+ * SIGTERM.
  *
  * The bare relay is the baseline: a `ws` server that forwards every binary message to every other
  * socket connected to the same path (a "room": one per group) and answers the sender with a 1-byte
@@ -43,18 +46,25 @@ if (mode === 'relay') {
     );
   });
   process.on('SIGTERM', () => wss.close(() => process.exit(0)));
-} else if (mode === 'parley' && dataDir) {
+} else if ((mode === 'parley' || mode === 'defaults') && dataDir) {
+  const raised = {
+    messagesPerSecond: 100_000,
+    frameBytes: 4 * 1024 * 1024,
+    loginsPerMinute: 100_000,
+    unauthenticatedPerAddress: 100_000,
+    unauthenticatedTotal: 100_000,
+    failedConnectionsPerAddressPerMinute: 100_000,
+    connectionsPerAddress: 100_000,
+    registrationsPerAddressPerHour: 100_000,
+    registrationsPerHour: 100_000,
+    groupsPerAccountPerDay: 100_000,
+  };
   const server = await buildServer({
     ...DEFAULT_CONFIG,
     dataDir,
     ...(database && redis && redisPrefix ? { database, redis, redisPrefix } : {}),
     logLevel: 'warn',
-    limits: {
-      ...DEFAULT_CONFIG.limits,
-      messagesPerSecond: 100_000,
-      frameBytes: 4 * 1024 * 1024,
-      loginsPerMinute: 100_000,
-    },
+    limits: { ...DEFAULT_CONFIG.limits, ...(mode === 'parley' ? raised : {}) },
   });
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
@@ -63,7 +73,7 @@ if (mode === 'relay') {
   });
 } else {
   process.stderr.write(
-    'usage: serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <prefix>] | relay\n',
+    'usage: serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <prefix>] | defaults <dataDir> | relay\n',
   );
   process.exit(2);
 }

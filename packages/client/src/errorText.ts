@@ -75,6 +75,8 @@ const TEXTS: Record<ErrorCode, Text> = {
   device_exists: { say: 'That device is already registered' },
   rate_limited: { say: 'Too many attempts; wait a minute', advice: 'Then try again.' },
   payload_too_large: { say: 'That is too long' },
+  // The server's message names the cap (devices, link codes, groups) and what lifts it.
+  limit_reached: { say: OWN_MESSAGE },
   internal: { say: 'The server ran into a problem', advice: 'Try again later.' },
   // WebSocket error frames.
   unauthenticated: { say: 'The connection to the server is not signed in yet', advice: TRY_AGAIN },

@@ -44,6 +44,8 @@ export const HTTP_ERROR_CODES = [
   'invalid_certificate',
   'device_exists',
   'rate_limited',
+  // A hard cap of the server (devices, link codes, groups): waiting does not lift it.
+  'limit_reached',
   'payload_too_large',
   'internal',
 ] as const;
@@ -56,6 +58,7 @@ export const FRAME_ERROR_CODES = [
   'auth_failed',
   'usage',
   'rate_limited',
+  'limit_reached',
   'unsupported',
   'invalid_key_package',
   'too_many_key_packages',

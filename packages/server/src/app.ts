@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import { opaqueServerSetup } from './accounts.js';
+import { clientAddressOf, proxyTrust } from './clientAddress.js';
 import { type Cluster, LocalCluster, RedisCluster } from './cluster.js';
 import type { ServerConfig } from './config.js';
 import { serverSignature } from './crypto.js';
@@ -49,6 +50,7 @@ export interface BuildOptions {
 export async function buildServer(config: ServerConfig, options: BuildOptions = {}): Promise<ParleyServer> {
   const db = options.db ?? (await openDatabase(config));
   const metrics = createMetrics();
+  const trust = proxyTrust(config.trustProxy);
   // Slowloris: a connection must deliver its request headers within headersTimeoutMs (checked
   // every second) and the whole request within a minute, or Node closes it. WebSockets, once
   // upgraded, are no longer HTTP requests and are not affected.
@@ -60,7 +62,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   const app = Fastify({
     bodyLimit: config.limits.httpBodyBytes,
     // X-Forwarded-For is believed only from the configured proxies; otherwise request.ip is the socket's.
-    trustProxy: config.trustProxy ?? false,
+    trustProxy: trust,
     requestTimeout: timeouts.requestTimeout,
     http: timeouts,
     ...(config.tlsCert && config.tlsKey
@@ -113,11 +115,13 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     framesInFlight: config.limits.framesInFlight,
     authTimeoutMs: config.limits.authTimeoutMs,
     rateLimitedCloseAfter: config.limits.rateLimitedCloseAfter,
+    connectionLimits: config.limits,
+    clientAddress: clientAddressOf(trust),
   });
   await httpRoutes(app, { db, config, serverSetup, signature, metrics, cluster, hub });
   keyDirectory(hub, { db, metrics });
   const presenceService = presence(hub, { db, cluster });
-  groups(hub, { db, metrics, joined: presenceService.joined });
+  groups(hub, { db, metrics, cluster, limits: config.limits, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   app.addHook('preClose', async () => hub.close());
   registerQueueDepth(metrics, async () => {

@@ -18,6 +18,8 @@ export interface Limiter {
   take(key: string): Promise<boolean>;
   /** Whether `key` has used up its limit in the current window (counting nothing). */
   exhausted(key: string): Promise<boolean>;
+  /** Milliseconds until `key`'s current window ends and its count starts again (0: no window). */
+  retryAfterMs(key: string): Promise<number>;
 }
 
 export interface Cluster {
@@ -51,7 +53,11 @@ export class LocalCluster implements Cluster {
 
   limiter(_name: string, limit: number, windowMs: number): Limiter {
     const inMemory = new RateLimiter(limit, windowMs);
-    return { take: async (key) => inMemory.take(key), exhausted: async (key) => inMemory.exhausted(key) };
+    return {
+      take: async (key) => inMemory.take(key),
+      exhausted: async (key) => inMemory.exhausted(key),
+      retryAfterMs: async (key) => inMemory.retryAfterMs(key),
+    };
   }
 
   async putTemporary(key: string, value: string, ttlMs: number): Promise<boolean> {
@@ -185,6 +191,7 @@ export class RedisCluster implements Cluster {
     const keyOf = (key: string) => `${this.prefix}limit:${name}:${key}`;
     return {
       exhausted: async (key) => Number((await this.redis.get(keyOf(key))) ?? 0) >= limit,
+      retryAfterMs: async (key) => Math.max(0, await this.redis.pttl(keyOf(key))),
       take: async (key) => {
         const k = keyOf(key);
         // The window starts with the first event (SET NX with its expiry); INCR counts in it.

@@ -7,7 +7,11 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ParleyError } from '@parley/core';
+import { DEFAULT_LIMITS, type Limits, limitsFrom } from './config/limits.js';
+import { ConfigError, integer, type Raw } from './config/values.js';
+
+export type { Limits };
+export { ConfigError };
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
@@ -46,34 +50,8 @@ export interface ServerConfig {
    * default): the header is ignored and the client is the socket's address.
    */
   trustProxy?: string[];
-  limits: {
-    /** Largest HTTP body, bytes. */
-    httpBodyBytes: number;
-    /** Largest WebSocket frame, bytes. */
-    frameBytes: number;
-    /**
-     * Login attempts allowed per client address per minute, and per account and address with
-     * backoff (this many a minute, 3× in 15 minutes, 10× in 4 hours); the same backoff throttles
-     * failed access checks per address under the password or invite policy.
-     */
-    loginsPerMinute: number;
-    /** Messages a device may post per second (sustained; bursts up to 10x). */
-    messagesPerSecond: number;
-    /**
-     * Frames one connection may have received and not yet had answered; past this the server stops
-     * reading the connection until answers go out (backpressure on pipelined sends).
-     */
-    framesInFlight: number;
-    /**
-     * A connection with more frames than this refused over its rate limit (`rate_limited`) within
-     * 10 seconds keeps flooding, and is closed (4429).
-     */
-    rateLimitedCloseAfter: number;
-    /** A WebSocket must authenticate within this many milliseconds or is closed. */
-    authTimeoutMs: number;
-    /** An HTTP request's headers must arrive within this many milliseconds (slowloris). */
-    headersTimeoutMs: number;
-  };
+  /** Sizes, rates and caps (config/limits.ts). */
+  limits: Limits;
   /** Log level for pino. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Serve the web app from this directory at '/', when it exists. */
@@ -91,13 +69,6 @@ export interface ServerConfig {
   metrics: { access: MetricsAccess; token?: string };
 }
 
-/** A setting that is not acceptable (its message names it, for the person running the server). */
-export class ConfigError extends ParleyError {
-  constructor(message: string) {
-    super('invalid_config', message);
-  }
-}
-
 export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
   port: 8080,
@@ -105,16 +76,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   redisPrefix: 'parley:',
   access: 'open',
   retentionDays: 30,
-  limits: {
-    httpBodyBytes: 1024 * 1024,
-    frameBytes: 1024 * 1024,
-    loginsPerMinute: 10,
-    messagesPerSecond: 50,
-    framesInFlight: 64,
-    rateLimitedCloseAfter: 100,
-    authTimeoutMs: 10_000,
-    headersTimeoutMs: 10_000,
-  },
+  limits: DEFAULT_LIMITS,
   logLevel: 'info',
   hstsMaxAgeSeconds: 365 * 24 * 60 * 60,
   logClientIp: false,
@@ -170,16 +132,6 @@ function assign(raw: Raw, key: string, value: unknown): void {
   const [outer, inner] = key.split('.') as [string, string | undefined];
   if (inner === undefined) raw[outer] = value;
   else raw[outer] = { ...(raw[outer] as Raw | undefined), [inner]: value };
-}
-
-type Raw = Record<string, unknown>;
-
-function integer(name: string, v: unknown, min: number, max: number): number {
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
-  }
-  return n;
 }
 
 /** A URL with one of the given schemes; the message never repeats it (it may hold a password). */
@@ -302,32 +254,9 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
         }
         out.logLevel = value as ServerConfig['logLevel'];
         break;
-      case 'limits': {
-        if (typeof value !== 'object' || value === null) throw new ConfigError('limits must be an object');
-        const l = value as Raw;
-        if (l.httpBodyBytes !== undefined)
-          out.limits.httpBodyBytes = integer('limits.httpBodyBytes', l.httpBodyBytes, 1024, 64 * 1024 * 1024);
-        if (l.frameBytes !== undefined)
-          out.limits.frameBytes = integer('limits.frameBytes', l.frameBytes, 1024, 64 * 1024 * 1024);
-        if (l.loginsPerMinute !== undefined)
-          out.limits.loginsPerMinute = integer('limits.loginsPerMinute', l.loginsPerMinute, 1, 10000);
-        if (l.authTimeoutMs !== undefined)
-          out.limits.authTimeoutMs = integer('limits.authTimeoutMs', l.authTimeoutMs, 100, 600_000);
-        if (l.headersTimeoutMs !== undefined)
-          out.limits.headersTimeoutMs = integer('limits.headersTimeoutMs', l.headersTimeoutMs, 100, 600_000);
-        if (l.framesInFlight !== undefined)
-          out.limits.framesInFlight = integer('limits.framesInFlight', l.framesInFlight, 1, 1024);
-        if (l.rateLimitedCloseAfter !== undefined)
-          out.limits.rateLimitedCloseAfter = integer(
-            'limits.rateLimitedCloseAfter',
-            l.rateLimitedCloseAfter,
-            1,
-            1_000_000,
-          );
-        if (l.messagesPerSecond !== undefined)
-          out.limits.messagesPerSecond = integer('limits.messagesPerSecond', l.messagesPerSecond, 1, 100000);
+      case 'limits':
+        out.limits = limitsFrom(value, out.limits);
         break;
-      }
       default:
         throw new ConfigError(`unknown setting ${key}`);
     }

@@ -7,8 +7,16 @@ export type ApiErrorCode = HttpErrorCode;
 export class ApiError extends ParleyError {
   declare readonly code: ApiErrorCode;
   declare readonly status: number;
-  constructor(status: number, code: ApiErrorCode, message: string) {
+  /** Seconds the client should wait before trying again (sent as Retry-After), where known. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    status: number,
+    code: ApiErrorCode,
+    message: string,
+    options: { retryAfterSeconds?: number } = {},
+  ) {
     super(code, message, { status });
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   CHALLENGE_BYTES,
   CLOSE,
   type ClientFrame,
+  type CloseKind,
   DecodeError,
   decodeClientFrame,
   encodeServerFrame,
@@ -27,6 +28,7 @@ import {
   decodeClusterMessage,
   encodeClusterMessage,
 } from './cluster.js';
+import { ConnectionCaps, type ConnectionLimits, type Ticket } from './connectionCaps.js';
 import type { Db } from './db.js';
 import { corkedWriter, inArrivalOrder } from './delivery/socket.js';
 import { DeviceRates, refusalCounter } from './frameRate.js';
@@ -105,6 +107,7 @@ export class Hub {
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly byAccount = new Map<string, Set<Connection>>();
   private readonly rates: DeviceRates;
+  private readonly caps: ConnectionCaps;
   private readonly handlers: Handlers = {};
   private readonly connectionListeners: Array<(accountId: string, connected: boolean) => Promise<void>> = [];
 
@@ -124,9 +127,14 @@ export class Hub {
       authTimeoutMs: number;
       /** A connection with more frames refused over the rate limit within 10 s is closed. */
       rateLimitedCloseAfter: number;
+      /** How many connections a client address, device and account may hold (connectionCaps.ts). */
+      connectionLimits: ConnectionLimits;
+      /** The client address of an upgrade request (clientAddress.ts, as the HTTP throttles see it). */
+      clientAddress: (request: IncomingMessage) => string;
     },
   ) {
     this.rates = new DeviceRates(deps.framesPerSecond);
+    this.caps = new ConnectionCaps(deps.connectionLimits);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.frameBytes });
     deps.cluster.onMessage((bytes) => this.fromCluster(bytes));
   }
@@ -226,10 +234,19 @@ export class Hub {
       socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    // Over a connection cap, the WebSocket opens only to be closed with the cap's code and reason;
+    // an address whose connections keep failing to authenticate is refused before it opens.
+    const ticket = this.caps.open(this.deps.clientAddress(request));
+    if (ticket === 'failing') {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nretry-after: 60\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) =>
+      typeof ticket === 'string' ? closeWith(ws, ticket) : this.accept(ws, ticket),
+    );
   }
 
-  private accept(socket: WebSocket): void {
+  private accept(socket: WebSocket, ticket: Ticket): void {
     const { metrics } = this.deps;
     metrics.connections.inc();
     const challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
@@ -278,7 +295,7 @@ export class Hub {
         if (frame.type !== 'auth')
           return errorFrame(frame.requestId, 'unauthenticated', 'authenticate first');
         await earlier;
-        conn = await this.authenticate(socket, frame, challenge, send, write);
+        conn = await this.authenticate(socket, frame, { challenge, ticket }, send, write);
         if (conn !== undefined) clearTimeout(authTimer);
         return undefined;
       }
@@ -291,6 +308,7 @@ export class Hub {
 
     socket.on('close', () => {
       clearTimeout(authTimer);
+      ticket.release();
       metrics.connections.dec();
       if (conn !== undefined) this.forget(conn);
     });
@@ -368,7 +386,7 @@ export class Hub {
   private async authenticate(
     socket: WebSocket,
     frame: Extract<ClientFrame, { type: 'auth' }>,
-    challenge: Uint8Array,
+    { challenge, ticket }: { challenge: Uint8Array; ticket: Ticket },
     send: (f: ServerFrame) => void,
     write: (bytes: Uint8Array) => void,
   ): Promise<Connection | undefined> {
@@ -391,6 +409,12 @@ export class Hub {
         message: 'device authentication failed',
       });
       closeWith(socket, 'authFailed');
+      return undefined;
+    }
+    const refusal = ticket.authenticated(frame.accountId, frame.deviceId);
+    if (refusal !== undefined) {
+      send(errorFrame(frame.requestId, 'limit_reached', CLOSE[refusal].reason));
+      closeWith(socket, refusal);
       return undefined;
     }
     const conn: Connection = {
@@ -434,9 +458,28 @@ function errorFrame(requestId: number, code: string, message: string): ServerFra
   return { type: 'error', requestId, code, message };
 }
 
-/** Close a connection on purpose, with the protocol's code and reason for why. */
-function closeWith(socket: WebSocket, why: keyof typeof CLOSE): void {
-  if (socket.readyState === socket.OPEN) socket.close(CLOSE[why].code, CLOSE[why].reason);
+/** A connection closed on purpose that has not answered the close within this time is cut off. */
+const CLOSE_GRACE_MS = 1000;
+/** Messages, and bytes, read from a connection after it was closed on purpose before it is cut off. */
+const AFTER_CLOSE = { messages: 1000, bytes: 64 * 1024 };
+
+/**
+ * Close a connection on purpose, with the protocol's code and reason for why. Its frames are no
+ * longer handled: what the client sent before it saw the close is read and dropped (its answer to
+ * the close comes after it), and a client that keeps streaming instead of answering (a flood) is
+ * cut off after AFTER_CLOSE more messages or bytes, any that has not answered within
+ * CLOSE_GRACE_MS too; otherwise the server would read it until ws's 30 s close timeout.
+ */
+function closeWith(socket: WebSocket, why: CloseKind): void {
+  if (socket.readyState !== socket.OPEN) return;
+  socket.close(CLOSE[why].code, CLOSE[why].reason);
+  socket.removeAllListeners('message');
+  const after = { messages: 0, bytes: 0 };
+  socket.on('message', (data: Buffer) => {
+    after.bytes += data.length;
+    if (++after.messages > AFTER_CLOSE.messages || after.bytes > AFTER_CLOSE.bytes) socket.terminate();
+  });
+  setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
 }
 
 function requestIdOf(data: Buffer): number {

@@ -28,6 +28,12 @@ export class RateLimiter {
     return w !== undefined && this.now() - w.start < this.windowMs && w.count >= this.limit;
   }
 
+  /** Milliseconds until `key`'s current window ends (0 when it has none). */
+  retryAfterMs(key: string): number {
+    const w = this.windows.get(key);
+    return w === undefined ? 0 : Math.max(0, w.start + this.windowMs - this.now());
+  }
+
   private sweep(t: number): void {
     for (const [k, w] of this.windows) if (t - w.start >= this.windowMs) this.windows.delete(k);
     // Still full (a flood of distinct keys): forget the oldest half rather than grow without bound.

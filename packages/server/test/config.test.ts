@@ -64,6 +64,34 @@ describe('configuration', () => {
     expect(() => loadConfig(['--config', file], {})).toThrow(/limits.rateLimitedCloseAfter/);
   });
 
+  test('the caps (connections, registrations, devices, link codes, groups): defaults, set in the file, ranges, no unknown limit', () => {
+    expect(loadConfig([], {}).limits).toMatchObject({
+      unauthenticatedPerAddress: 64,
+      unauthenticatedTotal: 2048,
+      failedConnectionsPerAddressPerMinute: 30,
+      connectionsPerAddress: 1024,
+      connectionsPerDevice: 16,
+      connectionsPerAccount: 128,
+      registrationsPerAddressPerHour: 30,
+      registrationsPerHour: 300,
+      devicesPerAccount: 32,
+      linkCodesPerAccount: 5,
+      groupsPerAccountPerDay: 500,
+      groupsPerAccount: 5000,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'parley-cfg-')), 'parley.json');
+    writeFileSync(file, JSON.stringify({ limits: { devicesPerAccount: 3, unauthenticatedPerAddress: 2 } }));
+    expect(loadConfig(['--config', file], {}).limits).toMatchObject({
+      devicesPerAccount: 3,
+      unauthenticatedPerAddress: 2,
+      linkCodesPerAccount: 5,
+    });
+    writeFileSync(file, JSON.stringify({ limits: { linkCodesPerAccount: 0 } }));
+    expect(() => loadConfig(['--config', file], {})).toThrow(/limits.linkCodesPerAccount/);
+    writeFileSync(file, JSON.stringify({ limits: { socketsPerPerson: 3 } }));
+    expect(() => loadConfig(['--config', file], {})).toThrow(/unknown setting limits.socketsPerPerson/);
+  });
+
   test('bad values are refused with a message naming them', () => {
     expect(() => loadConfig(['--port', 'eighty'])).toThrow(ConfigError);
     expect(() => loadConfig([], { PORT: '70000' })).toThrow(/port/);

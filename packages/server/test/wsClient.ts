@@ -35,9 +35,12 @@ export class WsClient {
     });
   }
 
-  /** Connect without authenticating; the server's challenge is the first push. */
-  static async open(url: string): Promise<WsClient> {
-    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/ws`);
+  /**
+   * Connect without authenticating; the server's challenge is the first push. `localAddress` (a
+   * loopback address such as 127.0.0.2) plays another client address.
+   */
+  static async open(url: string, localAddress?: string): Promise<WsClient> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/ws`, localAddress ? { localAddress } : {});
     // Listen before the socket opens: the server's challenge may arrive in the same tick.
     const client = new WsClient(socket);
     await new Promise((resolve, reject) => {
@@ -48,8 +51,8 @@ export class WsClient {
   }
 
   /** Connect and authenticate as `device`. */
-  static async connect(url: string, device: DeviceIdentity): Promise<WsClient> {
-    const client = await WsClient.open(url);
+  static async connect(url: string, device: DeviceIdentity, localAddress?: string): Promise<WsClient> {
+    const client = await WsClient.open(url, localAddress);
     const auth = await client.authenticate(device);
     if (auth.type !== 'ok') throw new Error(`auth failed: ${JSON.stringify(auth)}`);
     return client;

@@ -12,6 +12,14 @@ export const CLOSE = {
   authTimeout: { code: 4408, reason: 'authentication timeout' },
   /** The connection kept sending over its frame rate limit. */
   rateLimited: { code: 4429, reason: 'too many frames over the rate limit' },
+  /** The client address has `limits.unauthenticatedPerAddress` or `connectionsPerAddress` open. */
+  addressBusy: { code: 4430, reason: 'too many connections from this address' },
+  /** The device has `limits.connectionsPerDevice` connections open. */
+  deviceBusy: { code: 4431, reason: 'too many connections of this device' },
+  /** The account's devices have `limits.connectionsPerAccount` connections open. */
+  accountBusy: { code: 4432, reason: 'too many connections of this account' },
+  /** The node has `limits.unauthenticatedTotal` connections waiting to authenticate (RFC 6455 1013: try again later). */
+  serverBusy: { code: 1013, reason: 'too many connections waiting to authenticate; try again later' },
 } as const;
 
 export type CloseKind = keyof typeof CLOSE;

@@ -6,10 +6,13 @@
  * nothing after the commit that removed it.
  */
 import { type CiphersuiteName, checkGroupInfo, SUPPORTED_CIPHERSUITES, toHex } from '@parley/core';
+import type { Cluster } from '../cluster.js';
+import type { Limits } from '../config.js';
 import { suite } from '../crypto.js';
 import type { Db } from '../db.js';
 import { FrameError, type Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
+import { groupCap } from './groupCap.js';
 import { activeMembers, groupOf, memberOf, policyReader, storedMessage } from './log.js';
 import { fetchFor, syncState, welcomesFor } from './pages.js';
 import { answerAgain, decodePayload, planSend } from './policy.js';
@@ -20,19 +23,34 @@ import { messageStore } from './store.js';
 export interface GroupsDeps {
   db: Db;
   metrics: Metrics;
+  cluster: Cluster;
+  limits: Limits;
   /** An account's device joined a group from its Welcome (presence announces it to new contacts). */
   joined?: (accountId: string) => Promise<void>;
 }
 
-export function groups(hub: Hub, { db, metrics, joined }: GroupsDeps): void {
+/** A group is created only in a ciphersuite this server offers. */
+function checkSuite(cipherSuite: string): void {
+  if (!SUPPORTED_CIPHERSUITES.includes(cipherSuite as CiphersuiteName))
+    throw new FrameError('unsupported', 'ciphersuite not offered by this server');
+}
+
+/** The device's membership of a group it was ever in; refused if it never was. */
+async function memberOrRefuse(db: Db, groupId: Uint8Array, device: { accountId: string; deviceId: string }) {
+  const me = await memberOf(db, groupId, device);
+  if (me === undefined) throw new FrameError('not_a_member', 'not a member of this group');
+  return me;
+}
+
+export function groups(hub: Hub, { db, metrics, cluster, limits, joined }: GroupsDeps): void {
   const store = messageStore(db, hub, metrics);
   const reader = policyReader(db);
   const states = publicStates();
+  const checkGroupCap = groupCap(db, cluster, limits);
 
   hub.on('group_create', async (session, f) => {
-    if (!SUPPORTED_CIPHERSUITES.includes(f.cipherSuite as CiphersuiteName)) {
-      throw new FrameError('unsupported', 'ciphersuite not offered by this server');
-    }
+    checkSuite(f.cipherSuite);
+    await checkGroupCap(session.accountId);
     const { groupInfo, state } = await newGroupState(reader, session, f);
     await createGroup(db, session, { groupId: f.groupId, cipherSuite: f.cipherSuite, groupInfo, state });
     states.remember(f.groupId, state);
@@ -75,16 +93,14 @@ export function groups(hub: Hub, { db, metrics, joined }: GroupsDeps): void {
 
   hub.on('fetch', async (session, f) => {
     await groupOf(db, f.groupId);
-    const me = await memberOf(db, f.groupId, session);
-    if (me === undefined) throw new FrameError('not_a_member', 'not a member of this group');
+    const me = await memberOrRefuse(db, f.groupId, session);
     const page = await fetchFor(db, f.groupId, me, f.afterSeq, f.limit);
     return { type: 'messages', requestId: f.requestId, groupId: f.groupId, ...page };
   });
 
   hub.on('ack', async (session, f) => {
     const group = await groupOf(db, f.groupId);
-    const me = await memberOf(db, f.groupId, session);
-    if (me === undefined) throw new FrameError('not_a_member', 'not a member of this group');
+    const me = await memberOrRefuse(db, f.groupId, session);
     const head = Math.min(group.next_seq - 1, me.removed_seq ?? Number.MAX_SAFE_INTEGER);
     const seq = Math.min(f.seq, head);
     // Group-committed with the messages (one flush for many acks), in the group's writer.

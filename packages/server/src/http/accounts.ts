@@ -18,6 +18,7 @@ import { usernameSkeleton } from '../lookalikes.js';
 import type { Metrics } from '../metrics.js';
 import { checkCertificate } from './certificates.js';
 import { base64url, bytes, canonical, newAccountName, Username } from './input.js';
+import { registrationCap } from './registrationCap.js';
 import { requireSession } from './session.js';
 import { backoffThrottle, rateLimited } from './throttle.js';
 
@@ -134,10 +135,12 @@ function accessChecker(db: Db, config: ServerConfig, cluster: Cluster) {
 export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app, deps) => {
   const { db, config, serverSetup, signature, metrics, cluster } = deps;
   const checkAccess = accessChecker(db, config, cluster);
+  const registrations = registrationCap(cluster, config.limits);
 
   app.post('/v1/accounts/register/start', { schema: registerStart }, async (request) => {
     const name = newAccountName(request.body.username);
     await checkAccess(request.body, request.ip);
+    await registrations.check(request.ip);
     const taken = await db
       .selectFrom('accounts')
       .select('username')
@@ -162,6 +165,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
     const identityKey = bytes(body.identityKey, 'identityKey', 32);
     const certificate = bytes(body.deviceCertificate, 'deviceCertificate');
     const cert = await checkCertificate(certificate, name, identityKey, signature);
+    await registrations.take(request.ip);
     const now = Date.now();
     await db.transaction().execute(async (tx) => {
       const inserted = await tx

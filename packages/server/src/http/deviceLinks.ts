@@ -7,6 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toBase64Url } from '@parley/core';
 import Type from 'typebox';
+import type { ServerConfig } from '../config.js';
 import type { Db } from '../db.js';
 import { ApiError } from '../errors.js';
 import { base64url, bytes } from './input.js';
@@ -26,13 +27,29 @@ const claim = {
   response: { 200: Type.Object({ sealed: Type.String() }) },
 };
 
-export const deviceLinkRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const deviceLinkRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: ServerConfig }> = async (
+  app,
+  { db, config },
+) => {
   requireSession(app, db);
+  const maxCodes = config.limits.linkCodesPerAccount;
 
   app.post('/v1/device-links', { schema: offer }, async (request) => {
     const now = Date.now();
     await db.deleteFrom('device_links').where('expires_at', '<', now).execute();
     const expiresAt = now + DEVICE_LINK_TTL_MS;
+    const { n } = await db
+      .selectFrom('device_links')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('username', '=', request.account)
+      .executeTakeFirstOrThrow();
+    if (Number(n) >= maxCodes) {
+      throw new ApiError(
+        403,
+        'limit_reached',
+        `this account has ${maxCodes} link codes waiting, the most this server allows; use one or wait 10 minutes`,
+      );
+    }
     await db
       .insertInto('device_links')
       .values({

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CLOSE, type Signature, toBase64Url } from '@parley/core';
 import Type from 'typebox';
+import type { ServerConfig } from '../config.js';
 import type { Db } from '../db.js';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
@@ -15,7 +16,10 @@ import { checkCertificate, checkRevocation } from './certificates.js';
 import { base64url, bytes, canonical } from './input.js';
 import { requireSession } from './session.js';
 
-export type DevicesDeps = { db: Db; signature: Signature; metrics: Metrics; hub: Hub };
+/** An account's devices, revoked ones included, are at most this many times `limits.devicesPerAccount`. */
+const REVOKED_FACTOR = 10;
+
+export type DevicesDeps = { db: Db; signature: Signature; metrics: Metrics; hub: Hub; config: ServerConfig };
 
 const addDevice = {
   body: Type.Object({ certificate: base64url(1024) }, { additionalProperties: false }),
@@ -45,7 +49,8 @@ const revokeDevice = {
 };
 
 export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, deps) => {
-  const { db, signature, metrics, hub } = deps;
+  const { db, signature, metrics, hub, config } = deps;
+  const maxDevices = config.limits.devicesPerAccount;
   requireSession(app, db);
 
   async function identityKeyOf(username: string): Promise<Uint8Array> {
@@ -62,22 +67,42 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, 
     const username = request.account;
     const encoded = bytes(request.body.certificate, 'certificate');
     const cert = await checkCertificate(encoded, username, await identityKeyOf(username), signature);
-    const inserted = await db
-      .insertInto('devices')
-      .values({
-        username,
-        device_id: cert.deviceId,
-        device_key: cert.deviceKey,
-        certificate: encoded,
-        created_at: Date.now(),
-        revoked_at: null,
-        revocation: null,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) {
-      throw new ApiError(409, 'device_exists', 'a device with this id or key already exists');
-    }
+    await db.transaction().execute(async (tx) => {
+      // The cap counts devices not revoked: revoking a lost one makes room for a new one. Revoked
+      // ones stay listed (others verify the revocations), so ten times the cap bounds them too.
+      const rows = await tx
+        .selectFrom('devices')
+        .select(['revoked_at'])
+        .where('username', '=', username)
+        .limit(REVOKED_FACTOR * maxDevices)
+        .execute();
+      if (
+        rows.length >= REVOKED_FACTOR * maxDevices ||
+        rows.filter((r) => r.revoked_at === null).length >= maxDevices
+      ) {
+        throw new ApiError(
+          403,
+          'limit_reached',
+          `this account has the most devices this server allows (${maxDevices}); revoke one first`,
+        );
+      }
+      const inserted = await tx
+        .insertInto('devices')
+        .values({
+          username,
+          device_id: cert.deviceId,
+          device_key: cert.deviceKey,
+          certificate: encoded,
+          created_at: Date.now(),
+          revoked_at: null,
+          revocation: null,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) {
+        throw new ApiError(409, 'device_exists', 'a device with this id or key already exists');
+      }
+    });
     metrics.devicesAdded.inc();
     reply.code(201);
     return { deviceId: cert.deviceId };

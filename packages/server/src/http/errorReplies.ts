@@ -8,6 +8,7 @@ import { ApiError, errorBody } from '../errors.js';
 export function answerErrors(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       reply.code(error.status).send(errorBody(error.code, error.message));
       return;
     }
