@@ -11,9 +11,9 @@ import {
 } from '@parley/core';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
-import { KEY_PACKAGE_TARGET, type SocketFactory, type SocketLike } from '../src/index.js';
+import { KEY_PACKAGE_TARGET, type SocketFactory } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
-import { hasKeyPackages, openClient, person, serve, undecryptable } from './fixtures.js';
+import { filteredSocket, hasKeyPackages, openClient, person, serve, undecryptable } from './fixtures.js';
 
 test('key-package exhaustion: a stranger claims every one-time package, the last resort still lets bob be added, and his client replenishes', async () => {
   const { url } = await serve();
@@ -102,40 +102,13 @@ test('an answer lost to a timeout while the connection stays up: the message is 
   let dropNextSent = false;
   let dropped = 0;
   // The server's `sent` answer to alice's next message never reaches her; the socket stays open.
-  const lossy: SocketFactory = (u) => {
-    const inner = nodeSocketFactory(u);
-    const outer: SocketLike = {
-      get binaryType() {
-        return inner.binaryType;
-      },
-      set binaryType(value: string) {
-        inner.binaryType = value;
-      },
-      get readyState() {
-        return inner.readyState;
-      },
-      send: (data) => inner.send(data),
-      close: (code, reason) => inner.close(code, reason),
-      onopen: null,
-      onclose: null,
-      onerror: null,
-      onmessage: null,
-    };
-    inner.onopen = (ev) => outer.onopen?.(ev);
-    inner.onclose = (ev) => outer.onclose?.(ev);
-    inner.onerror = (ev) => outer.onerror?.(ev);
-    inner.onmessage = (ev) => {
-      const data = ev.data;
-      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data as Buffer);
-      if (dropNextSent && decodeServerFrame(bytes).type === 'sent') {
-        dropNextSent = false;
-        dropped++;
-        return;
-      }
-      outer.onmessage?.(ev);
-    };
-    return outer;
-  };
+  const lossy: SocketFactory = (u) =>
+    filteredSocket(nodeSocketFactory(u), (bytes) => {
+      if (!dropNextSent || decodeServerFrame(bytes).type !== 'sent') return false;
+      dropNextSent = false;
+      dropped++;
+      return true;
+    });
   const a = await openClient(url, alice, undefined, lossy, { requestTimeoutMs: 1_500 });
   const b = await openClient(url, bob);
   await hasKeyPackages(b.client);

@@ -18,6 +18,7 @@ import {
   ParleyClient,
   type ParleyClientOptions,
   type SocketFactory,
+  type SocketLike,
 } from '../src/index.js';
 import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
 
@@ -127,4 +128,37 @@ export async function hasKeyPackages(client: ParleyClient): Promise<void> {
     const r = await client.connection.request({ type: 'kp_count' });
     return r.type === 'kp_remaining' && r.oneTime > 0;
   }, 'key packages uploaded');
+}
+
+/**
+ * A socket that passes everything through except the server frames `drop` picks (it sees each
+ * frame's bytes): for tests of answers and pushes lost while the connection stays up.
+ */
+export function filteredSocket(inner: SocketLike, drop: (frame: Uint8Array) => boolean): SocketLike {
+  const outer: SocketLike = {
+    get binaryType() {
+      return inner.binaryType;
+    },
+    set binaryType(value: string) {
+      inner.binaryType = value;
+    },
+    get readyState() {
+      return inner.readyState;
+    },
+    send: (data) => inner.send(data),
+    close: (code, reason) => inner.close(code, reason),
+    onopen: null,
+    onclose: null,
+    onerror: null,
+    onmessage: null,
+  };
+  inner.onopen = (ev) => outer.onopen?.(ev);
+  inner.onclose = (ev) => outer.onclose?.(ev);
+  inner.onerror = (ev) => outer.onerror?.(ev);
+  inner.onmessage = (ev) => {
+    const data = ev.data;
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data as Buffer);
+    if (!drop(bytes)) outer.onmessage?.(ev);
+  };
+  return outer;
 }

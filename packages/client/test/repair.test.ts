@@ -30,7 +30,15 @@ import {
 import { nodeSocketFactory } from '../src/node.js';
 import { inBatch } from '../src/storage/batch.js';
 import { advanceCursor } from '../src/storage/log.js';
-import { hasKeyPackages, type OpenClient, openClient, type Person, person, serve } from './fixtures.js';
+import {
+  filteredSocket,
+  hasKeyPackages,
+  type OpenClient,
+  openClient,
+  type Person,
+  person,
+  serve,
+} from './fixtures.js';
 
 /** A test's look inside a client: its MLS device and a conversation's group state. */
 function internals(client: ParleyClient): {
@@ -283,34 +291,7 @@ test('a member offline when the group broke repairs it when it comes back, and r
   attack.connection.close();
 });
 
-/** A socket that drops the server's `deliver` pushes while `dropping()` says so. */
+/** A socket that drops the server's `deliver` pushes (frame type 133) while `dropping()` says so. */
 function withoutPushes(inner: SocketLike, dropping: () => boolean): SocketLike {
-  const outer: SocketLike = {
-    get binaryType() {
-      return inner.binaryType;
-    },
-    set binaryType(value: string) {
-      inner.binaryType = value;
-    },
-    get readyState() {
-      return inner.readyState;
-    },
-    send: (data) => inner.send(data),
-    close: (code, reason) => inner.close(code, reason),
-    onopen: null,
-    onclose: null,
-    onerror: null,
-    onmessage: null,
-  };
-  inner.onopen = (ev) => outer.onopen?.(ev);
-  inner.onclose = (ev) => outer.onclose?.(ev);
-  inner.onerror = (ev) => outer.onerror?.(ev);
-  inner.onmessage = (ev) => {
-    const data = ev.data;
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data as Buffer);
-    // Frame type 133 is `deliver` (docs/protocol.md).
-    if (dropping() && bytes[0] === 133) return;
-    outer.onmessage?.(ev);
-  };
-  return outer;
+  return filteredSocket(inner, (bytes) => dropping() && bytes[0] === 133);
 }
