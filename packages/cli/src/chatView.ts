@@ -5,7 +5,7 @@
  */
 import { errorText, type ParleyClient } from '@parley/client';
 import { CliError } from './errors.js';
-import { ESC, renderScreen, type ScreenState } from './screen.js';
+import { ESC, renderScreen, type ScreenState, titleOf } from './screen.js';
 import { width } from './text.js';
 
 export interface ChatContext {
@@ -31,6 +31,8 @@ export interface ChatView {
   /** Wait for the queued refreshes. */
   settled(): Promise<void>;
   notice(text: string): void;
+  /** A system line in a conversation (kept for this session), named in the notice too. */
+  system(groupId: string, text: string): void;
   /** Show what went wrong as the notice. */
   fail(error: unknown): void;
   select(id: string | undefined): void;
@@ -126,6 +128,12 @@ export function openChatView(
     notice(text) {
       view.state.notice = text;
       view.draw();
+    },
+    system(groupId, text) {
+      view.systemIn.set(groupId, [...(view.systemIn.get(groupId) ?? []), text]);
+      const c = view.client.conversation(groupId);
+      view.notice(`${c ? titleOf(c, view.me) : 'a conversation'}: ${text}`);
+      view.refresh();
     },
     fail: (error) => view.notice(errorText(error, { brief: true, server: me.server })),
     select(id) {

@@ -1,8 +1,10 @@
 /** The slash commands of `parley chat` (/dm, /group, /verify …): each one a small function on the chat view. */
 import type { ChatView } from './chatView.js';
 import { presenceSetting } from './commands/presence.js';
+import { memberLines } from './conversationChanges.js';
 import { CliError } from './errors.js';
 import { username } from './names.js';
+import { titleOf } from './screen.js';
 
 export const HELP = [
   'Commands',
@@ -15,6 +17,7 @@ export const HELP = [
   '  /rename <name>              rename this group',
   '  /verify <user> [ok]         show the safety number; "ok" marks them verified once it matches',
   "  /accept <user>              trust a contact's new identity key (after verifying)",
+  '  /members                    who is in this conversation, online and verified',
   "  /devices                    this account's devices",
   '  /presence [on|off]          share when you are online (off: no one sees yours, you see no one’s)',
   '  /help                       this list',
@@ -80,6 +83,8 @@ const SLASH: Record<string, Slash> = {
     const who = one(args, '/verify <user> [ok]');
     if (args[1] === 'ok') {
       await view.client.markVerified(who);
+      for (const c of view.client.conversationList())
+        if (c.direct && c.members.includes(who)) view.system(c.id, `you marked ${who} verified`);
       view.notice(`${who} is verified`);
       view.state.panel = undefined;
     } else view.state.panel = await view.ctx.safetyNumber(who);
@@ -92,6 +97,13 @@ const SLASH: Record<string, Slash> = {
     view.refresh();
   },
   devices: async (view) => panel(view, await view.ctx.devices()),
+  async members(view) {
+    const c = view.client.conversation(view.need())!;
+    const verified = new Set<string>();
+    for (const m of c.members) if ((await view.client.contact(m))?.verified) verified.add(m);
+    const online = new Set(view.client.connection.state === 'online' ? view.client.online() : []);
+    panel(view, memberLines(titleOf(c, view.me), c.members, view.me, online, verified));
+  },
   async presence(view, [choice]) {
     view.notice(await presenceSetting(view.client, choice));
     view.refresh();

@@ -6,6 +6,7 @@
 import { emitKeypressEvents } from 'node:readline';
 import { brokenNotice, repairNotice } from '@parley/client';
 import { type ChatContext, type ChatView, openChatView } from './chatView.js';
+import { conversationChanges } from './conversationChanges.js';
 import { ESC, titleOf } from './screen.js';
 import { runSlashCommand } from './slashCommands.js';
 
@@ -30,13 +31,22 @@ function afterEscape(key: Key | undefined): string | undefined {
   return /^\P{Cc}$/u.test(seq[1]!) ? seq[1] : undefined;
 }
 
-/** A line about a conversation (who broke it): kept in it for this session, and the notice says where. */
+/** A line about a conversation (who broke it, who joined), with the terminal bell. */
 function systemLine(view: ChatView, out: NodeJS.WriteStream, groupId: string, text: string): void {
-  view.systemIn.set(groupId, [...(view.systemIn.get(groupId) ?? []), text]);
-  const c = view.client.conversation(groupId);
   out.write(BELL);
-  view.notice(`${c ? titleOf(c, view.me) : 'a conversation'}: ${text}`);
-  view.refresh();
+  view.system(groupId, text);
+}
+
+/** System lines for what changed in conversations (members, names) since they were last seen. */
+function changesFollower(view: ChatView): (groupId: string) => void {
+  const known = new Map(view.client.conversationList().map((c) => [c.id, c]));
+  return (groupId) => {
+    const after = view.client.conversation(groupId);
+    const lines = conversationChanges(known.get(groupId), after);
+    if (after !== undefined) known.set(groupId, after);
+    for (const line of lines) view.system(groupId, line);
+    if (lines.length === 0) view.refresh();
+  };
 }
 
 /** Follow the client's events on the screen; returns the unsubscribers. */
@@ -49,7 +59,7 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
       view.refresh();
     }),
     client.on('message_status', view.refresh),
-    client.on('conversation', view.refresh),
+    client.on('conversation', changesFollower(view)),
     client.on('presence', view.refresh),
     client.on('typing', (t) => {
       const set = view.typingIn.get(t.groupId) ?? new Set<string>();
@@ -65,10 +75,13 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('removed', (g) => {
       const c = client.conversation(g);
       const title = c ? titleOf(c, view.me) : 'a conversation';
+      const line = c?.removedBy
+        ? `you were removed by ${c.removedBy}`
+        : 'you are no longer in this conversation';
+      view.system(g, line);
       view.notice(
         c?.removedBy ? `you were removed from ${title} by ${c.removedBy}` : `you are no longer in ${title}`,
       );
-      view.refresh();
     }),
     client.on('rejoined', ({ missed }) =>
       view.notice(`rejoined a conversation; ${missed} message(s) could not be read`),
@@ -80,8 +93,13 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('synced', () => view.notice('caught up')),
     client.on('identity_changed', ({ accountId }) => {
       out.write(BELL);
+      for (const c of client.conversationList())
+        if (c.members.includes(accountId))
+          view.system(
+            c.id,
+            `⚠ ${accountId}'s identity key changed: compare safety numbers (/verify ${accountId})`,
+          );
       view.notice(`⚠ ${accountId}'s identity key changed`);
-      view.refresh();
     }),
     client.connection.onState(view.refresh),
   ];

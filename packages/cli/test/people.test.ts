@@ -122,23 +122,35 @@ test('devices: list them, link a new machine with a one-time code, and revoke it
   );
 });
 
-test('a removed member is told who removed them, in the chat and when a script sends to the group', async () => {
+test('the terminal chat shows joins, renames and removals as lines in the conversation, lists its members, and tells a removed member who removed them', async () => {
   const { url } = await startServer();
-  const [alice, bob] = (await registered(url, 'alice', 'bob')) as [Env, Env];
+  const [alice, bob] = (await registered(url, 'alice', 'bob', 'carol')) as [Env, Env, Env];
   const b = await Terminal.chat('bob-removed', bob);
   await b.waitFor('Secure session started', 'the chat screen');
   expect((await parley(['group', 'Hiking trip', 'bob'], alice)).code).toBe(0);
-  await b.waitFor('Hiking trip', 'the group in the list');
+  await b.waitFor(/Hiking trip · end-to-end encrypted/, "the group open on bob's side");
 
   const a = await Terminal.chat('alice-removes', alice);
   await a.waitFor(/Hiking trip · end-to-end encrypted/, 'the group open');
+  a.type('/add carol');
+  await b.waitFor('— carol joined', 'the join as a line in the conversation');
+  a.type('/rename Hiking weekend');
+  await b.waitFor('— the group was renamed “Hiking weekend”', 'the rename as a line');
+  a.type('/members');
+  await a.waitFor('Members of Hiking weekend (3)', 'the member list');
+  const members = a.screen();
+  expect(members).toContain('● alice (you)');
+  expect(members).toMatch(/[●○] bob · not verified/);
+  expect(members).toMatch(/[●○] carol · not verified/);
+  a.key('Escape');
   a.type('/remove bob');
-  await a.waitFor('removed bob', 'the removal done');
-  await b.waitFor('you were removed from Hiking trip by alice', 'the notice in the chat');
+  await a.waitFor('— bob is no longer in the conversation', "the removal as a line on alice's side");
+  await b.waitFor('you were removed from Hiking weekend by alice', 'the notice in the chat');
+  expect(b.screen()).toContain('— you were removed by alice');
   await b.quit();
 
-  const r = await parley(['send', 'Hiking trip', 'still here?'], bob);
-  expect([r.code, r.stderr]).toEqual([1, 'parley: you were removed from Hiking trip by alice\n']);
+  const r = await parley(['send', 'Hiking weekend', 'still here?'], bob);
+  expect([r.code, r.stderr]).toEqual([1, 'parley: you were removed from Hiking weekend by alice\n']);
   a.kill();
   b.kill();
 });
