@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { loadServer } from '../src/commands/serve.js';
+import { Terminal, tempDir } from './harness.js';
 
 test('`parley serve` loads the server package when it is installed', async () => {
   expect(typeof (await loadServer()).runServerCommand).toBe('function');
@@ -29,4 +30,14 @@ test('the server is an optional peer of the CLI, and no module of the CLI import
     /^import\s+(?!type\b)[^'"]*?from\s+'@parley\/server'/m.test(readFileSync(join(src, f), 'utf8')),
   );
   expect(importing).toEqual([]);
+});
+
+test('`parley serve` on a terminal logs each request as a readable line, not JSON', async () => {
+  const t = Terminal.open('serve', ['serve', '--port', '0', '--data-dir', tempDir('parley-serve-')], {});
+  const banner = await t.waitFor(/running at http:\/\/\S+/, 'the banner');
+  const url = /running at (http:\/\/\S+)/.exec(banner)![1]!;
+  expect((await fetch(`${url}/v1/server`)).status).toBe(200);
+  const screen = await t.waitFor(/\d\d:\d\d:\d\d INFO +GET \/v1\/server 200 \d+ms/, 'the request line');
+  expect(screen).not.toContain('{"level"');
+  t.kill();
 });

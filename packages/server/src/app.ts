@@ -16,6 +16,7 @@ import { SERVER_VERSION } from './http/health.js';
 import { httpRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
 import { keyDirectory } from './keyDirectory.js';
+import { logStreamFor } from './logFormat.js';
 import { createMetrics, type Metrics, registerQueueDepth } from './metrics.js';
 import { presence } from './presence.js';
 import { scheduleRetention } from './retention.js';
@@ -59,6 +60,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     requestTimeout: Math.max(60_000, config.limits.headersTimeoutMs),
     connectionsCheckingInterval: Math.min(1_000, config.limits.headersTimeoutMs),
   };
+  const logStream = options.logStream ?? logStreamFor(config.logFormat, process.stdout);
   const app = Fastify({
     bodyLimit: config.limits.httpBodyBytes,
     // X-Forwarded-For is believed only from the configured proxies; otherwise request.ip is the socket's.
@@ -70,7 +72,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
       : {}),
     logger: {
       level: config.logLevel,
-      ...(options.logStream ? { stream: options.logStream } : {}),
+      ...(logStream ? { stream: logStream } : {}),
       // Headers are never logged; requests are logged by http/requestLog.ts only (method, route,
       // status, duration): never query strings, bodies, tokens, keys or client ports.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, type Limits, limitsFrom } from './config/limits.js';
 import { ConfigError, integer, type Raw } from './config/values.js';
+import type { LogFormat } from './logFormat.js';
 
 export type { Limits };
 export { ConfigError };
@@ -54,6 +55,8 @@ export interface ServerConfig {
   limits: Limits;
   /** Log level for pino. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The console log: JSON lines, readable text, or `auto` (text on a terminal, else JSON). */
+  logFormat: LogFormat;
   /** Serve the web app from this directory at '/', when it exists. */
   webRoot?: string;
   /**
@@ -78,6 +81,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   retentionDays: 30,
   limits: DEFAULT_LIMITS,
   logLevel: 'info',
+  logFormat: 'auto',
   hstsMaxAgeSeconds: 365 * 24 * 60 * 60,
   logClientIp: false,
   metrics: { access: 'loopback' },
@@ -97,6 +101,7 @@ const ENV: Record<string, string> = {
   PARLEY_RETENTION_DAYS: 'retentionDays',
   PARLEY_TRUST_PROXY: 'trustProxy',
   PARLEY_LOG_LEVEL: 'logLevel',
+  PARLEY_LOG_FORMAT: 'logFormat',
   PARLEY_WEB_ROOT: 'webRoot',
   PARLEY_PUBLIC_URL: 'publicUrl',
   PARLEY_HSTS_MAX_AGE: 'hstsMaxAgeSeconds',
@@ -119,6 +124,7 @@ const FLAGS: Record<string, string> = {
   '--retention-days': 'retentionDays',
   '--trust-proxy': 'trustProxy',
   '--log-level': 'logLevel',
+  '--log-format': 'logFormat',
   '--web-root': 'webRoot',
   '--public-url': 'publicUrl',
   '--hsts-max-age': 'hstsMaxAgeSeconds',
@@ -253,6 +259,11 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
           throw new ConfigError('logLevel must be a pino level');
         }
         out.logLevel = value as ServerConfig['logLevel'];
+        break;
+      case 'logFormat':
+        if (value !== 'auto' && value !== 'text' && value !== 'json')
+          throw new ConfigError('logFormat must be auto, text or json');
+        out.logFormat = value;
         break;
       case 'limits':
         out.limits = limitsFrom(value, out.limits);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../src/index.js';
+import { logStreamFor } from '../src/logFormat.js';
 
 describe('configuration', () => {
   test('defaults, then file, then environment, then flags', () => {
@@ -90,6 +91,21 @@ describe('configuration', () => {
     expect(() => loadConfig(['--config', file], {})).toThrow(/limits.linkCodesPerAccount/);
     writeFileSync(file, JSON.stringify({ limits: { socketsPerPerson: 3 } }));
     expect(() => loadConfig(['--config', file], {})).toThrow(/unknown setting limits.socketsPerPerson/);
+  });
+
+  test('logFormat: auto by default (text on a terminal, JSON otherwise), text or json from the flag or environment', () => {
+    expect(loadConfig([]).logFormat).toBe('auto');
+    expect(loadConfig(['--log-format', 'json']).logFormat).toBe('json');
+    expect(loadConfig([], { PARLEY_LOG_FORMAT: 'text' }).logFormat).toBe('text');
+    expect(() => loadConfig(['--log-format', 'xml'])).toThrow(/logFormat must be auto, text or json/);
+    const lines: string[] = [];
+    const text = logStreamFor('auto', { isTTY: true, write: (l: string) => lines.push(l) })!;
+    text.write(
+      `${JSON.stringify({ level: 30, time: 0, msg: 'request', method: 'GET', route: '/healthz', status: 200, ms: 2 })}\n`,
+    );
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d INFO {2}GET \/healthz 200 2ms\n$/);
+    expect(logStreamFor('auto', { isTTY: false, write: () => true })).toBeUndefined();
+    expect(logStreamFor('json', { isTTY: true, write: () => true })).toBeUndefined();
   });
 
   test('bad values are refused with a message naming them', () => {
