@@ -11,16 +11,20 @@ import { join } from 'node:path';
 import {
   CLOSE,
   certifyNewDevice,
+  createGroup,
+  createMlsDevice,
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
   decodeAppMessage,
   encodeAppMessage,
   encryptApplication,
+  exportGroupInfo,
   identityKeyPairOf,
   processIncoming,
   randomBytes,
   textMessage,
 } from '@parley/core';
+import { nativeCryptoProvider } from '@parley/core/node';
 import { type ServerProcess, startServerProcess, until } from '@parley/testing';
 import * as opaque from '@serenity-kit/opaque';
 import { afterEach, expect, test } from 'vitest';
@@ -231,13 +235,17 @@ test('link codes past the account cap are refused (403 limit_reached) until one 
 });
 
 /** Create `n` groups as `ws`'s device; the answer of each. */
-async function createGroups(ws: WsClient, n: number): Promise<string[]> {
+/** Create `n` groups (each with its epoch-0 GroupInfo, as the server requires); the answers. */
+async function createGroups(ws: WsClient, identity: DeviceIdentity, n: number): Promise<string[]> {
+  const mls = await createMlsDevice(identity, { provider: nativeCryptoProvider });
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
+    const state = await createGroup(mls);
     const answer = await ws.request({
       type: 'group_create',
-      groupId: randomBytes(32),
+      groupId: state.groupContext.groupId,
       cipherSuite: DEFAULT_CIPHERSUITE,
+      groupInfo: await exportGroupInfo(mls, state),
     });
     out.push(answer.type === 'error' ? answer.code : answer.type);
   }
@@ -249,12 +257,12 @@ test('groups past the account caps are refused: live groups (limit_reached), gro
   const kim = await signedIn(url, 'kim');
   const ws = await WsClient.connect(url, kim.identity);
   sockets.push(ws);
-  expect(await createGroups(ws, 3)).toEqual(['ok', 'ok', 'limit_reached']);
+  expect(await createGroups(ws, kim.identity, 3)).toEqual(['ok', 'ok', 'limit_reached']);
   // Another account is not held up.
   const lee = await signedIn(url, 'lee');
   const leeWs = await WsClient.connect(url, lee.identity);
   sockets.push(leeWs);
-  expect(await createGroups(leeWs, 1)).toEqual(['ok']);
+  expect(await createGroups(leeWs, lee.identity, 1)).toEqual(['ok']);
 
   ws.close();
   leeWs.close();
@@ -264,5 +272,5 @@ test('groups past the account caps are refused: live groups (limit_reached), gro
   const pat = await signedIn(url, 'pat');
   const patWs = await WsClient.connect(url, pat.identity);
   sockets.push(patWs);
-  expect(await createGroups(patWs, 3)).toEqual(['ok', 'ok', 'rate_limited']);
+  expect(await createGroups(patWs, pat.identity, 3)).toEqual(['ok', 'ok', 'rate_limited']);
 });
