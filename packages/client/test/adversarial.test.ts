@@ -96,6 +96,45 @@ test('the connection drops right after a commit left, before the answer: the cli
   expect(a.client.epochAuthenticator(id)).toEqual(b.client.epochAuthenticator(id));
 });
 
+test('a second commit right after a commit whose answer was lost: the client first finds its first commit in the log, never rejoins', async () => {
+  const { url } = await serve();
+  const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
+  let cutAfterCommit = false;
+  const flaky: SocketFactory = (u) => {
+    const socket = nodeSocketFactory(u);
+    const send = socket.send.bind(socket);
+    socket.send = (data: Uint8Array) => {
+      send(data);
+      const frame = decodeClientFrame(data);
+      if (cutAfterCommit && frame.type === 'send' && isCommit(frame.payload)) {
+        cutAfterCommit = false;
+        (socket as unknown as { terminate(): void }).terminate();
+      }
+    };
+    return socket;
+  };
+  const a = await openClient(url, alice, undefined, flaky);
+  const rejoined: unknown[] = [];
+  a.client.on('rejoined', (r) => rejoined.push(r));
+  a.client.on('group_repaired', (r) => rejoined.push(r));
+  const b = await openClient(url, bob);
+  await hasKeyPackages(b.client);
+  const id = await a.client.createConversation(['bob']);
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined');
+  const epoch = a.client.epoch(id)!;
+
+  cutAfterCommit = true;
+  await expect(a.client.selfUpdate(id)).rejects.toThrow();
+  // At once, before any sync: the state this commit is built from is the one the lost commit left.
+  await a.client.selfUpdate(id);
+  await a.client.sendText(id, 'after two updates');
+  await until(() => b.inbox.some((m) => m.text === 'after two updates'), 'bob reads alice');
+  await until(() => b.client.epoch(id) === a.client.epoch(id), 'same epoch');
+  expect(a.client.epoch(id)).toBe(epoch + 2n);
+  expect(a.client.epochAuthenticator(id)).toEqual(b.client.epochAuthenticator(id));
+  expect(rejoined).toEqual([]);
+});
+
 test('an answer lost to a timeout while the connection stays up: the message is sent once, recognised as ours, never undecryptable', async () => {
   const { url } = await serve();
   const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];

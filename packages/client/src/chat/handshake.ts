@@ -49,6 +49,11 @@ export async function sendHandshake(
   groupIdHex: string,
   steps: HandshakeSteps,
 ): Promise<{ seq: number; epoch: number } | null> {
+  // A commit of ours whose answer was lost may be in the log: building from the state it left
+  // behind would make a second commit of the same epoch, and then ours could not be recognised
+  // (MLS cannot apply its own commit) and the device would have to rejoin. Catching up first
+  // applies it, or finds another member's commit of that epoch and drops it (inbound.ts).
+  if (chat.conversations.pending(groupIdHex) !== undefined) await chat.catchUp(groupIdHex);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const handshake = await steps.build();
     if (handshake === null) return null;
