@@ -352,3 +352,35 @@ test('a device that lost its state rejoins by external commit and chats again', 
   await fresh.client.sendText(chat, 'back again');
   await until(() => a!.inbox.some((m) => m.text === 'back again'), 'alice reads bob');
 });
+
+test('added while its sync was under way: the device joins from its Welcome, never by a needless external commit', async () => {
+  const { url } = await serve();
+  const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
+  const a = await openClient(url, alice);
+  // bob's first `sync` is held back until alice has added him: by then the Welcomes were already
+  // collected, and the sync lists a group bob holds no state of.
+  let held: (() => void) | undefined;
+  let holding = true;
+  const holdSync: SocketFactory = (u) => {
+    const socket = nodeSocketFactory(u);
+    const send = socket.send.bind(socket);
+    socket.send = (data: Uint8Array) => {
+      if (holding && decodeClientFrame(data).type === 'sync') {
+        holding = false;
+        held = () => send(data);
+      } else send(data);
+    };
+    return socket;
+  };
+  const rejoined: unknown[] = [];
+  const b = await openClient(url, bob, (c) => c.on('rejoined', (r) => rejoined.push(r)), holdSync);
+  await until(() => held !== undefined, "bob's sync is on its way");
+  const chat = await a.client.createConversation(['bob']);
+  held!();
+  await until(() => b.client.conversation(chat) !== undefined, 'bob joined');
+  await b.client.sync();
+  expect(rejoined).toEqual([]);
+  expect(b.client.epoch(chat)).toBe(1n);
+  await a.client.sendText(chat, 'welcome, bob');
+  await until(() => b.inbox.some((m) => m.text === 'welcome, bob'), 'bob reads alice');
+});

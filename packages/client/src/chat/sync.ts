@@ -80,9 +80,14 @@ async function collectWelcomes(chat: Chat): Promise<void> {
   }
 }
 
-/** Catch up a group we hold, or rejoin one whose state this device lost. */
+/**
+ * Catch up a group we hold, or rejoin one whose state this device lost. A group we hold no state
+ * of may be one we were added to after the Welcomes were collected: collect them again first, so
+ * that such a device joins from its Welcome rather than by an external commit.
+ */
 async function syncGroup(chat: Chat, g: GroupCursor): Promise<void> {
   const id = toHex(g.groupId);
+  if (!chat.conversations.state(id) && !chat.conversations.meta(id).ended) await collectWelcomes(chat);
   if (chat.conversations.state(id)) {
     await catchUp(chat, id);
     const at = await cursor(chat.store, id);
