@@ -54,11 +54,16 @@ export function App() {
     try {
       const signedIn =
         mode === 'register'
-          ? await session.register(values.username, values.password, {
-              policy: access ?? 'open',
-              secret: values.secret,
-            })
-          : await session.login(values.username, values.password, values.linkCode);
+          ? await session.register(
+              values.username,
+              values.password,
+              {
+                policy: access ?? 'open',
+                secret: values.secret,
+              },
+              values.deviceName,
+            )
+          : await session.login(values.username, values.password, values.linkCode, values.deviceName);
       setPhase(chat(signedIn));
     } catch (e) {
       if (e instanceof session.LinkCodeNeeded) setNeedsLinkCode(true);
