@@ -8,7 +8,6 @@ import {
   MIN_PASSWORD_CHARS,
 } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
-import { defaultDeviceName } from '../deviceName.js';
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
@@ -33,17 +32,20 @@ interface Props {
   error: string | undefined;
   /** Ask for a device link code (this browser holds no device of the account). */
   needsLinkCode: boolean;
+  /** The device name offered (the browser and system). */
+  defaultDeviceName: string;
   onSubmit: (values: AuthValues) => void;
   onSwitchMode: () => void;
 }
 
 /** Sign-in and registration form (pure view). */
-export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode }: Props) {
+export function AuthScreen(props: Props) {
+  const { mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode } = props;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [secret, setSecret] = useState('');
   const [linkCode, setLinkCode] = useState('');
-  const [deviceName, setDeviceName] = useState(defaultDeviceName);
+  const [deviceName, setDeviceName] = useState(props.defaultDeviceName);
   const id = useId();
   const registering = mode === 'register';
   const submit = (e: FormEvent) => {

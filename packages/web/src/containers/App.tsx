@@ -1,6 +1,7 @@
 /** The app's top level: resume a signed-in device or sign in / register, then the chat screen. */
 import { useEffect, useState } from 'react';
 import { type AccessPolicy, AuthScreen, type AuthValues } from '../components/AuthScreen.js';
+import { defaultDeviceName } from '../deviceName.js';
 import * as session from '../session.js';
 import { ChatScreen } from './ChatScreen.js';
 import { ChatModel } from './chatModel.js';
@@ -90,6 +91,7 @@ export function App() {
         busy={busy}
         error={error}
         needsLinkCode={needsLinkCode}
+        defaultDeviceName={defaultDeviceName()}
         onSubmit={(v) => void submit(v)}
         onSwitchMode={() => {
           setError(undefined);
