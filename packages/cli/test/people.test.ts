@@ -3,6 +3,7 @@
  * groups and direct chats among three, a message queued while the server is down, a key swapped
  * by the server, and devices linked and revoked.
  */
+import { arch, hostname, platform } from 'node:os';
 import { slipInImpostorDevice } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { type Env, parley, readJson, registered, someone, startServer, Terminal } from './harness.js';
@@ -78,11 +79,15 @@ test('an identity key swapped at the server is detected and warned about; nothin
   expect(await readJson(bob)).toEqual([]);
 });
 
-test('devices: list them, link a new machine with a one-time code, and revoke it', async () => {
+test('devices: list them by name, link a new machine named with --device-name using a one-time code, and revoke it', async () => {
   const { url } = await startServer();
   const [alice, bob] = (await registered(url, 'alice', 'bob')) as [Env, Env];
   const list = await parley(['devices'], alice);
-  expect(list.stdout).toMatch(/Devices of alice:\n\n {2}\S+ {2}added \d{4}-\d\d-\d\d {2}\(this device\)\n$/);
+  expect(list.stdout).toMatch(
+    new RegExp(
+      `Devices of alice:\n\n {2}parley CLI on ${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} {2}\\(CLI: ${platform()} ${arch()}\\) {2}\\S+\n {6}added \\d{4}-\\d\\d-\\d\\d · this device\n$`,
+    ),
+  );
 
   const offer = await parley(['devices', 'add'], alice);
   const code = offer.stdout.match(/([0-9A-Z]{4}-){4}[0-9A-Z]{4}/)?.[0];
@@ -93,7 +98,10 @@ test('devices: list them, link a new machine with a one-time code, and revoke it
     PARLEY_LINK_CODE: 'AAAA-AAAA-AAAA-AAAA-AAAA',
   });
   expect(wrongCode.stderr).toBe('parley: that link code is unknown or expired\n');
-  const linked = await parley(['login', url, 'alice'], { ...laptop, PARLEY_LINK_CODE: code!.toLowerCase() });
+  const linked = await parley(['login', url, 'alice', '--device-name', 'Work laptop'], {
+    ...laptop,
+    PARLEY_LINK_CODE: code!.toLowerCase(),
+  });
   expect(linked.stdout).toMatch(
     /Logged in as alice on .*; this machine is device (\S+)\. Secure session started\./,
   );
@@ -110,12 +118,15 @@ test('devices: list them, link a new machine with a one-time code, and revoke it
   expect(texts(await readJson(laptop))).toEqual(['bob: to all your devices']);
   // Read on the laptop is read on every device of alice's (read receipts reach her own devices too).
   expect(await readJson(alice)).toEqual([]);
-  expect((await parley(['devices'], laptop)).stdout).toContain(`${laptopId}  added`);
+  // The laptop reads both names (it got the account's label key at linking); alice's device saw it.
+  const fromLaptop = (await parley(['devices'], laptop)).stdout;
+  expect(fromLaptop).toContain(`Work laptop  (CLI: ${platform()} ${arch()})  ${laptopId}\n      added`);
+  expect(fromLaptop).toMatch(/parley CLI on .*\n {6}added \S+ · last seen \d{4}-\d\d-\d\d \d\d:\d\d\n/);
   expect((await parley(['devices', 'add'], laptop)).stderr).toMatch(/only the first device/);
 
   expect((await parley(['devices', 'revoke', laptopId], alice)).stdout).toMatch(/is revoked/);
   expect((await parley(['devices'], alice)).stdout).toMatch(
-    new RegExp(`${laptopId} {2}added \\S+ {2}\\(revoked`),
+    new RegExp(`Work laptop .* ${laptopId}\\n {6}added \\S+ · revoked \\S+, last seen `),
   );
   expect((await parley(['read'], laptop)).stderr).toMatch(
     /no longer accepts this device \(it was revoked\): link it again with `parley devices add` on another device/,

@@ -12,6 +12,7 @@ import {
   createAccount,
   type DeviceCertificate,
   type DeviceIdentity,
+  type DeviceLabel,
   type DeviceRevocation,
   decodeDeviceCertificate,
   encodeDeviceCertificate,
@@ -19,6 +20,7 @@ import {
   fromBase64Url,
   isErrorCode,
   ParleyError,
+  sealDeviceLabel,
   toBase64Url,
 } from '@parley/core';
 import * as opaque from '@serenity-kit/opaque';
@@ -113,10 +115,12 @@ export class ParleyApi {
     password: string,
     cs: Pick<CiphersuiteImpl, 'signature' | 'rng'>,
     access: { accessPassword?: string; inviteCode?: string } = {},
+    label?: DeviceLabel,
   ): Promise<DeviceIdentity> {
     checkNewUsername(username);
     await opaque.ready;
     const identity = await createAccount(username, cs);
+    const sealedLabel = label === undefined ? null : sealDeviceLabel(identity, identity.deviceId, label);
     const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
     const start = await this.call<{ registrationResponse: string }>('POST', '/v1/accounts/register/start', {
       username,
@@ -133,6 +137,7 @@ export class ParleyApi {
       registrationRecord,
       identityKey: toBase64Url(identity.identityKey),
       deviceCertificate: toBase64Url(encodeDeviceCertificate(identity.certificate)),
+      ...(sealedLabel === null ? {} : { deviceLabel: toBase64Url(sealedLabel) }),
       ...access,
     });
     return identity;
@@ -218,12 +223,12 @@ export class ParleyApi {
     return { ...a, identityKey: fromBase64Url(a.identityKey) };
   }
 
-  /** An account's devices with their certificates, decoded (the caller verifies and pins them). */
-  async devices(
-    token: string,
-    username: string,
-  ): Promise<Array<{ certificate: DeviceCertificate; revokedAt: number | null }>> {
-    const r = await this.call<{ devices: Array<{ certificate: string; revokedAt: number | null }> }>(
+  /**
+   * An account's devices with their certificates, decoded (the caller verifies and pins them). For
+   * the account itself the server adds each one's sealed label and when it was last seen.
+   */
+  async devices(token: string, username: string): Promise<ListedDevice[]> {
+    const r = await this.call<{ devices: Array<WireDevice> }>(
       'GET',
       `/v1/accounts/${encodeURIComponent(username)}/devices`,
       undefined,
@@ -232,6 +237,43 @@ export class ParleyApi {
     return r.devices.map((d) => ({
       certificate: decodeDeviceCertificate(fromBase64Url(d.certificate)),
       revokedAt: d.revokedAt,
+      createdAt: d.createdAt,
+      label: typeof d.label === 'string' ? fromBase64Url(d.label) : null,
+      lastSeen: d.lastSeen ?? null,
+      online: d.online === true,
     }));
   }
+
+  /** Leave a device's sealed label (core sealDeviceLabel) on its record. */
+  labelDevice(token: string, deviceId: string, sealed: Uint8Array): Promise<void> {
+    return this.call(
+      'PUT',
+      `/v1/devices/${encodeURIComponent(deviceId)}/label`,
+      { label: toBase64Url(sealed) },
+      token,
+    );
+  }
+}
+
+interface WireDevice {
+  certificate: string;
+  revokedAt: number | null;
+  createdAt: number;
+  label?: string | null;
+  lastSeen?: number | null;
+  online?: boolean;
+}
+
+/** One device as GET /v1/accounts/:username/devices lists it. */
+export interface ListedDevice {
+  certificate: DeviceCertificate;
+  revokedAt: number | null;
+  /** When the server registered it (ms). */
+  createdAt: number;
+  /** Its sealed label; null when it has none or the list is of another account. */
+  label: Uint8Array | null;
+  /** When it last connected or disconnected (only for the account's own devices; null: never). */
+  lastSeen: number | null;
+  /** Connected now (only for the account's own devices). */
+  online: boolean;
 }

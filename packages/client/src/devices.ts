@@ -15,13 +15,17 @@ import type { CiphersuiteImpl } from '@parley/core';
 import {
   certifyNewDevice,
   type DeviceIdentity,
+  type DeviceLabel,
+  deviceLabelSecret,
   identityKeyPairOf,
   issueDeviceRevocation,
   openDeviceIdentity,
+  openDeviceLabel,
   ParleyError,
   randomBytes,
   type StorageKey,
   sealDeviceIdentity,
+  sealDeviceLabel,
   storageKeyFromBytes,
 } from '@parley/core';
 import type { ParleyApi } from './api.js';
@@ -63,7 +67,10 @@ export async function offerNewDevice(
   identity: DeviceIdentity,
   cs: Pick<CiphersuiteImpl, 'signature' | 'rng'>,
 ): Promise<{ code: string; deviceId: string; expiresAt: number }> {
-  const device = await certifyNewDevice(identityKeyPairOf(identity), identity.accountId, cs);
+  const certified = await certifyNewDevice(identityKeyPairOf(identity), identity.accountId, cs);
+  // The new device gets the account's label secret, to name itself and read its siblings' names.
+  const secret = deviceLabelSecret(identity);
+  const device = secret === null ? certified : { ...certified, labelSecret: secret };
   await api.addDevice(token, device.certificate);
   const code = newLinkCode();
   const { slot, key } = linkSecrets(code);
@@ -71,34 +78,64 @@ export async function offerNewDevice(
   return { code, deviceId: device.deviceId, expiresAt };
 }
 
-/** On the new machine, logged in as the same account: pick up the device identity. */
-export async function claimNewDevice(api: ParleyApi, token: string, code: string): Promise<DeviceIdentity> {
+/**
+ * On the new machine, logged in as the same account: pick up the device identity, and leave the
+ * device's label (its name and platform, sealed) when one is given.
+ */
+export async function claimNewDevice(
+  api: ParleyApi,
+  token: string,
+  code: string,
+  label?: DeviceLabel,
+): Promise<DeviceIdentity> {
   const { slot, key } = linkSecrets(code);
   const sealed = await api.claimDeviceLink(token, slot);
-  return openDeviceIdentity(key, sealed);
+  const identity = openDeviceIdentity(key, sealed);
+  if (label !== undefined) await labelOwnDevice(api, token, identity, label);
+  return identity;
+}
+
+/** Name this device (the label is sealed: the server never reads it). No-op without a label key. */
+export async function labelOwnDevice(
+  api: ParleyApi,
+  token: string,
+  identity: DeviceIdentity,
+  label: DeviceLabel,
+): Promise<void> {
+  const sealed = sealDeviceLabel(identity, identity.deviceId, label);
+  if (sealed !== null) await api.labelDevice(token, identity.deviceId, sealed);
 }
 
 /** One device of the person's own account, as the devices screens show it. */
 export interface OwnDevice {
   deviceId: string;
-  /** When its certificate was issued (ms). */
+  /** The name and platform given when it was registered or linked; null if none (or unreadable here). */
+  label: DeviceLabel | null;
+  /** When the server registered it (ms). */
   addedAt: number;
+  /** When it last connected or disconnected (ms); null if it never connected. */
+  lastSeen: number | null;
+  /** It is connected now. */
+  online: boolean;
   revokedAt: number | null;
   /** The device asking. */
   current: boolean;
 }
 
-/** The account's devices, oldest first. */
+/** The account's devices, oldest first, their labels opened. */
 export async function listOwnDevices(
   api: ParleyApi,
   token: string,
-  identity: Pick<DeviceIdentity, 'accountId' | 'deviceId'>,
+  identity: DeviceIdentity,
 ): Promise<OwnDevice[]> {
   const devices = await api.devices(token, identity.accountId);
   return devices
-    .map(({ certificate: c, revokedAt }) => ({
+    .map(({ certificate: c, revokedAt, createdAt, label, lastSeen, online }) => ({
       deviceId: c.deviceId,
-      addedAt: c.issuedAt,
+      label: label === null ? null : openDeviceLabel(identity, c.deviceId, label),
+      addedAt: createdAt,
+      lastSeen,
+      online,
       revokedAt,
       current: c.deviceId === identity.deviceId,
     }))

@@ -254,6 +254,12 @@ export interface DeviceIdentity {
   /** The device's Ed25519 key pair, also its MLS signature key. */
   deviceKey: { publicKey: Uint8Array; signKey: Uint8Array };
   certificate: DeviceCertificate;
+  /**
+   * On a linked device: the account's device-label secret (deviceLabel.ts), handed over at linking
+   * since such a device does not hold the identity private key it is derived from. Absent on the
+   * first device (it derives it) and on devices linked before labels existed.
+   */
+  labelSecret?: Uint8Array;
 }
 
 export interface NewDeviceOptions {

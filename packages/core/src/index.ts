@@ -11,6 +11,7 @@ export * from './appMessage.js';
 export * from './atRest.js';
 export * from './authService.js';
 export * from './device.js';
+export * from './deviceLabel.js';
 export {
   bytesEqual,
   concatBytes,

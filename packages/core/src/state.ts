@@ -8,6 +8,7 @@
 import { decodeGroupState, encodeGroupState, type KeyPackage } from 'ts-mls';
 import { open, type StorageKey, seal } from './atRest.js';
 import type { MlsDevice } from './device.js';
+import { LABEL_SECRET_BYTES } from './deviceLabel.js';
 import { decodeWith, Writer } from './encoding.js';
 import { DecodeError } from './errors.js';
 import type { GroupState } from './group.js';
@@ -60,11 +61,12 @@ export function serializeDeviceIdentity(d: DeviceIdentity): Uint8Array {
     .fixed(d.identityKey, 32)
     .u8(d.identityPrivateKey === null ? 0 : 1);
   if (d.identityPrivateKey !== null) w.bytes(d.identityPrivateKey, 255);
-  return w
-    .fixed(d.deviceKey.publicKey, 32)
+  w.fixed(d.deviceKey.publicKey, 32)
     .bytes(d.deviceKey.signKey, 255)
-    .bytes(encodeDeviceCertificate(d.certificate), MAX_CERTIFICATE_BYTES)
-    .finish();
+    .bytes(encodeDeviceCertificate(d.certificate), MAX_CERTIFICATE_BYTES);
+  // Added later, at the end: records written before it simply end after the certificate.
+  if (d.labelSecret !== undefined) w.fixed(d.labelSecret, LABEL_SECRET_BYTES);
+  return w.finish();
 }
 
 export function deserializeDeviceIdentity(bytes: Uint8Array): DeviceIdentity {
@@ -81,7 +83,8 @@ export function deserializeDeviceIdentity(bytes: Uint8Array): DeviceIdentity {
     if (certificate.accountId !== accountId || certificate.deviceId !== deviceId) {
       throw new DecodeError('certificate does not match the device');
     }
-    return { accountId, deviceId, identityKey, identityPrivateKey, deviceKey, certificate };
+    const identity = { accountId, deviceId, identityKey, identityPrivateKey, deviceKey, certificate };
+    return r.remaining === 0 ? identity : { ...identity, labelSecret: r.fixed(LABEL_SECRET_BYTES) };
   });
 }
 

@@ -12,6 +12,7 @@ import type { ServerConfig } from './config.js';
 import { serverSignature } from './crypto.js';
 import { type Db, openDatabase } from './db.js';
 import { groups } from './delivery/index.js';
+import { recordDeviceSeen } from './deviceSeen.js';
 import { SERVER_VERSION } from './http/health.js';
 import { httpRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
@@ -123,6 +124,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   await httpRoutes(app, { db, config, serverSetup, signature, metrics, cluster, hub });
   keyDirectory(hub, { db, metrics });
   const presenceService = presence(hub, { db, cluster });
+  recordDeviceSeen(hub, db);
   groups(hub, { db, metrics, cluster, limits: config.limits, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   app.addHook('preClose', async () => hub.close());

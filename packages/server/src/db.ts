@@ -48,6 +48,12 @@ export interface DevicesTable {
   created_at: number;
   revoked_at: number | null;
   revocation: Uint8Array | null;
+  /** The device's name and platform, sealed by the account's devices (core deviceLabel.ts): opaque here. */
+  label: Uint8Array | null;
+  /** When an authenticated connection of the device last opened (deviceSeen.ts). */
+  connected_at: number | null;
+  /** When the device's last connection on a node closed. */
+  disconnected_at: number | null;
 }
 
 export interface SessionsTable {

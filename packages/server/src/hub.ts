@@ -102,6 +102,9 @@ interface Connection extends DeviceSession {
   heldUntil: number;
 }
 
+/** Told when a device's authenticated connection opens (connected) or closes. */
+export type ConnectionListener = (accountId: string, connected: boolean, deviceId: string) => Promise<void>;
+
 export class Hub {
   private readonly wss: WebSocketServer;
   private readonly byDevice = new Map<string, Set<Connection>>();
@@ -109,7 +112,7 @@ export class Hub {
   private readonly rates: DeviceRates;
   private readonly caps: ConnectionCaps;
   private readonly handlers: Handlers = {};
-  private readonly connectionListeners: Array<(accountId: string, connected: boolean) => Promise<void>> = [];
+  private readonly connectionListeners: ConnectionListener[] = [];
 
   constructor(
     private readonly deps: {
@@ -205,14 +208,14 @@ export class Hub {
   }
 
   /** Called after a device authenticates (true) and after an authenticated connection closes (false). */
-  onConnectionChange(listener: (accountId: string, connected: boolean) => Promise<void>): void {
+  onConnectionChange(listener: ConnectionListener): void {
     this.connectionListeners.push(listener);
   }
 
-  private notifyConnection(accountId: string, connected: boolean): void {
+  private notifyConnection(accountId: string, connected: boolean, deviceId: string): void {
     if (this.closing) return;
     for (const listener of this.connectionListeners) {
-      listener(accountId, connected).catch((e: unknown) => {
+      listener(accountId, connected, deviceId).catch((e: unknown) => {
         this.deps.log.error({ err: { type: (e as Error).name } }, 'connection listener failed');
       });
     }
@@ -380,7 +383,7 @@ export class Hub {
     const mine = this.byAccount.get(conn.accountId);
     mine?.delete(conn);
     if (mine?.size === 0) this.byAccount.delete(conn.accountId);
-    this.notifyConnection(conn.accountId, false);
+    this.notifyConnection(conn.accountId, false, conn.deviceId);
   }
 
   private async authenticate(
@@ -441,7 +444,7 @@ export class Hub {
     }
     mine.add(conn);
     send({ type: 'ok', requestId: frame.requestId });
-    this.notifyConnection(conn.accountId, true);
+    this.notifyConnection(conn.accountId, true, conn.deviceId);
     return conn;
   }
 

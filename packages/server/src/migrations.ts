@@ -204,6 +204,16 @@ async function m0009UsernameSkeleton(db: Kysely<unknown>, _bytes: Bytes): Promis
   await db.schema.createIndex('accounts_skeleton').unique().on('accounts').column('skeleton').execute();
 }
 
+/**
+ * Each device's sealed label (name and platform, which only the account's devices can open) and
+ * when it last connected and disconnected, for the account's own devices list.
+ */
+async function m0011DeviceLabels(db: Kysely<unknown>, bytes: Bytes): Promise<void> {
+  await db.schema.alterTable('devices').addColumn('label', bytes).execute();
+  await db.schema.alterTable('devices').addColumn('connected_at', 'bigint').execute();
+  await db.schema.alterTable('devices').addColumn('disconnected_at', 'bigint').execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -214,6 +224,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0007_group_public_state', m0007GroupPublicState],
   ['0008_presence_joined', m0008PresenceJoined],
   ['0009_username_skeleton', m0009UsernameSkeleton],
+  ['0011_device_labels', m0011DeviceLabels],
 ];
 
 /** Every migration by name, for the dialect's column types. */

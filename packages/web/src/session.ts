@@ -32,6 +32,7 @@ import {
   MIN_PASSWORD_CHARS,
   ParleyError,
 } from '@parley/core';
+import { deviceLabel } from './deviceName.js';
 
 /** A failure whose message is written for the person (code `usage`: errorText shows the message). */
 export class UserError extends ParleyError {
@@ -157,6 +158,7 @@ export async function register(
   usernameInput: string,
   password: string,
   access: { policy: AccessPolicy; secret: string },
+  deviceName = '',
 ): Promise<SignedIn> {
   const username = checkUsername(usernameInput);
   checkPassword(password);
@@ -166,16 +168,24 @@ export async function register(
       : access.policy === 'invite'
         ? { inviteCode: checkSecret(access.secret, 'invite code', MAX_INVITE_CODE_CHARS) }
         : {};
-  const identity = await guarded(async (api) => api.register(username, password, await suite(), extra));
+  const identity = await guarded(async (api) =>
+    api.register(username, password, await suite(), extra, deviceLabel(deviceName)),
+  );
   await (await devices()).save(identity);
   return openClient(identity.accountId);
 }
 
 /**
  * Sign in. On a browser that holds no device of the account, `linkCode` (shown by a device that has
- * one, under "Link a device") brings this browser in as a new device of the account.
+ * one, under "Link a device") brings this browser in as a new device of the account, named
+ * `deviceName` (the browser and system when empty).
  */
-export async function login(usernameInput: string, password: string, linkCode = ''): Promise<SignedIn> {
+export async function login(
+  usernameInput: string,
+  password: string,
+  linkCode = '',
+  deviceName = '',
+): Promise<SignedIn> {
   const username = checkUsername(usernameInput);
   checkTypedPassword(password);
   const api = new ParleyApi(serverUrl());
@@ -189,14 +199,16 @@ export async function login(usernameInput: string, password: string, linkCode = 
           `This browser holds no device of ${session.username} yet. On a device where you are signed in, choose “Link a device” and type the code it shows here.`,
         );
       }
-      const identity = await claimNewDevice(api, session.token, linkCode).catch((e: unknown) => {
-        if (is(e, 'not_found'))
-          throw new UserError(
-            'That link code is unknown, used or expired. Ask your other device for a new one.',
-          );
-        if (is(e, 'usage')) throw new UserError(`A link code has ${LINK_CODE_CHARS} letters and digits.`);
-        throw new UserError(explain(e));
-      });
+      const identity = await claimNewDevice(api, session.token, linkCode, deviceLabel(deviceName)).catch(
+        (e: unknown) => {
+          if (is(e, 'not_found'))
+            throw new UserError(
+              'That link code is unknown, used or expired. Ask your other device for a new one.',
+            );
+          if (is(e, 'usage')) throw new UserError(`A link code has ${LINK_CODE_CHARS} letters and digits.`);
+          throw new UserError(explain(e));
+        },
+      );
       if (identity.accountId !== session.username)
         throw new UserError('That link code is for another account.');
       await store.save(identity);

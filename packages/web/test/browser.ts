@@ -42,6 +42,12 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 }
 
+/** The browser's language and time zone (Chromium's own when not given). */
+export interface Where {
+  locale?: string;
+  timezoneId?: string;
+}
+
 export interface Person {
   name: string;
   context: BrowserContext;
@@ -56,8 +62,9 @@ export async function openPerson(
   name: string,
   viewport = { width: 1100, height: 760 },
   colorScheme: 'light' | 'dark' = 'light',
+  where: Where = {},
 ): Promise<Person> {
-  const context = await browser.newContext({ viewport, colorScheme });
+  const context = await browser.newContext({ viewport, colorScheme, ...where });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -79,6 +86,7 @@ export interface Suite {
     name: string,
     viewport?: { width: number; height: number },
     scheme?: 'light' | 'dark',
+    where?: Where,
   ): Promise<Person>;
   /** Two people registered in their own browsers; others can start a chat with the second. */
   pair(first: string, second: string): Promise<[Person, Person]>;
@@ -112,8 +120,8 @@ export function browserSuite(): Suite {
       return served;
     },
     people,
-    async person(name, viewport, scheme) {
-      const p = await openPerson(suite.browser, suite.served.url, name, viewport, scheme);
+    async person(name, viewport, scheme, where) {
+      const p = await openPerson(suite.browser, suite.served.url, name, viewport, scheme, where);
       people.push(p);
       return p;
     },

@@ -248,69 +248,6 @@ test('errors are shown plainly: username taken, wrong password, no device in thi
   await screenshot(second, 'error-no-device');
 });
 
-test('a second browser joins the account with a link code from the first and gets messages as a new device', async () => {
-  const [first, friend] = await pair('pat', 'rob');
-  await newChat(first, 'rob');
-  await send(first, 'from the first device');
-  await conversation(friend, 'pat')
-    .locator('.conversation-last', { hasText: 'from the first device' })
-    .waitFor();
-
-  await first.page.getByRole('button', { name: 'Link a device' }).click();
-  await dialog(first.page).getByLabel('Password').fill(passwordOf('pat'));
-  await dialog(first.page).getByRole('button', { name: 'Get a link code' }).click();
-  const shown = dialog(first.page).getByTestId('link-code');
-  await shown.waitFor();
-  const code = (await shown.textContent())!;
-  expect(code).toMatch(/^([0-9A-Z]{4}-){4}[0-9A-Z]{4}$/);
-  await screenshot(first, 'link-code');
-
-  const second = await person('pat');
-  await second.page.getByRole('button', { name: 'I already have an account' }).click();
-  await second.page.getByLabel('Username').fill('pat');
-  await second.page.getByLabel('Password', { exact: true }).fill(passwordOf('pat'));
-  await second.page.getByRole('button', { name: 'Sign in' }).click();
-  await second.page.getByLabel('Link code').fill('0000-0000-0000-0000-0000');
-  await second.page.getByRole('button', { name: 'Sign in' }).click();
-  await second.page
-    .getByRole('alert')
-    .filter({ hasText: 'That link code is unknown, used or expired.' })
-    .waitFor();
-  await second.page.getByLabel('Link code').fill(code.toLowerCase());
-  await second.page.getByRole('button', { name: 'Sign in' }).click();
-  await second.page.getByTestId('me').filter({ hasText: 'pat' }).waitFor({ state: 'attached' });
-
-  // The new device joins pat's conversation with rob and gets what is said from then on, as does the first.
-  await conversation(second, 'rob').waitFor();
-  await openConversation(friend, 'pat');
-  await send(friend, 'hello to both of your devices');
-  await openConversation(second, 'rob');
-  await message(second, 'hello to both of your devices').waitFor();
-  await dialog(first.page).getByRole('button', { name: 'Close' }).click();
-  await message(first, 'hello to both of your devices').waitFor();
-  await screenshot(second, 'linked-device');
-
-  // The first device lists the account's devices and revokes the second: it is cut off at once.
-  await first.page.getByRole('button', { name: 'Devices', exact: true }).click();
-  await dialog(first.page).getByLabel('Password').fill(passwordOf('pat'));
-  await dialog(first.page).getByRole('button', { name: 'Show devices' }).click();
-  const rows = dialog(first.page).getByRole('list', { name: 'Devices' }).getByRole('listitem');
-  await rows.nth(1).waitFor();
-  expect(await rows.count()).toBe(2);
-  await rows.filter({ hasText: 'this device' }).waitFor();
-  const other = rows.filter({ hasNotText: 'this device' });
-  await screenshot(first, 'devices');
-  await other.getByRole('button', { name: 'Revoke' }).click();
-  await other.getByRole('button', { name: /^Revoke .* for good$/ }).click();
-  await other.filter({ hasText: 'revoked' }).waitFor();
-  await second.page.getByTestId('connection-banner').filter({ hasText: 'revoked' }).waitFor();
-  await dialog(first.page).getByRole('button', { name: 'Close' }).click();
-  await send(first, 'only one device now');
-  await conversation(friend, 'pat')
-    .locator('.conversation-last', { hasText: 'only one device now' })
-    .waitFor();
-});
-
 test('a server with an access password asks for it at registration and refuses a wrong one', async () => {
   const guarded = await serve({ access: 'password', accessPassword: 'club-secret-42' });
   try {

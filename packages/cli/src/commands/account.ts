@@ -6,10 +6,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { claimNewDevice } from '@parley/client';
 import type { ServerTrust } from '@parley/client/node';
-import { is, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS } from '@parley/core';
+import { type DeviceLabel, is, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS } from '@parley/core';
 import { nativeCiphersuite } from '@parley/core/node';
 import type { Command, Flags } from '../command.js';
 import { openClient } from '../connect.js';
+import { DEVICE_NAME_FLAG, DEVICE_NAME_USAGE, deviceLabelFrom } from '../deviceName.js';
 import { CliError } from '../errors.js';
 import { makeCurrent, profileDir, saveProfile, unlock } from '../profile.js';
 import { askNewPassword, askSecret } from '../prompt.js';
@@ -46,7 +47,12 @@ export function serverUrl(typed: string): string {
   return url.href.replace(/\/$/, '');
 }
 
-async function register(server: string, username: string, trust: ServerTrust | undefined): Promise<void> {
+async function register(
+  server: string,
+  username: string,
+  trust: ServerTrust | undefined,
+  label: DeviceLabel,
+): Promise<void> {
   const api = apiFor(server, trust);
   const info = await api.serverInfo();
   const access: { accessPassword?: string; inviteCode?: string } = {};
@@ -57,7 +63,7 @@ async function register(server: string, username: string, trust: ServerTrust | u
     if (p.length < MIN_PASSWORD_CHARS || p.length > MAX_PASSWORD_CHARS)
       throw new CliError(`choose a password of ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters`);
   });
-  const identity = await api.register(username, password, await nativeCiphersuite(), access);
+  const identity = await api.register(username, password, await nativeCiphersuite(), access, label);
   const saved = await saveProfile(server, identity, password, trust);
   await api.login(identity.accountId, password);
   await (await openClient({ ...saved, identity })).close();
@@ -70,7 +76,12 @@ async function register(server: string, username: string, trust: ServerTrust | u
  * Log in on this machine. A machine without a device of the account links one: the person runs
  * `parley devices add` on a device they have and types the code it shows here.
  */
-async function login(server: string, username: string, trust: ServerTrust | undefined): Promise<void> {
+async function login(
+  server: string,
+  username: string,
+  trust: ServerTrust | undefined,
+  label: DeviceLabel,
+): Promise<void> {
   const api = apiFor(server, trust);
   const password = await askSecret('Password: ');
   const session = await api.login(username, password);
@@ -87,7 +98,7 @@ async function login(server: string, username: string, trust: ServerTrust | unde
       '  parley devices add\nand type the code it shows.\n',
   );
   const code = await askSecret('Link code: ', 'PARLEY_LINK_CODE', true);
-  const identity = await claimNewDevice(api, session.token, code).catch((e: unknown) => {
+  const identity = await claimNewDevice(api, session.token, code, label).catch((e: unknown) => {
     if (is(e, 'not_found')) throw new CliError('that link code is unknown or expired', { cause: e });
     throw e;
   });
@@ -103,23 +114,23 @@ function meetServer(action: typeof register) {
   return async ([typed, name]: string[], flags: Flags) => {
     const server = serverUrl(typed!);
     const trust = await trustFromFlags(server, flags);
-    await explainingTrust(server, () => action(server, name!, trust));
+    await explainingTrust(server, () => action(server, name!, trust, deviceLabelFrom(flags)));
   };
 }
 
 export const registerCommand: Command = {
-  args: `<server-url> <username> ${TRUST_USAGE}`,
+  args: `<server-url> <username> ${TRUST_USAGE} ${DEVICE_NAME_USAGE}`,
   summary: "create an account and this machine's first device",
-  flags: TRUST_FLAGS,
+  flags: { ...TRUST_FLAGS, ...DEVICE_NAME_FLAG },
   arity: [2, 2],
   server: ([server]) => server,
   run: meetServer(register),
 };
 
 export const loginCommand: Command = {
-  args: `<server-url> <username> ${TRUST_USAGE}`,
-  summary: 'log in again, or link this machine as a new device',
-  flags: TRUST_FLAGS,
+  args: `<server-url> <username> ${TRUST_USAGE} ${DEVICE_NAME_USAGE}`,
+  summary: 'log in again, or link this machine as a new device (named by --device-name)',
+  flags: { ...TRUST_FLAGS, ...DEVICE_NAME_FLAG },
   arity: [2, 2],
   server: ([server]) => server,
   run: meetServer(login),

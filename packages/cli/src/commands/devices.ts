@@ -2,7 +2,13 @@
  * `parley devices [list | add | revoke <id>]`: this account's devices; the first device (which holds
  * the account's identity key) links a new one with a one-time code, or revokes one.
  */
-import { listOwnDevices, offerNewDevice, type ParleyApi, revokeOwnDevice } from '@parley/client';
+import {
+  listOwnDevices,
+  type OwnDevice,
+  offerNewDevice,
+  type ParleyApi,
+  revokeOwnDevice,
+} from '@parley/client';
 import type { DeviceIdentity } from '@parley/core';
 import { nativeCiphersuite } from '@parley/core/node';
 import type { Command } from '../command.js';
@@ -13,23 +19,40 @@ import { withSession } from '../session.js';
 
 const USAGE = 'usage: parley devices [list | add | revoke <device-id>]';
 
-/** This account's devices, one line each. */
+/** A moment in local time, to the minute: 2026-12-01 14:05. */
+function moment(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${day(ms)} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/** A local date: 2026-12-01. */
+function day(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Where the device is now: this one, connected, or when it was last seen. */
+function whereabouts(d: OwnDevice): string {
+  if (d.current) return 'this device';
+  const seen = d.lastSeen === null ? 'not connected yet' : `last seen ${moment(d.lastSeen)}`;
+  if (d.revokedAt !== null) return `revoked ${day(d.revokedAt)}, ${seen}`;
+  return d.online ? 'online now' : seen;
+}
+
+/** This account's devices: name, platform and id on one line; when added and last seen below. */
 export async function deviceLines(
   api: ParleyApi,
   token: string,
   identity: DeviceIdentity,
 ): Promise<string[]> {
-  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return [
     `Devices of ${identity.accountId}:`,
     '',
-    ...(await listOwnDevices(api, token, identity)).map((d) => {
-      const notes = [
-        d.current ? 'this device' : '',
-        d.revokedAt === null ? '' : `revoked ${day(d.revokedAt)}`,
-      ].filter((n) => n.length > 0);
-      return `  ${d.deviceId}  added ${day(d.addedAt)}${notes.length > 0 ? `  (${notes.join(', ')})` : ''}`;
-    }),
+    ...(await listOwnDevices(api, token, identity)).flatMap((d) => [
+      `  ${d.label?.name ?? 'Unnamed device'}${d.label?.platform ? `  (${d.label.platform})` : ''}  ${d.deviceId}`,
+      `      added ${day(d.addedAt)} · ${whereabouts(d)}`,
+    ]),
   ];
 }
 

@@ -17,7 +17,15 @@ import { ApiError } from '../errors.js';
 import { usernameSkeleton } from '../lookalikes.js';
 import type { Metrics } from '../metrics.js';
 import { checkCertificate } from './certificates.js';
-import { base64url, bytes, canonical, newAccountName, Username } from './input.js';
+import {
+  base64url,
+  bytes,
+  canonical,
+  newAccountName,
+  SealedLabel,
+  sealedLabelBytes,
+  Username,
+} from './input.js';
 import { registrationCap } from './registrationCap.js';
 import { requireSession } from './session.js';
 import { backoffThrottle, rateLimited } from './throttle.js';
@@ -54,6 +62,7 @@ const registerFinish = {
       registrationRecord: base64url(1024),
       identityKey: base64url(64),
       deviceCertificate: base64url(1024),
+      deviceLabel: Type.Optional(SealedLabel),
       ...Access.properties,
     },
     { additionalProperties: false },
@@ -164,6 +173,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
     await checkAccess(body, request.ip);
     const identityKey = bytes(body.identityKey, 'identityKey', 32);
     const certificate = bytes(body.deviceCertificate, 'deviceCertificate');
+    const label = body.deviceLabel === undefined ? null : sealedLabelBytes(body.deviceLabel, 'deviceLabel');
     const cert = await checkCertificate(certificate, name, identityKey, signature);
     await registrations.take(request.ip);
     const now = Date.now();
@@ -193,6 +203,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
           created_at: now,
           revoked_at: null,
           revocation: null,
+          label,
         })
         .execute();
       if (config.access === 'invite') {

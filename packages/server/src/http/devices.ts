@@ -3,23 +3,34 @@
  * identity.ts). The directory is readable by every signed-in user, since adding someone to a
  * conversation needs their devices; adding and revoking is for the account itself, with a
  * certificate or a revocation signed by its identity key. Every route needs a session.
+ * The account itself also gets, for each device, its sealed label (name and platform, which only
+ * its devices can open: core deviceLabel.ts) and when it was last seen; others get neither.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CLOSE, type Signature, toBase64Url } from '@parley/core';
 import Type from 'typebox';
+import type { Cluster } from '../cluster.js';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db.js';
+import { seenOf } from '../deviceSeen.js';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import { checkCertificate, checkRevocation } from './certificates.js';
-import { base64url, bytes, canonical } from './input.js';
+import { base64url, bytes, canonical, SealedLabel, sealedLabelBytes } from './input.js';
 import { requireSession } from './session.js';
 
 /** An account's devices, revoked ones included, are at most this many times `limits.devicesPerAccount`. */
 const REVOKED_FACTOR = 10;
 
-export type DevicesDeps = { db: Db; signature: Signature; metrics: Metrics; hub: Hub; config: ServerConfig };
+export type DevicesDeps = {
+  db: Db;
+  signature: Signature;
+  metrics: Metrics;
+  hub: Hub;
+  cluster: Cluster;
+  config: ServerConfig;
+};
 
 const addDevice = {
   body: Type.Object({ certificate: base64url(1024) }, { additionalProperties: false }),
@@ -36,10 +47,19 @@ const listDevices = {
           deviceId: Type.String(),
           certificate: Type.String(),
           revokedAt: Type.Union([Type.Number(), Type.Null()]),
+          createdAt: Type.Number(),
+          label: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          lastSeen: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+          online: Type.Optional(Type.Boolean()),
         }),
       ),
     }),
   },
+};
+
+const labelDevice = {
+  params: Type.Object({ deviceId: Type.String({ maxLength: 64 }) }),
+  body: Type.Object({ label: SealedLabel }, { additionalProperties: false }),
 };
 
 const revokeDevice = {
@@ -47,6 +67,43 @@ const revokeDevice = {
   body: Type.Object({ revocation: base64url(1024) }, { additionalProperties: false }),
   response: { 200: Type.Object({ deviceId: Type.String(), revoked: Type.Literal(true) }) },
 };
+
+/**
+ * An account's devices as `asker` may see them. Anyone signed in may list them (to add the account
+ * to a conversation); only the account itself learns their labels and when they were last seen.
+ */
+async function listOf({ db, cluster }: Pick<DevicesDeps, 'db' | 'cluster'>, name: string, asker: string) {
+  const rows = await db
+    .selectFrom('devices')
+    .select([
+      'device_id',
+      'certificate',
+      'revoked_at',
+      'created_at',
+      'label',
+      'connected_at',
+      'disconnected_at',
+    ])
+    .where('username', '=', name)
+    .orderBy('created_at')
+    .execute();
+  const devices = rows.map((r) => ({
+    deviceId: r.device_id,
+    certificate: toBase64Url(r.certificate),
+    revokedAt: r.revoked_at,
+    createdAt: r.created_at,
+  }));
+  if (name !== asker) return { username: name, devices };
+  const seen = await seenOf(cluster, name, rows);
+  return {
+    username: name,
+    devices: devices.map((d, i) => ({
+      ...d,
+      label: rows[i]!.label === null ? null : toBase64Url(rows[i]!.label!),
+      ...seen[i]!,
+    })),
+  };
+}
 
 export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, deps) => {
   const { db, signature, metrics, hub, config } = deps;
@@ -111,20 +168,19 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, 
   app.get('/v1/accounts/:username/devices', { schema: listDevices }, async (request) => {
     const name = canonical(request.params.username);
     await identityKeyOf(name);
-    const rows = await db
-      .selectFrom('devices')
-      .select(['device_id', 'certificate', 'revoked_at'])
-      .where('username', '=', name)
-      .orderBy('created_at')
-      .execute();
-    return {
-      username: name,
-      devices: rows.map((r) => ({
-        deviceId: r.device_id,
-        certificate: toBase64Url(r.certificate),
-        revokedAt: r.revoked_at,
-      })),
-    };
+    return listOf(deps, name, request.account);
+  });
+
+  app.put('/v1/devices/:deviceId/label', { schema: labelDevice }, async (request, reply) => {
+    const label = sealedLabelBytes(request.body.label, 'label');
+    const updated = await db
+      .updateTable('devices')
+      .set({ label })
+      .where('username', '=', request.account)
+      .where('device_id', '=', request.params.deviceId)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new ApiError(404, 'not_found', 'no such device');
+    reply.code(204);
   });
 
   app.post('/v1/devices/:deviceId/revoke', { schema: revokeDevice }, async (request) => {

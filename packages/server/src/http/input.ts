@@ -2,7 +2,7 @@
  * What the HTTP routes accept: TypeBox building blocks for bodies and parameters (the route types
  * come from these), and the decoders that turn accepted strings into values or a 400.
  */
-import { canonicalUsername, checkNewUsername, fromBase64Url } from '@parley/core';
+import { canonicalUsername, checkNewUsername, fromBase64Url, SEALED_DEVICE_LABEL_BYTES } from '@parley/core';
 import Type from 'typebox';
 import { ApiError } from '../errors.js';
 
@@ -47,4 +47,15 @@ export function canonical(name: string, check: (name: string) => string = canoni
  */
 export function newAccountName(name: string): string {
   return canonical(name, checkNewUsername);
+}
+
+/** A device's sealed label (core deviceLabel.ts) in base64url: opaque, at most core's sealed size. */
+export const SealedLabel = base64url(Math.ceil((SEALED_DEVICE_LABEL_BYTES * 4) / 3), 1);
+
+/** The bytes of a sealed label, or 400 invalid_request when it is longer than a sealed label can be. */
+export function sealedLabelBytes(value: string, field: string): Uint8Array {
+  const label = bytes(value, field);
+  if (label.length > SEALED_DEVICE_LABEL_BYTES)
+    throw new ApiError(400, 'invalid_request', `${field} is at most ${SEALED_DEVICE_LABEL_BYTES} bytes`);
+  return label;
 }

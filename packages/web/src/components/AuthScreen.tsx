@@ -18,7 +18,12 @@ export interface AuthValues {
   secret: string;
   /** A device link code (signing in on a browser that holds no device of the account). */
   linkCode: string;
+  /** The name this browser gets as a device of the account (registering or linking). */
+  deviceName: string;
 }
+
+/** A device name is typed in at most this many characters (core bounds its bytes). */
+const MAX_DEVICE_NAME_CHARS = 60;
 
 interface Props {
   mode: 'login' | 'register';
@@ -27,21 +32,25 @@ interface Props {
   error: string | undefined;
   /** Ask for a device link code (this browser holds no device of the account). */
   needsLinkCode: boolean;
+  /** The device name offered (the browser and system). */
+  defaultDeviceName: string;
   onSubmit: (values: AuthValues) => void;
   onSwitchMode: () => void;
 }
 
 /** Sign-in and registration form (pure view). */
-export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode }: Props) {
+export function AuthScreen(props: Props) {
+  const { mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode } = props;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [secret, setSecret] = useState('');
   const [linkCode, setLinkCode] = useState('');
+  const [deviceName, setDeviceName] = useState(props.defaultDeviceName);
   const id = useId();
   const registering = mode === 'register';
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    onSubmit({ username, password, secret, linkCode });
+    onSubmit({ username, password, secret, linkCode, deviceName });
   };
   return (
     <main className="auth">
@@ -117,6 +126,22 @@ export function AuthScreen({ mode, access, busy, error, needsLinkCode, onSubmit,
               value={linkCode}
               onChange={(e) => setLinkCode(e.target.value)}
             />
+          </>
+        )}
+        {(registering || needsLinkCode) && (
+          <>
+            <label htmlFor={`${id}-device`}>Name this device</label>
+            <input
+              id={`${id}-device`}
+              name="device-name"
+              maxLength={MAX_DEVICE_NAME_CHARS}
+              aria-describedby={`${id}-device-note`}
+              value={deviceName}
+              onChange={(e) => setDeviceName(e.target.value)}
+            />
+            <p id={`${id}-device-note`} className="muted small">
+              Shown in your list of devices; the server stores it encrypted.
+            </p>
           </>
         )}
         {error !== undefined && (

@@ -1,8 +1,8 @@
-/** The dialogs' forms and panels: new conversation, members, devices, link code, warnings (pure views). */
-import type { OwnDevice } from '@parley/client';
+/** The dialogs' forms and panels: new conversation, members, link code, warnings (pure views). */
 import { MAX_CONVERSATION_NAME_BYTES, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
 import { MAX_PEOPLE_AT_ONCE } from '../containers/chatState.js';
+import { formatTime } from '../time.js';
 
 interface ErrorProps {
   error: string | undefined;
@@ -260,9 +260,7 @@ export function LinkDevicePanel({ me, code, expiresAt, busy, error, onSubmit }: 
         <p>
           On the new browser, open this Parley, sign in as <strong>{me}</strong> with your password and type
           this code when asked. It works once
-          {expiresAt !== undefined &&
-            `, until ${new Date(expiresAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`}
-          .
+          {expiresAt !== undefined && `, until ${formatTime(expiresAt)}`}.
         </p>
         <p className="link-code" data-testid="link-code">
           {code}
@@ -321,67 +319,5 @@ export function PasswordForm({ intro, submitLabel, busy, error, onSubmit }: Pass
         {busy ? 'Working…' : submitLabel}
       </button>
     </form>
-  );
-}
-
-interface DeviceListProps {
-  devices: OwnDevice[];
-  /** This device holds the identity key: it can revoke the others. */
-  canRevoke: boolean;
-  busy: boolean;
-  error: string | undefined;
-  onRevoke: (deviceId: string) => void;
-}
-
-/** The account's devices; the others can be revoked (after a second click to confirm). */
-export function DeviceList({ devices, canRevoke, busy, error, onRevoke }: DeviceListProps) {
-  const [confirming, setConfirming] = useState<string | undefined>();
-  const day = (ms: number) => new Date(ms).toLocaleDateString();
-  return (
-    <div className="stack">
-      <ul className="devices" aria-label="Devices">
-        {devices.map((d) => (
-          <li key={d.deviceId} data-testid={`device-${d.deviceId}`}>
-            <span className="device-id">{d.deviceId}</span>
-            <span className="muted small">
-              added {day(d.addedAt)}
-              {d.current && ' · this device'}
-              {d.revokedAt !== null && ` · revoked ${day(d.revokedAt)}`}
-            </span>
-            {canRevoke &&
-              !d.current &&
-              d.revokedAt === null &&
-              (confirming === d.deviceId ? (
-                <button
-                  type="button"
-                  className="danger device-action"
-                  disabled={busy}
-                  onClick={() => {
-                    setConfirming(undefined);
-                    onRevoke(d.deviceId);
-                  }}
-                >
-                  Revoke {d.deviceId} for good
-                </button>
-              ) : (
-                <button
-                  type="button"
-                  className="device-action"
-                  disabled={busy}
-                  onClick={() => setConfirming(d.deviceId)}
-                >
-                  Revoke
-                </button>
-              ))}
-          </li>
-        ))}
-      </ul>
-      <p className="muted small">
-        {canRevoke
-          ? 'A revoked device can no longer connect, and your conversations drop it. Revoke a device you lost or no longer use.'
-          : 'Only your first device (the one that holds your identity key) can revoke devices.'}
-      </p>
-      <ErrorText error={error} />
-    </div>
   );
 }

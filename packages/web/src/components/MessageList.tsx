@@ -5,6 +5,7 @@
  */
 import type { ChatMessage, MessageStatus } from '@parley/client';
 import { useEffect, useLayoutEffect, useRef } from 'react';
+import { formatMoment } from '../time.js';
 
 interface Props {
   me: string;
@@ -51,10 +52,6 @@ function Ticks({ status }: { status: MessageStatus }) {
       <span className="visually-hidden">{STATUS_LABEL[status]}</span>
     </span>
   );
-}
-
-function time(ms: number): string {
-  return new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
 export function MessageList(props: Props) {
@@ -132,7 +129,7 @@ export function MessageList(props: Props) {
             {!mine && !direct && <span className="sender">{m.from.accountId}</span>}
             <span className="text">{m.text}</span>
             <span className="meta">
-              <time dateTime={new Date(m.sentAt).toISOString()}>{time(m.sentAt)}</time>
+              <time dateTime={new Date(m.sentAt).toISOString()}>{formatMoment(m.sentAt)}</time>
               {mine && <Ticks status={m.status} />}
             </span>
           </li>

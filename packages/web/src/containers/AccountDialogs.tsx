@@ -1,7 +1,8 @@
 /** The chat screen's dialogs about the account: link a device, list and revoke devices, privacy, log out. */
 import { useEffect, useRef } from 'react';
+import { DeviceList } from '../components/DeviceList.js';
 import { Dialog } from '../components/Dialog.js';
-import { DeviceList, ErrorText, LinkDevicePanel, PasswordForm } from '../components/Forms.js';
+import { ErrorText, LinkDevicePanel, PasswordForm } from '../components/Forms.js';
 import type { DeviceManager } from '../session.js';
 import type { Panel, PanelControl } from './panel.js';
 

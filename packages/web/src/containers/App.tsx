@@ -1,6 +1,7 @@
 /** The app's top level: resume a signed-in device or sign in / register, then the chat screen. */
 import { useEffect, useState } from 'react';
 import { type AccessPolicy, AuthScreen, type AuthValues } from '../components/AuthScreen.js';
+import { defaultDeviceName } from '../deviceName.js';
 import * as session from '../session.js';
 import { ChatScreen } from './ChatScreen.js';
 import { ChatModel } from './chatModel.js';
@@ -54,11 +55,16 @@ export function App() {
     try {
       const signedIn =
         mode === 'register'
-          ? await session.register(values.username, values.password, {
-              policy: access ?? 'open',
-              secret: values.secret,
-            })
-          : await session.login(values.username, values.password, values.linkCode);
+          ? await session.register(
+              values.username,
+              values.password,
+              {
+                policy: access ?? 'open',
+                secret: values.secret,
+              },
+              values.deviceName,
+            )
+          : await session.login(values.username, values.password, values.linkCode, values.deviceName);
       setPhase(chat(signedIn));
     } catch (e) {
       if (e instanceof session.LinkCodeNeeded) setNeedsLinkCode(true);
@@ -85,6 +91,7 @@ export function App() {
         busy={busy}
         error={error}
         needsLinkCode={needsLinkCode}
+        defaultDeviceName={defaultDeviceName()}
         onSubmit={(v) => void submit(v)}
         onSwitchMode={() => {
           setError(undefined);
