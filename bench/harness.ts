@@ -22,6 +22,7 @@ import {
   encodeClientFrame,
   encodeDeviceCertificate,
   encryptApplication,
+  exportGroupInfo,
   type GroupState,
   generateKeyPackage,
   identityKeyPairOf,
@@ -333,7 +334,15 @@ export async function setupGroup(
   const mls: MlsDevice = await createMlsDevice(creator, { provider: nativeCryptoProvider });
   let state: GroupState = await createGroup(mls);
   const groupId = state.groupContext.groupId;
-  await sender.request({ type: 'group_create', requestId: 0, groupId, cipherSuite: DEFAULT_CIPHERSUITE });
+  // The verifying server takes a group with its epoch-0 GroupInfo, and a commit with its next one.
+  const created = await sender.request({
+    type: 'group_create',
+    requestId: 0,
+    groupId,
+    cipherSuite: DEFAULT_CIPHERSUITE,
+    groupInfo: await exportGroupInfo(mls, state),
+  });
+  if (created.type !== 'ok') throw new Error(`group refused: ${JSON.stringify(created)}`);
   const wanted = new Set(members.map((m) => `${m.accountId}/${m.deviceId}`));
   const keyPackages: Uint8Array[] = [];
   for (const accountId of new Set(members.map((m) => m.accountId))) {
@@ -356,6 +365,7 @@ export async function setupGroup(
     messageId: randomBytes(16),
     payload: add.commit,
     welcome: add.welcome,
+    groupInfo: add.groupInfo,
   });
   if (r.type !== 'sent') throw new Error(`add commit refused: ${JSON.stringify(r)}`);
   state = add.newState;

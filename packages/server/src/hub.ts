@@ -232,6 +232,9 @@ export class Hub {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node's HTTP server stops watching a socket's errors once it is handed over for an upgrade:
+    // a peer resetting it while it is refused below would otherwise crash the process.
+    socket.on('error', () => socket.destroy());
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/v1/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');

@@ -6,6 +6,7 @@
  */
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -131,8 +132,31 @@ test('an address whose sockets keep closing without authenticating is refused at
     expect((await ws.waitClosed()).code).toBe(CLOSE.unauthenticated.code);
   }
   await expect(WsClient.open(url, ATTACKER)).rejects.toThrow(/429/);
+  // Refused upgrades (429, and 404 for another path) whose connections the attacker resets at
+  // once: the server must not die of the reset on a socket no HTTP layer watches any more.
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => resetUpgrade(url, i % 2 === 0 ? '/v1/ws' : '/elsewhere')),
+  );
+  expect(server!.child.exitCode).toBe(null);
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
   await chat(await chattingPair(url));
 });
+
+/** Send a WebSocket upgrade from the attacker's address and reset the connection at once. */
+function resetUpgrade(url: string, path: string): Promise<void> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ port: Number(port), host: '127.0.0.1', localAddress: ATTACKER }, () => {
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      socket.resetAndDestroy();
+      resolve();
+    });
+    socket.on('error', () => resolve());
+  });
+}
 
 test('authenticated sockets past the caps of a device (4431), an account (4432) and an address (4430) are refused with limit_reached', async () => {
   const url = await start({ connectionsPerDevice: 2, connectionsPerAccount: 3, connectionsPerAddress: 4 });
