@@ -22,6 +22,12 @@ export async function acceptWelcome(
   welcome: Uint8Array,
 ): Promise<void> {
   const id = toHex(groupId);
+  // A group this device left for another that continues the conversation (reset.ts): its Welcome
+  // (handed out again, or pushed late) is not joined a second time.
+  if (chat.conversations.meta(id).continuedBy !== undefined) {
+    await chat.connection.request({ type: 'welcome_ack', groupId, accepted: false });
+    return;
+  }
   // New to us, or a conversation we had left or been removed from and are added to again.
   if (!chat.conversations.state(id) || chat.conversations.meta(id).ended) {
     let joined: Awaited<ReturnType<typeof joinFromWelcome>>;

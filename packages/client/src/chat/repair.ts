@@ -19,8 +19,9 @@ import {
 import { TransportError } from '../transport.js';
 import type { Chat } from './context.js';
 import { rejoin } from './join.js';
+import { markBroken, unmarkBroken } from './reset.js';
 import { StateBehind } from './stateBehind.js';
-import type { GroupBroken, GroupRepaired } from './types.js';
+import type { ConversationReset, GroupBroken, GroupRepaired } from './types.js';
 
 /** The signal, from inbound processing, that a commit of our epoch could not be applied. */
 export class BrokenCommit extends StateBehind {
@@ -65,8 +66,10 @@ export async function recover(chat: Chat, groupIdHex: string, e: StateBehind): P
     try {
       if (
         await (e instanceof BrokenCommit ? repair(chat, groupIdHex, e) : rejoin(chat, groupIdHex, e.missed))
-      )
+      ) {
+        await unmarkBroken(chat, groupIdHex);
         return true;
+      }
     } catch (failure) {
       // Offline or timed out: processing stops here and resumes at the next sync, from this message.
       if (!(failure instanceof ParleyError) || failure instanceof IdentityKeyMismatchError) throw failure;
@@ -75,7 +78,12 @@ export async function recover(chat: Chat, groupIdHex: string, e: StateBehind): P
         chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: failure.code });
     }
     chat.broken.add(groupIdHex);
-    if (e instanceof BrokenCommit) chat.events.emit('group_broken', describe(groupIdHex, e));
+    if (e instanceof BrokenCommit) {
+      const info = describe(groupIdHex, e);
+      chat.events.emit('group_broken', info);
+      // Nobody can commit in it any more: its members move to a new group (reset.ts).
+      await markBroken(chat, info);
+    }
   } else if (!(e instanceof BrokenCommit)) {
     chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'wrong_epoch' });
   }
@@ -130,4 +138,11 @@ export function repairNotice(info: GroupRepaired, me: string): string {
 /** The line both clients show when a conversation could not be repaired (see `group_broken`). */
 export function brokenNotice(info: GroupBroken, me: string): string {
   return `${sentBy(info.by, me)} a change that could not be applied, and this conversation could not be repaired: its members can still write, but nobody can be added or removed. Start a new conversation without that device.`;
+}
+
+/** The line both clients show when a conversation moved to a new group (see `conversation_reset`). */
+export function resetNotice(info: ConversationReset, me: string): string {
+  if (info.by === null) return 'This conversation could not be repaired and was moved to a new group.';
+  const without = info.by.accountId === me ? 'your account' : info.by.accountId;
+  return `${sentBy(info.by, me)} a change that could not be applied; this conversation was moved to a new group without ${without}.`;
 }
