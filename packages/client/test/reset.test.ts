@@ -8,7 +8,13 @@
 import { fromHex, groupMembers } from '@parley/core';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
-import type { ConversationReset, GroupBroken, ParleyClientOptions, SocketFactory } from '../src/index.js';
+import {
+  type ConversationReset,
+  type GroupBroken,
+  type ParleyClientOptions,
+  resetNotice,
+  type SocketFactory,
+} from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
 import { breakTheGroup, dropGroupInfo, internals, sendBody } from './brokenGroup.js';
 import {
@@ -85,6 +91,9 @@ test('a group nobody can repair is reset onto a new group without the offender: 
   expect(alice.resets).toEqual([{ from: id, to, by: carol }]);
   expect(bob.resets).toEqual([{ from: id, to, by: carol }]);
   expect(to).not.toBe(id);
+  expect(resetNotice(bob.resets[0]!, 'bob')).toBe(
+    `carol's device ${carol.deviceId.slice(0, 8)}… sent a change that could not be applied; this conversation was moved to a new group without carol.`,
+  );
 
   for (const { client } of [alice, bob]) {
     // One conversation, under its new id, with its name, members minus carol, and its history.
