@@ -121,7 +121,7 @@ test('a group nobody can repair is reset onto a new group without the offender: 
   const dave = await openClient(url, await person(url, 'dave'));
   await hasKeyPackages(dave.client);
   await alice.client.addMembers(to, ['dave']);
-  await until(() => dave.client.conversation(to)?.name === 'Book club', 'dave joins under the name');
+  await until(() => dave.client.members(to).includes('dave'), 'dave joins');
   await alice.client.sendText(to, 'moved on');
   await until(() => bob.inbox.some((m) => m.text === 'moved on'), 'bob reads alice');
   await until(() => dave.inbox.some((m) => m.text === 'moved on'), 'dave reads alice');
@@ -136,6 +136,25 @@ test('a group nobody can repair is reset onto a new group without the offender: 
     messages: [expect.objectContaining({ text: 'hello both' })],
     earlier: undefined,
   });
+  attack.connection.close();
+});
+
+test('a member away during the reset follows it when back, though it reads the new group before finding the old one broken', async () => {
+  const { url, id, people, attack } = await brokenBookClub();
+  const alice = await reopen(url, people[0]!, SOON);
+  await until(() => alice.resets.length === 1, 'alice resets');
+  const to = alice.resets[0]!.to;
+  await until(() => alice.client.members(to).includes('bob'), 'alice added bob');
+  await alice.client.sendText(to, 'moved on');
+
+  // Going online, bob reads his Welcomes (the continuation, refused: he has not seen the break yet)
+  // before the old group's log (the break): then the continuation is accepted after all.
+  const bob = await reopen(url, people[1]!, NEVER);
+  await until(() => bob.resets.length === 1, 'bob follows');
+  expect(bob.resets[0]).toMatchObject({ from: id, to });
+  // Unread: alice's first message (bob never opened the conversation) and the one in the new group.
+  expect(bob.client.conversationList().map((c) => [c.id, c.name, c.unread])).toEqual([[to, 'Book club', 2]]);
+  expect((await bob.client.history(to)).map((m) => m.text)).toEqual(['hello both', 'hi alice', 'moved on']);
   attack.connection.close();
 });
 

@@ -189,10 +189,12 @@ async function attach(
   by: Device | null,
 ): Promise<ConversationReset> {
   const shown = chat.conversations.meta(from);
+  // Messages read in `to` before it was attached (its offer was accepted later) stay unread and last.
+  const read = chat.conversations.meta(to);
   await chat.conversations.updateMeta(w, to, {
     name: shown.name,
-    unread: shown.unread,
-    last: shown.last,
+    unread: [...shown.unread, ...read.unread],
+    last: read.last ?? shown.last,
     ended: false,
     leaving: false,
     continues: from,
