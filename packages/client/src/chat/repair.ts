@@ -137,7 +137,7 @@ export function repairNotice(info: GroupRepaired, me: string): string {
 
 /** The line both clients show when a conversation could not be repaired (see `group_broken`). */
 export function brokenNotice(info: GroupBroken, me: string): string {
-  return `${sentBy(info.by, me)} a change that could not be applied, and this conversation could not be repaired: its members can still write, but nobody can be added or removed. Start a new conversation without that device.`;
+  return `${sentBy(info.by, me)} a change that could not be applied, and this conversation could not be repaired: its members can still write, but nobody can be added or removed until it moves to a new group without that device.`;
 }
 
 /** The line both clients show when a conversation moved to a new group (see `conversation_reset`). */
