@@ -158,6 +158,29 @@ test('a member away during the reset follows it when back, though it reads the n
   attack.connection.close();
 });
 
+test('a reset the connection cut off while adding people is finished when the device syncs again, and its continuation waits until everyone is in', async () => {
+  const { url, id, people, attack } = await brokenBookClub();
+  const bob = await reopen(url, people[1]!, NEVER);
+  await until(() => bob.broken.length === 1, 'bob finds it broken');
+  // The answer to alice's first claim of key packages (her reset's) is lost: that request times out.
+  let claims = 0;
+  const lossy: SocketFactory = (u) =>
+    filteredSocket(nodeSocketFactory(u), (bytes) => bytes[0] === 131 && claims++ === 0);
+  const failures: string[] = [];
+  const alice = await reopen(url, people[0]!, { ...SOON, requestTimeoutMs: 1_000 }, lossy);
+  alice.client.on('sync_error', (e) => failures.push(e.code));
+  await until(() => failures.length === 1, 'the reset stops halfway');
+  expect(failures).toEqual(['timeout']);
+  const to = alice.resets[0]!.to;
+  expect(alice.client.members(to)).toEqual(['alice']);
+
+  await alice.client.sync();
+  await until(() => bob.resets.length === 1, 'bob follows');
+  expect(bob.resets[0]).toMatchObject({ from: id, to });
+  expect(bob.client.conversationList().map((c) => c.id)).toEqual([to]);
+  attack.connection.close();
+});
+
 test('a continuation from someone who was not in the group, one bringing in a stranger, or one leaving out another member than the one who broke it is refused and shown as a conversation of its own', async () => {
   const { url, id, people, attack, carol } = await brokenBookClub();
   const alice = await reopen(url, people[0]!, NEVER);

@@ -56,10 +56,15 @@ export async function unmarkBroken(chat: Chat, groupIdHex: string): Promise<void
     await inBatch(chat.store, (w) => chat.conversations.updateMeta(w, groupIdHex, { broken: undefined }));
 }
 
-/** Going online: plan the reset of every group marked broken and not continued yet. */
-export function resumeResets(chat: Chat): void {
-  for (const id of chat.conversations.withState())
+/**
+ * Going online: finish the resets the connection cut off (before the outbox goes), and plan the
+ * reset of every group marked broken and not continued yet.
+ */
+export async function resumeResets(chat: Chat): Promise<void> {
+  for (const id of chat.conversations.withState()) {
+    if (chat.conversations.meta(id).adding !== undefined) await finishReset(chat, id);
     if (resettable(chat.conversations.meta(id))) scheduleReset(chat, id);
+  }
 }
 
 const resettable = (meta: ConversationMeta) =>
@@ -106,26 +111,40 @@ async function resetConversation(chat: Chat, oldId: string): Promise<void> {
     brokenAtSeq: mark.seq,
     offender: mark.by,
   };
+  const accounts = new Set(mark.devices.map((d) => d.accountId));
+  if (mark.by !== null) accounts.delete(mark.by.accountId);
+  accounts.delete(me);
   const reset = await inBatch(chat.store, async (w) => {
     await chat.conversations.saveState(w, id, state);
     const moved = await attach(chat, w, oldId, oldId, id, mark.by);
+    await chat.conversations.updateMeta(w, id, { adding: [me, ...[...accounts].sort()] });
     await enqueue(chat, w, id, body);
     if (meta.name !== null) await enqueue(chat, w, id, { type: 'conversation', name: meta.name });
     return moved;
   });
   announce(chat, oldId, reset);
-  const accounts = new Set(mark.devices.map((d) => d.accountId));
-  if (mark.by !== null) accounts.delete(mark.by.accountId);
-  accounts.delete(me);
-  for (const accountId of [me, ...[...accounts].sort()]) {
+  await finishReset(chat, id);
+  await flushOutbox(chat);
+}
+
+/**
+ * Add the accounts a reset still has to add (all of them, or those left when the connection
+ * dropped halfway: going online finishes the reset before the outbox is sent).
+ */
+async function finishReset(chat: Chat, groupIdHex: string): Promise<void> {
+  for (;;) {
+    const [accountId, ...rest] = chat.conversations.meta(groupIdHex).adding ?? [];
+    if (accountId === undefined || !chat.conversations.active(groupIdHex)) return;
     try {
-      await addAccountNow(chat, id, accountId, true);
+      await addAccountNow(chat, groupIdHex, accountId, true);
     } catch (e) {
       // One account that cannot be added (a changed identity key, …) does not keep the others out.
       if (!(e instanceof ParleyError) || e instanceof TransportError) throw e;
     }
+    await inBatch(chat.store, (w) =>
+      chat.conversations.updateMeta(w, groupIdHex, { adding: rest.length > 0 ? rest : undefined }),
+    );
   }
-  await flushOutbox(chat);
 }
 
 /**

@@ -63,9 +63,9 @@ export async function onOnline(chat: Chat): Promise<void> {
     if (!sync.more) break;
     after = sync.cursor;
   }
+  await resumeResets(chat);
   chat.presence.stale = true;
   await afterBatch(chat);
-  resumeResets(chat);
   settled(chat);
 }
 

@@ -181,6 +181,11 @@ export interface ConversationMeta {
   /** The group this one continues (a conversation reset). */
   continues?: string | undefined;
   /**
+   * The accounts a reset this device started still has to add; the group's queued messages (the
+   * continuation first) wait until they are in.
+   */
+  adding?: string[] | undefined;
+  /**
    * A continuation this group started with that was not accepted (yet): kept so that it is
    * attached if this device sees the group it names break later.
    */
