@@ -96,8 +96,10 @@ export class ChatModel {
         this.dispatch({ type: 'repaired', groupId: r.groupId, text: brokenNotice(r, client.accountId) }),
       ),
       client.on('conversation_reset', (r) => {
-        // The conversation goes on under its new group's id: an open one stays open.
-        this.dispatch({ type: 'repaired', groupId: r.to, text: resetNotice(r, client.accountId) });
+        // The conversation goes on under its new group's id, with this session's lines about it;
+        // an open one stays open.
+        for (const text of [...(this.snapshot.repairs.get(r.from) ?? []), resetNotice(r, client.accountId)])
+          this.dispatch({ type: 'repaired', groupId: r.to, text });
         if (this.snapshot.openId === r.from) this.open(r.to);
         this.conversationsChanged();
       }),
