@@ -5,9 +5,19 @@
  * conversations of their own; two concurrent resets converge on one group. Real server on loopback,
  * real MLS, real SQLite stores.
  */
-import { fromHex, groupMembers } from '@parley/core';
+import {
+  encodeAppMessage,
+  encryptApplication,
+  exportGroupInfo,
+  fromHex,
+  groupEpoch,
+  groupMembers,
+  randomBytes,
+  textMessage,
+} from '@parley/core';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
+import type { Chat } from '../src/chat/context.js';
 import {
   type ConversationReset,
   type GroupBroken,
@@ -178,6 +188,43 @@ test('a reset the connection cut off while adding people is finished when the de
   await until(() => bob.resets.length === 1, 'bob follows');
   expect(bob.resets[0]).toMatchObject({ from: id, to });
   expect(bob.client.conversationList().map((c) => c.id)).toEqual([to]);
+  attack.connection.close();
+});
+
+test('a group marked broken that a GroupInfo lets the member back into after all is not reset', async () => {
+  const { url, id, people, attack } = await brokenBookClub();
+  const alice = await reopen(url, people[0]!, NEVER);
+  await until(() => alice.broken.length === 1, 'alice finds it broken');
+  const chat = (alice.client as unknown as { chat: Chat }).chat;
+  expect(chat.conversations.meta(id).broken?.seq).toBe(attack.seq);
+  expect(chat.resets.timers.has(id)).toBe(true);
+
+  // carol publishes her epoch's GroupInfo after all and writes in it: alice, behind, rejoins.
+  const epoch = Number(groupEpoch(attack.state));
+  const groupInfo = await exportGroupInfo(attack.device, attack.state);
+  expect(
+    await attack.connection.request({ type: 'group_info_put', groupId: fromHex(id), epoch, groupInfo }),
+  ).toMatchObject({ type: 'ok' });
+  const rejoined: unknown[] = [];
+  alice.client.on('rejoined', (r) => rejoined.push(r));
+  await alice.client.sync(); // a sync tries broken groups again
+  const { message } = await encryptApplication(
+    attack.device,
+    attack.state,
+    encodeAppMessage(textMessage('hi')),
+  );
+  const sent = await attack.connection.request({
+    type: 'send',
+    groupId: fromHex(id),
+    messageId: randomBytes(16),
+    payload: message,
+    welcome: null,
+  });
+  expect(sent).toMatchObject({ type: 'sent' });
+  await until(() => rejoined.length === 1, 'alice rejoins');
+  expect(chat.conversations.meta(id).broken).toBeUndefined();
+  expect(chat.resets.timers.has(id)).toBe(false);
+  expect(alice.client.conversation(id)?.ended).toBe(false);
   attack.connection.close();
 });
 

@@ -12,6 +12,7 @@ import { advanceCursor } from '../storage/log.js';
 import type { Chat } from './context.js';
 import { sendHandshake } from './handshake.js';
 import { consumeKeyPackage, keyPackageFinder } from './keyPackages.js';
+import { unmarkBroken } from './reset.js';
 import { NEW_META } from './types.js';
 
 /** A Welcome (at log position `seq`): join if it is new to us, acknowledge it, catch up. */
@@ -101,6 +102,8 @@ export async function rejoin(
     },
   });
   if (sent === null) return false;
+  // Back in: a group marked broken is not to be reset any more.
+  await unmarkBroken(chat, groupIdHex);
   chat.acks.ack(groupIdHex, sent.seq);
   chat.presence.stale = true;
   if (announce !== undefined) announce(sent.seq);

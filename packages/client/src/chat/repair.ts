@@ -19,7 +19,7 @@ import {
 import { TransportError } from '../transport.js';
 import type { Chat } from './context.js';
 import { rejoin } from './join.js';
-import { markBroken, unmarkBroken } from './reset.js';
+import { markBroken } from './reset.js';
 import { StateBehind } from './stateBehind.js';
 import type { ConversationReset, GroupBroken, GroupRepaired } from './types.js';
 
@@ -66,10 +66,8 @@ export async function recover(chat: Chat, groupIdHex: string, e: StateBehind): P
     try {
       if (
         await (e instanceof BrokenCommit ? repair(chat, groupIdHex, e) : rejoin(chat, groupIdHex, e.missed))
-      ) {
-        await unmarkBroken(chat, groupIdHex);
+      )
         return true;
-      }
     } catch (failure) {
       // Offline or timed out: processing stops here and resumes at the next sync, from this message.
       if (!(failure instanceof ParleyError) || failure instanceof IdentityKeyMismatchError) throw failure;
