@@ -67,8 +67,9 @@ export async function resumeResets(chat: Chat): Promise<void> {
   }
 }
 
+/** Marked broken, not continued yet, and neither left nor being left by this device. */
 const resettable = (meta: ConversationMeta) =>
-  meta.broken !== undefined && meta.continuedBy === undefined && !meta.ended;
+  meta.broken !== undefined && meta.continuedBy === undefined && !meta.ended && !meta.leaving;
 
 function scheduleReset(chat: Chat, groupIdHex: string): void {
   if (chat.closed || chat.resets.timers.has(groupIdHex) || !resettable(chat.conversations.meta(groupIdHex)))
@@ -182,9 +183,10 @@ export async function acceptContinuation(
 
 /** The acceptance rules of docs/recovery.md. */
 function acceptable(chat: Chat, to: string, sender: Device, body: Continuation): boolean {
-  const mark = chat.conversations.meta(body.previousGroupId).broken;
-  // 1. Only a group this device saw break, at the same commit, signed by the same device.
-  if (mark === undefined || to === body.previousGroupId) return false;
+  const { broken: mark, leaving } = chat.conversations.meta(body.previousGroupId);
+  // 1. Only a group this device saw break (and was not leaving), at the same commit, signed by the
+  // same device.
+  if (mark === undefined || leaving || to === body.previousGroupId) return false;
   if (mark.seq !== body.brokenAtSeq || !sameDevice(mark.by, body.offender)) return false;
   // 2. Sent by a device of that group (not the offender's account: it is not in the new group).
   if (!mark.devices.some((d) => sameDevice(d, sender))) return false;
