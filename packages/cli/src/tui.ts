@@ -4,7 +4,7 @@
  * shows, screen.ts lays it out. A bell rings on new messages and identity key changes.
  */
 import { emitKeypressEvents } from 'node:readline';
-import { brokenNotice, repairNotice } from '@parley/client';
+import { brokenNotice, repairNotice, resetNotice } from '@parley/client';
 import { type ChatContext, type ChatView, openChatView } from './chatView.js';
 import { conversationChanges } from './conversationChanges.js';
 import { ESC, titleOf } from './screen.js';
@@ -88,6 +88,12 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     ),
     client.on('group_repaired', (r) => systemLine(view, out, r.groupId, repairNotice(r, view.me))),
     client.on('group_broken', (r) => systemLine(view, out, r.groupId, brokenNotice(r, view.me))),
+    client.on('conversation_reset', (r) => {
+      // The conversation goes on under its new group's id, with this session's lines about it.
+      view.systemIn.set(r.to, [...(view.systemIn.get(r.from) ?? []), ...(view.systemIn.get(r.to) ?? [])]);
+      if (state.selected === r.from) state.selected = r.to;
+      systemLine(view, out, r.to, resetNotice(r, view.me));
+    }),
     client.on('undecryptable', ({ code }) => view.notice(`a message could not be decrypted (${code})`)),
     client.on('sync_error', ({ code }) => view.notice(`catching up failed (${code}); trying again`)),
     client.on('synced', () => view.notice('caught up')),

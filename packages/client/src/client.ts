@@ -38,6 +38,7 @@ import * as membership from './chat/membership.js';
 import { enqueue, ownText } from './chat/outbox.js';
 import { Presence } from './chat/presence.js';
 import { markRead } from './chat/receipts.js';
+import { RESET_DELAY_MS } from './chat/reset.js';
 import { afterBatch, catchUp, onOnline, onPush, retryLater, syncFailed } from './chat/sync.js';
 import type {
   ChatMessage,
@@ -58,10 +59,12 @@ import { Connection } from './transport.js';
 
 export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
 export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
-export { brokenNotice, repairNotice } from './chat/repair.js';
+export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
+export { RESET_DELAY_MS } from './chat/reset.js';
 export type {
   ChatMessage,
   ClientEvents,
+  ConversationReset,
   ConversationSummary,
   GroupBroken,
   GroupRepaired,
@@ -124,6 +127,7 @@ export class ParleyClient {
         retryTimer: undefined,
       },
       broken: new Set(),
+      resets: { delayMs: options.resetDelayMs ?? RESET_DELAY_MS, timers: new Map() },
       serial: (work) => queue.run(work),
       catchUp: (id, serverEpoch) => catchUp(chat, id, serverEpoch),
       retryLater: (id) => retryLater(chat, id),
@@ -155,6 +159,7 @@ export class ParleyClient {
     this.chat.typing.close();
     this.chat.acks.close();
     clearTimeout(this.chat.later.retryTimer);
+    for (const timer of this.chat.resets.timers.values()) clearTimeout(timer);
     this.connection.close();
     await this.queue.idle();
     await this.options.records.close();

@@ -5,58 +5,15 @@
  * chatting, can commit, and remove the offender, who then reads nothing new. Real server on
  * loopback, real MLS, real SQLite stores.
  */
-import {
-  type CommitCorruption,
-  exportGroupInfo,
-  fromHex,
-  type GroupState,
-  groupMembers,
-  type MlsDevice,
-  processIncoming,
-  randomBytes,
-  unsafeTestingCorruptCommit,
-} from '@parley/core';
+import { fromHex, groupMembers, processIncoming } from '@parley/core';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
-import {
-  Connection,
-  type GroupBroken,
-  type GroupRepaired,
-  type ParleyClient,
-  type SealedStore,
-  type SocketFactory,
-  type SocketLike,
-} from '../src/index.js';
+import type { GroupBroken, GroupRepaired, SocketFactory, SocketLike } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
 import { inBatch } from '../src/storage/batch.js';
 import { advanceCursor } from '../src/storage/log.js';
-import {
-  filteredSocket,
-  hasKeyPackages,
-  type OpenClient,
-  openClient,
-  type Person,
-  person,
-  serve,
-} from './fixtures.js';
-
-/** A test's look inside a client: its MLS device and a conversation's group state. */
-function internals(client: ParleyClient): {
-  device: MlsDevice;
-  store: SealedStore;
-  state(id: string): GroupState | undefined;
-} {
-  const chat = (
-    client as unknown as {
-      chat: {
-        device: MlsDevice;
-        store: SealedStore;
-        conversations: { state(id: string): GroupState | undefined };
-      };
-    }
-  ).chat;
-  return { device: chat.device, store: chat.store, state: (id) => chat.conversations.state(id) };
-}
+import { breakTheGroup, dropGroupInfo, internals } from './brokenGroup.js';
+import { filteredSocket, hasKeyPackages, openClient, type Person, person, serve } from './fixtures.js';
 
 /** alice, bob and carol in one group, each having read a first message. */
 async function threeInAGroup(url: string, sockets: { alice?: SocketFactory } = {}) {
@@ -86,37 +43,6 @@ async function threeInAGroup(url: string, sockets: { alice?: SocketFactory } = {
   await a.client.sendText(id, 'hello both');
   await until(() => b.inbox.length === 1 && c.inbox.length === 1, 'both read alice');
   return { a, b, c, id, people, repairs, broken };
-}
-
-/**
- * carol turns hostile: her client goes away, and from her device she sends a commit for the
- * group's current epoch, corrupted as `how` says, plus the new epoch's GroupInfo (which the server
- * takes from every committer). Returns what she keeps: her device and her own (valid) new state.
- */
-async function breakTheGroup(url: string, carol: OpenClient, who: Person, id: string, how: CommitCorruption) {
-  const { device, state } = internals(carol.client);
-  const before = state(id)!;
-  await carol.client.close();
-  const built = await unsafeTestingCorruptCommit(device, before, how);
-  const connection = new Connection({
-    url,
-    identity: who.identity,
-    signature: device.cs.signature,
-    socketFactory: nodeSocketFactory,
-  });
-  connection.start();
-  await connection.waitOnline();
-  const answer = await connection.request({
-    type: 'send',
-    groupId: fromHex(id),
-    messageId: randomBytes(16),
-    payload: built.commit,
-    welcome: null,
-    // Consistent with the commit: every check the server can make from public data passes.
-    groupInfo: await exportGroupInfo(device, built.newState),
-  });
-  expect(answer.type).toBe('sent'); // the server accepted it: it cannot check what is broken
-  return { connection, device, state: built.newState, seq: answer.type === 'sent' ? answer.seq : -1 };
 }
 
 test('a member breaks the group with a commit nobody can apply: the others repair it, see who did it, chat on and remove the device', async () => {
@@ -235,11 +161,7 @@ test('with no GroupInfo of the new epoch to rejoin from, the members are told th
   await a.client.close();
   await b.client.close();
   const attack = await breakTheGroup(url, c, people[2]!, id, 'membership_tag');
-  await server.db
-    .updateTable('groups')
-    .set({ group_info: null, group_info_epoch: null })
-    .where('group_id', '=', fromHex(id))
-    .execute();
+  await dropGroupInfo(server, id);
   const broken = new Map<string, GroupBroken[]>([
     ['alice', []],
     ['bob', []],

@@ -4,7 +4,8 @@
  *   AppMessage = version(u8 = 1) | id(16) | sentAt(u64 ms) | kind(u8) | body | padding
  *
  * Kinds: text, receipt (delivered/read), typing, reaction, edit, delete, attachment, conversation
- * (the group's name, sent by whoever adds people so newcomers learn it). A decoder that
+ * (the group's name, sent by whoever adds people so newcomers learn it), continuation (the first
+ * message of a group that continues a broken one, see docs/recovery.md). A decoder that
  * meets an unknown kind returns it as `unknown` (newer clients may send kinds older ones don't know)
  * rather than failing. Ids are random and unique per message; they name messages for receipts,
  * reactions and edits, and make retries idempotent.
@@ -13,8 +14,9 @@
  * 7816-4) up to the next size bucket — 64 bytes, then powers of two up to 16 KiB, then multiples of
  * 16 KiB. A bucket leaks at most the order of magnitude of the length.
  */
-import { Reader, randomBytes, toHex, Writer } from './encoding.js';
+import { fromHex, Reader, randomBytes, toHex, Writer } from './encoding.js';
 import { DecodeError } from './errors.js';
+import { MAX_ACCOUNT_ID_BYTES, MAX_DEVICE_ID_BYTES } from './identity.js';
 
 export const APP_MESSAGE_VERSION = 1;
 export const MESSAGE_ID_BYTES = 16;
@@ -31,9 +33,12 @@ const KIND = {
   delete: 6,
   attachment: 7,
   conversation: 8,
+  continuation: 9,
 } as const;
 
 export const MAX_CONVERSATION_NAME_BYTES = 256;
+/** A continuation names a group id of at most this length (the protocol's MAX_GROUP_ID_BYTES). */
+const MAX_PREVIOUS_GROUP_ID_BYTES = 32;
 
 export type MessageId = string; // 32 lowercase hex characters
 
@@ -56,6 +61,17 @@ export type AppBody =
       name: string;
     }
   | { type: 'conversation'; name: string }
+  | {
+      /**
+       * This group continues `previousGroupId` (hex), which broke at log position `brokenAtSeq`;
+       * `offender` is the device that signed the broken commit (null: its signature did not
+       * verify), whose whole account was left out.
+       */
+      type: 'continuation';
+      previousGroupId: string;
+      brokenAtSeq: number;
+      offender: { accountId: string; deviceId: string } | null;
+    }
   | { type: 'unknown'; kind: number };
 
 export interface AppMessage {
@@ -133,6 +149,13 @@ export function encodeAppMessage(m: AppMessage): Uint8Array {
     case 'conversation':
       w.u8(KIND.conversation).string(b.name, MAX_CONVERSATION_NAME_BYTES);
       break;
+    case 'continuation':
+      w.u8(KIND.continuation)
+        .bytes(fromHex(b.previousGroupId), MAX_PREVIOUS_GROUP_ID_BYTES)
+        .u64(b.brokenAtSeq)
+        .string(b.offender?.accountId ?? '', MAX_ACCOUNT_ID_BYTES)
+        .string(b.offender?.deviceId ?? '', MAX_DEVICE_ID_BYTES);
+      break;
     case 'unknown':
       throw new RangeError('cannot encode a message of unknown kind');
   }
@@ -209,6 +232,9 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
       case KIND.conversation:
         body = { type: 'conversation', name: r.string(MAX_CONVERSATION_NAME_BYTES) };
         break;
+      case KIND.continuation:
+        body = readContinuation(r);
+        break;
       default:
         r.rest();
         body = { type: 'unknown', kind };
@@ -220,6 +246,21 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
       throw new DecodeError(`application message: ${e.message}`, e.code as 'decode_error');
     throw new DecodeError('application message: malformed');
   }
+}
+
+function readContinuation(r: Reader): Extract<AppBody, { type: 'continuation' }> {
+  const previous = r.bytes(MAX_PREVIOUS_GROUP_ID_BYTES);
+  if (previous.length === 0) throw new DecodeError('continuation: empty group id');
+  const brokenAtSeq = r.u64();
+  const accountId = r.string(MAX_ACCOUNT_ID_BYTES);
+  const deviceId = r.string(MAX_DEVICE_ID_BYTES);
+  if ((accountId === '') !== (deviceId === '')) throw new DecodeError('continuation: half an offender');
+  return {
+    type: 'continuation',
+    previousGroupId: toHex(previous),
+    brokenAtSeq,
+    offender: accountId === '' ? null : { accountId, deviceId },
+  };
 }
 
 /** A message with a fresh id, stamped now. */

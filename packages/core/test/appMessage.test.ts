@@ -35,6 +35,21 @@ describe('application message codec', () => {
       },
     },
     { id: id(), sentAt: 9, body: { type: 'conversation', name: 'Book club 📚' } },
+    {
+      id: id(),
+      sentAt: 10,
+      body: {
+        type: 'continuation',
+        previousGroupId: '00ff'.repeat(8),
+        brokenAtSeq: 42,
+        offender: { accountId: 'carol', deviceId: 'ab'.repeat(16) },
+      },
+    },
+    {
+      id: id(),
+      sentAt: 11,
+      body: { type: 'continuation', previousGroupId: '01'.repeat(16), brokenAtSeq: 7, offender: null },
+    },
   ];
 
   test.each(samples.map((m) => [m.body.type, m] as const))('%s round-trips', (_kind, message) => {
@@ -58,6 +73,23 @@ describe('application message codec', () => {
     expect(encodeAppMessage(textMessage('a'.repeat(100))).length).toBe(256);
     expect(encodeAppMessage(textMessage('a'.repeat(900))).length).toBe(1024);
     expect(paddedLength(20_000)).toBe(32 * 1024);
+  });
+
+  test('a continuation is bounded: a group id longer than the protocol allows, or half an offender, is refused', () => {
+    const body = { type: 'continuation', brokenAtSeq: 1, offender: null } as const;
+    expect(() =>
+      encodeAppMessage({ id: id(), sentAt: 1, body: { ...body, previousGroupId: 'aa'.repeat(33) } }),
+    ).toThrow(RangeError);
+    const half = encodeAppMessage({
+      id: id(),
+      sentAt: 1,
+      body: { ...body, previousGroupId: 'aa', offender: { accountId: 'carol', deviceId: 'd' } },
+    });
+    // Blank the device id's length and its byte (after version, id, sentAt, kind, group id, seq, account).
+    const at = 1 + 16 + 8 + 1 + 2 + 8 + 6;
+    expect(half[at]).toBe(1);
+    half.set([0, 0x80, 0], at);
+    expect(() => decodeAppMessage(half)).toThrow(/half an offender/);
   });
 
   test('an unknown kind from a newer client decodes as unknown instead of failing', () => {

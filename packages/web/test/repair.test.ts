@@ -4,9 +4,16 @@
  * person removes that member and chats on. The hostile member is an SDK client in Node.
  */
 
-import { Connection, MemoryRecordStore, ParleyApi, ParleyClient } from '@parley/client';
+import {
+  Connection,
+  MemoryRecordStore,
+  ParleyApi,
+  ParleyClient,
+  type ParleyClientOptions,
+} from '@parley/client';
 import { nodeSocketFactory } from '@parley/client/node';
 import {
+  type DeviceIdentity,
   decodeMessage,
   exportGroupInfo,
   fromHex,
@@ -18,10 +25,12 @@ import {
 } from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import { until } from '@parley/testing';
+import { sql } from 'kysely';
 import { expect, test } from 'vitest';
 import {
   BROWSER_WAIT_MS,
   browserSuite,
+  conversation,
   dialog,
   hasKeyPackages,
   message,
@@ -40,22 +49,7 @@ test('a member sends a change nobody can apply: the chat is repaired by itself, 
   const nina = await suite.person('nina');
   await register(nina);
   // omar is an SDK client (Node): the one who turns hostile.
-  const omarIdentity = await new ParleyApi(url).register(
-    'omar',
-    'omar-password-1234',
-    await nativeCiphersuite(),
-  );
-  const omar = await ParleyClient.open({
-    serverUrl: url,
-    identity: omarIdentity,
-    records: new MemoryRecordStore(),
-    storageKey: generateStorageKey(),
-    mls: { provider: nativeCryptoProvider },
-    socketFactory: nodeSocketFactory,
-  });
-  const inbox: string[] = [];
-  omar.on('message', (m) => inbox.push(m.text));
-  omar.start();
+  const { identity: omarIdentity, client: omar, inbox } = await sdkPerson(url, 'omar');
   await hasKeyPackages(suite.served, 'omar');
 
   await newGroup(nina, 'Garden', ['omar']);
@@ -64,30 +58,8 @@ test('a member sends a change nobody can apply: the chat is repaired by itself, 
 
   // omar's commit: signed by his device (the server accepts it), its path secrets garbage.
   const id = omar.conversations()[0]!;
-  const chat = (
-    omar as unknown as { chat: { device: MlsDevice; conversations: { state(id: string): GroupState } } }
-  ).chat;
-  const device = chat.device;
-  const before = chat.conversations.state(id);
-  await omar.close();
-  const built = await unsafeTestingCorruptCommit(device, before, 'path_secrets');
-  const hostile = new Connection({
-    url,
-    identity: omarIdentity,
-    signature: device.cs.signature,
-    socketFactory: nodeSocketFactory,
-  });
-  hostile.start();
   const groupId = fromHex(id);
-  const sent = await hostile.request({
-    type: 'send',
-    groupId,
-    messageId: randomBytes(16),
-    payload: built.commit,
-    welcome: null,
-    groupInfo: await exportGroupInfo(device, built.newState),
-  });
-  if (sent.type !== 'sent') throw new Error(`the server refused the commit: ${JSON.stringify(sent)}`);
+  const { hostile, sent } = await breakGroup(url, omar, omarIdentity, id);
 
   // nina's app repairs the conversation and says who broke it, under the messages.
   const line = nina.page.locator('.notice.system', { hasText: "omar's device" });
@@ -125,3 +97,97 @@ test('a member sends a change nobody can apply: the chat is repaired by itself, 
   ]);
   hostile.close();
 });
+
+test('a change nobody can apply and no GroupInfo to rejoin from: the chat moves to a new group without that member, says so, and stays open with its history', async () => {
+  const { url, server } = suite.served;
+  const rose = await suite.person('rose');
+  await register(rose);
+  // omar turns hostile; pat, an honest SDK member, resets the group at once.
+  const omar = await sdkPerson(url, 'omar2');
+  const pat = await sdkPerson(url, 'pat', { resetDelayMs: { min: 0, max: 0 } });
+  await hasKeyPackages(suite.served, 'omar2');
+  await hasKeyPackages(suite.served, 'pat');
+  await newGroup(rose, 'Allotment', ['omar2', 'pat']);
+  await send(rose, 'plant the beans');
+  await until(() => pat.inbox.includes('plant the beans'), 'pat reads rose', BROWSER_WAIT_MS);
+  const id = omar.client.conversations()[0]!;
+  // The server keeps no GroupInfo of this group (it lost it, say): nobody can rejoin.
+  const hex = `X'${id}'`;
+  await sql
+    .raw(
+      `CREATE TRIGGER lose_group_info AFTER UPDATE OF group_info ON groups WHEN NEW.group_id = ${hex} AND NEW.group_info IS NOT NULL BEGIN UPDATE groups SET group_info = NULL, group_info_epoch = NULL WHERE group_id = ${hex}; END`,
+    )
+    .execute(server.db);
+  const { hostile } = await breakGroup(url, omar.client, omar.identity, id);
+
+  const line = rose.page.locator('.notice.system', { hasText: 'moved to a new group' });
+  await line.waitFor({ timeout: BROWSER_WAIT_MS });
+  expect(await line.textContent()).toBe(
+    `omar2's device ${omar.identity.deviceId.slice(0, 8)}… sent a change that could not be applied; this conversation was moved to a new group without omar2.`,
+  );
+  await message(rose, 'plant the beans').waitFor(); // the same conversation, open, history kept
+  await until(
+    async () => (await rose.page.locator('button.conversation').count()) === 1,
+    'one conversation listed',
+  );
+  await conversation(rose, 'Allotment').waitFor();
+  await screenshot(rose, 'group-reset');
+  await send(rose, 'in the new group');
+  await until(() => pat.inbox.includes('in the new group'), 'pat reads rose there', BROWSER_WAIT_MS);
+  expect(pat.client.members(pat.client.conversationList()[0]!.id)).toEqual(['pat', 'rose']);
+  hostile.close();
+  await pat.client.close();
+});
+
+/** An SDK client in Node (the one who turns hostile, or another member), started. */
+async function sdkPerson(url: string, name: string, options: Partial<ParleyClientOptions> = {}) {
+  const identity = await new ParleyApi(url).register(
+    name,
+    `${name}-password-1234`,
+    await nativeCiphersuite(),
+  );
+  const client = await ParleyClient.open({
+    serverUrl: url,
+    identity,
+    records: new MemoryRecordStore(),
+    storageKey: generateStorageKey(),
+    mls: { provider: nativeCryptoProvider },
+    socketFactory: nodeSocketFactory,
+    ...options,
+  });
+  const inbox: string[] = [];
+  client.on('message', (m) => inbox.push(m.text));
+  client.start();
+  return { identity, client, inbox };
+}
+
+/**
+ * The member's client goes away and its device sends a commit of the group's current epoch whose
+ * path secrets are garbage, signed (the server accepts it), with the new epoch's GroupInfo.
+ */
+async function breakGroup(url: string, member: ParleyClient, identity: DeviceIdentity, id: string) {
+  const chat = (
+    member as unknown as { chat: { device: MlsDevice; conversations: { state(id: string): GroupState } } }
+  ).chat;
+  const device = chat.device;
+  const before = chat.conversations.state(id);
+  await member.close();
+  const built = await unsafeTestingCorruptCommit(device, before, 'path_secrets');
+  const hostile = new Connection({
+    url,
+    identity,
+    signature: device.cs.signature,
+    socketFactory: nodeSocketFactory,
+  });
+  hostile.start();
+  const sent = await hostile.request({
+    type: 'send',
+    groupId: fromHex(id),
+    messageId: randomBytes(16),
+    payload: built.commit,
+    welcome: null,
+    groupInfo: await exportGroupInfo(device, built.newState),
+  });
+  if (sent.type !== 'sent') throw new Error(`the server refused the commit: ${JSON.stringify(sent)}`);
+  return { hostile, sent };
+}

@@ -44,6 +44,14 @@ export interface Chat {
    * from, see repair.ts): not tried again until the next sync.
    */
   readonly broken: Set<string>;
+  /**
+   * Conversation resets waiting for their moment (chat/reset.ts): the random delay's range, and the
+   * timer of each broken group this device will reset unless a continuation arrives first.
+   */
+  readonly resets: {
+    delayMs: { min: number; max: number };
+    timers: Map<string, ReturnType<typeof setTimeout>>;
+  };
   /** Run work on group state one operation at a time. */
   serial<T>(work: () => Promise<T>): Promise<T>;
   /**

@@ -24,6 +24,7 @@ import { recordIdentityChange } from './identityChanges.js';
 import { enqueue, flushOutbox } from './outbox.js';
 import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
 import { brokenCommit, recover } from './repair.js';
+import { acceptContinuation } from './reset.js';
 import { StateBehind } from './stateBehind.js';
 import type { ChatMessage } from './types.js';
 
@@ -221,6 +222,9 @@ async function onApplication(
       return;
     case 'typing':
       if (!fromMe) w.after(() => chat.typing.received(groupIdHex, sender.accountId, body.active));
+      return;
+    case 'continuation':
+      await acceptContinuation(chat, w, groupIdHex, sender, body);
       return;
     case 'conversation':
       await chat.conversations.updateMeta(w, groupIdHex, { name: body.name });

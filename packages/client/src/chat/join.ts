@@ -12,6 +12,7 @@ import { advanceCursor } from '../storage/log.js';
 import type { Chat } from './context.js';
 import { sendHandshake } from './handshake.js';
 import { consumeKeyPackage, keyPackageFinder } from './keyPackages.js';
+import { unmarkBroken } from './reset.js';
 import { NEW_META } from './types.js';
 
 /** A Welcome (at log position `seq`): join if it is new to us, acknowledge it, catch up. */
@@ -22,6 +23,12 @@ export async function acceptWelcome(
   welcome: Uint8Array,
 ): Promise<void> {
   const id = toHex(groupId);
+  // A group this device left for another that continues the conversation (reset.ts): its Welcome
+  // (handed out again, or pushed late) is not joined a second time.
+  if (chat.conversations.meta(id).continuedBy !== undefined) {
+    await chat.connection.request({ type: 'welcome_ack', groupId, accepted: false });
+    return;
+  }
   // New to us, or a conversation we had left or been removed from and are added to again.
   if (!chat.conversations.state(id) || chat.conversations.meta(id).ended) {
     let joined: Awaited<ReturnType<typeof joinFromWelcome>>;
@@ -95,6 +102,8 @@ export async function rejoin(
     },
   });
   if (sent === null) return false;
+  // Back in: a group marked broken is not to be reset any more.
+  await unmarkBroken(chat, groupIdHex);
   chat.acks.ack(groupIdHex, sent.seq);
   chat.presence.stale = true;
   if (announce !== undefined) announce(sent.seq);

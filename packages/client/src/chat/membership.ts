@@ -4,6 +4,7 @@ import {
   createGroup,
   DEFAULT_CIPHERSUITE,
   exportGroupInfo,
+  type GroupState,
   groupMembers,
   IdentityKeyMismatchError,
   ownLeafIndex,
@@ -27,16 +28,7 @@ export async function createConversation(
   accountIds: string[],
   name: string | null,
 ): Promise<string> {
-  const state = await createGroup(chat.device);
-  const groupId = state.groupContext.groupId;
-  const id = toHex(groupId);
-  const created = await chat.connection.request({
-    type: 'group_create',
-    groupId,
-    cipherSuite: DEFAULT_CIPHERSUITE,
-    groupInfo: await exportGroupInfo(chat.device, state),
-  });
-  if (created.type !== 'ok') throw new ParleyError('usage', 'the server refused the new group');
+  const { id, state } = await startGroup(chat);
   await inBatch(chat.store, async (w) => {
     await chat.conversations.saveState(w, id, state);
     await chat.conversations.saveMeta(w, id, { ...NEW_META, name });
@@ -60,6 +52,20 @@ export async function createConversation(
   return id;
 }
 
+/** A new group with only this device in it, registered with the server (not stored yet). */
+export async function startGroup(chat: Chat): Promise<{ id: string; state: GroupState }> {
+  const state = await createGroup(chat.device);
+  const groupId = state.groupContext.groupId;
+  const created = await chat.connection.request({
+    type: 'group_create',
+    groupId,
+    cipherSuite: DEFAULT_CIPHERSUITE,
+    groupInfo: await exportGroupInfo(chat.device, state),
+  });
+  if (created.type !== 'ok') throw new ParleyError('usage', 'the server refused the new group');
+  return { id: toHex(groupId), state };
+}
+
 /** Add people (all their devices) to a conversation. */
 export async function addMembers(chat: Chat, groupIdHex: string, accountIds: string[]): Promise<void> {
   let added = false;
@@ -77,7 +83,7 @@ export async function addMembers(chat: Chat, groupIdHex: string, accountIds: str
  * Claim an account's key packages and commit its devices (not this one) into the group. With
  * `optional`, an account without key packages is skipped (our own, when we have no other device).
  */
-async function addAccountNow(
+export async function addAccountNow(
   chat: Chat,
   groupIdHex: string,
   accountId: string,

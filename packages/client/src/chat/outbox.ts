@@ -87,6 +87,8 @@ export async function flushOutbox(chat: Chat, attemptedOnly = false): Promise<vo
     // Hold messages to anyone whose identity changed until the person accepts it (and keep the
     // order: nothing later in the outbox overtakes a held message).
     if (heldBy(chat, item.groupId, changed)) return;
+    // A reset still adding people (reset.ts): its continuation must reach them all.
+    if (chat.conversations.meta(item.groupId).adding !== undefined) return;
     if (item.attempted !== true) await setOutboxItem(chat.store, key, { ...item, attempted: true });
     let answer: ServerFrame;
     try {

@@ -19,8 +19,9 @@ import {
 import { TransportError } from '../transport.js';
 import type { Chat } from './context.js';
 import { rejoin } from './join.js';
+import { markBroken } from './reset.js';
 import { StateBehind } from './stateBehind.js';
-import type { GroupBroken, GroupRepaired } from './types.js';
+import type { ConversationReset, GroupBroken, GroupRepaired } from './types.js';
 
 /** The signal, from inbound processing, that a commit of our epoch could not be applied. */
 export class BrokenCommit extends StateBehind {
@@ -75,7 +76,12 @@ export async function recover(chat: Chat, groupIdHex: string, e: StateBehind): P
         chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: failure.code });
     }
     chat.broken.add(groupIdHex);
-    if (e instanceof BrokenCommit) chat.events.emit('group_broken', describe(groupIdHex, e));
+    if (e instanceof BrokenCommit) {
+      const info = describe(groupIdHex, e);
+      chat.events.emit('group_broken', info);
+      // Nobody can commit in it any more: its members move to a new group (reset.ts).
+      await markBroken(chat, info);
+    }
   } else if (!(e instanceof BrokenCommit)) {
     chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'wrong_epoch' });
   }
@@ -129,5 +135,12 @@ export function repairNotice(info: GroupRepaired, me: string): string {
 
 /** The line both clients show when a conversation could not be repaired (see `group_broken`). */
 export function brokenNotice(info: GroupBroken, me: string): string {
-  return `${sentBy(info.by, me)} a change that could not be applied, and this conversation could not be repaired: its members can still write, but nobody can be added or removed. Start a new conversation without that device.`;
+  return `${sentBy(info.by, me)} a change that could not be applied, and this conversation could not be repaired: its members can still write, but nobody can be added or removed until it moves to a new group without that device.`;
+}
+
+/** The line both clients show when a conversation moved to a new group (see `conversation_reset`). */
+export function resetNotice(info: ConversationReset, me: string): string {
+  if (info.by === null) return 'This conversation could not be repaired and was moved to a new group.';
+  const without = info.by.accountId === me ? 'your account' : info.by.accountId;
+  return `${sentBy(info.by, me)} a change that could not be applied; this conversation was moved to a new group without ${without}.`;
 }

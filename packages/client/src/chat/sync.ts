@@ -25,6 +25,7 @@ import { acceptWelcome, rejoin } from './join.js';
 import { KEY_PACKAGE_TARGET, topUpKeyPackages } from './keyPackages.js';
 import { flushOutbox } from './outbox.js';
 import { enqueueReceipts } from './receipts.js';
+import { resumeResets } from './reset.js';
 
 const FETCH_PAGE = 200;
 /**
@@ -62,6 +63,7 @@ export async function onOnline(chat: Chat): Promise<void> {
     if (!sync.more) break;
     after = sync.cursor;
   }
+  await resumeResets(chat);
   chat.presence.stale = true;
   await afterBatch(chat);
   settled(chat);
@@ -168,6 +170,8 @@ async function fetchAndProcess(chat: Chat, groupIdHex: string): Promise<'done' |
       if (outcome === 'rejoined') break; // the cursor moved past our external commit
       // Held until the identity change is acknowledged, or until a GroupInfo lets us rejoin.
       if (outcome === 'held') return 'stopped';
+      // Left while processing it (a conversation reset moved on from this group): nothing to read.
+      if (!chat.conversations.state(groupIdHex)) return 'stopped';
     }
     if (!page.more && (await cursor(chat.store, groupIdHex)) >= (page.items.at(-1)?.seq ?? 0)) return 'done';
   }

@@ -1,5 +1,5 @@
 /** The client's public value types (messages, conversations, events, options) and its stored records. */
-import type { DeviceIdentity, MlsDeviceOptions, StorageKey } from '@parley/core';
+import type { AppBody, DeviceIdentity, MlsDeviceOptions, StorageKey } from '@parley/core';
 import type { RecordStore } from '../store.js';
 import type { SocketFactory } from '../transport.js';
 
@@ -58,6 +58,11 @@ export interface ConversationSummary {
   ended: boolean;
   /** Who removed this device, when it was removed rather than left. */
   removedBy: string | undefined;
+  /**
+   * The earlier groups of this conversation, newest first (a conversation reset moved it on, see
+   * `conversation_reset`): their history is part of this one.
+   */
+  continues: string[];
 }
 
 /** See the `group_broken` event. */
@@ -73,6 +78,16 @@ export interface GroupBroken {
   by: { accountId: string; deviceId: string } | null;
   /** Why it could not be applied (an error code: `bad_signature`, `decrypt_failed`, …). */
   reason: string;
+}
+
+/** See the `conversation_reset` event. */
+export interface ConversationReset {
+  /** The group the conversation was in (the id the apps showed it under). */
+  from: string;
+  /** The new group that continues it: the conversation's id from now on. */
+  to: string;
+  /** The device whose commit broke the group (its whole account was left out); null: unknown. */
+  by: { accountId: string; deviceId: string } | null;
 }
 
 /** See the `group_repaired` event. */
@@ -107,6 +122,12 @@ export interface ClientEvents {
    * epoch they share, but nobody can commit. Tried again at the next sync.
    */
   group_broken: (info: GroupBroken) => void;
+  /**
+   * A conversation that could not be repaired moved to a new MLS group without the account that
+   * broke it (docs/recovery.md): same name and history, new id `to`. Show the conversation under
+   * `to` from now on; `from` is no longer listed.
+   */
+  conversation_reset: (info: ConversationReset) => void;
   undecryptable: (info: { groupId: string; seq: number; code: string }) => void;
   /**
    * Catching up failed (an answer refused or unreadable): with the group concerned, or null for the
@@ -133,6 +154,11 @@ export interface ParleyClientOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** How long a request waits for its answer before it fails with a `timeout` (default 30 s). */
   requestTimeoutMs?: number;
+  /**
+   * How long a member waits, at random within this range, after a conversation could not be
+   * repaired before it resets it itself (default 5–30 s; see docs/recovery.md).
+   */
+  resetDelayMs?: { min: number; max: number };
 }
 
 /** What this device knows about a conversation beyond its MLS state. */
@@ -145,6 +171,34 @@ export interface ConversationMeta {
   ended: boolean;
   /** The account whose commit removed this device (absent if it left, or in older records). */
   removedBy?: string | undefined;
+  /**
+   * The group could not be repaired (`group_broken`): the broken commit, who signed it, and the
+   * devices of the group then (its state is dropped once a reset moved the conversation on).
+   */
+  broken?: BrokenMark | undefined;
+  /** The group that continues this one (a conversation reset): this one is ended. */
+  continuedBy?: string | undefined;
+  /** The group this one continues (a conversation reset). */
+  continues?: string | undefined;
+  /**
+   * The accounts a reset this device started still has to add; the group's queued messages (the
+   * continuation first) wait until they are in.
+   */
+  adding?: string[] | undefined;
+  /**
+   * A continuation this group started with that was not accepted (yet): kept so that it is
+   * attached if this device sees the group it names break later.
+   */
+  offered?: { sender: { accountId: string; deviceId: string }; body: ContinuationBody } | undefined;
+}
+
+type ContinuationBody = Extract<AppBody, { type: 'continuation' }>;
+
+/** What a device keeps of a group it could not repair (see ConversationMeta.broken). */
+export interface BrokenMark {
+  seq: number;
+  by: { accountId: string; deviceId: string } | null;
+  devices: Array<{ accountId: string; deviceId: string }>;
 }
 
 export const NEW_META: ConversationMeta = {

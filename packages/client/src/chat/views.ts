@@ -22,13 +22,26 @@ export function summary(chat: Chat, groupIdHex: string): ConversationSummary | u
     leaving: meta.leaving,
     ended: meta.ended,
     removedBy: meta.removedBy,
+    continues: earlierGroups(chat, groupIdHex),
   };
+}
+
+/** The groups a conversation was in before `groupIdHex` (conversation resets), newest first. */
+export function earlierGroups(chat: Chat, groupIdHex: string): string[] {
+  const chain: string[] = [];
+  for (let id = chat.conversations.meta(groupIdHex).continues; id !== undefined; ) {
+    if (id === groupIdHex || chain.includes(id)) break; // a loop in stored records: stop
+    chain.push(id);
+    id = chat.conversations.meta(id).continues;
+  }
+  return chain;
 }
 
 /** Every conversation, the most recently active first. */
 export function conversationList(chat: Chat): ConversationSummary[] {
   return chat.conversations
     .ids()
+    .filter((id) => chat.conversations.meta(id).continuedBy === undefined) // moved on: shown as its newest group
     .map((id) => summary(chat, id)!)
     .filter((c) => !(c.ended && c.members.length === 0 && c.last === undefined)) // never started
     .sort((a, b) => (b.last?.sentAt ?? 0) - (a.last?.sentAt ?? 0) || a.id.localeCompare(b.id));
@@ -53,7 +66,14 @@ export function contacts(chat: Chat): string[] {
 
 /** A conversation's history, oldest first, with messages still waiting to be sent at the end. */
 export async function history(chat: Chat, groupIdHex: string): Promise<ChatMessage[]> {
-  return [...(await storedHistory(chat.store, groupIdHex)), ...(await sendingTexts(chat, groupIdHex))];
+  const stored: ChatMessage[] = [];
+  for (const id of [...earlierGroups(chat, groupIdHex)].reverse())
+    stored.push(...(await storedHistory(chat.store, id)));
+  return [
+    ...stored,
+    ...(await storedHistory(chat.store, groupIdHex)),
+    ...(await sendingTexts(chat, groupIdHex)),
+  ];
 }
 
 /** How many stored messages a page of history holds unless asked otherwise. */
@@ -73,11 +93,41 @@ export async function historyPage(
   const limit = options.limit ?? HISTORY_PAGE_SIZE;
   if (!Number.isSafeInteger(limit) || limit < 1)
     throw new ParleyError('usage', 'a page of history holds at least one message');
-  const page = await storedPage(chat.store, groupIdHex, options.before, limit);
+  const page = await chainedPage(chat, groupIdHex, options.before, limit);
   if (options.before !== undefined) return page;
   const unsent = [
     ...(await failedMessages(chat.store, groupIdHex)),
     ...(await sendingTexts(chat, groupIdHex)),
   ];
   return { ...page, messages: [...page.messages, ...unsent] };
+}
+
+/**
+ * A page of stored history across the groups a conversation was in (see earlierGroups). A cursor
+ * into an earlier group is `<group id>:<key>` (an empty key: from that group's end); a cursor into
+ * the conversation's own group is the plain key, as for a conversation never reset.
+ */
+async function chainedPage(
+  chat: Chat,
+  groupIdHex: string,
+  before: string | undefined,
+  limit: number,
+): Promise<HistoryPage> {
+  const groups = [groupIdHex, ...earlierGroups(chat, groupIdHex)];
+  const at = before?.indexOf(':') ?? -1;
+  let index = at < 0 ? 0 : groups.indexOf(before!.slice(0, at));
+  if (index < 0) throw new ParleyError('usage', 'that page of history is not part of this conversation');
+  let key = at < 0 ? before : before!.slice(at + 1) || undefined;
+  const messages: ChatMessage[] = [];
+  for (;;) {
+    const group = groups[index]!;
+    const page = await storedPage(chat.store, group, key, limit - messages.length);
+    messages.unshift(...page.messages);
+    const cursor = (k: string) => (index === 0 ? k : `${group}:${k}`);
+    if (page.earlier !== undefined) return { messages, earlier: cursor(page.earlier) };
+    index++;
+    key = undefined;
+    if (index >= groups.length) return { messages, earlier: undefined };
+    if (messages.length >= limit) return { messages, earlier: `${groups[index]}:` };
+  }
 }

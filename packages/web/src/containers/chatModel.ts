@@ -4,7 +4,7 @@
  * conversation reads its latest page of history only; each earlier page is read when asked for,
  * and nothing is read again per event. All data work happens here; components only render snapshots.
  */
-import { brokenNotice, type ChatMessage, type ParleyClient, repairNotice } from '@parley/client';
+import { brokenNotice, type ChatMessage, type ParleyClient, repairNotice, resetNotice } from '@parley/client';
 import {
   MAX_CONVERSATION_NAME_BYTES,
   MAX_TEXT_BYTES,
@@ -95,6 +95,14 @@ export class ChatModel {
       client.on('group_broken', (r) =>
         this.dispatch({ type: 'repaired', groupId: r.groupId, text: brokenNotice(r, client.accountId) }),
       ),
+      client.on('conversation_reset', (r) => {
+        // The conversation goes on under its new group's id, with this session's lines about it;
+        // an open one stays open.
+        for (const text of [...(this.snapshot.repairs.get(r.from) ?? []), resetNotice(r, client.accountId)])
+          this.dispatch({ type: 'repaired', groupId: r.to, text });
+        if (this.snapshot.openId === r.from) this.open(r.to);
+        this.conversationsChanged();
+      }),
       client.on('sync_error', (e) => this.dispatch({ type: 'sync', error: e.code })),
       client.on('synced', () => this.dispatch({ type: 'sync', error: undefined })),
       client.on('rejoined', (r) =>
