@@ -21,6 +21,7 @@ import { logStreamFor } from './logFormat.js';
 import { createMetrics, type Metrics, registerQueueDepth } from './metrics.js';
 import { presence } from './presence.js';
 import { scheduleRetention } from './retention.js';
+import { SeenWrites } from './seenWrites.js';
 import { DEFAULT_WEB_ROOT, webApp } from './web.js';
 
 export { SERVER_VERSION };
@@ -121,10 +122,15 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     connectionLimits: config.limits,
     clientAddress: clientAddressOf(trust),
   });
-  await httpRoutes(app, { db, config, serverSetup, signature, metrics, cluster, hub });
+  // Written before the database closes (onClose hooks run after the hub's connections closed).
+  const seen = new SeenWrites(db, (e) =>
+    app.log.error({ err: { type: (e as Error).name } }, 'writing last-seen times failed'),
+  );
+  app.addHook('onClose', async () => seen.flush());
+  await httpRoutes(app, { db, config, serverSetup, signature, metrics, cluster, hub, seen });
   keyDirectory(hub, { db, metrics });
-  const presenceService = presence(hub, { db, cluster });
-  recordDeviceSeen(hub, db);
+  const presenceService = presence(hub, { db, cluster, seen });
+  recordDeviceSeen(hub, seen);
   groups(hub, { db, metrics, cluster, limits: config.limits, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   app.addHook('preClose', async () => hub.close());

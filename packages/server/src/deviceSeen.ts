@@ -1,30 +1,25 @@
 /**
  * When each device was last seen, for its account's devices list: the time its authenticated
- * connection last opened, and the time its last connection on this node closed. Two cheap writes
- * per connection, none per frame. A device counts as online while its last opening is newer than
+ * connection last opened, and the time its last connection on this node closed, written lazily
+ * (seenWrites.ts): none per frame, at most one transaction a second however often devices
+ * reconnect. A device counts as online while its last opening is newer than
  * its last closing and its account has a connection on some live node (the Cluster's count), so a
  * node that died without recording the closings does not leave its devices online.
  */
 import type { Cluster } from './cluster.js';
-import type { Db } from './db.js';
 import type { Hub } from './hub.js';
+import type { SeenRow, SeenWrites } from './seenWrites.js';
 
-export function recordDeviceSeen(hub: Hub, db: Db): void {
+export function recordDeviceSeen(hub: Hub, seen: SeenWrites): void {
   hub.onConnectionChange(async (accountId, connected, deviceId) => {
     // A device reconnecting may briefly have two connections: the older one closing is no leaving.
     if (!connected && hub.sessionsOf(accountId, deviceId).length > 0) return;
-    await db
-      .updateTable('devices')
-      .set(connected ? { connected_at: Date.now() } : { disconnected_at: Date.now() })
-      .where('username', '=', accountId)
-      .where('device_id', '=', deviceId)
-      .execute();
+    seen.deviceSeen(
+      accountId,
+      deviceId,
+      connected ? { connected_at: Date.now() } : { disconnected_at: Date.now() },
+    );
   });
-}
-
-export interface SeenRow {
-  connected_at: number | null;
-  disconnected_at: number | null;
 }
 
 /** A device's last-seen time (null: never connected) and whether it is connected now. */

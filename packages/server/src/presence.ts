@@ -12,6 +12,7 @@ import { encodeServerFrame, type PresenceEntry, type ServerFrame } from '@parley
 import type { Cluster } from './cluster.js';
 import type { Db } from './db.js';
 import type { Hub } from './hub.js';
+import type { SeenWrites } from './seenWrites.js';
 
 /** Whether the account shares its presence (an unknown account shares nothing). */
 async function sharing(db: Db, accountId: string): Promise<boolean> {
@@ -56,7 +57,10 @@ export interface PresenceService {
   joined(accountId: string): Promise<void>;
 }
 
-export function presence(hub: Hub, { db, cluster }: { db: Db; cluster: Cluster }): PresenceService {
+export function presence(
+  hub: Hub,
+  { db, cluster, seen }: { db: Db; cluster: Cluster; seen: SeenWrites },
+): PresenceService {
   async function entriesFor(accountIds: string[]): Promise<PresenceEntry[]> {
     const online = await cluster.online(accountIds);
     const rows =
@@ -67,7 +71,7 @@ export function presence(hub: Hub, { db, cluster }: { db: Db; cluster: Cluster }
             .select(['username', 'last_seen'])
             .where('username', 'in', accountIds)
             .execute();
-    const lastSeen = new Map(rows.map((r) => [r.username, r.last_seen ?? 0]));
+    const lastSeen = new Map(rows.map((r) => [r.username, seen.lastSeen(r.username, r.last_seen) ?? 0]));
     const now = Date.now();
     return accountIds.map((accountId, i) => ({
       accountId,
@@ -116,11 +120,7 @@ export function presence(hub: Hub, { db, cluster }: { db: Db; cluster: Cluster }
     if (connected && connections !== 1) return;
     if (!connected) {
       if (connections !== 0) return;
-      await db
-        .updateTable('accounts')
-        .set({ last_seen: Date.now() })
-        .where('username', '=', accountId)
-        .execute();
+      seen.accountSeen(accountId, Date.now());
     }
     await announce(accountId);
   });

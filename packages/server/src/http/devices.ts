@@ -16,6 +16,7 @@ import { seenOf } from '../deviceSeen.js';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
+import type { SeenWrites } from '../seenWrites.js';
 import { checkCertificate, checkRevocation } from './certificates.js';
 import { base64url, bytes, canonical, SealedLabel, sealedLabelBytes } from './input.js';
 import { requireSession } from './session.js';
@@ -30,6 +31,7 @@ export type DevicesDeps = {
   hub: Hub;
   cluster: Cluster;
   config: ServerConfig;
+  seen: SeenWrites;
 };
 
 const addDevice = {
@@ -72,7 +74,11 @@ const revokeDevice = {
  * An account's devices as `asker` may see them. Anyone signed in may list them (to add the account
  * to a conversation); only the account itself learns their labels and when they were last seen.
  */
-async function listOf({ db, cluster }: Pick<DevicesDeps, 'db' | 'cluster'>, name: string, asker: string) {
+async function listOf(
+  { db, cluster, seen: pending }: Pick<DevicesDeps, 'db' | 'cluster' | 'seen'>,
+  name: string,
+  asker: string,
+) {
   const rows = await db
     .selectFrom('devices')
     .select([
@@ -94,7 +100,11 @@ async function listOf({ db, cluster }: Pick<DevicesDeps, 'db' | 'cluster'>, name
     createdAt: r.created_at,
   }));
   if (name !== asker) return { username: name, devices };
-  const seen = await seenOf(cluster, name, rows);
+  const seen = await seenOf(
+    cluster,
+    name,
+    rows.map((r) => pending.deviceRow(name, r.device_id, r)),
+  );
   return {
     username: name,
     devices: devices.map((d, i) => ({
