@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { type Env, parley, readJson, registered, startServer, Terminal } from './harness.js';
 
@@ -36,7 +37,7 @@ function forgedHandOff(env: Env): Promise<{ code: number; stderr: string }> {
 
 test('with parley chat open, parley send and read from another shell run inside it; a second chat is refused', async () => {
   const { url } = await startServer();
-  const [alice, bob] = (await registered(url, 'alice', 'bob')) as [Env, Env];
+  const [alice, bob, carol] = (await registered(url, 'alice', 'bob', 'carol')) as [Env, Env, Env];
   expect((await parley(['send', 'alice', 'hi alice'], bob)).code).toBe(0);
 
   const a = await Terminal.chat('alice-chat', alice);
@@ -48,11 +49,22 @@ test('with parley chat open, parley send and read from another shell run inside 
   await a.waitFor(/you: from a script/, 'the handed-off message in the open chat');
   expect((await readJson(bob)).map((m) => m.text)).toContain('from a script');
 
-  // A reply is read by a script through the open chat too.
+  // A script reads through the open chat too: what the chat shows (bob's reply, in the open
+  // conversation) is read already; carol's message, in another conversation, is printed once.
   expect((await parley(['send', 'alice', 'answer me'], bob)).code).toBe(0);
   await a.waitFor('answer me', 'the reply arrives in the chat');
-  const read = await parley(['read', '--json'], alice);
-  expect(read.code).toBe(0);
+  expect((await parley(['send', 'alice', 'from carol'], carol)).code).toBe(0);
+  await until(async () => {
+    const read = await parley(['read', '--json'], alice);
+    expect([read.code, read.stderr]).toEqual([0, '']);
+    const printed = read.stdout.split('\n').filter((l) => l.length > 0);
+    if (printed.length === 0) return false; // carol's conversation is still being joined
+    expect(printed.map((l) => JSON.parse(l) as { from: string; text: string })).toEqual([
+      expect.objectContaining({ from: 'carol', text: 'from carol' }),
+    ]);
+    return true;
+  }, "carol's message read by a script");
+  expect((await parley(['read', '--json'], alice)).stdout).toBe('');
 
   // Typed as another person would: a second chat on the same profile names the running one.
   const second = await Terminal.chat('alice-chat-2', alice);
