@@ -166,8 +166,6 @@ async function fetchAndProcess(chat: Chat, groupIdHex: string): Promise<'done' |
     for (const m of page.items) {
       const outcome = await processOrRecover(chat, groupIdHex, m.seq, m.payload);
       if (outcome === 'rejoined') break; // the cursor moved past our external commit
-      // Held until the identity change is acknowledged, or until a GroupInfo lets us rejoin.
-      if (outcome === 'held') return 'stopped';
     }
     if (!page.more && (await cursor(chat.store, groupIdHex)) >= (page.items.at(-1)?.seq ?? 0)) return 'done';
   }
