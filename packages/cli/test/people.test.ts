@@ -75,7 +75,7 @@ test('an identity key swapped at the server is detected and warned about; nothin
   const later = await parley(['read'], alice);
   expect(later.stderr).toContain("bob's identity key changed");
   const held = await parley(['send', 'bob', 'are you still you?'], alice);
-  expect(held.stderr).toMatch(/the message is held until you accept the new key of bob/);
+  expect(held.stderr).toMatch(/the message is held until you check and accept the new key of bob/);
   expect(await readJson(bob)).toEqual([]);
 });
 
@@ -90,7 +90,7 @@ test("a contact's key change holds only the conversations with them: a direct ch
   const held = await parley(['send', 'Trip', 'for the Trip'], bob);
   expect(held).toMatchObject({
     code: 1,
-    stderr: expect.stringContaining('held until you accept the new key of carol'),
+    stderr: expect.stringContaining('held until you check and accept the new key of carol'),
   });
   const direct = await parley(['send', 'alice', 'for alice only'], bob);
   expect(direct).toMatchObject({ code: 0, stdout: 'sent to alice\n' });

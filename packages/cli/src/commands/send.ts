@@ -38,7 +38,7 @@ const send: ClientWork = async (client, [to, ...words], _flags, output) => {
   const changed = (await client.pendingIdentityChanges()).filter((m) => members.includes(m));
   if (changed.length > 0) {
     for (const who of changed) warnIdentityChange(who, output);
-    throw new CliError(`the message is held until you accept the new key of ${changed.join(', ')}`);
+    throw new CliError(`the message is held until you check and accept the new key of ${changed.join(', ')}`);
   }
   await flushed(client, conversation);
   output.out(`sent to ${to}\n`);

@@ -6,6 +6,7 @@ import {
   bytesEqual,
   fromHex,
   fromUtf8,
+  groupMembers,
   type IdentityKeyMismatchError,
   type Member,
   toHex,
@@ -35,9 +36,20 @@ export async function pendingIdentityChanges(store: SealedStore): Promise<string
   return (await store.list(CHANGES)).map((r) => r.key);
 }
 
-/** Whether a conversation includes someone in `changed` (pendingIdentityChanges()). */
+/**
+ * Whether a conversation includes someone in `changed` (pendingIdentityChanges()). A device of our
+ * own account under another identity key holds only the conversations it is in (we are in all).
+ */
 export function heldBy(chat: Chat, groupIdHex: string, changed: string[]): boolean {
-  return chat.conversations.members(groupIdHex).some((m) => changed.includes(m));
+  const me = chat.identity.accountId;
+  if (chat.conversations.members(groupIdHex).some((m) => m !== me && changed.includes(m))) return true;
+  const state = changed.includes(me) ? chat.conversations.state(groupIdHex) : undefined;
+  return (
+    state !== undefined &&
+    groupMembers(state).some(
+      (m) => m.accountId === me && !bytesEqual(m.identityKey, chat.identity.identityKey),
+    )
+  );
 }
 
 /** Pin the key a contact presented (unverified); false if no change was waiting. */
