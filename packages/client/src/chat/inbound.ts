@@ -209,10 +209,11 @@ async function onApplication(
         ...(fromMe ? { recipients: others(chat, groupIdHex), deliveredTo: [], readBy: [] } : {}),
       };
       await storeMessage(w, message);
-      const { unread } = chat.conversations.meta(groupIdHex);
+      const { unread, last } = chat.conversations.meta(groupIdHex);
       await chat.conversations.updateMeta(w, groupIdHex, {
         unread: fromMe ? unread : [...unread, app.id],
-        last: message,
+        // A message held until its sender's key was accepted may come after later ones.
+        last: last !== undefined && last.seq > seq ? last : message,
       });
       if (!fromMe) toAcknowledge(chat, w, groupIdHex, app.id);
       w.after(() => {
