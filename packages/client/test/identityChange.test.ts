@@ -55,14 +55,16 @@ test("a contact's key change holds only what would reach the new device; everyth
   });
   await b.client.markRead(direct);
   await until(() => read, "alice sees bob's read receipt");
-  let typing = false;
+  const typingIn = new Set<string>();
   a.client.on('typing', (t) => {
-    if (t.groupId === direct && t.accountId === 'bob' && t.typing) typing = true;
+    if (t.accountId === 'bob' && t.typing) typingIn.add(t.groupId);
   });
+  await b.client.setTyping(trip, true);
   await b.client.setTyping(direct, true);
-  await until(() => typing, 'alice sees bob typing');
+  await until(() => typingIn.has(direct), 'alice sees bob typing');
   await graceForStrayFrames(300); // time in which a Trip message not held would have reached alice
   expect(a.inbox.map((m) => m.text)).not.toContain('for the Trip, after I check');
+  expect(typingIn.has(trip)).toBe(false);
   // Held: the text, and the delivered receipt for alice's Trip message.
   expect(await b.client.pending()).toBe(2);
 
