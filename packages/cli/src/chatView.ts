@@ -89,7 +89,7 @@ async function reload(view: ChatView): Promise<void> {
   await loadSelected(view);
   state.warnings = (await client.pendingIdentityChanges()).map(
     (who) =>
-      `${who}'s identity key changed. Messages with ${who} are held. Compare safety numbers (/verify ${who}); if they match, /accept ${who}.`,
+      `${who}'s identity key changed. What you send to conversations with ${who}, and what ${who} sends with the new key, is held. Compare safety numbers (/verify ${who}); if they match, /accept ${who}.`,
   );
   view.draw();
 }

@@ -61,7 +61,7 @@ export async function conversationNamed(client: ParleyClient, to: string): Promi
 /** Warn on stderr that a contact's identity key changed, and what to do about it. */
 export function warnIdentityChange(who: string, output: Output = processOutput): void {
   output.err(
-    `parley: warning: ${who}'s identity key changed; messages with ${who} are held. ` +
+    `parley: warning: ${who}'s identity key changed; what you send to conversations with ${who}, and what ${who} sends with the new key, is held. ` +
       `Compare safety numbers (parley verify ${who}) before trusting it (in parley chat: /accept ${who}).\n`,
   );
 }

@@ -68,15 +68,33 @@ test('an identity key swapped at the server is detected and warned about; nothin
   const refused = await parley(['group', 'Plans', 'bob'], alice);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain(
-    "parley: warning: bob's identity key changed; messages with bob are held.",
+    "parley: warning: bob's identity key changed; what you send to conversations with bob, and what bob sends with the new key, is held.",
   );
   expect(refused.stderr).toContain('parley: bob was not added');
   // The warning stays until alice decides, and her messages to bob wait.
   const later = await parley(['read'], alice);
   expect(later.stderr).toContain("bob's identity key changed");
   const held = await parley(['send', 'bob', 'are you still you?'], alice);
-  expect(held.stderr).toMatch(/the message is held until you accept the new key of bob/);
+  expect(held.stderr).toMatch(/the message is held until you check and accept the new key of bob/);
   expect(await readJson(bob)).toEqual([]);
+});
+
+test("a contact's key change holds only the conversations with them: a direct chat with someone else still sends", async () => {
+  const { url, server } = await startServer();
+  const [alice, bob] = (await registered(url, 'alice', 'bob', 'carol')) as [Env, Env, Env];
+  expect((await parley(['group', 'Trip', 'alice', 'carol'], bob)).code).toBe(0);
+  expect((await parley(['send', 'alice', 'hi'], bob)).code).toBe(0);
+
+  await slipInImpostorDevice(server.db, 'carol');
+  expect((await parley(['group', 'Plans', 'carol'], bob)).code).toBe(1); // bob meets carol's new key
+  const held = await parley(['send', 'Trip', 'for the Trip'], bob);
+  expect(held).toMatchObject({
+    code: 1,
+    stderr: expect.stringContaining('new key of carol'),
+  });
+  const direct = await parley(['send', 'alice', 'for alice only'], bob);
+  expect(direct).toMatchObject({ code: 0, stdout: 'sent to alice\n' });
+  expect(texts(await readJson(alice))).toEqual(['bob: hi', 'bob: for alice only']);
 });
 
 test('devices: list them by name, link a new machine named with --device-name using a one-time code, and revoke it', async () => {

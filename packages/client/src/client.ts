@@ -34,6 +34,7 @@ import { Acks } from './chat/acks.js';
 import { type Chat, serialQueue } from './chat/context.js';
 import { Emitter } from './chat/events.js';
 import { acceptIdentityChange, pendingIdentityChanges } from './chat/identityChanges.js';
+import { releaseHeldMessages } from './chat/inbound.js';
 import * as membership from './chat/membership.js';
 import { enqueue, ownText } from './chat/outbox.js';
 import { Presence } from './chat/presence.js';
@@ -274,14 +275,14 @@ export class ParleyClient {
   }
 
   /**
-   * The person accepts a contact's new identity key: it is pinned (unverified), held messages are
-   * processed and held sends go out.
+   * The person accepts a contact's new identity key: it is pinned (unverified), the messages held
+   * from that contact's new devices appear, and the sends held in conversations with them go out.
    */
   acknowledgeIdentityChange(accountId: string): Promise<void> {
     return this.serial(async () => {
       if (!(await acceptIdentityChange(this.chat, accountId))) return;
+      await releaseHeldMessages(this.chat, accountId);
       if (this.connection.state !== 'online') return;
-      for (const id of this.chat.conversations.withState()) await catchUp(this.chat, id);
       await afterBatch(this.chat);
     });
   }
@@ -394,9 +395,10 @@ export class ParleyClient {
     return sendTyping(this.chat, groupIdHex, typing);
   }
 
-  /** Messages waiting in the outbox. */
-  async pending(): Promise<number> {
-    return (await outboxItems(this.chat.store)).length;
+  /** Messages waiting in the outbox (of one conversation, when given). */
+  async pending(groupIdHex?: string): Promise<number> {
+    const items = await outboxItems(this.chat.store);
+    return items.filter(({ item }) => groupIdHex === undefined || item.groupId === groupIdHex).length;
   }
 
   /** The messages of a conversation the person has not seen yet, oldest first. */

@@ -21,6 +21,7 @@ import {
   type ParleyError,
   processIncoming,
   textMessage,
+  toHex,
 } from '../src/index.js';
 import { nativeCryptoProvider } from '../src/node/nativeProvider.js';
 import { deliver, join, makeAccount, pair, publishKeyPackage, type TestDevice } from './helpers.js';
@@ -182,6 +183,9 @@ describe('adversarial inputs are rejected with typed errors', () => {
     expect((await errorOf(processIncoming(b.device, b.state!, commitBytes))).code).toBe(
       'credential_not_certified',
     );
+    // Reading through identity-key changes lets nothing else in.
+    const tolerant = processIncoming(b.device, b.state!, commitBytes, { onIdentityChange: async () => {} });
+    expect((await errorOf(tolerant)).code).toBe('credential_not_certified');
   });
 
   test('swapped identity key for a known account → identity_key_mismatch', async () => {
@@ -206,6 +210,17 @@ describe('adversarial inputs are rejected with typed errors', () => {
     expect((await errorOf(processIncoming(b.device, b.state!, encodeMlsMessage(commit.commit)))).code).toBe(
       'identity_key_mismatch',
     );
+    // A member reading the log with onIdentityChange processes it and is told of the change; the
+    // state it gets back keeps the device's strict AuthenticationService.
+    const changes: string[] = [];
+    const read = await processIncoming(b.device, b.state!, encodeMlsMessage(commit.commit), {
+      onIdentityChange: async (e) => {
+        changes.push(`${e.accountId}:${toHex(e.presentedKey)}`);
+      },
+    });
+    expect(new Set(changes)).toEqual(new Set([`bob:${toHex(fakeBob!.device.identity.identityKey)}`]));
+    expect(read.kind === 'commit' && read.added.map((m) => m.accountId)).toEqual(['bob']);
+    expect(read.newState.clientConfig.authService).toBe(b.device.config.authService);
   });
 
   test('key package of another account than the one being added → unexpected_account', async () => {

@@ -3,6 +3,7 @@ import {
   createAccount,
   createMlsDevice,
   DEFAULT_CIPHERSUITE,
+  type DeviceIdentity,
   encodeDeviceCertificate,
   generateKeyPackage,
 } from '@parley/core';
@@ -19,19 +20,7 @@ export async function slipInImpostorDevice(db: Db, username: string): Promise<Ui
   const impostor = await createAccount(username, cs);
   const device = await createMlsDevice(impostor, { provider: nativeCryptoProvider });
   const kp = await generateKeyPackage(device);
-  const now = Date.now();
-  await db
-    .insertInto('devices')
-    .values({
-      username,
-      device_id: impostor.deviceId,
-      device_key: impostor.deviceKey.publicKey,
-      certificate: encodeDeviceCertificate(impostor.certificate),
-      created_at: now,
-      revoked_at: null,
-      revocation: null,
-    })
-    .execute();
+  await insertDevice(db, username, impostor);
   await db
     .insertInto('key_packages')
     .values({
@@ -41,8 +30,37 @@ export async function slipInImpostorDevice(db: Db, username: string): Promise<Ui
       cipher_suite: DEFAULT_CIPHERSUITE,
       data: kp.encoded,
       last_resort: 0,
-      created_at: now,
+      created_at: Date.now(),
     })
     .execute();
   return impostor.identityKey;
+}
+
+/**
+ * A person starts over with a new identity key, as everyone else sees it: the key packages of the
+ * account's devices are gone (close the person's old clients first, or they upload more) and a
+ * device certified by a new identity key is in the directory. Returns that device's identity, for a
+ * client to run it (it uploads its own key packages).
+ */
+export async function replaceIdentity(db: Db, username: string): Promise<DeviceIdentity> {
+  await db.deleteFrom('key_packages').where('username', '=', username).execute();
+  const cs = await nativeCiphersuite();
+  const identity = await createAccount(username, cs);
+  await insertDevice(db, username, identity);
+  return identity;
+}
+
+async function insertDevice(db: Db, username: string, identity: DeviceIdentity): Promise<void> {
+  await db
+    .insertInto('devices')
+    .values({
+      username,
+      device_id: identity.deviceId,
+      device_key: identity.deviceKey.publicKey,
+      certificate: encodeDeviceCertificate(identity.certificate),
+      created_at: Date.now(),
+      revoked_at: null,
+      revocation: null,
+    })
+    .execute();
 }

@@ -1,6 +1,6 @@
 /** @parley/testing — helpers for Parley's own tests (private: no shipped package depends on it). */
 
-export { slipInImpostorDevice } from './impostor.js';
+export { replaceIdentity, slipInImpostorDevice } from './impostor.js';
 export { inflatePrivateMessage, inflateWelcome } from './inflate.js';
 export { type LoopbackServer, startLoopbackServer } from './loopback.js';
 export { seededRandom } from './random.js';

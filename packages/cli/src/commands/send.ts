@@ -12,10 +12,10 @@ import { CliError } from '../errors.js';
 import type { ClientWork } from '../handOff.js';
 import { conversationNamed, knownConversation, warnIdentityChange } from '../names.js';
 
-/** Wait until the outbox is empty, or say that the message goes out on the next run. */
-async function flushed(client: ParleyClient): Promise<void> {
+/** Wait until the conversation's outbox is empty, or say that the message goes out on the next run. */
+async function flushed(client: ParleyClient, conversation: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while ((await client.pending()) > 0) {
+  while ((await client.pending(conversation)) > 0) {
     if (Date.now() > deadline) throw new CliError('the message is queued and will be sent on the next run');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -38,9 +38,9 @@ const send: ClientWork = async (client, [to, ...words], _flags, output) => {
   const changed = (await client.pendingIdentityChanges()).filter((m) => members.includes(m));
   if (changed.length > 0) {
     for (const who of changed) warnIdentityChange(who, output);
-    throw new CliError(`the message is held until you accept the new key of ${changed.join(', ')}`);
+    throw new CliError(`the message is held until you check and accept the new key of ${changed.join(', ')}`);
   }
-  await flushed(client);
+  await flushed(client, conversation);
   output.out(`sent to ${to}\n`);
 };
 

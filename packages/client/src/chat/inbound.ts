@@ -9,7 +9,6 @@ import {
   decodeAppMessage,
   groupEpoch,
   groupMembers,
-  IdentityKeyMismatchError,
   messageEpoch,
   ownLeafIndex,
   ParleyError,
@@ -20,7 +19,13 @@ import { advanceCursor, isOwn } from '../storage/log.js';
 import { storeMessage } from '../storage/messages.js';
 import { type Chat, others } from './context.js';
 import { publishGroupInfo } from './handshake.js';
-import { recordIdentityChange } from './identityChanges.js';
+import {
+  heldMessages,
+  holdMessage,
+  noticeIdentityChange,
+  releaseHeld,
+  unaccepted,
+} from './identityChanges.js';
 import { enqueue, flushOutbox } from './outbox.js';
 import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
 import { brokenCommit, recover } from './repair.js';
@@ -33,19 +38,20 @@ type Sender = { accountId: string; deviceId: string };
 
 /**
  * Process one message; a state found behind is rejoined, a commit we cannot apply is repaired
- * (repair.ts), a changed identity holds the log.
+ * (repair.ts). A device of a changed identity key entering the group is let in and the change
+ * recorded: the log goes on, while what we send there and what that device sends are held until
+ * the person accepts the key (identityChanges.ts).
  */
 export async function processOrRecover(
   chat: Chat,
   groupIdHex: string,
   seq: number,
   payload: Uint8Array,
-): Promise<'processed' | 'held' | 'rejoined'> {
+): Promise<'processed' | 'rejoined'> {
   try {
     await processMessage(chat, groupIdHex, seq, payload);
     return 'processed';
   } catch (e) {
-    if (e instanceof IdentityKeyMismatchError) return 'held';
     if (!(e instanceof StateBehind)) throw e;
     if (await recover(chat, groupIdHex, e)) return 'rejoined';
     // No way back in: skip this message (reported by recover), so that the members' later
@@ -84,7 +90,9 @@ async function processMessage(
     let result: Processed | undefined;
     let app: AppMessage | undefined;
     try {
-      result = await processIncoming(chat.device, state, payload);
+      result = await processIncoming(chat.device, state, payload, {
+        onIdentityChange: (change) => noticeIdentityChange(chat, change),
+      });
       if (result.kind === 'application') app = decodeAppMessage(result.plaintext);
     } catch (e) {
       // Decrypted but not decodable: the ratchet moved on all the same (stored before anything
@@ -103,7 +111,7 @@ async function processMessage(
   if (published !== undefined) await publishGroupInfo(chat, groupIdHex, published);
 }
 
-/** A message that could not be processed: held, rejoined, repaired, or reported (unless it is ours after all). */
+/** A message that could not be processed: rejoined, repaired, or reported (unless it is ours after all). */
 async function failed(
   chat: Chat,
   w: Batch,
@@ -112,11 +120,6 @@ async function failed(
   payload: Uint8Array,
   e: unknown,
 ): Promise<void> {
-  if (e instanceof IdentityKeyMismatchError) {
-    // Stop here, cursor unmoved: this message is processed again once the change is accepted.
-    await recordIdentityChange(chat, e);
-    throw e;
-  }
   const code = e instanceof ParleyError ? e.code : 'internal';
   const state = chat.conversations.state(groupIdHex)!;
   // Our state is behind the group (commits we can no longer process): rejoin.
@@ -143,9 +146,14 @@ async function apply(
   // Another commit took the epoch: ours, if it is still pending, can no longer be accepted.
   if (result.kind === 'commit') await chat.conversations.setPending(w, groupIdHex, null);
   await chat.conversations.saveState(w, groupIdHex, result.newState);
-  if (app !== undefined && result.kind === 'application')
-    await onApplication(chat, w, groupIdHex, seq, result.sender, app);
-  else if (result.kind === 'commit') await onCommit(chat, w, groupIdHex, result);
+  if (app !== undefined && result.kind === 'application') {
+    // From a device of an identity key the person has not accepted: not shown as from that person
+    // until accepted (typing indicators are dropped).
+    if (!(await unaccepted(chat, result.sender)))
+      await onApplication(chat, w, groupIdHex, seq, result.sender, app);
+    else if (app.body.type !== 'typing')
+      await holdMessage(w, groupIdHex, seq, result.sender, result.plaintext);
+  } else if (result.kind === 'commit') await onCommit(chat, w, groupIdHex, result);
   else if (result.kind === 'proposal' && result.sender?.accountId !== chat.identity.accountId) {
     // A member asked to leave: commit it (whoever is first wins; the others catch up).
     w.after(() => chat.later.commits.add(groupIdHex));
@@ -202,10 +210,11 @@ async function onApplication(
         ...(fromMe ? { recipients: others(chat, groupIdHex), deliveredTo: [], readBy: [] } : {}),
       };
       await storeMessage(w, message);
-      const { unread } = chat.conversations.meta(groupIdHex);
+      const { unread, last } = chat.conversations.meta(groupIdHex);
       await chat.conversations.updateMeta(w, groupIdHex, {
         unread: fromMe ? unread : [...unread, app.id],
-        last: message,
+        // A message held until its sender's key was accepted may come after later ones.
+        last: last !== undefined && last.seq > seq ? last : message,
       });
       if (!fromMe) toAcknowledge(chat, w, groupIdHex, app.id);
       w.after(() => {
@@ -234,4 +243,16 @@ async function onApplication(
       // reaction, edit, delete, attachment, kinds from newer clients: not shown by this version.
       return;
   }
+}
+
+/** The person accepted `sender`'s identity key: the messages held from its devices appear, in log order. */
+export async function releaseHeldMessages(chat: Chat, accountId: string): Promise<void> {
+  const pinned = await chat.identities.get(accountId);
+  if (pinned === undefined) return;
+  for (const { key, held, plaintext } of await heldMessages(chat.store, accountId, pinned.identityKey))
+    await inBatch(chat.store, async (w) => {
+      await releaseHeld(w, key);
+      if (!chat.conversations.active(held.groupId)) return;
+      await onApplication(chat, w, held.groupId, held.seq, held.sender, decodeAppMessage(plaintext));
+    });
 }

@@ -73,22 +73,33 @@ export async function encryptAndSend(
   });
 }
 
-/** Send the outbox in order; with `attemptedOnly`, only the items already handed to the server. */
+/**
+ * Send the outbox, each conversation's items in order; with `attemptedOnly`, only the items already
+ * handed to the server. A conversation whose next item cannot leave yet holds its later items, not
+ * the other conversations'.
+ */
 export async function flushOutbox(chat: Chat, attemptedOnly = false): Promise<void> {
   // Read once per flush: acknowledging a change runs in this same serial queue, not during it.
   const changed = await pendingIdentityChanges(chat.store);
+  const stopped = new Set<string>();
   for (const { key, item } of await outboxItems(chat.store)) {
-    // Attempted items are a prefix of the outbox: it is sent in order and stops at a failure.
-    if (attemptedOnly && item.attempted !== true) return;
+    if (stopped.has(item.groupId)) continue;
     if (!chat.conversations.state(item.groupId) || chat.conversations.meta(item.groupId).ended) {
       await giveUp(chat, key, item);
       continue;
     }
-    // Hold messages to anyone whose identity changed until the person accepts it (and keep the
-    // order: nothing later in the outbox overtakes a held message).
-    if (heldBy(chat, item.groupId, changed)) return;
-    // A reset still adding people (reset.ts): its continuation must reach them all.
-    if (chat.conversations.meta(item.groupId).adding !== undefined) return;
+    // Attempted items are a prefix of each conversation's items: it is sent in order and stops at
+    // a failure. Messages to anyone whose identity changed are held until the person accepts it,
+    // and nothing later in that conversation overtakes them; so are those of a reset still adding
+    // people (reset.ts): its continuation must reach them all.
+    if (
+      (attemptedOnly && item.attempted !== true) ||
+      heldBy(chat, item.groupId, changed) ||
+      chat.conversations.meta(item.groupId).adding !== undefined
+    ) {
+      stopped.add(item.groupId);
+      continue;
+    }
     if (item.attempted !== true) await setOutboxItem(chat.store, key, { ...item, attempted: true });
     let answer: ServerFrame;
     try {

@@ -168,8 +168,6 @@ async function fetchAndProcess(chat: Chat, groupIdHex: string): Promise<'done' |
     for (const m of page.items) {
       const outcome = await processOrRecover(chat, groupIdHex, m.seq, m.payload);
       if (outcome === 'rejoined') break; // the cursor moved past our external commit
-      // Held until the identity change is acknowledged, or until a GroupInfo lets us rejoin.
-      if (outcome === 'held') return 'stopped';
       // Left while processing it (a conversation reset moved on from this group): nothing to read.
       if (!chat.conversations.state(groupIdHex)) return 'stopped';
     }

@@ -1,9 +1,9 @@
 /** Processing what arrives for a group, in server order: application data, proposals and commits. */
-import { emptyPskIndex, type PublicMessage, processPublicMessage } from 'ts-mls';
+import { type AuthenticationService, emptyPskIndex, type PublicMessage, processPublicMessage } from 'ts-mls';
 import { verifyFramedContentSignature } from 'ts-mls/framedContent.js';
 import type { MlsDevice } from '../device.js';
 import { bytesEqual } from '../encoding.js';
-import { GroupError } from '../errors.js';
+import { GroupError, IdentityKeyMismatchError } from '../errors.js';
 import { type ApplicationReceived, processApplication } from './application.js';
 import {
   checkGroup,
@@ -89,6 +89,7 @@ export async function processIncoming(
   device: MlsDevice,
   state: GroupState,
   bytes: Uint8Array,
+  options: IncomingOptions = {},
 ): Promise<IncomingResult> {
   const message = decodeMessage(bytes);
   if (!isActive(state))
@@ -96,11 +97,50 @@ export async function processIncoming(
   switch (message.wireformat) {
     case 'mls_private_message':
       return processApplication(device, state, message.privateMessage);
-    case 'mls_public_message':
-      return processHandshake(device, state, message.publicMessage);
+    case 'mls_public_message': {
+      const { onIdentityChange } = options;
+      if (onIdentityChange === undefined) return processHandshake(device, state, message.publicMessage);
+      // Read with an AuthenticationService that lets a changed identity key in (every other check
+      // stands), then hand back the state with the device's own, strict one.
+      const reading = {
+        ...state,
+        clientConfig: { ...state.clientConfig, authService: tolerant(device, onIdentityChange) },
+      };
+      const result = await processHandshake(device, reading, message.publicMessage);
+      return { ...result, newState: { ...result.newState, clientConfig: state.clientConfig } };
+    }
     default:
       throw new GroupError('invalid_message', `unexpected ${message.wireformat} in a group's stream`);
   }
+}
+
+export interface IncomingOptions {
+  /**
+   * A leaf entering the group (by a commit or proposal) is certified by an identity key that differs
+   * from the one pinned for its account: without this option processing throws
+   * IdentityKeyMismatchError; with it, the change is reported here and processing goes on (the
+   * caller then holds what it sends to that device, and what comes from it, until the person
+   * accepts the key). Every other credential check still applies.
+   */
+  onIdentityChange?: (change: IdentityKeyMismatchError) => Promise<void>;
+}
+
+/** The device's AuthenticationService, but reporting an identity-key change instead of refusing it. */
+function tolerant(
+  device: MlsDevice,
+  onIdentityChange: (change: IdentityKeyMismatchError) => Promise<void>,
+): AuthenticationService {
+  return {
+    async validateCredential(credential, signaturePublicKey) {
+      try {
+        return await device.auth.validateCredential(credential, signaturePublicKey);
+      } catch (e) {
+        if (!(e instanceof IdentityKeyMismatchError)) throw e;
+        await onIdentityChange(e);
+        return true;
+      }
+    },
+  };
 }
 
 /**

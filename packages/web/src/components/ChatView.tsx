@@ -163,7 +163,7 @@ export function ChatView(props: Props) {
       )}
       {held && (
         <p className="notice warn" role="status">
-          A safety number in this conversation changed. Messages wait until you review it.
+          A safety number in this conversation changed. What you send here waits until you review it.
         </p>
       )}
       {error !== undefined && (

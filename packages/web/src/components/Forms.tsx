@@ -214,7 +214,10 @@ export function IdentityWarning({ contact, busy, onCompare, onAccept }: Identity
         <strong>{contact}</strong>’s safety number has changed. This happens when they reinstall or use a new
         account key — or when someone, possibly the server, is trying to intercept your messages.
       </p>
-      <p>Messages to and from conversations with {contact} are held until you decide.</p>
+      <p>
+        What you send to conversations with {contact}, and what {contact} sends with the new key, is held
+        until you decide. Your other conversations carry on.
+      </p>
       <div className="row">
         <button type="button" onClick={onCompare}>
           Compare new safety number
