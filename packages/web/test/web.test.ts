@@ -184,7 +184,7 @@ test('a third person joins a group; a removed member is told so and receives no 
   await conversation(mia, 'Project Alpha').waitFor({ state: 'attached' });
 });
 
-test('a contact key swapped by the server brings up a blocking warning with the new safety number; accepting it re-pins', async () => {
+test('a contact key swapped by the server brings up a warning with the new safety number; it can be put off while the conversation stays held; accepting it re-pins', async () => {
   const [alice, bob] = await pair('erin', 'frank');
   await newChat(alice, 'frank');
   await send(alice, 'before the swap');
@@ -211,6 +211,15 @@ test('a contact key swapped by the server brings up a blocking warning with the 
   expect(after).toMatch(/^(\d{5} ){11}\d{5}$/);
   expect(after).not.toBe(before);
   await screenshot(alice, 'identity-changed-warning');
+
+  // She can put it off: the app is hers again, the conversation with frank says it is held, and
+  // Review brings the warning back. Her other conversations carry on meanwhile.
+  await warning.getByRole('button', { name: 'Decide later' }).click();
+  await warning.waitFor({ state: 'detached' });
+  await openConversation(alice, 'frank');
+  const held = alice.page.getByRole('status').filter({ hasText: 'What you send here waits' });
+  await held.getByRole('button', { name: 'Review' }).click();
+  await warning.waitFor();
 
   // Erin accepts the new key knowingly: the warning goes, the new key is pinned, unverified.
   await warning.getByRole('button', { name: 'Accept the new key' }).click();

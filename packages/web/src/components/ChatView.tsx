@@ -23,8 +23,9 @@ interface Props {
   undecryptable: number;
   /** System lines about the conversation (see MessageList). */
   notices: readonly string[];
-  /** Sending is held (a member's identity changed): the composer says so. */
+  /** Sending is held (a member's identity changed): the composer says so and offers to review it. */
   held: boolean;
+  onReview: () => void;
   onLoadEarlier: () => void;
   onSend: (text: string) => Promise<void>;
   onTyping: (typing: boolean) => void;
@@ -161,11 +162,7 @@ export function ChatView(props: Props) {
           Leaving… the next member online completes it.
         </p>
       )}
-      {held && (
-        <p className="notice warn" role="status">
-          A safety number in this conversation changed. What you send here waits until you review it.
-        </p>
-      )}
+      {held && <HeldNotice onReview={props.onReview} />}
       {error !== undefined && (
         <p className="error" role="alert">
           {error}
@@ -199,5 +196,17 @@ export function ChatView(props: Props) {
         </button>
       </form>
     </section>
+  );
+}
+
+/** A member's safety number changed: what is sent here waits until the person reviews it. */
+function HeldNotice({ onReview }: { onReview: () => void }) {
+  return (
+    <p className="notice warn" role="status">
+      A safety number in this conversation changed. What you send here waits until you review it.{' '}
+      <button type="button" className="link" onClick={onReview}>
+        Review
+      </button>
+    </p>
   );
 }

@@ -197,6 +197,8 @@ export function MembersPanel(props: MembersProps) {
 }
 
 interface IdentityWarningProps {
+  /** Close the warning for now; the conversations with the contact stay held and say so. */
+  onLater: () => void;
   contact: string;
   busy: boolean;
   onCompare: () => void;
@@ -207,7 +209,7 @@ interface IdentityWarningProps {
  * The blocking warning shown when a contact's identity key changed (pure view). It cannot be
  * dismissed: the person either compares safety numbers first or accepts the new key knowingly.
  */
-export function IdentityWarning({ contact, busy, onCompare, onAccept }: IdentityWarningProps) {
+export function IdentityWarning({ contact, busy, onCompare, onAccept, onLater }: IdentityWarningProps) {
   return (
     <div className="stack identity-warning" data-testid="identity-warning">
       <p>
@@ -224,6 +226,9 @@ export function IdentityWarning({ contact, busy, onCompare, onAccept }: Identity
         </button>
         <button type="button" className="danger" disabled={busy} onClick={onAccept}>
           Accept the new key
+        </button>
+        <button type="button" onClick={onLater}>
+          Decide later
         </button>
       </div>
     </div>

@@ -37,7 +37,10 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
       setPanel({ kind: 'safety', accountId, number: r.number, verified: r.verified });
     });
 
-  const changed = s.identityChanges[0];
+  // Contacts whose warning the person put off this session ("Decide later"): their conversations
+  // stay held and say so, with a Review button that brings the warning back.
+  const [later, setLater] = useState<string[]>([]);
+  const changed = s.identityChanges.find((a) => !later.includes(a));
   // A changed identity takes over the screen: whatever dialog was open (the action that ran into
   // the change, typically) is closed, and its error with it.
   const { dismiss } = control;
@@ -90,6 +93,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             undecryptable={s.undecryptable.get(open.id) ?? 0}
             notices={s.repairs.get(open.id) ?? []}
             held={open.members.some((m) => s.identityChanges.includes(m))}
+            onReview={() => setLater((l) => l.filter((a) => !open.members.includes(a)))}
             onSend={(text) => model.send(open.id, text)}
             onTyping={(t) => model.setTyping(open.id, t)}
             onSafetyNumber={(id) => void showSafetyNumber(id)}
@@ -120,7 +124,13 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         onPresenceSharing={model.presenceSharing}
       />
       {changed !== undefined && (
-        <IdentityChangeDialog key={changed} model={model} changed={changed} busy={control.busy} />
+        <IdentityChangeDialog
+          key={changed}
+          model={model}
+          changed={changed}
+          busy={control.busy}
+          onLater={() => setLater((l) => [...l, changed])}
+        />
       )}
     </div>
   );

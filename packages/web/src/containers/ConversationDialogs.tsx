@@ -105,10 +105,11 @@ interface IdentityChangeProps {
   /** The contact whose identity key changed. */
   changed: string;
   busy: boolean;
+  onLater: () => void;
 }
 
 /** The blocking warning about a contact's new identity key, with the new safety number to compare. */
-export function IdentityChangeDialog({ model, changed, busy }: IdentityChangeProps) {
+export function IdentityChangeDialog({ model, changed, busy, onLater }: IdentityChangeProps) {
   const [comparing, setComparing] = useState(false);
   const [warningError, setWarningError] = useState<string | undefined>();
   const newNumber = model.newSafetyNumber(changed);
@@ -118,6 +119,7 @@ export function IdentityChangeDialog({ model, changed, busy }: IdentityChangePro
         contact={changed}
         busy={busy}
         onCompare={() => setComparing(true)}
+        onLater={onLater}
         onAccept={() => {
           setWarningError(undefined);
           model.acceptIdentityChange(changed).then(
