@@ -82,3 +82,35 @@ test("a contact's key change holds only what would reach the new device; everyth
   expect(await b.client.pending()).toBe(0);
   expect(await b.client.pendingIdentityChanges()).toEqual([]);
 });
+
+test("added to a new group with a contact's new key, a device joins and warns instead of failing its sync for good", async () => {
+  const { url, server } = await serve();
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((n) => person(url, n)));
+  const b = await openClient(url, bob!);
+  const c = await openClient(url, carol!);
+  await hasKeyPackages(c.client);
+  // Bob knows carol's first key from a chat with her.
+  const old = await b.client.createConversation(['carol']);
+  await until(() => c.client.conversations().includes(old), 'carol joins');
+  await c.client.close();
+  const renewed = await replaceIdentity(server.db, 'carol');
+  const c2 = await openClient(url, { ...carol!, identity: renewed, file: `${carol!.file}-new` });
+  await hasKeyPackages(c2.client);
+  await hasKeyPackages(b.client);
+
+  // Alice meets carol for the first time with her new key, starts a group with her, then adds
+  // bob: the tree in bob's Welcome holds carol's new key.
+  const a = await openClient(url, alice!);
+  const dinner = await a.client.createConversation(['carol'], 'Dinner');
+  await a.client.addMembers(dinner, ['bob']);
+  await until(() => b.client.conversations().includes(dinner), 'bob joins from his Welcome');
+  expect(await b.client.pendingIdentityChanges()).toEqual(['carol']);
+  await a.client.sendText(dinner, 'dinner at eight?');
+  await until(() => b.inbox.some((m) => m.text === 'dinner at eight?'), 'bob reads the group');
+  // What bob sends there waits for his decision; accepting releases it.
+  await b.client.sendText(dinner, 'yes, once I have checked');
+  await graceForStrayFrames(300);
+  expect(a.inbox.map((m) => m.text)).not.toContain('yes, once I have checked');
+  await b.client.acknowledgeIdentityChange('carol');
+  await until(() => c2.inbox.some((m) => m.text === 'yes, once I have checked'), 'carol reads bob');
+});

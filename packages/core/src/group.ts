@@ -26,6 +26,7 @@ export {
   removeMembers,
   selfUpdate,
 } from './group/commit.js';
+export type { IncomingOptions } from './group/identityTolerance.js';
 export { joinByExternalCommit, joinFromWelcome, type KeyPackageLookup } from './group/join.js';
 export {
   epochAuthenticator,

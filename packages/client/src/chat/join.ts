@@ -11,6 +11,7 @@ import { inBatch } from '../storage/batch.js';
 import { advanceCursor } from '../storage/log.js';
 import type { Chat } from './context.js';
 import { sendHandshake } from './handshake.js';
+import { noticeIdentityChange } from './identityChanges.js';
 import { consumeKeyPackage, keyPackageFinder } from './keyPackages.js';
 import { unmarkBroken } from './reset.js';
 import { NEW_META } from './types.js';
@@ -33,7 +34,11 @@ export async function acceptWelcome(
   if (!chat.conversations.state(id) || chat.conversations.meta(id).ended) {
     let joined: Awaited<ReturnType<typeof joinFromWelcome>>;
     try {
-      joined = await joinFromWelcome(chat.device, welcome, keyPackageFinder(chat.store));
+      // A member under a key the person has not accepted yet is let in and reported: what this
+      // device sends there is held until they decide (identityChanges.ts).
+      joined = await joinFromWelcome(chat.device, welcome, keyPackageFinder(chat.store), {
+        onIdentityChange: (change) => noticeIdentityChange(chat, change),
+      });
     } catch (e) {
       if (!(e instanceof ParleyError) || e instanceof IdentityKeyMismatchError) throw e;
       // A Welcome this device cannot use (damaged, or refused by MLS): say so and drop it, so it
@@ -83,7 +88,10 @@ export async function rejoin(
           chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'state_lost' });
         return null;
       }
-      const joined = await joinByExternalCommit(chat.device, info.groupInfo, { resync });
+      const joined = await joinByExternalCommit(chat.device, info.groupInfo, {
+        resync,
+        onIdentityChange: (change) => noticeIdentityChange(chat, change),
+      });
       return {
         payload: joined.commit,
         welcome: null,

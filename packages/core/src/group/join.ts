@@ -4,6 +4,7 @@ import type { MlsDevice } from '../device.js';
 import { DecodeError, GroupError } from '../errors.js';
 import { type GeneratedKeyPackage, generateKeyPackage } from '../keyPackages.js';
 import { exportGroupInfo } from './commit.js';
+import { type IncomingOptions, readingConfig } from './identityTolerance.js';
 import type { GroupState } from './members.js';
 import { decodeMessage, framed, guard } from './wire.js';
 
@@ -12,11 +13,16 @@ export interface KeyPackageLookup {
   find(ref: Uint8Array): Promise<GeneratedKeyPackage | undefined>;
 }
 
-/** Join from a Welcome addressed to one of our key packages. Returns the ref that was used. */
+/**
+ * Join from a Welcome addressed to one of our key packages. Returns the ref that was used. With
+ * `onIdentityChange`, a member certified by an identity key other than the pinned one is reported
+ * there instead of refusing the Welcome (see identityTolerance.ts); the state keeps the strict check.
+ */
 export async function joinFromWelcome(
   device: MlsDevice,
   welcomeBytes: Uint8Array,
   keyPackages: KeyPackageLookup,
+  options: IncomingOptions = {},
 ): Promise<{ state: GroupState; keyPackageRef: Uint8Array }> {
   const message = decodeMessage(welcomeBytes);
   if (message.wireformat !== 'mls_welcome') throw new DecodeError('not a Welcome');
@@ -36,23 +42,24 @@ export async function joinFromWelcome(
           device.cs,
           undefined,
           undefined,
-          device.config,
+          readingConfig(device, options),
         ),
       'invalid_message',
     );
-    return { state, keyPackageRef: kp.ref };
+    return { state: { ...state, clientConfig: device.config }, keyPackageRef: kp.ref };
   }
   throw new GroupError('not_a_member', 'this Welcome is not addressed to any of our key packages');
 }
 
 /**
  * Join (or rejoin after lost state) from a published GroupInfo by external commit (RFC 9420
- * §12.4.3.2). With `resync`, our old leaf (same device key) is removed in the same commit.
+ * §12.4.3.2). With `resync`, our old leaf (same device key) is removed in the same commit;
+ * `onIdentityChange` as for joinFromWelcome.
  */
 export async function joinByExternalCommit(
   device: MlsDevice,
   groupInfoBytes: Uint8Array,
-  options: { resync?: boolean } = {},
+  options: { resync?: boolean } & IncomingOptions = {},
 ): Promise<{ newState: GroupState; commit: Uint8Array; groupInfo: Uint8Array; epoch: bigint }> {
   const message = decodeMessage(groupInfoBytes);
   if (message.wireformat !== 'mls_group_info') throw new DecodeError('not a GroupInfo');
@@ -66,18 +73,19 @@ export async function joinByExternalCommit(
         options.resync ?? false,
         device.cs,
         undefined,
-        device.config,
+        readingConfig(device, options),
       ),
     'invalid_commit',
   );
+  const newState = { ...result.newState, clientConfig: device.config };
   return {
-    newState: result.newState,
+    newState,
     commit: framed({
       version: 'mls10',
       wireformat: 'mls_public_message',
       publicMessage: result.publicMessage,
     }),
-    groupInfo: await exportGroupInfo(device, result.newState),
-    epoch: result.newState.groupContext.epoch,
+    groupInfo: await exportGroupInfo(device, newState),
+    epoch: newState.groupContext.epoch,
   };
 }

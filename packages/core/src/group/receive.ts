@@ -1,10 +1,11 @@
 /** Processing what arrives for a group, in server order: application data, proposals and commits. */
-import { type AuthenticationService, emptyPskIndex, type PublicMessage, processPublicMessage } from 'ts-mls';
+import { emptyPskIndex, type PublicMessage, processPublicMessage } from 'ts-mls';
 import { verifyFramedContentSignature } from 'ts-mls/framedContent.js';
 import type { MlsDevice } from '../device.js';
 import { bytesEqual } from '../encoding.js';
-import { GroupError, IdentityKeyMismatchError } from '../errors.js';
+import { GroupError } from '../errors.js';
 import { type ApplicationReceived, processApplication } from './application.js';
+import { type IncomingOptions, tolerant } from './identityTolerance.js';
 import {
   checkGroup,
   diffMembers,
@@ -112,35 +113,6 @@ export async function processIncoming(
     default:
       throw new GroupError('invalid_message', `unexpected ${message.wireformat} in a group's stream`);
   }
-}
-
-export interface IncomingOptions {
-  /**
-   * A leaf entering the group (by a commit or proposal) is certified by an identity key that differs
-   * from the one pinned for its account: without this option processing throws
-   * IdentityKeyMismatchError; with it, the change is reported here and processing goes on (the
-   * caller then holds what it sends to that device, and what comes from it, until the person
-   * accepts the key). Every other credential check still applies.
-   */
-  onIdentityChange?: (change: IdentityKeyMismatchError) => Promise<void>;
-}
-
-/** The device's AuthenticationService, but reporting an identity-key change instead of refusing it. */
-function tolerant(
-  device: MlsDevice,
-  onIdentityChange: (change: IdentityKeyMismatchError) => Promise<void>,
-): AuthenticationService {
-  return {
-    async validateCredential(credential, signaturePublicKey) {
-      try {
-        return await device.auth.validateCredential(credential, signaturePublicKey);
-      } catch (e) {
-        if (!(e instanceof IdentityKeyMismatchError)) throw e;
-        await onIdentityChange(e);
-        return true;
-      }
-    },
-  };
 }
 
 /**
