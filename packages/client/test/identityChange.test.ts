@@ -81,6 +81,8 @@ test("a contact's key change holds only what would reach the new device; everyth
   );
   expect(await b.client.pending()).toBe(0);
   expect(await b.client.pendingIdentityChanges()).toEqual([]);
+  // A key for bob's own account is never accepted: it would lock his device out of its profile.
+  await expect(b.client.acknowledgeIdentityChange('bob')).rejects.toMatchObject({ code: 'usage' });
 });
 
 test("added to a new group with a contact's new key, a device joins and warns instead of failing its sync for good", async () => {

@@ -9,6 +9,7 @@ import {
   groupMembers,
   type IdentityKeyMismatchError,
   type Member,
+  ParleyError,
   toHex,
   utf8,
 } from '@parley/core';
@@ -54,6 +55,13 @@ export function heldBy(chat: Chat, groupIdHex: string, changed: string[]): boole
 
 /** Pin the key a contact presented (unverified); false if no change was waiting. */
 export async function acceptIdentityChange(chat: Chat, accountId: string): Promise<boolean> {
+  // Our own account's key is this device's: another one is a device claiming to be ours (one the
+  // server slipped in, say). Pinning it would lock this device out of its own profile.
+  if (accountId === chat.identity.accountId)
+    throw new ParleyError(
+      'usage',
+      'a device under another identity key claims to be yours: it cannot be accepted; revoke it from one of your devices',
+    );
   const presented = await chat.store.get(CHANGES, accountId);
   if (presented === undefined) return false;
   await chat.identities.put({ accountId, identityKey: presented, verified: false, pinnedAt: Date.now() });
