@@ -61,23 +61,7 @@ test('key-package exhaustion: a stranger claims every one-time package, the last
 test('the connection drops right after a commit left, before the answer: the client recognises its commit in the log and goes on', async () => {
   const { url } = await serve();
   const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
-  let cutAfterCommit = false;
-  let cuts = 0;
-  // A network that fails at the worst moment: the commit reached the server, its answer is lost.
-  const flaky: SocketFactory = (u) => {
-    const socket = nodeSocketFactory(u);
-    const send = socket.send.bind(socket);
-    socket.send = (data: Uint8Array) => {
-      send(data);
-      const frame = decodeClientFrame(data);
-      if (cutAfterCommit && frame.type === 'send' && isCommit(frame.payload)) {
-        cutAfterCommit = false;
-        cuts++;
-        (socket as unknown as { terminate(): void }).terminate();
-      }
-    };
-    return socket;
-  };
+  const { flaky, cutNextCommit, cuts } = cutAfterCommit();
   const a = await openClient(url, alice, undefined, flaky);
   const b = await openClient(url, bob);
   await hasKeyPackages(b.client);
@@ -85,9 +69,9 @@ test('the connection drops right after a commit left, before the answer: the cli
   await until(() => b.client.conversation(id) !== undefined, 'bob joined');
   const epoch = a.client.epoch(id)!;
 
-  cutAfterCommit = true;
+  cutNextCommit();
   await expect(a.client.selfUpdate(id)).rejects.toThrow();
-  expect(cuts).toBe(1);
+  expect(cuts()).toBe(1);
   await a.client.sync();
   await a.client.sendText(id, 'after the cut');
   await until(() => b.inbox.some((m) => m.text === 'after the cut'), 'bob reads alice');
@@ -99,20 +83,7 @@ test('the connection drops right after a commit left, before the answer: the cli
 test('a second commit right after a commit whose answer was lost: the client first finds its first commit in the log, never rejoins', async () => {
   const { url } = await serve();
   const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
-  let cutAfterCommit = false;
-  const flaky: SocketFactory = (u) => {
-    const socket = nodeSocketFactory(u);
-    const send = socket.send.bind(socket);
-    socket.send = (data: Uint8Array) => {
-      send(data);
-      const frame = decodeClientFrame(data);
-      if (cutAfterCommit && frame.type === 'send' && isCommit(frame.payload)) {
-        cutAfterCommit = false;
-        (socket as unknown as { terminate(): void }).terminate();
-      }
-    };
-    return socket;
-  };
+  const { flaky, cutNextCommit } = cutAfterCommit();
   const a = await openClient(url, alice, undefined, flaky);
   const rejoined: unknown[] = [];
   a.client.on('rejoined', (r) => rejoined.push(r));
@@ -123,7 +94,7 @@ test('a second commit right after a commit whose answer was lost: the client fir
   await until(() => b.client.conversation(id) !== undefined, 'bob joined');
   const epoch = a.client.epoch(id)!;
 
-  cutAfterCommit = true;
+  cutNextCommit();
   await expect(a.client.selfUpdate(id)).rejects.toThrow();
   // At once, before any sync: the state this commit is built from is the one the lost commit left.
   await a.client.selfUpdate(id);
@@ -201,6 +172,36 @@ test("over the server's frame rate limit nothing is lost: refused sends stay que
   const statuses = (await a.client.history(id)).map((m) => m.status);
   expect(statuses.filter((s) => s === 'failed' || s === 'sending')).toEqual([]);
 }, 120_000);
+
+/**
+ * A network that fails at the worst moment: once armed (`cutNextCommit`), the connection is cut
+ * right after the next commit left, so it reached the server and its answer is lost.
+ */
+function cutAfterCommit(): { flaky: SocketFactory; cutNextCommit: () => void; cuts: () => number } {
+  let armed = false;
+  let cuts = 0;
+  const flaky: SocketFactory = (u) => {
+    const socket = nodeSocketFactory(u);
+    const send = socket.send.bind(socket);
+    socket.send = (data: Uint8Array) => {
+      send(data);
+      const frame = decodeClientFrame(data);
+      if (armed && frame.type === 'send' && isCommit(frame.payload)) {
+        armed = false;
+        cuts++;
+        (socket as unknown as { terminate(): void }).terminate();
+      }
+    };
+    return socket;
+  };
+  return {
+    flaky,
+    cutNextCommit: () => {
+      armed = true;
+    },
+    cuts: () => cuts,
+  };
+}
 
 function isCommit(payload: Uint8Array): boolean {
   const m = decodeMessage(payload);
