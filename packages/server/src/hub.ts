@@ -6,21 +6,20 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FrameErrorCode, Signature } from '@parley/core';
+import type { Signature } from '@parley/core';
 import {
   CHALLENGE_BYTES,
   CLOSE,
   type ClientFrame,
-  type CloseKind,
   DecodeError,
   decodeClientFrame,
   encodeServerFrame,
-  ParleyError,
   type ServerFrame,
   wsAuthMessage,
 } from '@parley/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { closeWith } from './closeSocket.js';
 import {
   type Cluster,
   type ClusterMessage,
@@ -32,78 +31,35 @@ import { ConnectionCaps, type ConnectionLimits, type Ticket } from './connection
 import type { Db } from './db.js';
 import { corkedWriter, inArrivalOrder } from './delivery/socket.js';
 import { DeviceRates, refusalCounter } from './frameRate.js';
+import type {
+  Connection,
+  ConnectionListener,
+  DeviceSession,
+  FrameHandler,
+  FrameOf,
+  Handlers,
+  Pipeline,
+  PushTarget,
+  RequestType,
+  Served,
+} from './hubTypes.js';
+import { FrameError } from './hubTypes.js';
+
+export type {
+  ConnectionListener,
+  DeviceSession,
+  FrameHandler,
+  FrameOf,
+  Pipeline,
+  PushTarget,
+  RequestType,
+} from './hubTypes.js';
+export { FrameError } from './hubTypes.js';
+
 import type { Metrics } from './metrics.js';
 
 /** After this many undecodable frames a connection is closed. */
 const MAX_BAD_FRAMES = 20;
-
-export interface DeviceSession {
-  accountId: string;
-  deviceId: string;
-  send(frame: ServerFrame): void;
-  /** Send an already encoded frame (one encoding shared by every recipient of a fan-out). */
-  sendEncoded(bytes: Uint8Array): void;
-  /** Close the connection (WebSocket close code and reason). */
-  close(code: number, reason: string): void;
-}
-
-/** A request refused with an `error` frame: its code is one of the protocol's WebSocket error codes. */
-export class FrameError extends ParleyError {
-  declare readonly code: FrameErrorCode;
-  constructor(code: FrameErrorCode, message: string) {
-    super(code, message);
-  }
-}
-
-/** What a pipelined handler may do with its connection's frame queue. */
-export interface Pipeline {
-  /**
-   * Let the connection's next frame start now, before this one is answered (its answer still goes
-   * out after those of earlier frames). Call it once the frame's writes are queued (writeBatch.ts),
-   * so the next frame's writes queue behind them.
-   */
-  release(): void;
-  /** Resolves once every earlier frame of the connection is answered. */
-  drained(): Promise<void>;
-}
-
-/** The request frames a feature may serve (a connection's `auth` is the Hub's own). */
-export type RequestType = Exclude<ClientFrame['type'], 'auth'>;
-
-/** The decoded frame of one frame type. */
-export type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
-
-/** A handler of one request frame type: gets that frame, decoded, and resolves to its answer. */
-export type FrameHandler<T extends RequestType = RequestType> = (
-  session: DeviceSession,
-  frame: FrameOf<T>,
-  pipeline: Pipeline,
-) => Promise<ServerFrame>;
-
-interface Served<T extends RequestType> {
-  handler: FrameHandler<T>;
-  pipelined: boolean;
-}
-
-/** The handler of each frame type served, typed by its frame type. */
-type Handlers = { [T in RequestType]?: Served<T> };
-
-/** Who a push is for: every connection of one device, or of every device of an account. */
-export interface PushTarget {
-  accountId: string;
-  deviceId?: string;
-}
-
-interface Connection extends DeviceSession {
-  socket: WebSocket;
-  /** Counts the connection's frames refused over the rate limit. */
-  refusals: { refuse(): boolean };
-  /** After a refusal, the connection's next frame starts no sooner than this (ms since the epoch). */
-  heldUntil: number;
-}
-
-/** Told when a device's authenticated connection opens (connected) or closes. */
-export type ConnectionListener = (accountId: string, connected: boolean, deviceId: string) => Promise<void>;
 
 export class Hub {
   private readonly wss: WebSocketServer;
@@ -462,30 +418,6 @@ export class Hub {
 
 function errorFrame(requestId: number, code: string, message: string): ServerFrame & { type: 'error' } {
   return { type: 'error', requestId, code, message };
-}
-
-/** A connection closed on purpose that has not answered the close within this time is cut off. */
-const CLOSE_GRACE_MS = 1000;
-/** Messages, and bytes, read from a connection after it was closed on purpose before it is cut off. */
-const AFTER_CLOSE = { messages: 1000, bytes: 64 * 1024 };
-
-/**
- * Close a connection on purpose, with the protocol's code and reason for why. Its frames are no
- * longer handled: what the client sent before it saw the close is read and dropped (its answer to
- * the close comes after it), and a client that keeps streaming instead of answering (a flood) is
- * cut off after AFTER_CLOSE more messages or bytes, any that has not answered within
- * CLOSE_GRACE_MS too; otherwise the server would read it until ws's 30 s close timeout.
- */
-function closeWith(socket: WebSocket, why: CloseKind): void {
-  if (socket.readyState !== socket.OPEN) return;
-  socket.close(CLOSE[why].code, CLOSE[why].reason);
-  socket.removeAllListeners('message');
-  const after = { messages: 0, bytes: 0 };
-  socket.on('message', (data: Buffer) => {
-    after.bytes += data.length;
-    if (++after.messages > AFTER_CLOSE.messages || after.bytes > AFTER_CLOSE.bytes) socket.terminate();
-  });
-  setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
 }
 
 function requestIdOf(data: Buffer): number {
