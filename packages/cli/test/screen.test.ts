@@ -15,6 +15,7 @@ const conversation = (over: Partial<ConversationSummary>): ConversationSummary =
   leaving: false,
   ended: false,
   removedBy: undefined,
+  forged: 0,
   continues: [],
   ...over,
 });

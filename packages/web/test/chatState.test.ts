@@ -278,6 +278,7 @@ test('conversations with nobody else and nothing in them are not listed', () => 
     leaving: false,
     ended: false,
     removedBy: undefined,
+    forged: 0,
     continues: [],
   };
   const list = [base, { ...base, id: H, members: ['alice', 'bob'] }, { ...base, id: 'cc', ended: true }];

@@ -18,10 +18,12 @@ import {
 import { Batch, inBatch } from '../storage/batch.js';
 import { advanceCursor, isOwn } from '../storage/log.js';
 import { storeMessage } from '../storage/messages.js';
+import { applyAnnotation } from './annotations.js';
 import { type Chat, others } from './context.js';
 import { publishGroupInfo } from './handshake.js';
 import { recordIdentityChange } from './identityChanges.js';
 import { enqueue, flushOutbox } from './outbox.js';
+import { withQuotes } from './quotes.js';
 import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
 import { brokenCommit, recover } from './repair.js';
 import { acceptContinuation } from './reset.js';
@@ -200,6 +202,7 @@ async function onApplication(
         text: body.text,
         status: fromMe ? 'sent' : 'received',
         ...(fromMe ? { recipients: others(chat, groupIdHex), deliveredTo: [], readBy: [] } : {}),
+        ...(body.replyTo !== undefined ? { replyTo: { id: body.replyTo } } : {}),
       };
       await storeMessage(w, message);
       const { unread } = chat.conversations.meta(groupIdHex);
@@ -208,8 +211,9 @@ async function onApplication(
         last: message,
       });
       if (!fromMe) toAcknowledge(chat, w, groupIdHex, app.id);
+      const [shown] = await withQuotes(chat, w, [message]);
       w.after(() => {
-        chat.events.emit('message', message);
+        chat.events.emit('message', shown!);
         chat.events.emit('conversation', groupIdHex);
       });
       return;
@@ -230,8 +234,13 @@ async function onApplication(
       await chat.conversations.updateMeta(w, groupIdHex, { name: body.name });
       w.after(() => chat.events.emit('conversation', groupIdHex));
       return;
+    case 'reaction':
+    case 'edit':
+    case 'delete':
+      await applyAnnotation(chat, w, groupIdHex, sender, app, body);
+      return;
     default:
-      // reaction, edit, delete, attachment, kinds from newer clients: not shown by this version.
+      // attachment, kinds from newer clients: not shown by this version.
       return;
   }
 }
