@@ -13,7 +13,7 @@ import type { ClientWork } from '../handOff.js';
 import { conversationNamed, knownConversation, warnIdentityChange } from '../names.js';
 
 /** Wait until the outbox is empty, or say that the message goes out on the next run. */
-async function flushed(client: ParleyClient): Promise<void> {
+export async function flushed(client: ParleyClient): Promise<void> {
   const deadline = Date.now() + 10_000;
   while ((await client.pending()) > 0) {
     if (Date.now() > deadline) throw new CliError('the message is queued and will be sent on the next run');
