@@ -60,7 +60,7 @@ import { Connection } from './transport.js';
 
 export { MAX_EMOJI_BYTES } from './chat/annotations.js';
 export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
-export { QUOTE_CHARS } from './chat/quotes.js';
+export { QUOTE_CHARS, quoteOf } from './chat/quotes.js';
 export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
 export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
 export { RESET_DELAY_MS } from './chat/reset.js';

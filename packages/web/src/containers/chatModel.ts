@@ -33,6 +33,13 @@ export function checkGroupName(name: string): string {
   return n;
 }
 
+/** A message's text as typed, trimmed (empty: nothing to send) and checked against core's limit. */
+function checkText(text: string): string {
+  const t = text.trim();
+  if (utf8(t).length > MAX_TEXT_BYTES) throw new Error('That message is too long: send it in parts.');
+  return t;
+}
+
 function checkPeopleCount(accountIds: string[]): void {
   if (accountIds.length > MAX_PEOPLE_AT_ONCE)
     throw new Error(`At most ${MAX_PEOPLE_AT_ONCE} people at once.`);
@@ -75,6 +82,10 @@ export class ChatModel {
           );
       }),
       client.on('message_status', (s) => this.dispatch({ type: 'status', ...s })),
+      client.on('message_updated', (message) => {
+        this.dispatch({ type: 'updated', message });
+        this.conversationsChanged();
+      }),
       client.on('conversation', conversationsChanged),
       client.on('joined', conversationsChanged),
       client.on('removed', conversationsChanged),
@@ -219,9 +230,8 @@ export class ChatModel {
   }
 
   async send(groupId: string, text: string): Promise<void> {
-    const t = text.trim();
+    const t = checkText(text);
     if (t.length === 0) return;
-    if (utf8(t).length > MAX_TEXT_BYTES) throw new Error('That message is too long: send it in parts.');
     // Shown at once as "sending": the client's work queue can be busy (waiting for the connection).
     const placeholder: ChatMessage = {
       groupId,
@@ -240,6 +250,29 @@ export class ChatModel {
       this.dispatch({ type: 'unsent', groupId, localId: placeholder.id });
       throw e;
     }
+  }
+
+  /** Reply to a message (the reply quotes it). */
+  async reply(groupId: string, targetId: string, text: string): Promise<void> {
+    const t = checkText(text);
+    if (t === '') return;
+    this.dispatch({ type: 'message', message: await this.client.reply(groupId, targetId, t) });
+  }
+
+  /** React with an emoji, or take that reaction back (the change arrives as `message_updated`). */
+  react(groupId: string, targetId: string, emoji: string): Promise<void> {
+    return this.client.react(groupId, targetId, emoji);
+  }
+
+  /** Change the text of one of the person's messages. */
+  async edit(groupId: string, targetId: string, text: string): Promise<void> {
+    const t = checkText(text);
+    if (t !== '') await this.client.edit(groupId, targetId, t);
+  }
+
+  /** Delete one of the person's messages for everyone. */
+  deleteMessage(groupId: string, targetId: string): Promise<void> {
+    return this.client.deleteMessage(groupId, targetId);
   }
 
   setTyping(groupId: string, typing: boolean): void {
