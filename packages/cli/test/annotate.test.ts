@@ -1,6 +1,6 @@
 /** Scripts act on messages by id: `parley read --json` prints ids, `parley reply|react|edit|delete` take them. */
 import { expect, test } from 'vitest';
-import { parley, registered, startServer } from './harness.js';
+import { type Env, parley, registered, startServer, Terminal } from './harness.js';
 
 const json = (out: string) =>
   out
@@ -48,4 +48,35 @@ test('read --json gives ids; reply, react, edit and delete take them, and everyo
   expect(plain).toMatch(/\] alice: \(message deleted\)\n/);
   expect(plain).toContain('  ↪ alice: (message deleted)\n');
   expect(plain).not.toContain('lunch');
+});
+
+test('in the terminal chat: /react, /reply, /edit and /delete act on the numbered messages; a handed-off react shows too', async () => {
+  const { url } = await startServer();
+  const [alice, bob] = (await registered(url, 'alice', 'bob')) as [Env, Env];
+  expect((await parley(['send', 'alice', 'tea', 'at', 'five?'], bob)).code).toBe(0);
+  const a = await Terminal.chat('alice', alice);
+  await a.waitFor(/1 \[\d\d:\d\d\] bob: tea at five\?/, "bob's message, numbered");
+
+  a.type('/react 1 👍');
+  await a.waitFor('bob: tea at five? [👍 alice]', 'the reaction');
+  a.type('/reply 1 yes please');
+  await a.waitFor(
+    /↪ bob: tea at five\?\s*\n.*│ 2 \[\d\d:\d\d\] you: yes please/,
+    'the reply under its quote',
+  );
+  // A script run meanwhile is handed to the chat, which owns the profile.
+  const [tea] = json((await parley(['read', 'alice', '--json'], bob)).stdout);
+  expect((await parley(['react', 'bob', tea.id, '🎉'], alice)).stdout).toBe('reacted 🎉\n');
+  await a.waitFor('[👍 alice] [🎉 alice]', 'the handed-off reaction');
+
+  a.type('/edit 2 yes, gladly');
+  await a.waitFor(/you: yes, gladly \(edited\)/, 'the edit');
+  a.type('/edit 1 coffee');
+  await a.waitFor('only its author can change a message', "editing bob's message is refused");
+  a.type('/delete 2');
+  await a.waitFor(/2 \[\d\d:\d\d\] you: \(message deleted\)/, 'the tombstone');
+  const seen = json((await parley(['read', 'alice', '--json'], bob)).stdout);
+  expect(seen[0]).toMatchObject({ text: 'tea at five?', reactions: { '👍': ['alice'], '🎉': ['alice'] } });
+  expect(seen[1]).toMatchObject({ from: 'alice', text: '', deleted: true });
+  await a.quit();
 });

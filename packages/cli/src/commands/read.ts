@@ -11,24 +11,8 @@ import type { Command } from '../command.js';
 import { syncOrThrow } from '../connect.js';
 import { CliError } from '../errors.js';
 import type { ClientWork } from '../handOff.js';
+import { quoteLine, shownText } from '../messageText.js';
 import { knownConversation, warnIdentityChange } from '../names.js';
-
-/** A message's text as shown: a tombstone once deleted, marked when edited, with its reactions. */
-export function shownText(m: ChatMessage): string {
-  if (m.deleted === true) return '(message deleted)';
-  const parts: string[] = [m.text];
-  if (m.edited !== undefined) parts.push('(edited)');
-  for (const [emoji, who] of Object.entries(m.reactions ?? {})) parts.push(`${emoji} ${who.length}`);
-  return parts.join(' ');
-}
-
-/** The quote line of a reply, if the message is one. */
-export function quoteLine(m: ChatMessage): string | undefined {
-  const q = m.replyTo;
-  if (q === undefined) return undefined;
-  if (q.from === undefined) return '↪ (a message not on this device)';
-  return q.deleted === true ? `↪ ${q.from}: (message deleted)` : `↪ ${q.from}: ${q.text}`;
-}
 
 function line(client: ParleyClient, m: ChatMessage, json: boolean): string {
   const name = client.conversation(m.groupId)?.name ?? null;
