@@ -25,9 +25,12 @@ test('react with the picker, reply with a quote, edit and delete, each shown on 
   await send(uma, 'picnic on saturday');
   await openConversation(vic, 'uma');
 
-  // vic reacts with the picker; uma joins in with the chip. Each chip says who reacted.
-  await act(vic.page, bubble(vic, 'picnic on saturday'), 'React');
-  await vic.page.getByRole('button', { name: 'React with 👍' }).click();
+  // vic reacts with the picker, by keyboard alone (the actions show on focus, the picker takes it);
+  // uma joins in with the chip. Each chip says who reacted.
+  await bubble(vic, 'picnic on saturday').getByRole('button', { name: 'React', exact: true }).focus();
+  await vic.page.keyboard.press('Enter');
+  await vic.page.getByRole('button', { name: 'React with 👍' }).and(vic.page.locator(':focus')).waitFor();
+  await vic.page.keyboard.press('Enter');
   await bubble(uma, 'picnic on saturday').getByRole('button', { name: '👍 1: vic' }).click();
   await bubble(vic, 'picnic on saturday').getByRole('button', { name: '👍 2: uma, vic' }).waitFor();
   expect(await bubble(vic, 'picnic on saturday').locator('.reaction').getAttribute('aria-pressed')).toBe(

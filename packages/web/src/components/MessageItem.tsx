@@ -5,7 +5,7 @@
  * own), shown on hover or focus and always reachable by keyboard.
  */
 import type { ChatMessage, MessageStatus } from '@parley/client';
-import { type KeyboardEvent, useState } from 'react';
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { formatMoment } from '../time.js';
 
 /** The emoji the picker offers. */
@@ -98,11 +98,14 @@ function Reactions({ m, me, onReact }: { m: ChatMessage; me: string; onReact: (e
 }
 
 function Picker({ onPick, onClose }: { onPick: (emoji: string) => void; onClose: () => void }) {
+  const ref = useRef<HTMLFieldSetElement>(null);
+  // Opening the picker moves focus to its first emoji; Escape closes it.
+  useEffect(() => ref.current?.querySelector('button')?.focus(), []);
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') onClose();
   };
   return (
-    <fieldset className="picker" onKeyDown={onKeyDown}>
+    <fieldset className="picker" ref={ref} onKeyDown={onKeyDown}>
       <legend className="visually-hidden">Pick a reaction</legend>
       {PICKER_EMOJI.map((emoji) => (
         <button key={emoji} type="button" aria-label={`React with ${emoji}`} onClick={() => onPick(emoji)}>
@@ -123,6 +126,8 @@ function EditForm({
   onCancel: () => void;
 }) {
   const [text, setText] = useState(m.text);
+  const box = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => box.current?.focus(), []);
   return (
     <form
       className="edit-form"
@@ -136,6 +141,7 @@ function EditForm({
       </label>
       <textarea
         id={`edit-${m.id}`}
+        ref={box}
         value={text}
         rows={2}
         onChange={(e) => setText(e.target.value)}
@@ -161,6 +167,7 @@ export function MessageItem(props: Props) {
   const { m, me, showSender, writable } = props;
   const [mode, setMode] = useState<Mode>('idle');
   const [error, setError] = useState<string | undefined>();
+  const reactButton = useRef<HTMLButtonElement>(null);
   const mine = m.from.accountId === me;
   const deleted = m.deleted === true;
   // Only a message in the log can be answered or changed (one still sending has no place yet).
@@ -203,6 +210,7 @@ export function MessageItem(props: Props) {
           </button>
           <button
             type="button"
+            ref={reactButton}
             aria-expanded={mode === 'picking'}
             onClick={() => setMode(mode === 'picking' ? 'idle' : 'picking')}
           >
@@ -236,7 +244,10 @@ export function MessageItem(props: Props) {
             setMode('idle');
             props.onReact(m, emoji);
           }}
-          onClose={() => setMode('idle')}
+          onClose={() => {
+            setMode('idle');
+            reactButton.current?.focus();
+          }}
         />
       )}
     </li>
