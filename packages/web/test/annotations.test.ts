@@ -53,6 +53,12 @@ test('react with the picker, reply with a quote, edit and delete, each shown on 
   await bubble(vic, 'count me in').locator('.quote', { hasText: 'picnic on sunday' }).waitFor();
   await screenshot(vic, 'annotations-reply-react-edit');
 
+  // On a touch screen (no hover), a long press shows a message's actions.
+  const touched = bubble(uma, 'picnic on sunday');
+  await touched.dispatchEvent('pointerdown', { pointerType: 'touch', isPrimary: true });
+  await touched.locator('.actions.open').waitFor();
+  await touched.dispatchEvent('pointerup', { pointerType: 'touch', isPrimary: true });
+
   // uma deletes it for everyone: a tombstone on both sides, the reactions gone, the quote says so.
   await act(uma.page, bubble(uma, 'picnic on sunday'), 'Delete');
   await uma.page.getByRole('button', { name: 'Delete for everyone' }).click();

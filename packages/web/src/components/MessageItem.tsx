@@ -2,10 +2,11 @@
  * One message of the open conversation (pure view): the quote it replies to, its text (or the
  * tombstone of a deleted one), an "edited" mark, its reactions with who reacted, the delivery
  * ticks of one's own, and its actions (reply, react with an emoji picker, edit and delete one's
- * own), shown on hover or focus and always reachable by keyboard.
+ * own), shown on hover, on focus (always reachable by keyboard) or, on a touch screen, after a
+ * long press.
  */
 import type { ChatMessage, MessageStatus } from '@parley/client';
-import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
 import { formatMoment } from '../time.js';
 
 /** The emoji the picker offers. */
@@ -161,7 +162,27 @@ function EditForm({
   );
 }
 
-type Mode = 'idle' | 'picking' | 'editing' | 'deleting';
+/** 'shown': the actions, opened by a long press on a touch screen (which has no hover). */
+type Mode = 'idle' | 'shown' | 'picking' | 'editing' | 'deleting';
+
+/** How long a touch rests on a message before its actions show. */
+const LONG_PRESS_MS = 500;
+
+/** Pointer handlers that show a message's actions after a long press of a finger (not a mouse). */
+function useLongPress(enabled: boolean, onLongPress: () => void) {
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const cancel = () => clearTimeout(timer.current);
+  return {
+    onPointerDown: (e: PointerEvent) => {
+      cancel();
+      if (enabled && e.pointerType === 'touch') timer.current = setTimeout(onLongPress, LONG_PRESS_MS);
+    },
+    onPointerUp: cancel,
+    onPointerCancel: cancel,
+    onPointerLeave: cancel,
+  };
+}
 
 export function MessageItem(props: Props) {
   const { m, me, showSender, writable } = props;
@@ -172,6 +193,7 @@ export function MessageItem(props: Props) {
   const deleted = m.deleted === true;
   // Only a message in the log can be answered or changed (one still sending has no place yet).
   const actionable = writable && !deleted && m.seq > 0;
+  const longPress = useLongPress(actionable, () => setMode(mode === 'shown' ? 'idle' : 'shown'));
   const save = (text: string) => {
     setError(undefined);
     props.onEdit(m, text).then(
@@ -181,6 +203,7 @@ export function MessageItem(props: Props) {
   };
   return (
     <li
+      {...longPress}
       className={`message ${mine ? 'mine' : 'theirs'}${deleted ? ' deleted' : ''}`}
       data-from={m.from.accountId}
       data-id={m.id}
@@ -205,7 +228,13 @@ export function MessageItem(props: Props) {
       </span>
       {actionable && mode !== 'editing' && (
         <span className={`actions${mode === 'idle' ? '' : ' open'}`}>
-          <button type="button" onClick={() => props.onReply(m)}>
+          <button
+            type="button"
+            onClick={() => {
+              setMode('idle');
+              props.onReply(m);
+            }}
+          >
             Reply
           </button>
           <button
