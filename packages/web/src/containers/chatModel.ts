@@ -4,7 +4,14 @@
  * conversation reads its latest page of history only; each earlier page is read when asked for,
  * and nothing is read again per event. All data work happens here; components only render snapshots.
  */
-import { brokenNotice, type ChatMessage, type ParleyClient, repairNotice, resetNotice } from '@parley/client';
+import {
+  brokenNotice,
+  type ChatMessage,
+  type ParleyClient,
+  quoteOf,
+  repairNotice,
+  resetNotice,
+} from '@parley/client';
 import {
   MAX_CONVERSATION_NAME_BYTES,
   MAX_TEXT_BYTES,
@@ -229,10 +236,21 @@ export class ChatModel {
     if (visible) this.markOpenRead();
   }
 
-  async send(groupId: string, text: string): Promise<void> {
+  send(groupId: string, text: string): Promise<void> {
+    return this.queue(groupId, text, undefined);
+  }
+
+  /** Reply to a message (the reply quotes it). */
+  reply(groupId: string, targetId: string, text: string): Promise<void> {
+    return this.queue(groupId, text, targetId);
+  }
+
+  /** Queue a text (a reply to `replyTo`, if given), shown at once as "sending". */
+  private async queue(groupId: string, text: string, replyTo: string | undefined): Promise<void> {
     const t = checkText(text);
     if (t.length === 0) return;
     // Shown at once as "sending": the client's work queue can be busy (waiting for the connection).
+    const target = replyTo === undefined ? undefined : this.snapshot.history.find((m) => m.id === replyTo);
     const placeholder: ChatMessage = {
       groupId,
       seq: 0,
@@ -241,22 +259,19 @@ export class ChatModel {
       sentAt: Date.now(),
       text: t,
       status: 'sending',
+      ...(replyTo === undefined ? {} : { replyTo: target === undefined ? { id: replyTo } : quoteOf(target) }),
     };
     this.dispatch({ type: 'sending', message: placeholder });
     try {
-      const message = await this.client.sendText(groupId, t);
+      const message =
+        replyTo === undefined
+          ? await this.client.sendText(groupId, t)
+          : await this.client.reply(groupId, replyTo, t);
       this.dispatch({ type: 'queued', groupId, localId: placeholder.id, message });
     } catch (e) {
       this.dispatch({ type: 'unsent', groupId, localId: placeholder.id });
       throw e;
     }
-  }
-
-  /** Reply to a message (the reply quotes it). */
-  async reply(groupId: string, targetId: string, text: string): Promise<void> {
-    const t = checkText(text);
-    if (t === '') return;
-    this.dispatch({ type: 'message', message: await this.client.reply(groupId, targetId, t) });
   }
 
   /** React with an emoji, or take that reaction back (the change arrives as `message_updated`). */
