@@ -1,10 +1,11 @@
 /**
- * Handing a one-shot command (`parley send`, `read`, `group`, `verify`) to the `parley chat` that
- * owns the profile, so scripts keep working while the chat is open and there is never a second
- * writer of the profile's group state. The owner listens on a Unix socket in the profile directory
- * (mode 0700, this user's only); a request proves that its sender unlocked the same device
- * identity (the password was typed or given), by an HMAC over the owner's fresh nonce with a key
- * derived from the device's private key, so the socket grants nothing the password would not.
+ * Handing a one-shot command (`parley send`, `read`, `reply`, `react`, `edit`, `delete`, `group`,
+ * `verify`) to the `parley chat` that owns the profile, so scripts keep working while the chat is
+ * open and there is never a second writer of the profile's group state. The owner listens on a
+ * Unix socket in the profile directory (mode 0700, this user's only); a request proves that its
+ * sender unlocked the same device identity (the password was typed or given), by an HMAC over the
+ * owner's fresh nonce with a key derived from the device's private key, so the socket grants
+ * nothing the password would not.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';

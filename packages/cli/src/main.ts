@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { clientCommands } from './clientCommand.js';
 import type { Command } from './command.js';
 import { loginCommand, registerCommand } from './commands/account.js';
+import { deleteCommand, editCommand, reactCommand, replyCommand } from './commands/annotate.js';
 import { chatCommand } from './commands/chat.js';
 import { devicesCommand } from './commands/devices.js';
 import { groupCommand } from './commands/group.js';
@@ -31,6 +32,10 @@ const COMMANDS: Record<string, Command> = {
   login: loginCommand,
   chat: chatCommand,
   send: sendCommand,
+  reply: replyCommand,
+  react: reactCommand,
+  edit: editCommand,
+  delete: deleteCommand,
   group: groupCommand,
   read: readCommand,
   verify: verifyCommand,

@@ -4,8 +4,8 @@
  *
  *    Parley · alice on 127.0.0.1:8080 · online
  *    Conversations        │ bob · end-to-end encrypted · MLS · epoch 3 · not verified
- *    > bob (2)            │ [12:01] bob: hi
- *      Book club          │ [12:02] you: hello                              ✓✓ delivered
+ *    > bob (2)            │ 1 [12:01] bob: hi
+ *      Book club          │ 2 [12:02] you: hello                            ✓✓ delivered
  *                         │
  *    Online               │
  *    ● bob                │ bob is typing…
@@ -15,6 +15,7 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 import type { ChatMessage, ConversationSummary, MessageStatus } from '@parley/client';
+import { quoteLine, shownText } from './messageText.js';
 import { width as columns, cut, fit, wrap } from './text.js';
 
 export interface ScreenState {
@@ -68,16 +69,25 @@ function time(ms: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
-function messageLines(m: ChatMessage, me: string, width: number): string[] {
+/**
+ * A message's lines: its number (what /reply, /react, /edit and /delete take), the quote it replies
+ * to, its text with edited mark and reactions, and the delivery state of one's own.
+ */
+function messageLines(m: ChatMessage, n: number, me: string, width: number): string[] {
   const who = m.from.accountId === me ? 'you' : m.from.accountId;
   const mark = STATUS_MARK[m.status];
-  const lines = wrap(`[${time(m.sentAt)}] ${who}: ${m.text}`, width - (mark ? mark.length + 1 : 0));
+  const quote = quoteLine(m);
+  const quoted = quote === undefined ? [] : wrap(`    ${quote}`, width).map((l) => `${DIM}${l}${RESET}`);
+  const lines = wrap(
+    `${n} [${time(m.sentAt)}] ${who}: ${shownText(m)}`,
+    width - (mark ? mark.length + 1 : 0),
+  );
   if (mark) {
     const last = lines.length - 1;
     const pad = width - columns(lines[last]!) - mark.length;
     lines[last] = `${lines[last]}${' '.repeat(Math.max(1, pad))}${DIM}${mark}${RESET}`;
   }
-  return lines;
+  return [...quoted, ...lines];
 }
 
 /** The whole screen, one string per terminal row (with ANSI styles). */
@@ -133,7 +143,7 @@ export function renderScreen(s: ScreenState, width: number, height: number): str
     );
   else
     content = [
-      ...s.messages.flatMap((m) => messageLines(m, s.me, right)),
+      ...s.messages.flatMap((m, i) => messageLines(m, i + 1, s.me, right)),
       ...s.system.flatMap((l) => wrap(`— ${l}`, right).map((x) => `${YELLOW}${x}${RESET}`)),
     ];
   const visible =

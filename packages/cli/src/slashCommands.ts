@@ -17,6 +17,10 @@ export const HELP = [
   '  /rename <name>              rename this group',
   '  /verify <user> [ok]         show the safety number; "ok" marks them verified once it matches',
   "  /accept <user>              trust a contact's new identity key (after verifying)",
+  '  /reply <n> <text>           reply to message n (the number beside it)',
+  '  /react <n> <emoji>          react to message n; the same emoji again takes it back',
+  '  /edit <n> <text>            change the text of your message n',
+  '  /delete <n>                 delete your message n for everyone',
   '  /members                    who is in this conversation, online and verified',
   "  /devices                    this account's devices",
   '  /presence [on|off]          share when you are online (off: no one sees yours, you see no one’s)',
@@ -40,6 +44,16 @@ type Slash = (view: ChatView, args: string[]) => Promise<void>;
 function one(args: string[], usage: string): string {
   if (args[0] === undefined) throw new CliError(`usage: ${usage}`);
   return username(args[0]);
+}
+
+/** The message numbered `typed` on screen (1 is the oldest shown) of the open conversation. */
+function numbered(view: ChatView, typed: string | undefined, usage: string): { group: string; id: string } {
+  const group = view.need();
+  if (typed === undefined) throw new CliError(`usage: ${usage}`);
+  const n = Number(typed);
+  const m = Number.isInteger(n) ? view.state.messages[n - 1] : undefined;
+  if (m === undefined) throw new CliError(`there is no message ${typed} here`);
+  return { group, id: m.id };
 }
 
 function panel(view: ChatView, lines: string[] | undefined): void {
@@ -97,6 +111,29 @@ const SLASH: Record<string, Slash> = {
     view.refresh();
   },
   devices: async (view) => panel(view, await view.ctx.devices()),
+  async reply(view, [n, ...text]) {
+    const usage = '/reply <n> <text>';
+    const { group, id } = numbered(view, n, usage);
+    if (text.length === 0) throw new CliError(`usage: ${usage}`);
+    await view.client.reply(group, id, text.join(' '));
+    view.refresh();
+  },
+  async react(view, [n, emoji]) {
+    const usage = '/react <n> <emoji>';
+    const { group, id } = numbered(view, n, usage);
+    if (emoji === undefined) throw new CliError(`usage: ${usage}`);
+    await view.client.react(group, id, emoji);
+  },
+  async edit(view, [n, ...text]) {
+    const usage = '/edit <n> <text>';
+    const { group, id } = numbered(view, n, usage);
+    if (text.length === 0) throw new CliError(`usage: ${usage}`);
+    await view.client.edit(group, id, text.join(' '));
+  },
+  async delete(view, [n]) {
+    const { group, id } = numbered(view, n, '/delete <n>');
+    await view.client.deleteMessage(group, id);
+  },
   async members(view) {
     const c = view.client.conversation(view.need())!;
     const verified = new Set<string>();

@@ -59,6 +59,10 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
       view.refresh();
     }),
     client.on('message_status', view.refresh),
+    client.on('message_updated', view.refresh),
+    client.on('forged_annotation', (f) =>
+      view.notice(`${f.by.accountId} tried to ${f.kind} someone else's message; it was ignored`),
+    ),
     client.on('conversation', changesFollower(view)),
     client.on('presence', view.refresh),
     client.on('typing', (t) => {

@@ -15,6 +15,7 @@ const conversation = (over: Partial<ConversationSummary>): ConversationSummary =
   leaving: false,
   ended: false,
   removedBy: undefined,
+  forged: 0,
   continues: [],
   ...over,
 });
@@ -66,7 +67,7 @@ describe('the chat screen', () => {
     expect(rows).toHaveLength(20);
     expect(text).toContain('Parley · alice on chat.example:8080 · online');
     expect(text).toMatch(/Conversations +│ bob · end-to-end encrypted · MLS · epoch 3 · not verified/);
-    expect(text).toMatch(/> bob +│ \[12:01\] you: hello/);
+    expect(text).toMatch(/> bob +│ 1 \[12:01\] you: hello/);
     expect(text).toMatch(/ {3}Book club +\(2\) │/);
     expect(text).toContain('● bob');
     expect(text).toMatch(/\[12:01\] you: hello +✓✓ read/);

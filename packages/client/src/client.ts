@@ -31,6 +31,7 @@ import {
   safetyNumber,
 } from '@parley/core';
 import { Acks } from './chat/acks.js';
+import * as annotations from './chat/annotations.js';
 import { type Chat, serialQueue } from './chat/context.js';
 import { Emitter } from './chat/events.js';
 import { acceptIdentityChange, pendingIdentityChanges } from './chat/identityChanges.js';
@@ -58,7 +59,9 @@ import { Outbox, outboxItems } from './storage/outbox.js';
 import { SealedStore, StoredIdentities } from './store.js';
 import { Connection } from './transport.js';
 
+export { MAX_EMOJI_BYTES } from './chat/annotations.js';
 export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
+export { QUOTE_CHARS, quoteOf } from './chat/quotes.js';
 export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
 export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
 export { RESET_DELAY_MS } from './chat/reset.js';
@@ -67,12 +70,14 @@ export type {
   ClientEvents,
   ConversationReset,
   ConversationSummary,
+  ForgedAnnotation,
   GroupBroken,
   GroupRepaired,
   HistoryPage,
   HistoryPageOptions,
   MessageStatus,
   ParleyClientOptions,
+  ReplyQuote,
 } from './chat/types.js';
 export { TYPING_REPEAT_MS, TYPING_TTL_MS } from './chat/typing.js';
 export { HISTORY_PAGE_SIZE } from './chat/views.js';
@@ -375,6 +380,38 @@ export class ParleyClient {
     );
     await this.flushSoon();
     return ownText(this.chat, groupIdHex, app, text, 0, 'sending');
+  }
+
+  /** Queue a reply to message `targetId` (it shows a quote of it); sent as sendText is. */
+  async reply(groupIdHex: string, targetId: string, text: string): Promise<ChatMessage> {
+    this.requireActive(groupIdHex);
+    const message = await this.serial(() => annotations.reply(this.chat, groupIdHex, targetId, text));
+    await this.flushSoon();
+    return message;
+  }
+
+  /**
+   * React to a message with an emoji, or take that reaction back if this person already reacted
+   * with it (a toggle; several emoji per person). Shown at once here (`message_updated`).
+   */
+  react(groupIdHex: string, targetId: string, emoji: string): Promise<void> {
+    return this.annotate(groupIdHex, () => annotations.react(this.chat, groupIdHex, targetId, emoji));
+  }
+
+  /** Replace the text of one of this person's messages: everyone sees the latest text, marked edited. */
+  edit(groupIdHex: string, targetId: string, text: string): Promise<void> {
+    return this.annotate(groupIdHex, () => annotations.edit(this.chat, groupIdHex, targetId, text));
+  }
+
+  /** Delete one of this person's messages for everyone: a tombstone, its text gone from every store. */
+  deleteMessage(groupIdHex: string, targetId: string): Promise<void> {
+    return this.annotate(groupIdHex, () => annotations.deleteMessage(this.chat, groupIdHex, targetId));
+  }
+
+  private async annotate(groupIdHex: string, work: () => Promise<void>): Promise<void> {
+    this.requireActive(groupIdHex);
+    await this.serial(work);
+    await this.flushSoon();
   }
 
   /** The person has seen a conversation: clear its unread count and tell the senders (read receipts). */

@@ -278,6 +278,7 @@ test('conversations with nobody else and nothing in them are not listed', () => 
     leaving: false,
     ended: false,
     removedBy: undefined,
+    forged: 0,
     continues: [],
   };
   const list = [base, { ...base, id: H, members: ['alice', 'bob'] }, { ...base, id: 'cc', ended: true }];
@@ -292,4 +293,24 @@ test('a failed catch-up is shown until a sync goes through; the same state again
   expect(failed.syncError).toBe('internal');
   expect(chatReducer(failed, { type: 'sync', error: 'internal' })).toBe(failed);
   expect(chatReducer(failed, { type: 'sync', error: undefined }).syncError).toBeUndefined();
+});
+
+test('an updated message replaces the one shown without moving its status back, and replies quoting it follow', () => {
+  const s = opened([
+    mine(1, { status: 'read' }),
+    msg(2, { replyTo: { id: 'm1', from: 'alice', text: 'message 1' } }),
+  ]);
+  const edited = mine(1, { text: 'changed', edited: 5, status: 'sent', reactions: { '👍': ['bob'] } });
+  const after = chatReducer(s, { type: 'updated', message: edited });
+  expect(after.history[0]).toMatchObject({
+    text: 'changed',
+    edited: 5,
+    status: 'read',
+    reactions: { '👍': ['bob'] },
+  });
+  expect(after.history[1]!.replyTo).toEqual({ id: 'm1', from: 'alice', text: 'changed' });
+  const gone = chatReducer(after, { type: 'updated', message: { ...edited, text: '', deleted: true } });
+  expect(gone.history[1]!.replyTo).toEqual({ id: 'm1', from: 'alice', text: '', deleted: true });
+  // A message not shown changes nothing.
+  expect(chatReducer(s, { type: 'updated', message: msg(9) })).toBe(s);
 });

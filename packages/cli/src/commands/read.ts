@@ -1,34 +1,54 @@
 /**
- * `parley read [--json]`: print the messages not read yet (on any of this account's devices), a
- * conversation at a time in log order, then mark them read (read receipts to the senders).
+ * `parley read [<user|group>] [--json]`: print the messages not read yet (on any of this account's
+ * devices), a conversation at a time in log order, then mark them read (read receipts to the
+ * senders). With a conversation named: its latest messages, read or not (with their reactions,
+ * edits and deletes as they stand now), and it is marked read. Each message has its id, which
+ * `parley reply|react|edit|delete` take.
  */
 import type { ChatMessage, ParleyClient } from '@parley/client';
 import { runClientCommand } from '../clientCommand.js';
 import type { Command } from '../command.js';
 import { syncOrThrow } from '../connect.js';
+import { CliError } from '../errors.js';
 import type { ClientWork } from '../handOff.js';
-import { warnIdentityChange } from '../names.js';
+import { quoteLine, shownText } from '../messageText.js';
+import { knownConversation, warnIdentityChange } from '../names.js';
 
 function line(client: ParleyClient, m: ChatMessage, json: boolean): string {
   const name = client.conversation(m.groupId)?.name ?? null;
   if (json)
     return JSON.stringify({
+      id: m.id,
       conversation: m.groupId,
       name,
       members: client.members(m.groupId),
       from: m.from.accountId,
       sentAt: m.sentAt,
       text: m.text,
+      ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
+      reactions: m.reactions ?? {},
+      ...(m.edited !== undefined ? { edited: m.edited } : {}),
+      ...(m.deleted === true ? { deleted: true } : {}),
     });
   const when = new Date(m.sentAt).toISOString().slice(0, 16).replace('T', ' ');
-  return `[${when}] ${name === null ? '' : `${name} · `}${m.from.accountId}: ${m.text}`;
+  const quote = quoteLine(m);
+  const head = `[${when}] ${name === null ? '' : `${name} · `}${m.from.accountId}`;
+  return `${quote === undefined ? '' : `  ${quote}\n`}${head}: ${shownText(m)}`;
 }
 
-const read: ClientWork = async (client, _args, flags, output) => {
+const read: ClientWork = async (client, [to], flags, output) => {
   const json = flags.json === true;
   client.start();
   await syncOrThrow(client);
   for (const who of await client.pendingIdentityChanges()) warnIdentityChange(who, output);
+  if (to !== undefined) {
+    const conversation = knownConversation(client, to);
+    if (conversation === undefined) throw new CliError(`you have no conversation with ${to}`);
+    const { messages } = await client.history(conversation, {});
+    for (const m of messages) output.out(`${line(client, m, json)}\n`);
+    await client.markRead(conversation);
+    return;
+  }
   // Messages that arrived while another command ran count too: they are unread until printed
   // here or seen in parley chat.
   const batches: ChatMessage[][] = [];
@@ -39,10 +59,10 @@ const read: ClientWork = async (client, _args, flags, output) => {
 };
 
 export const readCommand: Command = {
-  args: '[--json]',
-  summary: 'print the messages you have not read yet',
+  args: '[<user|group>] [--json]',
+  summary: 'print the messages you have not read yet (or a conversation’s latest)',
   flags: { json: { type: 'boolean' } },
-  arity: [0, 0],
+  arity: [0, 1],
   withClient: read,
   run: (args, flags) => runClientCommand('read', args, flags),
 };

@@ -13,7 +13,7 @@ import type { ClientWork } from '../handOff.js';
 import { conversationNamed, knownConversation, warnIdentityChange } from '../names.js';
 
 /** Wait until the conversation's outbox is empty, or say that the message goes out on the next run. */
-async function flushed(client: ParleyClient, conversation: string): Promise<void> {
+export async function flushed(client: ParleyClient, conversation: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while ((await client.pending(conversation)) > 0) {
     if (Date.now() > deadline) throw new CliError('the message is queued and will be sent on the next run');

@@ -17,6 +17,7 @@ import {
 import { Batch, inBatch } from '../storage/batch.js';
 import { advanceCursor, isOwn } from '../storage/log.js';
 import { storeMessage } from '../storage/messages.js';
+import { applyAnnotation } from './annotations.js';
 import { type Chat, others } from './context.js';
 import { publishGroupInfo } from './handshake.js';
 import {
@@ -27,6 +28,7 @@ import {
   unaccepted,
 } from './identityChanges.js';
 import { enqueue, flushOutbox } from './outbox.js';
+import { withQuotes } from './quotes.js';
 import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
 import { brokenCommit, recover } from './repair.js';
 import { acceptContinuation } from './reset.js';
@@ -208,6 +210,7 @@ async function onApplication(
         text: body.text,
         status: fromMe ? 'sent' : 'received',
         ...(fromMe ? { recipients: others(chat, groupIdHex), deliveredTo: [], readBy: [] } : {}),
+        ...(body.replyTo !== undefined ? { replyTo: { id: body.replyTo } } : {}),
       };
       await storeMessage(w, message);
       const { unread, last } = chat.conversations.meta(groupIdHex);
@@ -217,8 +220,9 @@ async function onApplication(
         last: last !== undefined && last.seq > seq ? last : message,
       });
       if (!fromMe) toAcknowledge(chat, w, groupIdHex, app.id);
+      const [shown] = await withQuotes(chat, w, [message]);
       w.after(() => {
-        chat.events.emit('message', message);
+        chat.events.emit('message', shown!);
         chat.events.emit('conversation', groupIdHex);
       });
       return;
@@ -239,8 +243,13 @@ async function onApplication(
       await chat.conversations.updateMeta(w, groupIdHex, { name: body.name });
       w.after(() => chat.events.emit('conversation', groupIdHex));
       return;
+    case 'reaction':
+    case 'edit':
+    case 'delete':
+      await applyAnnotation(chat, w, groupIdHex, sender, app, body);
+      return;
     default:
-      // reaction, edit, delete, attachment, kinds from newer clients: not shown by this version.
+      // attachment, kinds from newer clients: not shown by this version.
       return;
   }
 }

@@ -50,6 +50,9 @@ export function ownText(
     sentAt: app.sentAt,
     text,
     status,
+    ...(app.body.type === 'text' && app.body.replyTo !== undefined
+      ? { replyTo: { id: app.body.replyTo } }
+      : {}),
   };
 }
 

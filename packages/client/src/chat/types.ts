@@ -23,6 +23,34 @@ export interface ChatMessage {
   recipients?: string[];
   deliveredTo?: string[];
   readBy?: string[];
+  /** The message this one replies to, with a short quote of it when this device has it. */
+  replyTo?: ReplyQuote;
+  /** Emoji reactions: each emoji with the accounts that reacted with it (sorted). */
+  reactions?: Record<string, string[]>;
+  /** Edited by its author: when (the sender's clock) the text shown was set. */
+  edited?: number;
+  /** Deleted by its author: the text is gone (empty) from every device's store. */
+  deleted?: boolean;
+}
+
+/** What a reply shows of the message it quotes (only `id` when this device does not have it). */
+export interface ReplyQuote {
+  id: string;
+  /** The quoted message's author. */
+  from?: string;
+  /** The start of its (latest) text; empty when it was deleted. */
+  text?: string;
+  deleted?: boolean;
+}
+
+/** See the `forged_annotation` event. */
+export interface ForgedAnnotation {
+  groupId: string;
+  /** The message it named. */
+  target: string;
+  kind: 'edit' | 'delete';
+  /** The member who sent it (not the message's author). */
+  by: { accountId: string; deviceId: string };
 }
 
 /** Which page of a conversation's history to read (see ParleyClient.history). */
@@ -58,6 +86,8 @@ export interface ConversationSummary {
   ended: boolean;
   /** Who removed this device, when it was removed rather than left. */
   removedBy: string | undefined;
+  /** Edits and deletes received from someone else than the message's author (ignored). */
+  forged: number;
   /**
    * The earlier groups of this conversation, newest first (a conversation reset moved it on, see
    * `conversation_reset`): their history is part of this one.
@@ -99,6 +129,10 @@ export interface GroupRepaired extends GroupBroken {
 export interface ClientEvents {
   message: (m: ChatMessage) => void;
   /** An own message moved on: sent (accepted by the server), delivered, read. */
+  /** A stored message changed: a reaction, an edit or a delete (replace it by its id). */
+  message_updated: (m: ChatMessage) => void;
+  /** A member tried to edit or delete someone else's message: ignored, and counted (`forged`). */
+  forged_annotation: (info: ForgedAnnotation) => void;
   message_status: (info: { groupId: string; id: string; status: MessageStatus; seq: number }) => void;
   typing: (info: { groupId: string; accountId: string; typing: boolean }) => void;
   presence: (info: { accountId: string; online: boolean; lastSeen: number }) => void;
@@ -171,6 +205,8 @@ export interface ConversationMeta {
   ended: boolean;
   /** The account whose commit removed this device (absent if it left, or in older records). */
   removedBy?: string | undefined;
+  /** Forged edits and deletes received (see the `forged_annotation` event). */
+  forged?: number;
   /**
    * The group could not be repaired (`group_broken`): the broken commit, who signed it, and the
    * devices of the group then (its state is dropped once a reset moved the conversation on).

@@ -3,6 +3,7 @@ import { groupEpoch, ParleyError } from '@parley/core';
 import { failedMessages, storedHistory, storedPage } from '../storage/messages.js';
 import type { Chat } from './context.js';
 import { sendingTexts } from './outbox.js';
+import { withQuotes } from './quotes.js';
 import type { ChatMessage, ConversationSummary, HistoryPage, HistoryPageOptions } from './types.js';
 
 /** A conversation as a list shows it. */
@@ -22,6 +23,7 @@ export function summary(chat: Chat, groupIdHex: string): ConversationSummary | u
     leaving: meta.leaving,
     ended: meta.ended,
     removedBy: meta.removedBy,
+    forged: meta.forged ?? 0,
     continues: earlierGroups(chat, groupIdHex),
   };
 }
@@ -69,11 +71,11 @@ export async function history(chat: Chat, groupIdHex: string): Promise<ChatMessa
   const stored: ChatMessage[] = [];
   for (const id of [...earlierGroups(chat, groupIdHex)].reverse())
     stored.push(...(await storedHistory(chat.store, id)));
-  return [
+  return withQuotes(chat, chat.store, [
     ...stored,
     ...(await storedHistory(chat.store, groupIdHex)),
     ...(await sendingTexts(chat, groupIdHex)),
-  ];
+  ]);
 }
 
 /** How many stored messages a page of history holds unless asked otherwise. */
@@ -94,12 +96,11 @@ export async function historyPage(
   if (!Number.isSafeInteger(limit) || limit < 1)
     throw new ParleyError('usage', 'a page of history holds at least one message');
   const page = await chainedPage(chat, groupIdHex, options.before, limit);
-  if (options.before !== undefined) return page;
-  const unsent = [
-    ...(await failedMessages(chat.store, groupIdHex)),
-    ...(await sendingTexts(chat, groupIdHex)),
-  ];
-  return { ...page, messages: [...page.messages, ...unsent] };
+  const unsent =
+    options.before !== undefined
+      ? []
+      : [...(await failedMessages(chat.store, groupIdHex)), ...(await sendingTexts(chat, groupIdHex))];
+  return { ...page, messages: await withQuotes(chat, chat.store, [...page.messages, ...unsent]) };
 }
 
 /**

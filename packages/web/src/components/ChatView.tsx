@@ -1,8 +1,8 @@
-/** The open conversation: its header, messages, typing line, notices and composer (pure view). */
+/** The open conversation: its header, messages (with their actions), typing line, notices and composer (pure view). */
 import type { ChatMessage } from '@parley/client';
-import { MAX_TEXT_BYTES } from '@parley/core';
-import { type FormEvent, type KeyboardEvent, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
+import { Composer } from './Composer.js';
 import { conversationTitle, others } from './ConversationList.js';
 import { MessageList } from './MessageList.js';
 
@@ -28,6 +28,10 @@ interface Props {
   onReview: () => void;
   onLoadEarlier: () => void;
   onSend: (text: string) => Promise<void>;
+  onReply: (targetId: string, text: string) => Promise<void>;
+  onReact: (targetId: string, emoji: string) => Promise<void>;
+  onEdit: (targetId: string, text: string) => Promise<void>;
+  onDelete: (targetId: string) => Promise<void>;
   onTyping: (typing: boolean) => void;
   onSafetyNumber: (accountId: string) => void;
   onMembers: () => void;
@@ -86,41 +90,22 @@ function ChatHeader(props: HeaderProps) {
   );
 }
 
-/** One conversation: encryption status, messages with delivery ticks, typing, composer (pure view). */
+/** One conversation: encryption status, messages with their actions, typing, composer (pure view). */
 export function ChatView(props: Props) {
   const { me, conversation: c, messages, typing, verified, online, held } = props;
-  const [draft, setDraft] = useState('');
+  const [replyingTo, setReplyingTo] = useState<ChatMessage | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const typingSent = useRef(false);
   const title = conversationTitle(c, me);
-
-  const setTyping = (t: boolean) => {
-    if (typingSent.current !== t) {
-      typingSent.current = t;
-      props.onTyping(t);
-    }
-  };
-
-  const submit = async (e?: FormEvent) => {
-    e?.preventDefault();
-    const text = draft;
-    if (text.trim().length === 0) return;
+  const failed = (e: unknown) => setError(e instanceof Error ? e.message : String(e));
+  const act = (work: Promise<void>) => {
     setError(undefined);
-    try {
-      setDraft('');
-      setTyping(false);
-      await props.onSend(text);
-    } catch (err) {
-      setDraft(text);
-      setError(err instanceof Error ? err.message : String(err));
-    }
+    work.catch(failed);
   };
-
-  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-      e.preventDefault();
-      void submit();
-    }
+  const send = async (text: string) => {
+    const target = replyingTo;
+    if (target === undefined) return props.onSend(text);
+    await props.onReply(target.id, text);
+    setReplyingTo(undefined);
   };
 
   return (
@@ -137,6 +122,7 @@ export function ChatView(props: Props) {
       <MessageList
         me={me}
         direct={c.direct}
+        writable={!c.ended && !c.leaving}
         messages={messages}
         more={props.more}
         loading={props.loading}
@@ -144,6 +130,10 @@ export function ChatView(props: Props) {
         undecryptable={props.undecryptable}
         notices={props.notices}
         onLoadEarlier={props.onLoadEarlier}
+        onReply={setReplyingTo}
+        onReact={(m, emoji) => act(props.onReact(m.id, emoji))}
+        onEdit={(m, text) => props.onEdit(m.id, text)}
+        onDelete={(m) => act(props.onDelete(m.id))}
       />
       <p className="typing" aria-live="polite">
         {typing.length === 0
@@ -168,33 +158,13 @@ export function ChatView(props: Props) {
           {error}
         </p>
       )}
-      <form className="composer" onSubmit={submit}>
-        <label htmlFor="composer" className="visually-hidden">
-          Message
-        </label>
-        <textarea
-          id="composer"
-          rows={1}
-          placeholder="Message"
-          // UTF-16 units: a text within it can still be too long in UTF-8, which sending checks.
-          maxLength={MAX_TEXT_BYTES}
-          disabled={c.ended || c.leaving}
-          value={draft}
-          onChange={(e) => {
-            setDraft(e.target.value);
-            setTyping(e.target.value.length > 0);
-          }}
-          onBlur={() => setTyping(false)}
-          onKeyDown={onKeyDown}
-        />
-        <button
-          type="submit"
-          className="primary"
-          disabled={draft.trim().length === 0 || c.ended || c.leaving}
-        >
-          Send
-        </button>
-      </form>
+      <Composer
+        disabled={c.ended || c.leaving}
+        replyingTo={replyingTo}
+        onCancelReply={() => setReplyingTo(undefined)}
+        onSend={send}
+        onTyping={props.onTyping}
+      />
     </section>
   );
 }

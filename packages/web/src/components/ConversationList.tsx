@@ -25,7 +25,7 @@ export function conversationTitle(c: Conversation, me: string): string {
 function preview(c: Conversation, me: string): string {
   if (c.last === undefined) return 'No messages yet';
   const who = c.last.from.accountId === me ? 'You: ' : c.direct ? '' : `${c.last.from.accountId}: `;
-  return who + c.last.text;
+  return who + (c.last.deleted === true ? 'Message deleted' : c.last.text);
 }
 
 /** The conversation list: title, last message, unread badge, presence (pure view). */

@@ -1,14 +1,16 @@
 /**
- * The open conversation's messages (pure view): the pages read with delivery ticks, a control to
+ * The open conversation's messages (pure view): the pages read (each a MessageItem), a control to
  * read the page before (also reached by scrolling to the top) that shows while it is read, and the
  * scroll position kept while earlier messages are added above.
  */
-import type { ChatMessage, MessageStatus } from '@parley/client';
+import type { ChatMessage } from '@parley/client';
 import { useEffect, useLayoutEffect, useRef } from 'react';
-import { formatMoment } from '../time.js';
+import { type MessageActions, MessageItem } from './MessageItem.js';
 
-interface Props {
+interface Props extends MessageActions {
   me: string;
+  /** The conversation can be written to: messages offer their actions. */
+  writable: boolean;
   /** A one-to-one conversation (senders' names are not shown). */
   direct: boolean;
   /** The history shown (the latest page, and earlier pages the person asked for). */
@@ -23,35 +25,6 @@ interface Props {
   /** System lines about the conversation (a repair: who broke it), after the messages. */
   notices: readonly string[];
   onLoadEarlier: () => void;
-}
-
-const STATUS_LABEL: Record<MessageStatus, string> = {
-  sending: 'Sending',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
-  failed: 'Not sent',
-  received: '',
-};
-
-const STATUS_GLYPH: Record<MessageStatus, string> = {
-  sending: '○',
-  sent: '✓',
-  delivered: '✓✓',
-  read: '✓✓',
-  failed: '!',
-  received: '',
-};
-
-function Ticks({ status }: { status: MessageStatus }) {
-  if (status === 'received') return null;
-  const glyph = STATUS_GLYPH[status];
-  return (
-    <span className={`ticks ${status}`} title={STATUS_LABEL[status]} data-status={status}>
-      <span aria-hidden="true">{glyph}</span>
-      <span className="visually-hidden">{STATUS_LABEL[status]}</span>
-    </span>
-  );
 }
 
 export function MessageList(props: Props) {
@@ -122,19 +95,19 @@ export function MessageList(props: Props) {
           Loading messages…
         </li>
       )}
-      {messages.map((m) => {
-        const mine = m.from.accountId === me;
-        return (
-          <li key={m.id} className={`message ${mine ? 'mine' : 'theirs'}`} data-from={m.from.accountId}>
-            {!mine && !direct && <span className="sender">{m.from.accountId}</span>}
-            <span className="text">{m.text}</span>
-            <span className="meta">
-              <time dateTime={new Date(m.sentAt).toISOString()}>{formatMoment(m.sentAt)}</time>
-              {mine && <Ticks status={m.status} />}
-            </span>
-          </li>
-        );
-      })}
+      {messages.map((m) => (
+        <MessageItem
+          key={m.id}
+          m={m}
+          me={me}
+          showSender={m.from.accountId !== me && !direct}
+          writable={props.writable}
+          onReply={props.onReply}
+          onReact={props.onReact}
+          onEdit={props.onEdit}
+          onDelete={props.onDelete}
+        />
+      ))}
       {undecryptable > 0 && (
         <li className="notice" role="status">
           {undecryptable === 1

@@ -95,6 +95,10 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             held={open.members.some((m) => s.identityChanges.includes(m))}
             onReview={() => setLater((l) => l.filter((a) => !open.members.includes(a)))}
             onSend={(text) => model.send(open.id, text)}
+            onReply={(target, text) => model.reply(open.id, target, text)}
+            onReact={(target, emoji) => model.react(open.id, target, emoji)}
+            onEdit={(target, text) => model.edit(open.id, target, text)}
+            onDelete={(target) => model.deleteMessage(open.id, target)}
             onTyping={(t) => model.setTyping(open.id, t)}
             onSafetyNumber={(id) => void showSafetyNumber(id)}
             onMembers={() => setPanel({ kind: 'members' })}

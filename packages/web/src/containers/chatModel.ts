@@ -4,7 +4,14 @@
  * conversation reads its latest page of history only; each earlier page is read when asked for,
  * and nothing is read again per event. All data work happens here; components only render snapshots.
  */
-import { brokenNotice, type ChatMessage, type ParleyClient, repairNotice, resetNotice } from '@parley/client';
+import {
+  brokenNotice,
+  type ChatMessage,
+  type ParleyClient,
+  quoteOf,
+  repairNotice,
+  resetNotice,
+} from '@parley/client';
 import {
   MAX_CONVERSATION_NAME_BYTES,
   MAX_TEXT_BYTES,
@@ -31,6 +38,13 @@ export function checkGroupName(name: string): string {
   if (n.length === 0) throw new Error('Enter a name for the group.');
   if (utf8(n).length > MAX_CONVERSATION_NAME_BYTES) throw new Error('That group name is too long.');
   return n;
+}
+
+/** A message's text as typed, trimmed (empty: nothing to send) and checked against core's limit. */
+function checkText(text: string): string {
+  const t = text.trim();
+  if (utf8(t).length > MAX_TEXT_BYTES) throw new Error('That message is too long: send it in parts.');
+  return t;
 }
 
 function checkPeopleCount(accountIds: string[]): void {
@@ -75,6 +89,10 @@ export class ChatModel {
           );
       }),
       client.on('message_status', (s) => this.dispatch({ type: 'status', ...s })),
+      client.on('message_updated', (message) => {
+        this.dispatch({ type: 'updated', message });
+        this.conversationsChanged();
+      }),
       client.on('conversation', conversationsChanged),
       client.on('joined', conversationsChanged),
       client.on('removed', conversationsChanged),
@@ -218,11 +236,21 @@ export class ChatModel {
     if (visible) this.markOpenRead();
   }
 
-  async send(groupId: string, text: string): Promise<void> {
-    const t = text.trim();
+  send(groupId: string, text: string): Promise<void> {
+    return this.queue(groupId, text, undefined);
+  }
+
+  /** Reply to a message (the reply quotes it). */
+  reply(groupId: string, targetId: string, text: string): Promise<void> {
+    return this.queue(groupId, text, targetId);
+  }
+
+  /** Queue a text (a reply to `replyTo`, if given), shown at once as "sending". */
+  private async queue(groupId: string, text: string, replyTo: string | undefined): Promise<void> {
+    const t = checkText(text);
     if (t.length === 0) return;
-    if (utf8(t).length > MAX_TEXT_BYTES) throw new Error('That message is too long: send it in parts.');
     // Shown at once as "sending": the client's work queue can be busy (waiting for the connection).
+    const target = replyTo === undefined ? undefined : this.snapshot.history.find((m) => m.id === replyTo);
     const placeholder: ChatMessage = {
       groupId,
       seq: 0,
@@ -231,15 +259,35 @@ export class ChatModel {
       sentAt: Date.now(),
       text: t,
       status: 'sending',
+      ...(replyTo === undefined ? {} : { replyTo: target === undefined ? { id: replyTo } : quoteOf(target) }),
     };
     this.dispatch({ type: 'sending', message: placeholder });
     try {
-      const message = await this.client.sendText(groupId, t);
+      const message =
+        replyTo === undefined
+          ? await this.client.sendText(groupId, t)
+          : await this.client.reply(groupId, replyTo, t);
       this.dispatch({ type: 'queued', groupId, localId: placeholder.id, message });
     } catch (e) {
       this.dispatch({ type: 'unsent', groupId, localId: placeholder.id });
       throw e;
     }
+  }
+
+  /** React with an emoji, or take that reaction back (the change arrives as `message_updated`). */
+  react(groupId: string, targetId: string, emoji: string): Promise<void> {
+    return this.client.react(groupId, targetId, emoji);
+  }
+
+  /** Change the text of one of the person's messages. */
+  async edit(groupId: string, targetId: string, text: string): Promise<void> {
+    const t = checkText(text);
+    if (t !== '') await this.client.edit(groupId, targetId, t);
+  }
+
+  /** Delete one of the person's messages for everyone. */
+  deleteMessage(groupId: string, targetId: string): Promise<void> {
+    return this.client.deleteMessage(groupId, targetId);
   }
 
   setTyping(groupId: string, typing: boolean): void {

@@ -10,6 +10,7 @@ import {
   type ConversationSummary,
   HISTORY_PAGE_SIZE,
   type MessageStatus,
+  quoteOf,
 } from '@parley/client';
 
 export type Conversation = ConversationSummary;
@@ -76,6 +77,8 @@ export type ChatEvent =
       earlier: string | undefined;
     }
   | { type: 'message'; message: ChatMessage }
+  /** A message shown changed: a reaction, an edit, a delete (replies quoting it follow). */
+  | { type: 'updated'; message: ChatMessage }
   | { type: 'status'; groupId: string; id: string; status: MessageStatus; seq: number }
   | { type: 'sending'; message: ChatMessage }
   | { type: 'queued'; groupId: string; localId: string; message: ChatMessage }
@@ -234,6 +237,21 @@ function withoutLocal(s: ChatState, groupId: string, localId: string): ChatState
   return { ...s, sending, history: s.history.filter((m) => m.id !== localId) };
 }
 
+/** A changed message in the history (its status never goes back), and the quotes of it in replies. */
+function updated(s: ChatState, m: ChatMessage): ChatState {
+  if (!s.history.some((x) => x.id === m.id || x.replyTo?.id === m.id)) return s;
+  const history = s.history.map((x) => {
+    if (x.id === m.id)
+      return {
+        ...m,
+        status: RANK[m.status] >= RANK[x.status] ? m.status : x.status,
+        seq: Math.max(x.seq, m.seq),
+      };
+    return x.replyTo?.id === m.id ? { ...x, replyTo: quoteOf(m) } : x;
+  });
+  return { ...s, history };
+}
+
 function visibleOnline(connection: ConnectionState, presence: ReadonlySet<string>): ReadonlySet<string> {
   return connection === 'online' ? presence : NOBODY;
 }
@@ -279,6 +297,8 @@ export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
       const after = typingOf(s, m.groupId, m.from.accountId, false);
       return m.groupId === after.openId ? addToOpen(after, m) : after;
     }
+    case 'updated':
+      return updated(s, e.message);
     case 'status': {
       if (e.groupId !== s.openId) return s;
       const known = s.history.find((m) => m.id === e.id);

@@ -1,0 +1,284 @@
+/**
+ * One message of the open conversation (pure view): the quote it replies to, its text (or the
+ * tombstone of a deleted one), an "edited" mark, its reactions with who reacted, the delivery
+ * ticks of one's own, and its actions (reply, react with an emoji picker, edit and delete one's
+ * own), shown on hover, on focus (always reachable by keyboard) or, on a touch screen, after a
+ * long press.
+ */
+import type { ChatMessage, MessageStatus } from '@parley/client';
+import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
+import { formatMoment } from '../time.js';
+
+/** The emoji the picker offers. */
+export const PICKER_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🎉', '🙏', '👀'];
+
+export interface MessageActions {
+  onReply: (m: ChatMessage) => void;
+  onReact: (m: ChatMessage, emoji: string) => void;
+  onEdit: (m: ChatMessage, text: string) => Promise<void>;
+  onDelete: (m: ChatMessage) => void;
+}
+
+interface Props extends MessageActions {
+  m: ChatMessage;
+  me: string;
+  /** The sender's name is shown (a group, someone else's message). */
+  showSender: boolean;
+  /** The conversation can be written to (not ended or leaving). */
+  writable: boolean;
+}
+
+const STATUS_LABEL: Record<MessageStatus, string> = {
+  sending: 'Sending',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Not sent',
+  received: '',
+};
+
+const STATUS_GLYPH: Record<MessageStatus, string> = {
+  sending: '○',
+  sent: '✓',
+  delivered: '✓✓',
+  read: '✓✓',
+  failed: '!',
+  received: '',
+};
+
+function Ticks({ status }: { status: MessageStatus }) {
+  if (status === 'received') return null;
+  const glyph = STATUS_GLYPH[status];
+  return (
+    <span className={`ticks ${status}`} title={STATUS_LABEL[status]} data-status={status}>
+      <span aria-hidden="true">{glyph}</span>
+      <span className="visually-hidden">{STATUS_LABEL[status]}</span>
+    </span>
+  );
+}
+
+function Quote({ m }: { m: ChatMessage }) {
+  const q = m.replyTo;
+  if (q === undefined) return null;
+  return (
+    <blockquote className="quote" data-reply-to={q.id}>
+      {q.from === undefined ? (
+        <span className="muted">A message not on this device</span>
+      ) : (
+        <>
+          <span className="quote-from">{q.from}</span>{' '}
+          <span className="quote-text">{q.deleted === true ? 'Message deleted' : q.text}</span>
+        </>
+      )}
+    </blockquote>
+  );
+}
+
+function Reactions({ m, me, onReact }: { m: ChatMessage; me: string; onReact: (emoji: string) => void }) {
+  const entries = Object.entries(m.reactions ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <ul className="reactions" aria-label="Reactions">
+      {entries.map(([emoji, who]) => (
+        <li key={emoji}>
+          <button
+            type="button"
+            className="reaction"
+            aria-pressed={who.includes(me)}
+            aria-label={`${emoji} ${who.length}: ${who.join(', ')}`}
+            title={who.join(', ')}
+            data-emoji={emoji}
+            onClick={() => onReact(emoji)}
+          >
+            {emoji} <span className="count">{who.length}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Picker({ onPick, onClose }: { onPick: (emoji: string) => void; onClose: () => void }) {
+  const ref = useRef<HTMLFieldSetElement>(null);
+  // Opening the picker moves focus to its first emoji; Escape closes it.
+  useEffect(() => ref.current?.querySelector('button')?.focus(), []);
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') onClose();
+  };
+  return (
+    <fieldset className="picker" ref={ref} onKeyDown={onKeyDown}>
+      <legend className="visually-hidden">Pick a reaction</legend>
+      {PICKER_EMOJI.map((emoji) => (
+        <button key={emoji} type="button" aria-label={`React with ${emoji}`} onClick={() => onPick(emoji)}>
+          {emoji}
+        </button>
+      ))}
+    </fieldset>
+  );
+}
+
+function EditForm({
+  m,
+  onSave,
+  onCancel,
+}: {
+  m: ChatMessage;
+  onSave: (t: string) => void;
+  onCancel: () => void;
+}) {
+  const [text, setText] = useState(m.text);
+  const box = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => box.current?.focus(), []);
+  return (
+    <form
+      className="edit-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (text.trim() !== '') onSave(text);
+      }}
+    >
+      <label className="visually-hidden" htmlFor={`edit-${m.id}`}>
+        Edit message
+      </label>
+      <textarea
+        id={`edit-${m.id}`}
+        ref={box}
+        value={text}
+        rows={2}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') onCancel();
+        }}
+      />
+      <span className="edit-buttons">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={text.trim() === ''}>
+          Save
+        </button>
+      </span>
+    </form>
+  );
+}
+
+/** 'shown': the actions, opened by a long press on a touch screen (which has no hover). */
+type Mode = 'idle' | 'shown' | 'picking' | 'editing' | 'deleting';
+
+/** How long a touch rests on a message before its actions show. */
+const LONG_PRESS_MS = 500;
+
+/** Pointer handlers that show a message's actions after a long press of a finger (not a mouse). */
+function useLongPress(enabled: boolean, onLongPress: () => void) {
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const cancel = () => clearTimeout(timer.current);
+  return {
+    onPointerDown: (e: PointerEvent) => {
+      cancel();
+      if (enabled && e.pointerType === 'touch') timer.current = setTimeout(onLongPress, LONG_PRESS_MS);
+    },
+    onPointerUp: cancel,
+    onPointerCancel: cancel,
+    onPointerLeave: cancel,
+  };
+}
+
+export function MessageItem(props: Props) {
+  const { m, me, showSender, writable } = props;
+  const [mode, setMode] = useState<Mode>('idle');
+  const [error, setError] = useState<string | undefined>();
+  const reactButton = useRef<HTMLButtonElement>(null);
+  const mine = m.from.accountId === me;
+  const deleted = m.deleted === true;
+  // Only a message in the log can be answered or changed (one still sending has no place yet).
+  const actionable = writable && !deleted && m.seq > 0;
+  const longPress = useLongPress(actionable, () => setMode(mode === 'shown' ? 'idle' : 'shown'));
+  const save = (text: string) => {
+    setError(undefined);
+    props.onEdit(m, text).then(
+      () => setMode('idle'),
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
+  };
+  return (
+    <li
+      {...longPress}
+      className={`message ${mine ? 'mine' : 'theirs'}${deleted ? ' deleted' : ''}`}
+      data-from={m.from.accountId}
+      data-id={m.id}
+    >
+      {showSender && <span className="sender">{m.from.accountId}</span>}
+      <Quote m={m} />
+      {mode === 'editing' ? (
+        <EditForm m={m} onSave={save} onCancel={() => setMode('idle')} />
+      ) : (
+        <span className={deleted ? 'text tombstone' : 'text'}>{deleted ? 'Message deleted' : m.text}</span>
+      )}
+      {error !== undefined && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
+      <Reactions m={m} me={me} onReact={(emoji) => props.onReact(m, emoji)} />
+      <span className="meta">
+        {m.edited !== undefined && !deleted && <span className="edited">edited</span>}
+        <time dateTime={new Date(m.sentAt).toISOString()}>{formatMoment(m.sentAt)}</time>
+        {mine && <Ticks status={m.status} />}
+      </span>
+      {actionable && mode !== 'editing' && (
+        <span className={`actions${mode === 'idle' ? '' : ' open'}`}>
+          <button
+            type="button"
+            onClick={() => {
+              setMode('idle');
+              props.onReply(m);
+            }}
+          >
+            Reply
+          </button>
+          <button
+            type="button"
+            ref={reactButton}
+            aria-expanded={mode === 'picking'}
+            onClick={() => setMode(mode === 'picking' ? 'idle' : 'picking')}
+          >
+            React
+          </button>
+          {mine && (
+            <button type="button" onClick={() => setMode('editing')}>
+              Edit
+            </button>
+          )}
+          {mine &&
+            (mode === 'deleting' ? (
+              <>
+                <button type="button" className="danger" onClick={() => props.onDelete(m)}>
+                  Delete for everyone
+                </button>
+                <button type="button" onClick={() => setMode('idle')}>
+                  Keep
+                </button>
+              </>
+            ) : (
+              <button type="button" onClick={() => setMode('deleting')}>
+                Delete
+              </button>
+            ))}
+        </span>
+      )}
+      {mode === 'picking' && (
+        <Picker
+          onPick={(emoji) => {
+            setMode('idle');
+            props.onReact(m, emoji);
+          }}
+          onClose={() => {
+            setMode('idle');
+            reactButton.current?.focus();
+          }}
+        />
+      )}
+    </li>
+  );
+}
