@@ -174,10 +174,14 @@ export class Terminal {
     for (;;) {
       const s = this.screen();
       if (matches(s)) return s;
-      if (this.exited())
+      if (this.exited()) {
+        // It may have written its last words between the look above and its exit: look again.
+        const last = this.screen();
+        if (matches(last)) return last;
         throw new Error(
-          `the program in the terminal exited while waiting for ${what}; the screen shows:\n${s}`,
+          `the program in the terminal exited while waiting for ${what}; the screen shows:\n${last}`,
         );
+      }
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen shows:\n${s}`);
       await new Promise((r) => setTimeout(r, 100));
     }

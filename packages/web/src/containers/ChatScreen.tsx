@@ -1,5 +1,5 @@
 /** The signed-in app's screen: header, conversation list, open chat, and the dialogs over them. */
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react';
 import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
 import { ConnectionBanner } from '../components/Forms.js';
@@ -19,9 +19,6 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
   const s = useSyncExternalStore(model.subscribe, model.getSnapshot);
   const control = usePanel();
   const { setPanel } = control;
-  const [permission, setPermission] = useState(() =>
-    notificationsSupported() ? Notification.permission : 'denied',
-  );
   const open = s.conversations.find((c) => c.id === s.openId);
   const page = shownMessages(s);
   useBrowserSignals(
@@ -50,22 +47,9 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
 
   return (
     <div className={`app ${open !== undefined ? 'show-chat' : ''}`}>
-      <header className="app-header">
-        <span className="brand">Parley</span>
-        <span className="me" data-testid="me">
-          {s.me}
-        </span>
-        <span className="spacer" />
-        {permission === 'default' && (
-          <button
-            type="button"
-            onClick={() => void Notification.requestPermission().then((p) => setPermission(p))}
-          >
-            Enable notifications
-          </button>
-        )}
+      <AppHeader me={s.me}>
         <AccountButtons canLinkDevices={canLinkDevices} setPanel={setPanel} />
-      </header>
+      </AppHeader>
       <ConnectionBanner state={s.connection} syncError={s.syncError} />
       <div className="layout">
         <ConversationList
@@ -137,5 +121,30 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         />
       )}
     </div>
+  );
+}
+
+/** The app's header: the brand, who is signed in, the offer to enable notifications, `children`. */
+function AppHeader({ me, children }: { me: string; children: ReactNode }) {
+  const [permission, setPermission] = useState(() =>
+    notificationsSupported() ? Notification.permission : 'denied',
+  );
+  return (
+    <header className="app-header">
+      <span className="brand">Parley</span>
+      <span className="me" data-testid="me">
+        {me}
+      </span>
+      <span className="spacer" />
+      {permission === 'default' && (
+        <button
+          type="button"
+          onClick={() => void Notification.requestPermission().then((p) => setPermission(p))}
+        >
+          Enable notifications
+        </button>
+      )}
+      {children}
+    </header>
   );
 }
