@@ -10,11 +10,11 @@
  *   - Ed25519 and Ed448 (RFC 8032) via crypto.sign/verify (eddsa.ts),
  *   - randomBytes for the RNG.
  * HPKE (RFC 9180) for the X25519 and X448 suites stays `@hpke/core`'s protocol code with these
- * primitives plugged in (nativeHpke.ts, nodeDhkem.ts); for the X-Wing suites it is ts-mls's default
- * wiring with only the AEAD entry points (which MLS uses for PrivateMessages and Welcome GroupInfos)
- * swapped for the native AEAD. Suites whose signature scheme is not EdDSA (the P-256/384/521 suites)
- * keep the default signature implementation. Suites 4 and 6 (X448/Ed448) are therefore entirely
- * native, and need none of ts-mls's optional X448 dependency.
+ * primitives plugged in (nativeHpke.ts, nodeDhkem.ts); for the other suites (X-Wing, P-256/384/521)
+ * it is ts-mls's default wiring with only the AEAD entry points (which MLS uses for PrivateMessages
+ * and Welcome GroupInfos) swapped for the native AEAD. Suites whose signature scheme is not EdDSA
+ * (the P-256/384/521 suites) keep the default signature implementation. Suites 4 and 6 (X448/Ed448)
+ * are therefore entirely native, and need none of ts-mls's optional X448 dependency.
  *
  * Equality with the default provider is proven by running the official MLS test vectors through both.
  */
