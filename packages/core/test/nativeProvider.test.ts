@@ -95,23 +95,23 @@ test('X25519 refuses a small-order public key (all-zero shared secret)', async (
   await expect(native.hpke.seal(zeroPoint, utf8('x'), utf8('info'))).rejects.toThrow();
 });
 
-test('fast JWK key import gives the same keys as the PKCS#8 path', async () => {
-  const { okpPrivateKey, okpPrivateKeyPkcs8, okpRawPublic, okpPublicKey } = await import(
+test('fast JWK key import gives the same keys as the PKCS#8 path, for all four curves', async () => {
+  const { OKP_KEY_SIZE, okpPrivateKey, okpPrivateKeyPkcs8, okpRawPublic, okpPublicKey } = await import(
     '../src/node/keys.js'
   );
   const { diffieHellman, sign, verify } = await import('node:crypto');
   for (let i = 0; i < 20; i++) {
-    const raw = crypto.getRandomValues(new Uint8Array(32));
-    for (const crv of ['X25519', 'Ed25519'] as const) {
+    for (const crv of ['X25519', 'Ed25519', 'X448', 'Ed448'] as const) {
+      const raw = crypto.getRandomValues(new Uint8Array(OKP_KEY_SIZE[crv]));
       const fast = okpPrivateKey(crv, raw);
       const slow = okpPrivateKeyPkcs8(crv, raw);
       expect(toHex(okpRawPublic(fast))).toBe(toHex(okpRawPublic(slow)));
       const pub = okpPublicKey(crv, okpRawPublic(slow));
-      if (crv === 'Ed25519') {
+      if (crv === 'Ed25519' || crv === 'Ed448') {
         expect(verify(null, raw, pub, sign(null, raw, fast))).toBe(true);
       } else {
-        const peer = okpPrivateKeyPkcs8('X25519', crypto.getRandomValues(new Uint8Array(32)));
-        const peerPub = okpPublicKey('X25519', okpRawPublic(peer));
+        const peer = okpPrivateKeyPkcs8(crv, crypto.getRandomValues(new Uint8Array(OKP_KEY_SIZE[crv])));
+        const peerPub = okpPublicKey(crv, okpRawPublic(peer));
         expect(toHex(diffieHellman({ privateKey: fast, publicKey: peerPub }))).toBe(
           toHex(diffieHellman({ privateKey: peer, publicKey: pub })),
         );

@@ -7,24 +7,18 @@
  *   - SHA-256/384/512 and HMAC (RFC 2104) via createHash/createHmac,
  *   - HKDF-Extract / HKDF-Expand (RFC 5869 §2.2, §2.3) on top of that HMAC,
  *   - AES-128/256-GCM and ChaCha20-Poly1305 (RFC 8439) via createCipheriv,
- *   - Ed25519 (RFC 8032) via crypto.sign/verify,
+ *   - Ed25519 and Ed448 (RFC 8032) via crypto.sign/verify (eddsa.ts),
  *   - randomBytes for the RNG.
- * HPKE (RFC 9180) for the X25519 suites stays `@hpke/core`'s protocol code with these primitives
- * plugged in (nativeHpke.ts); for the X-Wing suites it is ts-mls's default wiring with only the AEAD
- * entry points (which MLS uses for PrivateMessages and Welcome GroupInfos) swapped for the native
- * AEAD. Suites whose signature scheme is not Ed25519 keep the default signature implementation.
+ * HPKE (RFC 9180) for the X25519 and X448 suites stays `@hpke/core`'s protocol code with these
+ * primitives plugged in (nativeHpke.ts, nodeDhkem.ts); for the other suites (X-Wing, P-256/384/521)
+ * it is ts-mls's default wiring with only the AEAD entry points (which MLS uses for PrivateMessages
+ * and Welcome GroupInfos) swapped for the native AEAD. Suites whose signature scheme is not EdDSA
+ * (the P-256/384/521 suites) keep the default signature implementation. Suites 4 and 6 (X448/Ed448)
+ * are therefore entirely native, and need none of ts-mls's optional X448 dependency.
  *
  * Equality with the default provider is proven by running the official MLS test vectors through both.
  */
-import {
-  createHash,
-  createHmac,
-  type KeyObject,
-  sign as nodeSign,
-  verify as nodeVerify,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   type AeadAlgorithm,
   type Ciphersuite,
@@ -38,12 +32,15 @@ import {
   type KdfAlgorithm,
   type Rng,
   type Signature,
+  type SignatureAlgorithm,
 } from 'ts-mls';
 import { CryptoError } from 'ts-mls/mlsError.js';
 import { nativeAead } from './aead.js';
+import { nativeEd448, nativeEd25519 } from './eddsa.js';
 import { hkdfExpand, hkdfExtract, type NodeHash } from './hkdf.js';
-import { okpPrivateKey, okpPublicKey, okpRawPublic } from './keys.js';
 import { nativeHpke } from './nativeHpke.js';
+
+export { ed25519PublicKeyFromSeed, nativeEd448, nativeEd25519 } from './eddsa.js';
 
 const nodeHashName: Record<HashAlgorithm, NodeHash> = {
   'SHA-256': 'sha256',
@@ -93,68 +90,6 @@ export function nativeKdf(alg: KdfAlgorithm): Kdf {
 }
 
 /**
- * A small bounded cache of parsed keys: a group member verifies the same few dozen sender keys over
- * and over, and parsing costs more than a verification.
- */
-class KeyCache {
-  private readonly map = new Map<string, KeyObject>();
-  constructor(private readonly limit: number) {}
-  get(bytes: Uint8Array, make: () => KeyObject): KeyObject {
-    const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-    const hit = this.map.get(id);
-    if (hit !== undefined) return hit;
-    const key = make();
-    if (this.map.size >= this.limit) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.map.delete(oldest);
-    }
-    this.map.set(id, key);
-    return key;
-  }
-}
-
-const privateKeys = new KeyCache(256);
-const publicKeys = new KeyCache(4096);
-
-// ts-mls's default provider produces PKCS#8 private keys (48 bytes: a 16-byte header, then the seed);
-// RFC 8032 seeds are 32 bytes. Accept both.
-function ed25519PrivateKey(signKey: Uint8Array): KeyObject {
-  const seed = signKey.length === 32 ? signKey : signKey.length === 48 ? signKey.subarray(16) : undefined;
-  if (seed === undefined) throw new CryptoError('Ed25519: private key must be a 32-byte seed or PKCS#8');
-  return privateKeys.get(seed, () => okpPrivateKey('Ed25519', seed));
-}
-
-function ed25519PublicKey(publicKey: Uint8Array): KeyObject | undefined {
-  if (publicKey.length !== 32) return undefined;
-  try {
-    return publicKeys.get(publicKey, () => okpPublicKey('Ed25519', publicKey));
-  } catch {
-    return undefined;
-  }
-}
-
-export const nativeEd25519: Signature = {
-  async sign(signKey, message) {
-    return new Uint8Array(nodeSign(null, message, ed25519PrivateKey(signKey)));
-  },
-  async verify(publicKey, message, signature) {
-    const key = ed25519PublicKey(publicKey);
-    if (key === undefined || signature.length !== 64) return false;
-    return nodeVerify(null, message, key, signature);
-  },
-  async keygen() {
-    const signKey = new Uint8Array(randomBytes(32));
-    const publicKey = ed25519PublicKeyFromSeed(signKey);
-    return { signKey, publicKey };
-  },
-};
-
-/** The 32-byte Ed25519 public key for a 32-byte seed (or a PKCS#8 private key). */
-export function ed25519PublicKeyFromSeed(signKey: Uint8Array): Uint8Array {
-  return okpRawPublic(ed25519PrivateKey(signKey));
-}
-
-/**
  * Small requests (nonces, reuse guards: a few bytes per message) are served from a pool refilled
  * 4 KiB at a time from the CSPRNG, instead of one system call each; served bytes are wiped from the
  * pool. Large requests go straight to randomBytes.
@@ -191,15 +126,27 @@ function withNativeAead(hpke: Hpke, alg: AeadAlgorithm): Hpke {
   };
 }
 
+function nativeSignature(alg: SignatureAlgorithm): Signature | undefined {
+  if (alg === 'Ed25519') return nativeEd25519;
+  if (alg === 'Ed448') return nativeEd448;
+  return undefined;
+}
+
 export const nativeCryptoProvider: CryptoProvider = {
   async getCiphersuiteImpl(cs: Ciphersuite): Promise<CiphersuiteImpl> {
-    const fallback = await defaultCryptoProvider.getCiphersuiteImpl(cs);
+    // The default implementation is built only for what is not native here: for the X448 suites it
+    // would fail (its X448 needs the optional '@hpke/dhkem-x448'), and nothing of it is needed.
+    let fallback: Promise<CiphersuiteImpl> | undefined;
+    const defaults = () => {
+      fallback ??= defaultCryptoProvider.getCiphersuiteImpl(cs);
+      return fallback;
+    };
     return {
       name: cs.name,
       hash: nativeHash(cs.hash),
       kdf: nativeKdf(cs.hpke.kdf),
-      signature: cs.signature === 'Ed25519' ? nativeEd25519 : fallback.signature,
-      hpke: (await nativeHpke(cs.hpke)) ?? withNativeAead(fallback.hpke, cs.hpke.aead),
+      signature: nativeSignature(cs.signature) ?? (await defaults()).signature,
+      hpke: (await nativeHpke(cs.hpke)) ?? withNativeAead((await defaults()).hpke, cs.hpke.aead),
       rng: nativeRng,
     };
   },

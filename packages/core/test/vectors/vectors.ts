@@ -30,14 +30,27 @@ export const vectorsDir: string =
     : fileURLToPath(new URL('../../../../../shared/mls-test-vectors/', import.meta.url));
 
 /**
- * Ciphersuites ts-mls 1.6.4 cannot instantiate with the optional peer dependencies installed here
- * (@hpke/core, @hpke/chacha20poly1305, @hpke/hybridkem-x-wing, @noble/ciphers, @noble/curves,
- * @noble/hashes). Both need X448 HPKE from `@hpke/dhkem-x448` (Ed448 itself comes from @noble/curves):
+ * Ciphersuites a provider cannot instantiate, by provider name (see `../providers.ts`).
+ *
+ * ts-mls 1.6.4's default provider, with the optional peer dependencies installed here (@hpke/core,
+ * @hpke/chacha20poly1305, @hpke/hybridkem-x-wing, @noble/ciphers, @noble/curves, @noble/hashes),
+ * cannot build the two X448 suites: their HPKE needs `@hpke/dhkem-x448`, which Parley does not
+ * install (Ed448 itself would come from @noble/curves):
  *   4 MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448
  *   6 MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448
+ * The native provider does X448 and Ed448 on node:crypto, so it supports every suite.
  * Suite 1 (Parley's default) must never appear here.
  */
-export const UNSUPPORTED_SUITES: readonly number[] = [4, 6];
+export const UNSUPPORTED_SUITES: Readonly<Record<string, readonly number[]>> = {
+  default: [4, 6],
+  native: [],
+};
+
+function unsupportedSuitesOf(providerName: string): readonly number[] {
+  const suites = UNSUPPORTED_SUITES[providerName];
+  if (suites === undefined) throw new Error(`no UNSUPPORTED_SUITES entry for provider ${providerName}`);
+  return suites;
+}
 
 /** Per-test timeout for one vector file × one provider. */
 export const VECTOR_TIMEOUT_MS = 240_000;
@@ -276,10 +289,10 @@ function assertSummary(summary: VectorSummary, expectedUnsupported: readonly num
   expect(summary.passed, `${summary.file} [${summary.provider}] passed cases`).toBeGreaterThan(0);
 }
 
-/** The unsupported suites expected for `cases`: {@link UNSUPPORTED_SUITES} restricted to those present. */
-function expectedUnsupportedFor(cases: readonly { cipher_suite: number }[]): number[] {
+/** The unsupported suites expected for `cases` with a provider: its {@link UNSUPPORTED_SUITES} entry restricted to those present. */
+function expectedUnsupportedFor(cases: readonly { cipher_suite: number }[], providerName: string): number[] {
   const present = new Set(cases.map((c) => c.cipher_suite));
-  return UNSUPPORTED_SUITES.filter((s) => present.has(s));
+  return unsupportedSuitesOf(providerName).filter((s) => present.has(s));
 }
 
 export interface SuiteCaseContext {
@@ -297,8 +310,8 @@ export function describeSuiteVectors<T extends { cipher_suite: number }>(
   runCase: (testCase: T, ctx: SuiteCaseContext) => Promise<void>,
 ): void {
   const cases = loadVectors<T>(file);
-  const expectedUnsupported = expectedUnsupportedFor(cases);
   for (const { name: providerName, provider } of providers) {
+    const expectedUnsupported = expectedUnsupportedFor(cases, providerName);
     describe(`${file} [${providerName}]`, () => {
       it(
         'matches every official test vector',
