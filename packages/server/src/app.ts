@@ -2,7 +2,9 @@
  * buildServer(config) → a Fastify app (HTTP routes; the WebSocket delivery endpoint joins it on the
  * same port), testable in-process with app.inject or on a real socket with app.listen.
  */
+
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import { opaqueServerSetup } from './accounts.js';
@@ -133,6 +135,13 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   recordDeviceSeen(hub, seen);
   groups(hub, { db, metrics, cluster, limits: config.limits, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
+  // Without a trusted proxy the TCP peer is the client: an address refused at the upgrade (its
+  // sockets keep failing to authenticate) is dropped as it connects, before any HTTP is parsed,
+  // so a flood of reconnections costs the server as little as it can (issue #15 item 3).
+  if (trust === false)
+    app.server.on('connection', (socket: Socket) => {
+      if (hub.refuses(socket.remoteAddress ?? '')) socket.destroy();
+    });
   app.addHook('preClose', async () => hub.close());
   registerQueueDepth(metrics, async () => {
     const row = await db

@@ -57,6 +57,11 @@ export class ConnectionCaps {
    * A new connection from `address`: its ticket, or why it is refused (`failing`: the address's
    * connections keep closing without authenticating; it is refused before the WebSocket opens).
    */
+  /** Whether the address's connections keep closing without authenticating (see `open`). */
+  failing(address: string): boolean {
+    return this.failures.exhausted(address);
+  }
+
   open(address: string): Ticket | CloseKind | 'failing' {
     const { limits } = this;
     if (this.failures.exhausted(address)) return 'failing';

@@ -187,6 +187,11 @@ export class Hub {
     return this.wss.clients.size;
   }
 
+  /** Whether connections from this client address are refused for now (they keep failing to authenticate). */
+  refuses(address: string): boolean {
+    return this.caps.failing(address);
+  }
+
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Node's HTTP server stops watching a socket's errors once it is handed over for an upgrade:
     // a peer resetting it while it is refused below would otherwise crash the process.

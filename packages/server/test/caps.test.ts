@@ -122,7 +122,7 @@ test('unauthenticated sockets past the cap of one address are closed (4430), pas
   expect(others).toEqual(['challenge', 'challenge', `${CLOSE.serverBusy.code} ${CLOSE.serverBusy.reason}`]);
 });
 
-test('an address whose sockets keep closing without authenticating is refused at the upgrade (429); others still connect', async () => {
+test('an address whose sockets keep closing without authenticating is dropped as it connects, before any HTTP; others still connect', async () => {
   const url = await start({ failedConnectionsPerAddressPerMinute: 3 });
   // Each socket sends garbage instead of `auth` and is closed (4402).
   for (let i = 0; i < 3; i++) {
@@ -131,7 +131,8 @@ test('an address whose sockets keep closing without authenticating is refused at
     ws.socket.send(Uint8Array.of(0xff, 0, 0, 0, 1));
     expect((await ws.waitClosed()).code).toBe(CLOSE.unauthenticated.code);
   }
-  await expect(WsClient.open(url, ATTACKER)).rejects.toThrow(/429/);
+  // Without a trusted proxy the TCP peer is the client: the server drops its connections at once.
+  await expect(WsClient.open(url, ATTACKER)).rejects.toThrow(/ECONNRESET|socket hang up/);
   // Refused upgrades (429, and 404 for another path) whose connections the attacker resets at
   // once: the server must not die of the reset on a socket no HTTP layer watches any more.
   await Promise.all(
@@ -140,6 +141,22 @@ test('an address whose sockets keep closing without authenticating is refused at
   expect(server!.child.exitCode).toBe(null);
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
   await chat(await chattingPair(url));
+});
+
+test('behind a trusted proxy (the TCP peer is not the client) such an address is refused at the upgrade (429)', async () => {
+  const url = await start({ failedConnectionsPerAddressPerMinute: 3 }, ['--trust-proxy', '127.0.0.9']);
+  for (let i = 0; i < 3; i++) {
+    const ws = await WsClient.open(url, ATTACKER);
+    sockets.push(ws);
+    ws.socket.send(Uint8Array.of(0xff, 0, 0, 0, 1));
+    expect((await ws.waitClosed()).code).toBe(CLOSE.unauthenticated.code);
+  }
+  await expect(WsClient.open(url, ATTACKER)).rejects.toThrow(/429/);
+  // Refused upgrades the attacker resets at once do not bring the server down.
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => resetUpgrade(url, i % 2 === 0 ? '/v1/ws' : '/elsewhere')),
+  );
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
 });
 
 /** Send a WebSocket upgrade from the attacker's address and reset the connection at once. */
