@@ -14,6 +14,6 @@ export {
   reverseProxyProgram,
   startReverseProxy,
 } from './reverseProxy.js';
-export { type ServerProcess, startServerProcess } from './serverProcess.js';
+export { announcedUrl, type ServerProcess, startServerProcess } from './serverProcess.js';
 export { type SelfSigned, selfSignedCertificate } from './tls.js';
 export { graceForStrayFrames, STRAY_FRAME_MS, until } from './waiting.js';
