@@ -4,9 +4,10 @@
  * means what the file says; the proxy reaches every node and is the one address the nodes trust;
  * the database credentials agree; the files they mount exist.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEPLOY_DIR } from '@parley/testing';
+import { DEPLOY_DIR, reverseProxyProgram } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { ENVIRONMENT_VARIABLES, loadConfig } from '../src/config.js';
 import { type ComposeService, composeFile, dockerfileStages, stageEnv } from './deployFiles.js';
@@ -104,4 +105,35 @@ test('compose.sqlite.yaml: one node on SQLite with its data in a volume, on loop
   expect(Object.keys(volumes!)).toContain(volume);
   expect(parley.ports).toEqual([`127.0.0.1:${config.port}:${config.port}`]);
   expect(existsSync(join(DEPLOY_DIR, parley.build!.context, 'Dockerfile'))).toBe(true);
+});
+
+test("Caddy reads compose.yaml's Caddyfile with compose's environment: the domain with automatic HTTPS, every node an upstream", (ctx) => {
+  const caddy = reverseProxyProgram('caddy');
+  if (caddy === undefined) return ctx.skip();
+  const service = composeFile('compose.yaml', env).services.caddy!;
+  const mount = service.volumes!.find((v) => v.endsWith(':/etc/caddy/Caddyfile:ro'))!;
+  const adapted = execFileSync(
+    caddy,
+    ['adapt', '--config', join(DEPLOY_DIR, mount.split(':')[0]!), '--adapter', 'caddyfile'],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...service.environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const server = Object.values(JSON.parse(adapted).apps.http.servers)[0] as {
+    listen: string[];
+    routes: Array<{
+      match: Array<{ host: string[] }>;
+      handle: Array<{ routes: Array<{ handle: unknown[] }> }>;
+    }>;
+  };
+  expect(server.listen).toEqual([':443']);
+  expect(server.routes[0]!.match[0]!.host).toEqual(['chat.example.org']);
+  const handlers = server.routes[0]!.handle[0]!.routes.flatMap((r) => r.handle) as Array<{
+    handler: string;
+    upstreams?: Array<{ dial: string }>;
+  }>;
+  const proxy = handlers.find((h) => h.handler === 'reverse_proxy')!;
+  expect(proxy.upstreams!.map((u) => u.dial)).toEqual(['parley1:8080', 'parley2:8080']);
 });
