@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpsRequest } from './httpsRequest.js';
 import { selfSignedCertificate } from './tls.js';
@@ -63,6 +63,8 @@ interface Launch {
   env: NodeJS.ProcessEnv;
   /** The authority clients trust, once the proxy has made it. */
   ca(): string | undefined;
+  /** Files of the launch's own outside the proxy's directory, removed when it stops. */
+  files?: string;
 }
 
 /** Caddy: deploy/caddy/Caddyfile under global options that keep it on loopback and in `dir`. */
@@ -144,6 +146,7 @@ function nginx(dir: string, httpPort: number, httpsPort: number, upstreams: stri
     args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'],
     env: {},
     ca: () => ca,
+    files: dirname(tls.cert),
   };
 }
 
@@ -176,6 +179,7 @@ export async function startReverseProxy(
       await exited;
     }
     rmSync(dir, { recursive: true, force: true });
+    if (launch.files !== undefined) rmSync(launch.files, { recursive: true, force: true });
   };
   const url = `https://127.0.0.1:${httpsPort}`;
   try {
