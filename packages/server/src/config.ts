@@ -110,6 +110,9 @@ const ENV: Record<string, string> = {
   PARLEY_METRICS_TOKEN: 'metrics.token',
 };
 
+/** The environment variables the configuration reads (besides PARLEY_CONFIG, the file's path). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(ENV);
+
 const FLAGS: Record<string, string> = {
   '--port': 'port',
   '--host': 'host',

@@ -1,7 +1,7 @@
 /**
  * The server's command line, shared by `parley-server` and `parley serve`: `[options]` starts the
  * server; `invite [--count N] [options]` prints single-use invite codes for a server whose access
- * policy is "invite".
+ * policy is "invite"; `--version` (`-V`) prints the version.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,9 +9,14 @@ import { createInvites } from './accounts.js';
 import { buildServer } from './app.js';
 import { ConfigError, configFrom, loadConfig, parseFlags } from './config.js';
 import { openDatabase } from './db.js';
+import { SERVER_VERSION } from './http/health.js';
 import { DEFAULT_WEB_ROOT } from './web.js';
 
 export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    process.stdout.write(`parley-server ${SERVER_VERSION}\n`);
+    return;
+  }
   if (argv[0] === 'invite') {
     const { flags, configFile, extra } = parseFlags(argv.slice(1), { count: { type: 'string' } });
     const count = Number(extra.count ?? 1);

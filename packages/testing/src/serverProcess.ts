@@ -44,7 +44,13 @@ export async function startServerProcess(
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
-  const url = await new Promise<string>((resolve, reject) => {
+  const url = await announcedUrl(child, exited);
+  return { url, port: Number(new URL(url).port), child, exited };
+}
+
+/** The URL a starting server program prints on stdout ("running at …"); fails if it exits first. */
+export function announcedUrl(child: ChildProcess, exited: Promise<number | string>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -53,5 +59,4 @@ export async function startServerProcess(
     });
     void exited.then((code) => reject(new Error(`server exited with ${code}`)));
   });
-  return { url, port: Number(new URL(url).port), child, exited };
 }

@@ -1,4 +1,5 @@
 /** Server routes: liveness (/healthz), Prometheus metrics (/metrics, access-checked) and what the server offers (/v1/server). */
+import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import Type from 'typebox';
@@ -7,7 +8,10 @@ import type { Db } from '../db.js';
 import type { Metrics } from '../metrics.js';
 import { checkMetricsAccess } from './metricsAccess.js';
 
-export const SERVER_VERSION = '0.1.0';
+/** The server package's version (its package.json, beside src/ and dist/ alike): /v1/server and --version. */
+export const SERVER_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export type HealthDeps = { db: Db; config: ServerConfig; metrics: Metrics };
 
