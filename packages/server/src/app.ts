@@ -13,6 +13,7 @@ import { serverSignature } from './crypto.js';
 import { type Db, openDatabase } from './db.js';
 import { groups } from './delivery/index.js';
 import { recordDeviceSeen } from './deviceSeen.js';
+import { scheduleExpiry } from './expiry.js';
 import { SERVER_VERSION } from './http/health.js';
 import { httpRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
@@ -148,6 +149,10 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     app.log.error({ err: { type: (e as Error).name } }, 'retention job failed'),
   );
   app.addHook('onClose', async () => stopRetention());
+  const stopExpiry = scheduleExpiry(db, config.expirySweepMs, metrics, (e) =>
+    app.log.error({ err: { type: (e as Error).name } }, 'expiry sweep failed'),
+  );
+  app.addHook('onClose', async () => stopExpiry());
 
   return {
     app,

@@ -280,6 +280,7 @@ test('conversations with nobody else and nothing in them are not listed', () => 
     removedBy: undefined,
     forged: 0,
     continues: [],
+    timer: 0,
   };
   const list = [base, { ...base, id: H, members: ['alice', 'bob'] }, { ...base, id: 'cc', ended: true }];
   expect(listedConversations(list).map((c) => c.id)).toEqual([H, 'cc']);

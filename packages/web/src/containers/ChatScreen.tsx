@@ -4,10 +4,11 @@ import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
 import { ConnectionBanner } from '../components/Forms.js';
 import { type AccountActions, AccountButtons, AccountDialogs } from './AccountDialogs.js';
-import { notificationsSupported, useBrowserSignals } from './browserSignals.js';
+import { useBrowserSignals } from './browserSignals.js';
 import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
 import type { ChatModel } from './chatModel.js';
 import { shownMessages } from './chatState.js';
+import { NotificationsButton } from './NotificationsButton.js';
 import { usePanel } from './panel.js';
 
 interface Props extends Omit<AccountActions, 'onPresenceSharing'> {
@@ -19,9 +20,6 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
   const s = useSyncExternalStore(model.subscribe, model.getSnapshot);
   const control = usePanel();
   const { setPanel } = control;
-  const [permission, setPermission] = useState(() =>
-    notificationsSupported() ? Notification.permission : 'denied',
-  );
   const open = s.conversations.find((c) => c.id === s.openId);
   const page = shownMessages(s);
   useBrowserSignals(
@@ -56,14 +54,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
           {s.me}
         </span>
         <span className="spacer" />
-        {permission === 'default' && (
-          <button
-            type="button"
-            onClick={() => void Notification.requestPermission().then((p) => setPermission(p))}
-          >
-            Enable notifications
-          </button>
-        )}
+        <NotificationsButton />
         <AccountButtons canLinkDevices={canLinkDevices} setPanel={setPanel} />
       </header>
       <ConnectionBanner state={s.connection} syncError={s.syncError} />
