@@ -70,6 +70,7 @@ export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
 export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
 export { RESET_DELAY_MS } from './chat/reset.js';
 export { SEARCH_LIMIT } from './chat/search.js';
+export { TIMER_CHOICES, timerLabel, timerNotice } from './chat/timerText.js';
 export type {
   ChatMessage,
   ClientEvents,
