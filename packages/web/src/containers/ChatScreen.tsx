@@ -8,6 +8,7 @@ import { useBrowserSignals } from './browserSignals.js';
 import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
 import type { ChatModel } from './chatModel.js';
 import { shownMessages } from './chatState.js';
+import { HistorySearch } from './HistorySearch.js';
 import { NotificationsButton } from './NotificationsButton.js';
 import { usePanel } from './panel.js';
 
@@ -67,7 +68,9 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
           onOpen={(id) => model.open(id)}
           onNewChat={() => setPanel({ kind: 'new-chat' })}
           onNewGroup={() => setPanel({ kind: 'new-group' })}
-        />
+        >
+          <HistorySearch model={model} s={s} />
+        </ConversationList>
         {open !== undefined ? (
           <ChatView
             key={open.id}
