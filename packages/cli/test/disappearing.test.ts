@@ -18,6 +18,14 @@ test('parley timer sets and reads a conversation’s disappearing messages; parl
   const garbled = await parley(['timer', 'bob', 'soon'], alice);
   expect(garbled.code).toBe(1);
   expect(garbled.stderr).toContain('usage: timer');
+  expect((await parley(['send', 'bob', 'gone', 'in', 'an', 'hour'], alice)).code).toBe(0);
+  const latest = (await parley(['read', 'alice', '--json'], bob)).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const going = latest.find((m) => m.text === 'gone in an hour');
+  expect(going.expiresAt).toBe(going.sentAt + 3_600_000);
+  expect(latest.find((m) => m.text === 'see you tomorrow').expiresAt).toBeUndefined();
   expect((await parley(['timer', 'bob', 'off'], alice)).stdout).toBe('disappearing messages are off.\n');
 
   // Bob's device stored alice's messages when it synced (parley timer above): search reads them there.
