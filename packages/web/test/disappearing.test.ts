@@ -32,6 +32,7 @@ test('the timer set in the details shows on both sides; the search box finds a m
   await uma.page.locator('.notice.system', { hasText: 'you set disappearing messages to 1 hour' }).waitFor();
   await dialog(uma.page).getByRole('button', { name: 'Close' }).click();
   await vic.page.locator('.notice.system', { hasText: 'uma set disappearing messages to 1 hour' }).waitFor();
+  await vic.page.getByTestId('timer').filter({ hasText: 'Messages disappear after 1 hour' }).waitFor();
   await vic.page.getByRole('button', { name: 'Details' }).click();
   expect(await dialog(vic.page).getByLabel('Disappearing messages').inputValue()).toBe('3600');
   await screenshot(vic, 'disappearing-timer');
