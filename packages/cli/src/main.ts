@@ -19,8 +19,10 @@ import { devicesCommand } from './commands/devices.js';
 import { groupCommand } from './commands/group.js';
 import { presenceCommand } from './commands/presence.js';
 import { readCommand } from './commands/read.js';
+import { searchCommand } from './commands/search.js';
 import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
+import { timerCommand } from './commands/timer.js';
 import { verifyCommand } from './commands/verify.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { CliError, failureLine } from './errors.js';
@@ -38,6 +40,8 @@ const COMMANDS: Record<string, Command> = {
   delete: deleteCommand,
   group: groupCommand,
   read: readCommand,
+  search: searchCommand,
+  timer: timerCommand,
   verify: verifyCommand,
   devices: devicesCommand,
   presence: presenceCommand,

@@ -1,6 +1,7 @@
 /** The slash commands of `parley chat` (/dm, /group, /verify …): each one a small function on the chat view. */
 import type { ChatView } from './chatView.js';
 import { presenceSetting } from './commands/presence.js';
+import { timerSetting } from './commands/timer.js';
 import { memberLines } from './conversationChanges.js';
 import { CliError } from './errors.js';
 import { username } from './names.js';
@@ -24,6 +25,7 @@ export const HELP = [
   '  /members                    who is in this conversation, online and verified',
   "  /devices                    this account's devices",
   '  /presence [on|off]          share when you are online (off: no one sees yours, you see no one’s)',
+  '  /timer [<time>|off]         disappearing messages here: 5m, 1h, 1d, 1w … 4w, or off',
   '  /help                       this list',
   '  /quit                       leave the chat (Ctrl-C works too)',
   '',
@@ -143,6 +145,10 @@ const SLASH: Record<string, Slash> = {
   },
   async presence(view, [choice]) {
     view.notice(await presenceSetting(view.client, choice));
+    view.refresh();
+  },
+  async timer(view, [time]) {
+    view.notice(await timerSetting(view.client, view.need(), time));
     view.refresh();
   },
   help: async (view) => panel(view, HELP),

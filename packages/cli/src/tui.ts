@@ -4,7 +4,7 @@
  * shows, screen.ts lays it out. A bell rings on new messages and identity key changes.
  */
 import { emitKeypressEvents } from 'node:readline';
-import { brokenNotice, repairNotice, resetNotice } from '@parley/client';
+import { brokenNotice, repairNotice, resetNotice, timerNotice } from '@parley/client';
 import { type ChatContext, type ChatView, openChatView } from './chatView.js';
 import { conversationChanges } from './conversationChanges.js';
 import { ESC, titleOf } from './screen.js';
@@ -60,6 +60,8 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     }),
     client.on('message_status', view.refresh),
     client.on('message_updated', view.refresh),
+    client.on('message_expired', view.refresh),
+    client.on('timer', (t) => view.system(t.groupId, timerNotice(t, view.me))),
     client.on('forged_annotation', (f) =>
       view.notice(`${f.by.accountId} tried to ${f.kind} someone else's message; it was ignored`),
     ),

@@ -17,6 +17,7 @@ const conversation = (over: Partial<ConversationSummary>): ConversationSummary =
   removedBy: undefined,
   forged: 0,
   continues: [],
+  timer: 0,
   ...over,
 });
 

@@ -33,6 +33,7 @@ import {
 import { Acks } from './chat/acks.js';
 import * as annotations from './chat/annotations.js';
 import { type Chat, serialQueue } from './chat/context.js';
+import { setTimer, sweep } from './chat/disappearing.js';
 import { Emitter } from './chat/events.js';
 import { acceptIdentityChange, pendingIdentityChanges } from './chat/identityChanges.js';
 import { releaseHeldMessages } from './chat/inbound.js';
@@ -41,6 +42,7 @@ import { enqueue, ownText } from './chat/outbox.js';
 import { Presence } from './chat/presence.js';
 import { markRead } from './chat/receipts.js';
 import { RESET_DELAY_MS } from './chat/reset.js';
+import { search } from './chat/search.js';
 import { afterBatch, catchUp, onOnline, onPush, retryLater, syncFailed } from './chat/sync.js';
 import type {
   ChatMessage,
@@ -49,6 +51,7 @@ import type {
   HistoryPage,
   HistoryPageOptions,
   ParleyClientOptions,
+  SearchResult,
 } from './chat/types.js';
 import { sendTyping, Typing } from './chat/typing.js';
 import * as views from './chat/views.js';
@@ -60,11 +63,14 @@ import { SealedStore, StoredIdentities } from './store.js';
 import { Connection } from './transport.js';
 
 export { MAX_EMOJI_BYTES } from './chat/annotations.js';
+export { MAX_TIMER_SECONDS, MIN_TIMER_SECONDS } from './chat/disappearing.js';
 export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
 export { QUOTE_CHARS, quoteOf } from './chat/quotes.js';
 export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
 export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
 export { RESET_DELAY_MS } from './chat/reset.js';
+export { SEARCH_LIMIT } from './chat/search.js';
+export { TIMER_CHOICES, timerLabel, timerNotice } from './chat/timerText.js';
 export type {
   ChatMessage,
   ClientEvents,
@@ -78,6 +84,8 @@ export type {
   MessageStatus,
   ParleyClientOptions,
   ReplyQuote,
+  SearchResult,
+  TimerChange,
 } from './chat/types.js';
 export { TYPING_REPEAT_MS, TYPING_TTL_MS } from './chat/typing.js';
 export { HISTORY_PAGE_SIZE } from './chat/views.js';
@@ -134,6 +142,7 @@ export class ParleyClient {
       },
       broken: new Set(),
       resets: { delayMs: options.resetDelayMs ?? RESET_DELAY_MS, timers: new Map() },
+      expiry: { timer: undefined, next: 0, shortTimers: options.shortTimersForTests === true },
       serial: (work) => queue.run(work),
       catchUp: (id, serverEpoch) => catchUp(chat, id, serverEpoch),
       retryLater: (id) => retryLater(chat, id),
@@ -145,6 +154,7 @@ export class ParleyClient {
       void chat.serial(() => onPush(chat, f)).catch((e: unknown) => syncFailed(chat, e));
     });
     connection.onUnreadable((e) => syncFailed(chat, e));
+    await sweep(chat); // disappearing messages whose time came while the client was closed
     connection.onState((s) => {
       if (s === 'online') void chat.serial(() => onOnline(chat)).catch((e: unknown) => syncFailed(chat, e));
     });
@@ -166,6 +176,7 @@ export class ParleyClient {
     this.chat.acks.close();
     clearTimeout(this.chat.later.retryTimer);
     for (const timer of this.chat.resets.timers.values()) clearTimeout(timer);
+    clearTimeout(this.chat.expiry.timer);
     this.connection.close();
     await this.queue.idle();
     await this.options.records.close();
@@ -326,6 +337,21 @@ export class ParleyClient {
     );
     this.events.emit('conversation', groupIdHex);
     await this.flushSoon();
+  }
+
+  /**
+   * Set a conversation's disappearing-messages timer (seconds: 5 minutes to 4 weeks; 0 turns it
+   * off): messages sent after it leave every device and the server that long after they were sent.
+   */
+  async setTimer(groupIdHex: string, seconds: number): Promise<void> {
+    this.requireActive(groupIdHex);
+    await this.serial(() => setTimer(this.chat, groupIdHex, seconds));
+    await this.flushSoon();
+  }
+
+  /** Search this device's history: messages holding every word (case and accents ignored), newest first. */
+  search(words: string, options: { limit?: number } = {}): Promise<SearchResult[]> {
+    return search(this.chat, words, options.limit);
   }
 
   private requireActive(groupIdHex: string): void {

@@ -89,6 +89,7 @@ const TEXTS: Record<ErrorCode, Text> = {
   group_exists: { say: 'That conversation already exists' },
   wrong_sender: { say: 'The server refused a message not sent from this device’s own place in the group' },
   duplicate_message_id: { say: 'That message was already sent' },
+  invalid_expiry: { say: 'A disappearing message had an expiry the server does not accept' },
   // The connection to the server.
   offline: { say: 'Not connected to the server', advice: RETRIED },
   timeout: { say: 'Not connected to the server', advice: RETRIED },

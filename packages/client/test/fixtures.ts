@@ -48,6 +48,8 @@ export interface ServeOptions {
   access?: 'open' | 'password';
   accessPassword?: string;
   messagesPerSecond?: number;
+  /** How often the server deletes expired (disappearing) messages. */
+  expirySweepMs?: number;
 }
 
 export async function serve(options: ServeOptions = {}) {
@@ -58,6 +60,7 @@ export async function serve(options: ServeOptions = {}) {
       ...(options.messagesPerSecond !== undefined
         ? { limits: { ...DEFAULT_CONFIG.limits, messagesPerSecond: options.messagesPerSecond } }
         : {}),
+      ...(options.expirySweepMs !== undefined ? { expirySweepMs: options.expirySweepMs } : {}),
     },
     // The directory outlives the server (a test may restart on it) and goes with the cleanups.
     dataDir: options.dataDir ?? tempDir('parley-client-'),

@@ -5,7 +5,9 @@
  *
  * Kinds: text, receipt (delivered/read), typing, reaction, edit, delete, attachment, conversation
  * (the group's name, sent by whoever adds people so newcomers learn it), continuation (the first
- * message of a group that continues a broken one, see docs/recovery.md). A decoder that
+ * message of a group that continues a broken one, see docs/recovery.md), timer (the conversation's
+ * disappearing-messages setting: seconds, 0 = off). A text sent while a timer is on carries its
+ * expiry (`expiresAt`, the sender's clock): a flag bit after the text, then a u64. A decoder that
  * meets an unknown kind returns it as `unknown` (newer clients may send kinds older ones don't know)
  * rather than failing. Ids are random and unique per message; they name messages for receipts,
  * reactions and edits, and make retries idempotent.
@@ -34,7 +36,14 @@ const KIND = {
   attachment: 7,
   conversation: 8,
   continuation: 9,
+  timer: 10,
 } as const;
+
+/** The longest disappearing-messages timer: four weeks, in seconds. */
+export const MAX_TIMER_SECONDS = 28 * 24 * 3600;
+/** Flags after a text: a reply (an id follows), an expiry (a u64 follows, after the id if any). */
+const TEXT_REPLY = 1;
+const TEXT_EXPIRES = 2;
 
 export const MAX_CONVERSATION_NAME_BYTES = 256;
 /** A continuation names a group id of at most this length (the protocol's MAX_GROUP_ID_BYTES). */
@@ -43,7 +52,7 @@ const MAX_PREVIOUS_GROUP_ID_BYTES = 32;
 export type MessageId = string; // 32 lowercase hex characters
 
 export type AppBody =
-  | { type: 'text'; text: string; replyTo?: MessageId }
+  | { type: 'text'; text: string; replyTo?: MessageId; expiresAt?: number }
   | { type: 'receipt'; receipt: 'delivered' | 'read'; ids: MessageId[] }
   | { type: 'typing'; active: boolean }
   | { type: 'reaction'; target: MessageId; emoji: string; remove: boolean }
@@ -61,6 +70,8 @@ export type AppBody =
       name: string;
     }
   | { type: 'conversation'; name: string }
+  /** The conversation's disappearing-messages timer: 0 (off) up to MAX_TIMER_SECONDS. */
+  | { type: 'timer'; seconds: number }
   | {
       /**
        * This group continues `previousGroupId` (hex), which broke at log position `brokenAtSeq`;
@@ -109,8 +120,9 @@ export function encodeAppMessage(m: AppMessage): Uint8Array {
     case 'text':
       w.u8(KIND.text)
         .string(b.text, MAX_TEXT_BYTES)
-        .u8(b.replyTo === undefined ? 0 : 1);
+        .u8((b.replyTo === undefined ? 0 : TEXT_REPLY) | (b.expiresAt === undefined ? 0 : TEXT_EXPIRES));
       if (b.replyTo !== undefined) writeId(w, b.replyTo);
+      if (b.expiresAt !== undefined) w.u64(b.expiresAt);
       break;
     case 'receipt':
       if (b.ids.length === 0 || b.ids.length > MAX_RECEIPT_IDS)
@@ -148,6 +160,11 @@ export function encodeAppMessage(m: AppMessage): Uint8Array {
       break;
     case 'conversation':
       w.u8(KIND.conversation).string(b.name, MAX_CONVERSATION_NAME_BYTES);
+      break;
+    case 'timer':
+      if (!Number.isSafeInteger(b.seconds) || b.seconds < 0 || b.seconds > MAX_TIMER_SECONDS)
+        throw new RangeError('a timer is 0 to four weeks, in whole seconds');
+      w.u8(KIND.timer).u32(b.seconds);
       break;
     case 'continuation':
       w.u8(KIND.continuation)
@@ -192,11 +209,9 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
     const kind = r.u8();
     let body: AppBody;
     switch (kind) {
-      case KIND.text: {
-        const text = r.string(MAX_TEXT_BYTES);
-        body = bool(r) ? { type: 'text', text, replyTo: readId(r) } : { type: 'text', text };
+      case KIND.text:
+        body = readText(r);
         break;
-      }
       case KIND.receipt: {
         const receipt = bool(r) ? 'read' : 'delivered';
         const count = r.u16();
@@ -235,6 +250,12 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
       case KIND.continuation:
         body = readContinuation(r);
         break;
+      case KIND.timer: {
+        const seconds = r.u32();
+        if (seconds > MAX_TIMER_SECONDS) throw new DecodeError('timer out of range');
+        body = { type: 'timer', seconds };
+        break;
+      }
       default:
         r.rest();
         body = { type: 'unknown', kind };
@@ -246,6 +267,16 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
       throw new DecodeError(`application message: ${e.message}`, e.code as 'decode_error');
     throw new DecodeError('application message: malformed');
   }
+}
+
+function readText(r: Reader): Extract<AppBody, { type: 'text' }> {
+  const text = r.string(MAX_TEXT_BYTES);
+  const flags = r.u8();
+  if (flags > (TEXT_REPLY | TEXT_EXPIRES)) throw new DecodeError('text flags out of range');
+  const body: Extract<AppBody, { type: 'text' }> = { type: 'text', text };
+  if (flags & TEXT_REPLY) body.replyTo = readId(r);
+  if (flags & TEXT_EXPIRES) body.expiresAt = r.u64();
+  return body;
 }
 
 function readContinuation(r: Reader): Extract<AppBody, { type: 'continuation' }> {

@@ -69,6 +69,7 @@ export const FRAME_ERROR_CODES = [
   'invalid_message',
   'invalid_commit',
   'duplicate_message_id',
+  'invalid_expiry',
   'internal',
 ] as const;
 

@@ -15,6 +15,10 @@ describe('application message codec', () => {
   const samples: AppMessage[] = [
     textMessage('hello 👋'),
     { id: id(), sentAt: 1, body: { type: 'text', text: 'a reply', replyTo: id() } },
+    { id: id(), sentAt: 1, body: { type: 'text', text: 'going soon', expiresAt: 2 ** 41 } },
+    { id: id(), sentAt: 1, body: { type: 'text', text: 'a reply going soon', replyTo: id(), expiresAt: 9 } },
+    { id: id(), sentAt: 12, body: { type: 'timer', seconds: 3600 } },
+    { id: id(), sentAt: 13, body: { type: 'timer', seconds: 0 } },
     { id: id(), sentAt: 2, body: { type: 'receipt', receipt: 'read', ids: [id(), id()] } },
     { id: id(), sentAt: 3, body: { type: 'receipt', receipt: 'delivered', ids: [id()] } },
     { id: id(), sentAt: 4, body: { type: 'typing', active: true } },
@@ -54,6 +58,19 @@ describe('application message codec', () => {
 
   test.each(samples.map((m) => [m.body.type, m] as const))('%s round-trips', (_kind, message) => {
     expect(decodeAppMessage(encodeAppMessage(message))).toEqual(message);
+  });
+
+  test('a timer beyond four weeks neither encodes nor decodes; a text without expiry encodes as before', () => {
+    expect(() =>
+      encodeAppMessage({ id: id(), sentAt: 1, body: { type: 'timer', seconds: 29 * 86400 } }),
+    ).toThrow(RangeError);
+    const ok = encodeAppMessage({ id: id(), sentAt: 1, body: { type: 'timer', seconds: 28 * 86400 } });
+    const kindAt = 1 + 16 + 8;
+    expect(ok[kindAt]).toBe(10);
+    ok.set([0, 0x24, 0xea, 0x01], kindAt + 1); // 28 days + 1 second
+    expect(codeOf(() => decodeAppMessage(ok))).toBe('decode_error');
+    const plain = encodeAppMessage({ id: id(), sentAt: 1, body: { type: 'text', text: 'hi' } });
+    expect(plain[kindAt + 1 + 2 + 2]).toBe(0); // the flags byte after the text: nothing follows
   });
 
   test('every message has a unique id and a sender timestamp', () => {

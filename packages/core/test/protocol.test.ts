@@ -46,6 +46,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
     payload: bytes(1000),
     welcome: bytes(5),
     groupInfo: bytes(7),
+    expiresAt: 2 ** 41 + 3,
   },
   fetch: { type: 'fetch', requestId: 7, groupId: id, afterSeq: 12, limit: 100 },
   ack: { type: 'ack', requestId: 8, groupId: id, seq: 2 ** 40 },
@@ -103,9 +104,23 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
   presence_sharing: { type: 'presence_sharing', requestId: 15, share: true },
 };
 
-/** A client frame as a client that predates `groupInfo` encodes it: without the field's flag byte. */
+/**
+ * A client frame as a client that predates `groupInfo` encodes it: without the flag bytes of it and
+ * of `expiresAt`, which came after it in `send`.
+ */
 function olderFrame(frame: ClientFrame): Uint8Array {
-  const full = encodeClientFrame({ ...frame, groupInfo: null } as ClientFrame);
+  const send = frame.type === 'send';
+  const full = encodeClientFrame({
+    ...frame,
+    groupInfo: null,
+    ...(send ? { expiresAt: null } : {}),
+  } as ClientFrame);
+  return full.subarray(0, full.length - (send ? 2 : 1));
+}
+
+/** A send as a client that predates `expiresAt` encodes it: without that field's flag byte. */
+function sendBeforeExpiry(): Uint8Array {
+  const full = encodeClientFrame({ ...client.send, expiresAt: null } as ClientFrame);
   return full.subarray(0, full.length - 1);
 }
 
@@ -135,8 +150,9 @@ describe('WebSocket frames', () => {
           : frame.type === 'send' || frame.type === 'group_create'
             ? olderFrame(frame).length
             : -1;
+      const beforeExpiry = frame.type === 'send' ? sendBeforeExpiry().length : -1;
       for (let n = 0; n < b.length; n++) {
-        if (n === older) continue;
+        if (n === older || n === beforeExpiry) continue;
         expect(['decode_error', 'too_large']).toContain(codeOf(() => decodeClientFrame(b.subarray(0, n))));
       }
       expect(codeOf(() => decodeClientFrame(new Uint8Array([...b, 0])))).toBe('decode_error');
@@ -163,9 +179,19 @@ describe('WebSocket frames', () => {
   });
 
   test('a send or group_create from a client that predates `groupInfo` decodes with none', () => {
-    for (const frame of [client.send, client.group_create]) {
-      expect(decodeClientFrame(olderFrame(frame))).toEqual({ ...frame, groupInfo: null });
-    }
+    expect(decodeClientFrame(olderFrame(client.send))).toEqual({
+      ...client.send,
+      groupInfo: null,
+      expiresAt: null,
+    });
+    expect(decodeClientFrame(olderFrame(client.group_create))).toEqual({
+      ...client.group_create,
+      groupInfo: null,
+    });
+  });
+
+  test('a send from a client that predates `expiresAt` decodes with none', () => {
+    expect(decodeClientFrame(sendBeforeExpiry())).toEqual({ ...client.send, expiresAt: null });
   });
 
   test('limits: fetch limit, oversize fields and unknown types are refused', () => {

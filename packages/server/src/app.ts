@@ -4,7 +4,6 @@
  */
 
 import { readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import { opaqueServerSetup } from './accounts.js';
@@ -15,6 +14,7 @@ import { serverSignature } from './crypto.js';
 import { type Db, openDatabase } from './db.js';
 import { groups } from './delivery/index.js';
 import { recordDeviceSeen } from './deviceSeen.js';
+import { scheduleExpiry } from './expiry.js';
 import { SERVER_VERSION } from './http/health.js';
 import { httpRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
@@ -135,13 +135,8 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   recordDeviceSeen(hub, seen);
   groups(hub, { db, metrics, cluster, limits: config.limits, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
-  // Without a trusted proxy the TCP peer is the client: an address refused at the upgrade (its
-  // sockets keep failing to authenticate) is dropped as it connects, before any HTTP is parsed,
-  // so a flood of reconnections costs the server as little as it can (issue #15 item 3).
-  if (trust === false)
-    app.server.on('connection', (socket: Socket) => {
-      if (hub.refuses(socket.remoteAddress ?? '')) socket.destroy();
-    });
+  // Without a trusted proxy the TCP peer is the client (see Hub.dropRefusedOnAccept).
+  if (trust === false) hub.dropRefusedOnAccept(app.server);
   app.addHook('preClose', async () => hub.close());
   registerQueueDepth(metrics, async () => {
     const row = await db
@@ -157,6 +152,10 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     app.log.error({ err: { type: (e as Error).name } }, 'retention job failed'),
   );
   app.addHook('onClose', async () => stopRetention());
+  const stopExpiry = scheduleExpiry(db, config.expirySweepMs, metrics, (e) =>
+    app.log.error({ err: { type: (e as Error).name } }, 'expiry sweep failed'),
+  );
+  app.addHook('onClose', async () => stopExpiry());
 
   return {
     app,

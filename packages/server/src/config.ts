@@ -44,6 +44,8 @@ export interface ServerConfig {
   accessPassword?: string;
   /** Days to keep delivered messages before the retention job may delete them. */
   retentionDays: number;
+  /** How often the sweep deletes expired (disappearing) messages, milliseconds. */
+  expirySweepMs: number;
   /**
    * The reverse proxies in front of the server, whose X-Forwarded-For is believed: their addresses
    * or CIDR ranges (or proxy-addr's `loopback`, `linklocal`, `uniquelocal`). No hop count: it cannot
@@ -79,6 +81,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   redisPrefix: 'parley:',
   access: 'open',
   retentionDays: 30,
+  expirySweepMs: 60_000,
   limits: DEFAULT_LIMITS,
   logLevel: 'info',
   logFormat: 'auto',
@@ -99,6 +102,7 @@ const ENV: Record<string, string> = {
   PARLEY_ACCESS: 'access',
   PARLEY_ACCESS_PASSWORD: 'accessPassword',
   PARLEY_RETENTION_DAYS: 'retentionDays',
+  PARLEY_EXPIRY_SWEEP_MS: 'expirySweepMs',
   PARLEY_TRUST_PROXY: 'trustProxy',
   PARLEY_LOG_LEVEL: 'logLevel',
   PARLEY_LOG_FORMAT: 'logFormat',
@@ -125,6 +129,7 @@ const FLAGS: Record<string, string> = {
   '--access': 'access',
   '--access-password': 'accessPassword',
   '--retention-days': 'retentionDays',
+  '--expiry-sweep-ms': 'expirySweepMs',
   '--trust-proxy': 'trustProxy',
   '--log-level': 'logLevel',
   '--log-format': 'logFormat',
@@ -247,6 +252,9 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
         break;
       case 'retentionDays':
         out.retentionDays = integer('retentionDays', value, 1, 3650);
+        break;
+      case 'expirySweepMs':
+        out.expirySweepMs = integer('expirySweepMs', value, 10, 3_600_000);
         break;
       case 'trustProxy':
         out.trustProxy = trustProxy(value);

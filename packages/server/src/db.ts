@@ -139,6 +139,8 @@ export interface MessagesTable {
   kind: number;
   data: Uint8Array;
   created_at: number;
+  /** Disappearing messages: when the expiry sweep deletes it (fetch never returns it after). */
+  expires_at: number | null;
 }
 
 export interface ProposalsTable {

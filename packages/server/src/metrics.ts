@@ -86,7 +86,7 @@ export function createMetrics(): Metrics {
     }),
     messagesRetired: new Counter({
       name: 'parley_messages_retired_total',
-      help: 'Log entries deleted by the retention job',
+      help: 'Log entries deleted by the retention job and the expiry sweep (disappearing messages)',
       registers: [registry],
     }),
     commitConflicts: new Counter({

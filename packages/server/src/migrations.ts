@@ -214,6 +214,15 @@ async function m0011DeviceLabels(db: Kysely<unknown>, bytes: Bytes): Promise<voi
   await db.schema.alterTable('devices').addColumn('disconnected_at', 'bigint').execute();
 }
 
+/**
+ * Disappearing messages: when the server deletes a message (ms since the epoch; NULL: kept as
+ * retention says), indexed for the expiry sweep (expiry.ts).
+ */
+async function m0012MessageExpiry(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema.alterTable('messages').addColumn('expires_at', 'bigint').execute();
+  await db.schema.createIndex('messages_expires_at').on('messages').column('expires_at').execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -225,6 +234,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0008_presence_joined', m0008PresenceJoined],
   ['0009_username_skeleton', m0009UsernameSkeleton],
   ['0011_device_labels', m0011DeviceLabels],
+  ['0012_message_expiry', m0012MessageExpiry],
 ];
 
 /** Every migration by name, for the dialect's column types. */

@@ -6,6 +6,7 @@
  */
 import type { Db } from './db.js';
 import type { Metrics } from './metrics.js';
+import { periodic } from './periodic.js';
 
 export const RETENTION_INTERVAL_MS = 3600_000;
 
@@ -37,9 +38,6 @@ export function scheduleRetention(
   metrics: Metrics,
   onError: (e: unknown) => void,
 ): () => void {
-  const run = () => runRetention(db, retentionDays).then((n) => metrics.messagesRetired.inc(n), onError);
-  void run();
-  const timer = setInterval(run, RETENTION_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  const job = async () => metrics.messagesRetired.inc(await runRetention(db, retentionDays));
+  return periodic(RETENTION_INTERVAL_MS, job, onError);
 }

@@ -280,6 +280,7 @@ test('conversations with nobody else and nothing in them are not listed', () => 
     removedBy: undefined,
     forged: 0,
     continues: [],
+    timer: 0,
   };
   const list = [base, { ...base, id: H, members: ['alice', 'bob'] }, { ...base, id: 'cc', ended: true }];
   expect(listedConversations(list).map((c) => c.id)).toEqual([H, 'cc']);
@@ -313,4 +314,16 @@ test('an updated message replaces the one shown without moving its status back, 
   expect(gone.history[1]!.replyTo).toEqual({ id: 'm1', from: 'alice', text: '', deleted: true });
   // A message not shown changes nothing.
   expect(chatReducer(s, { type: 'updated', message: msg(9) })).toBe(s);
+});
+
+test('an expired message leaves the open history and the search results; a search shows until closed', () => {
+  const result = (id: string) => ({ conversation: G, groupId: G, id, from: 'bob', sentAt: 1, snippet: 'x' });
+  const s = run(
+    [{ type: 'searched', search: { query: 'x', results: [result('m1'), result('m2')] } }],
+    opened([msg(1), msg(2)]),
+  );
+  const after = chatReducer(s, { type: 'expired', groupId: G, id: 'm1' });
+  expect(ids(after)).toEqual(['m2']);
+  expect(after.search?.results.map((r) => r.id)).toEqual(['m2']);
+  expect(chatReducer(after, { type: 'searched', search: undefined }).search).toBeUndefined();
 });

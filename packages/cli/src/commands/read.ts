@@ -3,7 +3,7 @@
  * devices), a conversation at a time in log order, then mark them read (read receipts to the
  * senders). With a conversation named: its latest messages, read or not (with their reactions,
  * edits and deletes as they stand now), and it is marked read. Each message has its id, which
- * `parley reply|react|edit|delete` take.
+ * `parley reply|react|edit|delete` take; a disappearing message has its `expiresAt` (ms) in JSON.
  */
 import type { ChatMessage, ParleyClient } from '@parley/client';
 import { runClientCommand } from '../clientCommand.js';
@@ -29,6 +29,7 @@ function line(client: ParleyClient, m: ChatMessage, json: boolean): string {
       reactions: m.reactions ?? {},
       ...(m.edited !== undefined ? { edited: m.edited } : {}),
       ...(m.deleted === true ? { deleted: true } : {}),
+      ...(m.expiresAt !== undefined ? { expiresAt: m.expiresAt } : {}),
     });
   const when = new Date(m.sentAt).toISOString().slice(0, 16).replace('T', ' ');
   const quote = quoteLine(m);

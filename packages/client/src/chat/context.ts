@@ -52,6 +52,8 @@ export interface Chat {
     delayMs: { min: number; max: number };
     timers: Map<string, ReturnType<typeof setTimeout>>;
   };
+  /** Disappearing messages (chat/disappearing.ts): the next sweep, and whether tests may use short timers. */
+  readonly expiry: { timer: ReturnType<typeof setTimeout> | undefined; next: number; shortTimers: boolean };
   /** Run work on group state one operation at a time. */
   serial<T>(work: () => Promise<T>): Promise<T>;
   /**

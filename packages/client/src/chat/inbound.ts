@@ -19,6 +19,7 @@ import { advanceCursor, isOwn } from '../storage/log.js';
 import { storeMessage } from '../storage/messages.js';
 import { applyAnnotation } from './annotations.js';
 import { type Chat, others } from './context.js';
+import { applyTimer, expired, sweepAt } from './disappearing.js';
 import { publishGroupInfo } from './handshake.js';
 import {
   heldMessages,
@@ -27,7 +28,7 @@ import {
   releaseHeld,
   unaccepted,
 } from './identityChanges.js';
-import { enqueue, flushOutbox } from './outbox.js';
+import { flushOutbox, restateSettings } from './outbox.js';
 import { withQuotes } from './quotes.js';
 import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
 import { brokenCommit, recover } from './repair.js';
@@ -179,12 +180,11 @@ async function onCommit(
       chat.presence.stale = true;
     });
     // Someone joined by external commit (a person's new device): they cannot know the group's
-    // name, so the member with the lowest leaf tells them.
-    const { name } = chat.conversations.meta(groupIdHex);
+    // name and timer, so the member with the lowest leaf tells them.
     const addedLeaves = new Set(result.added.map((m) => m.leafIndex));
     const firstOld = groupMembers(result.newState).find((m) => !addedLeaves.has(m.leafIndex));
-    if (result.committer === null && name !== null && firstOld?.leafIndex === ownLeafIndex(result.newState))
-      await enqueue(chat, w, groupIdHex, { type: 'conversation', name });
+    if (result.committer === null && firstOld?.leafIndex === ownLeafIndex(result.newState))
+      await restateSettings(chat, w, groupIdHex);
   }
   w.after(() => chat.events.emit('conversation', groupIdHex));
 }
@@ -201,6 +201,7 @@ async function onApplication(
   const body = app.body;
   switch (body.type) {
     case 'text': {
+      if (expired(body.expiresAt)) return; // its time was up before it got here: never stored
       const message: ChatMessage = {
         groupId: groupIdHex,
         seq,
@@ -211,6 +212,7 @@ async function onApplication(
         status: fromMe ? 'sent' : 'received',
         ...(fromMe ? { recipients: others(chat, groupIdHex), deliveredTo: [], readBy: [] } : {}),
         ...(body.replyTo !== undefined ? { replyTo: { id: body.replyTo } } : {}),
+        ...(body.expiresAt !== undefined ? { expiresAt: body.expiresAt } : {}),
       };
       await storeMessage(w, message);
       const { unread, last } = chat.conversations.meta(groupIdHex);
@@ -222,6 +224,7 @@ async function onApplication(
       if (!fromMe) toAcknowledge(chat, w, groupIdHex, app.id);
       const [shown] = await withQuotes(chat, w, [message]);
       w.after(() => {
+        if (body.expiresAt !== undefined) sweepAt(chat, body.expiresAt);
         chat.events.emit('message', shown!);
         chat.events.emit('conversation', groupIdHex);
       });
@@ -242,6 +245,9 @@ async function onApplication(
     case 'conversation':
       await chat.conversations.updateMeta(w, groupIdHex, { name: body.name });
       w.after(() => chat.events.emit('conversation', groupIdHex));
+      return;
+    case 'timer':
+      await applyTimer(chat, w, groupIdHex, sender.accountId, body.seconds);
       return;
     case 'reaction':
     case 'edit':

@@ -19,7 +19,7 @@ import { markOwn } from '../storage/log.js';
 import { type Chat, others } from './context.js';
 import { commitWithRetry, sendHandshake } from './handshake.js';
 import { recordIdentityChange } from './identityChanges.js';
-import { enqueue } from './outbox.js';
+import { enqueue, restateSettings } from './outbox.js';
 import { NEW_META } from './types.js';
 
 /** Start a conversation with the given accounts (all their devices, and our other devices). */
@@ -74,9 +74,7 @@ export async function addMembers(chat: Chat, groupIdHex: string, accountIds: str
     await addAccountNow(chat, groupIdHex, accountId, false);
     added = true;
   }
-  // Tell the newcomers the group's name (they cannot read anything sent before they joined).
-  const { name } = chat.conversations.meta(groupIdHex);
-  if (added && name !== null) await enqueue(chat, chat.store, groupIdHex, { type: 'conversation', name });
+  if (added) await restateSettings(chat, chat.store, groupIdHex);
 }
 
 /**

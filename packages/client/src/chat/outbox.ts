@@ -17,6 +17,7 @@ import { storeMessage, storeUnsent } from '../storage/messages.js';
 import { type OutboxItem, outboxItems, removeOutboxItem, setOutboxItem } from '../storage/outbox.js';
 import { TransportError } from '../transport.js';
 import { type Chat, others } from './context.js';
+import { expired, sweepAt, withExpiry } from './disappearing.js';
 import { heldBy, pendingIdentityChanges } from './identityChanges.js';
 import type { ChatMessage, MessageStatus } from './types.js';
 
@@ -27,9 +28,21 @@ export async function enqueue(
   groupIdHex: string,
   body: AppBody,
 ): Promise<AppMessage> {
-  const app = appMessage(body);
+  const now = Date.now();
+  const app = appMessage(withExpiry(chat, groupIdHex, body, now), now);
   await chat.outbox.add(r, groupIdHex, app);
   return app;
+}
+
+/**
+ * Tell newcomers the conversation's name and disappearing-messages timer (they cannot read what
+ * was sent before they joined); the members who have them see no change.
+ */
+export async function restateSettings(chat: Chat, r: Records, groupIdHex: string): Promise<void> {
+  const { name, timer } = chat.conversations.meta(groupIdHex);
+  if (name !== null) await enqueue(chat, r, groupIdHex, { type: 'conversation', name });
+  if (timer !== undefined && timer.seconds > 0)
+    await enqueue(chat, r, groupIdHex, { type: 'timer', seconds: timer.seconds });
 }
 
 /** An own text message as the history shows it. */
@@ -53,6 +66,9 @@ export function ownText(
     ...(app.body.type === 'text' && app.body.replyTo !== undefined
       ? { replyTo: { id: app.body.replyTo } }
       : {}),
+    ...(app.body.type === 'text' && app.body.expiresAt !== undefined
+      ? { expiresAt: app.body.expiresAt }
+      : {}),
   };
 }
 
@@ -62,6 +78,7 @@ export async function encryptAndSend(
   groupIdHex: string,
   messageId: string,
   body: Uint8Array,
+  expiresAt?: number,
 ): Promise<ServerFrame> {
   const state = chat.conversations.state(groupIdHex)!;
   const { newState, message } = await encryptApplication(chat.device, state, body);
@@ -73,6 +90,7 @@ export async function encryptAndSend(
     messageId: fromHex(messageId),
     payload: message,
     welcome: null,
+    ...(expiresAt !== undefined ? { groupInfo: null, expiresAt } : {}),
   });
 }
 
@@ -103,10 +121,14 @@ export async function flushOutbox(chat: Chat, attemptedOnly = false): Promise<vo
       stopped.add(item.groupId);
       continue;
     }
+    if (expired(item.expiresAt)) {
+      await dropExpired(chat, key, item);
+      continue;
+    }
     if (item.attempted !== true) await setOutboxItem(chat.store, key, { ...item, attempted: true });
     let answer: ServerFrame;
     try {
-      answer = await encryptAndSend(chat, item.groupId, item.messageId, fromHex(item.body));
+      answer = await encryptAndSend(chat, item.groupId, item.messageId, fromHex(item.body), item.expiresAt);
     } catch (e) {
       if (e instanceof TransportError) return; // offline: the outbox is flushed again when online
       throw e;
@@ -137,6 +159,7 @@ async function sent(chat: Chat, w: Batch, key: string, item: OutboxItem, answer:
   await storeMessage(w, message);
   await chat.conversations.updateMeta(w, item.groupId, { last: message });
   w.after(() => {
+    if (message.expiresAt !== undefined) sweepAt(chat, message.expiresAt);
     chat.events.emit('message_status', {
       groupId: item.groupId,
       id: app.id,
@@ -156,12 +179,21 @@ async function giveUp(chat: Chat, key: string, item: OutboxItem): Promise<void> 
   const app = decodeAppMessage(fromHex(item.body));
   await inBatch(chat.store, async (w) => {
     await removeOutboxItem(w, key);
-    if (app.body.type !== 'text') return;
+    // A disappearing message is not kept as failed: nothing would remove it when its time is up.
+    if (app.body.type !== 'text' || app.body.expiresAt !== undefined) return;
     await storeUnsent(w, ownText(chat, item.groupId, app, app.body.text, 0, 'failed'));
     w.after(() => {
       chat.events.emit('message_status', { groupId: item.groupId, id: app.id, status: 'failed', seq: 0 });
       chat.events.emit('conversation', item.groupId);
     });
+  });
+}
+
+/** A disappearing message whose time was up before it could leave: it never will. */
+async function dropExpired(chat: Chat, key: string, item: OutboxItem): Promise<void> {
+  await inBatch(chat.store, async (w) => {
+    await removeOutboxItem(w, key);
+    w.after(() => chat.events.emit('message_expired', { groupId: item.groupId, id: item.messageId }));
   });
 }
 

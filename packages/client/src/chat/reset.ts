@@ -214,6 +214,8 @@ async function attach(
   const read = chat.conversations.meta(to);
   await chat.conversations.updateMeta(w, to, {
     name: shown.name,
+    // Disappearing messages go on as they were (a timer already set in `to` is newer).
+    timer: read.timer ?? shown.timer,
     unread: [...shown.unread, ...read.unread],
     last: read.last ?? shown.last,
     ended: false,

@@ -31,6 +31,30 @@ export interface ChatMessage {
   edited?: number;
   /** Deleted by its author: the text is gone (empty) from every device's store. */
   deleted?: boolean;
+  /** Disappearing messages: when (the sender's clock) it leaves every store and the server. */
+  expiresAt?: number;
+}
+
+/** A message `ParleyClient.search` found. */
+export interface SearchResult {
+  /** The conversation to open (its current id, also for a message of a group it continued). */
+  conversation: string;
+  /** The group the message was sent in, and its id there. */
+  groupId: string;
+  id: string;
+  from: string;
+  sentAt: number;
+  /** Part of its text around the first word found. */
+  snippet: string;
+}
+
+/** See the `timer` event. */
+export interface TimerChange {
+  groupId: string;
+  /** Disappearing messages after this many seconds; 0: off. */
+  seconds: number;
+  /** The account that set it. */
+  by: string;
 }
 
 /** What a reply shows of the message it quotes (only `id` when this device does not have it). */
@@ -93,6 +117,8 @@ export interface ConversationSummary {
    * `conversation_reset`): their history is part of this one.
    */
   continues: string[];
+  /** Disappearing messages: new messages go this many seconds after they were sent; 0: off. */
+  timer: number;
 }
 
 /** See the `group_broken` event. */
@@ -133,6 +159,10 @@ export interface ClientEvents {
   message_updated: (m: ChatMessage) => void;
   /** A member tried to edit or delete someone else's message: ignored, and counted (`forged`). */
   forged_annotation: (info: ForgedAnnotation) => void;
+  /** Someone (`by`, maybe this person on this device) set the conversation's disappearing-messages timer. */
+  timer: (info: TimerChange) => void;
+  /** A disappearing message's time was up: it left this device's store (drop it from views by id). */
+  message_expired: (info: { groupId: string; id: string }) => void;
   message_status: (info: { groupId: string; id: string; status: MessageStatus; seq: number }) => void;
   typing: (info: { groupId: string; accountId: string; typing: boolean }) => void;
   presence: (info: { accountId: string; online: boolean; lastSeen: number }) => void;
@@ -193,6 +223,11 @@ export interface ParleyClientOptions {
    * repaired before it resets it itself (default 5–30 s; see docs/recovery.md).
    */
   resetDelayMs?: { min: number; max: number };
+  /**
+   * Tests only: allow disappearing-messages timers of any number of seconds (people choose from
+   * 5 minutes to 4 weeks).
+   */
+  shortTimersForTests?: boolean;
 }
 
 /** What this device knows about a conversation beyond its MLS state. */
@@ -207,6 +242,8 @@ export interface ConversationMeta {
   removedBy?: string | undefined;
   /** Forged edits and deletes received (see the `forged_annotation` event). */
   forged?: number;
+  /** The disappearing-messages timer (the last set, in log order) and who set it. */
+  timer?: { seconds: number; by: string } | undefined;
   /**
    * The group could not be repaired (`group_broken`): the broken commit, who signed it, and the
    * devices of the group then (its state is dropped once a reset moved the conversation on).

@@ -25,6 +25,7 @@ export function summary(chat: Chat, groupIdHex: string): ConversationSummary | u
     removedBy: meta.removedBy,
     forged: meta.forged ?? 0,
     continues: earlierGroups(chat, groupIdHex),
+    timer: meta.timer?.seconds ?? 0,
   };
 }
 

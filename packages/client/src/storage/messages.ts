@@ -6,6 +6,7 @@
 import type { ChatMessage } from '../chat/types.js';
 import type { SealedStore } from '../store.js';
 import type { Records } from './batch.js';
+import { markExpiring, unmarkExpiring } from './expiring.js';
 import { seqKey } from './log.js';
 
 const messages = (groupIdHex: string) => `messages:${groupIdHex}`;
@@ -15,6 +16,18 @@ const unsent = (groupIdHex: string) => `unsent:${groupIdHex}`;
 export async function storeMessage(r: Records, message: ChatMessage): Promise<void> {
   await r.putJson(messages(message.groupId), seqKey(message.seq), message);
   await r.putJson(index(message.groupId), message.id, message.seq);
+  const { groupId, seq, id, expiresAt } = message;
+  if (expiresAt !== undefined) await markExpiring(r, { groupId, seq, id, expiresAt });
+}
+
+/** Remove a stored message altogether (a disappearing message whose time is up). */
+export async function removeMessage(
+  r: Records,
+  m: { groupId: string; seq: number; id: string },
+): Promise<void> {
+  await r.delete(messages(m.groupId), seqKey(m.seq));
+  await r.delete(index(m.groupId), m.id);
+  await unmarkExpiring(r, { groupId: m.groupId, seq: m.seq, id: m.id, expiresAt: 0 });
 }
 
 /** A stored message by its id, if this device has it. */

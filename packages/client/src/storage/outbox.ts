@@ -12,6 +12,8 @@ export interface OutboxItem {
   body: string;
   /** Handed to the server at least once: it may be in the group's log already. */
   attempted?: boolean;
+  /** A disappearing message: when its time is up (it is not sent after that). */
+  expiresAt?: number;
 }
 
 /** Outbox keys: a counter, restarting after the last item when the client opens. */
@@ -25,6 +27,7 @@ export class Outbox {
 
   async add(r: Records, groupIdHex: string, app: AppMessage): Promise<void> {
     const item: OutboxItem = { groupId: groupIdHex, messageId: app.id, body: toHex(encodeAppMessage(app)) };
+    if (app.body.type === 'text' && app.body.expiresAt !== undefined) item.expiresAt = app.body.expiresAt;
     await r.putJson(OUTBOX, String(this.counter++).padStart(12, '0'), item);
   }
 }

@@ -107,6 +107,11 @@ export type ClientFrame =
       welcome: Uint8Array | null;
       /** With a commit, and only then (the server requires it): the GroupInfo of the epoch it starts. */
       groupInfo?: Uint8Array | null;
+      /**
+       * An application message of a conversation with disappearing messages on: when (ms since the
+       * epoch) the server deletes it. In the future and at most four weeks (and a day) ahead.
+       */
+      expiresAt?: number | null;
     }
   | { type: 'fetch'; requestId: number; groupId: Uint8Array; afterSeq: number; limit: number }
   | { type: 'ack'; requestId: number; groupId: Uint8Array; seq: number }
@@ -207,6 +212,8 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
       payload: blob,
       welcome: optional(welcome),
       groupInfo: optional(groupInfo, { atEnd: true }),
+      // `expiresAt` came later still, after `groupInfo` (written, as absent, whenever it is).
+      expiresAt: optional(u64, { atEnd: true }),
     },
   },
   fetch: { type: 7, from: 'client', fields: { groupId, afterSeq: u64, limit: uint('u16', 1, MAX_FETCH) } },

@@ -10,6 +10,7 @@ import type { Cluster } from '../cluster.js';
 import type { Limits } from '../config.js';
 import { suite } from '../crypto.js';
 import type { Db } from '../db.js';
+import { checkExpiry } from '../expiry.js';
 import { FrameError, type Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import { groupCap } from './groupCap.js';
@@ -61,6 +62,7 @@ export function groups(hub: Hub, { db, metrics, cluster, limits, joined }: Group
     'send',
     async (session, f, pipeline) => {
       const decoded = decodePayload(f.payload);
+      checkExpiry(f.expiresAt, decoded.message?.wireformat === 'mls_private_message');
       // An application message is pipelined: every check that reads the database runs inside its
       // write, so the frame queues its write at once and lets the connection's next frame start; a
       // sender with many messages in flight gets them into one group commit.

@@ -120,6 +120,8 @@ export interface Append {
   plan: Plan;
   payload: Uint8Array;
   now: number;
+  /** When the server deletes it (disappearing messages), or null. */
+  expiresAt: number | null;
 }
 
 /** A message appended at `seq` (the group now at `epoch`), or none: the epoch was not current. */
@@ -162,6 +164,7 @@ export async function appendOne(tx: Tx, m: Append): Promise<Claimed> {
       kind: m.plan.kind,
       data: m.payload,
       created_at: m.now,
+      expires_at: m.expiresAt,
     })
     .execute();
   return { seq, epoch: claimed.epoch };

@@ -43,11 +43,14 @@ export function fitting(sizes: readonly number[], n: number): number {
  * answer, is skipped rather than stopping every later fetch.
  */
 export async function fetchFor(db: Db, groupId: Uint8Array, me: Member, afterSeq: number, limit: number) {
+  const now = Date.now();
   let base = db
     .selectFrom('messages')
     .where('group_id', '=', groupId)
     .where('seq', '>', Math.max(afterSeq, me.joined_seq))
-    .where(dataSize, '<=', MAX_MESSAGE_BYTES);
+    .where(dataSize, '<=', MAX_MESSAGE_BYTES)
+    // Expired (disappearing messages) but not swept yet: gone all the same.
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
   if (me.removed_seq !== null) base = base.where('seq', '<=', me.removed_seq);
   const firstEpoch = await joinEpoch(db, groupId, me.joined_seq);
   if (firstEpoch !== undefined && firstEpoch > 0)

@@ -21,13 +21,13 @@ export async function appendApplicationsPostgres(
       (w, i) =>
         sql`(${i}::integer, ${w.groupId}::bytea, ${w.messageId}::bytea, ${w.sender.accountId}::text,
           ${w.sender.deviceId}::text, ${w.plan.epoch}::bigint, ${w.payload}::bytea, ${w.now}::bigint,
-          ${w.valid}::boolean)`,
+          ${w.valid}::boolean, ${w.expiresAt}::bigint)`,
     ),
   );
   const { rows } = await sql<
     ApplicationCheck & { found: boolean; new_seq: number | null; new_epoch: number | null }
   >`
-    with input (i, group_id, message_id, username, device_id, epoch, data, created_at, valid) as (values ${input}),
+    with input (i, group_id, message_id, username, device_id, epoch, data, created_at, valid, expires_at) as (values ${input}),
     chk as (
       select input.i, input.group_id, groups.group_id is not null as found, groups.epoch, me.leaf_index,
         me.removed_seq, stored.seq, stored.sender_username, stored.sender_device, stored.epoch as stored_epoch,
@@ -56,9 +56,10 @@ export async function appendApplicationsPostgres(
       where chk.ok
     ),
     inserted as (
-      insert into messages (group_id, seq, message_id, sender_username, sender_device, epoch, kind, data, created_at)
+      insert into messages (group_id, seq, message_id, sender_username, sender_device, epoch, kind, data, created_at,
+        expires_at)
       select input.group_id, numbered.seq, input.message_id, input.username, input.device_id, input.epoch,
-        ${KIND.application}::integer, input.data, input.created_at
+        ${KIND.application}::integer, input.data, input.created_at, input.expires_at
       from numbered join input on input.i = numbered.i
     )
     select chk.*, numbered.seq as new_seq, numbered.epoch as new_epoch

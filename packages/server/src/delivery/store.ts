@@ -166,6 +166,7 @@ function appendOf(sender: Sender, f: SendFrame, plan: Plan): Append {
     plan,
     payload: f.payload,
     now: Date.now(),
+    expiresAt: f.expiresAt ?? null,
   };
 }
 

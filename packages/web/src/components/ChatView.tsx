@@ -1,5 +1,5 @@
 /** The open conversation: its header, messages (with their actions), typing line, notices and composer (pure view). */
-import type { ChatMessage } from '@parley/client';
+import { type ChatMessage, timerLabel } from '@parley/client';
 import { useState } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
 import { Composer } from './Composer.js';
@@ -73,6 +73,11 @@ function ChatHeader(props: HeaderProps) {
         </p>
         {c.direct && people[0] !== undefined && (
           <p className="muted small">{online.has(people[0]) ? 'online' : 'offline'}</p>
+        )}
+        {c.timer > 0 && (
+          <p className="muted small" data-testid="timer">
+            Messages disappear after {timerLabel(c.timer)}
+          </p>
         )}
       </div>
       <div className="chat-actions">

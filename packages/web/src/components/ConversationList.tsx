@@ -1,4 +1,5 @@
 /** The list of conversations with titles, last messages, unread badges and presence (pure view). */
+import type { ReactNode } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
 
 interface Props {
@@ -9,6 +10,8 @@ interface Props {
   onOpen: (id: string) => void;
   onNewChat: () => void;
   onNewGroup: () => void;
+  /** Shown under the toolbar (the search box). */
+  children?: ReactNode;
 }
 
 /** The people in a conversation other than me, for its title. */
@@ -37,6 +40,7 @@ export function ConversationList({
   onOpen,
   onNewChat,
   onNewGroup,
+  children,
 }: Props) {
   const onlineNow = [
     ...new Set(conversations.flatMap((c) => others(c, me)).filter((m) => online.has(m))),
@@ -51,6 +55,7 @@ export function ConversationList({
           New group
         </button>
       </div>
+      {children}
       <p className="muted small online-summary" data-testid="online">
         {onlineNow.length === 0 ? 'No contacts online' : `Online: ${onlineNow.join(', ')}`}
       </p>

@@ -4,10 +4,12 @@ import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
 import { ConnectionBanner } from '../components/Forms.js';
 import { type AccountActions, AccountButtons, AccountDialogs } from './AccountDialogs.js';
-import { notificationsSupported, useBrowserSignals } from './browserSignals.js';
+import { useBrowserSignals } from './browserSignals.js';
 import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
 import type { ChatModel } from './chatModel.js';
 import { shownMessages } from './chatState.js';
+import { HistorySearch } from './HistorySearch.js';
+import { NotificationsButton } from './NotificationsButton.js';
 import { usePanel } from './panel.js';
 
 interface Props extends Omit<AccountActions, 'onPresenceSharing'> {
@@ -60,7 +62,9 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
           onOpen={(id) => model.open(id)}
           onNewChat={() => setPanel({ kind: 'new-chat' })}
           onNewGroup={() => setPanel({ kind: 'new-group' })}
-        />
+        >
+          <HistorySearch model={model} s={s} />
+        </ConversationList>
         {open !== undefined ? (
           <ChatView
             key={open.id}
@@ -126,9 +130,6 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
 
 /** The app's header: the brand, who is signed in, the offer to enable notifications, `children`. */
 function AppHeader({ me, children }: { me: string; children: ReactNode }) {
-  const [permission, setPermission] = useState(() =>
-    notificationsSupported() ? Notification.permission : 'denied',
-  );
   return (
     <header className="app-header">
       <span className="brand">Parley</span>
@@ -136,14 +137,7 @@ function AppHeader({ me, children }: { me: string; children: ReactNode }) {
         {me}
       </span>
       <span className="spacer" />
-      {permission === 'default' && (
-        <button
-          type="button"
-          onClick={() => void Notification.requestPermission().then((p) => setPermission(p))}
-        >
-          Enable notifications
-        </button>
-      )}
+      <NotificationsButton />
       {children}
     </header>
   );

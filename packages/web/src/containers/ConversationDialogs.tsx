@@ -7,6 +7,7 @@ import { conversationTitle } from '../components/ConversationList.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorText, IdentityWarning, MembersPanel, NewConversationForm } from '../components/Forms.js';
 import { SafetyNumberView } from '../components/SafetyNumber.js';
+import { TimerControl } from '../components/TimerControl.js';
 import { checkUsername, explain } from '../session.js';
 import type { ChatModel } from './chatModel.js';
 import type { ChatState, Conversation } from './chatState.js';
@@ -75,6 +76,13 @@ export function ConversationDialogs({ model, s, open, control, showSafetyNumber 
               })
             }
           />
+          {!open.ended && (
+            <TimerControl
+              seconds={open.timer}
+              busy={busy}
+              onChange={(seconds) => void run(() => model.setTimer(open.id, seconds))}
+            />
+          )}
         </Dialog>
       )}
 

@@ -11,6 +11,8 @@ import {
   quoteOf,
   repairNotice,
   resetNotice,
+  type SearchResult,
+  timerNotice,
 } from '@parley/client';
 import {
   MAX_CONVERSATION_NAME_BYTES,
@@ -93,6 +95,13 @@ export class ChatModel {
         this.dispatch({ type: 'updated', message });
         this.conversationsChanged();
       }),
+      client.on('message_expired', (x) => {
+        this.dispatch({ type: 'expired', ...x });
+        this.conversationsChanged();
+      }),
+      client.on('timer', (t) =>
+        this.dispatch({ type: 'repaired', groupId: t.groupId, text: timerNotice(t, client.accountId) }),
+      ),
       client.on('conversation', conversationsChanged),
       client.on('joined', conversationsChanged),
       client.on('removed', conversationsChanged),
@@ -312,6 +321,30 @@ export class ChatModel {
   async rename(groupId: string, name: string): Promise<void> {
     await this.client.rename(groupId, checkGroupName(name));
     this.conversationsChanged();
+  }
+
+  /** Set a conversation's disappearing-messages timer (seconds; 0: off). */
+  async setTimer(groupId: string, seconds: number): Promise<void> {
+    await this.client.setTimer(groupId, seconds);
+    this.conversationsChanged();
+  }
+
+  /** Search the history on this device; the results show until cleared (or a result is opened). */
+  search(words: string): Promise<void> {
+    return this.read(async () => ({
+      type: 'searched',
+      search: { query: words.trim(), results: await this.client.search(words) },
+    }));
+  }
+
+  /** Open the conversation of a search result; the results close. */
+  openResult(result: SearchResult): void {
+    this.dispatch({ type: 'searched', search: undefined });
+    this.open(result.conversation);
+  }
+
+  clearSearch(): void {
+    this.dispatch({ type: 'searched', search: undefined });
   }
 
   async addMembers(groupId: string, accountIds: string[]): Promise<void> {

@@ -11,6 +11,7 @@ import {
   HISTORY_PAGE_SIZE,
   type MessageStatus,
   quoteOf,
+  type SearchResult,
 } from '@parley/client';
 
 export type Conversation = ConversationSummary;
@@ -59,6 +60,8 @@ export interface ChatState {
   repairs: ReadonlyMap<string, readonly string[]>;
   /** The code of the last failed catch-up, until a sync goes through (it is being tried again). */
   syncError: string | undefined;
+  /** The last search of the person's history and what it found, while shown. */
+  search: { query: string; results: readonly SearchResult[] } | undefined;
 }
 
 export type ChatEvent =
@@ -79,6 +82,10 @@ export type ChatEvent =
   | { type: 'message'; message: ChatMessage }
   /** A message shown changed: a reaction, an edit, a delete (replies quoting it follow). */
   | { type: 'updated'; message: ChatMessage }
+  /** A disappearing message's time was up: it is gone (and so are the results that found it). */
+  | { type: 'expired'; groupId: string; id: string }
+  /** A search's results; none (undefined) closes them. */
+  | { type: 'searched'; search: { query: string; results: readonly SearchResult[] } | undefined }
   | { type: 'status'; groupId: string; id: string; status: MessageStatus; seq: number }
   | { type: 'sending'; message: ChatMessage }
   | { type: 'queued'; groupId: string; localId: string; message: ChatMessage }
@@ -113,6 +120,7 @@ export function initialChatState(me: string, connection: ConnectionState): ChatS
     undecryptable: new Map(),
     repairs: new Map(),
     syncError: undefined,
+    search: undefined,
   };
 }
 
@@ -256,6 +264,14 @@ function visibleOnline(connection: ConnectionState, presence: ReadonlySet<string
   return connection === 'online' ? presence : NOBODY;
 }
 
+/** A message gone (its time was up): out of the open history and of the search results. */
+function expired(s: ChatState, groupId: string, id: string): ChatState {
+  const history = s.history.filter((m) => m.id !== id);
+  const results = s.search?.results.filter((r) => !(r.groupId === groupId && r.id === id));
+  const search = s.search === undefined || results === undefined ? s.search : { ...s.search, results };
+  return { ...s, history, search };
+}
+
 /** The state after one event (pure: the same state and event always give the same state). */
 export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
   switch (e.type) {
@@ -299,6 +315,10 @@ export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
     }
     case 'updated':
       return updated(s, e.message);
+    case 'expired':
+      return expired(s, e.groupId, e.id);
+    case 'searched':
+      return { ...s, search: e.search };
     case 'status': {
       if (e.groupId !== s.openId) return s;
       const known = s.history.find((m) => m.id === e.id);

@@ -1,0 +1,38 @@
+/** A conversation's disappearing-messages timer, as a choice (pure view): off, 5 minutes … 4 weeks. */
+import { TIMER_CHOICES, timerLabel } from '@parley/client';
+import { useId } from 'react';
+
+interface Props {
+  seconds: number;
+  busy: boolean;
+  onChange: (seconds: number) => void;
+}
+
+export function TimerControl({ seconds, busy, onChange }: Props) {
+  const id = useId();
+  const choices: readonly number[] = TIMER_CHOICES.includes(seconds as never)
+    ? TIMER_CHOICES
+    : [...TIMER_CHOICES, seconds];
+  return (
+    <div className="stack">
+      <label htmlFor={id}>Disappearing messages</label>
+      <select
+        id={id}
+        name="timer"
+        value={seconds}
+        disabled={busy}
+        onChange={(e) => onChange(Number(e.target.value))}
+      >
+        {choices.map((s) => (
+          <option key={s} value={s}>
+            {s === 0 ? 'Off' : `After ${timerLabel(s)}`}
+          </option>
+        ))}
+      </select>
+      <p className="muted small">
+        New messages leave everyone’s devices and the server that long after they are sent. Anyone in the
+        conversation can change it.
+      </p>
+    </div>
+  );
+}
