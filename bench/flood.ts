@@ -214,21 +214,21 @@ async function startAttacker(
   port: number,
   round: number,
 ): Promise<{ stop(): Promise<FloodResult['attacker']> }> {
-  const child: ChildProcess = spawn(
+  const argv = [
     process.execPath,
-    [
-      fileURLToPath(import.meta.url),
-      '--attack',
-      String(port),
-      '--round',
-      String(round),
-      '--attacker-nice',
-      String(option('--attacker-nice', 19)),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+    fileURLToPath(import.meta.url),
+    '--attack',
+    String(port),
+    '--round',
+    String(round),
+    '--attacker-nice',
+    String(option('--attacker-nice', 19)),
+  ];
+  // --attacker-cpu N: the attacker on that core alone (Linux taskset), as if on another machine;
+  // run the benchmark itself under `taskset -c <another core>` so the server and alice stay there.
+  const cpu = option('--attacker-cpu', -1);
+  const [command, ...rest] = cpu >= 0 ? ['taskset', '-c', String(cpu), ...argv] : argv;
+  const child: ChildProcess = spawn(command!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => {
     out += d.toString();

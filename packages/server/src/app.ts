@@ -24,6 +24,7 @@ import { createMetrics, type Metrics, registerQueueDepth } from './metrics.js';
 import { presence } from './presence.js';
 import { scheduleRetention } from './retention.js';
 import { SeenWrites } from './seenWrites.js';
+import { tarpitRefused } from './tarpit.js';
 import { DEFAULT_WEB_ROOT, webApp } from './web.js';
 
 export { SERVER_VERSION };
@@ -135,18 +136,18 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   recordDeviceSeen(hub, seen);
   groups(hub, { db, metrics, cluster, limits: config.limits, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
-  // Without a trusted proxy the TCP peer is the client (see Hub.dropRefusedOnAccept).
-  if (trust === false) hub.dropRefusedOnAccept(app.server);
-  app.addHook('preClose', async () => hub.close());
-  registerQueueDepth(metrics, async () => {
-    const row = await db
-      .selectFrom('group_members')
-      .innerJoin('groups', 'groups.group_id', 'group_members.group_id')
-      .select(sql<number>`coalesce(sum(groups.next_seq - 1 - group_members.acked_seq), 0)`.as('depth'))
-      .where('group_members.removed_seq', 'is', null)
-      .executeTakeFirst();
-    return Number(row?.depth ?? 0);
+  // Without a trusted proxy the TCP peer is the client: hold a refused address's connections.
+  const tarpit =
+    trust === false &&
+    tarpitRefused(app.server, (a) => hub.refuses(a), {
+      holdMs: config.limits.headersTimeoutMs,
+      perAddress: config.limits.unauthenticatedPerAddress,
+    });
+  app.addHook('preClose', async () => {
+    if (tarpit) tarpit.close();
+    await hub.close();
   });
+  registerQueueDepth(metrics, () => queueDepth(db));
   const web = await webApp(app, config.webRoot ?? DEFAULT_WEB_ROOT, config.publicUrl);
   const stopRetention = scheduleRetention(db, config.retentionDays, metrics, (e) =>
     app.log.error({ err: { type: (e as Error).name } }, 'retention job failed'),
@@ -170,4 +171,15 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
       if (options.db === undefined) await db.destroy();
     },
   };
+}
+
+/** Messages stored and not yet acknowledged by their recipient devices, over every group. */
+async function queueDepth(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('group_members')
+    .innerJoin('groups', 'groups.group_id', 'group_members.group_id')
+    .select(sql<number>`coalesce(sum(groups.next_seq - 1 - group_members.acked_seq), 0)`.as('depth'))
+    .where('group_members.removed_seq', 'is', null)
+    .executeTakeFirst();
+  return Number(row?.depth ?? 0);
 }

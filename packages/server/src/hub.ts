@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Signature } from '@parley/core';
 import {
@@ -188,16 +187,9 @@ export class Hub {
     return this.wss.clients.size;
   }
 
-  /**
-   * Drop, as it is accepted and before any HTTP is parsed, every TCP connection from an address
-   * refused at the upgrade (its sockets keep failing to authenticate), so that a flood of
-   * reconnections costs the server as little as it can (issue #15 item 3). Only where the TCP peer
-   * is the client: without a trusted reverse proxy.
-   */
-  dropRefusedOnAccept(server: NetServer): void {
-    server.on('connection', (socket: Socket) => {
-      if (this.caps.failing(socket.remoteAddress ?? '')) socket.destroy();
-    });
+  /** Whether a client address is refused at the upgrade for now (its sockets keep failing to authenticate). */
+  refuses(address: string): boolean {
+    return this.caps.failing(address);
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {

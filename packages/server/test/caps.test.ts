@@ -122,8 +122,8 @@ test('unauthenticated sockets past the cap of one address are closed (4430), pas
   expect(others).toEqual(['challenge', 'challenge', `${CLOSE.serverBusy.code} ${CLOSE.serverBusy.reason}`]);
 });
 
-test('an address whose sockets keep closing without authenticating is dropped as it connects, before any HTTP; others still connect', async () => {
-  const url = await start({ failedConnectionsPerAddressPerMinute: 3 });
+test('an address whose sockets keep closing without authenticating is held unanswered as it connects (no HTTP read), then dropped; others still connect', async () => {
+  const url = await start({ failedConnectionsPerAddressPerMinute: 3, headersTimeoutMs: 1_000 });
   // Each socket sends garbage instead of `auth` and is closed (4402).
   for (let i = 0; i < 3; i++) {
     const ws = await WsClient.open(url, ATTACKER);
@@ -131,8 +131,11 @@ test('an address whose sockets keep closing without authenticating is dropped as
     ws.socket.send(Uint8Array.of(0xff, 0, 0, 0, 1));
     expect((await ws.waitClosed()).code).toBe(CLOSE.unauthenticated.code);
   }
-  // Without a trusted proxy the TCP peer is the client: the server drops its connections at once.
+  // Without a trusted proxy the TCP peer is the client: its connections are held, never read, and
+  // dropped after headersTimeoutMs (a client reconnecting in a loop waits instead of looping).
+  const started = Date.now();
   await expect(WsClient.open(url, ATTACKER)).rejects.toThrow(/ECONNRESET|socket hang up/);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   // Refused upgrades (429, and 404 for another path) whose connections the attacker resets at
   // once: the server must not die of the reset on a socket no HTTP layer watches any more.
   await Promise.all(

@@ -36,8 +36,8 @@ export interface Limits {
   unauthenticatedPerAddress: number;
   /**
    * WebSockets of one client address that closed without authenticating, per minute, on this node;
-   * past it the address is refused until the minute ends: its TCP connections are dropped as they
-   * are accepted, or, behind a trusted proxy, its upgrades get HTTP 429.
+   * past it the address is refused until the minute ends: its TCP connections are held unread and
+   * dropped after headersTimeoutMs (tarpit.ts), or, behind a trusted proxy, its upgrades get HTTP 429.
    */
   failedConnectionsPerAddressPerMinute: number;
   /** WebSockets not yet authenticated, at once, on this node from everyone (more are closed, 1013). */
