@@ -58,35 +58,42 @@ export class SeenWrites {
     };
   }
 
-  /** Write everything held now (one transaction); resolves once it is written. */
+  /**
+   * Write everything held now (one transaction); resolves once it is written. What was written
+   * stays held until then, so readers never fall back to the older stored times meanwhile; a change
+   * that came during the write stays held for the next one, and a failed write is tried again.
+   */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const accounts = [...this.accounts];
-    const devices = [...this.devices.values()];
-    this.accounts.clear();
-    this.devices.clear();
+    const devices = [...this.devices];
     if (accounts.length === 0 && devices.length === 0) return this.flushing;
-    this.flushing = this.flushing.then(() =>
-      this.db
-        .transaction()
-        .execute(async (tx) => {
+    this.flushing = this.flushing.then(async () => {
+      try {
+        await this.db.transaction().execute(async (tx) => {
           for (const [username, at] of accounts)
             await tx
               .updateTable('accounts')
               .set({ last_seen: at })
               .where('username', '=', username)
               .execute();
-          for (const { accountId, deviceId, ...change } of devices)
+          for (const [, { accountId, deviceId, ...change }] of devices)
             await tx
               .updateTable('devices')
               .set(change)
               .where('username', '=', accountId)
               .where('device_id', '=', deviceId)
               .execute();
-        })
-        .catch(this.onError),
-    );
+        });
+      } catch (e) {
+        this.onError(e);
+        this.schedule();
+        return;
+      }
+      for (const [key, at] of accounts) if (this.accounts.get(key) === at) this.accounts.delete(key);
+      for (const [key, entry] of devices) if (this.devices.get(key) === entry) this.devices.delete(key);
+    });
     return this.flushing;
   }
 

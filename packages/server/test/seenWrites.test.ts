@@ -67,7 +67,14 @@ test('a hundred connection changes cost one transaction; reads see the latest ti
   expect(seen.lastSeen(accountId, before.last_seen)).toBe(3_050);
   expect(seen.lastSeen('nobody', 7)).toBe(7);
 
-  await seen.flush();
+  const flushed = seen.flush();
+  // While the write is under way, readers still see the latest times, not the older stored ones.
+  expect(seen.lastSeen(accountId, before.last_seen)).toBe(3_050);
+  expect(seen.deviceRow(accountId, deviceId, before)).toEqual({
+    connected_at: 1_050,
+    disconnected_at: 2_050,
+  });
+  await flushed;
   expect(transactions()).toBe(1);
   expect(await stored()).toEqual({ connected_at: 1_050, disconnected_at: 2_050, last_seen: 3_050 });
   // Nothing held any more: a second flush writes nothing.
