@@ -54,6 +54,10 @@ export async function onOnline(chat: Chat): Promise<void> {
   let after: Uint8Array = new Uint8Array();
   for (;;) {
     const sync = answerOf(await chat.connection.request({ type: 'sync', after }), 'sync_state');
+    // A group listed here that this device holds no state of may have added it after the
+    // Welcomes were collected above (a Welcome is stored with the commit that sends it): collect
+    // them again, once, so that the device joins from its Welcome, not by an external commit.
+    if (sync.groups.some((g) => stateless(chat, toHex(g.groupId)))) await collectWelcomes(chat);
     for (const g of sync.groups) await step(chat, toHex(g.groupId), () => syncGroup(chat, g));
     // A newly linked device: join the conversations of this account's other devices.
     for (const g of sync.joinable) {
@@ -82,14 +86,13 @@ async function collectWelcomes(chat: Chat): Promise<void> {
   }
 }
 
-/**
- * Catch up a group we hold, or rejoin one whose state this device lost. A group we hold no state
- * of may be one we were added to after the Welcomes were collected: collect them again first, so
- * that such a device joins from its Welcome rather than by an external commit.
- */
+/** A group this device is in on the server but holds no state of, and has not ended. */
+const stateless = (chat: Chat, id: string) =>
+  !chat.conversations.state(id) && !chat.conversations.meta(id).ended;
+
+/** Catch up a group we hold, or rejoin one whose state this device lost. */
 async function syncGroup(chat: Chat, g: GroupCursor): Promise<void> {
   const id = toHex(g.groupId);
-  if (!chat.conversations.state(id) && !chat.conversations.meta(id).ended) await collectWelcomes(chat);
   if (chat.conversations.state(id)) {
     await catchUp(chat, id);
     const at = await cursor(chat.store, id);
