@@ -3,7 +3,7 @@
  * visible page is marked read whenever it arrives — after the server's restart, or while the
  * previous receipt is still on its way (issue #16 item 6).
  */
-import { decodeServerFrame } from '@parley/core';
+import { decodeServerFrame, toHex } from '@parley/core';
 import { until } from '@parley/testing';
 import { test } from 'vitest';
 import {
@@ -72,15 +72,19 @@ test('a message arriving in the open chat while its last read receipt is still o
   // (she sends only receipts here), as a slow network or a restarting server would. While an
   // answer is outstanding her client processes nothing else, so what arrives meanwhile waits.
   let holding = false;
-  let delivered = 0;
+  /** The highest log position pushed to tess's browser, per group. */
+  const delivered = new Map<string, number>();
   const held: Array<() => void> = [];
   await tess.page.routeWebSocket(/\/v1\/ws/, (ws) => {
     const server = ws.connectToServer();
     ws.onMessage((m) => server.send(m));
     server.onMessage((m) => {
-      const type = typeof m === 'string' ? undefined : decodeServerFrame(new Uint8Array(m)).type;
-      if (type === 'deliver') delivered++;
-      if (holding && type === 'sent') held.push(() => ws.send(m));
+      const frame = typeof m === 'string' ? undefined : decodeServerFrame(new Uint8Array(m));
+      if (frame?.type === 'deliver') {
+        const group = toHex(frame.groupId);
+        delivered.set(group, Math.max(frame.seq, delivered.get(group) ?? 0));
+      }
+      if (holding && frame?.type === 'sent') held.push(() => ws.send(m));
       else ws.send(m);
     });
   });
@@ -96,10 +100,23 @@ test('a message arriving in the open chat while its last read receipt is still o
   await send(sam, 'first');
   await until(() => held.length > 0, "tess's delivered receipt for 'first' is on its way");
   await openConversation(tess, 'sam');
-  const before = delivered;
   await send(sam, 'second');
-  // Pushed to tess: her typing indicator, if any, then the message itself.
-  await until(() => delivered >= before + 2, "'second' reached tess's browser");
+  // Stored (sam sees it sent) at a log position the server then pushes to tess: wait for that push.
+  await sam.page
+    .locator('.message.mine', { hasText: 'second' })
+    .locator('.ticks[data-status="sent"]')
+    .waitFor();
+  const stored = await suite.served.server.db
+    .selectFrom('messages')
+    .select(['group_id', 'seq'])
+    .where('kind', '=', 0) // an application message, not a handshake
+    .orderBy('created_at', 'desc')
+    .orderBy('seq', 'desc')
+    .executeTakeFirstOrThrow();
+  await until(
+    () => (delivered.get(toHex(stored.group_id)) ?? 0) >= stored.seq,
+    "'second' reached tess's browser",
+  );
   holding = false;
   for (const release of held.splice(0)) release();
 
