@@ -23,6 +23,8 @@ import type { ListOptions, RecordStore, RecordWrite } from './store.js';
 import type { SocketFactory, SocketLike } from './transport.js';
 
 /** The platform WebSocket, delivering binary frames as ArrayBuffers. */
+export { attachmentBlob, blobSource } from './browserFiles.js';
+
 export const browserSocketFactory: SocketFactory = (url) => {
   const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';

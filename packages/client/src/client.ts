@@ -30,6 +30,7 @@ import {
   type SafetyNumber,
   safetyNumber,
 } from '@parley/core';
+import { Files } from './attachments/files.js';
 import { Acks } from './chat/acks.js';
 import * as annotations from './chat/annotations.js';
 import { type Chat, serialQueue } from './chat/context.js';
@@ -62,36 +63,10 @@ import { Outbox, outboxItems } from './storage/outbox.js';
 import { SealedStore, StoredIdentities } from './store.js';
 import { Connection } from './transport.js';
 
-export { MAX_EMOJI_BYTES } from './chat/annotations.js';
-export { MAX_TIMER_SECONDS, MIN_TIMER_SECONDS } from './chat/disappearing.js';
-export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
-export { QUOTE_CHARS, quoteOf } from './chat/quotes.js';
-export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
-export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
-export { RESET_DELAY_MS } from './chat/reset.js';
-export { SEARCH_LIMIT } from './chat/search.js';
-export { TIMER_CHOICES, timerLabel, timerNotice } from './chat/timerText.js';
-export type {
-  ChatMessage,
-  ClientEvents,
-  ConversationReset,
-  ConversationSummary,
-  ForgedAnnotation,
-  GroupBroken,
-  GroupRepaired,
-  HistoryPage,
-  HistoryPageOptions,
-  MessageStatus,
-  ParleyClientOptions,
-  ReplyQuote,
-  SearchResult,
-  TimerChange,
-} from './chat/types.js';
-export { TYPING_REPEAT_MS, TYPING_TTL_MS } from './chat/typing.js';
-export { HISTORY_PAGE_SIZE } from './chat/views.js';
-
 export class ParleyClient {
   readonly connection: Connection;
+  /** Files in conversations: send, fetch, the account's usage (attachments/files.ts). */
+  readonly files: Files;
   private readonly events: Emitter;
 
   private constructor(
@@ -102,6 +77,10 @@ export class ParleyClient {
   ) {
     this.connection = chat.connection;
     this.events = chat.events;
+    this.files = new Files(chat, options.serverUrl, options.blobHttp, {
+      serial: (work) => this.serial(work),
+      flushSoon: () => this.flushSoon(),
+    });
   }
 
   /** Open the local store and the device's MLS context; call start() to go online. */
@@ -405,7 +384,7 @@ export class ParleyClient {
       enqueue(this.chat, this.chat.store, groupIdHex, { type: 'text', text }),
     );
     await this.flushSoon();
-    return ownText(this.chat, groupIdHex, app, text, 0, 'sending');
+    return ownText(this.chat, groupIdHex, app, 0, 'sending');
   }
 
   /** Queue a reply to message `targetId` (it shows a quote of it); sent as sendText is. */
@@ -429,9 +408,14 @@ export class ParleyClient {
     return this.annotate(groupIdHex, () => annotations.edit(this.chat, groupIdHex, targetId, text));
   }
 
-  /** Delete one of this person's messages for everyone: a tombstone, its text gone from every store. */
-  deleteMessage(groupIdHex: string, targetId: string): Promise<void> {
-    return this.annotate(groupIdHex, () => annotations.deleteMessage(this.chat, groupIdHex, targetId));
+  /**
+   * Delete one of this person's messages for everyone: a tombstone, its text or file gone from
+   * every store (a file's blob from the server too).
+   */
+  async deleteMessage(groupIdHex: string, targetId: string): Promise<void> {
+    const file = await this.files.attachmentOf(groupIdHex, targetId);
+    await this.annotate(groupIdHex, () => annotations.deleteMessage(this.chat, groupIdHex, targetId));
+    if (file !== undefined) await this.files.forget(file);
   }
 
   private async annotate(groupIdHex: string, work: () => Promise<void>): Promise<void> {

@@ -110,6 +110,13 @@ const TEXTS: Record<ErrorCode, Text> = {
   wrong_password: { say: 'Wrong username or password' },
   // The server's settings.
   invalid_config: { say: OWN_MESSAGE },
+  // Attachments.
+  attachment_too_large: { say: OWN_MESSAGE },
+  attachment_quota_exceeded: {
+    say: OWN_MESSAGE,
+    advice: 'Files you sent leave the server with their messages; deleting one frees its space.',
+  },
+  transfer_failed: { say: 'The file could not be transferred', advice: TRY_AGAIN },
 };
 
 /**

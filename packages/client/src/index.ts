@@ -3,6 +3,44 @@
  * pieces (better-sqlite3, ws: optional peer dependencies) are in @parley/client/node.
  */
 export * from './api.js';
+export type { Files } from './attachments/files.js';
+export type {
+  AttachmentSink,
+  AttachmentSource,
+  BlobHttp,
+  BlobUsage,
+  FileDescription,
+  TransferOptions,
+} from './attachments/types.js';
+export { CHUNK_BYTES as UPLOAD_CHUNK_BYTES } from './attachments/upload.js';
+export { MAX_EMOJI_BYTES } from './chat/annotations.js';
+export { MAX_TIMER_SECONDS, MIN_TIMER_SECONDS } from './chat/disappearing.js';
+export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
+export { QUOTE_CHARS, quoteOf } from './chat/quotes.js';
+export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
+export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
+export { RESET_DELAY_MS } from './chat/reset.js';
+export { SEARCH_LIMIT } from './chat/search.js';
+export { TIMER_CHOICES, timerLabel, timerNotice } from './chat/timerText.js';
+export type {
+  AttachmentInfo,
+  ChatMessage,
+  ClientEvents,
+  ConversationReset,
+  ConversationSummary,
+  ForgedAnnotation,
+  GroupBroken,
+  GroupRepaired,
+  HistoryPage,
+  HistoryPageOptions,
+  MessageStatus,
+  ParleyClientOptions,
+  ReplyQuote,
+  SearchResult,
+  TimerChange,
+} from './chat/types.js';
+export { TYPING_REPEAT_MS, TYPING_TTL_MS } from './chat/typing.js';
+export { HISTORY_PAGE_SIZE } from './chat/views.js';
 export * from './client.js';
 export * from './devices.js';
 export * from './errorText.js';

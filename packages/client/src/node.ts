@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ListOptions, RecordStore, RecordWrite } from './store.js';
 
+export { fileSource, safeFileName, saveAttachment, trustingBlobHttp } from './nodeFiles.js';
 export { nodeSocketFactory, nodeSocketFactoryTrusting } from './nodeSocket.js';
 export {
   normalFingerprint,

@@ -16,6 +16,8 @@
  * 7816-4) up to the next size bucket — 64 bytes, then powers of two up to 16 KiB, then multiples of
  * 16 KiB. A bucket leaks at most the order of magnitude of the length.
  */
+
+import { type AttachmentBody, readAttachment, writeAttachment } from './attachmentBody.js';
 import { fromHex, Reader, randomBytes, toHex, Writer } from './encoding.js';
 import { DecodeError } from './errors.js';
 import { MAX_ACCOUNT_ID_BYTES, MAX_DEVICE_ID_BYTES } from './identity.js';
@@ -58,17 +60,7 @@ export type AppBody =
   | { type: 'reaction'; target: MessageId; emoji: string; remove: boolean }
   | { type: 'edit'; target: MessageId; text: string }
   | { type: 'delete'; target: MessageId }
-  | {
-      type: 'attachment';
-      /** Where the encrypted blob is stored (server-assigned id). */
-      blobId: string;
-      /** Key and digest of the encrypted blob: the server never has them. */
-      key: Uint8Array;
-      sha256: Uint8Array;
-      size: number;
-      mimeType: string;
-      name: string;
-    }
+  | AttachmentBody
   | { type: 'conversation'; name: string }
   /** The conversation's disappearing-messages timer: 0 (off) up to MAX_TIMER_SECONDS. */
   | { type: 'timer'; seconds: number }
@@ -150,13 +142,7 @@ export function encodeAppMessage(m: AppMessage): Uint8Array {
       writeId(w, b.target);
       break;
     case 'attachment':
-      w.u8(KIND.attachment)
-        .string(b.blobId, 128)
-        .fixed(b.key, 32)
-        .fixed(b.sha256, 32)
-        .u64(b.size)
-        .string(b.mimeType, 255)
-        .string(b.name, 1024);
+      writeAttachment(w.u8(KIND.attachment), b, writeId);
       break;
     case 'conversation':
       w.u8(KIND.conversation).string(b.name, MAX_CONVERSATION_NAME_BYTES);
@@ -234,15 +220,7 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
         body = { type: 'delete', target: readId(r) };
         break;
       case KIND.attachment:
-        body = {
-          type: 'attachment',
-          blobId: r.string(128),
-          key: r.fixed(32),
-          sha256: r.fixed(32),
-          size: r.u64(),
-          mimeType: r.string(255),
-          name: r.string(1024),
-        };
+        body = readAttachment(r, readId);
         break;
       case KIND.conversation:
         body = { type: 'conversation', name: r.string(MAX_CONVERSATION_NAME_BYTES) };

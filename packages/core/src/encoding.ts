@@ -7,7 +7,7 @@
  */
 import { equalBytes } from '@noble/curves/utils.js';
 import { bytesToHex, concatBytes, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { base64urlnopad } from '@scure/base';
+import { base64, base64urlnopad } from '@scure/base';
 import { DecodeError } from './errors.js';
 
 export { concatBytes, randomBytes };
@@ -38,6 +38,13 @@ export const toBase64Url: (b: Uint8Array) => string = base64urlnopad.encode;
 
 export function fromBase64Url(s: string): Uint8Array {
   return decodeText(base64urlnopad.decode, s, 'invalid base64url');
+}
+
+/** Standard base64 with padding (RFC 4648 §4), as data: URLs take it. */
+export const toBase64: (b: Uint8Array) => string = base64.encode;
+
+export function fromBase64(s: string): Uint8Array {
+  return decodeText(base64.decode, s, 'invalid base64');
 }
 
 function decodeText(decode: (s: string) => Uint8Array, s: string, what: string): Uint8Array {

@@ -88,6 +88,15 @@ export const TRANSPORT_ERROR_CODES = [
   'wrong_password',
 ] as const;
 
+/** An attachment's transfer, on the client (the server's refusals are HTTP codes). */
+export const ATTACHMENT_ERROR_CODES = [
+  // The file is larger than the server takes, or than the account's quota leaves room for.
+  'attachment_too_large',
+  'attachment_quota_exceeded',
+  // The upload or download stopped and could not be resumed (the server said why, or kept failing).
+  'transfer_failed',
+] as const;
+
 /** A setting of the server (command line, environment or config file) is not acceptable. */
 export const CONFIG_ERROR_CODES = ['invalid_config'] as const;
 
@@ -96,8 +105,15 @@ export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
 export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
+export type AttachmentErrorCode = (typeof ATTACHMENT_ERROR_CODES)[number];
 
-export type ErrorCode = MlsErrorCode | HttpErrorCode | FrameErrorCode | TransportErrorCode | ConfigErrorCode;
+export type ErrorCode =
+  | MlsErrorCode
+  | HttpErrorCode
+  | FrameErrorCode
+  | TransportErrorCode
+  | ConfigErrorCode
+  | AttachmentErrorCode;
 
 /** Every code once. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -107,6 +123,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
     ...FRAME_ERROR_CODES,
     ...TRANSPORT_ERROR_CODES,
     ...CONFIG_ERROR_CODES,
+    ...ATTACHMENT_ERROR_CODES,
   ]),
 ];
 

@@ -9,6 +9,8 @@
 export * from './accountLimits.js';
 export * from './appMessage.js';
 export * from './atRest.js';
+export * from './attachmentBody.js';
+export * from './attachmentCipher.js';
 export * from './authService.js';
 export * from './device.js';
 export * from './deviceLabel.js';
@@ -16,11 +18,13 @@ export {
   bytesEqual,
   concatBytes,
   decodeWith,
+  fromBase64,
   fromBase64Url,
   fromHex,
   fromUtf8,
   Reader,
   randomBytes,
+  toBase64,
   toBase64Url,
   toHex,
   utf8,

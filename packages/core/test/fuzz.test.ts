@@ -277,7 +277,7 @@ describe('application message decoder', () => {
     appMessage({ type: 'delete', target: id }),
     appMessage({
       type: 'attachment',
-      blobId: 'blob1',
+      blobId: 'ab'.repeat(16),
       key: new Uint8Array(32),
       sha256: new Uint8Array(32),
       size: 10,

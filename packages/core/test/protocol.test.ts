@@ -54,6 +54,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
   welcome_ack: { type: 'welcome_ack', requestId: 10, groupId: id, accepted: true },
   presence_query: { type: 'presence_query', requestId: 11 },
   presence_share: { type: 'presence_share', requestId: 15, share: false },
+  ticket_get: { type: 'ticket_get', requestId: 16 },
   group_info_put: { type: 'group_info_put', requestId: 12, groupId: id, epoch: 7, groupInfo: bytes(500) },
   group_info_get: { type: 'group_info_get', requestId: 13, groupId: id },
   welcome_fetch: { type: 'welcome_fetch', requestId: 14, after: new Uint8Array() },
@@ -102,6 +103,7 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
     more: false,
   },
   presence_sharing: { type: 'presence_sharing', requestId: 15, share: true },
+  ticket: { type: 'ticket', requestId: 16, token: 'A'.repeat(43), expiresAt: 1_900_000_000_000 },
 };
 
 /**

@@ -25,6 +25,7 @@ import { presence } from './presence.js';
 import { scheduleRetention } from './retention.js';
 import { SeenWrites } from './seenWrites.js';
 import { tarpitRefused } from './tarpit.js';
+import { transferTickets } from './transferTickets.js';
 import { DEFAULT_WEB_ROOT, webApp } from './web.js';
 
 export { SERVER_VERSION };
@@ -134,6 +135,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   keyDirectory(hub, { db, metrics });
   const presenceService = presence(hub, { db, cluster, seen });
   recordDeviceSeen(hub, seen);
+  transferTickets(hub, db);
   groups(hub, { db, metrics, cluster, limits: config.limits, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   // Without a trusted proxy the TCP peer is the client: hold a refused address's connections.

@@ -173,6 +173,14 @@ export interface DeviceLinksTable {
   expires_at: number;
 }
 
+export interface TransferTicketsTable {
+  /** SHA-256 of the ticket; the ticket itself is never stored. */
+  token_hash: Uint8Array;
+  username: string;
+  device_id: string;
+  expires_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -187,6 +195,7 @@ export interface Database {
   welcomes: WelcomesTable;
   device_links: DeviceLinksTable;
   group_public_state: GroupPublicStateTable;
+  transfer_tickets: TransferTicketsTable;
 }
 
 export type Db = Kysely<Database>;

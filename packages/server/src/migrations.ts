@@ -223,6 +223,25 @@ async function m0012MessageExpiry(db: Kysely<unknown>, _bytes: Bytes): Promise<v
   await db.schema.createIndex('messages_expires_at').on('messages').column('expires_at').execute();
 }
 
+/**
+ * Transfer tickets: short-lived bearer tokens a device's authenticated connection hands out for the
+ * attachment routes (transferTickets.ts); only their SHA-256 is stored.
+ */
+async function m0014TransferTickets(db: Kysely<unknown>, bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('transfer_tickets')
+    .addColumn('token_hash', bytes, (c) => c.primaryKey())
+    .addColumn('username', 'text', (c) => c.notNull())
+    .addColumn('device_id', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('transfer_tickets_expiry')
+    .on('transfer_tickets')
+    .column('expires_at')
+    .execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -235,6 +254,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0009_username_skeleton', m0009UsernameSkeleton],
   ['0011_device_labels', m0011DeviceLabels],
   ['0012_message_expiry', m0012MessageExpiry],
+  ['0014_transfer_tickets', m0014TransferTickets],
 ];
 
 /** Every migration by name, for the dialect's column types. */

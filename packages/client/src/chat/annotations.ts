@@ -88,7 +88,7 @@ async function deleted(chat: Chat, w: Batch, target: ChatMessage): Promise<ChatM
   const { unread } = chat.conversations.meta(target.groupId);
   if (unread.includes(target.id))
     await chat.conversations.updateMeta(w, target.groupId, { unread: unread.filter((i) => i !== target.id) });
-  const { reactions: _r, edited: _e, ...rest } = target;
+  const { reactions: _r, edited: _e, attachment: _a, ...rest } = target;
   return { ...rest, text: '', deleted: true };
 }
 
@@ -143,7 +143,7 @@ export async function reply(chat: Chat, groupIdHex: string, id: string, text: st
   return inBatch(chat.store, async (w) => {
     const quoted = await target(chat, w, groupIdHex, id);
     const app = await enqueue(chat, w, groupIdHex, { type: 'text', text, replyTo: id });
-    return { ...ownText(chat, groupIdHex, app, text, 0, 'sending'), replyTo: quoteOf(quoted) };
+    return { ...ownText(chat, groupIdHex, app, 0, 'sending'), replyTo: quoteOf(quoted) };
   });
 }
 
@@ -169,6 +169,7 @@ export function edit(chat: Chat, groupIdHex: string, id: string, text: string): 
   return annotate(chat, groupIdHex, id, (m) => {
     ownTarget(chat, m);
     if (m.deleted === true) throw new ParleyError('usage', 'that message was deleted');
+    if (m.attachment !== undefined) throw new ParleyError('usage', 'a file cannot be edited');
     return { type: 'edit', target: id, text };
   });
 }

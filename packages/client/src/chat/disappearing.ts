@@ -14,6 +14,7 @@ import { type Batch, inBatch } from '../storage/batch.js';
 import { expiringMessages } from '../storage/expiring.js';
 import { removeMessage, storedPage } from '../storage/messages.js';
 import { dropReactionClocks } from '../storage/reactionClocks.js';
+import { isContent } from './content.js';
 import type { Chat } from './context.js';
 import { enqueue } from './outbox.js';
 
@@ -39,10 +40,10 @@ export async function applyTimer(chat: Chat, w: Batch, groupIdHex: string, by: s
   });
 }
 
-/** A text queued now carries its expiry while the conversation's timer is on. */
-export function withExpiry(chat: Chat, groupIdHex: string, body: AppBody, now: number): AppBody {
+/** A text or file queued now carries its expiry while the conversation's timer is on. */
+export function withExpiry<B extends AppBody>(chat: Chat, groupIdHex: string, body: B, now: number): B {
   const seconds = chat.conversations.meta(groupIdHex).timer?.seconds ?? 0;
-  if (body.type !== 'text' || seconds === 0) return body;
+  if (!isContent(body) || seconds === 0) return body;
   return { ...body, expiresAt: now + seconds * 1000 };
 }
 

@@ -18,6 +18,7 @@ import { Batch, inBatch } from '../storage/batch.js';
 import { advanceCursor, isOwn } from '../storage/log.js';
 import { storeMessage } from '../storage/messages.js';
 import { applyAnnotation } from './annotations.js';
+import { contentFields } from './content.js';
 import { type Chat, others } from './context.js';
 import { applyTimer, expired, sweepAt } from './disappearing.js';
 import { publishGroupInfo } from './handshake.js';
@@ -200,7 +201,8 @@ async function onApplication(
   const fromMe = sender.accountId === chat.identity.accountId;
   const body = app.body;
   switch (body.type) {
-    case 'text': {
+    case 'text':
+    case 'attachment': {
       if (expired(body.expiresAt)) return; // its time was up before it got here: never stored
       const message: ChatMessage = {
         groupId: groupIdHex,
@@ -208,11 +210,9 @@ async function onApplication(
         id: app.id,
         from: { accountId: sender.accountId, deviceId: sender.deviceId },
         sentAt: app.sentAt,
-        text: body.text,
         status: fromMe ? 'sent' : 'received',
+        ...contentFields(body),
         ...(fromMe ? { recipients: others(chat, groupIdHex), deliveredTo: [], readBy: [] } : {}),
-        ...(body.replyTo !== undefined ? { replyTo: { id: body.replyTo } } : {}),
-        ...(body.expiresAt !== undefined ? { expiresAt: body.expiresAt } : {}),
       };
       await storeMessage(w, message);
       const { unread, last } = chat.conversations.meta(groupIdHex);
@@ -255,7 +255,7 @@ async function onApplication(
       await applyAnnotation(chat, w, groupIdHex, sender, app, body);
       return;
     default:
-      // attachment, kinds from newer clients: not shown by this version.
+      // Kinds from newer clients: not shown by this version.
       return;
   }
 }

@@ -16,20 +16,21 @@ import { markOwn } from '../storage/log.js';
 import { storeMessage, storeUnsent } from '../storage/messages.js';
 import { type OutboxItem, outboxItems, removeOutboxItem, setOutboxItem } from '../storage/outbox.js';
 import { TransportError } from '../transport.js';
+import { type ContentBody, contentFields, isContent } from './content.js';
 import { type Chat, others } from './context.js';
 import { expired, sweepAt, withExpiry } from './disappearing.js';
 import { heldBy, pendingIdentityChanges } from './identityChanges.js';
 import type { ChatMessage, MessageStatus } from './types.js';
 
 /** Put an application message in the outbox (in the caller's serial section). */
-export async function enqueue(
+export async function enqueue<B extends AppBody>(
   chat: Chat,
   r: Records,
   groupIdHex: string,
-  body: AppBody,
-): Promise<AppMessage> {
+  body: B,
+): Promise<AppMessage & { body: B }> {
   const now = Date.now();
-  const app = appMessage(withExpiry(chat, groupIdHex, body, now), now);
+  const app = { ...appMessage(withExpiry(chat, groupIdHex, body, now), now) } as AppMessage & { body: B };
   await chat.outbox.add(r, groupIdHex, app);
   return app;
 }
@@ -45,12 +46,11 @@ export async function restateSettings(chat: Chat, r: Records, groupIdHex: string
     await enqueue(chat, r, groupIdHex, { type: 'timer', seconds: timer.seconds });
 }
 
-/** An own text message as the history shows it. */
+/** An own content message (text or file) as the history shows it. */
 export function ownText(
   chat: Chat,
   groupIdHex: string,
-  app: AppMessage,
-  text: string,
+  app: AppMessage & { body: ContentBody },
   seq: number,
   status: MessageStatus,
 ): ChatMessage {
@@ -61,14 +61,8 @@ export function ownText(
     id: app.id,
     from: { accountId, deviceId },
     sentAt: app.sentAt,
-    text,
     status,
-    ...(app.body.type === 'text' && app.body.replyTo !== undefined
-      ? { replyTo: { id: app.body.replyTo } }
-      : {}),
-    ...(app.body.type === 'text' && app.body.expiresAt !== undefined
-      ? { expiresAt: app.body.expiresAt }
-      : {}),
+    ...contentFields(app.body),
   };
 }
 
@@ -79,6 +73,7 @@ export async function encryptAndSend(
   messageId: string,
   body: Uint8Array,
   expiresAt?: number,
+  blobIds?: string[],
 ): Promise<ServerFrame> {
   const state = chat.conversations.state(groupIdHex)!;
   const { newState, message } = await encryptApplication(chat.device, state, body);
@@ -90,7 +85,10 @@ export async function encryptAndSend(
     messageId: fromHex(messageId),
     payload: message,
     welcome: null,
-    ...(expiresAt !== undefined ? { groupInfo: null, expiresAt } : {}),
+    ...(expiresAt !== undefined || blobIds !== undefined
+      ? { groupInfo: null, expiresAt: expiresAt ?? null }
+      : {}),
+    ...(blobIds !== undefined ? { blobIds: blobIds.map(fromHex) } : {}),
   });
 }
 
@@ -128,7 +126,14 @@ export async function flushOutbox(chat: Chat, attemptedOnly = false): Promise<vo
     if (item.attempted !== true) await setOutboxItem(chat.store, key, { ...item, attempted: true });
     let answer: ServerFrame;
     try {
-      answer = await encryptAndSend(chat, item.groupId, item.messageId, fromHex(item.body), item.expiresAt);
+      answer = await encryptAndSend(
+        chat,
+        item.groupId,
+        item.messageId,
+        fromHex(item.body),
+        item.expiresAt,
+        item.blobIds,
+      );
     } catch (e) {
       if (e instanceof TransportError) return; // offline: the outbox is flushed again when online
       throw e;
@@ -149,9 +154,9 @@ async function sent(chat: Chat, w: Batch, key: string, item: OutboxItem, answer:
   if (answer.type !== 'sent') return;
   await markOwn(w, item.groupId, answer.seq);
   const app = decodeAppMessage(fromHex(item.body));
-  if (app.body.type !== 'text') return;
+  if (!isContentMessage(app)) return;
   const message: ChatMessage = {
-    ...ownText(chat, item.groupId, app, app.body.text, answer.seq, 'sent'),
+    ...ownText(chat, item.groupId, app, answer.seq, 'sent'),
     recipients: others(chat, item.groupId),
     deliveredTo: [],
     readBy: [],
@@ -180,8 +185,8 @@ async function giveUp(chat: Chat, key: string, item: OutboxItem): Promise<void> 
   await inBatch(chat.store, async (w) => {
     await removeOutboxItem(w, key);
     // A disappearing message is not kept as failed: nothing would remove it when its time is up.
-    if (app.body.type !== 'text' || app.body.expiresAt !== undefined) return;
-    await storeUnsent(w, ownText(chat, item.groupId, app, app.body.text, 0, 'failed'));
+    if (!isContentMessage(app) || app.body.expiresAt !== undefined) return;
+    await storeUnsent(w, ownText(chat, item.groupId, app, 0, 'failed'));
     w.after(() => {
       chat.events.emit('message_status', { groupId: item.groupId, id: app.id, status: 'failed', seq: 0 });
       chat.events.emit('conversation', item.groupId);
@@ -197,13 +202,17 @@ async function dropExpired(chat: Chat, key: string, item: OutboxItem): Promise<v
   });
 }
 
-/** Texts still in the outbox, as the history shows them (status `sending`). */
+function isContentMessage(app: AppMessage): app is AppMessage & { body: ContentBody } {
+  return isContent(app.body);
+}
+
+/** Texts and files still in the outbox, as the history shows them (status `sending`). */
 export async function sendingTexts(chat: Chat, groupIdHex: string): Promise<ChatMessage[]> {
   const texts: ChatMessage[] = [];
   for (const { item } of await outboxItems(chat.store)) {
     if (item.groupId !== groupIdHex) continue;
     const app = decodeAppMessage(fromHex(item.body));
-    if (app.body.type === 'text') texts.push(ownText(chat, groupIdHex, app, app.body.text, 0, 'sending'));
+    if (isContentMessage(app)) texts.push(ownText(chat, groupIdHex, app, 0, 'sending'));
   }
   return texts;
 }

@@ -1,5 +1,6 @@
 /** The client's public value types (messages, conversations, events, options) and its stored records. */
 import type { AppBody, DeviceIdentity, MlsDeviceOptions, StorageKey } from '@parley/core';
+import type { BlobHttp } from '../attachments/types.js';
 import type { RecordStore } from '../store.js';
 import type { SocketFactory } from '../transport.js';
 
@@ -33,6 +34,28 @@ export interface ChatMessage {
   deleted?: boolean;
   /** Disappearing messages: when (the sender's clock) it leaves every store and the server. */
   expiresAt?: number;
+  /** A file or image (then `text` is empty): fetched and decrypted with `ParleyClient.files`. */
+  attachment?: AttachmentInfo;
+}
+
+/**
+ * A file a message carries. Name and type are the sender's claims: sanitise the name before
+ * writing a file, never run or render it by its type alone. Key and digest stay in this device's
+ * sealed store; the server has only the encrypted blob.
+ */
+export interface AttachmentInfo {
+  blobId: string;
+  name: string;
+  mimeType: string;
+  /** Bytes, before encryption. */
+  size: number;
+  /** The file key and the SHA-256 of the encrypted blob, hex. */
+  key: string;
+  sha256: string;
+  /** Images: their size and a small preview (base64 of a JPEG or PNG; absent when none came). */
+  width?: number;
+  height?: number;
+  thumbnail?: string;
 }
 
 /** A message `ParleyClient.search` found. */
@@ -223,6 +246,8 @@ export interface ParleyClientOptions {
    * repaired before it resets it itself (default 5–30 s; see docs/recovery.md).
    */
   resetDelayMs?: { min: number; max: number };
+  /** How attachment bytes travel (default: the platform's fetch; see BlobHttp). */
+  blobHttp?: BlobHttp;
   /**
    * Tests only: allow disappearing-messages timers of any number of seconds (people choose from
    * 5 minutes to 4 weeks).

@@ -14,6 +14,8 @@ export interface OutboxItem {
   attempted?: boolean;
   /** A disappearing message: when its time is up (it is not sent after that). */
   expiresAt?: number;
+  /** A file: the uploaded blob it names, attached to the message when the server stores it. */
+  blobIds?: string[];
 }
 
 /** Outbox keys: a counter, restarting after the last item when the client opens. */
@@ -27,7 +29,10 @@ export class Outbox {
 
   async add(r: Records, groupIdHex: string, app: AppMessage): Promise<void> {
     const item: OutboxItem = { groupId: groupIdHex, messageId: app.id, body: toHex(encodeAppMessage(app)) };
-    if (app.body.type === 'text' && app.body.expiresAt !== undefined) item.expiresAt = app.body.expiresAt;
+    const b = app.body;
+    if ((b.type === 'text' || b.type === 'attachment') && b.expiresAt !== undefined)
+      item.expiresAt = b.expiresAt;
+    if (b.type === 'attachment') item.blobIds = [b.blobId];
     await r.putJson(OUTBOX, String(this.counter++).padStart(12, '0'), item);
   }
 }

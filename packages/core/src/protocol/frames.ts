@@ -130,7 +130,9 @@ export type ClientFrame =
   | { type: 'group_info_put'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array }
   | { type: 'group_info_get'; requestId: number; groupId: Uint8Array }
   /** `after`: empty for the first page, else the last group id of the previous `welcomes`. */
-  | { type: 'welcome_fetch'; requestId: number; after: Uint8Array };
+  | { type: 'welcome_fetch'; requestId: number; after: Uint8Array }
+  /** A ticket for the attachment routes (HTTP), bound to this device. */
+  | { type: 'ticket_get'; requestId: number };
 
 export type ServerFrame =
   | { type: 'challenge'; requestId: 0; challenge: Uint8Array; serverTime: number }
@@ -157,6 +159,8 @@ export type ServerFrame =
   | { type: 'welcomes'; requestId: number; items: PendingWelcome[]; more: boolean }
   | { type: 'presence'; requestId: number; entries: PresenceEntry[] }
   | { type: 'presence_sharing'; requestId: number; share: boolean }
+  /** A bearer token for the attachment routes, standing for this device until `expiresAt`. */
+  | { type: 'ticket'; requestId: number; token: string; expiresAt: number }
   | { type: 'group_info'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array };
 
 export type Frame = ClientFrame | ServerFrame;
@@ -226,6 +230,7 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
   group_info_get: { type: 13, from: 'client', fields: { groupId } },
   welcome_fetch: { type: 14, from: 'client', fields: { after } },
   presence_share: { type: 15, from: 'client', fields: { share: optional(bool) } },
+  ticket_get: { type: 16, from: 'client', fields: {} },
 
   challenge: {
     type: 128,
@@ -290,4 +295,5 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
     },
   },
   presence_sharing: { type: 142, from: 'server', fields: { share: bool } },
+  ticket: { type: 143, from: 'server', fields: { token: string(64), expiresAt: u64 } },
 };
