@@ -77,7 +77,7 @@ export class ParleyClient {
   ) {
     this.connection = chat.connection;
     this.events = chat.events;
-    this.files = new Files(chat, options.serverUrl, options.blobHttp, {
+    this.files = new Files(chat, options.serverUrl, options.blobHttp, options.attachmentPrimitives, {
       serial: (work) => this.serial(work),
       flushSoon: () => this.flushSoon(),
     });

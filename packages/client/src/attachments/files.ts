@@ -5,7 +5,7 @@
  * sealed blob, readable by the devices in the conversation when its message was sent, and deletes
  * it with the message (retention, disappearing timer, or a delete for everyone by its author).
  */
-import { MAX_THUMBNAIL_BYTES, newAttachmentKey, ParleyError } from '@parley/core';
+import { type AttachmentPrimitives, MAX_THUMBNAIL_BYTES, newAttachmentKey, ParleyError } from '@parley/core';
 import type { Chat } from '../chat/context.js';
 import { enqueue, ownText } from '../chat/outbox.js';
 import { findMessage } from '../chat/quotes.js';
@@ -33,6 +33,7 @@ export class Files {
     private readonly chat: Chat,
     serverUrl: string,
     http: BlobHttp | undefined,
+    private readonly primitives: AttachmentPrimitives | undefined,
     /** Queue work in the client's serial section and send the outbox if online. */
     private readonly queue: { serial<T>(work: () => Promise<T>): Promise<T>; flushSoon(): Promise<void> },
   ) {
@@ -69,7 +70,7 @@ export class Files {
       throw new ParleyError('too_large', `a preview is at most ${MAX_THUMBNAIL_BYTES} bytes`);
     await this.checkRoom(source.size);
     const key = newAttachmentKey();
-    const file = new EncryptedFile(source, key);
+    const file = new EncryptedFile(source, key, this.primitives);
     const blobId = await uploadBlob(this.uploadTarget(), groupIdHex, file, options).catch((e: unknown) => {
       throw transferError(e);
     });
@@ -99,6 +100,7 @@ export class Files {
         authorization: () => this.tickets.authorization(),
         refused: () => this.tickets.forget(),
         http: this.http,
+        ...(this.primitives !== undefined ? { primitives: this.primitives } : {}),
       },
       file,
       sink,
