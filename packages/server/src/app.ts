@@ -21,6 +21,7 @@ import { Hub } from './hub.js';
 import { keyDirectory } from './keyDirectory.js';
 import { logStreamFor } from './logFormat.js';
 import { createMetrics, type Metrics, registerQueueDepth } from './metrics.js';
+import { watchDisabled } from './moderation/watch.js';
 import { presence } from './presence.js';
 import { scheduleRetention } from './retention.js';
 import { SeenWrites } from './seenWrites.js';
@@ -159,6 +160,10 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     app.log.error({ err: { type: (e as Error).name } }, 'expiry sweep failed'),
   );
   app.addHook('onClose', async () => stopExpiry());
+  const stopWatch = watchDisabled(db, hub, (e) =>
+    app.log.error({ err: { type: (e as Error).name } }, 'watching disabled accounts failed'),
+  );
+  app.addHook('preClose', async () => stopWatch());
 
   return {
     app,

@@ -38,6 +38,8 @@ export interface AccountsTable {
   skeleton: string | null;
   /** 1 while the account shares its presence with its contacts (and sees theirs); 0 when switched off. */
   share_presence: Generated<number>;
+  /** When the operator disabled the account (moderation/): it cannot sign in or connect; null: enabled. */
+  disabled_at: number | null;
 }
 
 export interface DevicesTable {

@@ -242,6 +242,12 @@ async function m0014TransferTickets(db: Kysely<unknown>, bytes: Bytes): Promise<
     .execute();
 }
 
+/** Moderation: when the operator disabled an account (NULL: enabled), indexed for the nodes' watch. */
+async function m0015AccountDisabled(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema.alterTable('accounts').addColumn('disabled_at', 'bigint').execute();
+  await db.schema.createIndex('accounts_disabled_at').on('accounts').column('disabled_at').execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -255,6 +261,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0011_device_labels', m0011DeviceLabels],
   ['0012_message_expiry', m0012MessageExpiry],
   ['0014_transfer_tickets', m0014TransferTickets],
+  ['0015_account_disabled', m0015AccountDisabled],
 ];
 
 /** Every migration by name, for the dialect's column types. */
