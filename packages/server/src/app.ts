@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import { opaqueServerSetup } from './accounts.js';
+import { blocks } from './blocks.js';
 import { clientAddressOf, proxyTrust } from './clientAddress.js';
 import { type Cluster, LocalCluster, RedisCluster } from './cluster.js';
 import type { ServerConfig } from './config.js';
@@ -137,6 +138,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   const presenceService = presence(hub, { db, cluster, seen });
   recordDeviceSeen(hub, seen);
   transferTickets(hub, db);
+  blocks(hub, db, presenceService);
   groups(hub, { db, metrics, cluster, limits: config.limits, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   // Without a trusted proxy the TCP peer is the client: hold a refused address's connections.

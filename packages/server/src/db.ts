@@ -183,6 +183,12 @@ export interface TransferTicketsTable {
   expires_at: number;
 }
 
+export interface BlocksTable {
+  blocker: string;
+  blocked: string;
+  created_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -198,6 +204,7 @@ export interface Database {
   device_links: DeviceLinksTable;
   group_public_state: GroupPublicStateTable;
   transfer_tickets: TransferTicketsTable;
+  blocks: BlocksTable;
 }
 
 export type Db = Kysely<Database>;

@@ -248,6 +248,18 @@ async function m0015AccountDisabled(db: Kysely<unknown>, _bytes: Bytes): Promise
   await db.schema.createIndex('accounts_disabled_at').on('accounts').column('disabled_at').execute();
 }
 
+/** Blocks between accounts (blocks.ts): presence stops flowing between the two. */
+async function m0016Blocks(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('blocks')
+    .addColumn('blocker', 'text', (c) => c.notNull())
+    .addColumn('blocked', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('blocks_pk', ['blocker', 'blocked'])
+    .execute();
+  await db.schema.createIndex('blocks_by_blocked').on('blocks').columns(['blocked', 'blocker']).execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -262,6 +274,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0012_message_expiry', m0012MessageExpiry],
   ['0014_transfer_tickets', m0014TransferTickets],
   ['0015_account_disabled', m0015AccountDisabled],
+  ['0016_blocks', m0016Blocks],
 ];
 
 /** Every migration by name, for the dialect's column types. */
