@@ -41,6 +41,7 @@ import * as membership from './chat/membership.js';
 import { openChat } from './chat/open.js';
 import { enqueue, ownText } from './chat/outbox.js';
 import { markRead } from './chat/receipts.js';
+import { reportMessage } from './chat/report.js';
 import { search } from './chat/search.js';
 import { afterBatch, onOnline } from './chat/sync.js';
 import type {
@@ -54,6 +55,7 @@ import type {
 } from './chat/types.js';
 import { sendTyping } from './chat/typing.js';
 import * as views from './chat/views.js';
+import { DeviceHttp } from './deviceHttp.js';
 import { inBatch } from './storage/batch.js';
 import { outboxItems } from './storage/outbox.js';
 import type { Connection } from './transport.js';
@@ -62,6 +64,7 @@ export class ParleyClient {
   readonly connection: Connection;
   /** Files in conversations: send, fetch, the account's usage (attachments/files.ts). */
   readonly files: Files;
+  private readonly server: DeviceHttp;
   private readonly events: Emitter;
 
   private constructor(
@@ -72,7 +75,8 @@ export class ParleyClient {
   ) {
     this.connection = chat.connection;
     this.events = chat.events;
-    this.files = new Files(chat, options.serverUrl, options.blobHttp, options.attachmentPrimitives, {
+    this.server = new DeviceHttp(chat.connection, options.serverUrl, options.blobHttp);
+    this.files = new Files(chat, this.server, options.attachmentPrimitives, {
       serial: (work) => this.serial(work),
       flushSoon: () => this.flushSoon(),
     });
@@ -154,6 +158,14 @@ export class ParleyClient {
 
   unblock(accountId: string): Promise<void> {
     return this.serial(() => setBlocked(this.chat, accountId, false));
+  }
+
+  /**
+   * Report a message received to the server's operator, revealing that one message (its text, or
+   * a file's name, type and size) with its sender and a reason; resolves with the report's id.
+   */
+  report(groupIdHex: string, messageId: string, reason: string): Promise<string> {
+    return reportMessage(this.chat, this.server, groupIdHex, messageId, reason);
   }
 
   /** The accounts blocked, by name. */

@@ -189,6 +189,20 @@ export interface BlocksTable {
   created_at: number;
 }
 
+export interface ReportsTable {
+  id: string;
+  reporter: string;
+  reported: string;
+  group_id: string;
+  message_id: string;
+  sent_at: number;
+  /** What the reporter revealed: JSON `{text, file?}`. */
+  content: string;
+  reason: string;
+  created_at: number;
+  resolved_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -205,6 +219,7 @@ export interface Database {
   group_public_state: GroupPublicStateTable;
   transfer_tickets: TransferTicketsTable;
   blocks: BlocksTable;
+  reports: ReportsTable;
 }
 
 export type Db = Kysely<Database>;
