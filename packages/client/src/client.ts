@@ -35,6 +35,7 @@ import { setBlocked } from './chat/blocking.js';
 import type { Chat, serialQueue } from './chat/context.js';
 import { setTimer, sweep } from './chat/disappearing.js';
 import type { Emitter } from './chat/events.js';
+import { exportHistory, type HistoryExport } from './chat/export.js';
 import { acceptIdentityChange, pendingIdentityChanges } from './chat/identityChanges.js';
 import { releaseHeldMessages } from './chat/inbound.js';
 import * as membership from './chat/membership.js';
@@ -166,6 +167,11 @@ export class ParleyClient {
    */
   report(groupIdHex: string, messageId: string, reason: string): Promise<string> {
     return reportMessage(this.chat, this.server, groupIdHex, messageId, reason);
+  }
+
+  /** This person's history, decrypted, to keep (JSON; `historyHtml` renders it as a page). */
+  exportHistory(): Promise<HistoryExport> {
+    return exportHistory(this.chat);
   }
 
   /** The accounts blocked, by name. */
