@@ -5,6 +5,7 @@ import { deviceLinkRoutes } from './deviceLinks.js';
 import { type DevicesDeps, deviceRoutes } from './devices.js';
 import { answerErrors } from './errorReplies.js';
 import { healthRoutes } from './health.js';
+import { openApi } from './openapi.js';
 import { reportRoutes } from './reports.js';
 import { requestLog } from './requestLog.js';
 import { responseHeaders } from './responseHeaders.js';
@@ -14,6 +15,7 @@ export type HttpDeps = AccountsDeps & SessionsDeps & DevicesDeps;
 
 export async function httpRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   answerErrors(app);
+  await openApi(app);
   responseHeaders(app, deps.config);
   requestLog(app, deps.config.logClientIp);
   await app.register(healthRoutes, deps);
