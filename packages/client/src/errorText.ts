@@ -75,6 +75,12 @@ const TEXTS: Record<ErrorCode, Text> = {
   device_exists: { say: 'That device is already registered' },
   rate_limited: { say: 'Too many attempts; wait a minute', advice: 'Then try again.' },
   payload_too_large: { say: 'That is too long' },
+  attachment_too_large: { say: 'That file is larger than this server accepts' },
+  attachment_quota_exceeded: {
+    say: 'Your attachments fill the space this server gives you',
+    advice: 'Delete some, or wait for old ones to expire.',
+  },
+  blob_not_found: { say: 'That attachment is no longer on the server' },
   // The server's message names the cap (devices, link codes, groups) and what lifts it.
   limit_reached: { say: OWN_MESSAGE },
   internal: { say: 'The server ran into a problem', advice: 'Try again later.' },
@@ -90,6 +96,7 @@ const TEXTS: Record<ErrorCode, Text> = {
   wrong_sender: { say: 'The server refused a message not sent from this device’s own place in the group' },
   duplicate_message_id: { say: 'That message was already sent' },
   invalid_expiry: { say: 'A disappearing message had an expiry the server does not accept' },
+  blob_invalid: { say: 'An attachment could not be sent with the message', advice: TRY_AGAIN },
   // The connection to the server.
   offline: { say: 'Not connected to the server', advice: RETRIED },
   timeout: { say: 'Not connected to the server', advice: RETRIED },

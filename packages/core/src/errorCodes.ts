@@ -47,6 +47,11 @@ export const HTTP_ERROR_CODES = [
   // A hard cap of the server (devices, link codes, groups): waiting does not lift it.
   'limit_reached',
   'payload_too_large',
+  // Attachments (encrypted blobs, docs/protocol.md "Attachments").
+  'attachment_too_large',
+  'attachment_quota_exceeded',
+  'blob_not_found',
+  'not_a_member',
   'internal',
 ] as const;
 
@@ -70,6 +75,8 @@ export const FRAME_ERROR_CODES = [
   'invalid_commit',
   'duplicate_message_id',
   'invalid_expiry',
+  // A `send`'s blobIds name a blob that is not the sender's, complete, of this group and unattached.
+  'blob_invalid',
   'internal',
 ] as const;
 

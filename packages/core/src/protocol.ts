@@ -25,6 +25,7 @@ import {
 
 export { CLOSE, type CloseKind } from './protocol/close.js';
 export {
+  BLOB_ID_BYTES,
   CHALLENGE_BYTES,
   type ClaimedKeyPackage,
   type ClientFrame,
@@ -32,6 +33,7 @@ export {
   type GroupCursor,
   type LoggedMessage,
   MAX_ANSWER_PAYLOAD_BYTES,
+  MAX_BLOBS_PER_MESSAGE,
   MAX_FETCH,
   MAX_FRAME_BYTES,
   MAX_GROUP_ID_BYTES,

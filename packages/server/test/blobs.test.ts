@@ -1,0 +1,143 @@
+/**
+ * Attachment uploads over tus and downloads, end to end on a real server (loopback, real SQLite
+ * file, the file store in the data directory): resumable uploads, ranged reads of the exact bytes,
+ * and the refusals a creation meets before any byte is sent.
+ */
+import { randomBytes } from 'node:crypto';
+import { until } from '@parley/testing';
+import { afterEach, expect, test } from 'vitest';
+import {
+  auth,
+  createUpload,
+  download,
+  idOf,
+  interruptedPatch,
+  member,
+  newGroup,
+  patchUpload,
+  upload,
+  uploadOffset,
+} from './blobPeers.js';
+import { type Running, startServer } from './helpers.js';
+
+let running: Running | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+test('a tus upload in two PATCHes (HEAD shows the offset between) downloads whole and by ranges, byte for byte', async () => {
+  running = await startServer();
+  const { url } = running;
+  const alice = await member(url, 'alice');
+  const groupId = await newGroup(alice);
+  const bytes = randomBytes(300_000);
+
+  const options = await fetch(`${url}/v1/uploads`, { method: 'OPTIONS' });
+  expect(options.headers.get('tus-max-size')).toBe(String(100 * 1024 * 1024));
+  expect(options.headers.get('tus-version')).toContain('1.0.0');
+
+  const created = await createUpload(url, alice, bytes.length, groupId);
+  expect(created.status).toBe(201);
+  const id = idOf(created);
+  expect((await patchUpload(url, alice, id, 0, bytes.subarray(0, 100_000))).status).toBe(204);
+  expect(await uploadOffset(url, alice, id)).toBe(100_000);
+  // Not complete yet: not downloadable, even by its uploader.
+  expect((await download(url, alice, id)).status).toBe(404);
+  const last = await patchUpload(url, alice, id, 100_000, bytes.subarray(100_000));
+  expect(last.status).toBe(204);
+  expect(last.headers.get('upload-offset')).toBe(String(bytes.length));
+
+  const whole = await download(url, alice, id);
+  expect(whole.status).toBe(200);
+  expect(whole.headers.get('content-type')).toBe('application/octet-stream');
+  expect(whole.headers.get('accept-ranges')).toBe('bytes');
+  expect(Buffer.from(whole.body).equals(bytes)).toBe(true);
+
+  const middle = await download(url, alice, id, 'bytes=1000-1999');
+  expect(middle.status).toBe(206);
+  expect(middle.headers.get('content-range')).toBe(`bytes 1000-1999/${bytes.length}`);
+  expect(Buffer.from(middle.body).equals(bytes.subarray(1000, 2000))).toBe(true);
+  const tail = await download(url, alice, id, 'bytes=299990-');
+  expect(tail.status).toBe(206);
+  expect(Buffer.from(tail.body).equals(bytes.subarray(299_990))).toBe(true);
+  const beyond = await download(url, alice, id, `bytes=${bytes.length}-`);
+  expect(beyond.status).toBe(416);
+  expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+  expect((await download(url, alice, id, 'bytes=5-2')).status).toBe(416);
+
+  const usage = await fetch(`${url}/v1/blobs/usage`, { headers: auth(alice) });
+  expect(await usage.json()).toEqual({
+    usedBytes: bytes.length,
+    quotaBytes: 1024 * 1024 * 1024,
+    maxAttachmentBytes: 100 * 1024 * 1024,
+  });
+});
+
+test('an upload interrupted half-way resumes from the offset HEAD reports and completes with the exact bytes', async () => {
+  running = await startServer();
+  const { url } = running;
+  const alice = await member(url, 'alice');
+  const groupId = await newGroup(alice);
+  const bytes = randomBytes(8 * 1024 * 1024);
+  const created = await createUpload(url, alice, bytes.length, groupId);
+  const id = idOf(created);
+
+  await interruptedPatch(url, alice, id, bytes, 3 * 1024 * 1024);
+  let offset = 0;
+  await until(async () => {
+    offset = (await uploadOffset(url, alice, id)) ?? 0;
+    return offset > 0;
+  }, 'the bytes that arrived are kept');
+  expect(offset).toBeLessThanOrEqual(3 * 1024 * 1024);
+  const rest = await patchUpload(url, alice, id, offset, bytes.subarray(offset));
+  expect(rest.status).toBe(204);
+  const whole = await download(url, alice, id);
+  expect(Buffer.from(whole.body).equals(bytes)).toBe(true);
+});
+
+test('creation refuses, before any byte: a length over the limit, a quota exceeded, a deferred length, too many open uploads', async () => {
+  running = await startServer({ maxAttachmentBytes: 1000, attachmentQuotaBytes: 2500 });
+  const { url } = running;
+  const alice = await member(url, 'alice');
+  const groupId = await newGroup(alice);
+
+  const tooLarge = await createUpload(url, alice, 1001, groupId);
+  expect(tooLarge.status).toBe(413);
+  expect((await tooLarge.json()).error.code).toBe('attachment_too_large');
+
+  await upload(url, alice, groupId, randomBytes(1000));
+  expect((await createUpload(url, alice, 1000, groupId)).status).toBe(201); // in progress: counts too
+  const overQuota = await createUpload(url, alice, 501, groupId);
+  expect(overQuota.status).toBe(413);
+  expect((await overQuota.json()).error.code).toBe('attachment_quota_exceeded');
+  expect((await createUpload(url, alice, 500, groupId)).status).toBe(201);
+
+  const deferred = await createUpload(url, alice, 10, groupId, { 'upload-defer-length': '1' });
+  expect(deferred.status).toBe(400);
+  const rows = await running.server.db.selectFrom('blobs').select('id').execute();
+  expect(rows).toHaveLength(3);
+});
+
+test('too many uploads in progress are refused with 429; without a session or a device of the account, 401', async () => {
+  running = await startServer();
+  const { url } = running;
+  const alice = await member(url, 'alice');
+  const groupId = await newGroup(alice);
+  for (let i = 0; i < 20; i++) expect((await createUpload(url, alice, 10, groupId)).status).toBe(201);
+  const more = await createUpload(url, alice, 10, groupId);
+  expect(more.status).toBe(429);
+  expect((await more.json()).error.code).toBe('rate_limited');
+
+  const none = await fetch(`${url}/v1/blobs/usage`, { headers: { authorization: `Bearer ${alice.token}` } });
+  expect(none.status).toBe(401);
+  expect((await none.json()).error.code).toBe('unauthorized');
+  const unknown = await fetch(`${url}/v1/blobs/usage`, {
+    headers: { ...auth(alice), 'parley-device': 'nope' },
+  });
+  expect(unknown.status).toBe(401);
+  const noSession = await fetch(`${url}/v1/blobs/usage`, {
+    headers: { 'parley-device': alice.identity.deviceId },
+  });
+  expect(noSession.status).toBe(401);
+});
