@@ -5,18 +5,13 @@
  */
 import { request } from 'node:http';
 import {
-  addKeyPackages,
-  createGroup,
   createMlsDevice,
-  DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
   encodeAppMessage,
   encryptApplication,
-  exportGroupInfo,
   type GeneratedKeyPackage,
   type GroupState,
   generateKeyPackages,
-  joinFromWelcome,
   type MlsDevice,
   randomBytes,
   removeMembers,
@@ -27,7 +22,10 @@ import {
 import { nativeCryptoProvider } from '@parley/core/node';
 import { expect } from 'vitest';
 import { login, register } from './helpers.js';
+import { addMember as addMemberOf, newGroup, sendCommit } from './pair.js';
 import { WsClient } from './wsClient.js';
+
+export { newGroup };
 
 export interface Member {
   identity: DeviceIdentity;
@@ -57,57 +55,14 @@ export function auth(m: { token: string; identity: DeviceIdentity }): Record<str
   return { authorization: `Bearer ${m.token}`, 'parley-device': m.identity.deviceId };
 }
 
-/** `owner` creates a group; returns its id. */
-export async function newGroup(owner: Member): Promise<Uint8Array> {
-  owner.state = await createGroup(owner.mls);
-  const groupId = owner.state.groupContext.groupId;
-  const created = await owner.ws.request({
-    type: 'group_create',
-    groupId,
-    cipherSuite: DEFAULT_CIPHERSUITE,
-    groupInfo: await exportGroupInfo(owner.mls, owner.state),
-  });
-  expect(created.type).toBe('ok');
-  return groupId;
-}
-
-/** `owner` adds `m` (by its key package); `m` joins from the Welcome. Returns the commit's seq. */
-export async function addMember(owner: Member, m: Member): Promise<number> {
-  const groupId = owner.state!.groupContext.groupId;
-  const add = await addKeyPackages(owner.mls, owner.state!, [m.keyPackage.encoded]);
-  const sent = await owner.ws.request({
-    type: 'send',
-    groupId,
-    messageId: randomBytes(16),
-    payload: add.commit,
-    welcome: add.welcome,
-    groupInfo: add.groupInfo,
-  });
-  if (sent.type !== 'sent') throw new Error(`add refused: ${JSON.stringify(sent)}`);
-  owner.state = add.newState;
-  let welcome = await m.ws.nextPush();
-  while (welcome.type !== 'welcome') welcome = await m.ws.nextPush();
-  const { state } = await joinFromWelcome(m.mls, welcome.welcome, {
-    find: async (ref) => (toHex(ref) === toHex(m.keyPackage.ref) ? m.keyPackage : undefined),
-  });
-  m.state = state;
-  await m.ws.request({ type: 'welcome_ack', groupId, accepted: true });
-  return sent.seq;
+/** `owner` adds `m` (by the key package it uploaded); `m` joins from the Welcome. Returns the commit's seq. */
+export function addMember(owner: Member, m: Member): Promise<number> {
+  return addMemberOf(owner, m, m.keyPackage);
 }
 
 /** `owner` removes `m`'s account from the group. */
 export async function removeMember(owner: Member, m: Member): Promise<void> {
-  const removal = await removeMembers(owner.mls, owner.state!, { accountId: m.identity.accountId });
-  const sent = await owner.ws.request({
-    type: 'send',
-    groupId: owner.state!.groupContext.groupId,
-    messageId: randomBytes(16),
-    payload: removal.commit,
-    welcome: null,
-    groupInfo: removal.groupInfo,
-  });
-  if (sent.type !== 'sent') throw new Error(`removal refused: ${JSON.stringify(sent)}`);
-  owner.state = removal.newState;
+  await sendCommit(owner, await removeMembers(owner.mls, owner.state!, { accountId: m.identity.accountId }));
 }
 
 /** An application message from `from` carrying `blobIds` (hex), optionally expiring. */
