@@ -4,6 +4,8 @@
  * and the refusals a creation meets before any byte is sent.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { until } from '@parley/testing';
 import { afterEach, expect, test } from 'vitest';
 import {
@@ -26,53 +28,56 @@ afterEach(async () => {
   running = undefined;
 });
 
-test('a tus upload in two PATCHes (HEAD shows the offset between) downloads whole and by ranges, byte for byte', async () => {
-  running = await startServer();
-  const { url } = running;
-  const alice = await member(url, 'alice');
-  const groupId = await newGroup(alice);
-  const bytes = randomBytes(300_000);
+test.each(['file', 'database'] as const)(
+  'a tus upload in two PATCHes (HEAD shows the offset between) downloads whole and by ranges, byte for byte (%s store)',
+  async (attachmentStore) => {
+    running = await startServer({ attachmentStore });
+    const { url } = running;
+    const alice = await member(url, 'alice');
+    const groupId = await newGroup(alice);
+    const bytes = randomBytes(300_000);
 
-  const options = await fetch(`${url}/v1/uploads`, { method: 'OPTIONS' });
-  expect(options.headers.get('tus-max-size')).toBe(String(100 * 1024 * 1024));
-  expect(options.headers.get('tus-version')).toContain('1.0.0');
+    const options = await fetch(`${url}/v1/uploads`, { method: 'OPTIONS' });
+    expect(options.headers.get('tus-max-size')).toBe(String(100 * 1024 * 1024));
+    expect(options.headers.get('tus-version')).toContain('1.0.0');
 
-  const created = await createUpload(url, alice, bytes.length, groupId);
-  expect(created.status).toBe(201);
-  const id = idOf(created);
-  expect((await patchUpload(url, alice, id, 0, bytes.subarray(0, 100_000))).status).toBe(204);
-  expect(await uploadOffset(url, alice, id)).toBe(100_000);
-  // Not complete yet: not downloadable, even by its uploader.
-  expect((await download(url, alice, id)).status).toBe(404);
-  const last = await patchUpload(url, alice, id, 100_000, bytes.subarray(100_000));
-  expect(last.status).toBe(204);
-  expect(last.headers.get('upload-offset')).toBe(String(bytes.length));
+    const created = await createUpload(url, alice, bytes.length, groupId);
+    expect(created.status).toBe(201);
+    const id = idOf(created);
+    expect((await patchUpload(url, alice, id, 0, bytes.subarray(0, 100_000))).status).toBe(204);
+    expect(await uploadOffset(url, alice, id)).toBe(100_000);
+    // Not complete yet: not downloadable, even by its uploader.
+    expect((await download(url, alice, id)).status).toBe(404);
+    const last = await patchUpload(url, alice, id, 100_000, bytes.subarray(100_000));
+    expect(last.status).toBe(204);
+    expect(last.headers.get('upload-offset')).toBe(String(bytes.length));
 
-  const whole = await download(url, alice, id);
-  expect(whole.status).toBe(200);
-  expect(whole.headers.get('content-type')).toBe('application/octet-stream');
-  expect(whole.headers.get('accept-ranges')).toBe('bytes');
-  expect(Buffer.from(whole.body).equals(bytes)).toBe(true);
+    const whole = await download(url, alice, id);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('content-type')).toBe('application/octet-stream');
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    expect(Buffer.from(whole.body).equals(bytes)).toBe(true);
 
-  const middle = await download(url, alice, id, 'bytes=1000-1999');
-  expect(middle.status).toBe(206);
-  expect(middle.headers.get('content-range')).toBe(`bytes 1000-1999/${bytes.length}`);
-  expect(Buffer.from(middle.body).equals(bytes.subarray(1000, 2000))).toBe(true);
-  const tail = await download(url, alice, id, 'bytes=299990-');
-  expect(tail.status).toBe(206);
-  expect(Buffer.from(tail.body).equals(bytes.subarray(299_990))).toBe(true);
-  const beyond = await download(url, alice, id, `bytes=${bytes.length}-`);
-  expect(beyond.status).toBe(416);
-  expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
-  expect((await download(url, alice, id, 'bytes=5-2')).status).toBe(416);
+    const middle = await download(url, alice, id, 'bytes=1000-1999');
+    expect(middle.status).toBe(206);
+    expect(middle.headers.get('content-range')).toBe(`bytes 1000-1999/${bytes.length}`);
+    expect(Buffer.from(middle.body).equals(bytes.subarray(1000, 2000))).toBe(true);
+    const tail = await download(url, alice, id, 'bytes=299990-');
+    expect(tail.status).toBe(206);
+    expect(Buffer.from(tail.body).equals(bytes.subarray(299_990))).toBe(true);
+    const beyond = await download(url, alice, id, `bytes=${bytes.length}-`);
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+    expect((await download(url, alice, id, 'bytes=5-2')).status).toBe(416);
 
-  const usage = await fetch(`${url}/v1/blobs/usage`, { headers: auth(alice) });
-  expect(await usage.json()).toEqual({
-    usedBytes: bytes.length,
-    quotaBytes: 1024 * 1024 * 1024,
-    maxAttachmentBytes: 100 * 1024 * 1024,
-  });
-});
+    const usage = await fetch(`${url}/v1/blobs/usage`, { headers: auth(alice) });
+    expect(await usage.json()).toEqual({
+      usedBytes: bytes.length,
+      quotaBytes: 1024 * 1024 * 1024,
+      maxAttachmentBytes: 100 * 1024 * 1024,
+    });
+  },
+);
 
 test('an upload interrupted half-way resumes from the offset HEAD reports and completes with the exact bytes', async () => {
   running = await startServer();
@@ -140,4 +145,30 @@ test('too many uploads in progress are refused with 429; without a session or a 
     headers: { 'parley-device': alice.identity.deviceId },
   });
   expect(noSession.status).toBe(401);
+});
+
+test('the logs (at trace level) hold no blob id, session token or Authorization value; the disk keeps no metadata but the group', async () => {
+  const lines: string[] = [];
+  running = await startServer({ logLevel: 'trace', logFormat: 'json' }, undefined, {
+    write: (l) => lines.push(l),
+  });
+  const { url, dataDir } = running;
+  const alice = await member(url, 'alice');
+  const groupId = await newGroup(alice);
+  const name = Buffer.from('holiday-photo.jpg').toString('base64');
+  const created = await createUpload(url, alice, 1000, groupId, {
+    'upload-metadata': `group ${Buffer.from(Buffer.from(groupId).toString('hex')).toString('base64')},filename ${name}`,
+  });
+  expect(created.status).toBe(201);
+  const id = idOf(created);
+  expect((await patchUpload(url, alice, id, 0, randomBytes(1000))).status).toBe(204);
+  expect((await download(url, alice, id, 'bytes=0-9')).status).toBe(206);
+  expect((await download(url, alice, 'f'.repeat(32))).status).toBe(404);
+  expect(lines.some((l) => l.includes('/v1/uploads/:id'))).toBe(true);
+  const log = lines.join('');
+  for (const secret of [id, alice.token, `Bearer ${alice.token}`, 'f'.repeat(32)])
+    expect(log).not.toContain(secret);
+  const stored = readFileSync(join(dataDir, 'blobs', `${id}.json`), 'utf8');
+  expect(stored).not.toContain('filename');
+  expect(stored).not.toContain(name);
 });

@@ -6,7 +6,7 @@
  * is not the sender's, not complete, of another group or already attached is refused, storing nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { certifyNewDevice, identityKeyPairOf } from '@parley/core';
+import { certifyNewDevice, identityKeyPairOf, selfUpdate } from '@parley/core';
 import { afterEach, expect, test } from 'vitest';
 import {
   addMember,
@@ -117,6 +117,20 @@ test('a send naming a blob not its own, unfinished, of another group or already 
     const row = await db.selectFrom('blobs').select('seq').where('id', '=', fresh).executeTakeFirstOrThrow();
     expect(row.seq).toBeNull();
   }
+  // Only an application message carries attachments: a commit naming a valid blob is refused.
+  const fresh = await upload(url, alice!, groupId, randomBytes(10));
+  const update = await selfUpdate(alice!.mls, alice!.state!);
+  const commit = await alice!.ws.request({
+    type: 'send',
+    groupId,
+    messageId: randomBytes(16),
+    payload: update.commit,
+    welcome: null,
+    groupInfo: update.groupInfo,
+    expiresAt: null,
+    blobIds: [Uint8Array.from(Buffer.from(fresh, 'hex'))],
+  });
+  expect(commit).toMatchObject({ type: 'error', code: 'blob_invalid' });
   expect(await stored()).toBe(before);
   const attached = await db.selectFrom('blobs').select(['id', 'seq']).where('seq', 'is not', null).execute();
   expect(attached.map((r) => r.id)).toEqual([good]);

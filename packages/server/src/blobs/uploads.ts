@@ -118,6 +118,9 @@ function tusServer(deps: UploadsDeps, idFor: (req: IncomingMessage | undefined) 
     respectForwardedHeaders: false,
     // The web app is same-origin: no cross-origin access is granted.
     allowedOrigins: () => false,
+    // Only the group is kept with the upload (tus's file store writes metadata to disk): whatever
+    // else a client put in Upload-Metadata (a file name, say) is dropped.
+    onUploadCreate: async (_req, upload) => ({ metadata: { group: upload.metadata?.group ?? null } }),
     namingFunction: (req) =>
       idFor((req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req),
     async onUploadFinish(_req, upload) {
