@@ -14,8 +14,10 @@ import { runRetention } from '../src/retention.js';
 import {
   addMember,
   auth,
+  createUpload,
   deleteUpload,
   download,
+  idOf,
   member,
   newGroup,
   sendWithBlobs,
@@ -103,4 +105,22 @@ test('the uploader deletes a blob (bytes, row, quota) with tus termination; anot
   expect((await download(url, alice!, id)).status).toBe(404);
   const usage = await fetch(`${url}/v1/blobs/usage`, { headers: auth(alice!) });
   expect((await usage.json()).usedBytes).toBe(0);
+});
+
+test("an upload route acts on the id its path names, never one smuggled in the query: bob cannot delete or read alice's upload", async () => {
+  running = await startServer();
+  const { url } = running;
+  const [alice, bob] = await Promise.all([member(url, 'alice'), member(url, 'bob')]);
+  const groupId = await newGroup(alice!);
+  await addMember(alice!, bob!);
+  const bytes = randomBytes(1000);
+  const hers = await upload(url, alice!, groupId, bytes);
+  const his = idOf(await createUpload(url, bob!, 1000, groupId));
+  const tus = { 'tus-resumable': '1.0.0', ...auth(bob!) };
+  const head = await fetch(`${url}/v1/uploads/${his}?/../${hers}`, { method: 'HEAD', headers: tus });
+  expect(head.headers.get('upload-offset')).toBe('0');
+  await fetch(`${url}/v1/uploads/${his}?/../${hers}`, { method: 'DELETE', headers: tus });
+  const got = await download(url, alice!, hers);
+  expect(got.status).toBe(200);
+  expect(Buffer.from(got.body).equals(bytes)).toBe(true);
 });

@@ -107,8 +107,17 @@ async function reserve(deps: UploadsDeps, request: FastifyRequest, c: Creation):
   return id;
 }
 
-/** The tus server over `storage`; `idFor` names the upload a creation request reserved. */
-function tusServer(deps: UploadsDeps, idFor: (req: IncomingMessage | undefined) => string): Server {
+/** The Node request under a tus (srvx) request. */
+function nodeRequest(req: unknown): IncomingMessage | undefined {
+  return (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+}
+
+/**
+ * The tus server over `storage`. `idOf` names the upload of a request, as checked before it was
+ * handed over (the id a creation reserved, or the one whose owner was checked): never what tus
+ * would read from the URL itself, whose last segment may lie in the query (`/v1/uploads/<mine>?/../<yours>`).
+ */
+function tusServer(deps: UploadsDeps, idOf: (req: IncomingMessage | undefined) => string): Server {
   return new Server({
     path: UPLOADS_PATH,
     datastore: deps.storage.datastore,
@@ -121,8 +130,8 @@ function tusServer(deps: UploadsDeps, idFor: (req: IncomingMessage | undefined) 
     // Only the group is kept with the upload (tus's file store writes metadata to disk): whatever
     // else a client put in Upload-Metadata (a file name, say) is dropped.
     onUploadCreate: async (_req, upload) => ({ metadata: { group: upload.metadata?.group ?? null } }),
-    namingFunction: (req) =>
-      idFor((req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req),
+    namingFunction: (req) => idOf(nodeRequest(req)),
+    getFileIdFromRequest: (req) => idOf(nodeRequest(req)),
     async onUploadFinish(_req, upload) {
       await deps.db.updateTable('blobs').set({ complete: 1 }).where('id', '=', upload.id).execute();
       deps.metrics.uploadsCompleted.inc();
@@ -133,10 +142,11 @@ function tusServer(deps: UploadsDeps, idFor: (req: IncomingMessage | undefined) 
 
 export async function uploadRoutes(scope: FastifyInstance, deps: UploadsDeps): Promise<void> {
   const { db } = deps;
-  const reserved = new WeakMap<IncomingMessage, string>();
+  /** Each request's upload id, as checked by its route. */
+  const checked = new WeakMap<IncomingMessage, string>();
   const tus = tusServer(deps, (req) => {
-    const id = req === undefined ? undefined : reserved.get(req);
-    if (id === undefined) throw new Error('an upload was created without its reservation');
+    const id = req === undefined ? undefined : checked.get(req);
+    if (id === undefined) throw new Error('an upload request was handed over unchecked');
     return id;
   });
   // Bodies (PATCH: application/offset+octet-stream) are tus's to read, as a stream.
@@ -162,7 +172,7 @@ export async function uploadRoutes(scope: FastifyInstance, deps: UploadsDeps): P
 
     authenticated.post(UPLOADS_PATH, async (request, reply) => {
       const id = await reserve(deps, request, creationHeaders(request, deps.config.maxAttachmentBytes));
-      reserved.set(request.raw, id);
+      checked.set(request.raw, id);
       await handOver(request, reply);
       if (reply.raw.statusCode !== 201) {
         await db.deleteFrom('blobs').where('id', '=', id).execute();
@@ -182,6 +192,7 @@ export async function uploadRoutes(scope: FastifyInstance, deps: UploadsDeps): P
             .executeTakeFirst()
         : undefined;
       if (row === undefined) throw new ApiError(404, 'blob_not_found', 'no such blob');
+      checked.set(request.raw, id);
       return id;
     }
 
