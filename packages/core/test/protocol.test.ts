@@ -236,6 +236,9 @@ describe('WebSocket frames', () => {
         messageId: bytes(16),
         payload: big(MAX_MESSAGE_BYTES),
         welcome: null,
+        groupInfo: null,
+        expiresAt: seq,
+        blobIds: Array.from({ length: 8 }, (_, i) => bytes(16, i)),
       },
       {
         type: 'group_info_put',

@@ -55,13 +55,16 @@ export async function sweepBlobs(
   now = Date.now(),
   limit = BLOB_SWEEP_BATCH,
 ): Promise<number> {
-  const ids = await due(db, now, limit);
-  for (const id of ids) {
-    // The row first: a blob without its row is never served, and its bytes go right after.
-    await db.deleteFrom('blobs').where('id', '=', id).execute();
+  let deleted = 0;
+  for (const id of await due(db, now, limit)) {
+    // The row first: a blob without its row is never served, and its bytes go right after. On a
+    // cluster, of the nodes sweeping at once only the one whose delete took the row goes on.
+    const r = await db.deleteFrom('blobs').where('id', '=', id).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) continue;
     await storage.remove(id);
+    deleted++;
   }
-  return ids.length;
+  return deleted;
 }
 
 export function scheduleBlobSweep(
