@@ -4,10 +4,13 @@
  * and the refusals a creation meets before any byte is sent.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '@parley/testing';
-import { afterEach, expect, test } from 'vitest';
+import { afterAll, afterEach, expect, test } from 'vitest';
+import { blobStorage } from '../src/blobs/index.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import {
   auth,
   createUpload,
@@ -26,6 +29,11 @@ let running: Running | undefined;
 afterEach(async () => {
   await running?.stop();
   running = undefined;
+});
+/** Directories removed once the file is done (tus checks its directory in the background). */
+const scratch: string[] = [];
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
 test.each(['file', 'database'] as const)(
@@ -171,4 +179,36 @@ test('the logs (at trace level) hold no blob id, session token or Authorization 
   const stored = readFileSync(join(dataDir, 'blobs', `${id}.json`), 'utf8');
   expect(stored).not.toContain('filename');
   expect(stored).not.toContain(name);
+});
+
+test('the attachment settings come from the environment and flags, are checked, and pick the store', () => {
+  const env = {
+    PARLEY_ATTACHMENT_STORE: 'file',
+    PARLEY_MAX_ATTACHMENT_BYTES: '5000',
+    DATABASE_URL: 'postgres://h/db',
+  };
+  const config = loadConfig(['--attachment-quota-bytes', '9000'], env);
+  expect(config).toMatchObject({
+    attachmentStore: 'file',
+    maxAttachmentBytes: 5000,
+    attachmentQuotaBytes: 9000,
+  });
+  expect(loadConfig([], {})).toMatchObject({
+    attachmentStore: 'auto',
+    maxAttachmentBytes: 104857600,
+    attachmentQuotaBytes: 1073741824,
+  });
+  expect(() => loadConfig([], { PARLEY_ATTACHMENT_STORE: 's3' })).toThrow(ConfigError);
+  expect(() => loadConfig([], { PARLEY_MAX_ATTACHMENT_BYTES: '0' })).toThrow(ConfigError);
+  expect(() => loadConfig(['--attachment-quota-bytes', '1.5'], {})).toThrow(ConfigError);
+  // auto: the database store with PostgreSQL, files without (no database is opened to choose).
+  const db = {} as Parameters<typeof blobStorage>[0];
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-blobs-'));
+  const auto = { ...loadConfig([], {}), dataDir };
+  expect(blobStorage(db, auto).kind).toBe('file');
+  expect(blobStorage(db, { ...auto, database: 'postgres://h/db' }).kind).toBe('database');
+  expect(blobStorage(db, { ...auto, database: 'postgres://h/db', attachmentStore: 'file' }).kind).toBe(
+    'file',
+  );
+  scratch.push(dataDir);
 });
