@@ -1,5 +1,6 @@
 /** The HTTP API (docs/protocol.md): one plugin per concern, each with typed schemas for what it takes and answers. */
 import type { FastifyInstance } from 'fastify';
+import { attachmentService } from '../blobs/index.js';
 import { type AccountsDeps, accountRoutes } from './accounts.js';
 import { deviceLinkRoutes } from './deviceLinks.js';
 import { type DevicesDeps, deviceRoutes } from './devices.js';
@@ -24,4 +25,5 @@ export async function httpRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
   await app.register(deviceRoutes, deps);
   await app.register(deviceLinkRoutes, deps);
   await app.register(reportRoutes, deps);
+  await attachmentService(app, deps);
 }
