@@ -132,30 +132,13 @@ export function ChatView(props: Props) {
       target = undefined;
     }
   };
-  const [dropping, setDropping] = useState(false);
-  const hasFiles = (e: DragEvent) => writable && e.dataTransfer.types.includes('Files');
-  const onDragOver = (e: DragEvent) => {
-    if (!hasFiles(e)) return;
-    e.preventDefault();
-    e.dataTransfer.dropEffect = 'copy';
-    setDropping(true);
-  };
-  const onDrop = (e: DragEvent) => {
-    setDropping(false);
-    if (!hasFiles(e)) return;
-    e.preventDefault();
-    sendFiles(Array.from(e.dataTransfer.files));
-  };
+  const drop = useFileDrop(writable, sendFiles);
 
   return (
     <section
-      className={`chat${dropping ? ' dropping' : ''}`}
+      className={`chat${drop.dropping ? ' dropping' : ''}`}
       aria-label={`Conversation: ${title}`}
-      onDragOver={onDragOver}
-      onDragLeave={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropping(false);
-      }}
-      onDrop={onDrop}
+      {...drop.handlers}
     >
       <ChatHeader
         me={me}
@@ -206,20 +189,7 @@ export function ChatView(props: Props) {
           {error}
         </p>
       )}
-      {props.uploads.length > 0 && (
-        <ul className="uploads" aria-label="Files being sent">
-          {props.uploads.map((u) => (
-            <li key={u.id}>
-              <TransferProgress
-                label={`Sending ${u.name}`}
-                done={u.done}
-                total={u.total}
-                onCancel={() => props.onCancelUpload(u.id)}
-              />
-            </li>
-          ))}
-        </ul>
-      )}
+      <Uploads uploads={props.uploads} onCancel={props.onCancelUpload} />
       <Composer
         disabled={!writable}
         onFiles={sendFiles}
@@ -241,5 +211,48 @@ function HeldNotice({ onReview }: { onReview: () => void }) {
         Review
       </button>
     </p>
+  );
+}
+
+/** Files dragged over the conversation: marked while over it, sent when dropped (if it is writable). */
+function useFileDrop(writable: boolean, onFiles: (files: File[]) => void) {
+  const [dropping, setDropping] = useState(false);
+  const hasFiles = (e: DragEvent) => writable && e.dataTransfer.types.includes('Files');
+  const handlers = {
+    onDragOver: (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+      setDropping(true);
+    },
+    onDragLeave: (e: DragEvent) => {
+      if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropping(false);
+    },
+    onDrop: (e: DragEvent) => {
+      setDropping(false);
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      onFiles(Array.from(e.dataTransfer.files));
+    },
+  };
+  return { dropping, handlers };
+}
+
+/** The files being sent here: each one's progress, with a Cancel button. */
+function Uploads({ uploads, onCancel }: { uploads: readonly Upload[]; onCancel: (id: string) => void }) {
+  if (uploads.length === 0) return null;
+  return (
+    <ul className="uploads" aria-label="Files being sent">
+      {uploads.map((u) => (
+        <li key={u.id}>
+          <TransferProgress
+            label={`Sending ${u.name}`}
+            done={u.done}
+            total={u.total}
+            onCancel={() => onCancel(u.id)}
+          />
+        </li>
+      ))}
+    </ul>
   );
 }

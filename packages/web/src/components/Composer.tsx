@@ -25,7 +25,6 @@ export function Composer(props: Props) {
   const [error, setError] = useState<string | undefined>();
   const typingSent = useRef(false);
   const box = useRef<HTMLTextAreaElement>(null);
-  const picker = useRef<HTMLInputElement>(null);
 
   // Choosing Reply puts the cursor in the composer.
   useEffect(() => {
@@ -87,39 +86,7 @@ export function Composer(props: Props) {
         </div>
       )}
       <form className="composer" onSubmit={submit}>
-        <input
-          ref={picker}
-          type="file"
-          multiple
-          hidden
-          tabIndex={-1}
-          aria-hidden="true"
-          data-testid="file-input"
-          disabled={disabled}
-          onChange={(e) => {
-            const files = Array.from(e.target.files ?? []);
-            e.target.value = '';
-            if (files.length > 0) props.onFiles(files);
-          }}
-        />
-        <button
-          type="button"
-          className="icon attach"
-          aria-label="Attach a file"
-          title="Attach a file"
-          disabled={disabled}
-          onClick={() => picker.current?.click()}
-        >
-          <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <path
-              d="M16.5 6.5 8.4 14.6a2 2 0 0 0 2.8 2.8l8.5-8.5a4 4 0 0 0-5.7-5.7L5.5 11.7a6 6 0 0 0 8.5 8.5l6.4-6.4"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.6"
-              strokeLinecap="round"
-            />
-          </svg>
-        </button>
+        <AttachButton disabled={disabled} onFiles={props.onFiles} />
         <label htmlFor="composer" className="visually-hidden">
           Message
         </label>
@@ -144,6 +111,48 @@ export function Composer(props: Props) {
           Send
         </button>
       </form>
+    </>
+  );
+}
+
+/** A button that opens the browser's file chooser (a hidden file input); the files chosen are sent. */
+function AttachButton({ disabled, onFiles }: { disabled: boolean; onFiles: (files: File[]) => void }) {
+  const picker = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        hidden
+        tabIndex={-1}
+        aria-hidden="true"
+        data-testid="file-input"
+        disabled={disabled}
+        onChange={(e) => {
+          const files = Array.from(e.target.files ?? []);
+          e.target.value = '';
+          if (files.length > 0) onFiles(files);
+        }}
+      />
+      <button
+        type="button"
+        className="icon attach"
+        aria-label="Attach a file"
+        title="Attach a file"
+        disabled={disabled}
+        onClick={() => picker.current?.click()}
+      >
+        <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+          <path
+            d="M16.5 6.5 8.4 14.6a2 2 0 0 0 2.8 2.8l8.5-8.5a4 4 0 0 0-5.7-5.7L5.5 11.7a6 6 0 0 0 8.5 8.5l6.4-6.4"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.6"
+            strokeLinecap="round"
+          />
+        </svg>
+      </button>
     </>
   );
 }
