@@ -211,21 +211,15 @@ function ImageDialog({
 function ImageThumb({ info, fetchFile }: { info: AttachmentInfo; fetchFile: FetchFile }) {
   const name = displayName(info.name);
   const [open, setOpen] = useState(false);
-  const button = useRef<HTMLButtonElement>(null);
   const src = thumbnailUrl(info);
   const ratio =
     info.width !== undefined && info.height !== undefined && info.height > 0
       ? info.width / info.height
       : 4 / 3;
-  const close = () => {
-    setOpen(false);
-    button.current?.focus();
-  };
   return (
     <>
       <button
         type="button"
-        ref={button}
         className="image-thumb"
         aria-label={`Open image ${name}`}
         style={{ aspectRatio: String(ratio) }}
@@ -237,7 +231,7 @@ function ImageThumb({ info, fetchFile }: { info: AttachmentInfo; fetchFile: Fetc
           <span className="image-placeholder">{name}</span>
         )}
       </button>
-      {open && <ImageDialog info={info} fetchFile={fetchFile} onClose={close} />}
+      {open && <ImageDialog info={info} fetchFile={fetchFile} onClose={() => setOpen(false)} />}
     </>
   );
 }
