@@ -24,6 +24,7 @@ import {
   safetyNumber,
   utf8,
 } from '@parley/core';
+import { displayName } from '../format.js';
 import {
   type ChatEvent,
   type ChatState,
@@ -295,7 +296,12 @@ export class ChatModel {
    * upload resolves quietly.
    */
   async sendFile(groupId: string, file: File, replyTo?: string): Promise<void> {
-    const problem = roomProblem(await this.client.files.usage(), file);
+    const notSent = (e: unknown) =>
+      new Error(`“${displayName(file.name)}” was not sent: ${e instanceof Error ? e.message : String(e)}.`);
+    const usage = await this.client.files.usage().catch((e: unknown) => {
+      throw notSent(e);
+    });
+    const problem = roomProblem(usage, file);
     if (problem !== undefined) throw new Error(problem);
     const about = await describeFile(file);
     const id = `upload-${++this.localCounter}`;
@@ -323,8 +329,7 @@ export class ChatModel {
     } catch (e) {
       this.dispatch({ type: 'uploaded', groupId, id });
       if (controller.signal.aborted) return;
-      const why = e instanceof Error ? e.message : String(e);
-      throw new Error(`“${about.name}” was not sent: ${why}.`);
+      throw notSent(e);
     } finally {
       this.uploads.delete(id);
     }
