@@ -256,4 +256,32 @@ describe('with a 1 MB limit per file', () => {
     expect(await xia.page.locator('li.message').count()).toBe(0);
     void yan;
   });
+
+  test('a file dropped on the conversation or pasted into the composer is sent', async () => {
+    const [zoe, ada] = await suite.pair('zoe', 'ada');
+    await newChat(zoe, 'ada');
+    const files = (name: string) =>
+      zoe.page.evaluateHandle((n) => {
+        const data = new DataTransfer();
+        data.items.add(new File([`the contents of ${n}`], n, { type: 'text/plain' }));
+        return data;
+      }, name);
+    const chat = zoe.page.getByRole('region', { name: 'Conversation: ada' });
+    const dropped = await files('dropped.txt');
+    await chat.dispatchEvent('dragover', { dataTransfer: dropped });
+    await zoe.page.locator('.chat.dropping').waitFor();
+    await chat.dispatchEvent('drop', { dataTransfer: dropped });
+    const pasted = await files('pasted.txt');
+    await zoe.page.getByLabel('Message', { exact: true }).evaluate((box, data) => {
+      box.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+      );
+    }, pasted);
+    await openConversation(ada, 'zoe');
+    for (const name of ['dropped.txt', 'pasted.txt']) {
+      await fileMessage(ada, name).waitFor({ timeout: BROWSER_WAIT_MS });
+      await fileMessage(zoe, name).waitFor();
+    }
+    expect(await zoe.page.getByLabel('Message', { exact: true }).inputValue()).toBe('');
+  });
 });
