@@ -138,6 +138,14 @@ describe('with the default limits', () => {
     await fileMessage(wes, 'archive.bin').waitFor();
     await progress.waitFor({ state: 'detached' });
 
+    // wes sends it again and cancels: the progress goes, the server is told to drop the bytes, no
+    // message is sent (checked at the end), and no error shows.
+    await wes.page.getByTestId('file-input').setInputFiles(big.path);
+    await wes.page.getByRole('button', { name: 'Cancel: Sending archive.bin' }).click();
+    await progress.waitFor({ state: 'detached' });
+    await expect.poll(() => requests.filter((r) => r.startsWith('DELETE /v1/uploads/')).length).toBe(1);
+    expect(await wes.page.getByRole('alert').count()).toBe(0);
+
     // nod sends one back: wes sees a card with its name and size, downloads it, and it is the same.
     const back = await randomFile('report.bin', 8 * 1024 * 1024);
     const groupId = nod.client.conversations()[0]!;
@@ -162,6 +170,8 @@ describe('with the default limits', () => {
     });
     await fileMessage(wes, 'drawing.svg').locator('.file-card').waitFor({ timeout: BROWSER_WAIT_MS });
     expect(await wes.page.locator('li.message img').count()).toBe(0);
+    expect(await fileMessage(wes, 'archive.bin').count()).toBe(1);
+    expect(received.filter((m) => m.attachment?.name === 'archive.bin')).toHaveLength(1);
     await nod.client.close();
   }, 300_000);
 
