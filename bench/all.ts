@@ -6,7 +6,9 @@
  *   (b) direct messages, 250 pairs: closed-loop messages/s, and latency at 2,000 messages/s;
  *   (c) 10,000 idle authenticated connections: server RSS, and per connection;
  *   (d) client-side MLS costs (bench:core, run as a child process);
- *   (e) a device's round trips alone and under a flood (bench:flood, run as a child process).
+ *   (e) a device's round trips alone and under a flood (bench:flood, run as a child process);
+ *   (f) files: a 100 MB file's upload and download MB/s through Parley vs a plain HTTP copy, and the
+ *       server's memory while 20 clients upload at once (bench:attachments, a child process).
  * Servers run in their own processes; all client sockets live in this one (loopback only). Every
  * device is registered with OPAQUE and authenticated with its device key; groups are made by real
  * MLS commits and the messages are real MLS ciphertexts built beforehand, so the load measures the
@@ -269,36 +271,32 @@ async function postgresAndRedis(): Promise<
   };
 }
 
-async function coreCosts(): Promise<Record<string, unknown> | { skipped: string }> {
-  const file = join(mkdtempSync(join(tmpdir(), 'parley-core-')), 'core.json');
+/** A bench in its own process (`script` with `args` and `--json`): its report lines and figures. */
+async function childBench(
+  script: string,
+  args: string[],
+): Promise<Record<string, unknown> | { skipped: string }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'parley-child-')), 'out.json');
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [join(here, 'core.js'), ...(quick ? ['--quick'] : ['--sizes', '10,100']), '--json', file],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
-    );
+    const child = spawn(process.execPath, [join(here, script), ...args, '--json', file], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.once('exit', resolve);
   });
-  if (code !== 0) return { skipped: `bench:core exited with ${code}` };
+  if (code !== 0) return { skipped: `${script} exited with ${code}` };
   const out = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   rmSync(file, { force: true });
   return out;
 }
 
-/** (e): bench:flood in its own process (its attacker has one too); its report lines and figures. */
-async function floodScenario(): Promise<Record<string, unknown> | { skipped: string }> {
-  const file = join(mkdtempSync(join(tmpdir(), 'parley-flood-')), 'flood.json');
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [join(here, 'flood.js'), '--json', file], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.once('exit', resolve);
-  });
-  if (code !== 0) return { skipped: `bench:flood exited with ${code}` };
-  const out = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  rmSync(file, { force: true });
-  return out;
-}
+/** (d): bench:core in its own process. */
+const coreCosts = () => childBench('core.js', quick ? ['--quick'] : ['--sizes', '10,100']);
+
+/** (e): bench:flood in its own process (its attacker has one too). */
+const floodScenario = () => childBench('flood.js', []);
+
+/** (f): bench:attachments in its own process. */
+const attachmentsScenario = () => childBench('attachments.js', quick ? ['--quick'] : []);
 
 const sec = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 const settle = () => new Promise((r) => setTimeout(r, 1500));
@@ -343,6 +341,8 @@ async function main() {
   const core = await coreCosts();
   log('\n(e) a device under a flood (bench:flood):');
   const flood = await floodScenario();
+  log('\n(f) files through Parley vs a plain copy (bench:attachments):');
+  const attachments = await attachmentsScenario();
 
   log(`\nResults (${sec(started)} s in all; latency = send to arrival at the receiving socket)\n`);
   for (const line of table(shape, relay, sqlite, postgres)) log(`  ${line}`);
@@ -369,6 +369,7 @@ async function main() {
     postgres: postgres ?? { skipped: postgresSkipped },
     core,
     flood,
+    attachments,
   };
   writeFileSync(join(outDir, 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outDir, 'bench.svg'), chart(shape, relay, sqlite, postgres));
