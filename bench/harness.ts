@@ -54,7 +54,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export type ServerSpec =
   | { mode: 'relay' }
   | { mode: 'parley'; dataDir: string; postgres?: { url: string; redisUrl: string; prefix: string } }
-  | { mode: 'defaults'; dataDir: string };
+  | { mode: 'defaults'; dataDir: string }
+  | { mode: 'copy'; dataDir: string };
 
 export interface ServerHandle {
   port: number;

@@ -3,7 +3,8 @@
  * `node serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <redisPrefix>]` (rate limits and
  * caps raised out of the load's way: every client is on loopback, one address),
  * `node serverProcess.js defaults <dataDir>` (the default limits, as a server runs them: the flood
- * scenario) or `node serverProcess.js relay`. Prints {"port": N} on stdout when listening; exits on
+ * scenario), `node serverProcess.js relay`, or `node serverProcess.js copy <dataDir>` (plain HTTP
+ * file copy, the attachments baseline: copyServer.ts). Prints {"port": N} on stdout when listening; exits on
  * SIGTERM.
  *
  * The bare relay is the baseline: a `ws` server that forwards every binary message to every other
@@ -71,9 +72,14 @@ if (mode === 'relay') {
   process.on('SIGTERM', () => {
     server.close().then(() => process.exit(0));
   });
+} else if (mode === 'copy' && dataDir) {
+  const { copyServer } = await import('./copyServer.js');
+  const port = await copyServer(dataDir);
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  process.on('SIGTERM', () => process.exit(0));
 } else {
   process.stderr.write(
-    'usage: serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <prefix>] | defaults <dataDir> | relay\n',
+    'usage: serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <prefix>] | defaults <dataDir> | relay | copy <dataDir>\n',
   );
   process.exit(2);
 }

@@ -22,7 +22,6 @@
  * indicators and a group's name travel as encrypted application messages like text does.
  */
 import {
-  createMlsDevice,
   epochAuthenticator,
   groupEpoch,
   ParleyError,
@@ -31,20 +30,21 @@ import {
   safetyNumber,
 } from '@parley/core';
 import { Files } from './attachments/files.js';
-import { Acks } from './chat/acks.js';
 import * as annotations from './chat/annotations.js';
-import { type Chat, serialQueue } from './chat/context.js';
+import { setBlocked } from './chat/blocking.js';
+import type { Chat, serialQueue } from './chat/context.js';
 import { setTimer, sweep } from './chat/disappearing.js';
-import { Emitter } from './chat/events.js';
+import type { Emitter } from './chat/events.js';
+import { exportHistory, type HistoryExport } from './chat/export.js';
 import { acceptIdentityChange, pendingIdentityChanges } from './chat/identityChanges.js';
 import { releaseHeldMessages } from './chat/inbound.js';
 import * as membership from './chat/membership.js';
+import { openChat } from './chat/open.js';
 import { enqueue, ownText } from './chat/outbox.js';
-import { Presence } from './chat/presence.js';
 import { markRead } from './chat/receipts.js';
-import { RESET_DELAY_MS } from './chat/reset.js';
+import { reportMessage } from './chat/report.js';
 import { search } from './chat/search.js';
-import { afterBatch, catchUp, onOnline, onPush, retryLater, syncFailed } from './chat/sync.js';
+import { afterBatch, onOnline } from './chat/sync.js';
 import type {
   ChatMessage,
   ClientEvents,
@@ -54,19 +54,18 @@ import type {
   ParleyClientOptions,
   SearchResult,
 } from './chat/types.js';
-import { sendTyping, Typing } from './chat/typing.js';
+import { sendTyping } from './chat/typing.js';
 import * as views from './chat/views.js';
+import { DeviceHttp } from './deviceHttp.js';
 import { inBatch } from './storage/batch.js';
-import { Conversations } from './storage/conversations.js';
-import { dropLegacyMarkers } from './storage/log.js';
-import { Outbox, outboxItems } from './storage/outbox.js';
-import { SealedStore, StoredIdentities } from './store.js';
-import { Connection } from './transport.js';
+import { outboxItems } from './storage/outbox.js';
+import type { Connection } from './transport.js';
 
 export class ParleyClient {
   readonly connection: Connection;
   /** Files in conversations: send, fetch, the account's usage (attachments/files.ts). */
   readonly files: Files;
+  private readonly server: DeviceHttp;
   private readonly events: Emitter;
 
   private constructor(
@@ -77,7 +76,8 @@ export class ParleyClient {
   ) {
     this.connection = chat.connection;
     this.events = chat.events;
-    this.files = new Files(chat, options.serverUrl, options.blobHttp, {
+    this.server = new DeviceHttp(chat.connection, options.serverUrl, options.blobHttp);
+    this.files = new Files(chat, this.server, options.attachmentPrimitives, {
       serial: (work) => this.serial(work),
       flushSoon: () => this.flushSoon(),
     });
@@ -85,58 +85,9 @@ export class ParleyClient {
 
   /** Open the local store and the device's MLS context; call start() to go online. */
   static async open(options: ParleyClientOptions): Promise<ParleyClient> {
-    const store = new SealedStore(options.records, options.storageKey);
-    const identities = new StoredIdentities(store);
-    const device = await createMlsDevice(options.identity, { ...options.mls, identities });
-    await dropLegacyMarkers(store);
-    const connection = new Connection({
-      url: options.serverUrl,
-      identity: options.identity,
-      signature: device.cs.signature,
-      ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
-      ...(options.backoff ? { backoff: options.backoff } : {}),
-      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-    });
-    const events = new Emitter();
-    const queue = serialQueue();
-    const chat: Chat = {
-      identity: options.identity,
-      device,
-      connection,
-      store,
-      identities,
-      conversations: await Conversations.load(store, device),
-      outbox: await Outbox.open(store),
-      events,
-      acks: new Acks(connection),
-      presence: new Presence(connection, events),
-      typing: new Typing(events),
-      later: {
-        receipts: new Map(),
-        commits: new Set(),
-        catchUps: new Set(),
-        resync: false,
-        failures: 0,
-        retryTimer: undefined,
-      },
-      broken: new Set(),
-      resets: { delayMs: options.resetDelayMs ?? RESET_DELAY_MS, timers: new Map() },
-      expiry: { timer: undefined, next: 0, shortTimers: options.shortTimersForTests === true },
-      serial: (work) => queue.run(work),
-      catchUp: (id, serverEpoch) => catchUp(chat, id, serverEpoch),
-      retryLater: (id) => retryLater(chat, id),
-      closed: false,
-    };
+    const { chat, queue } = await openChat(options);
     const client = new ParleyClient(options, chat, queue);
-    // A failure of either is reported and the sync tried again (never dropped in silence).
-    connection.onPush((f) => {
-      void chat.serial(() => onPush(chat, f)).catch((e: unknown) => syncFailed(chat, e));
-    });
-    connection.onUnreadable((e) => syncFailed(chat, e));
     await sweep(chat); // disappearing messages whose time came while the client was closed
-    connection.onState((s) => {
-      if (s === 'online') void chat.serial(() => onOnline(chat)).catch((e: unknown) => syncFailed(chat, e));
-    });
     return client;
   }
 
@@ -196,6 +147,36 @@ export class ParleyClient {
   /** The one-to-one conversation with an account, created if there is none yet. */
   async directConversation(accountId: string): Promise<string> {
     return this.conversationWith(accountId) ?? this.createConversation([accountId]);
+  }
+
+  /**
+   * Block an account: its messages are dropped here, a conversation only it shares with this person
+   * is not listed, and presence stops between the two (`unblock` undoes it).
+   */
+  block(accountId: string): Promise<void> {
+    return this.serial(() => setBlocked(this.chat, accountId, true));
+  }
+
+  unblock(accountId: string): Promise<void> {
+    return this.serial(() => setBlocked(this.chat, accountId, false));
+  }
+
+  /**
+   * Report a message received to the server's operator, revealing that one message (its text, or
+   * a file's name, type and size) with its sender and a reason; resolves with the report's id.
+   */
+  report(groupIdHex: string, messageId: string, reason: string): Promise<string> {
+    return reportMessage(this.chat, this.server, groupIdHex, messageId, reason);
+  }
+
+  /** This person's history, decrypted, to keep (JSON; `historyHtml` renders it as a page). */
+  exportHistory(): Promise<HistoryExport> {
+    return exportHistory(this.chat);
+  }
+
+  /** The accounts blocked, by name. */
+  blocked(): string[] {
+    return this.chat.blocks.all();
   }
 
   /** Contacts: everyone this device shares a conversation with. */

@@ -77,6 +77,10 @@ const TEXTS: Record<ErrorCode, Text> = {
   payload_too_large: { say: 'That is too long' },
   // The server's message names the cap (devices, link codes, groups) and what lifts it.
   limit_reached: { say: OWN_MESSAGE },
+  account_disabled: {
+    say: 'This account is disabled on this server',
+    advice: 'Its operator disabled it; ask them why.',
+  },
   internal: { say: 'The server ran into a problem', advice: 'Try again later.' },
   // WebSocket error frames.
   unauthenticated: { say: 'The connection to the server is not signed in yet', advice: TRY_AGAIN },

@@ -15,6 +15,12 @@ export type {
 export { CHUNK_BYTES as UPLOAD_CHUNK_BYTES } from './attachments/upload.js';
 export { MAX_EMOJI_BYTES } from './chat/annotations.js';
 export { MAX_TIMER_SECONDS, MIN_TIMER_SECONDS } from './chat/disappearing.js';
+export {
+  type ExportedMessage,
+  escapeHtml,
+  type HistoryExport,
+  historyHtml,
+} from './chat/export.js';
 export { KEY_PACKAGE_TARGET } from './chat/keyPackages.js';
 export { QUOTE_CHARS, quoteOf } from './chat/quotes.js';
 export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';

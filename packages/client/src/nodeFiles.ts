@@ -125,14 +125,14 @@ function answerOf(res: IncomingMessage): BlobAnswer {
 /** BlobHttp over node:http(s), trusting `trust.ca` alone for https (as trustingFetch does). */
 export function trustingBlobHttp(trust: ServerTrust): BlobHttp {
   return {
-    send: (method, url, headers, signal) =>
+    send: (method, url, headers, signal, body) =>
       new Promise((resolvePromise, reject) => {
         const request = url.startsWith('https:') ? httpsRequest : httpRequest;
         const req = request(url, { method, headers, ca: trust.ca, ...(signal ? { signal } : {}) }, (res) =>
           resolvePromise(answerOf(res)),
         );
         req.on('error', reject);
-        req.end();
+        req.end(body);
       }),
     tusHttpStack: new DefaultHttpStack({ ca: trust.ca }),
   };

@@ -27,6 +27,24 @@ const TAG_BYTES = 16;
 const SEALED_CHUNK_BYTES = ATTACHMENT_CHUNK_BYTES + TAG_BYTES;
 const PAYLOAD_INFO = new TextEncoder().encode('payload');
 
+/**
+ * The two primitives sealing needs, swappable for faster ones of the platform (Node's OpenSSL:
+ * `nodeAttachmentPrimitives` in @parley/core/node); the default is noble's, which runs anywhere.
+ */
+export interface AttachmentPrimitives {
+  /** ChaCha20-Poly1305 (RFC 8439), the 16-byte tag appended; `open` throws when it fails. */
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Uint8Array;
+  /** An incremental SHA-256. */
+  sha256(): { update(bytes: Uint8Array): void; digest(): Uint8Array };
+}
+
+export const nobleAttachmentPrimitives: AttachmentPrimitives = {
+  seal: (key, nonce, plaintext) => chacha20poly1305(key, nonce).encrypt(plaintext),
+  open: (key, nonce, sealed) => chacha20poly1305(key, nonce).decrypt(sealed),
+  sha256: () => sha256.create(),
+};
+
 /** How many chunks a file of `size` bytes has (an empty file has one, empty). */
 export function chunkCount(size: number): number {
   return size === 0 ? 1 : Math.ceil(size / ATTACHMENT_CHUNK_BYTES);
@@ -71,6 +89,7 @@ export class AttachmentSealer {
     fileKey: Uint8Array,
     readonly plainSize: number,
     nonce: Uint8Array = randomBytes(ATTACHMENT_NONCE_BYTES),
+    private readonly primitives: AttachmentPrimitives = nobleAttachmentPrimitives,
   ) {
     if (!Number.isSafeInteger(plainSize) || plainSize < 0)
       throw new RangeError('a file size is a whole number');
@@ -100,7 +119,7 @@ export class AttachmentSealer {
     if (!Number.isInteger(index) || index < 0 || index >= this.chunks) throw new RangeError('no such chunk');
     const [start, end] = this.plainRange(index);
     if (plaintext.length !== end - start) throw new RangeError(`chunk ${index} must be ${end - start} bytes`);
-    return chacha20poly1305(this.key, chunkNonce(index, index === this.chunks - 1)).encrypt(plaintext);
+    return this.primitives.seal(this.key, chunkNonce(index, index === this.chunks - 1), plaintext);
   }
 }
 
@@ -110,7 +129,7 @@ export class AttachmentSealer {
  * CryptoError `decrypt_failed`: the blob was damaged or substituted, and nothing more is returned.
  */
 export class AttachmentOpener {
-  private readonly hash = sha256.create();
+  private readonly hash: ReturnType<AttachmentPrimitives['sha256']>;
   private readonly chunks: number;
   private readonly expectedSize: number;
   private key: Uint8Array | undefined;
@@ -123,7 +142,9 @@ export class AttachmentOpener {
     private readonly fileKey: Uint8Array,
     private readonly plainSize: number,
     private readonly digest: Uint8Array,
+    private readonly primitives: AttachmentPrimitives = nobleAttachmentPrimitives,
   ) {
+    this.hash = primitives.sha256();
     this.chunks = chunkCount(plainSize);
     this.expectedSize = encryptedSize(plainSize);
   }
@@ -172,7 +193,7 @@ export class AttachmentOpener {
 
   private open(sealed: Uint8Array, last: boolean): Uint8Array {
     try {
-      return chacha20poly1305(this.key!, chunkNonce(this.next++, last)).decrypt(sealed);
+      return this.primitives.open(this.key!, chunkNonce(this.next++, last), sealed);
     } catch {
       this.failed = true;
       throw new CryptoError(

@@ -47,6 +47,8 @@ export const HTTP_ERROR_CODES = [
   // A hard cap of the server (devices, link codes, groups): waiting does not lift it.
   'limit_reached',
   'payload_too_large',
+  // The server's operator disabled the account: it can neither sign in nor connect.
+  'account_disabled',
   'internal',
 ] as const;
 

@@ -12,6 +12,7 @@ import {
   is,
   newAttachmentKey,
 } from '@parley/core';
+import { nodeAttachmentPrimitives } from '@parley/core/node';
 import { describe, expect, test } from 'vitest';
 
 const CHUNK = ATTACHMENT_CHUNK_BYTES;
@@ -69,6 +70,22 @@ describe('attachment sealing (age payload construction)', () => {
     expect(blob.length).toBe(encryptedSize(size));
     expect(Buffer.from(blob).equals(ageReference(key, sealer.header, file))).toBe(true);
     expect(Buffer.from(openAll(key, size, digest(blob), blob, 7_777) as Uint8Array).equals(file)).toBe(true);
+  });
+
+  test('the node:crypto primitives seal and open exactly as the portable ones', () => {
+    const file = randomBytes(2 * CHUNK + 9);
+    const key = newAttachmentKey();
+    const portable = new AttachmentSealer(key, file.length);
+    const native = new AttachmentSealer(key, file.length, portable.header, nodeAttachmentPrimitives);
+    const blob = sealAll(native, file);
+    expect(Buffer.from(blob).equals(Buffer.from(sealAll(portable, file)))).toBe(true);
+    const opener = new AttachmentOpener(key, file.length, digest(blob), nodeAttachmentPrimitives);
+    expect(Buffer.concat(opener.push(blob)).equals(file)).toBe(true);
+    opener.finish();
+    const bad = blob.slice();
+    bad[40]! ^= 1;
+    const failing = new AttachmentOpener(key, file.length, digest(bad), nodeAttachmentPrimitives);
+    expect(() => failing.push(bad)).toThrow(/did not decrypt/);
   });
 
   test('sealing a chunk again gives the same bytes (a resumed upload re-reads a range)', () => {

@@ -55,6 +55,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
   presence_query: { type: 'presence_query', requestId: 11 },
   presence_share: { type: 'presence_share', requestId: 15, share: false },
   ticket_get: { type: 'ticket_get', requestId: 16 },
+  block_list: { type: 'block_list', requestId: 17, accountIds: ['mallory', 'eve'] },
   group_info_put: { type: 'group_info_put', requestId: 12, groupId: id, epoch: 7, groupInfo: bytes(500) },
   group_info_get: { type: 'group_info_get', requestId: 13, groupId: id },
   welcome_fetch: { type: 'welcome_fetch', requestId: 14, after: new Uint8Array() },

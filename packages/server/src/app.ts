@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import { opaqueServerSetup } from './accounts.js';
+import { blocks } from './blocks.js';
 import { clientAddressOf, proxyTrust } from './clientAddress.js';
 import { type Cluster, LocalCluster, RedisCluster } from './cluster.js';
 import type { ServerConfig } from './config.js';
@@ -21,6 +22,7 @@ import { Hub } from './hub.js';
 import { keyDirectory } from './keyDirectory.js';
 import { logStreamFor } from './logFormat.js';
 import { createMetrics, type Metrics, registerQueueDepth } from './metrics.js';
+import { watchDisabled } from './moderation/watch.js';
 import { presence } from './presence.js';
 import { scheduleRetention } from './retention.js';
 import { SeenWrites } from './seenWrites.js';
@@ -136,6 +138,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   const presenceService = presence(hub, { db, cluster, seen });
   recordDeviceSeen(hub, seen);
   transferTickets(hub, db);
+  blocks(hub, db, presenceService);
   groups(hub, { db, metrics, cluster, limits: config.limits, joined: presenceService.joined });
   app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   // Without a trusted proxy the TCP peer is the client: hold a refused address's connections.
@@ -159,6 +162,10 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     app.log.error({ err: { type: (e as Error).name } }, 'expiry sweep failed'),
   );
   app.addHook('onClose', async () => stopExpiry());
+  const stopWatch = watchDisabled(db, hub, (e) =>
+    app.log.error({ err: { type: (e as Error).name } }, 'watching disabled accounts failed'),
+  );
+  app.addHook('preClose', async () => stopWatch());
 
   return {
     app,

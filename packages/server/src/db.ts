@@ -38,6 +38,8 @@ export interface AccountsTable {
   skeleton: string | null;
   /** 1 while the account shares its presence with its contacts (and sees theirs); 0 when switched off. */
   share_presence: Generated<number>;
+  /** When the operator disabled the account (moderation/): it cannot sign in or connect; null: enabled. */
+  disabled_at: number | null;
 }
 
 export interface DevicesTable {
@@ -181,6 +183,26 @@ export interface TransferTicketsTable {
   expires_at: number;
 }
 
+export interface BlocksTable {
+  blocker: string;
+  blocked: string;
+  created_at: number;
+}
+
+export interface ReportsTable {
+  id: string;
+  reporter: string;
+  reported: string;
+  group_id: string;
+  message_id: string;
+  sent_at: number;
+  /** What the reporter revealed: JSON `{text, file?}`. */
+  content: string;
+  reason: string;
+  created_at: number;
+  resolved_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -196,6 +218,8 @@ export interface Database {
   device_links: DeviceLinksTable;
   group_public_state: GroupPublicStateTable;
   transfer_tickets: TransferTicketsTable;
+  blocks: BlocksTable;
+  reports: ReportsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -123,6 +123,11 @@ export class Hub {
     return sent;
   }
 
+  /** Close every connection of an account's devices on this node (moderation/watch.ts runs on each). */
+  closeAccount(accountId: string, code: number, reason: string): void {
+    for (const s of this.sessionsOf(accountId)) s.close(code, reason);
+  }
+
   /** Close every connection of a device, on every node (a revoked device is cut off at once). */
   closeDevice(accountId: string, deviceId: string, code: number, reason: string): void {
     for (const s of this.sessionsOf(accountId, deviceId)) s.close(code, reason);
@@ -359,23 +364,26 @@ export class Hub {
   ): Promise<Connection | undefined> {
     const device = await this.deps.db
       .selectFrom('devices')
-      .select(['device_key', 'revoked_at'])
-      .where('username', '=', frame.accountId)
-      .where('device_id', '=', frame.deviceId)
+      .innerJoin('accounts', 'accounts.username', 'devices.username')
+      .select(['devices.device_key', 'devices.revoked_at', 'accounts.disabled_at'])
+      .where('devices.username', '=', frame.accountId)
+      .where('devices.device_id', '=', frame.deviceId)
       .executeTakeFirst();
     const valid =
       device !== undefined &&
       device.revoked_at === null &&
       (await this.deps.signature.verify(device.device_key, wsAuthMessage(challenge), frame.signature));
-    if (!valid) {
+    // A disabled account is told so only after its device proved itself (the signature verified).
+    const disabled = valid && device.disabled_at !== null;
+    if (!valid || disabled) {
       this.deps.metrics.frameErrors.inc({ code: 'auth_failed' });
       send({
         type: 'error',
         requestId: frame.requestId,
         code: 'auth_failed',
-        message: 'device authentication failed',
+        message: disabled ? 'this account is disabled on this server' : 'device authentication failed',
       });
-      closeWith(socket, 'authFailed');
+      closeWith(socket, disabled ? 'disabled' : 'authFailed');
       return undefined;
     }
     const refusal = ticket.authenticated(frame.accountId, frame.deviceId);

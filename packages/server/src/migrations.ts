@@ -242,6 +242,46 @@ async function m0014TransferTickets(db: Kysely<unknown>, bytes: Bytes): Promise<
     .execute();
 }
 
+/** Moderation: when the operator disabled an account (NULL: enabled), indexed for the nodes' watch. */
+async function m0015AccountDisabled(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema.alterTable('accounts').addColumn('disabled_at', 'bigint').execute();
+  await db.schema.createIndex('accounts_disabled_at').on('accounts').column('disabled_at').execute();
+}
+
+/** Blocks between accounts (blocks.ts): presence stops flowing between the two. */
+async function m0016Blocks(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('blocks')
+    .addColumn('blocker', 'text', (c) => c.notNull())
+    .addColumn('blocked', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('blocks_pk', ['blocker', 'blocked'])
+    .execute();
+  await db.schema.createIndex('blocks_by_blocked').on('blocks').columns(['blocked', 'blocker']).execute();
+}
+
+/** Messages people reported to the operator (http/reports.ts), by when they came. */
+async function m0017Reports(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('reports')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('reporter', 'text', (c) => c.notNull())
+    .addColumn('reported', 'text', (c) => c.notNull())
+    .addColumn('group_id', 'text', (c) => c.notNull())
+    .addColumn('message_id', 'text', (c) => c.notNull())
+    .addColumn('sent_at', 'bigint', (c) => c.notNull())
+    .addColumn('content', 'text', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('resolved_at', 'bigint')
+    .execute();
+  await db.schema
+    .createIndex('reports_by_reporter')
+    .on('reports')
+    .columns(['reporter', 'created_at'])
+    .execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -255,6 +295,9 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0011_device_labels', m0011DeviceLabels],
   ['0012_message_expiry', m0012MessageExpiry],
   ['0014_transfer_tickets', m0014TransferTickets],
+  ['0015_account_disabled', m0015AccountDisabled],
+  ['0016_blocks', m0016Blocks],
+  ['0017_reports', m0017Reports],
 ];
 
 /** Every migration by name, for the dialect's column types. */

@@ -43,6 +43,28 @@ async function contactsOf(db: Db, accountId: string): Promise<string[]> {
     .where('theirs.accepted', '=', 1)
     .where('theirs.username', '!=', accountId)
     .where('accounts.share_presence', '=', 1)
+    // Blocking either way ends the exchange (blocks.ts).
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('blocks')
+            .select('blocks.blocker')
+            .where((b) =>
+              b.or([
+                b.and([
+                  b('blocks.blocker', '=', accountId),
+                  b('blocks.blocked', '=', b.ref('theirs.username')),
+                ]),
+                b.and([
+                  b('blocks.blocked', '=', accountId),
+                  b('blocks.blocker', '=', b.ref('theirs.username')),
+                ]),
+              ]),
+            ),
+        ),
+      ),
+    )
     .execute();
   return rows.map((r) => r.username);
 }
@@ -55,6 +77,8 @@ function hidden(accountIds: string[]): PresenceEntry[] {
 export interface PresenceService {
   /** An account's device joined a conversation: tell its (possibly new) contacts it is there. */
   joined(accountId: string): Promise<void>;
+  /** `a` blocked `b` (or unblocked): each stops (or starts again) seeing the other's presence. */
+  blockChanged(a: string, b: string, blocked: boolean): Promise<void>;
 }
 
 export function presence(
@@ -139,5 +163,15 @@ export function presence(
     };
   });
 
-  return { joined: announce };
+  async function blockChanged(a: string, b: string, blocked: boolean): Promise<void> {
+    if (blocked) {
+      push([b], hidden([a]));
+      push([a], hidden([b]));
+    } else if ((await contactsOf(db, a)).includes(b)) {
+      push([b], await entriesFor([a]));
+      push([a], await entriesFor([b]));
+    }
+  }
+
+  return { joined: announce, blockChanged };
 }

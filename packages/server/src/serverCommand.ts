@@ -1,15 +1,14 @@
 /**
  * The server's command line, shared by `parley-server` and `parley serve`: `[options]` starts the
- * server; `invite [--count N] [options]` prints single-use invite codes for a server whose access
- * policy is "invite"; `--version` (`-V`) prints the version.
+ * server; the operator's commands (`accounts`, `invites`, `stats`: moderation/command.ts) work on
+ * its database; `--version` (`-V`) prints the version.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createInvites } from './accounts.js';
 import { buildServer } from './app.js';
-import { ConfigError, configFrom, loadConfig, parseFlags } from './config.js';
-import { openDatabase } from './db.js';
+import { loadConfig } from './config.js';
 import { SERVER_VERSION } from './http/health.js';
+import { runOperatorCommand } from './moderation/command.js';
 import { DEFAULT_WEB_ROOT } from './web.js';
 
 export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -17,17 +16,7 @@ export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = 
     process.stdout.write(`parley-server ${SERVER_VERSION}\n`);
     return;
   }
-  if (argv[0] === 'invite') {
-    const { flags, configFile, extra } = parseFlags(argv.slice(1), { count: { type: 'string' } });
-    const count = Number(extra.count ?? 1);
-    if (!Number.isInteger(count) || count < 1 || count > 1000)
-      throw new ConfigError('--count must be 1 to 1000');
-    const config = configFrom(flags, configFile ?? env.PARLEY_CONFIG, env);
-    const db = await openDatabase(config);
-    for (const code of await createInvites(db, count)) process.stdout.write(`${code}\n`);
-    await db.destroy();
-    return;
-  }
+  if (await runOperatorCommand(argv, env, (line) => process.stdout.write(`${line}\n`))) return;
   const config = loadConfig(argv, env);
   const server = await buildServer(config);
   const address = await server.app.listen({ host: config.host, port: config.port });

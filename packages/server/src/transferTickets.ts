@@ -52,8 +52,10 @@ export async function ticketHolder(db: Db, request: FastifyRequest): Promise<Tic
         .onRef('devices.device_id', '=', 'transfer_tickets.device_id'),
     )
     .select(['transfer_tickets.username', 'transfer_tickets.device_id', 'transfer_tickets.expires_at'])
+    .innerJoin('accounts', 'accounts.username', 'transfer_tickets.username')
     .where('transfer_tickets.token_hash', '=', sha256(header.slice(7)))
     .where('devices.revoked_at', 'is', null)
+    .where('accounts.disabled_at', 'is', null)
     .executeTakeFirst();
   if (row === undefined || row.expires_at < Date.now())
     throw new ApiError(401, 'unauthorized', 'the transfer ticket is not valid');

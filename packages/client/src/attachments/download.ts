@@ -5,7 +5,7 @@
  * retries. The sink sees only authenticated plaintext, but the file is whole and the one the
  * message named only when this resolves: a sink writes to a temporary place until then.
  */
-import { AttachmentOpener, fromHex, ParleyError } from '@parley/core';
+import { AttachmentOpener, type AttachmentPrimitives, fromHex, ParleyError } from '@parley/core';
 import type { AttachmentInfo } from '../chat/types.js';
 import type { AttachmentSink, BlobHttp, TransferOptions } from './types.js';
 import { refusalError } from './upload.js';
@@ -20,6 +20,7 @@ export interface DownloadSource {
   authorization(): Promise<string>;
   refused(): void;
   http: BlobHttp;
+  primitives?: AttachmentPrimitives;
 }
 
 /** One request from `opener.offset` on; returns normally when the blob ended, throws on failure. */
@@ -53,7 +54,7 @@ export async function downloadBlob(
   sink: AttachmentSink,
   options: TransferOptions = {},
 ): Promise<void> {
-  const opener = new AttachmentOpener(fromHex(file.key), file.size, fromHex(file.sha256));
+  const opener = new AttachmentOpener(fromHex(file.key), file.size, fromHex(file.sha256), source.primitives);
   const plainDone = { bytes: 0 };
   let failures = 0;
   for (;;) {

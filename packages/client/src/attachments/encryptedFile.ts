@@ -4,20 +4,21 @@
  * range the server did not keep. The SHA-256 of the whole blob is taken once, in order, as the
  * ranges are produced (a range the upload skipped is produced for the digest alone).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { AttachmentSealer } from '@parley/core';
+import { type AttachmentPrimitives, AttachmentSealer, nobleAttachmentPrimitives } from '@parley/core';
 import type { AttachmentSource } from './types.js';
 
 export class EncryptedFile {
   readonly sealer: AttachmentSealer;
-  private readonly hash = sha256.create();
+  private readonly hash: ReturnType<AttachmentPrimitives['sha256']>;
   private hashedTo = 0;
 
   constructor(
     private readonly source: AttachmentSource,
     fileKey: Uint8Array,
+    primitives: AttachmentPrimitives = nobleAttachmentPrimitives,
   ) {
-    this.sealer = new AttachmentSealer(fileKey, source.size);
+    this.sealer = new AttachmentSealer(fileKey, source.size, undefined, primitives);
+    this.hash = primitives.sha256();
   }
 
   get size(): number {

@@ -16,8 +16,13 @@ async function* chunks(stream: ReadableStream<Uint8Array> | null): AsyncIterable
 }
 
 export const fetchBlobHttp: BlobHttp = {
-  async send(method, url, headers, signal): Promise<BlobAnswer> {
-    const res = await fetch(url, { method, headers, ...(signal !== undefined ? { signal } : {}) });
+  async send(method, url, headers, signal, body): Promise<BlobAnswer> {
+    const res = await fetch(url, {
+      method,
+      headers,
+      ...(signal !== undefined ? { signal } : {}),
+      ...(body !== undefined ? { body } : {}),
+    });
     return {
       status: res.status,
       header: (name) => res.headers.get(name),

@@ -5,19 +5,17 @@
  * sealed blob, readable by the devices in the conversation when its message was sent, and deletes
  * it with the message (retention, disappearing timer, or a delete for everyone by its author).
  */
-import { MAX_THUMBNAIL_BYTES, newAttachmentKey, ParleyError } from '@parley/core';
+import { type AttachmentPrimitives, MAX_THUMBNAIL_BYTES, newAttachmentKey, ParleyError } from '@parley/core';
 import type { Chat } from '../chat/context.js';
 import { enqueue, ownText } from '../chat/outbox.js';
 import { findMessage } from '../chat/quotes.js';
 import type { AttachmentInfo, ChatMessage } from '../chat/types.js';
+import type { DeviceHttp } from '../deviceHttp.js';
 import { downloadBlob } from './download.js';
 import { EncryptedFile } from './encryptedFile.js';
-import { fetchBlobHttp } from './fetchHttp.js';
-import { Tickets } from './ticket.js';
 import type {
   AttachmentSink,
   AttachmentSource,
-  BlobHttp,
   BlobUsage,
   FileDescription,
   TransferOptions,
@@ -25,31 +23,19 @@ import type {
 import { transferError, uploadBlob } from './upload.js';
 
 export class Files {
-  private readonly tickets: Tickets;
-  private readonly base: string;
-  private readonly http: BlobHttp;
-
   constructor(
     private readonly chat: Chat,
-    serverUrl: string,
-    http: BlobHttp | undefined,
+    private readonly server: DeviceHttp,
+    private readonly primitives: AttachmentPrimitives | undefined,
     /** Queue work in the client's serial section and send the outbox if online. */
     private readonly queue: { serial<T>(work: () => Promise<T>): Promise<T>; flushSoon(): Promise<void> },
-  ) {
-    this.http = http ?? fetchBlobHttp;
-    this.tickets = new Tickets(chat.connection);
-    this.base = serverUrl.replace(/^ws/, 'http').replace(/\/$/, '');
-  }
+  ) {}
 
   /** The account's stored attachments and the server's limits. */
   async usage(): Promise<BlobUsage> {
-    const answer = await this.http.send('GET', `${this.base}/v1/blobs/usage`, {
-      authorization: await this.tickets.authorization(),
-    });
-    if (answer.status !== 200) {
-      if (answer.status === 401) this.tickets.forget();
+    const answer = await this.server.request('GET', '/v1/blobs/usage');
+    if (answer.status !== 200)
       throw new ParleyError('transfer_failed', `the server did not tell its limits (HTTP ${answer.status})`);
-    }
     return JSON.parse(await answer.text()) as BlobUsage;
   }
 
@@ -69,7 +55,7 @@ export class Files {
       throw new ParleyError('too_large', `a preview is at most ${MAX_THUMBNAIL_BYTES} bytes`);
     await this.checkRoom(source.size);
     const key = newAttachmentKey();
-    const file = new EncryptedFile(source, key);
+    const file = new EncryptedFile(source, key, this.primitives);
     const blobId = await uploadBlob(this.uploadTarget(), groupIdHex, file, options).catch((e: unknown) => {
       throw transferError(e);
     });
@@ -95,10 +81,11 @@ export class Files {
   async download(file: AttachmentInfo, sink: AttachmentSink, options: TransferOptions = {}): Promise<void> {
     await downloadBlob(
       {
-        url: `${this.base}/v1/blobs/${file.blobId}`,
-        authorization: () => this.tickets.authorization(),
-        refused: () => this.tickets.forget(),
-        http: this.http,
+        url: `${this.server.base}/v1/blobs/${file.blobId}`,
+        authorization: () => this.server.authorization(),
+        refused: () => this.server.refused(),
+        http: this.server.http,
+        ...(this.primitives !== undefined ? { primitives: this.primitives } : {}),
       },
       file,
       sink,
@@ -117,9 +104,10 @@ export class Files {
    * since the server also deletes it with its message.
    */
   async forget(info: AttachmentInfo): Promise<void> {
-    const headers = { authorization: await this.tickets.authorization(), 'tus-resumable': '1.0.0' };
     // tus termination (the uploader's account only).
-    await this.http.send('DELETE', `${this.base}/v1/uploads/${info.blobId}`, headers).catch(() => {});
+    await this.server
+      .request('DELETE', `/v1/uploads/${info.blobId}`, { headers: { 'tus-resumable': '1.0.0' } })
+      .catch(() => {});
   }
 
   private async checkRoom(size: number): Promise<void> {
@@ -139,10 +127,10 @@ export class Files {
 
   private uploadTarget() {
     return {
-      endpoint: `${this.base}/v1/uploads`,
-      authorization: () => this.tickets.authorization(),
-      refused: () => this.tickets.forget(),
-      http: this.http,
+      endpoint: `${this.server.base}/v1/uploads`,
+      authorization: () => this.server.authorization(),
+      refused: () => this.server.refused(),
+      http: this.server.http,
     };
   }
 }

@@ -53,10 +53,11 @@ export interface BlobAnswer {
  */
 export interface BlobHttp {
   send(
-    method: 'GET' | 'DELETE',
+    method: 'GET' | 'DELETE' | 'POST',
     url: string,
     headers: Record<string, string>,
     signal?: AbortSignal,
+    body?: string,
   ): Promise<BlobAnswer>;
   tusHttpStack?: HttpStack;
 }

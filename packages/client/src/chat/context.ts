@@ -4,6 +4,7 @@
  * facade, so that no module imports one above it).
  */
 import type { DeviceIdentity, MessageId, MlsDevice } from '@parley/core';
+import type { Blocks } from '../storage/blocks.js';
 import type { Conversations } from '../storage/conversations.js';
 import type { Outbox } from '../storage/outbox.js';
 import type { SealedStore, StoredIdentities } from '../store.js';
@@ -21,6 +22,8 @@ export interface Chat {
   readonly identities: StoredIdentities;
   readonly conversations: Conversations;
   readonly outbox: Outbox;
+  /** The accounts this person blocks (chat/blocking.ts). */
+  readonly blocks: Blocks;
   readonly events: Emitter;
   readonly acks: Acks;
   readonly presence: Presence;

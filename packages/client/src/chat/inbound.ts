@@ -18,6 +18,7 @@ import { Batch, inBatch } from '../storage/batch.js';
 import { advanceCursor, isOwn } from '../storage/log.js';
 import { storeMessage } from '../storage/messages.js';
 import { applyAnnotation } from './annotations.js';
+import { droppedWhenBlocked } from './blocking.js';
 import { contentFields } from './content.js';
 import { type Chat, others } from './context.js';
 import { applyTimer, expired, sweepAt } from './disappearing.js';
@@ -200,6 +201,7 @@ async function onApplication(
 ) {
   const fromMe = sender.accountId === chat.identity.accountId;
   const body = app.body;
+  if (!fromMe && chat.blocks.has(sender.accountId) && droppedWhenBlocked(body)) return;
   switch (body.type) {
     case 'text':
     case 'attachment': {

@@ -18,6 +18,7 @@ import {
 import { inBatch } from '../storage/batch.js';
 import { cursor } from '../storage/log.js';
 import { TransportError } from '../transport.js';
+import { syncBlocks } from './blocking.js';
 import type { Chat } from './context.js';
 import { commitWithRetry } from './handshake.js';
 import { processOrRecover } from './inbound.js';
@@ -45,6 +46,7 @@ export async function onOnline(chat: Chat): Promise<void> {
   chat.broken.clear(); // a GroupInfo may have been published since: try those again
   chat.later.resync = false;
   await topUpKeyPackages(chat);
+  await syncBlocks(chat);
   // Messages sent just before the connection dropped may be in the log without this device
   // knowing their position: send them again first (the server answers with the position it
   // stored them at), so the catch-up below recognises them as our own instead of failing to

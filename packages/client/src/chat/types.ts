@@ -1,5 +1,11 @@
 /** The client's public value types (messages, conversations, events, options) and its stored records. */
-import type { AppBody, DeviceIdentity, MlsDeviceOptions, StorageKey } from '@parley/core';
+import type {
+  AppBody,
+  AttachmentPrimitives,
+  DeviceIdentity,
+  MlsDeviceOptions,
+  StorageKey,
+} from '@parley/core';
 import type { BlobHttp } from '../attachments/types.js';
 import type { RecordStore } from '../store.js';
 import type { SocketFactory } from '../transport.js';
@@ -248,6 +254,8 @@ export interface ParleyClientOptions {
   resetDelayMs?: { min: number; max: number };
   /** How attachment bytes travel (default: the platform's fetch; see BlobHttp). */
   blobHttp?: BlobHttp;
+  /** Faster sealing for files on this platform (Node: nodeAttachmentPrimitives from @parley/core/node). */
+  attachmentPrimitives?: AttachmentPrimitives;
   /**
    * Tests only: allow disappearing-messages timers of any number of seconds (people choose from
    * 5 minutes to 4 weeks).

@@ -1,6 +1,7 @@
 /** Read-only views the front ends show: conversation summaries, the list, contacts, history. */
 import { groupEpoch, ParleyError } from '@parley/core';
 import { failedMessages, storedHistory, storedPage } from '../storage/messages.js';
+import { onlyBlocked } from './blocking.js';
 import type { Chat } from './context.js';
 import { sendingTexts } from './outbox.js';
 import { withQuotes } from './quotes.js';
@@ -45,6 +46,7 @@ export function conversationList(chat: Chat): ConversationSummary[] {
   return chat.conversations
     .ids()
     .filter((id) => chat.conversations.meta(id).continuedBy === undefined) // moved on: shown as its newest group
+    .filter((id) => !onlyBlocked(chat, id)) // with blocked accounts alone: their invitations are dropped
     .map((id) => summary(chat, id)!)
     .filter((c) => !(c.ended && c.members.length === 0 && c.last === undefined)) // never started
     .sort((a, b) => (b.last?.sentAt ?? 0) - (a.last?.sentAt ?? 0) || a.id.localeCompare(b.id));

@@ -8,6 +8,8 @@ export const CLOSE = {
   unauthenticated: { code: 4402, reason: 'authenticate first' },
   /** The device was revoked. */
   revoked: { code: 4403, reason: 'device revoked' },
+  /** The server's operator disabled the account (its devices are refused until it is enabled). */
+  disabled: { code: 4405, reason: 'account disabled' },
   /** No `auth` within `limits.authTimeoutMs`. */
   authTimeout: { code: 4408, reason: 'authentication timeout' },
   /** The connection kept sending over its frame rate limit. */

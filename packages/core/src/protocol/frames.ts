@@ -48,6 +48,8 @@ export const CHALLENGE_BYTES = 32;
 export const MAX_KEY_PACKAGES_PER_UPLOAD = 100;
 export const MAX_GROUP_ID_BYTES = 32;
 export const MAX_FETCH = 500;
+/** The most accounts one account may block (the `block_list` frame). */
+export const MAX_BLOCKED_ACCOUNTS = 1000;
 const MAX_ACCOUNT = 128;
 const MAX_DEVICE = 64;
 const MAX_SUITE = 64;
@@ -132,7 +134,9 @@ export type ClientFrame =
   /** `after`: empty for the first page, else the last group id of the previous `welcomes`. */
   | { type: 'welcome_fetch'; requestId: number; after: Uint8Array }
   /** A ticket for the attachment routes (HTTP), bound to this device. */
-  | { type: 'ticket_get'; requestId: number };
+  | { type: 'ticket_get'; requestId: number }
+  /** The accounts this account blocks, the whole list (replacing the one the server had). */
+  | { type: 'block_list'; requestId: number; accountIds: string[] };
 
 export type ServerFrame =
   | { type: 'challenge'; requestId: 0; challenge: Uint8Array; serverTime: number }
@@ -231,6 +235,11 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
   welcome_fetch: { type: 14, from: 'client', fields: { after } },
   presence_share: { type: 15, from: 'client', fields: { share: optional(bool) } },
   ticket_get: { type: 16, from: 'client', fields: {} },
+  block_list: {
+    type: 17,
+    from: 'client',
+    fields: { n: count('u16', 'accountIds', { max: MAX_BLOCKED_ACCOUNTS }), accountIds: list(account) },
+  },
 
   challenge: {
     type: 128,

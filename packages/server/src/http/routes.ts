@@ -5,6 +5,7 @@ import { deviceLinkRoutes } from './deviceLinks.js';
 import { type DevicesDeps, deviceRoutes } from './devices.js';
 import { answerErrors } from './errorReplies.js';
 import { healthRoutes } from './health.js';
+import { reportRoutes } from './reports.js';
 import { requestLog } from './requestLog.js';
 import { responseHeaders } from './responseHeaders.js';
 import { type SessionsDeps, sessionRoutes } from './sessions.js';
@@ -20,4 +21,5 @@ export async function httpRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
   await app.register(sessionRoutes, deps);
   await app.register(deviceRoutes, deps);
   await app.register(deviceLinkRoutes, deps);
+  await app.register(reportRoutes, deps);
 }

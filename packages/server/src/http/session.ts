@@ -29,11 +29,13 @@ async function sessionAccount(db: Db, request: FastifyRequest): Promise<string> 
   if (hash === undefined) throw new ApiError(401, 'unauthorized', 'a session token is required');
   const row = await db
     .selectFrom('sessions')
-    .select(['username', 'expires_at'])
-    .where('token_hash', '=', hash)
+    .innerJoin('accounts', 'accounts.username', 'sessions.username')
+    .select(['sessions.username', 'sessions.expires_at', 'accounts.disabled_at'])
+    .where('sessions.token_hash', '=', hash)
     .executeTakeFirst();
   if (row === undefined || row.expires_at < Date.now())
     throw new ApiError(401, 'unauthorized', 'session is not valid');
+  if (row.disabled_at !== null) throw new ApiError(403, 'account_disabled', 'this account is disabled');
   return row.username;
 }
 

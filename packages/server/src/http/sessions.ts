@@ -129,12 +129,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (app
     }
     const exists = await db
       .selectFrom('accounts')
-      .select('username')
+      .select(['username', 'disabled_at'])
       .where('username', '=', pending.username)
       .executeTakeFirst();
     if (exists === undefined) {
       metrics.logins.inc({ result: 'failed' });
       throw new ApiError(401, 'invalid_credentials', 'wrong username or password');
+    }
+    // Told only to whoever proved the password: nobody else learns that the account was disabled.
+    if (exists.disabled_at !== null) {
+      metrics.logins.inc({ result: 'failed' });
+      throw new ApiError(403, 'account_disabled', 'this account is disabled on this server');
     }
     const { token, expiresAt } = await openSession(db, pending.username);
     metrics.logins.inc({ result: 'ok' });

@@ -1,0 +1,36 @@
+/**
+ * Every node cuts a disabled account's connections within WATCH_INTERVAL_MS, whichever process
+ * disabled it (the operator's command writes only the database): each node reads the accounts
+ * disabled since its last look (an indexed range read) and closes their devices' connections here.
+ */
+import { CLOSE } from '@parley/core';
+import type { Db } from '../db.js';
+import type { Hub } from '../hub.js';
+import { periodic } from '../periodic.js';
+
+export const WATCH_INTERVAL_MS = 500;
+
+export function watchDisabled(
+  db: Db,
+  hub: Hub,
+  onError: (e: unknown) => void,
+  intervalMs = WATCH_INTERVAL_MS,
+) {
+  // From a little before start: an account disabled while this node started is cut off too.
+  let since = Date.now() - 10 * intervalMs;
+  return periodic(
+    intervalMs,
+    async () => {
+      const now = Date.now();
+      const rows = await db
+        .selectFrom('accounts')
+        .select('username')
+        .where('disabled_at', '>=', since)
+        .execute();
+      // Clocks of the command and the node may differ a little: look back one interval again.
+      since = now - intervalMs;
+      for (const { username } of rows) hub.closeAccount(username, CLOSE.disabled.code, CLOSE.disabled.reason);
+    },
+    onError,
+  );
+}
