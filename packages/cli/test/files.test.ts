@@ -10,9 +10,10 @@ import { type AttachmentSource, ParleyApi, ParleyClient } from '@parley/client';
 import { nodeSocketFactory, SqliteRecordStore } from '@parley/client/node';
 import { generateStorageKey } from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
+import { selfSignedCertificate, startServerProcess } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { mimeTypeOf, progressText, sizeText } from '../src/files.js';
-import { type Env, parley, registered, startServer, Terminal, tempDir } from './harness.js';
+import { type Env, parley, registered, someone, startServer, Terminal, tempDir } from './harness.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const fileHash = (path: string) => sha256(readFileSync(path));
@@ -246,6 +247,32 @@ test('a file over the server’s limit, or over the account’s quota, is refuse
   expect(jsonLines((await parley(['read', '--json'], bob)).stdout).map((m) => m.attachment.name)).toEqual([
     'fits.bin',
   ]);
+});
+
+test('files travel over https to a server with its own certificate, which the profiles trust (and only it)', async () => {
+  const tls = selfSignedCertificate();
+  const server = await startServerProcess(tempDir('parley-files-tls-'), {
+    args: ['--tls-cert', tls.cert, '--tls-key', tls.key],
+  });
+  try {
+    const [tina, uma] = [someone('tina'), someone('uma')];
+    for (const [name, env] of [
+      ['tina', tina],
+      ['uma', uma],
+    ] as const)
+      expect((await parley(['register', server.url, name, '--ca-file', tls.cert], env)).code).toBe(0);
+    const file = randomFile('over-tls.bin', 600_000);
+    expect(await parley(['send', 'uma', '--file', file.path], tina)).toEqual({
+      code: 0,
+      stdout: 'sent to uma\n',
+      stderr: '',
+    });
+    const read = await parley(['read', '--json', '--save', tempDir('parley-tls-inbox-')], uma);
+    expect(read.stderr).toBe('');
+    expect(fileHash(jsonLines(read.stdout)[0]!.savedAs)).toBe(sha256(file.bytes));
+  } finally {
+    server.child.kill();
+  }
 });
 
 test('sizes and progress as the terminal shows them', () => {
