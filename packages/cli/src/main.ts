@@ -13,9 +13,17 @@ import { parseArgs } from 'node:util';
 import { clientCommands } from './clientCommand.js';
 import type { Command } from './command.js';
 import { loginCommand, registerCommand } from './commands/account.js';
-import { deleteCommand, editCommand, reactCommand, replyCommand } from './commands/annotate.js';
+import {
+  deleteCommand,
+  editCommand,
+  reactCommand,
+  replyCommand,
+  reportCommand,
+} from './commands/annotate.js';
+import { blockCommand, unblockCommand } from './commands/block.js';
 import { chatCommand } from './commands/chat.js';
 import { devicesCommand } from './commands/devices.js';
+import { exportCommand } from './commands/export.js';
 import { groupCommand } from './commands/group.js';
 import { presenceCommand } from './commands/presence.js';
 import { readCommand } from './commands/read.js';
@@ -38,10 +46,14 @@ const COMMANDS: Record<string, Command> = {
   react: reactCommand,
   edit: editCommand,
   delete: deleteCommand,
+  report: reportCommand,
   group: groupCommand,
   read: readCommand,
   search: searchCommand,
   timer: timerCommand,
+  block: blockCommand,
+  unblock: unblockCommand,
+  export: exportCommand,
   verify: verifyCommand,
   devices: devicesCommand,
   presence: presenceCommand,

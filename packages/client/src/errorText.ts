@@ -75,6 +75,7 @@ const TEXTS: Record<ErrorCode, Text> = {
   device_exists: { say: 'That device is already registered' },
   rate_limited: { say: 'Too many attempts; wait a minute', advice: 'Then try again.' },
   payload_too_large: { say: 'That is too long' },
+  blob_not_found: { say: 'That attachment is no longer on the server' },
   // The server's message names the cap (devices, link codes, groups) and what lifts it.
   limit_reached: { say: OWN_MESSAGE },
   account_disabled: {
@@ -94,6 +95,7 @@ const TEXTS: Record<ErrorCode, Text> = {
   wrong_sender: { say: 'The server refused a message not sent from this device’s own place in the group' },
   duplicate_message_id: { say: 'That message was already sent' },
   invalid_expiry: { say: 'A disappearing message had an expiry the server does not accept' },
+  blob_invalid: { say: 'An attachment could not be sent with the message', advice: TRY_AGAIN },
   // The connection to the server.
   offline: { say: 'Not connected to the server', advice: RETRIED },
   timeout: { say: 'Not connected to the server', advice: RETRIED },

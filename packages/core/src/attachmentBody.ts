@@ -16,6 +16,7 @@
 import { fromHex, type Reader, toHex, type Writer } from './encoding.js';
 import { DecodeError } from './errors.js';
 
+/** A blob id: 128 random bits (the server's, as `send`'s blobIds carry it). */
 export const BLOB_ID_BYTES = 16;
 export const ATTACHMENT_KEY_BYTES = 32;
 export const MAX_ATTACHMENT_NAME_BYTES = 255;

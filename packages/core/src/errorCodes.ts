@@ -49,6 +49,11 @@ export const HTTP_ERROR_CODES = [
   'payload_too_large',
   // The server's operator disabled the account: it can neither sign in nor connect.
   'account_disabled',
+  // Attachments (encrypted blobs, docs/protocol.md "Attachments").
+  'attachment_too_large',
+  'attachment_quota_exceeded',
+  'blob_not_found',
+  'not_a_member',
   'internal',
 ] as const;
 
@@ -72,6 +77,8 @@ export const FRAME_ERROR_CODES = [
   'invalid_commit',
   'duplicate_message_id',
   'invalid_expiry',
+  // A `send`'s blobIds name a blob that is not the sender's, complete, of this group and unattached.
+  'blob_invalid',
   'internal',
 ] as const;
 
@@ -92,9 +99,7 @@ export const TRANSPORT_ERROR_CODES = [
 
 /** An attachment's transfer, on the client (the server's refusals are HTTP codes). */
 export const ATTACHMENT_ERROR_CODES = [
-  // The file is larger than the server takes, or than the account's quota leaves room for.
-  'attachment_too_large',
-  'attachment_quota_exceeded',
+  // (Too large, over quota: the HTTP codes, which the client also raises before uploading.)
   // The upload or download stopped and could not be resumed (the server said why, or kept failing).
   'transfer_failed',
 ] as const;

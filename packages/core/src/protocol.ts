@@ -32,6 +32,7 @@ export {
   type GroupCursor,
   type LoggedMessage,
   MAX_ANSWER_PAYLOAD_BYTES,
+  MAX_BLOBS_PER_MESSAGE,
   MAX_BLOCKED_ACCOUNTS,
   MAX_FETCH,
   MAX_FRAME_BYTES,

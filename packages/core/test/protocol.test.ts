@@ -47,6 +47,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
     welcome: bytes(5),
     groupInfo: bytes(7),
     expiresAt: 2 ** 41 + 3,
+    blobIds: [bytes(16, 3), bytes(16, 4)],
   },
   fetch: { type: 'fetch', requestId: 7, groupId: id, afterSeq: 12, limit: 100 },
   ack: { type: 'ack', requestId: 8, groupId: id, seq: 2 ** 40 },
@@ -116,15 +117,22 @@ function olderFrame(frame: ClientFrame): Uint8Array {
   const full = encodeClientFrame({
     ...frame,
     groupInfo: null,
-    ...(send ? { expiresAt: null } : {}),
+    ...(send ? { expiresAt: null, blobIds: [] } : {}),
   } as ClientFrame);
-  return full.subarray(0, full.length - (send ? 2 : 1));
+  // A send: groupInfo's and expiresAt's flag bytes and blobIds' u16 count.
+  return full.subarray(0, full.length - (send ? 4 : 1));
 }
 
 /** A send as a client that predates `expiresAt` encodes it: without that field's flag byte. */
 function sendBeforeExpiry(): Uint8Array {
-  const full = encodeClientFrame({ ...client.send, expiresAt: null } as ClientFrame);
-  return full.subarray(0, full.length - 1);
+  const full = encodeClientFrame({ ...client.send, expiresAt: null, blobIds: [] } as ClientFrame);
+  return full.subarray(0, full.length - 3);
+}
+
+/** A send as a client that predates `blobIds` encodes it: without their count. */
+function sendBeforeBlobs(): Uint8Array {
+  const full = encodeClientFrame({ ...client.send, blobIds: [] } as ClientFrame);
+  return full.subarray(0, full.length - 2);
 }
 
 describe('WebSocket frames', () => {
@@ -154,8 +162,9 @@ describe('WebSocket frames', () => {
             ? olderFrame(frame).length
             : -1;
       const beforeExpiry = frame.type === 'send' ? sendBeforeExpiry().length : -1;
+      const beforeBlobs = frame.type === 'send' ? sendBeforeBlobs().length : -1;
       for (let n = 0; n < b.length; n++) {
-        if (n === older || n === beforeExpiry) continue;
+        if (n === older || n === beforeExpiry || n === beforeBlobs) continue;
         expect(['decode_error', 'too_large']).toContain(codeOf(() => decodeClientFrame(b.subarray(0, n))));
       }
       expect(codeOf(() => decodeClientFrame(new Uint8Array([...b, 0])))).toBe('decode_error');
@@ -186,6 +195,7 @@ describe('WebSocket frames', () => {
       ...client.send,
       groupInfo: null,
       expiresAt: null,
+      blobIds: [],
     });
     expect(decodeClientFrame(olderFrame(client.group_create))).toEqual({
       ...client.group_create,
@@ -194,7 +204,18 @@ describe('WebSocket frames', () => {
   });
 
   test('a send from a client that predates `expiresAt` decodes with none', () => {
-    expect(decodeClientFrame(sendBeforeExpiry())).toEqual({ ...client.send, expiresAt: null });
+    expect(decodeClientFrame(sendBeforeExpiry())).toEqual({ ...client.send, expiresAt: null, blobIds: [] });
+  });
+
+  test('a send from a client that predates `blobIds` decodes with none; more than 8 do not decode', () => {
+    expect(decodeClientFrame(sendBeforeBlobs())).toEqual({ ...client.send, blobIds: [] });
+    const nine = { ...client.send, blobIds: Array.from({ length: 9 }, (_, i) => bytes(16, i)) };
+    expect(() => encodeClientFrame(nine as ClientFrame)).toThrow(RangeError);
+    const eight = encodeClientFrame({ ...nine, blobIds: nine.blobIds.slice(0, 8) } as ClientFrame);
+    // The same frame, its count raised to 9 and a ninth id appended.
+    const raised = new Uint8Array([...eight, ...bytes(16, 8)]);
+    raised[eight.length - 8 * 16 - 1] = 9;
+    expect(codeOf(() => decodeClientFrame(raised))).toBe('too_large');
   });
 
   test('limits: fetch limit, oversize fields and unknown types are refused', () => {
@@ -218,6 +239,9 @@ describe('WebSocket frames', () => {
         messageId: bytes(16),
         payload: big(MAX_MESSAGE_BYTES),
         welcome: null,
+        groupInfo: null,
+        expiresAt: seq,
+        blobIds: Array.from({ length: 8 }, (_, i) => bytes(16, i)),
       },
       {
         type: 'group_info_put',

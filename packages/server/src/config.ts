@@ -55,6 +55,15 @@ export interface ServerConfig {
   trustProxy?: string[];
   /** Sizes, rates and caps (config/limits.ts). */
   limits: Limits;
+  /**
+   * Where attachments' bytes live: `file` (the data directory's blobs/), `database` (the blob_chunks
+   * table, which every node of a cluster reaches), or `auto` (database on PostgreSQL, else file).
+   */
+  attachmentStore: 'auto' | 'file' | 'database';
+  /** The largest attachment (encrypted blob) an upload may declare, bytes. */
+  maxAttachmentBytes: number;
+  /** Bytes of blobs one account may hold at once (complete and in progress), bytes. */
+  attachmentQuotaBytes: number;
   /** Log level for pino. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The console log: JSON lines, readable text, or `auto` (text on a terminal, else JSON). */
@@ -83,6 +92,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   retentionDays: 30,
   expirySweepMs: 60_000,
   limits: DEFAULT_LIMITS,
+  attachmentStore: 'auto',
+  maxAttachmentBytes: 100 * 1024 * 1024,
+  attachmentQuotaBytes: 1024 * 1024 * 1024,
   logLevel: 'info',
   logFormat: 'auto',
   hstsMaxAgeSeconds: 365 * 24 * 60 * 60,
@@ -112,6 +124,9 @@ const ENV: Record<string, string> = {
   PARLEY_LOG_CLIENT_IP: 'logClientIp',
   PARLEY_METRICS_ACCESS: 'metrics.access',
   PARLEY_METRICS_TOKEN: 'metrics.token',
+  PARLEY_ATTACHMENT_STORE: 'attachmentStore',
+  PARLEY_MAX_ATTACHMENT_BYTES: 'maxAttachmentBytes',
+  PARLEY_ATTACHMENT_QUOTA_BYTES: 'attachmentQuotaBytes',
 };
 
 /** The environment variables the configuration reads (besides PARLEY_CONFIG, the file's path). */
@@ -139,6 +154,9 @@ const FLAGS: Record<string, string> = {
   '--log-client-ip': 'logClientIp',
   '--metrics-access': 'metrics.access',
   '--metrics-token': 'metrics.token',
+  '--attachment-store': 'attachmentStore',
+  '--max-attachment-bytes': 'maxAttachmentBytes',
+  '--attachment-quota-bytes': 'attachmentQuotaBytes',
 };
 
 /** Set `key` in `raw`; a dotted key ('metrics.access') sets a field of a nested object. */
@@ -278,6 +296,15 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
         break;
       case 'limits':
         out.limits = limitsFrom(value, out.limits);
+        break;
+      case 'attachmentStore':
+        if (value !== 'auto' && value !== 'file' && value !== 'database')
+          throw new ConfigError('attachmentStore must be auto, file or database');
+        out.attachmentStore = value;
+        break;
+      case 'maxAttachmentBytes':
+      case 'attachmentQuotaBytes':
+        out[key] = integer(key, value, 1, Number.MAX_SAFE_INTEGER);
         break;
       default:
         throw new ConfigError(`unknown setting ${key}`);

@@ -203,6 +203,32 @@ export interface ReportsTable {
   resolved_at: number | null;
 }
 
+/** An attachment's encrypted bytes as the server holds them (blobs/): opaque, never decrypted here. */
+export interface BlobsTable {
+  /** 32 lowercase hex characters (128 random bits): the tus upload id and the download path. */
+  id: string;
+  username: string;
+  device_id: string;
+  group_id: Uint8Array;
+  /** The declared Upload-Length: what the blob counts against the account's quota from creation. */
+  length: number;
+  /** 1 once every byte arrived. */
+  complete: number;
+  /** The log position of the message that carries it; null until a `send` attaches it. */
+  seq: number | null;
+  /** The carrying message's expiry (disappearing messages), or null. */
+  expires_at: number | null;
+  created_at: number;
+}
+
+/** The database blob store's bytes: pieces of at most 1 MiB, by their offset in the blob. */
+export interface BlobChunksTable {
+  blob_id: string;
+  offset: number;
+  size: number;
+  data: Uint8Array;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -220,6 +246,8 @@ export interface Database {
   transfer_tickets: TransferTicketsTable;
   blocks: BlocksTable;
   reports: ReportsTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,5 +1,5 @@
 /**
- * Disappearing messages on the server: a `send` may state when its message expires (docs/protocol.md,
+ * Disappearing messages on the server (and expired transfer tickets): a `send` may state when its message expires (docs/protocol.md,
  * "Disappearing messages"); the server keeps that time with the ciphertext, never returns the
  * message from a fetch after it, and a sweep deletes expired rows, a bounded number per run, every
  * `expirySweepMs` (and once at start-up).
@@ -9,6 +9,7 @@ import type { Db } from './db.js';
 import { FrameError } from './hubTypes.js';
 import type { Metrics } from './metrics.js';
 import { periodic } from './periodic.js';
+import { sweepTickets } from './transferTickets.js';
 
 /** How far beyond the longest timer an expiry may lie: the sender's clock may run ahead. */
 export const EXPIRY_SLACK_MS = 24 * 3600_000;
@@ -55,5 +56,12 @@ export function scheduleExpiry(
   metrics: Metrics,
   onError: (e: unknown) => void,
 ): () => void {
-  return periodic(intervalMs, async () => metrics.messagesRetired.inc(await sweepExpired(db)), onError);
+  return periodic(
+    intervalMs,
+    async () => {
+      metrics.messagesRetired.inc(await sweepExpired(db));
+      await sweepTickets(db);
+    },
+    onError,
+  );
 }

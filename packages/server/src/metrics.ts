@@ -14,6 +14,8 @@ export interface Metrics {
   messagesOut: Counter;
   commitConflicts: Counter;
   messagesRetired: Counter;
+  uploadsCompleted: Counter;
+  blobsDeleted: Counter;
 }
 
 /**
@@ -27,6 +29,18 @@ export function registerQueueDepth(metrics: Metrics, depth: () => Promise<number
     registers: [metrics.registry],
     async collect() {
       this.set(await depth());
+    },
+  });
+}
+
+/** Bytes of attachment blobs held (complete and in progress, as declared). Computed when scraped. */
+export function registerBlobBytes(metrics: Metrics, bytes: () => Promise<number>): void {
+  new Gauge({
+    name: 'parley_blob_bytes',
+    help: 'Bytes of attachment blobs stored or being uploaded',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await bytes());
     },
   });
 }
@@ -87,6 +101,16 @@ export function createMetrics(): Metrics {
     messagesRetired: new Counter({
       name: 'parley_messages_retired_total',
       help: 'Log entries deleted by the retention job and the expiry sweep (disappearing messages)',
+      registers: [registry],
+    }),
+    uploadsCompleted: new Counter({
+      name: 'parley_uploads_completed_total',
+      help: 'Attachment uploads completed',
+      registers: [registry],
+    }),
+    blobsDeleted: new Counter({
+      name: 'parley_blobs_deleted_total',
+      help: 'Attachment blobs deleted by the sweep (message gone, expired, never attached)',
       registers: [registry],
     }),
     commitConflicts: new Counter({

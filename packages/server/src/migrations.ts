@@ -224,6 +224,37 @@ async function m0012MessageExpiry(db: Kysely<unknown>, _bytes: Bytes): Promise<v
 }
 
 /**
+ * Attachments (blobs/): each uploaded blob's row, indexed for the account's quota sum and for the
+ * sweeps (by message, by expiry, unattached by age); and the database blob store's chunks.
+ */
+async function m0013Blobs(db: Kysely<unknown>, bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('blobs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('username', 'text', (c) => c.notNull())
+    .addColumn('device_id', 'text', (c) => c.notNull())
+    .addColumn('group_id', bytes, (c) => c.notNull())
+    .addColumn('length', 'bigint', (c) => c.notNull())
+    .addColumn('complete', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('seq', 'bigint')
+    .addColumn('expires_at', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('blobs_username').on('blobs').columns(['username', 'complete']).execute();
+  await db.schema.createIndex('blobs_message').on('blobs').columns(['group_id', 'seq']).execute();
+  await db.schema.createIndex('blobs_expires_at').on('blobs').column('expires_at').execute();
+  await db.schema.createIndex('blobs_created_at').on('blobs').columns(['seq', 'created_at']).execute();
+  await db.schema
+    .createTable('blob_chunks')
+    .addColumn('blob_id', 'text', (c) => c.notNull())
+    .addColumn('offset', 'bigint', (c) => c.notNull())
+    .addColumn('size', 'integer', (c) => c.notNull())
+    .addColumn('data', bytes, (c) => c.notNull())
+    .addPrimaryKeyConstraint('blob_chunks_pk', ['blob_id', 'offset'])
+    .execute();
+}
+
+/**
  * Transfer tickets: short-lived bearer tokens a device's authenticated connection hands out for the
  * attachment routes (transferTickets.ts); only their SHA-256 is stored.
  */
@@ -294,6 +325,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0009_username_skeleton', m0009UsernameSkeleton],
   ['0011_device_labels', m0011DeviceLabels],
   ['0012_message_expiry', m0012MessageExpiry],
+  ['0013_blobs', m0013Blobs],
   ['0014_transfer_tickets', m0014TransferTickets],
   ['0015_account_disabled', m0015AccountDisabled],
   ['0016_blocks', m0016Blocks],

@@ -1,14 +1,12 @@
 /**
  * Retention: a group's log keeps a message until every current member device has acknowledged it
  * and it is older than the retention period; then it is deleted. Welcomes never collected are
- * dropped after the same period (the key packages they were for have expired by then), and expired
- * transfer tickets at once. The job runs
+ * dropped after the same period (the key packages they were for have expired by then). The job runs
  * hourly in the background and once at start-up.
  */
 import type { Db } from './db.js';
 import type { Metrics } from './metrics.js';
 import { periodic } from './periodic.js';
-import { sweepTickets } from './transferTickets.js';
 
 export const RETENTION_INTERVAL_MS = 3600_000;
 
@@ -31,7 +29,6 @@ export async function runRetention(db: Db, retentionDays: number, now = Date.now
     deleted += Number(r.numDeletedRows);
   }
   await db.deleteFrom('welcomes').where('created_at', '<', cutoff).execute();
-  await sweepTickets(db, now);
   return deleted;
 }
 

@@ -9,6 +9,7 @@ import {
   DEFAULT_CIPHERSUITE,
   type DeviceIdentity,
   exportGroupInfo,
+  type GeneratedKeyPackage,
   type GroupState,
   generateKeyPackages,
   joinFromWelcome,
@@ -39,6 +40,65 @@ export async function device(url: string, name: string): Promise<Device> {
   };
 }
 
+/** `owner` creates a group and holds its state; returns its id. */
+export async function newGroup(owner: Device): Promise<Uint8Array> {
+  owner.state = await createGroup(owner.mls);
+  const groupId = owner.state.groupContext.groupId;
+  const created = await owner.ws.request({
+    type: 'group_create',
+    groupId,
+    cipherSuite: DEFAULT_CIPHERSUITE,
+    groupInfo: await exportGroupInfo(owner.mls, owner.state),
+  });
+  expect(created.type).toBe('ok');
+  return groupId;
+}
+
+/** `owner` sends a commit (with its Welcome and GroupInfo) to its group; returns its seq. */
+export async function sendCommit(
+  owner: Device,
+  commit: { commit: Uint8Array; welcome?: Uint8Array | null; groupInfo: Uint8Array; newState: GroupState },
+): Promise<number> {
+  const sent = await owner.ws.request({
+    type: 'send',
+    groupId: owner.state!.groupContext.groupId,
+    messageId: randomBytes(16),
+    payload: commit.commit,
+    welcome: commit.welcome ?? null,
+    groupInfo: commit.groupInfo,
+  });
+  if (sent.type !== 'sent') throw new Error(`commit refused: ${JSON.stringify(sent)}`);
+  owner.state = commit.newState;
+  return sent.seq;
+}
+
+/**
+ * `owner` adds `joiner`'s account by a key package claimed from the server (`keyPackage`, which
+ * `joiner` uploaded); `joiner` joins from the Welcome. Returns the commit's seq.
+ */
+export async function addMember(
+  owner: Device,
+  joiner: Device,
+  keyPackage: GeneratedKeyPackage,
+): Promise<number> {
+  const bundle = await owner.ws.request({
+    type: 'kp_claim',
+    accountId: joiner.identity.accountId,
+    cipherSuite: DEFAULT_CIPHERSUITE,
+  });
+  if (bundle.type !== 'kp_bundle') throw new Error('no key package to add');
+  const add = await addKeyPackages(owner.mls, owner.state!, [bundle.keyPackages[0]!.keyPackage]);
+  const seq = await sendCommit(owner, add);
+  let welcome = await joiner.ws.nextPush();
+  while (welcome.type !== 'welcome') welcome = await joiner.ws.nextPush();
+  const { state } = await joinFromWelcome(joiner.mls, welcome.welcome, {
+    find: async (ref) => (toHex(ref) === toHex(keyPackage.ref) ? keyPackage : undefined),
+  });
+  joiner.state = state;
+  await joiner.ws.request({ type: 'welcome_ack', groupId: state.groupContext.groupId, accepted: true });
+  return seq;
+}
+
 /** alice creates a group and adds bob; both hold its state. */
 export async function chattingPair(
   url: string,
@@ -52,38 +112,7 @@ export async function chattingPair(
     lastResort: null,
   });
   expect(uploaded.type).toBe('kp_remaining');
-  alice.state = await createGroup(alice.mls);
-  const groupId = alice.state.groupContext.groupId;
-  const created = await alice.ws.request({
-    type: 'group_create',
-    groupId,
-    cipherSuite: DEFAULT_CIPHERSUITE,
-    groupInfo: await exportGroupInfo(alice.mls, alice.state),
-  });
-  expect(created.type).toBe('ok');
-  const bundle = await alice.ws.request({
-    type: 'kp_claim',
-    accountId: 'bob',
-    cipherSuite: DEFAULT_CIPHERSUITE,
-  });
-  if (bundle.type !== 'kp_bundle') throw new Error('no key package for bob');
-  const add = await addKeyPackages(alice.mls, alice.state, [bundle.keyPackages[0]!.keyPackage]);
-  const added = await alice.ws.request({
-    type: 'send',
-    groupId,
-    messageId: randomBytes(16),
-    payload: add.commit,
-    welcome: add.welcome,
-    groupInfo: add.groupInfo,
-  });
-  expect(added.type).toBe('sent');
-  alice.state = add.newState;
-  let welcome = await bob.ws.nextPush();
-  while (welcome.type !== 'welcome') welcome = await bob.ws.nextPush();
-  const { state } = await joinFromWelcome(bob.mls, welcome.welcome, {
-    find: async (ref) => (toHex(ref) === toHex(bobKp!.ref) ? bobKp : undefined),
-  });
-  bob.state = state;
-  await bob.ws.request({ type: 'welcome_ack', groupId, accepted: true });
+  const groupId = await newGroup(alice);
+  await addMember(alice, bob, bobKp!);
   return { alice, bob, groupId };
 }

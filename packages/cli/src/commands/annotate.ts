@@ -5,6 +5,7 @@
  *   parley react <user|group> <id> <emoji>   react, or take the reaction back
  *   parley edit <user|group> <id> <text>     change the text of one of your messages
  *   parley delete <user|group> <id>          delete one of your messages for everyone
+ *   parley report <user|group> <id> <reason> show that one message to the server's operator
  */
 import type { ParleyClient } from '@parley/client';
 import { runClientCommand } from '../clientCommand.js';
@@ -92,5 +93,16 @@ export const deleteCommand = command(
   async (client, conversation, id) => {
     await client.deleteMessage(conversation, id);
     return 'deleted';
+  },
+);
+
+export const reportCommand = command(
+  'report',
+  '<user|group> <id> <reason>',
+  'report a message you received to the server’s operator (reveals that one message)',
+  [3, Number.POSITIVE_INFINITY],
+  async (client, conversation, id, words) => {
+    const report = await client.report(conversation, id, words.join(' '));
+    return `reported to the server's operator (report ${report})`;
   },
 );

@@ -72,10 +72,12 @@ export function uploadBlob(
       fileReader: {
         openFile: async () => ({
           size: file.size,
-          slice: async (start: number, end: number) => ({
-            value: await file.range(start, end),
-            done: end >= file.size,
-          }),
+          slice: async (start: number, end: number) => {
+            const bytes = await file.range(start, end);
+            // tus-js-client measures a chunk by its `size` (a Blob's), which a Uint8Array lacks:
+            // without it the last chunk counts as empty and the upload fails as too short.
+            return { value: Object.assign(bytes, { size: bytes.length }), done: end >= file.size };
+          },
           close: () => {},
         }),
       },

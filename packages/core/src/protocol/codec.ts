@@ -19,7 +19,8 @@ function entriesOf(fields: Fields): [string, FieldType][] {
 /** Append `value`'s fields; RangeError for a value the fields cannot carry. */
 export function writeFields(w: Writer, fields: Fields, value: Value): void {
   for (const [name, type] of entriesOf(fields)) {
-    if (type.kind === 'count') writeCount(w, type, (value[type.list] as unknown[]).length);
+    // A list added at the end (optionalAtEnd) may be absent: written as empty.
+    if (type.kind === 'count') writeCount(w, type, (value[type.list] as unknown[] | undefined)?.length ?? 0);
     else writeValue(w, type, value[name]);
   }
 }
@@ -52,7 +53,7 @@ function writeValue(w: Writer, type: ValueType, v: unknown): void {
       if (v != null) writeValue(w, type.of, v);
       return;
     case 'list':
-      for (const item of v as unknown[]) writeValue(w, type.of, item);
+      for (const item of (v as unknown[] | undefined) ?? []) writeValue(w, type.of, item);
       return;
     case 'struct':
       writeFields(w, type.fields, v as Value);

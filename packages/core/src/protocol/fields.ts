@@ -92,7 +92,7 @@ export type TypeFor<V> = null extends V
             : StructType<FieldsFor<V>>;
 
 /** Every property of V with a type that carries it, plus any count fields. */
-export type FieldsFor<V> = { readonly [K in keyof V]-?: TypeFor<V[K]> } & Fields;
+export type FieldsFor<V> = { readonly [K in keyof V]-?: TypeFor<Exclude<V[K], undefined>> } & Fields;
 
 export const u32: UintType = { kind: 'uint', width: 'u32' };
 export const u64: UintType = { kind: 'uint', width: 'u64' };

@@ -5,6 +5,7 @@
  */
 
 import { MESSAGE_ID_BYTES } from '../appMessage.js';
+import { BLOB_ID_BYTES } from '../attachmentBody.js';
 import { MAX_KEY_PACKAGE_BYTES } from '../keyPackages.js';
 import {
   bool,
@@ -50,6 +51,8 @@ export const MAX_GROUP_ID_BYTES = 32;
 export const MAX_FETCH = 500;
 /** The most accounts one account may block (the `block_list` frame). */
 export const MAX_BLOCKED_ACCOUNTS = 1000;
+/** Attachments one message carries at most (`send`'s blobIds; a blob id is BLOB_ID_BYTES long). */
+export const MAX_BLOBS_PER_MESSAGE = 8;
 const MAX_ACCOUNT = 128;
 const MAX_DEVICE = 64;
 const MAX_SUITE = 64;
@@ -114,6 +117,11 @@ export type ClientFrame =
        * epoch) the server deletes it. In the future and at most four weeks (and a day) ahead.
        */
       expiresAt?: number | null;
+      /**
+       * The attachments the message carries: ids (16 bytes each) of blobs this account uploaded to
+       * this group and completed, not yet attached (docs/protocol.md, "Attachments"). Absent: none.
+       */
+      blobIds?: Uint8Array[];
     }
   | { type: 'fetch'; requestId: number; groupId: Uint8Array; afterSeq: number; limit: number }
   | { type: 'ack'; requestId: number; groupId: Uint8Array; seq: number }
@@ -222,6 +230,9 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
       groupInfo: optional(groupInfo, { atEnd: true }),
       // `expiresAt` came later still, after `groupInfo` (written, as absent, whenever it is).
       expiresAt: optional(u64, { atEnd: true }),
+      // `blobIds` came last: a client that predates it ends the frame before its count.
+      blobCount: count('u16', 'blobIds', { max: MAX_BLOBS_PER_MESSAGE, optionalAtEnd: true }),
+      blobIds: list(fixed(BLOB_ID_BYTES)),
     },
   },
   fetch: { type: 7, from: 'client', fields: { groupId, afterSeq: u64, limit: uint('u16', 1, MAX_FETCH) } },

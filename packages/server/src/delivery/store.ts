@@ -4,6 +4,7 @@
  * durable pushed to its recipients and answered.
  */
 import { type PrivateMessage, type ServerFrame, toHex } from '@parley/core';
+import { type Attachments, attachmentsOf } from '../blobs/attach.js';
 import type { Db } from '../db.js';
 import type { DeviceSession, Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
@@ -57,7 +58,8 @@ export interface MessageStore {
   sendHandshake(session: DeviceSession, f: SendFrame, plan: Plan): Promise<ServerFrame>;
   /**
    * Queue an application message's write, its checks inside it, and call `queued` once it is
-   * queued; resolves to the answer once it is durable.
+   * queued; resolves to the answer once it is durable. The blobs its blobIds name are checked in
+   * that write and attached to it (blobs/attach.ts).
    */
   sendApplication(
     session: DeviceSession,
@@ -181,14 +183,23 @@ export function messageStore(db: Db, hub: Hub, metrics: Metrics): MessageStore {
   /**
    * Queue a message's write. `check` runs first in the same transaction and may refuse the message
    * (throw) or answer it without storing (a retry). `bulk`: how it is stored with others of its kind.
+   * `blobs`: attachments checked before it is stored and attached to it after.
    */
-  function store(m: Append, check?: (tx: Tx) => Promise<ServerFrame | undefined>, bulk?: Bulk<Outcome>) {
+  function store(
+    m: Append,
+    check?: (tx: Tx) => Promise<ServerFrame | undefined>,
+    bulk?: Bulk<Outcome>,
+    blobs?: Attachments,
+  ) {
     const work = async (tx: Tx): Promise<Outcome> => {
       const earlier = check === undefined ? undefined : await check(tx);
       if (earlier !== undefined) return { answer: earlier };
+      if (blobs !== undefined) await blobs.verify(tx);
       const claimed: Claimed = await appendOne(tx, m);
       if (claimed.seq === undefined) return { stale: claimed.epoch };
-      return after(tx, m, claimed.seq, claimed.epoch);
+      const outcome = await after(tx, m, claimed.seq, claimed.epoch);
+      if (blobs !== undefined) await blobs.attach(tx, claimed.seq);
+      return outcome;
     };
     return write(work, toHex(m.groupId), bulk);
   }
@@ -196,14 +207,20 @@ export function messageStore(db: Db, hub: Hub, metrics: Metrics): MessageStore {
   const deps = { db, hub, metrics };
   return {
     write,
-    sendHandshake: (session, f, plan) => answer(deps, session, f, plan, store(appendOf(session, f, plan))),
+    sendHandshake(session, f, plan) {
+      attachmentsOf(session, f, false); // refuses blobIds: only application messages carry them
+      return answer(deps, session, f, plan, store(appendOf(session, f, plan)));
+    },
     sendApplication(session, f, pm, queued) {
+      const blobs = attachmentsOf(session, f, true);
       const plan = applicationPlan(Number(pm.epoch));
       const m = appendOf(session, f, plan);
       const refusal = (row: ApplicationCheck | undefined) => applicationRefusal(row, session, f, pm);
       const check = async (tx: Tx) => refusal(await applicationCheck(tx, session, f.groupId, f.messageId));
       const input: BulkInput = { ...m, valid: applicationValid(pm, f), refusal };
-      const stored = store(m, check, runBulk === undefined ? undefined : { run: runBulk, input });
+      // A message with attachments is written on its own (the bulk append knows nothing of them).
+      const bulk = runBulk === undefined || blobs !== undefined ? undefined : { run: runBulk, input };
+      const stored = store(m, check, bulk, blobs);
       queued();
       return answer(deps, session, f, plan, stored);
     },
