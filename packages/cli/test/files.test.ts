@@ -179,7 +179,7 @@ test('names a hostile sender chose (`../../x`, `/etc/passwd`, control characters
   }
 });
 
-test('in the terminal chat: /file sends a file with its progress shown, /save n saves it where asked and says where', async () => {
+test('in the terminal chat: /file sends a file, /save n saves it where asked and says where; /help lists both', async () => {
   const { url } = await startServer();
   const [alice, bob] = (await registered(url, 'alice', 'bob')) as [Env, Env];
   const notes = randomFile('notes from the meeting.txt', 1_500_000);
@@ -211,6 +211,7 @@ test('in the terminal chat: /file sends a file with its progress shown, /save n 
   await b.waitFor((s) => s.replace(/\n/g, '').includes(`saved message 1's file as ${target}`), 'saved');
   expect(fileHash(target)).toBe(sha256(notes.bytes));
   b.type('hello');
+  await b.waitFor(/3 \[\d\d:\d\d\] you: hello/, 'the text is message 3');
   b.type('/save 3');
   await b.waitFor('message 3 has no file', 'a text has no file');
   b.type(`/save 9 "${dir}"`);

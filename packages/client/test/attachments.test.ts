@@ -58,14 +58,19 @@ async function cuttingProxy(port: number) {
   let up = 0;
   let cutAt = Number.POSITIVE_INFINITY;
   let cuts = 0;
+  /** Bytes the connection that was cut had carried (an upload's, not the WebSocket's few). */
+  let cutCarried = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = createConnection({ host: '127.0.0.1', port });
     sockets.add(client).add(upstream);
+    let carried = 0;
     client.on('data', (chunk: Buffer) => {
       up += chunk.length;
+      carried += chunk.length;
       if (up >= cutAt && cuts === 0) {
         cuts++;
+        cutCarried = carried;
         client.destroy();
         upstream.destroy();
         return;
@@ -96,6 +101,7 @@ async function cuttingProxy(port: number) {
     /** Bytes clients sent through so far. */
     sent: () => up,
     cuts: () => cuts,
+    cutCarried: () => cutCarried,
     /** Cut the connection that is carrying the byte `after` bytes from now. */
     arm(after: number) {
       cutAt = up + after;
@@ -128,6 +134,7 @@ test('an upload cut halfway resumes: it completes, the server receives less than
   proxy.arm(10_000_000);
   const sent = await sendBytes(a.client, group, data, 'big.bin');
   expect(proxy.cuts()).toBe(1);
+  expect(proxy.cutCarried()).toBeGreaterThan(1_000_000);
   const blob = statSync(join(running.dataDir, 'blobs', sent.attachment!.blobId)).size;
   expect(blob).toBeGreaterThan(data.length);
   expect(proxy.sent() - before).toBeLessThan(1.5 * blob);
@@ -221,4 +228,17 @@ test('a file in a conversation with a disappearing timer leaves the server after
     15_000,
   );
   expect(Date.now()).toBeGreaterThanOrEqual(sent.expiresAt!);
+});
+
+test('a file the server cannot be asked about (no answer at all) fails as transfer_failed, not as the platform’s error', async () => {
+  const { url } = await serve();
+  const unreachable = {
+    send: async () => {
+      throw new TypeError('fetch failed');
+    },
+  };
+  const { a, group } = await conversation(url, ['bob'], url, { blobHttp: unreachable });
+  await expect(sendBytes(a.client, group, randomBytes(1000))).rejects.toMatchObject({
+    code: 'transfer_failed',
+  });
 });
