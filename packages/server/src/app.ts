@@ -15,16 +15,14 @@ import { serverSignature } from './crypto.js';
 import { type Db, openDatabase } from './db.js';
 import { groups } from './delivery/index.js';
 import { recordDeviceSeen } from './deviceSeen.js';
-import { scheduleExpiry } from './expiry.js';
 import { SERVER_VERSION } from './http/health.js';
 import { httpRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
+import { startJobs } from './jobs.js';
 import { keyDirectory } from './keyDirectory.js';
 import { logStreamFor } from './logFormat.js';
 import { createMetrics, type Metrics, registerQueueDepth } from './metrics.js';
-import { watchDisabled } from './moderation/watch.js';
 import { presence } from './presence.js';
-import { scheduleRetention } from './retention.js';
 import { SeenWrites } from './seenWrites.js';
 import { tarpitRefused } from './tarpit.js';
 import { transferTickets } from './transferTickets.js';
@@ -154,18 +152,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   });
   registerQueueDepth(metrics, () => queueDepth(db));
   const web = await webApp(app, config.webRoot ?? DEFAULT_WEB_ROOT, config.publicUrl);
-  const stopRetention = scheduleRetention(db, config.retentionDays, metrics, (e) =>
-    app.log.error({ err: { type: (e as Error).name } }, 'retention job failed'),
-  );
-  app.addHook('onClose', async () => stopRetention());
-  const stopExpiry = scheduleExpiry(db, config.expirySweepMs, metrics, (e) =>
-    app.log.error({ err: { type: (e as Error).name } }, 'expiry sweep failed'),
-  );
-  app.addHook('onClose', async () => stopExpiry());
-  const stopWatch = watchDisabled(db, hub, (e) =>
-    app.log.error({ err: { type: (e as Error).name } }, 'watching disabled accounts failed'),
-  );
-  app.addHook('preClose', async () => stopWatch());
+  startJobs(app, { db, hub, config, metrics });
 
   return {
     app,

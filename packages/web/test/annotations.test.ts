@@ -30,6 +30,7 @@ test('react with the picker, reply with a quote, edit and delete, each shown on 
   await bubble(vic, 'picnic on saturday').getByRole('button', { name: 'React', exact: true }).focus();
   await vic.page.keyboard.press('Enter');
   await vic.page.getByRole('button', { name: 'React with 👍' }).and(vic.page.locator(':focus')).waitFor();
+  await screenshot(vic, 'annotations-emoji-picker');
   await vic.page.keyboard.press('Enter');
   await bubble(uma, 'picnic on saturday').getByRole('button', { name: '👍 1: vic' }).click();
   await bubble(vic, 'picnic on saturday').getByRole('button', { name: '👍 2: uma, vic' }).waitFor();

@@ -92,14 +92,17 @@ export interface Suite {
   pair(first: string, second: string): Promise<[Person, Person]>;
 }
 
-/** Start Chromium and a server before the file's tests and stop them after; close each test's people. */
-export function browserSuite(): Suite {
+/**
+ * Start Chromium and a server (with `config` over the test defaults) before the file's (or the
+ * describe block's) tests and stop them after; close each test's people.
+ */
+export function browserSuite(config: Partial<ServerConfig> = {}): Suite {
   let browser: Browser | undefined;
   let served: Served | undefined;
   const people: Person[] = [];
   beforeAll(async () => {
     browser = await launch();
-    served = await serve();
+    served = await serve(config);
   });
   afterEach(async () => {
     const problems = people.flatMap((p) => p.problems.map((x) => `${p.name}: ${x}`));

@@ -215,6 +215,29 @@ test('a message still being queued shows again when its conversation is opened; 
   expect(s.sending.size).toBe(0);
 });
 
+test('a file being sent shows its progress per conversation until its message is queued, or it failed', () => {
+  let s = opened([msg(1)]);
+  const upload = { id: 'upload-1', groupId: G, name: 'a.bin', done: 0, total: 100 };
+  s = run(
+    [
+      { type: 'upload', upload },
+      { type: 'upload', upload: { ...upload, id: 'upload-2', groupId: H } },
+      { type: 'upload', upload: { ...upload, done: 40 } },
+    ],
+    s,
+  );
+  expect(s.uploads.get(G)).toEqual([{ ...upload, done: 40 }]);
+  expect(s.uploads.get(H)?.map((u) => u.id)).toEqual(['upload-2']);
+  const file = mine(0, { id: 'f', text: '', attachment: { name: 'a.bin' } as ChatMessage['attachment'] });
+  s = chatReducer(s, { type: 'uploaded', groupId: G, id: 'upload-1', message: file });
+  expect(s.uploads.has(G)).toBe(false);
+  expect(ids(s)).toEqual(['m1', 'f']);
+  // Failed or cancelled: the progress goes, nothing is added (the other conversation's stays).
+  s = chatReducer(s, { type: 'uploaded', groupId: H, id: 'upload-2' });
+  expect(s.uploads.size).toBe(0);
+  expect(ids(s)).toEqual(['m1', 'f']);
+});
+
 test('typing: shown per conversation, sorted, never for myself; a message from the typist ends it', () => {
   let s = run([
     { type: 'typing', groupId: G, accountId: 'carol', typing: true },

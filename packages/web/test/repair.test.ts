@@ -4,13 +4,7 @@
  * person removes that member and chats on. The hostile member is an SDK client in Node.
  */
 
-import {
-  Connection,
-  MemoryRecordStore,
-  ParleyApi,
-  ParleyClient,
-  type ParleyClientOptions,
-} from '@parley/client';
+import { Connection, type ParleyClient } from '@parley/client';
 import { nodeSocketFactory } from '@parley/client/node';
 import {
   type DeviceIdentity,
@@ -18,12 +12,10 @@ import {
   exportGroupInfo,
   fromHex,
   type GroupState,
-  generateStorageKey,
   type MlsDevice,
   randomBytes,
   unsafeTestingCorruptCommit,
 } from '@parley/core';
-import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import { until } from '@parley/testing';
 import { sql } from 'kysely';
 import { expect, test } from 'vitest';
@@ -39,6 +31,7 @@ import {
   screenshot,
   send,
 } from './browser.js';
+import { sdkPerson } from './sdkPerson.js';
 
 const suite = browserSuite();
 /** The server's `kind` of an application message in its log. */
@@ -140,27 +133,6 @@ test('a change nobody can apply and no GroupInfo to rejoin from: the chat moves 
 });
 
 /** An SDK client in Node (the one who turns hostile, or another member), started. */
-async function sdkPerson(url: string, name: string, options: Partial<ParleyClientOptions> = {}) {
-  const identity = await new ParleyApi(url).register(
-    name,
-    `${name}-password-1234`,
-    await nativeCiphersuite(),
-  );
-  const client = await ParleyClient.open({
-    serverUrl: url,
-    identity,
-    records: new MemoryRecordStore(),
-    storageKey: generateStorageKey(),
-    mls: { provider: nativeCryptoProvider },
-    socketFactory: nodeSocketFactory,
-    ...options,
-  });
-  const inbox: string[] = [];
-  client.on('message', (m) => inbox.push(m.text));
-  client.start();
-  return { identity, client, inbox };
-}
-
 /**
  * The member's client goes away and its device sends a commit of the group's current epoch whose
  * path secrets are garbage, signed (the server accepts it), with the new epoch's GroupInfo.

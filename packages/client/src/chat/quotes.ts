@@ -28,8 +28,11 @@ export async function findMessage(
 
 /** What a reply shows of `target`. */
 export function quoteOf(target: ChatMessage): ReplyQuote {
-  const chars = [...target.text];
-  const text = chars.length > QUOTE_CHARS ? `${chars.slice(0, QUOTE_CHARS - 1).join('')}…` : target.text;
+  // A file has no text: its quote names it.
+  const shown =
+    target.attachment !== undefined && target.text === '' ? `📎 ${target.attachment.name}` : target.text;
+  const chars = [...shown];
+  const text = chars.length > QUOTE_CHARS ? `${chars.slice(0, QUOTE_CHARS - 1).join('')}…` : shown;
   return {
     id: target.id,
     from: target.from.accountId,

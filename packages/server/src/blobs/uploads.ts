@@ -1,6 +1,6 @@
 /**
  * Uploads over tus 1.0.0 (core, creation, termination) at /v1/uploads, by @tus/server. Fastify
- * checks first (a session and a current device, access.ts; at creation the size, the account's
+ * checks first (a current device's transfer ticket, access.ts; at creation the size, the account's
  * quota and open uploads, the group membership), with the server's usual JSON errors; then the
  * request is handed, unread, to the tus server. No body is buffered here: the routes' content
  * type parser leaves the stream to tus, which writes it through the configured storage.

@@ -4,7 +4,7 @@
  * connect, and every node cuts its connections within WATCH_INTERVAL_MS, watch.ts) and enable it
  * again. Works on SQLite and PostgreSQL alike.
  */
-import { canonicalUsername } from '@parley/core';
+import { canonicalUsername, ParleyError } from '@parley/core';
 import type { Db } from '../db.js';
 
 export interface AccountRow {
@@ -17,7 +17,12 @@ export interface AccountRow {
   disabledAt: number | null;
 }
 
-export class OperatorError extends Error {}
+/** An operator command that cannot do what was asked (no such account, …): its message says why. */
+export class OperatorError extends ParleyError {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
 
 /** Accounts by name, at most `limit`, from after `after` (a name) for paging. */
 export async function listAccounts(

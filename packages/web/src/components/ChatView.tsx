@@ -1,7 +1,12 @@
-/** The open conversation: its header, messages (with their actions), typing line, notices and composer (pure view). */
+/**
+ * The open conversation: its header, messages (with their actions), typing line, notices, files
+ * being sent and composer (pure view). Files dropped onto it are sent like those attached.
+ */
 import { type ChatMessage, timerLabel } from '@parley/client';
-import { useState } from 'react';
+import { type DragEvent, useState } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
+import type { Upload } from '../containers/chatState.js';
+import { type FetchFile, TransferProgress } from './Attachment.js';
 import { Composer } from './Composer.js';
 import { conversationTitle, others } from './ConversationList.js';
 import { MessageList } from './MessageList.js';
@@ -33,6 +38,11 @@ interface Props {
   onEdit: (targetId: string, text: string) => Promise<void>;
   onDelete: (targetId: string) => Promise<void>;
   onTyping: (typing: boolean) => void;
+  /** Files being sent here, with their progress. */
+  uploads: readonly Upload[];
+  onSendFile: (file: File, replyTo: string | undefined) => Promise<void>;
+  onCancelUpload: (id: string) => void;
+  onFetch: FetchFile;
   onSafetyNumber: (accountId: string) => void;
   onMembers: () => void;
   onBack: () => void;
@@ -112,9 +122,24 @@ export function ChatView(props: Props) {
     await props.onReply(target.id, text);
     setReplyingTo(undefined);
   };
+  const writable = !c.ended && !c.leaving;
+  /** Files attached, pasted or dropped: each sent (the first as the reply being written, if any). */
+  const sendFiles = (files: readonly File[]) => {
+    let target = replyingTo?.id;
+    if (target !== undefined && files.length > 0) setReplyingTo(undefined);
+    for (const file of files) {
+      act(props.onSendFile(file, target));
+      target = undefined;
+    }
+  };
+  const drop = useFileDrop(writable, sendFiles);
 
   return (
-    <section className="chat" aria-label={`Conversation: ${title}`}>
+    <section
+      className={`chat${drop.dropping ? ' dropping' : ''}`}
+      aria-label={`Conversation: ${title}`}
+      {...drop.handlers}
+    >
       <ChatHeader
         me={me}
         conversation={c}
@@ -127,7 +152,7 @@ export function ChatView(props: Props) {
       <MessageList
         me={me}
         direct={c.direct}
-        writable={!c.ended && !c.leaving}
+        writable={writable}
         messages={messages}
         more={props.more}
         loading={props.loading}
@@ -139,6 +164,7 @@ export function ChatView(props: Props) {
         onReact={(m, emoji) => act(props.onReact(m.id, emoji))}
         onEdit={(m, text) => props.onEdit(m.id, text)}
         onDelete={(m) => act(props.onDelete(m.id))}
+        onFetch={props.onFetch}
       />
       <p className="typing" aria-live="polite">
         {typing.length === 0
@@ -163,8 +189,10 @@ export function ChatView(props: Props) {
           {error}
         </p>
       )}
+      <Uploads uploads={props.uploads} onCancel={props.onCancelUpload} />
       <Composer
-        disabled={c.ended || c.leaving}
+        disabled={!writable}
+        onFiles={sendFiles}
         replyingTo={replyingTo}
         onCancelReply={() => setReplyingTo(undefined)}
         onSend={send}
@@ -183,5 +211,48 @@ function HeldNotice({ onReview }: { onReview: () => void }) {
         Review
       </button>
     </p>
+  );
+}
+
+/** Files dragged over the conversation: marked while over it, sent when dropped (if it is writable). */
+function useFileDrop(writable: boolean, onFiles: (files: File[]) => void) {
+  const [dropping, setDropping] = useState(false);
+  const hasFiles = (e: DragEvent) => writable && e.dataTransfer.types.includes('Files');
+  const handlers = {
+    onDragOver: (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+      setDropping(true);
+    },
+    onDragLeave: (e: DragEvent) => {
+      if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropping(false);
+    },
+    onDrop: (e: DragEvent) => {
+      setDropping(false);
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      onFiles(Array.from(e.dataTransfer.files));
+    },
+  };
+  return { dropping, handlers };
+}
+
+/** The files being sent here: each one's progress, with a Cancel button. */
+function Uploads({ uploads, onCancel }: { uploads: readonly Upload[]; onCancel: (id: string) => void }) {
+  if (uploads.length === 0) return null;
+  return (
+    <ul className="uploads" aria-label="Files being sent">
+      {uploads.map((u) => (
+        <li key={u.id}>
+          <TransferProgress
+            label={`Sending ${u.name}`}
+            done={u.done}
+            total={u.total}
+            onCancel={() => onCancel(u.id)}
+          />
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -1,7 +1,11 @@
-/** The composer of the open conversation (pure view): the draft, typing, send errors, and the reply being written. */
+/**
+ * The composer of the open conversation (pure view): the draft, typing, send errors, the reply
+ * being written, and files to send (chosen with the attach button, or pasted into the draft).
+ */
 import type { ChatMessage } from '@parley/client';
 import { MAX_TEXT_BYTES } from '@parley/core';
-import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { type ClipboardEvent, type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { messageSummary } from '../format.js';
 
 interface Props {
   /** The conversation cannot be written to (ended, or leaving). */
@@ -11,6 +15,8 @@ interface Props {
   onCancelReply: () => void;
   onSend: (text: string) => Promise<void>;
   onTyping: (typing: boolean) => void;
+  /** Files chosen or pasted, to send. */
+  onFiles: (files: File[]) => void;
 }
 
 export function Composer(props: Props) {
@@ -54,6 +60,14 @@ export function Composer(props: Props) {
     } else if (e.key === 'Escape' && replyingTo !== undefined) props.onCancelReply();
   };
 
+  // Pasted files (a screenshot, files copied in a file manager) are sent; pasted text is typed.
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = Array.from(e.clipboardData.files);
+    if (files.length === 0) return;
+    e.preventDefault();
+    props.onFiles(files);
+  };
+
   return (
     <>
       {error !== undefined && (
@@ -64,7 +78,7 @@ export function Composer(props: Props) {
       {replyingTo !== undefined && (
         <div className="replying" data-testid="replying">
           <span>
-            Replying to <strong>{replyingTo.from.accountId}</strong>: {replyingTo.text}
+            Replying to <strong>{replyingTo.from.accountId}</strong>: {messageSummary(replyingTo)}
           </span>
           <button type="button" className="icon" aria-label="Cancel reply" onClick={props.onCancelReply}>
             ×
@@ -72,6 +86,7 @@ export function Composer(props: Props) {
         </div>
       )}
       <form className="composer" onSubmit={submit}>
+        <AttachButton disabled={disabled} onFiles={props.onFiles} />
         <label htmlFor="composer" className="visually-hidden">
           Message
         </label>
@@ -90,11 +105,54 @@ export function Composer(props: Props) {
           }}
           onBlur={() => setTyping(false)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
         />
         <button type="submit" className="primary" disabled={draft.trim().length === 0 || disabled}>
           Send
         </button>
       </form>
+    </>
+  );
+}
+
+/** A button that opens the browser's file chooser (a hidden file input); the files chosen are sent. */
+function AttachButton({ disabled, onFiles }: { disabled: boolean; onFiles: (files: File[]) => void }) {
+  const picker = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        hidden
+        tabIndex={-1}
+        aria-hidden="true"
+        data-testid="file-input"
+        disabled={disabled}
+        onChange={(e) => {
+          const files = Array.from(e.target.files ?? []);
+          e.target.value = '';
+          if (files.length > 0) onFiles(files);
+        }}
+      />
+      <button
+        type="button"
+        className="icon attach"
+        aria-label="Attach a file"
+        title="Attach a file"
+        disabled={disabled}
+        onClick={() => picker.current?.click()}
+      >
+        <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+          <path
+            d="M16.5 6.5 8.4 14.6a2 2 0 0 0 2.8 2.8l8.5-8.5a4 4 0 0 0-5.7-5.7L5.5 11.7a6 6 0 0 0 8.5 8.5l6.4-6.4"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.6"
+            strokeLinecap="round"
+          />
+        </svg>
+      </button>
     </>
   );
 }

@@ -1,6 +1,8 @@
 /** The list of conversations with titles, last messages, unread badges and presence (pure view). */
+
 import type { ReactNode } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
+import { messageSummary } from '../format.js';
 
 interface Props {
   me: string;
@@ -28,7 +30,7 @@ export function conversationTitle(c: Conversation, me: string): string {
 function preview(c: Conversation, me: string): string {
   if (c.last === undefined) return 'No messages yet';
   const who = c.last.from.accountId === me ? 'You: ' : c.direct ? '' : `${c.last.from.accountId}: `;
-  return who + (c.last.deleted === true ? 'Message deleted' : c.last.text);
+  return who + messageSummary(c.last);
 }
 
 /** The conversation list: title, last message, unread badge, presence (pure view). */

@@ -10,18 +10,24 @@ interface Props {
   className?: string;
 }
 
-/** A modal dialog on the native <dialog> element: focus moves into it and stays there. */
+/** A modal dialog on the native <dialog> element: focus moves into it, stays there, and goes back when it closes. */
 export function Dialog({ title, children, onClose, role = 'dialog', className }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
   useEffect(() => {
     const d = ref.current;
+    // Where focus was (the button that opened the dialog, typically): it goes back there on closing.
+    const before = document.activeElement;
     if (d !== null && !d.open) {
       d.showModal();
       // Start where the person types: the first field, rather than the close button.
       d.querySelector<HTMLElement>('input, textarea')?.focus();
     }
-    return () => d?.close();
+    return () => {
+      d?.close();
+      if (before instanceof HTMLElement && before.isConnected && d?.contains(document.activeElement) !== true)
+        before.focus();
+    };
   }, []);
   return (
     <dialog

@@ -1,13 +1,14 @@
 /**
- * One message of the open conversation (pure view): the quote it replies to, its text (or the
- * tombstone of a deleted one), an "edited" mark, its reactions with who reacted, the delivery
+ * One message of the open conversation (pure view): the quote it replies to, its text or file (or
+ * the tombstone of a deleted one), an "edited" mark, its reactions with who reacted, the delivery
  * ticks of one's own, and its actions (reply, react with an emoji picker, edit and delete one's
- * own), shown on hover, on focus (always reachable by keyboard) or, on a touch screen, after a
- * long press.
+ * own; a file is not edited), shown on hover, on focus (always reachable by keyboard) or, on a
+ * touch screen, after a long press.
  */
 import type { ChatMessage, MessageStatus } from '@parley/client';
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
 import { formatMoment } from '../time.js';
+import { AttachmentView, type FetchFile } from './Attachment.js';
 
 /** The emoji the picker offers. */
 export const PICKER_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🎉', '🙏', '👀'];
@@ -17,6 +18,8 @@ export interface MessageActions {
   onReact: (m: ChatMessage, emoji: string) => void;
   onEdit: (m: ChatMessage, text: string) => Promise<void>;
   onDelete: (m: ChatMessage) => void;
+  /** Fetch a message's file (an image opened, a file downloaded). */
+  onFetch: FetchFile;
 }
 
 interface Props extends MessageActions {
@@ -212,8 +215,12 @@ export function MessageItem(props: Props) {
       <Quote m={m} />
       {mode === 'editing' ? (
         <EditForm m={m} onSave={save} onCancel={() => setMode('idle')} />
+      ) : deleted ? (
+        <span className="text tombstone">Message deleted</span>
+      ) : m.attachment !== undefined ? (
+        <AttachmentView info={m.attachment} fetchFile={props.onFetch} />
       ) : (
-        <span className={deleted ? 'text tombstone' : 'text'}>{deleted ? 'Message deleted' : m.text}</span>
+        <span className="text">{m.text}</span>
       )}
       {error !== undefined && (
         <span className="error" role="alert">
@@ -245,7 +252,7 @@ export function MessageItem(props: Props) {
           >
             React
           </button>
-          {mine && (
+          {mine && m.attachment === undefined && (
             <button type="button" onClick={() => setMode('editing')}>
               Edit
             </button>

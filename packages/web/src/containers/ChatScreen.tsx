@@ -88,6 +88,10 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             onEdit={(target, text) => model.edit(open.id, target, text)}
             onDelete={(target) => model.deleteMessage(open.id, target)}
             onTyping={(t) => model.setTyping(open.id, t)}
+            uploads={s.uploads.get(open.id) ?? []}
+            onSendFile={(file, replyTo) => model.sendFile(open.id, file, replyTo)}
+            onCancelUpload={(id) => model.cancelUpload(id)}
+            onFetch={(file, options) => model.fetchFile(file, options)}
             onSafetyNumber={(id) => void showSafetyNumber(id)}
             onMembers={() => setPanel({ kind: 'members' })}
             onBack={() => model.open(undefined)}

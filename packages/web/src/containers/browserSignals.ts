@@ -3,8 +3,10 @@
  * title, whether the page is visible (read receipts wait for it), and notifications for messages
  * arriving while the tab is hidden (a click opens the chat).
  */
+
 import { useEffect } from 'react';
 import { conversationTitle } from '../components/ConversationList.js';
+import { messageSummary } from '../format.js';
 import type { ChatModel } from './chatModel.js';
 
 export function notificationsSupported(): boolean {
@@ -29,7 +31,7 @@ export function useBrowserSignals(model: ChatModel, me: string, unread: number):
       const title =
         c === undefined ? m.from.accountId : c.direct ? m.from.accountId : conversationTitle(c, me);
       const n = new Notification(title, {
-        body: c?.direct ? m.text : `${m.from.accountId}: ${m.text}`,
+        body: c?.direct ? messageSummary(m) : `${m.from.accountId}: ${messageSummary(m)}`,
         tag: m.groupId,
       });
       n.onclick = () => {

@@ -5,6 +5,7 @@
  * and nothing is read again per event. All data work happens here; components only render snapshots.
  */
 import {
+  type AttachmentInfo,
   brokenNotice,
   type ChatMessage,
   type ParleyClient,
@@ -12,8 +13,10 @@ import {
   repairNotice,
   resetNotice,
   type SearchResult,
+  type TransferOptions,
   timerNotice,
 } from '@parley/client';
+import { attachmentBlob, blobSource } from '@parley/client/browser';
 import {
   MAX_CONVERSATION_NAME_BYTES,
   MAX_TEXT_BYTES,
@@ -21,6 +24,7 @@ import {
   safetyNumber,
   utf8,
 } from '@parley/core';
+import { displayName } from '../format.js';
 import {
   type ChatEvent,
   type ChatState,
@@ -30,6 +34,7 @@ import {
   initialChatState,
   MAX_PEOPLE_AT_ONCE,
 } from './chatState.js';
+import { describeFile, roomProblem } from './files.js';
 
 export type { Conversation } from './chatState.js';
 export type ChatSnapshot = ChatState;
@@ -64,6 +69,8 @@ export class ChatModel {
   private reading: Promise<void> = Promise.resolve();
   private closed = false;
   private localCounter = 0;
+  /** The files being sent, each with what cancels it. */
+  private readonly uploads = new Map<string, AbortController>();
   /** Whether the person can see the page (read receipts are sent only then). */
   private visible = true;
   private markingRead = false;
@@ -281,6 +288,61 @@ export class ChatModel {
       this.dispatch({ type: 'unsent', groupId, localId: placeholder.id });
       throw e;
     }
+  }
+
+  /**
+   * Send a file (a reply to `replyTo`, if given): refused in words before any byte moves when it
+   * does not fit the server's limits; its progress shows until its message is queued. A cancelled
+   * upload resolves quietly.
+   */
+  async sendFile(groupId: string, file: File, replyTo?: string): Promise<void> {
+    const notSent = (e: unknown) =>
+      new Error(`“${displayName(file.name)}” was not sent: ${e instanceof Error ? e.message : String(e)}.`);
+    const usage = await this.client.files.usage().catch((e: unknown) => {
+      throw notSent(e);
+    });
+    const problem = roomProblem(usage, file);
+    if (problem !== undefined) throw new Error(problem);
+    const about = await describeFile(file);
+    const id = `upload-${++this.localCounter}`;
+    const controller = new AbortController();
+    this.uploads.set(id, controller);
+    const upload = { id, groupId, name: about.name, done: 0, total: file.size };
+    this.dispatch({ type: 'upload', upload });
+    let shown = 0;
+    const onProgress = (done: number, total: number) => {
+      // One update per percent: a large file reports progress many times a second.
+      const percent = Math.floor((100 * done) / Math.max(1, total));
+      if (!this.uploads.has(id) || percent === shown) return;
+      shown = percent;
+      this.dispatch({ type: 'upload', upload: { ...upload, done, total } });
+    };
+    try {
+      const message = await this.client.files.send(
+        groupId,
+        blobSource(file),
+        { ...about, ...(replyTo !== undefined ? { replyTo } : {}) },
+        { onProgress, signal: controller.signal },
+      );
+      this.dispatch({ type: 'uploaded', groupId, id, message });
+      this.conversationsChanged();
+    } catch (e) {
+      this.dispatch({ type: 'uploaded', groupId, id });
+      if (controller.signal.aborted) return;
+      throw notSent(e);
+    } finally {
+      this.uploads.delete(id);
+    }
+  }
+
+  /** Stop sending a file (its uploaded bytes are deleted from the server). */
+  cancelUpload(id: string): void {
+    this.uploads.get(id)?.abort();
+  }
+
+  /** A message's file fetched, checked and decrypted (its type as the sender claimed: see files.ts). */
+  fetchFile(file: AttachmentInfo, options: TransferOptions): Promise<Blob> {
+    return attachmentBlob(this.client.files, file, options);
   }
 
   /** React with an emoji, or take that reaction back (the change arrives as `message_updated`). */

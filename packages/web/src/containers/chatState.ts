@@ -21,6 +21,16 @@ export const HISTORY_PAGE = HISTORY_PAGE_SIZE;
 /** People added (or a group started) at once, at most: more is surely a slip of the paste. */
 export const MAX_PEOPLE_AT_ONCE = 100;
 
+/** A file being sent (its bytes uploading), shown with its progress until its message is queued. */
+export interface Upload {
+  id: string;
+  groupId: string;
+  name: string;
+  /** Bytes uploaded so far, of `total`. */
+  done: number;
+  total: number;
+}
+
 /** A status change for a message this page does not hold yet (it is being loaded, or queued). */
 interface EarlyStatus {
   status: MessageStatus;
@@ -44,6 +54,8 @@ export interface ChatState {
   early: ReadonlyMap<string, EarlyStatus>;
   /** Messages the person sent that the client has not queued yet, per conversation. */
   sending: ReadonlyMap<string, readonly ChatMessage[]>;
+  /** Files being sent, per conversation. */
+  uploads: ReadonlyMap<string, readonly Upload[]>;
   /** Contacts whose identity key changed, waiting for the person's decision. */
   identityChanges: string[];
   /** Who the server last said is online (whatever the connection). */
@@ -90,6 +102,10 @@ export type ChatEvent =
   | { type: 'sending'; message: ChatMessage }
   | { type: 'queued'; groupId: string; localId: string; message: ChatMessage }
   | { type: 'unsent'; groupId: string; localId: string }
+  /** A file started uploading, or got further. */
+  | { type: 'upload'; upload: Upload }
+  /** A file's upload ended: with its message (queued), or without (failed or cancelled). */
+  | { type: 'uploaded'; groupId: string; id: string; message?: ChatMessage }
   | { type: 'typing'; groupId: string; accountId: string; typing: boolean }
   | { type: 'presence'; accountId: string; online: boolean }
   | { type: 'undecryptable'; groupId: string; count: number }
@@ -112,6 +128,7 @@ export function initialChatState(me: string, connection: ConnectionState): ChatS
     loadingEarlier: false,
     early: new Map(),
     sending: new Map(),
+    uploads: new Map(),
     identityChanges: [],
     presence: NOBODY,
     online: NOBODY,
@@ -260,6 +277,13 @@ function updated(s: ChatState, m: ChatMessage): ChatState {
   return { ...s, history };
 }
 
+/** An upload added, or its progress replaced. */
+function withUpload(s: ChatState, u: Upload): ChatState {
+  const now = s.uploads.get(u.groupId) ?? [];
+  const list = now.some((x) => x.id === u.id) ? now.map((x) => (x.id === u.id ? u : x)) : [...now, u];
+  return { ...s, uploads: setKey(s.uploads, u.groupId, list) };
+}
+
 function visibleOnline(connection: ConnectionState, presence: ReadonlySet<string>): ReadonlySet<string> {
   return connection === 'online' ? presence : NOBODY;
 }
@@ -339,6 +363,13 @@ export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
     }
     case 'unsent':
       return withoutLocal(s, e.groupId, e.localId);
+    case 'upload':
+      return withUpload(s, e.upload);
+    case 'uploaded': {
+      const left = (s.uploads.get(e.groupId) ?? []).filter((u) => u.id !== e.id);
+      const next = { ...s, uploads: setKey(s.uploads, e.groupId, left.length > 0 ? left : undefined) };
+      return e.message !== undefined && e.groupId === next.openId ? addToOpen(next, e.message) : next;
+    }
     case 'typing':
       return typingOf(s, e.groupId, e.accountId, e.typing);
     case 'sync':
