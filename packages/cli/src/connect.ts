@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { ParleyClient } from '@parley/client';
-import { nodeSocketFactoryTrusting, SqliteRecordStore } from '@parley/client/node';
+import { nodeSocketFactoryTrusting, SqliteRecordStore, trustingBlobHttp } from '@parley/client/node';
 import { type DeviceIdentity, is, ParleyError, type StorageKey } from '@parley/core';
 import { nativeCryptoProvider } from '@parley/core/node';
 import { currentProfile, type Profile, unlock } from './profile.js';
@@ -38,13 +38,16 @@ export function openCurrent(): Promise<Unlocked> {
 
 /** This profile's ParleyClient over its encrypted SQLite store (not yet connected). */
 export function openProfileClient({ profile, dir, identity, key }: Omit<Unlocked, 'password'>) {
+  const trust = trustIn(dir);
   return ParleyClient.open({
     serverUrl: profile.server,
     identity,
     records: new SqliteRecordStore(join(dir, 'client.sqlite3')),
     storageKey: key,
     mls: { provider: nativeCryptoProvider },
-    socketFactory: nodeSocketFactoryTrusting(trustIn(dir)),
+    socketFactory: nodeSocketFactoryTrusting(trust),
+    // Files travel over HTTP: the same certificate is the only one their requests accept.
+    ...(trust !== undefined ? { blobHttp: trustingBlobHttp(trust) } : {}),
   });
 }
 

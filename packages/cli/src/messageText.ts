@@ -1,10 +1,11 @@
-/** A message as the terminal shows it (parley read, parley chat): its text, edited mark, reactions, and the quote of a reply. */
+/** A message as the terminal shows it (parley read, parley chat): its text or file, edited mark, reactions, and the quote of a reply. */
 import type { ChatMessage } from '@parley/client';
+import { fileLine } from './files.js';
 
 /** A message's text as shown: a tombstone once deleted, marked when edited, with its reactions and who reacted. */
 export function shownText(m: ChatMessage): string {
   if (m.deleted === true) return '(message deleted)';
-  const parts: string[] = [m.text];
+  const parts: string[] = [m.attachment !== undefined ? fileLine(m.attachment) : m.text];
   if (m.edited !== undefined) parts.push('(edited)');
   for (const [emoji, who] of Object.entries(m.reactions ?? {})) parts.push(`[${emoji} ${who.join(', ')}]`);
   return parts.join(' ');

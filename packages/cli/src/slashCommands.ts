@@ -1,9 +1,11 @@
 /** The slash commands of `parley chat` (/dm, /group, /verify …): each one a small function on the chat view. */
+import { basename } from 'node:path';
 import type { ChatView } from './chatView.js';
 import { presenceSetting } from './commands/presence.js';
 import { timerSetting } from './commands/timer.js';
 import { memberLines } from './conversationChanges.js';
 import { CliError } from './errors.js';
+import { notSaved, progressText, saveFile, sendFile, typedPath } from './files.js';
 import { username } from './names.js';
 import { titleOf } from './screen.js';
 
@@ -22,6 +24,8 @@ export const HELP = [
   '  /react <n> <emoji>          react to message n; the same emoji again takes it back',
   '  /edit <n> <text>            change the text of your message n',
   '  /delete <n>                 delete your message n for everyone',
+  '  /file <path>                send a file (end-to-end encrypted; ~ is your home folder)',
+  '  /save <n> [folder]          save the file of message n (into the current folder by default)',
   '  /members                    who is in this conversation, online and verified',
   "  /devices                    this account's devices",
   '  /presence [on|off]          share when you are online (off: no one sees yours, you see no one’s)',
@@ -135,6 +139,32 @@ const SLASH: Record<string, Slash> = {
   async delete(view, [n]) {
     const { group, id } = numbered(view, n, '/delete <n>');
     await view.client.deleteMessage(group, id);
+  },
+  async file(view, args) {
+    const group = view.need();
+    if (args.length === 0) throw new CliError('usage: /file <path>');
+    const path = typedPath(args.join(' '));
+    const name = basename(path);
+    view.notice(`sending ${name}…`);
+    await sendFile(view.client, group, path, {
+      onProgress: (done, total) => view.notice(progressText('sending', name, done, total)),
+    });
+    view.notice(`sent ${name}`);
+    view.refresh();
+  },
+  async save(view, [n, ...folder]) {
+    const usage = '/save <n> [folder]';
+    const { id } = numbered(view, n, usage);
+    const message = view.state.messages.find((m) => m.id === id);
+    const file = message?.deleted === true ? undefined : message?.attachment;
+    if (file === undefined) throw new CliError(`message ${n} has no file`);
+    const dir = folder.length === 0 ? process.cwd() : typedPath(folder.join(' '));
+    const path = await saveFile(view.client, file, dir, {
+      onProgress: (done, total) => view.notice(progressText('receiving', file.name, done, total)),
+    }).catch((e: unknown) => {
+      throw new CliError(`message ${n}: ${notSaved(e)}`, { cause: e });
+    });
+    view.notice(`saved message ${n}'s file as ${path}`);
   },
   async members(view) {
     const c = view.client.conversation(view.need())!;

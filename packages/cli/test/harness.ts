@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServerConfig } from '@parley/server';
 import { type LoopbackServer, startLoopbackServer } from '@parley/testing';
 import { afterAll, vi } from 'vitest';
 
@@ -38,12 +39,20 @@ export function tempDir(prefix: string): string {
 }
 
 export async function startServer(
-  options: { dataDir?: string; port?: number; access?: 'open' | 'password'; accessPassword?: string } = {},
+  options: {
+    dataDir?: string;
+    port?: number;
+    access?: 'open' | 'password';
+    accessPassword?: string;
+    /** Any other settings (limits, sweeps). */
+    config?: Partial<ServerConfig>;
+  } = {},
 ): Promise<LoopbackServer> {
   const running = await startLoopbackServer({
     config: {
       ...(options.access ? { access: options.access } : {}),
       ...(options.accessPassword ? { accessPassword: options.accessPassword } : {}),
+      ...options.config,
     },
     dataDir: options.dataDir ?? tempDir('parley-cli-server-'),
     ...(options.port !== undefined ? { port: options.port } : {}),

@@ -1,16 +1,20 @@
 /**
  * `parley send <user|group> <text>`: send a message. When the server cannot be reached, a message to
  * an existing conversation is kept in the (encrypted, persistent) outbox and goes out the next time
- * parley connects.
+ * parley connects. `parley send <user|group> --file PATH`: send a file (files.ts), which needs the
+ * server: it is uploaded before its message goes out, with its progress on stderr on a terminal.
  */
+import { basename } from 'node:path';
 import type { ParleyClient } from '@parley/client';
 import { is } from '@parley/core';
 import { runClientCommand } from '../clientCommand.js';
 import type { Command } from '../command.js';
 import { trySync } from '../connect.js';
 import { CliError } from '../errors.js';
+import { sendablePath, sendFile, stderrProgress } from '../files.js';
 import type { ClientWork } from '../handOff.js';
 import { conversationNamed, knownConversation, warnIdentityChange } from '../names.js';
+import type { Output } from '../output.js';
 
 /** Wait until the conversation's outbox is empty, or say that the message goes out on the next run. */
 export async function flushed(client: ParleyClient, conversation: string): Promise<void> {
@@ -21,19 +25,52 @@ export async function flushed(client: ParleyClient, conversation: string): Promi
   }
 }
 
+/**
+ * The file `send` names: `<to> --file PATH` or `<to> --file=PATH` (the text is otherwise taken as
+ * typed, so a message may start with a dash).
+ */
+function fileArgument(words: string[]): string | undefined {
+  if (words[0] === '--file') {
+    if (words.length !== 2) throw new CliError(`usage: parley send ${USAGE}`);
+    return words[1];
+  }
+  if (words[0]?.startsWith('--file=')) {
+    if (words.length !== 1 || words[0].length === '--file='.length)
+      throw new CliError(`usage: parley send ${USAGE}`);
+    return words[0].slice('--file='.length);
+  }
+  return undefined;
+}
+
+async function sendFileTo(client: ParleyClient, conversation: string, path: string, output: Output) {
+  const progress = stderrProgress(output, 'sending', basename(path));
+  try {
+    await sendFile(
+      client,
+      conversation,
+      path,
+      progress.onProgress ? { onProgress: progress.onProgress } : {},
+    );
+  } finally {
+    progress.end();
+  }
+}
+
 const send: ClientWork = async (client, [to, ...words], _flags, output) => {
   const text = words.join(' ');
+  const file = fileArgument(words);
   client.start();
   const failure = await trySync(client, 5_000);
   const known = knownConversation(client, to!);
-  if (is(failure, 'unreachable') && known !== undefined) {
+  if (is(failure, 'unreachable') && known !== undefined && file === undefined) {
     await client.sendText(known, text);
     output.out(`queued for ${to}: the server is unreachable; it goes out the next time parley connects\n`);
     return;
   }
   if (failure !== undefined) throw failure;
   const conversation = await conversationNamed(client, to!);
-  await client.sendText(conversation, text);
+  if (file !== undefined) await sendFileTo(client, conversation, file, output);
+  else await client.sendText(conversation, text);
   const members = client.members(conversation);
   const changed = (await client.pendingIdentityChanges()).filter((m) => members.includes(m));
   if (changed.length > 0) {
@@ -44,10 +81,17 @@ const send: ClientWork = async (client, [to, ...words], _flags, output) => {
   output.out(`sent to ${to}\n`);
 };
 
+const USAGE = '<user|group> <text> | <user|group> --file PATH';
+
 export const sendCommand: Command = {
-  args: '<user|group> <text>',
-  summary: 'send a message (starts a one-to-one chat if needed)',
+  args: USAGE,
+  summary: 'send a message or a file (starts a one-to-one chat if needed)',
   arity: [2, Number.POSITIVE_INFINITY],
   withClient: send,
-  run: (args, flags) => runClientCommand('send', args, flags),
+  async run([to, ...words], flags) {
+    const file = fileArgument(words);
+    // Checked here, and made absolute for a `parley chat` (elsewhere) that may run the command.
+    if (file !== undefined) words = ['--file', await sendablePath(file)];
+    await runClientCommand('send', [to!, ...words], flags);
+  },
 };

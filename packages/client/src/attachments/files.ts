@@ -33,7 +33,11 @@ export class Files {
 
   /** The account's stored attachments and the server's limits. */
   async usage(): Promise<BlobUsage> {
-    const answer = await this.server.request('GET', '/v1/blobs/usage');
+    // A request that never got an answer (no connection, an untrusted certificate) is a failed
+    // transfer too, not the platform's bare "fetch failed".
+    const answer = await this.server.request('GET', '/v1/blobs/usage').catch((e: unknown) => {
+      throw transferError(e);
+    });
     if (answer.status !== 200)
       throw new ParleyError('transfer_failed', `the server did not tell its limits (HTTP ${answer.status})`);
     return JSON.parse(await answer.text()) as BlobUsage;
