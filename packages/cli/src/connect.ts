@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ParleyClient } from '@parley/client';
 import { nodeSocketFactoryTrusting, SqliteRecordStore, trustingBlobHttp } from '@parley/client/node';
 import { type DeviceIdentity, is, ParleyError, type StorageKey } from '@parley/core';
-import { nativeCryptoProvider } from '@parley/core/node';
+import { nativeCryptoProvider, nodeAttachmentPrimitives } from '@parley/core/node';
 import { currentProfile, type Profile, unlock } from './profile.js';
 import { askSecret } from './prompt.js';
 import { trustIn } from './serverTrust.js';
@@ -45,6 +45,8 @@ export function openProfileClient({ profile, dir, identity, key }: Omit<Unlocked
     records: new SqliteRecordStore(join(dir, 'client.sqlite3')),
     storageKey: key,
     mls: { provider: nativeCryptoProvider },
+    // Files are sealed with OpenSSL's ChaCha20-Poly1305 and SHA-256 (the same bytes, faster).
+    attachmentPrimitives: nodeAttachmentPrimitives,
     socketFactory: nodeSocketFactoryTrusting(trust),
     // Files travel over HTTP: the same certificate is the only one their requests accept.
     ...(trust !== undefined ? { blobHttp: trustingBlobHttp(trust) } : {}),
