@@ -43,6 +43,7 @@ import { Presence } from './chat/presence.js';
 import { markRead } from './chat/receipts.js';
 import { RESET_DELAY_MS } from './chat/reset.js';
 import { search } from './chat/search.js';
+import { chosenSuite, suiteDevices } from './chat/suites.js';
 import { afterBatch, catchUp, onOnline, onPush, retryLater, syncFailed } from './chat/sync.js';
 import type {
   ChatMessage,
@@ -50,6 +51,7 @@ import type {
   ConversationSummary,
   HistoryPage,
   HistoryPageOptions,
+  NewConversation,
   ParleyClientOptions,
   SearchResult,
 } from './chat/types.js';
@@ -70,6 +72,7 @@ export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
 export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
 export { RESET_DELAY_MS } from './chat/reset.js';
 export { SEARCH_LIMIT } from './chat/search.js';
+export { type SuiteInfo, suiteInfo } from './chat/suites.js';
 export { TIMER_CHOICES, timerLabel, timerNotice } from './chat/timerText.js';
 export type {
   ChatMessage,
@@ -82,6 +85,7 @@ export type {
   HistoryPage,
   HistoryPageOptions,
   MessageStatus,
+  NewConversation,
   ParleyClientOptions,
   ReplyQuote,
   SearchResult,
@@ -123,6 +127,7 @@ export class ParleyClient {
     const chat: Chat = {
       identity: options.identity,
       device,
+      suites: await suiteDevices(device, options.mls?.provider),
       connection,
       store,
       identities,
@@ -214,9 +219,9 @@ export class ParleyClient {
     return views.conversationWith(this.chat, accountId);
   }
 
-  /** The one-to-one conversation with an account, created if there is none yet. */
-  async directConversation(accountId: string): Promise<string> {
-    return this.conversationWith(accountId) ?? this.createConversation([accountId]);
+  /** The one-to-one conversation with an account, created (of the suite asked for) if there is none yet. */
+  async directConversation(accountId: string, options?: NewConversation): Promise<string> {
+    return this.conversationWith(accountId) ?? this.createConversation([accountId], null, options);
   }
 
   /** Contacts: everyone this device shares a conversation with. */
@@ -313,21 +318,25 @@ export class ParleyClient {
     return this.queue.run(work);
   }
 
-  /** Start a conversation with the given accounts (all their devices, and our other devices). */
-  async createConversation(accountIds: string[], name: string | null = null): Promise<string> {
-    const id = await this.serial(() => membership.createConversation(this.chat, accountIds, name));
+  /**
+   * Start a conversation with the given accounts (all their devices, and our other devices); with
+   * `postQuantum`, in the X-Wing suite (`no_key_packages` if someone cannot join one yet).
+   */
+  async createConversation(accountIds: string[], name: string | null = null, options?: NewConversation) {
+    const suite = chosenSuite(options);
+    const id = await this.serial(() => membership.createConversation(this.chat, accountIds, name, suite));
     await this.flushSoon();
     return id;
   }
 
   /** Start a named group with the given people. */
-  createGroup(name: string, accountIds: string[]): Promise<string> {
-    return this.createConversation(accountIds, groupName(name));
+  createGroup(name: string, accountIds: string[], options?: NewConversation): Promise<string> {
+    return this.createConversation(accountIds, membership.groupName(name), options);
   }
 
   /** Rename a group (everyone in it sees the new name). */
   async rename(groupIdHex: string, name: string): Promise<void> {
-    const trimmed = groupName(name);
+    const trimmed = membership.groupName(name);
     this.requireActive(groupIdHex);
     await this.serial(() =>
       inBatch(this.chat.store, async (w) => {
@@ -483,11 +492,4 @@ export class ParleyClient {
       ? views.history(this.chat, groupIdHex)
       : views.historyPage(this.chat, groupIdHex, page);
   }
-}
-
-/** A group's name, trimmed; a name is required. */
-function groupName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.length === 0) throw new ParleyError('usage', 'a group needs a name');
-  return trimmed;
 }

@@ -14,6 +14,7 @@ import {
 import { type Batch, inBatch } from '../storage/batch.js';
 import { markOwn } from '../storage/log.js';
 import type { Chat } from './context.js';
+import { deviceFor } from './suites.js';
 
 const ATTEMPTS = 5;
 
@@ -123,6 +124,6 @@ export async function commitWithRetry(chat: Chat, groupIdHex: string, build: Com
 export async function publishGroupInfo(chat: Chat, groupIdHex: string, epoch: number): Promise<void> {
   const state = chat.conversations.state(groupIdHex);
   if (state === undefined) return;
-  const groupInfo = await exportGroupInfo(chat.device, state);
+  const groupInfo = await exportGroupInfo(deviceFor(chat, state), state);
   await chat.connection.request({ type: 'group_info_put', groupId: fromHex(groupIdHex), epoch, groupInfo });
 }

@@ -34,6 +34,7 @@ import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
 import { brokenCommit, recover } from './repair.js';
 import { acceptContinuation } from './reset.js';
 import { StateBehind } from './stateBehind.js';
+import { deviceFor } from './suites.js';
 import type { ChatMessage } from './types.js';
 
 type Processed = Awaited<ReturnType<typeof processIncoming>>;
@@ -93,7 +94,7 @@ async function processMessage(
     let result: Processed | undefined;
     let app: AppMessage | undefined;
     try {
-      result = await processIncoming(chat.device, state, payload, {
+      result = await processIncoming(deviceFor(chat, state), state, payload, {
         onIdentityChange: (change) => noticeIdentityChange(chat, change),
       });
       if (result.kind === 'application') app = decodeAppMessage(result.plaintext);

@@ -19,6 +19,7 @@ import { TransportError } from '../transport.js';
 import { type Chat, others } from './context.js';
 import { expired, sweepAt, withExpiry } from './disappearing.js';
 import { heldBy, pendingIdentityChanges } from './identityChanges.js';
+import { deviceFor } from './suites.js';
 import type { ChatMessage, MessageStatus } from './types.js';
 
 /** Put an application message in the outbox (in the caller's serial section). */
@@ -81,7 +82,7 @@ export async function encryptAndSend(
   expiresAt?: number,
 ): Promise<ServerFrame> {
   const state = chat.conversations.state(groupIdHex)!;
-  const { newState, message } = await encryptApplication(chat.device, state, body);
+  const { newState, message } = await encryptApplication(deviceFor(chat, state), state, body);
   // Stored before the ciphertext leaves: a key is never used twice.
   await inBatch(chat.store, (w) => chat.conversations.saveState(w, groupIdHex, newState));
   return chat.connection.request({

@@ -21,6 +21,7 @@ import type { Chat } from './context.js';
 import { rejoin } from './join.js';
 import { markBroken } from './reset.js';
 import { StateBehind } from './stateBehind.js';
+import { deviceFor } from './suites.js';
 import type { ConversationReset, GroupBroken, GroupRepaired } from './types.js';
 
 /** The signal, from inbound processing, that a commit of our epoch could not be applied. */
@@ -50,7 +51,7 @@ export async function brokenCommit(
   code: string,
 ): Promise<BrokenCommit | undefined> {
   if (!isActive(state)) return undefined;
-  const commit = await commitAuthor(chat.device, state, payload);
+  const commit = await commitAuthor(deviceFor(chat, state), state, payload);
   return commit === undefined ? undefined : new BrokenCommit(seq, commit.author, code);
 }
 

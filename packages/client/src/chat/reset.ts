@@ -105,7 +105,7 @@ async function resetConversation(chat: Chat, oldId: string): Promise<void> {
   const me = chat.identity.accountId;
   // Our own account's device broke it: the others leave us out, we do not reset.
   if (mark.by?.accountId === me) return;
-  const { id, state } = await startGroup(chat);
+  const { id, state } = await startGroup(chat, chat.conversations.state(oldId)!.groupContext.cipherSuite); // the same suite
   const body: Continuation = {
     type: 'continuation',
     previousGroupId: oldId,

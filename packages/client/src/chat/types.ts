@@ -2,6 +2,7 @@
 import type { AppBody, DeviceIdentity, MlsDeviceOptions, StorageKey } from '@parley/core';
 import type { RecordStore } from '../store.js';
 import type { SocketFactory } from '../transport.js';
+import type { SuiteInfo } from './suites.js';
 
 /**
  * An own message goes sending → sent → delivered → read, or ends as `failed` when it could never
@@ -46,6 +47,12 @@ export interface SearchResult {
   sentAt: number;
   /** Part of its text around the first word found. */
   snippet: string;
+}
+
+/** How to start a conversation (ParleyClient.createConversation, createGroup, directConversation). */
+export interface NewConversation {
+  /** Use the hybrid post-quantum suite (X-Wing with X25519, AES-256-GCM) instead of the default one. */
+  postQuantum?: boolean;
 }
 
 /** See the `timer` event. */
@@ -119,6 +126,8 @@ export interface ConversationSummary {
   continues: string[];
   /** Disappearing messages: new messages go this many seconds after they were sent; 0: off. */
   timer: number;
+  /** The MLS ciphersuite the conversation's group uses (undefined once this device holds no state). */
+  suite: SuiteInfo | undefined;
 }
 
 /** See the `group_broken` event. */

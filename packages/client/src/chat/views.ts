@@ -4,6 +4,7 @@ import { failedMessages, storedHistory, storedPage } from '../storage/messages.j
 import type { Chat } from './context.js';
 import { sendingTexts } from './outbox.js';
 import { withQuotes } from './quotes.js';
+import { suiteInfo } from './suites.js';
 import type { ChatMessage, ConversationSummary, HistoryPage, HistoryPageOptions } from './types.js';
 
 /** A conversation as a list shows it. */
@@ -26,6 +27,7 @@ export function summary(chat: Chat, groupIdHex: string): ConversationSummary | u
     forged: meta.forged ?? 0,
     continues: earlierGroups(chat, groupIdHex),
     timer: meta.timer?.seconds ?? 0,
+    suite: state === undefined ? undefined : suiteInfo(state.groupContext.cipherSuite),
   };
 }
 
