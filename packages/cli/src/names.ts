@@ -43,14 +43,30 @@ function endedGroup(client: ParleyClient, name: string): string | undefined {
     : `you were removed from ${ended.name} by ${ended.removedBy}`;
 }
 
-/** The conversation a script means by `to`: a group with that name, or a one-to-one chat (started if new). */
-export async function conversationNamed(client: ParleyClient, to: string): Promise<string> {
+/**
+ * The conversation a script means by `to`: a group with that name, or a one-to-one chat (started
+ * if new; with `postQuantum`, in the X-Wing suite, which an existing conversation must already use).
+ */
+export async function conversationNamed(
+  client: ParleyClient,
+  to: string,
+  options: { postQuantum?: boolean } = {},
+): Promise<string> {
+  const known = groupNamed(client, to) ?? client.conversationWith(canonicalUsername(to));
+  if (
+    known !== undefined &&
+    options.postQuantum === true &&
+    client.conversation(known)?.suite?.postQuantum !== true
+  )
+    throw new CliError(
+      `your conversation with ${to} is not post-quantum; a conversation keeps the encryption it was started with`,
+    );
   const group = groupNamed(client, to);
   if (group !== undefined) return group;
   const ended = endedGroup(client, to);
   if (ended !== undefined) throw new CliError(ended);
   try {
-    return await client.directConversation(canonicalUsername(to));
+    return await client.directConversation(canonicalUsername(to), options);
   } catch (e) {
     throw new CliError(`cannot start a conversation with ${to}: ${errorText(e, { brief: true })}`, {
       cause: e,

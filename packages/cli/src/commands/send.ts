@@ -1,5 +1,6 @@
 /**
- * `parley send <user|group> <text>`: send a message. When the server cannot be reached, a message to
+ * `parley send [--post-quantum] <user|group> <text>`: send a message; a one-to-one chat it starts
+ * is post-quantum (X-Wing) with the flag, which comes first (the rest is the text as typed). When the server cannot be reached, a message to
  * an existing conversation is kept in the (encrypted, persistent) outbox and goes out the next time
  * parley connects.
  */
@@ -21,7 +22,11 @@ export async function flushed(client: ParleyClient, conversation: string): Promi
   }
 }
 
-const send: ClientWork = async (client, [to, ...words], _flags, output) => {
+/** The flag, only before the recipient: everything after it is the message as typed. */
+const POST_QUANTUM = '--post-quantum';
+
+const send: ClientWork = async (client, [to, ...words], flags, output) => {
+  const postQuantum = flags['post-quantum'] === true;
   const text = words.join(' ');
   client.start();
   const failure = await trySync(client, 5_000);
@@ -32,7 +37,7 @@ const send: ClientWork = async (client, [to, ...words], _flags, output) => {
     return;
   }
   if (failure !== undefined) throw failure;
-  const conversation = await conversationNamed(client, to!);
+  const conversation = await conversationNamed(client, to!, { postQuantum });
   await client.sendText(conversation, text);
   const members = client.members(conversation);
   const changed = (await client.pendingIdentityChanges()).filter((m) => members.includes(m));
@@ -41,13 +46,18 @@ const send: ClientWork = async (client, [to, ...words], _flags, output) => {
     throw new CliError(`the message is held until you check and accept the new key of ${changed.join(', ')}`);
   }
   await flushed(client, conversation);
-  output.out(`sent to ${to}\n`);
+  const suite = postQuantum ? ` · ${client.conversation(conversation)?.suite?.label}` : '';
+  output.out(`sent to ${to}${suite}\n`);
 };
 
 export const sendCommand: Command = {
-  args: '<user|group> <text>',
+  args: `[${POST_QUANTUM}] <user|group> <text>`,
   summary: 'send a message (starts a one-to-one chat if needed)',
   arity: [2, Number.POSITIVE_INFINITY],
   withClient: send,
-  run: (args, flags) => runClientCommand('send', args, flags),
+  run: async (args, flags) => {
+    if (args[0] !== POST_QUANTUM) return runClientCommand('send', args, flags);
+    if (args.length < 3) throw new CliError(`usage: send ${sendCommand.args}`);
+    return runClientCommand('send', args.slice(1), { ...flags, 'post-quantum': true });
+  },
 };
