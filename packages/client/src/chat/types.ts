@@ -126,8 +126,8 @@ export interface ConversationSummary {
   continues: string[];
   /** Disappearing messages: new messages go this many seconds after they were sent; 0: off. */
   timer: number;
-  /** The MLS ciphersuite the conversation's group uses (undefined once this device holds no state). */
-  suite: SuiteInfo | undefined;
+  /** The MLS ciphersuite the conversation's group uses (absent once this device holds no state). */
+  suite?: SuiteInfo | undefined;
 }
 
 /** See the `group_broken` event. */

@@ -7,6 +7,7 @@
 import {
   brokenNotice,
   type ChatMessage,
+  type NewConversation,
   type ParleyClient,
   quoteOf,
   repairNotice,
@@ -303,17 +304,17 @@ export class ChatModel {
     void this.client.setTyping(groupId, typing);
   }
 
-  /** The one-to-one conversation with someone, started if there is none. */
-  async direct(accountId: string): Promise<string> {
-    const id = await this.client.directConversation(accountId);
+  /** The one-to-one conversation with someone, started (post-quantum if asked) if there is none. */
+  async direct(accountId: string, options?: NewConversation): Promise<string> {
+    const id = await this.client.directConversation(accountId, options);
     this.conversationsChanged();
     return id;
   }
 
-  async createGroup(name: string, accountIds: string[]): Promise<string> {
+  async createGroup(name: string, accountIds: string[], options?: NewConversation): Promise<string> {
     const groupName = checkGroupName(name);
     checkPeopleCount(accountIds);
-    const id = await this.client.createGroup(groupName, accountIds);
+    const id = await this.client.createGroup(groupName, accountIds, options);
     this.conversationsChanged();
     return id;
   }
