@@ -52,25 +52,42 @@ export async function conversationNamed(
   to: string,
   options: { postQuantum?: boolean } = {},
 ): Promise<string> {
-  const known = groupNamed(client, to) ?? client.conversationWith(canonicalUsername(to));
-  if (
-    known !== undefined &&
-    options.postQuantum === true &&
-    client.conversation(known)?.suite?.postQuantum !== true
-  )
-    throw new CliError(
-      `your conversation with ${to} is not post-quantum; a conversation keeps the encryption it was started with`,
-    );
   const group = groupNamed(client, to);
-  if (group !== undefined) return group;
+  if (group !== undefined) return keepsSuite(client, group, to, options);
   const ended = endedGroup(client, to);
   if (ended !== undefined) throw new CliError(ended);
+  const existing = isUsername(to) ? client.conversationWith(canonicalUsername(to)) : undefined;
+  if (existing !== undefined) return keepsSuite(client, existing, to, options);
   try {
     return await client.directConversation(canonicalUsername(to), options);
   } catch (e) {
     throw new CliError(`cannot start a conversation with ${to}: ${errorText(e, { brief: true })}`, {
       cause: e,
     });
+  }
+}
+
+/** A conversation asked for as post-quantum must be one already: its suite never changes. */
+function keepsSuite(
+  client: ParleyClient,
+  id: string,
+  to: string,
+  options: { postQuantum?: boolean },
+): string {
+  if (options.postQuantum === true && client.conversation(id)?.suite?.postQuantum !== true)
+    throw new CliError(
+      `your conversation with ${to} is not post-quantum; a conversation keeps the encryption it was started with`,
+    );
+  return id;
+}
+
+/** Whether `name` is a valid username (else it names no one-to-one chat). */
+function isUsername(name: string): boolean {
+  try {
+    canonicalUsername(name);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -73,6 +73,7 @@ export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
 export { RESET_DELAY_MS } from './chat/reset.js';
 export { SEARCH_LIMIT } from './chat/search.js';
 export { type SuiteInfo, suiteInfo } from './chat/suites.js';
+export { systemText } from './chat/systemLines.js';
 export { TIMER_CHOICES, timerLabel, timerNotice } from './chat/timerText.js';
 export type {
   ChatMessage,
@@ -89,6 +90,7 @@ export type {
   ParleyClientOptions,
   ReplyQuote,
   SearchResult,
+  SystemEvent,
   TimerChange,
 } from './chat/types.js';
 export { TYPING_REPEAT_MS, TYPING_TTL_MS } from './chat/typing.js';

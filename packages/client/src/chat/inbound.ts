@@ -35,6 +35,7 @@ import { brokenCommit, recover } from './repair.js';
 import { acceptContinuation } from './reset.js';
 import { StateBehind } from './stateBehind.js';
 import { deviceFor } from './suites.js';
+import { storeSystemLine, systemEntry } from './systemLines.js';
 import type { ChatMessage } from './types.js';
 
 type Processed = Awaited<ReturnType<typeof processIncoming>>;
@@ -247,9 +248,17 @@ async function onApplication(
       await chat.conversations.updateMeta(w, groupIdHex, { name: body.name });
       w.after(() => chat.events.emit('conversation', groupIdHex));
       return;
-    case 'timer':
-      await applyTimer(chat, w, groupIdHex, sender.accountId, body.seconds);
+    case 'timer': {
+      if (!(await applyTimer(chat, w, groupIdHex, sender.accountId, body.seconds))) return;
+      const { accountId, deviceId } = sender;
+      const at = { seq, id: app.id, sentAt: app.sentAt, from: { accountId, deviceId } };
+      await storeSystemLine(
+        chat,
+        w,
+        systemEntry(groupIdHex, at, { event: 'timer', seconds: body.seconds, by: accountId }),
+      );
       return;
+    }
     case 'reaction':
     case 'edit':
     case 'delete':

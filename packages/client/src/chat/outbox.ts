@@ -20,6 +20,7 @@ import { type Chat, others } from './context.js';
 import { expired, sweepAt, withExpiry } from './disappearing.js';
 import { heldBy, pendingIdentityChanges } from './identityChanges.js';
 import { deviceFor } from './suites.js';
+import { storeSystemLine, systemEntry } from './systemLines.js';
 import type { ChatMessage, MessageStatus } from './types.js';
 
 /** Put an application message in the outbox (in the caller's serial section). */
@@ -28,11 +29,20 @@ export async function enqueue(
   r: Records,
   groupIdHex: string,
   body: AppBody,
+  options: { announce?: boolean } = {},
 ): Promise<AppMessage> {
   const now = Date.now();
   const app = appMessage(withExpiry(chat, groupIdHex, body, now), now);
-  await chat.outbox.add(r, groupIdHex, app);
+  await chat.outbox.add(r, groupIdHex, app, options.announce === true);
   return app;
+}
+
+/** The system line of a change this device made (a timer), at log position `seq` (0: not sent yet). */
+export function pendingLine(chat: Chat, groupIdHex: string, app: AppMessage, seq = 0): ChatMessage {
+  const { accountId, deviceId } = chat.identity;
+  const seconds = app.body.type === 'timer' ? app.body.seconds : 0;
+  const at = { seq, id: app.id, sentAt: app.sentAt, from: { accountId, deviceId } };
+  return systemEntry(groupIdHex, at, { event: 'timer', seconds, by: accountId });
 }
 
 /**
@@ -150,6 +160,8 @@ async function sent(chat: Chat, w: Batch, key: string, item: OutboxItem, answer:
   if (answer.type !== 'sent') return;
   await markOwn(w, item.groupId, answer.seq);
   const app = decodeAppMessage(fromHex(item.body));
+  if (item.announce === true)
+    await storeSystemLine(chat, w, pendingLine(chat, item.groupId, app, answer.seq));
   if (app.body.type !== 'text') return;
   const message: ChatMessage = {
     ...ownText(chat, item.groupId, app, app.body.text, answer.seq, 'sent'),
@@ -198,13 +210,14 @@ async function dropExpired(chat: Chat, key: string, item: OutboxItem): Promise<v
   });
 }
 
-/** Texts still in the outbox, as the history shows them (status `sending`). */
+/** Texts (and system lines of own changes) still in the outbox, as the history shows them (`sending`). */
 export async function sendingTexts(chat: Chat, groupIdHex: string): Promise<ChatMessage[]> {
   const texts: ChatMessage[] = [];
   for (const { item } of await outboxItems(chat.store)) {
     if (item.groupId !== groupIdHex) continue;
     const app = decodeAppMessage(fromHex(item.body));
     if (app.body.type === 'text') texts.push(ownText(chat, groupIdHex, app, app.body.text, 0, 'sending'));
+    else if (item.announce === true) texts.push(pendingLine(chat, groupIdHex, app));
   }
   return texts;
 }

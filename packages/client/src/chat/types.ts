@@ -34,7 +34,21 @@ export interface ChatMessage {
   deleted?: boolean;
   /** Disappearing messages: when (the sender's clock) it leaves every store and the server. */
   expiresAt?: number;
+  /**
+   * A system line, not a message anyone wrote (its `text` is empty; show `systemText(m, me)`):
+   * what happened, typed. Kept in the history in log order; `from` is who caused it, if anyone.
+   */
+  system?: SystemEvent;
 }
+
+/** What a system line in a conversation's history says happened (ChatMessage.system). */
+export type SystemEvent =
+  /** Someone set the disappearing-messages timer (seconds; 0: off). */
+  | { event: 'timer'; seconds: number; by: string }
+  /** A commit could not be applied and this device rejoined (see the `group_repaired` event). */
+  | { event: 'repaired'; by: { accountId: string; deviceId: string } | null; reason: string; missed: number }
+  /** A commit could not be applied and no rejoin was possible (see the `group_broken` event). */
+  | { event: 'broken'; by: { accountId: string; deviceId: string } | null; reason: string };
 
 /** A message `ParleyClient.search` found. */
 export interface SearchResult {
@@ -170,6 +184,12 @@ export interface ClientEvents {
   forged_annotation: (info: ForgedAnnotation) => void;
   /** Someone (`by`, maybe this person on this device) set the conversation's disappearing-messages timer. */
   timer: (info: TimerChange) => void;
+  /**
+   * A system line entered a conversation's history (a timer change, a repair …; see
+   * ChatMessage.system): add it by log position. An own timer change comes first with `seq` 0
+   * (waiting to be sent), then again once stored in the log.
+   */
+  system: (entry: ChatMessage) => void;
   /** A disappearing message's time was up: it left this device's store (drop it from views by id). */
   message_expired: (info: { groupId: string; id: string }) => void;
   message_status: (info: { groupId: string; id: string; status: MessageStatus; seq: number }) => void;

@@ -14,6 +14,8 @@ export interface OutboxItem {
   attempted?: boolean;
   /** A disappearing message: when its time is up (it is not sent after that). */
   expiresAt?: number;
+  /** A change this device made (a timer): a system line in the history once stored (chat/systemLines.ts). */
+  announce?: boolean;
 }
 
 /** Outbox keys: a counter, restarting after the last item when the client opens. */
@@ -25,8 +27,9 @@ export class Outbox {
     return new Outbox(items.length > 0 ? Number(items.at(-1)!.key) + 1 : 0);
   }
 
-  async add(r: Records, groupIdHex: string, app: AppMessage): Promise<void> {
+  async add(r: Records, groupIdHex: string, app: AppMessage, announce = false): Promise<void> {
     const item: OutboxItem = { groupId: groupIdHex, messageId: app.id, body: toHex(encodeAppMessage(app)) };
+    if (announce) item.announce = true;
     if (app.body.type === 'text' && app.body.expiresAt !== undefined) item.expiresAt = app.body.expiresAt;
     await r.putJson(OUTBOX, String(this.counter++).padStart(12, '0'), item);
   }
