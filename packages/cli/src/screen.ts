@@ -15,7 +15,7 @@
  *    > _
  */
 import { stripVTControlCharacters } from 'node:util';
-import type { ChatMessage, ConversationSummary, MessageStatus } from '@parley/client';
+import { type ChatMessage, type ConversationSummary, type MessageStatus, systemText } from '@parley/client';
 import { quoteLine, shownText } from './messageText.js';
 import { width as columns, cut, fit, wrap } from './text.js';
 
@@ -144,11 +144,17 @@ export function renderScreen(s: ScreenState, width: number, height: number): str
       'Start a conversation with /dm <user> or /group <name> <user> …; /help lists commands.',
       right,
     );
-  else
+  else {
+    // Messages are numbered for /reply and the like; the history's system lines are not.
+    let n = 0;
+    const yellow = (l: string) => wrap(`— ${l}`, right).map((x) => `${YELLOW}${x}${RESET}`);
     content = [
-      ...s.messages.flatMap((m, i) => messageLines(m, i + 1, s.me, right)),
-      ...s.system.flatMap((l) => wrap(`— ${l}`, right).map((x) => `${YELLOW}${x}${RESET}`)),
+      ...s.messages.flatMap((m) =>
+        m.system !== undefined ? yellow(systemText(m, s.me)) : messageLines(m, ++n, s.me, right),
+      ),
+      ...s.system.flatMap(yellow),
     ];
+  }
   const visible =
     s.panel !== undefined ? content.slice(0, room) : content.slice(Math.max(0, content.length - room));
   rightLines.push(...warningLines, ...visible);

@@ -54,7 +54,8 @@ function numbered(view: ChatView, typed: string | undefined, usage: string): { g
   const group = view.need();
   if (typed === undefined) throw new CliError(`usage: ${usage}`);
   const n = Number(typed);
-  const m = Number.isInteger(n) ? view.state.messages[n - 1] : undefined;
+  const numberedOnes = view.state.messages.filter((x) => x.system === undefined); // as screen.ts numbers them
+  const m = Number.isInteger(n) ? numberedOnes[n - 1] : undefined;
   if (m === undefined) throw new CliError(`there is no message ${typed} here`);
   return { group, id: m.id };
 }

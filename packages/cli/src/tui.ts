@@ -37,6 +37,14 @@ function systemLine(view: ChatView, out: NodeJS.WriteStream, groupId: string, te
   view.system(groupId, text);
 }
 
+/** A change the history keeps as a system line (shown by the refresh): named in the notice too. */
+function storedLine(view: ChatView, groupId: string, text: string, out?: NodeJS.WriteStream): void {
+  out?.write(BELL);
+  const c = view.client.conversation(groupId);
+  view.notice(`${c ? titleOf(c, view.me) : 'a conversation'}: ${text}`);
+  view.refresh();
+}
+
 /** System lines for what changed in conversations (members, names) since they were last seen. */
 function changesFollower(view: ChatView): (groupId: string) => void {
   const known = new Map(view.client.conversationList().map((c) => [c.id, c]));
@@ -61,7 +69,8 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('message_status', view.refresh),
     client.on('message_updated', view.refresh),
     client.on('message_expired', view.refresh),
-    client.on('timer', (t) => view.system(t.groupId, timerNotice(t, view.me))),
+    client.on('timer', (t) => storedLine(view, t.groupId, timerNotice(t, view.me))),
+    client.on('system', view.refresh),
     client.on('forged_annotation', (f) =>
       view.notice(`${f.by.accountId} tried to ${f.kind} someone else's message; it was ignored`),
     ),
@@ -92,8 +101,8 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('rejoined', ({ missed }) =>
       view.notice(`rejoined a conversation; ${missed} message(s) could not be read`),
     ),
-    client.on('group_repaired', (r) => systemLine(view, out, r.groupId, repairNotice(r, view.me))),
-    client.on('group_broken', (r) => systemLine(view, out, r.groupId, brokenNotice(r, view.me))),
+    client.on('group_repaired', (r) => storedLine(view, r.groupId, repairNotice(r, view.me), out)),
+    client.on('group_broken', (r) => storedLine(view, r.groupId, brokenNotice(r, view.me), out)),
     client.on('conversation_reset', (r) => {
       // The conversation goes on under its new group's id, with this session's lines about it.
       view.systemIn.set(r.to, [...(view.systemIn.get(r.from) ?? []), ...(view.systemIn.get(r.to) ?? [])]);

@@ -4,8 +4,10 @@
  * senders). With a conversation named: its latest messages, read or not (with their reactions,
  * edits and deletes as they stand now), and it is marked read. Each message has its id, which
  * `parley reply|react|edit|delete` take; a disappearing message has its `expiresAt` (ms) in JSON.
+ * The history's system lines (a timer change, a repair) come in order among the messages, in JSON
+ * as `{"type":"system","event":"timer",…,"text":"alice set disappearing messages to 1 hour"}`.
  */
-import type { ChatMessage, ParleyClient } from '@parley/client';
+import { type ChatMessage, type ParleyClient, systemText } from '@parley/client';
 import { runClientCommand } from '../clientCommand.js';
 import type { Command } from '../command.js';
 import { syncOrThrow } from '../connect.js';
@@ -14,8 +16,26 @@ import type { ClientWork } from '../handOff.js';
 import { quoteLine, shownText } from '../messageText.js';
 import { knownConversation, warnIdentityChange } from '../names.js';
 
+/** A system line (a timer change, a repair): `{"type":"system","event":…}` in JSON, else "— …". */
+function systemLine(client: ParleyClient, m: ChatMessage, json: boolean, name: string | null): string {
+  const text = systemText(m, client.accountId);
+  if (json)
+    return JSON.stringify({
+      type: 'system',
+      ...m.system,
+      id: m.id,
+      conversation: m.groupId,
+      name,
+      sentAt: m.sentAt,
+      text,
+    });
+  const when = new Date(m.sentAt).toISOString().slice(0, 16).replace('T', ' ');
+  return `[${when}] ${name === null ? '' : `${name} · `}— ${text}`;
+}
+
 function line(client: ParleyClient, m: ChatMessage, json: boolean): string {
   const name = client.conversation(m.groupId)?.name ?? null;
+  if (m.system !== undefined) return systemLine(client, m, json, name);
   if (json)
     return JSON.stringify({
       id: m.id,
