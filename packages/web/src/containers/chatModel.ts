@@ -5,15 +5,12 @@
  * and nothing is read again per event. All data work happens here; components only render snapshots.
  */
 import {
-  brokenNotice,
   type ChatMessage,
   type NewConversation,
   type ParleyClient,
   quoteOf,
-  repairNotice,
   resetNotice,
   type SearchResult,
-  timerNotice,
 } from '@parley/client';
 import {
   MAX_CONVERSATION_NAME_BYTES,
@@ -100,9 +97,9 @@ export class ChatModel {
         this.dispatch({ type: 'expired', ...x });
         this.conversationsChanged();
       }),
-      client.on('timer', (t) =>
-        this.dispatch({ type: 'repaired', groupId: t.groupId, text: timerNotice(t, client.accountId) }),
-      ),
+      // Timer changes and repairs are system lines of the history: they come in order like messages.
+      client.on('system', (message) => this.dispatch({ type: 'message', message })),
+      client.on('timer', conversationsChanged),
       client.on('conversation', conversationsChanged),
       client.on('joined', conversationsChanged),
       client.on('removed', conversationsChanged),
@@ -117,12 +114,7 @@ export class ChatModel {
       client.on('undecryptable', (u) =>
         this.dispatch({ type: 'undecryptable', groupId: u.groupId, count: 1 }),
       ),
-      client.on('group_repaired', (r) =>
-        this.dispatch({ type: 'repaired', groupId: r.groupId, text: repairNotice(r, client.accountId) }),
-      ),
-      client.on('group_broken', (r) =>
-        this.dispatch({ type: 'repaired', groupId: r.groupId, text: brokenNotice(r, client.accountId) }),
-      ),
+
       client.on('conversation_reset', (r) => {
         // The conversation goes on under its new group's id, with this session's lines about it;
         // an open one stays open.
