@@ -1,6 +1,7 @@
 /**
  * What changed in a conversation between two of its summaries, as the system lines `parley chat`
- * shows in it: who joined, who is no longer in it, a new name.
+ * shows in it for this session: a new name. Who joined or left is a line of the history itself
+ * (the SDK's system lines), shown in its place among the messages.
  */
 import type { ConversationSummary } from '@parley/client';
 
@@ -10,10 +11,6 @@ export function conversationChanges(
 ): string[] {
   if (before === undefined || after === undefined || after.ended) return [];
   const lines: string[] = [];
-  const was = new Set(before.members);
-  const is = new Set(after.members);
-  for (const m of after.members) if (!was.has(m)) lines.push(`${m} joined`);
-  for (const m of before.members) if (!is.has(m)) lines.push(`${m} is no longer in the conversation`);
   // A first name (learnt on joining) is not a rename.
   if (before.name !== null && after.name !== null && before.name !== after.name)
     lines.push(`the group was renamed “${after.name}”`);

@@ -88,12 +88,10 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
       }
     }),
     client.on('removed', (g) => {
+      // The history says so in its place (a system line); the notice names the conversation.
       const c = client.conversation(g);
       const title = c ? titleOf(c, view.me) : 'a conversation';
-      const line = c?.removedBy
-        ? `you were removed by ${c.removedBy}`
-        : 'you are no longer in this conversation';
-      view.system(g, line);
+      view.refresh();
       view.notice(
         c?.removedBy ? `you were removed from ${title} by ${c.removedBy}` : `you are no longer in ${title}`,
       );

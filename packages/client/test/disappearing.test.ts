@@ -65,8 +65,11 @@ test('a timer any member sets reaches everyone; its messages leave both devices 
     'the message disappears everywhere',
   );
   for (const x of [a, b]) {
-    // Only the system line of the timer change is left (systemLines.test.ts).
-    expect((await x.client.history(group)).map((m) => m.system?.event ?? m.text)).toEqual(['timer']);
+    // Only the system lines are left: the timer change, carol joining (systemLines.test.ts).
+    expect((await x.client.history(group)).map((m) => m.system?.event ?? m.text)).toEqual([
+      'timer',
+      'members',
+    ]);
     expect(await storedText(x.client, group)).not.toContain('goes away');
     expect(await x.client.search('goes away')).toEqual([]);
   }
@@ -84,6 +87,7 @@ test('a timer any member sets reaches everyone; its messages leave both devices 
   expect(await expiring()).toEqual([]);
   expect((await a.client.history(group)).map((m) => m.system?.event ?? m.text)).toEqual([
     'timer',
+    'members',
     'timer',
     'this one stays',
   ]);

@@ -88,3 +88,33 @@ test('a timer change is a system line in both members’ histories, in log order
   await expect(b.client.react(group, lines[0]!.id, '👍')).rejects.toMatchObject({ code: 'usage' });
   expect(b.client.conversation(group)!.last?.text).toBe('before the timer');
 });
+
+test('people joining and leaving are system lines on every member’s side, after a restart too; a conversation’s starting adds are not', async () => {
+  const { url } = await serve();
+  const [pa, pb, pc] = await Promise.all([person(url, 'alice'), person(url, 'bob'), person(url, 'carol')]);
+  let a = await openClient(url, pa);
+  let b = await openClient(url, pb);
+  const c = await openClient(url, pc);
+  for (const x of [b, c]) await hasKeyPackages(x.client);
+  const group = await a.client.createGroup('Trip', ['bob']);
+  await until(() => b.client.conversations().includes(group), 'bob joins');
+  await a.client.sendText(group, 'hello');
+  await until(() => b.inbox.length === 1, 'bob reads it');
+  await a.client.addMembers(group, ['carol']);
+  await until(() => c.client.conversations().includes(group), 'carol joins');
+  await until(() => b.client.members(group).includes('carol'), 'bob sees carol in');
+  await a.client.removeMember(group, 'carol');
+  await until(() => c.client.conversation(group)?.ended === true, 'carol is removed');
+  await until(() => !b.client.members(group).includes('carol'), 'bob sees carol out');
+
+  await Promise.all([a.client.close(), b.client.close()]);
+  a = await openClient(url, pa);
+  b = await openClient(url, pb);
+  const lines = ['hello', '— carol joined', '— carol is no longer in the conversation'];
+  expect(await historyOf(a.client, group)).toEqual(lines);
+  expect(await historyOf(b.client, group)).toEqual(lines);
+  // carol sees what happened while she was in: her own removal, said as such.
+  expect(await historyOf(c.client, group)).toEqual(['— you were removed by alice']);
+  const [removal] = (await c.client.history(group)).filter((m) => m.system !== undefined);
+  expect(removal!.system).toEqual({ event: 'members', joined: [], left: ['carol'], by: 'alice' });
+});

@@ -39,6 +39,7 @@ test('ticking “Post-quantum encryption (X-Wing)” starts an X-Wing chat: both
   const d = dialog(uma.page);
   await d.getByLabel('Username').fill('vic');
   await d.getByLabel('Post-quantum encryption (X-Wing)').check();
+  await screenshot(uma, 'post-quantum-new-chat');
   await d.getByRole('button', { name: 'Start chat' }).click();
   await d.waitFor({ state: 'detached' });
   await uma.page.getByTestId('suite').filter({ hasText: PQ }).waitFor();

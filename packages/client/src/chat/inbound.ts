@@ -35,7 +35,7 @@ import { brokenCommit, recover } from './repair.js';
 import { acceptContinuation } from './reset.js';
 import { StateBehind } from './stateBehind.js';
 import { deviceFor } from './suites.js';
-import { storeSystemLine, systemEntry } from './systemLines.js';
+import { membershipLine, storeSystemLine, systemEntry } from './systemLines.js';
 import type { ChatMessage } from './types.js';
 
 type Processed = Awaited<ReturnType<typeof processIncoming>>;
@@ -84,6 +84,7 @@ async function processMessage(
     // Nothing to process.
   } else if (mine !== undefined && bytesEqual(mine.commit, payload)) {
     // Our own commit, whose answer the connection lost: its result is the state we kept.
+    await membershipLine(chat, w, groupIdHex, seq, mine.newState, chat.identity.accountId);
     await chat.conversations.setPending(w, groupIdHex, null);
     await chat.conversations.saveState(w, groupIdHex, mine.newState);
     published = Number(groupEpoch(mine.newState));
@@ -158,8 +159,10 @@ async function apply(
       await onApplication(chat, w, groupIdHex, seq, result.sender, app);
     else if (app.body.type !== 'typing')
       await holdMessage(w, groupIdHex, seq, result.sender, result.plaintext);
-  } else if (result.kind === 'commit') await onCommit(chat, w, groupIdHex, result);
-  else if (result.kind === 'proposal' && result.sender?.accountId !== chat.identity.accountId) {
+  } else if (result.kind === 'commit') {
+    await membershipLine(chat, w, groupIdHex, seq, result.newState, result.committer?.accountId ?? null);
+    await onCommit(chat, w, groupIdHex, result);
+  } else if (result.kind === 'proposal' && result.sender?.accountId !== chat.identity.accountId) {
     // A member asked to leave: commit it (whoever is first wins; the others catch up).
     w.after(() => chat.later.commits.add(groupIdHex));
   }

@@ -39,7 +39,7 @@ export async function createConversation(
   // Our other devices first, then the people.
   try {
     for (const accountId of [me, ...accountIds.filter((a) => a !== me)])
-      await addAccountNow(chat, id, accountId, accountId === me);
+      await addAccountNow(chat, id, accountId, accountId === me, true);
   } catch (e) {
     // Nobody could be added (unknown user, a changed identity key, …): the conversation never
     // started. Its state goes; the record stays, ended, so a later sync does not rejoin it.
@@ -84,13 +84,15 @@ export async function addMembers(chat: Chat, groupIdHex: string, accountIds: str
  * Claim an account's key packages of the group's ciphersuite and commit its devices (not this one)
  * into the group. With `optional`, an account without key packages is skipped (our own, when we
  * have no other device); otherwise an account none of whose devices published one for the suite
- * is refused (`no_key_packages`): the group is not started without them.
+ * is refused (`no_key_packages`): the group is not started without them. `quiet`: a conversation's
+ * starting adds, which are no line in its history (systemLines.ts membershipLine).
  */
 export async function addAccountNow(
   chat: Chat,
   groupIdHex: string,
   accountId: string,
   optional: boolean,
+  quiet = false,
 ): Promise<void> {
   const cipherSuite = chat.conversations.state(groupIdHex)!.groupContext.cipherSuite;
   const bundle = await chat.connection.request({ type: 'kp_claim', accountId, cipherSuite });
@@ -108,11 +110,15 @@ export async function addAccountNow(
       `cannot add ${accountId}: none of their devices can join a ${suiteInfo(cipherSuite).label} conversation yet`,
     );
   if (kps.length === 0) return;
-  await commitWithRetry(chat, groupIdHex, (state) =>
-    addAccount(deviceFor(chat, state), state, accountId, kps).catch(async (e: unknown) => {
-      if (e instanceof IdentityKeyMismatchError) await recordIdentityChange(chat, e);
-      throw e;
-    }),
+  await commitWithRetry(
+    chat,
+    groupIdHex,
+    (state) =>
+      addAccount(deviceFor(chat, state), state, accountId, kps).catch(async (e: unknown) => {
+        if (e instanceof IdentityKeyMismatchError) await recordIdentityChange(chat, e);
+        throw e;
+      }),
+    { quiet },
   );
 }
 

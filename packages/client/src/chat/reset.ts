@@ -137,7 +137,7 @@ async function finishReset(chat: Chat, groupIdHex: string): Promise<void> {
     const [accountId, ...rest] = chat.conversations.meta(groupIdHex).adding ?? [];
     if (accountId === undefined || !chat.conversations.active(groupIdHex)) return;
     try {
-      await addAccountNow(chat, groupIdHex, accountId, true);
+      await addAccountNow(chat, groupIdHex, accountId, true, true);
     } catch (e) {
       // One account that cannot be added (a changed identity key, …) does not keep the others out.
       if (!(e instanceof ParleyError) || e instanceof TransportError) throw e;

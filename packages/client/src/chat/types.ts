@@ -48,7 +48,9 @@ export type SystemEvent =
   /** A commit could not be applied and this device rejoined (see the `group_repaired` event). */
   | { event: 'repaired'; by: { accountId: string; deviceId: string } | null; reason: string; missed: number }
   /** A commit could not be applied and no rejoin was possible (see the `group_broken` event). */
-  | { event: 'broken'; by: { accountId: string; deviceId: string } | null; reason: string };
+  | { event: 'broken'; by: { accountId: string; deviceId: string } | null; reason: string }
+  /** A commit brought people in or took them out (accounts; `by`: who committed it, if known). */
+  | { event: 'members'; joined: string[]; left: string[]; by: string | null };
 
 /** A message `ParleyClient.search` found. */
 export interface SearchResult {
