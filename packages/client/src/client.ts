@@ -43,7 +43,7 @@ import { Presence } from './chat/presence.js';
 import { markRead } from './chat/receipts.js';
 import { RESET_DELAY_MS } from './chat/reset.js';
 import { search } from './chat/search.js';
-import { chosenSuite, suiteDevices } from './chat/suites.js';
+import { chosenSuite, ofSuite, suiteDevices } from './chat/suites.js';
 import { afterBatch, catchUp, onOnline, onPush, retryLater, syncFailed } from './chat/sync.js';
 import type {
   ChatMessage,
@@ -223,7 +223,10 @@ export class ParleyClient {
 
   /** The one-to-one conversation with an account, created (of the suite asked for) if there is none yet. */
   async directConversation(accountId: string, options?: NewConversation): Promise<string> {
-    return this.conversationWith(accountId) ?? this.createConversation([accountId], null, options);
+    const known = this.conversationWith(accountId);
+    return known === undefined
+      ? this.createConversation([accountId], null, options)
+      : ofSuite(this.chat, known, options);
   }
 
   /** Contacts: everyone this device shares a conversation with. */
@@ -320,10 +323,7 @@ export class ParleyClient {
     return this.queue.run(work);
   }
 
-  /**
-   * Start a conversation with the given accounts (all their devices, and our other devices); with
-   * `postQuantum`, in the X-Wing suite (`no_key_packages` if someone cannot join one yet).
-   */
+  /** Start a conversation with these accounts (all their devices, and ours); `postQuantum`: X-Wing. */
   async createConversation(accountIds: string[], name: string | null = null, options?: NewConversation) {
     const suite = chosenSuite(options);
     const id = await this.serial(() => membership.createConversation(this.chat, accountIds, name, suite));

@@ -106,4 +106,9 @@ test('someone none of whose devices published post-quantum key packages is refus
   expect(a.client.conversationList()).toEqual([]);
   const plain = await a.client.createConversation(['dave']);
   await until(() => d.client.conversations().includes(plain), 'dave joins the ordinary conversation');
+  // Asked for again as post-quantum, the chat that exists is not silently taken for one.
+  await expect(a.client.directConversation('dave', { postQuantum: true })).rejects.toMatchObject({
+    code: 'usage',
+  });
+  expect(await a.client.directConversation('dave')).toBe(plain);
 });

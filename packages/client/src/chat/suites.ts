@@ -58,6 +58,24 @@ export function chosenSuite(options: { postQuantum?: boolean } | undefined): Cip
   return options?.postQuantum === true ? POST_QUANTUM_CIPHERSUITE : DEFAULT_CIPHERSUITE;
 }
 
+/** An existing conversation asked for with `postQuantum`: it must be one (a suite never changes). */
+export function ofSuite(
+  chat: Chat,
+  groupIdHex: string,
+  options: { postQuantum?: boolean } | undefined,
+): string {
+  const state = chat.conversations.state(groupIdHex);
+  if (
+    options?.postQuantum === true &&
+    (state === undefined || !suiteInfo(state.groupContext.cipherSuite).postQuantum)
+  )
+    throw new ParleyError(
+      'usage',
+      'that conversation is not post-quantum; a conversation keeps its encryption',
+    );
+  return groupIdHex;
+}
+
 /** A suite as people read it (from its name: KEM, then the AEAD). */
 export function suiteInfo(name: string): SuiteInfo {
   const postQuantum = name.includes('XWING');
