@@ -6,7 +6,6 @@
 import { emitKeypressEvents } from 'node:readline';
 import { brokenNotice, repairNotice, resetNotice, timerNotice } from '@parley/client';
 import { type ChatContext, type ChatView, openChatView } from './chatView.js';
-import { conversationChanges } from './conversationChanges.js';
 import { ESC, titleOf } from './screen.js';
 import { runSlashCommand } from './slashCommands.js';
 
@@ -31,30 +30,12 @@ function afterEscape(key: Key | undefined): string | undefined {
   return /^\P{Cc}$/u.test(seq[1]!) ? seq[1] : undefined;
 }
 
-/** A line about a conversation (who broke it, who joined), with the terminal bell. */
-function systemLine(view: ChatView, out: NodeJS.WriteStream, groupId: string, text: string): void {
-  out.write(BELL);
-  view.system(groupId, text);
-}
-
 /** A change the history keeps as a system line (shown by the refresh): named in the notice too. */
 function storedLine(view: ChatView, groupId: string, text: string, out?: NodeJS.WriteStream): void {
   out?.write(BELL);
   const c = view.client.conversation(groupId);
   view.notice(`${c ? titleOf(c, view.me) : 'a conversation'}: ${text}`);
   view.refresh();
-}
-
-/** System lines for what changed in conversations (members, names) since they were last seen. */
-function changesFollower(view: ChatView): (groupId: string) => void {
-  const known = new Map(view.client.conversationList().map((c) => [c.id, c]));
-  return (groupId) => {
-    const after = view.client.conversation(groupId);
-    const lines = conversationChanges(known.get(groupId), after);
-    if (after !== undefined) known.set(groupId, after);
-    for (const line of lines) view.system(groupId, line);
-    if (lines.length === 0) view.refresh();
-  };
 }
 
 /** Follow the client's events on the screen; returns the unsubscribers. */
@@ -74,7 +55,7 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('forged_annotation', (f) =>
       view.notice(`${f.by.accountId} tried to ${f.kind} someone else's message; it was ignored`),
     ),
-    client.on('conversation', changesFollower(view)),
+    client.on('conversation', view.refresh),
     client.on('presence', view.refresh),
     client.on('typing', (t) => {
       const set = view.typingIn.get(t.groupId) ?? new Set<string>();
@@ -102,10 +83,11 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('group_repaired', (r) => storedLine(view, r.groupId, repairNotice(r, view.me), out)),
     client.on('group_broken', (r) => storedLine(view, r.groupId, brokenNotice(r, view.me), out)),
     client.on('conversation_reset', (r) => {
-      // The conversation goes on under its new group's id, with this session's lines about it.
+      // The conversation goes on under its new group's id, with this session's lines about it
+      // (the move itself is a line of its history).
       view.systemIn.set(r.to, [...(view.systemIn.get(r.from) ?? []), ...(view.systemIn.get(r.to) ?? [])]);
       if (state.selected === r.from) state.selected = r.to;
-      systemLine(view, out, r.to, resetNotice(r, view.me));
+      storedLine(view, r.to, resetNotice(r, view.me), out);
     }),
     client.on('undecryptable', ({ code }) => view.notice(`a message could not be decrypted (${code})`)),
     client.on('sync_error', ({ code }) => view.notice(`catching up failed (${code}); trying again`)),

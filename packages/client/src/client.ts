@@ -342,8 +342,9 @@ export class ParleyClient {
     this.requireActive(groupIdHex);
     await this.serial(() =>
       inBatch(this.chat.store, async (w) => {
+        const announce = this.chat.conversations.meta(groupIdHex).name !== trimmed; // a line (systemLines.ts)
         await this.chat.conversations.updateMeta(w, groupIdHex, { name: trimmed });
-        await enqueue(this.chat, w, groupIdHex, { type: 'conversation', name: trimmed });
+        await enqueue(this.chat, w, groupIdHex, { type: 'conversation', name: trimmed }, { announce });
       }),
     );
     this.events.emit('conversation', groupIdHex);

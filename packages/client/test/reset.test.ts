@@ -116,6 +116,7 @@ test('a group nobody can repair is reset onto a new group without the offender: 
       'hello both',
       'hi alice',
       'broken',
+      'reset', // the move, first in the new group
     ]);
     expect(client.conversation(id)?.ended).toBe(true);
     expect(client.epoch(id)).toBeUndefined(); // the broken group's state is gone
@@ -146,6 +147,7 @@ test('a group nobody can repair is reset onto a new group without the offender: 
     'hello both',
     'hi alice',
     'broken',
+    'reset',
     'members', // dave joined
     'moved on',
   ]);
@@ -157,7 +159,11 @@ test('a group nobody can repair is reset onto a new group without the offender: 
     pages.unshift(page.messages.map((m) => m.system?.event ?? m.text));
     before = page.earlier;
   } while (before !== undefined);
-  expect(pages).toEqual([['hello both'], ['hi alice', 'broken'], ['members', 'moved on']]);
+  expect(pages).toEqual([
+    ['hello both', 'hi alice'],
+    ['broken', 'reset'],
+    ['members', 'moved on'],
+  ]);
   attack.connection.close();
 });
 
@@ -180,6 +186,7 @@ test('a member away during the reset follows it when back, though it reads the n
     'hello both',
     'hi alice',
     'broken',
+    'reset',
     'moved on',
   ]);
   attack.connection.close();
@@ -318,6 +325,7 @@ test('two members reset at once: everyone converges on the new group with the lo
       'hello both',
       'hi alice',
       'broken',
+      'reset', // the move, first in the new group
     ]);
     expect(client.epoch(ours < theirs ? theirs : ours)).toBeUndefined(); // the other one is left
   }

@@ -89,7 +89,7 @@ test('a timer change is a system line in both members’ histories, in log order
   expect(b.client.conversation(group)!.last?.text).toBe('before the timer');
 });
 
-test('people joining and leaving are system lines on every member’s side, after a restart too; a conversation’s starting adds are not', async () => {
+test('people joining and leaving, and a new name, are system lines on every member’s side, after a restart too; a conversation’s starting adds and first name are not', async () => {
   const { url } = await serve();
   const [pa, pb, pc] = await Promise.all([person(url, 'alice'), person(url, 'bob'), person(url, 'carol')]);
   let a = await openClient(url, pa);
@@ -106,11 +106,19 @@ test('people joining and leaving are system lines on every member’s side, afte
   await a.client.removeMember(group, 'carol');
   await until(() => c.client.conversation(group)?.ended === true, 'carol is removed');
   await until(() => !b.client.members(group).includes('carol'), 'bob sees carol out');
+  await b.client.rename(group, 'Trip to the sea');
+  await until(() => a.client.conversation(group)?.name === 'Trip to the sea', 'alice learns the name');
+  await until(async () => (await b.client.pending(group)) === 0, 'the rename is sent');
 
   await Promise.all([a.client.close(), b.client.close()]);
   a = await openClient(url, pa);
   b = await openClient(url, pb);
-  const lines = ['hello', '— carol joined', '— carol is no longer in the conversation'];
+  const lines = [
+    'hello',
+    '— carol joined',
+    '— carol is no longer in the conversation',
+    '— the group was renamed “Trip to the sea”',
+  ];
   expect(await historyOf(a.client, group)).toEqual(lines);
   expect(await historyOf(b.client, group)).toEqual(lines);
   // carol sees what happened while she was in: her own removal, said as such.

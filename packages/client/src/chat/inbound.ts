@@ -247,10 +247,25 @@ async function onApplication(
     case 'continuation':
       await acceptContinuation(chat, w, groupIdHex, sender, body);
       return;
-    case 'conversation':
+    case 'conversation': {
+      const was = chat.conversations.meta(groupIdHex).name;
       await chat.conversations.updateMeta(w, groupIdHex, { name: body.name });
       w.after(() => chat.events.emit('conversation', groupIdHex));
+      // A new name (not the first one, nor the same restated for newcomers) is a line of the history.
+      if (was === null || was === body.name) return;
+      const at = {
+        seq,
+        id: app.id,
+        sentAt: app.sentAt,
+        from: { accountId: sender.accountId, deviceId: sender.deviceId },
+      };
+      await storeSystemLine(
+        chat,
+        w,
+        systemEntry(groupIdHex, at, { event: 'renamed', name: body.name, by: sender.accountId }),
+      );
       return;
+    }
     case 'timer': {
       if (!(await applyTimer(chat, w, groupIdHex, sender.accountId, body.seconds))) return;
       const { accountId, deviceId } = sender;

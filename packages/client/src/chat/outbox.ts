@@ -21,7 +21,7 @@ import { expired, sweepAt, withExpiry } from './disappearing.js';
 import { heldBy, pendingIdentityChanges } from './identityChanges.js';
 import { deviceFor } from './suites.js';
 import { storeSystemLine, systemEntry } from './systemLines.js';
-import type { ChatMessage, MessageStatus } from './types.js';
+import type { ChatMessage, MessageStatus, SystemEvent } from './types.js';
 
 /** Put an application message in the outbox (in the caller's serial section). */
 export async function enqueue(
@@ -37,12 +37,16 @@ export async function enqueue(
   return app;
 }
 
-/** The system line of a change this device made (a timer), at log position `seq` (0: not sent yet). */
+/** The system line of a change this device made (a timer, a name), at log position `seq` (0: not sent yet). */
 export function pendingLine(chat: Chat, groupIdHex: string, app: AppMessage, seq = 0): ChatMessage {
   const { accountId, deviceId } = chat.identity;
-  const seconds = app.body.type === 'timer' ? app.body.seconds : 0;
-  const at = { seq, id: app.id, sentAt: app.sentAt, from: { accountId, deviceId } };
-  return systemEntry(groupIdHex, at, { event: 'timer', seconds, by: accountId });
+  const at = { seq, id: app.id, sentAt: app.sentAt, from: { accountId, deviceId }, pending: seq === 0 };
+  const { body } = app;
+  const line: SystemEvent =
+    body.type === 'conversation'
+      ? { event: 'renamed', name: body.name, by: accountId }
+      : { event: 'timer', seconds: body.type === 'timer' ? body.seconds : 0, by: accountId };
+  return systemEntry(groupIdHex, at, line);
 }
 
 /**

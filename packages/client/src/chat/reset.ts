@@ -10,10 +10,12 @@
  */
 import { type AppBody, groupMembers, ParleyError } from '@parley/core';
 import { type Batch, inBatch } from '../storage/batch.js';
+import { removeMessage } from '../storage/messages.js';
 import { TransportError } from '../transport.js';
 import type { Chat } from './context.js';
 import { addAccountNow, startGroup } from './membership.js';
 import { enqueue, flushOutbox } from './outbox.js';
+import { storeSystemLine, systemEntry } from './systemLines.js';
 import type { BrokenMark, ConversationMeta, ConversationReset, GroupBroken } from './types.js';
 
 /** How long a member waits, at random in this range, before it resets a broken group itself. */
@@ -227,6 +229,11 @@ async function attach(
   if (root !== from) await chat.conversations.updateMeta(w, root, { continuedBy: to });
   await chat.conversations.setPending(w, from, null);
   await chat.conversations.dropState(w, from);
+  // The move is the new group's first line (position 0: before all of its log), kept in history;
+  // a continuation that lost says nothing any more (the winner's line says it, from the broken group).
+  if (from !== root) await removeMessage(w, { groupId: from, seq: 0, id: '' });
+  const line = systemEntry(to, { seq: 0, sentAt: Date.now(), from: by }, { event: 'reset', from: root, by });
+  await storeSystemLine(chat, w, line);
   return { from, to, by };
 }
 

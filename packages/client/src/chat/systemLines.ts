@@ -1,6 +1,6 @@
 /**
- * System lines kept in a conversation's history: a disappearing-messages timer changed, people
- * joined or left, the group was repaired, or could not be. One kind of history entry (a ChatMessage with a typed `system`
+ * System lines kept in a conversation's history: a disappearing-messages timer changed, the group
+ * was renamed, people joined or left, the group was repaired, or could not be and the conversation moved to a new one. One kind of history entry (a ChatMessage with a typed `system`
  * event and no text), sealed in the history like the messages, at the log position of what caused
  * it, so that every app shows it in order among the messages, after a restart too. The disappearing
  * timer never removes one (it has no expiry).
@@ -9,7 +9,7 @@ import { type GroupState, groupMembers } from '@parley/core';
 import type { Batch } from '../storage/batch.js';
 import { storeSystemEntry } from '../storage/messages.js';
 import type { Chat } from './context.js';
-import { brokenNotice, repairNotice } from './repair.js';
+import { brokenNotice, repairNotice, resetNotice } from './repair.js';
 import { timerNotice } from './timerText.js';
 import type { ChatMessage, SystemEvent } from './types.js';
 
@@ -19,6 +19,8 @@ export interface SystemAt {
   id?: string;
   sentAt: number;
   from?: { accountId: string; deviceId: string } | null;
+  /** An own change still in the outbox (status `sending`). */
+  pending?: boolean;
 }
 
 /** The history entry of a system line (its id: the message's that caused it, else one of its position). */
@@ -30,7 +32,7 @@ export function systemEntry(groupId: string, at: SystemAt, system: SystemEvent):
     from: at.from ?? { accountId: '', deviceId: '' },
     sentAt: at.sentAt,
     text: '',
-    status: at.seq === 0 ? 'sending' : 'received',
+    status: at.pending === true ? 'sending' : 'received',
     system,
   };
 }
@@ -99,7 +101,11 @@ export function systemText(m: Pick<ChatMessage, 'groupId' | 'seq' | 'system'>, m
       );
     case 'broken':
       return brokenNotice({ groupId: m.groupId, seq: m.seq, by: s.by, reason: s.reason }, me);
+    case 'renamed':
+      return `the group was renamed “${s.name}”`;
     case 'members':
       return membersText(s, me);
+    case 'reset':
+      return resetNotice({ from: s.from, to: m.groupId, by: s.by }, me);
   }
 }

@@ -49,6 +49,13 @@ export type SystemEvent =
   | { event: 'repaired'; by: { accountId: string; deviceId: string } | null; reason: string; missed: number }
   /** A commit could not be applied and no rejoin was possible (see the `group_broken` event). */
   | { event: 'broken'; by: { accountId: string; deviceId: string } | null; reason: string }
+  /**
+   * The conversation moved on from group `from` (which broke) to this one, without the account of
+   * `by` (see the `conversation_reset` event); it stands first in this group's history.
+   */
+  | { event: 'reset'; from: string; by: { accountId: string; deviceId: string } | null }
+  /** Someone gave the group a new name (not its first one). */
+  | { event: 'renamed'; name: string; by: string }
   /** A commit brought people in or took them out (accounts; `by`: who committed it, if known). */
   | { event: 'members'; joined: string[]; left: string[]; by: string | null };
 

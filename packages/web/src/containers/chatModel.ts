@@ -9,7 +9,6 @@ import {
   type NewConversation,
   type ParleyClient,
   quoteOf,
-  resetNotice,
   type SearchResult,
 } from '@parley/client';
 import {
@@ -116,10 +115,8 @@ export class ChatModel {
       ),
 
       client.on('conversation_reset', (r) => {
-        // The conversation goes on under its new group's id, with this session's lines about it;
+        // The conversation goes on under its new group's id (its history says so: a system line);
         // an open one stays open.
-        for (const text of [...(this.snapshot.repairs.get(r.from) ?? []), resetNotice(r, client.accountId)])
-          this.dispatch({ type: 'repaired', groupId: r.to, text });
         if (this.snapshot.openId === r.from) this.open(r.to);
         this.conversationsChanged();
       }),
