@@ -43,18 +43,51 @@ function endedGroup(client: ParleyClient, name: string): string | undefined {
     : `you were removed from ${ended.name} by ${ended.removedBy}`;
 }
 
-/** The conversation a script means by `to`: a group with that name, or a one-to-one chat (started if new). */
-export async function conversationNamed(client: ParleyClient, to: string): Promise<string> {
+/**
+ * The conversation a script means by `to`: a group with that name, or a one-to-one chat (started
+ * if new; with `postQuantum`, in the X-Wing suite, which an existing conversation must already use).
+ */
+export async function conversationNamed(
+  client: ParleyClient,
+  to: string,
+  options: { postQuantum?: boolean } = {},
+): Promise<string> {
   const group = groupNamed(client, to);
-  if (group !== undefined) return group;
+  if (group !== undefined) return keepsSuite(client, group, to, options);
   const ended = endedGroup(client, to);
   if (ended !== undefined) throw new CliError(ended);
+  const existing = isUsername(to) ? client.conversationWith(canonicalUsername(to)) : undefined;
+  if (existing !== undefined) return keepsSuite(client, existing, to, options);
   try {
-    return await client.directConversation(canonicalUsername(to));
+    return await client.directConversation(canonicalUsername(to), options);
   } catch (e) {
     throw new CliError(`cannot start a conversation with ${to}: ${errorText(e, { brief: true })}`, {
       cause: e,
     });
+  }
+}
+
+/** A conversation asked for as post-quantum must be one already: its suite never changes. */
+function keepsSuite(
+  client: ParleyClient,
+  id: string,
+  to: string,
+  options: { postQuantum?: boolean },
+): string {
+  if (options.postQuantum === true && client.conversation(id)?.suite?.postQuantum !== true)
+    throw new CliError(
+      `your conversation with ${to} is not post-quantum; a conversation keeps the encryption it was started with`,
+    );
+  return id;
+}
+
+/** Whether `name` is a valid username (else it names no one-to-one chat). */
+function isUsername(name: string): boolean {
+  try {
+    canonicalUsername(name);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -4,8 +4,9 @@
  *
  *    Parley · alice on 127.0.0.1:8080 · online
  *    Conversations        │ bob · end-to-end encrypted · MLS · epoch 3 · not verified
- *    > bob (2)            │ 1 [12:01] bob: hi
- *      Book club          │ 2 [12:02] you: hello                            ✓✓ delivered
+ *    > bob (2)            │ suite: X25519 · AES-128-GCM
+ *      Book club          │ 1 [12:01] bob: hi
+ *                         │ 2 [12:02] you: hello                            ✓✓ delivered
  *                         │
  *    Online               │
  *    ● bob                │ bob is typing…
@@ -14,7 +15,7 @@
  *    > _
  */
 import { stripVTControlCharacters } from 'node:util';
-import type { ChatMessage, ConversationSummary, MessageStatus } from '@parley/client';
+import { type ChatMessage, type ConversationSummary, type MessageStatus, systemText } from '@parley/client';
 import { quoteLine, shownText } from './messageText.js';
 import { width as columns, cut, fit, wrap } from './text.js';
 
@@ -125,6 +126,8 @@ export function renderScreen(s: ScreenState, width: number, height: number): str
     rightLines.push(
       `${BOLD}${titleOf(current, s.me)}${RESET} · end-to-end encrypted · MLS · epoch ${current.epoch}${verified}`,
     );
+    // The ciphersuite: post-quantum (X-Wing) or not, and the AEAD (the SDK's suiteInfo).
+    if (current.suite !== undefined) rightLines.push(`${DIM}suite: ${current.suite.label}${RESET}`);
   } else {
     rightLines.push(`${BOLD}Welcome to Parley.${RESET} Secure session started.`);
   }
@@ -133,7 +136,7 @@ export function renderScreen(s: ScreenState, width: number, height: number): str
     s.typing.length > 0
       ? [`${DIM}${s.typing.join(', ')} ${s.typing.length > 1 ? 'are' : 'is'} typing…${RESET}`]
       : [];
-  const room = bodyRows - 1 - warningLines.length - footer.length;
+  const room = bodyRows - rightLines.length - warningLines.length - footer.length;
   let content: string[];
   if (s.panel !== undefined) content = s.panel.flatMap((l) => (l.length === 0 ? [''] : wrap(l, right)));
   else if (current === undefined)
@@ -141,11 +144,17 @@ export function renderScreen(s: ScreenState, width: number, height: number): str
       'Start a conversation with /dm <user> or /group <name> <user> …; /help lists commands.',
       right,
     );
-  else
+  else {
+    // Messages are numbered for /reply and the like; the history's system lines are not.
+    let n = 0;
+    const yellow = (l: string) => wrap(`— ${l}`, right).map((x) => `${YELLOW}${x}${RESET}`);
     content = [
-      ...s.messages.flatMap((m, i) => messageLines(m, i + 1, s.me, right)),
-      ...s.system.flatMap((l) => wrap(`— ${l}`, right).map((x) => `${YELLOW}${x}${RESET}`)),
+      ...s.messages.flatMap((m) =>
+        m.system !== undefined ? yellow(systemText(m, s.me)) : messageLines(m, ++n, s.me, right),
+      ),
+      ...s.system.flatMap(yellow),
     ];
+  }
   const visible =
     s.panel !== undefined ? content.slice(0, room) : content.slice(Math.max(0, content.length - room));
   rightLines.push(...warningLines, ...visible);

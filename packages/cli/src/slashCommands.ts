@@ -14,6 +14,7 @@ export const HELP = [
   '',
   '  /dm <user>                  open (or start) a one-to-one chat',
   '  /group <name> <user> …      start a group (quote a name with spaces: "Book club")',
+  '    … --post-quantum          (after /dm or /group) start it with X-Wing post-quantum encryption',
   '  /add <user> …               add people to this conversation',
   '  /remove <user>              remove someone from this conversation',
   '  /leave                      leave this conversation',
@@ -57,9 +58,20 @@ function numbered(view: ChatView, typed: string | undefined, usage: string): { g
   const group = view.need();
   if (typed === undefined) throw new CliError(`usage: ${usage}`);
   const n = Number(typed);
-  const m = Number.isInteger(n) ? view.state.messages[n - 1] : undefined;
+  const numberedOnes = view.state.messages.filter((x) => x.system === undefined); // as screen.ts numbers them
+  const m = Number.isInteger(n) ? numberedOnes[n - 1] : undefined;
   if (m === undefined) throw new CliError(`there is no message ${typed} here`);
   return { group, id: m.id };
+}
+
+/** `--post-quantum` anywhere among a slash command's words: the others, and whether it was there. */
+function postQuantumFlag(words: string[]): { args: string[]; postQuantum: boolean } {
+  return { args: words.filter((w) => w !== '--post-quantum'), postQuantum: words.includes('--post-quantum') };
+}
+
+/** The open conversation's ciphersuite in words. */
+function suiteOf(view: ChatView): string {
+  return view.client.conversation(view.need())?.suite?.label ?? 'MLS';
 }
 
 function panel(view: ChatView, lines: string[] | undefined): void {
@@ -68,18 +80,24 @@ function panel(view: ChatView, lines: string[] | undefined): void {
 }
 
 const SLASH: Record<string, Slash> = {
-  async dm(view, args) {
-    if (args.length !== 1) throw new CliError('usage: /dm <user>');
+  async dm(view, typed) {
+    const { args, postQuantum } = postQuantumFlag(typed);
+    if (args.length !== 1) throw new CliError('usage: /dm <user> [--post-quantum]');
     const who = username(args[0]!);
     view.notice(`opening a chat with ${who}…`);
-    view.select(await view.client.directConversation(who));
-    view.notice(`chat with ${who} · end-to-end encrypted`);
+    view.select(await view.client.directConversation(who, { postQuantum }));
+    view.notice(`chat with ${who} · end-to-end encrypted · ${suiteOf(view)}`);
   },
-  async group(view, [name, ...people]) {
-    if (name === undefined || people.length === 0) throw new CliError('usage: /group <name> <user> …');
+  async group(view, typed) {
+    const {
+      args: [name, ...people],
+      postQuantum,
+    } = postQuantumFlag(typed);
+    if (name === undefined || people.length === 0)
+      throw new CliError('usage: /group <name> <user> … [--post-quantum]');
     view.notice(`creating ${name}…`);
-    view.select(await view.client.createGroup(name, people.map(username)));
-    view.notice(`group ${name} created`);
+    view.select(await view.client.createGroup(name, people.map(username), { postQuantum }));
+    view.notice(`group ${name} created · ${suiteOf(view)}`);
   },
   async add(view, args) {
     if (args.length === 0) throw new CliError('usage: /add <user> …');

@@ -6,7 +6,6 @@
 import { emitKeypressEvents } from 'node:readline';
 import { brokenNotice, repairNotice, resetNotice, timerNotice } from '@parley/client';
 import { type ChatContext, type ChatView, openChatView } from './chatView.js';
-import { conversationChanges } from './conversationChanges.js';
 import { ESC, titleOf } from './screen.js';
 import { runSlashCommand } from './slashCommands.js';
 
@@ -31,22 +30,12 @@ function afterEscape(key: Key | undefined): string | undefined {
   return /^\P{Cc}$/u.test(seq[1]!) ? seq[1] : undefined;
 }
 
-/** A line about a conversation (who broke it, who joined), with the terminal bell. */
-function systemLine(view: ChatView, out: NodeJS.WriteStream, groupId: string, text: string): void {
-  out.write(BELL);
-  view.system(groupId, text);
-}
-
-/** System lines for what changed in conversations (members, names) since they were last seen. */
-function changesFollower(view: ChatView): (groupId: string) => void {
-  const known = new Map(view.client.conversationList().map((c) => [c.id, c]));
-  return (groupId) => {
-    const after = view.client.conversation(groupId);
-    const lines = conversationChanges(known.get(groupId), after);
-    if (after !== undefined) known.set(groupId, after);
-    for (const line of lines) view.system(groupId, line);
-    if (lines.length === 0) view.refresh();
-  };
+/** A change the history keeps as a system line (shown by the refresh): named in the notice too. */
+function storedLine(view: ChatView, groupId: string, text: string, out?: NodeJS.WriteStream): void {
+  out?.write(BELL);
+  const c = view.client.conversation(groupId);
+  view.notice(`${c ? titleOf(c, view.me) : 'a conversation'}: ${text}`);
+  view.refresh();
 }
 
 /** Follow the client's events on the screen; returns the unsubscribers. */
@@ -61,11 +50,12 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('message_status', view.refresh),
     client.on('message_updated', view.refresh),
     client.on('message_expired', view.refresh),
-    client.on('timer', (t) => view.system(t.groupId, timerNotice(t, view.me))),
+    client.on('timer', (t) => storedLine(view, t.groupId, timerNotice(t, view.me))),
+    client.on('system', view.refresh),
     client.on('forged_annotation', (f) =>
       view.notice(`${f.by.accountId} tried to ${f.kind} someone else's message; it was ignored`),
     ),
-    client.on('conversation', changesFollower(view)),
+    client.on('conversation', view.refresh),
     client.on('presence', view.refresh),
     client.on('typing', (t) => {
       const set = view.typingIn.get(t.groupId) ?? new Set<string>();
@@ -79,12 +69,10 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
       }
     }),
     client.on('removed', (g) => {
+      // The history says so in its place (a system line); the notice names the conversation.
       const c = client.conversation(g);
       const title = c ? titleOf(c, view.me) : 'a conversation';
-      const line = c?.removedBy
-        ? `you were removed by ${c.removedBy}`
-        : 'you are no longer in this conversation';
-      view.system(g, line);
+      view.refresh();
       view.notice(
         c?.removedBy ? `you were removed from ${title} by ${c.removedBy}` : `you are no longer in ${title}`,
       );
@@ -92,13 +80,14 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     client.on('rejoined', ({ missed }) =>
       view.notice(`rejoined a conversation; ${missed} message(s) could not be read`),
     ),
-    client.on('group_repaired', (r) => systemLine(view, out, r.groupId, repairNotice(r, view.me))),
-    client.on('group_broken', (r) => systemLine(view, out, r.groupId, brokenNotice(r, view.me))),
+    client.on('group_repaired', (r) => storedLine(view, r.groupId, repairNotice(r, view.me), out)),
+    client.on('group_broken', (r) => storedLine(view, r.groupId, brokenNotice(r, view.me), out)),
     client.on('conversation_reset', (r) => {
-      // The conversation goes on under its new group's id, with this session's lines about it.
+      // The conversation goes on under its new group's id, with this session's lines about it
+      // (the move itself is a line of its history).
       view.systemIn.set(r.to, [...(view.systemIn.get(r.from) ?? []), ...(view.systemIn.get(r.to) ?? [])]);
       if (state.selected === r.from) state.selected = r.to;
-      systemLine(view, out, r.to, resetNotice(r, view.me));
+      storedLine(view, r.to, resetNotice(r, view.me), out);
     }),
     client.on('undecryptable', ({ code }) => view.notice(`a message could not be decrypted (${code})`)),
     client.on('sync_error', ({ code }) => view.notice(`catching up failed (${code}); trying again`)),

@@ -15,7 +15,7 @@ test('three people exchange group and direct messages, each from separate proces
   const [alice, bob, carol] = (await registered(url, 'alice', 'bob', 'carol')) as [Env, Env, Env];
 
   expect((await parley(['group', 'Trip', 'bob', 'carol'], alice)).stdout).toBe(
-    'created Trip with bob, carol\n',
+    'created Trip with bob, carol · X25519 · AES-128-GCM\n',
   );
   expect((await parley(['send', 'Trip', 'alice here'], alice)).code).toBe(0);
   expect((await parley(['send', 'Trip', 'bob here'], bob)).code).toBe(0);

@@ -12,6 +12,11 @@ const conversation = (over: Partial<ConversationSummary>): ConversationSummary =
   unread: 0,
   last: undefined,
   epoch: 3n,
+  suite: {
+    name: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
+    label: 'X25519 · AES-128-GCM',
+    postQuantum: false,
+  },
   leaving: false,
   ended: false,
   removedBy: undefined,
@@ -68,7 +73,8 @@ describe('the chat screen', () => {
     expect(rows).toHaveLength(20);
     expect(text).toContain('Parley · alice on chat.example:8080 · online');
     expect(text).toMatch(/Conversations +│ bob · end-to-end encrypted · MLS · epoch 3 · not verified/);
-    expect(text).toMatch(/> bob +│ 1 \[12:01\] you: hello/);
+    expect(text).toMatch(/> bob +│ suite: X25519 · AES-128-GCM/);
+    expect(text).toMatch(/Book club +\(2\) │ 1 \[12:01\] you: hello/);
     expect(text).toMatch(/ {3}Book club +\(2\) │/);
     expect(text).toContain('● bob');
     expect(text).toMatch(/\[12:01\] you: hello +✓✓ read/);
@@ -99,7 +105,7 @@ describe('the chat screen', () => {
     ];
     const text = plain(renderScreen({ ...base, system }, 100, 20));
     expect(text).toMatch(
-      /\[12:01\] bob: hi!\s+│ — bob's device 3f2a91c0… sent a change that could not be applied; this\s/,
+      /\[12:01\] bob: hi!\s+(Online\s+)?│ — bob's device 3f2a91c0… sent a change that could not be applied; this\s/,
     );
     expect(text).toMatch(/│ conversation was repaired\.\s/);
   });

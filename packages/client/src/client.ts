@@ -44,6 +44,7 @@ import { enqueue, ownText } from './chat/outbox.js';
 import { markRead } from './chat/receipts.js';
 import { reportMessage } from './chat/report.js';
 import { search } from './chat/search.js';
+import { chosenSuite, ofSuite } from './chat/suites.js';
 import { afterBatch, onOnline } from './chat/sync.js';
 import type {
   ChatMessage,
@@ -51,6 +52,7 @@ import type {
   ConversationSummary,
   HistoryPage,
   HistoryPageOptions,
+  NewConversation,
   ParleyClientOptions,
   SearchResult,
 } from './chat/types.js';
@@ -144,9 +146,12 @@ export class ParleyClient {
     return views.conversationWith(this.chat, accountId);
   }
 
-  /** The one-to-one conversation with an account, created if there is none yet. */
-  async directConversation(accountId: string): Promise<string> {
-    return this.conversationWith(accountId) ?? this.createConversation([accountId]);
+  /** The one-to-one conversation with an account, created (of the suite asked for) if there is none yet. */
+  async directConversation(accountId: string, options?: NewConversation): Promise<string> {
+    const known = this.conversationWith(accountId);
+    return known === undefined
+      ? this.createConversation([accountId], null, options)
+      : ofSuite(this.chat, known, options);
   }
 
   /**
@@ -273,26 +278,28 @@ export class ParleyClient {
     return this.queue.run(work);
   }
 
-  /** Start a conversation with the given accounts (all their devices, and our other devices). */
-  async createConversation(accountIds: string[], name: string | null = null): Promise<string> {
-    const id = await this.serial(() => membership.createConversation(this.chat, accountIds, name));
+  /** Start a conversation with these accounts (all their devices, and ours); `postQuantum`: X-Wing. */
+  async createConversation(accountIds: string[], name: string | null = null, options?: NewConversation) {
+    const suite = chosenSuite(options);
+    const id = await this.serial(() => membership.createConversation(this.chat, accountIds, name, suite));
     await this.flushSoon();
     return id;
   }
 
   /** Start a named group with the given people. */
-  createGroup(name: string, accountIds: string[]): Promise<string> {
-    return this.createConversation(accountIds, groupName(name));
+  createGroup(name: string, accountIds: string[], options?: NewConversation): Promise<string> {
+    return this.createConversation(accountIds, membership.groupName(name), options);
   }
 
   /** Rename a group (everyone in it sees the new name). */
   async rename(groupIdHex: string, name: string): Promise<void> {
-    const trimmed = groupName(name);
+    const trimmed = membership.groupName(name);
     this.requireActive(groupIdHex);
     await this.serial(() =>
       inBatch(this.chat.store, async (w) => {
+        const announce = this.chat.conversations.meta(groupIdHex).name !== trimmed; // a line (systemLines.ts)
         await this.chat.conversations.updateMeta(w, groupIdHex, { name: trimmed });
-        await enqueue(this.chat, w, groupIdHex, { type: 'conversation', name: trimmed });
+        await enqueue(this.chat, w, groupIdHex, { type: 'conversation', name: trimmed }, { announce });
       }),
     );
     this.events.emit('conversation', groupIdHex);
@@ -448,11 +455,4 @@ export class ParleyClient {
       ? views.history(this.chat, groupIdHex)
       : views.historyPage(this.chat, groupIdHex, page);
   }
-}
-
-/** A group's name, trimmed; a name is required. */
-function groupName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.length === 0) throw new ParleyError('usage', 'a group needs a name');
-  return trimmed;
 }

@@ -56,6 +56,11 @@ const TEXTS: Record<ErrorCode, Text> = {
   invalid_message: { say: 'A message was not valid and was not accepted' },
   invalid_commit: { say: 'A change to the conversation was not accepted', advice: TRY_AGAIN },
   unsupported: { say: 'That is not supported by this server' },
+  no_key_packages: {
+    say: OWN_MESSAGE,
+    advice:
+      'They need to sign in once with an up-to-date app, or start the conversation without post-quantum encryption.',
+  },
   usage: { say: OWN_MESSAGE },
   // The HTTP API.
   invalid_request: { say: 'The server did not accept the request' },

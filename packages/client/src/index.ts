@@ -27,6 +27,8 @@ export { RECEIPT_MAX_MEMBERS } from './chat/receipts.js';
 export { brokenNotice, repairNotice, resetNotice } from './chat/repair.js';
 export { RESET_DELAY_MS } from './chat/reset.js';
 export { SEARCH_LIMIT } from './chat/search.js';
+export { type SuiteInfo, suiteInfo } from './chat/suites.js';
+export { systemText } from './chat/systemLines.js';
 export { TIMER_CHOICES, timerLabel, timerNotice } from './chat/timerText.js';
 export type {
   AttachmentInfo,
@@ -40,9 +42,11 @@ export type {
   HistoryPage,
   HistoryPageOptions,
   MessageStatus,
+  NewConversation,
   ParleyClientOptions,
   ReplyQuote,
   SearchResult,
+  SystemEvent,
   TimerChange,
 } from './chat/types.js';
 export { TYPING_REPEAT_MS, TYPING_TTL_MS } from './chat/typing.js';

@@ -77,7 +77,13 @@ test('a member breaks the group with a commit nobody can apply: the others repai
   await until(() => b.inbox.some((m) => m.text === 'still here?'), 'bob reads alice after the repair');
   await b.client.sendText(id, 'yes');
   await until(() => a.inbox.some((m) => m.text === 'yes'), 'alice reads bob after the repair');
-  expect((await a.client.history(id)).map((m) => m.text)).toEqual(['hello both', 'still here?', 'yes']);
+  // The repair is a system line of the history, at the broken commit's position.
+  expect((await a.client.history(id)).map((m) => m.system?.event ?? m.text)).toEqual([
+    'hello both',
+    'repaired',
+    'still here?',
+    'yes',
+  ]);
 
   // Honest members can commit, and remove the device that broke the group.
   await b.client.selfUpdate(id);

@@ -111,7 +111,13 @@ test('a group nobody can repair is reset onto a new group without the offender: 
     expect(list.map((c) => [c.id, c.name, c.members, c.continues])).toEqual([
       [to, 'Book club', ['alice', 'bob'], [id]],
     ]);
-    expect((await client.history(to)).map((m) => m.text)).toEqual(['hello both', 'hi alice']);
+    // The group that broke says so in its history (a system line at the broken commit).
+    expect((await client.history(to)).map((m) => m.system?.event ?? m.text)).toEqual([
+      'hello both',
+      'hi alice',
+      'broken',
+      'reset', // the move, first in the new group
+    ]);
     expect(client.conversation(id)?.ended).toBe(true);
     expect(client.epoch(id)).toBeUndefined(); // the broken group's state is gone
   }
@@ -137,15 +143,27 @@ test('a group nobody can repair is reset onto a new group without the offender: 
   await until(() => dave.inbox.some((m) => m.text === 'moved on'), 'dave reads alice');
   await until(() => alice.client.epoch(to) === bob.client.epoch(to), 'alice and bob in one epoch');
   expect(alice.client.epochAuthenticator(to)).toEqual(bob.client.epochAuthenticator(to));
-  expect((await bob.client.history(to)).map((m) => m.text)).toEqual(['hello both', 'hi alice', 'moved on']);
+  expect((await bob.client.history(to)).map((m) => m.system?.event ?? m.text)).toEqual([
+    'hello both',
+    'hi alice',
+    'broken',
+    'reset',
+    'members', // dave joined
+    'moved on',
+  ]);
   // Pages of history run across the two groups.
-  const latest = await bob.client.history(to, { limit: 2 });
-  expect(latest.messages.map((m) => m.text)).toEqual(['hi alice', 'moved on']);
-  const earlier = await bob.client.history(to, { limit: 2, before: latest.earlier! });
-  expect(earlier).toEqual({
-    messages: [expect.objectContaining({ text: 'hello both' })],
-    earlier: undefined,
-  });
+  const pages: string[][] = [];
+  let before: string | undefined;
+  do {
+    const page = await bob.client.history(to, { limit: 2, ...(before === undefined ? {} : { before }) });
+    pages.unshift(page.messages.map((m) => m.system?.event ?? m.text));
+    before = page.earlier;
+  } while (before !== undefined);
+  expect(pages).toEqual([
+    ['hello both', 'hi alice'],
+    ['broken', 'reset'],
+    ['members', 'moved on'],
+  ]);
   attack.connection.close();
 });
 
@@ -164,7 +182,13 @@ test('a member away during the reset follows it when back, though it reads the n
   expect(bob.resets[0]).toMatchObject({ from: id, to });
   // Unread: alice's first message (bob never opened the conversation) and the one in the new group.
   expect(bob.client.conversationList().map((c) => [c.id, c.name, c.unread])).toEqual([[to, 'Book club', 2]]);
-  expect((await bob.client.history(to)).map((m) => m.text)).toEqual(['hello both', 'hi alice', 'moved on']);
+  expect((await bob.client.history(to)).map((m) => m.system?.event ?? m.text)).toEqual([
+    'hello both',
+    'hi alice',
+    'broken',
+    'reset',
+    'moved on',
+  ]);
   attack.connection.close();
 });
 
@@ -297,7 +321,12 @@ test('two members reset at once: everyone converges on the new group with the lo
     expect(client.conversationList().map((c) => c.id)).toEqual([winner]);
     expect(client.conversation(winner)?.name).toBe('Book club');
     expect(client.conversation(winner)?.continues.at(-1)).toBe(id);
-    expect((await client.history(winner)).map((m) => m.text)).toEqual(['hello both', 'hi alice']);
+    expect((await client.history(winner)).map((m) => m.system?.event ?? m.text)).toEqual([
+      'hello both',
+      'hi alice',
+      'broken',
+      'reset', // the move, first in the new group
+    ]);
     expect(client.epoch(ours < theirs ? theirs : ours)).toBeUndefined(); // the other one is left
   }
   // The one whose group lost was told the conversation moved again.

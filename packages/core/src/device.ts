@@ -109,3 +109,20 @@ export async function createMlsDevice(
   };
   return { identity, cs, config, auth, identities };
 }
+
+/**
+ * The same device in another offered ciphersuite: its identity, configuration and
+ * AuthenticationService are shared (every suite signs with Ed25519), only the suite's
+ * implementation differs. A device joins and runs groups of each suite through the matching one.
+ */
+export async function withCiphersuite(
+  device: MlsDevice,
+  suite: CiphersuiteName,
+  provider: CryptoProvider = defaultCryptoProvider,
+): Promise<MlsDevice> {
+  if (!SUPPORTED_CIPHERSUITES.includes(suite))
+    throw new UsageError(`ciphersuite ${suite} is not offered by Parley`);
+  if (device.cs.name === suite) return device;
+  const cs = await getCiphersuiteImpl(getCiphersuiteFromName(suite), provider);
+  return { ...device, cs };
+}

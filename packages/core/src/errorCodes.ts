@@ -25,6 +25,8 @@ export const MLS_ERROR_CODES = [
   'invalid_message',
   'invalid_commit',
   'unsupported',
+  // Someone to add has published no key package of the conversation's ciphersuite.
+  'no_key_packages',
   // The API was called in a way it does not support.
   'usage',
 ] as const;

@@ -27,7 +27,12 @@ export {
   selfUpdate,
 } from './group/commit.js';
 export type { IncomingOptions } from './group/identityTolerance.js';
-export { joinByExternalCommit, joinFromWelcome, type KeyPackageLookup } from './group/join.js';
+export {
+  joinByExternalCommit,
+  joinCiphersuite,
+  joinFromWelcome,
+  type KeyPackageLookup,
+} from './group/join.js';
 export {
   epochAuthenticator,
   type GroupState,

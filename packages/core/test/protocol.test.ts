@@ -36,7 +36,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
     accountId: 'bob',
     cipherSuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
   },
-  kp_count: { type: 'kp_count', requestId: 4 },
+  kp_count: { type: 'kp_count', requestId: 4, cipherSuite: 'MLS_256_XWING_AES256GCM_SHA512_Ed25519' },
   group_create: { type: 'group_create', requestId: 5, groupId: id, cipherSuite: 'x', groupInfo: bytes(9) },
   send: {
     type: 'send',
@@ -72,7 +72,7 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
     accountId: 'bob',
     keyPackages: [{ deviceId: 'd', keyPackage: bytes(200), lastResort: true }],
   },
-  kp_remaining: { type: 'kp_remaining', requestId: 6, oneTime: 3, lastResort: false },
+  kp_remaining: { type: 'kp_remaining', requestId: 6, oneTime: 3, lastResort: false, cipherSuite: 'x' },
   deliver: { type: 'deliver', requestId: 0, groupId: id, seq: 9, payload: bytes(77) },
   welcome: { type: 'welcome', requestId: 0, groupId: id, seq: 10, welcome: bytes(99) },
   stale_epoch: { type: 'stale_epoch', requestId: 7, epoch: 12 },
@@ -123,6 +123,15 @@ function olderFrame(frame: ClientFrame): Uint8Array {
   return full.subarray(0, full.length - (send ? 4 : 1));
 }
 
+/** A kp_count or kp_remaining as sent before `cipherSuite`: without that field's flag byte. */
+function withoutSuite(frame: ClientFrame | ServerFrame): Uint8Array {
+  const full =
+    frame.type === 'kp_count'
+      ? encodeClientFrame({ ...frame, cipherSuite: null })
+      : encodeServerFrame({ ...(frame as ServerFrame & { type: 'kp_remaining' }), cipherSuite: null });
+  return full.subarray(0, full.length - 1);
+}
+
 /** A send as a client that predates `expiresAt` encodes it: without that field's flag byte. */
 function sendBeforeExpiry(): Uint8Array {
   const full = encodeClientFrame({ ...client.send, expiresAt: null, blobIds: [] } as ClientFrame);
@@ -160,7 +169,9 @@ describe('WebSocket frames', () => {
           ? b.length - 1
           : frame.type === 'send' || frame.type === 'group_create'
             ? olderFrame(frame).length
-            : -1;
+            : frame.type === 'kp_count'
+              ? withoutSuite(frame).length
+              : -1;
       const beforeExpiry = frame.type === 'send' ? sendBeforeExpiry().length : -1;
       const beforeBlobs = frame.type === 'send' ? sendBeforeBlobs().length : -1;
       for (let n = 0; n < b.length; n++) {
@@ -171,10 +182,19 @@ describe('WebSocket frames', () => {
     }
     for (const frame of Object.values(server)) {
       const b = encodeServerFrame(frame);
+      const older = frame.type === 'kp_remaining' ? withoutSuite(frame).length : -1;
       for (let n = 0; n < b.length; n++) {
+        if (n === older) continue;
         expect(['decode_error', 'too_large']).toContain(codeOf(() => decodeServerFrame(b.subarray(0, n))));
       }
     }
+  });
+
+  test('a kp_count or kp_remaining that predates `cipherSuite` decodes as naming none (the default suite)', () => {
+    const count = withoutSuite(client.kp_count);
+    expect(decodeClientFrame(count)).toEqual({ ...client.kp_count, cipherSuite: null });
+    const left = withoutSuite(server.kp_remaining);
+    expect(decodeServerFrame(left)).toEqual({ ...server.kp_remaining, cipherSuite: null });
   });
 
   test('a welcome_ack from a client that predates `accepted` decodes as not accepted', () => {

@@ -9,6 +9,7 @@ import {
   bytesEqual,
   type ClaimedKeyPackage,
   certificateFromCredential,
+  DEFAULT_CIPHERSUITE,
   decodeKeyPackage,
   encodeServerFrame,
   keyPackageSignatureValid,
@@ -77,16 +78,19 @@ async function checkKeyPackage(db: Db, session: DeviceSession, data: Uint8Array)
   return { ref: await makeKeyPackageReference(kp, cs), data, cipherSuite: kp.cipherSuite };
 }
 
+/** A device's unclaimed packages of one suite. */
 async function remaining(
   db: Db,
   accountId: string,
   deviceId: string,
+  cipherSuite: string,
 ): Promise<{ oneTime: number; lastResort: boolean }> {
   const rows = await db
     .selectFrom('key_packages')
     .select(['last_resort', (eb) => eb.fn.countAll<number>().as('n')])
     .where('username', '=', accountId)
     .where('device_id', '=', deviceId)
+    .where('cipher_suite', '=', cipherSuite)
     .groupBy('last_resort')
     .execute();
   return {
@@ -104,12 +108,14 @@ async function storeKeyPackages(
 ): Promise<void> {
   const now = Date.now();
   await db.transaction().execute(async (tx) => {
-    const { oneTime: stored } = await remaining(tx, session.accountId, session.deviceId);
-    if (stored + oneTime.length > MAX_STORED_KEY_PACKAGES) {
-      throw new FrameError(
-        'too_many_key_packages',
-        `at most ${MAX_STORED_KEY_PACKAGES} unclaimed packages per device`,
-      );
+    for (const suite of new Set(oneTime.map((kp) => kp.cipherSuite))) {
+      const { oneTime: stored } = await remaining(tx, session.accountId, session.deviceId, suite);
+      if (stored + oneTime.filter((kp) => kp.cipherSuite === suite).length > MAX_STORED_KEY_PACKAGES) {
+        throw new FrameError(
+          'too_many_key_packages',
+          `at most ${MAX_STORED_KEY_PACKAGES} unclaimed packages per device and suite`,
+        );
+      }
     }
     const row = (kp: Checked, last: boolean) => ({
       ref: kp.ref,
@@ -205,21 +211,26 @@ export function keyDirectory(hub: Hub, { db, metrics }: { db: Db; metrics: Metri
     for (const data of f.keyPackages) oneTime.push(await checkKeyPackage(db, session, data));
     const lastResort = f.lastResort === null ? null : await checkKeyPackage(db, session, f.lastResort);
     await storeKeyPackages(db, session, oneTime, lastResort);
+    // The count of the suite uploaded (of the first package's, if a client mixed suites).
+    const suite = (lastResort ?? oneTime[0])?.cipherSuite ?? DEFAULT_CIPHERSUITE;
     return {
       type: 'kp_remaining',
       requestId: f.requestId,
-      ...(await remaining(db, session.accountId, session.deviceId)),
+      ...(await remaining(db, session.accountId, session.deviceId, suite)),
+      ...(suite === DEFAULT_CIPHERSUITE ? {} : { cipherSuite: suite }),
     };
   });
 
-  hub.on(
-    'kp_count',
-    async (session, frame): Promise<ServerFrame> => ({
+  // Without a suite named, the default one's (what a client that predates the field publishes).
+  hub.on('kp_count', async (session, frame): Promise<ServerFrame> => {
+    const suite = frame.cipherSuite ?? DEFAULT_CIPHERSUITE;
+    return {
       type: 'kp_remaining',
       requestId: frame.requestId,
-      ...(await remaining(db, session.accountId, session.deviceId)),
-    }),
-  );
+      ...(await remaining(db, session.accountId, session.deviceId, suite)),
+      ...(frame.cipherSuite == null ? {} : { cipherSuite: suite }),
+    };
+  });
 
   hub.on('kp_claim', async (_session, f): Promise<ServerFrame> => {
     const account = await db
@@ -231,11 +242,12 @@ export function keyDirectory(hub: Hub, { db, metrics }: { db: Db; metrics: Metri
     const claimed = await claimKeyPackages(db, metrics, f.accountId, f.cipherSuite);
     // Tell the owners (when online) how many they have left, so they can upload more.
     for (const { deviceId } of claimed) {
-      const left = await remaining(db, f.accountId, deviceId);
+      const left = await remaining(db, f.accountId, deviceId, f.cipherSuite);
       if (left.oneTime < REPLENISH_THRESHOLD) {
+        const suite = f.cipherSuite === DEFAULT_CIPHERSUITE ? {} : { cipherSuite: f.cipherSuite };
         hub.pushTo(
           [{ accountId: f.accountId, deviceId }],
-          encodeServerFrame({ type: 'kp_remaining', requestId: 0, ...left }),
+          encodeServerFrame({ type: 'kp_remaining', requestId: 0, ...left, ...suite }),
         );
       }
     }

@@ -170,6 +170,7 @@ describe('key directory', () => {
       requestId: expect.any(Number),
       oneTime: 3,
       lastResort: true,
+      cipherSuite: null, // the default suite's
     });
     await a2.request({ type: 'kp_upload', keyPackages: k2.oneTime, lastResort: k2.lastResort });
 

@@ -1,4 +1,7 @@
-/** `parley group <name> <user> [user …]`: create a named group with people, or add people to it. */
+/**
+ * `parley group <name> <user> [user …] [--post-quantum]`: create a named group with people (with
+ * the flag, in the X-Wing post-quantum suite), or add people to it. It says which suite the group uses.
+ */
 import { errorText } from '@parley/client';
 import { is } from '@parley/core';
 import { runClientCommand } from '../clientCommand.js';
@@ -8,13 +11,17 @@ import { CliError } from '../errors.js';
 import type { ClientWork } from '../handOff.js';
 import { groupNamed, username, warnIdentityChange } from '../names.js';
 
-const group: ClientWork = async (client, [name, ...people], _flags, output) => {
+const group: ClientWork = async (client, [name, ...people], flags, output) => {
   const users = people.map(username);
+  const postQuantum = flags['post-quantum'] === true;
   client.start();
   await syncOrThrow(client);
   const existing = groupNamed(client, name!);
+  if (existing !== undefined && postQuantum && client.conversation(existing)?.suite?.postQuantum !== true)
+    throw new CliError(`${name} already exists; a group keeps the encryption it was started with`);
+  let id = existing;
   try {
-    if (existing === undefined) await client.createGroup(name!, users);
+    if (existing === undefined) id = await client.createGroup(name!, users, { postQuantum });
     else await client.addMembers(existing, users);
   } catch (e) {
     if (is(e, 'identity_key_mismatch')) {
@@ -28,16 +35,18 @@ const group: ClientWork = async (client, [name, ...people], _flags, output) => {
     );
   }
   await client.sync(10_000);
+  const suite = client.conversation(id!)?.suite;
   output.out(
     existing === undefined
-      ? `created ${name} with ${users.join(', ')}\n`
+      ? `created ${name} with ${users.join(', ')}${suite === undefined ? '' : ` · ${suite.label}`}\n`
       : `added ${users.join(', ')} to ${name}\n`,
   );
 };
 
 export const groupCommand: Command = {
-  args: '<name> <user> [user …]',
-  summary: 'create a group, or add people to it',
+  args: '<name> <user> [user …] [--post-quantum]',
+  summary: 'create a group (post-quantum: X-Wing), or add people to it',
+  flags: { 'post-quantum': { type: 'boolean' } },
   arity: [2, Number.POSITIVE_INFINITY],
   withClient: group,
   run: (args, flags) => runClientCommand('group', args, flags),

@@ -6,10 +6,12 @@
  * `parley reply|react|edit|delete` take; a disappearing message has its `expiresAt` (ms) in JSON.
  * A file message shows `📎 name (size)`, and in JSON its `attachment` (name, type, size, an image's
  * pixels); with `--save DIR` the files of the messages printed are saved into DIR (files.ts), each
- * message's JSON saying where (`savedAs`).
+ * message's JSON saying where (`savedAs`). The history's system lines (a timer change, a repair)
+ * come in order among the messages, in JSON as
+ * `{"type":"system","event":"timer",…,"text":"alice set disappearing messages to 1 hour"}`.
  */
 import { resolve } from 'node:path';
-import type { ChatMessage, ParleyClient } from '@parley/client';
+import { type ChatMessage, type ParleyClient, systemText } from '@parley/client';
 import { runClientCommand } from '../clientCommand.js';
 import type { Command } from '../command.js';
 import { syncOrThrow } from '../connect.js';
@@ -20,8 +22,26 @@ import { quoteLine, shownText } from '../messageText.js';
 import { knownConversation, warnIdentityChange } from '../names.js';
 import type { Output } from '../output.js';
 
+/** A system line (a timer change, a repair): `{"type":"system","event":…}` in JSON, else "— …". */
+function systemLine(client: ParleyClient, m: ChatMessage, json: boolean, name: string | null): string {
+  const text = systemText(m, client.accountId);
+  if (json)
+    return JSON.stringify({
+      type: 'system',
+      ...m.system,
+      id: m.id,
+      conversation: m.groupId,
+      name,
+      sentAt: m.sentAt,
+      text,
+    });
+  const when = new Date(m.sentAt).toISOString().slice(0, 16).replace('T', ' ');
+  return `[${when}] ${name === null ? '' : `${name} · `}— ${text}`;
+}
+
 function line(client: ParleyClient, m: ChatMessage, json: boolean, savedAs: string | undefined): string {
   const name = client.conversation(m.groupId)?.name ?? null;
+  if (m.system !== undefined) return systemLine(client, m, json, name);
   if (json)
     return JSON.stringify({
       id: m.id,

@@ -1,5 +1,7 @@
 /**
- * `parley send <user|group> <text>`: send a message. When the server cannot be reached, a message to
+ * `parley send [--post-quantum] <user|group> <text>`: send a message; a one-to-one chat it starts
+ * is post-quantum (X-Wing) with the flag, which comes first (the rest is the text as typed). When
+ * the server cannot be reached, a message to
  * an existing conversation is kept in the (encrypted, persistent) outbox and goes out the next time
  * parley connects. `parley send <user|group> --file PATH`: send a file (files.ts), which needs the
  * server: it is uploaded before its message goes out, with its progress on stderr on a terminal.
@@ -56,7 +58,11 @@ async function sendFileTo(client: ParleyClient, conversation: string, path: stri
   }
 }
 
-const send: ClientWork = async (client, [to, ...words], _flags, output) => {
+/** The flag, only before the recipient: everything after it is the message as typed. */
+const POST_QUANTUM = '--post-quantum';
+
+const send: ClientWork = async (client, [to, ...words], flags, output) => {
+  const postQuantum = flags['post-quantum'] === true;
   const text = words.join(' ');
   const file = fileArgument(words);
   client.start();
@@ -68,7 +74,7 @@ const send: ClientWork = async (client, [to, ...words], _flags, output) => {
     return;
   }
   if (failure !== undefined) throw failure;
-  const conversation = await conversationNamed(client, to!);
+  const conversation = await conversationNamed(client, to!, { postQuantum });
   if (file !== undefined) await sendFileTo(client, conversation, file, output);
   else await client.sendText(conversation, text);
   const members = client.members(conversation);
@@ -78,20 +84,24 @@ const send: ClientWork = async (client, [to, ...words], _flags, output) => {
     throw new CliError(`the message is held until you check and accept the new key of ${changed.join(', ')}`);
   }
   await flushed(client, conversation);
-  output.out(`sent to ${to}\n`);
+  const suite = postQuantum ? ` · ${client.conversation(conversation)?.suite?.label}` : '';
+  output.out(`sent to ${to}${suite}\n`);
 };
 
 const USAGE = '<user|group> <text> | <user|group> --file PATH';
 
 export const sendCommand: Command = {
-  args: USAGE,
+  args: `[${POST_QUANTUM}] ${USAGE}`,
   summary: 'send a message or a file (starts a one-to-one chat if needed)',
   arity: [2, Number.POSITIVE_INFINITY],
   withClient: send,
-  async run([to, ...words], flags) {
+  async run(args, flags) {
+    const postQuantum = args[0] === POST_QUANTUM;
+    const [to, ...words] = postQuantum ? args.slice(1) : args;
+    if (to === undefined || words.length === 0) throw new CliError(`usage: parley send ${sendCommand.args}`);
     const file = fileArgument(words);
     // Checked here, and made absolute for a `parley chat` (elsewhere) that may run the command.
-    if (file !== undefined) words = ['--file', await sendablePath(file)];
-    await runClientCommand('send', [to!, ...words], flags);
+    const rest = file !== undefined ? ['--file', await sendablePath(file)] : words;
+    await runClientCommand('send', [to, ...rest], postQuantum ? { ...flags, 'post-quantum': true } : flags);
   },
 };

@@ -17,6 +17,8 @@ import type { Typing } from './typing.js';
 export interface Chat {
   readonly identity: DeviceIdentity;
   readonly device: MlsDevice;
+  /** The device in each ciphersuite it runs groups in (chat/suites.ts deviceFor), by suite name. */
+  readonly suites: ReadonlyMap<string, MlsDevice>;
   readonly connection: Connection;
   readonly store: SealedStore;
   readonly identities: StoredIdentities;

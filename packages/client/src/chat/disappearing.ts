@@ -16,7 +16,7 @@ import { removeMessage, storedPage } from '../storage/messages.js';
 import { dropReactionClocks } from '../storage/reactionClocks.js';
 import { isContent } from './content.js';
 import type { Chat } from './context.js';
-import { enqueue } from './outbox.js';
+import { enqueue, pendingLine } from './outbox.js';
 
 /** The shortest timer people can choose: five minutes (tests may ask for shorter ones). */
 export const MIN_TIMER_SECONDS = 5 * 60;
@@ -30,14 +30,24 @@ export function checkTimer(chat: Chat, seconds: number): number {
   return seconds;
 }
 
-/** Apply a timer (received, or set by this device): recorded and announced unless it is the current one. */
-export async function applyTimer(chat: Chat, w: Batch, groupIdHex: string, by: string, seconds: number) {
-  if ((chat.conversations.meta(groupIdHex).timer?.seconds ?? 0) === seconds) return;
+/**
+ * Apply a timer (received, or set by this device): recorded and announced unless it is the current
+ * one. Whether it changed anything (then it is a system line in the history, see systemLines.ts).
+ */
+export async function applyTimer(
+  chat: Chat,
+  w: Batch,
+  groupIdHex: string,
+  by: string,
+  seconds: number,
+): Promise<boolean> {
+  if ((chat.conversations.meta(groupIdHex).timer?.seconds ?? 0) === seconds) return false;
   await chat.conversations.updateMeta(w, groupIdHex, { timer: { seconds, by } });
   w.after(() => {
     chat.events.emit('timer', { groupId: groupIdHex, seconds, by });
     chat.events.emit('conversation', groupIdHex);
   });
+  return true;
 }
 
 /** A text or file queued now carries its expiry while the conversation's timer is on. */
@@ -51,8 +61,10 @@ export function withExpiry<B extends AppBody>(chat: Chat, groupIdHex: string, bo
 export async function setTimer(chat: Chat, groupIdHex: string, seconds: number): Promise<void> {
   checkTimer(chat, seconds);
   await inBatch(chat.store, async (w) => {
-    await applyTimer(chat, w, groupIdHex, chat.identity.accountId, seconds);
-    await enqueue(chat, w, groupIdHex, { type: 'timer', seconds });
+    const changed = await applyTimer(chat, w, groupIdHex, chat.identity.accountId, seconds);
+    // A change enters the history as a system line once the server stored it (outbox.ts sent).
+    const app = await enqueue(chat, w, groupIdHex, { type: 'timer', seconds }, { announce: changed });
+    if (changed) w.after(() => chat.events.emit('system', pendingLine(chat, groupIdHex, app)));
   });
 }
 
@@ -73,8 +85,9 @@ export async function sweep(chat: Chat): Promise<void> {
       if (meta.unread.includes(m.id))
         await chat.conversations.updateMeta(w, m.groupId, { unread: meta.unread.filter((i) => i !== m.id) });
       if (meta.last?.id === m.id) {
-        const before = await storedPage(chat.store, m.groupId, undefined, 2);
-        const last = before.messages.filter((x) => x.id !== m.id).at(-1);
+        // The message before it (system lines in between are not a conversation's last message).
+        const before = await storedPage(chat.store, m.groupId, undefined, 20);
+        const last = before.messages.filter((x) => x.id !== m.id && x.system === undefined).at(-1);
         await chat.conversations.updateMeta(w, m.groupId, { last });
       }
       w.after(() => {

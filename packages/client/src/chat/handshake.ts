@@ -14,6 +14,8 @@ import {
 import { type Batch, inBatch } from '../storage/batch.js';
 import { markOwn } from '../storage/log.js';
 import type { Chat } from './context.js';
+import { deviceFor } from './suites.js';
+import { membershipLine } from './systemLines.js';
 
 const ATTEMPTS = 5;
 
@@ -93,13 +95,20 @@ export type CommitBuild = (state: GroupState) => Promise<{
  * Commit what `build` makes of the group's current state (rebuilt after a lost race). A build that
  * returns null has nothing left to do (someone else's commit did it).
  */
-export async function commitWithRetry(chat: Chat, groupIdHex: string, build: CommitBuild): Promise<void> {
+export async function commitWithRetry(
+  chat: Chat,
+  groupIdHex: string,
+  build: CommitBuild,
+  options: { quiet?: boolean } = {},
+): Promise<void> {
+  let after: GroupState | undefined; // the state the last build leads to
   const sent = await sendHandshake(chat, groupIdHex, {
     commit: true,
     build: async () => {
       const state = chat.conversations.state(groupIdHex);
       if (state === undefined) throw new ParleyError('not_a_member', 'no such conversation');
       const built = await build(state);
+      after = built?.newState;
       return (
         built && {
           payload: built.commit,
@@ -111,7 +120,12 @@ export async function commitWithRetry(chat: Chat, groupIdHex: string, build: Com
     },
     refused: (answer) =>
       new ParleyError('invalid_commit', answer.type === 'error' ? answer.message : 'commit refused'),
-    accepted: (w, { seq }) => markOwn(w, groupIdHex, seq),
+    accepted: async (w, { seq }) => {
+      await markOwn(w, groupIdHex, seq);
+      // People added or removed: a line in the history (systemLines.ts), as the others get it.
+      if (after !== undefined && options.quiet !== true)
+        await membershipLine(chat, w, groupIdHex, seq, after, chat.identity.accountId);
+    },
   });
   // The new epoch's GroupInfo went with the commit: devices of members can (re)join from it.
   if (sent === null) return;
@@ -123,6 +137,6 @@ export async function commitWithRetry(chat: Chat, groupIdHex: string, build: Com
 export async function publishGroupInfo(chat: Chat, groupIdHex: string, epoch: number): Promise<void> {
   const state = chat.conversations.state(groupIdHex);
   if (state === undefined) return;
-  const groupInfo = await exportGroupInfo(chat.device, state);
+  const groupInfo = await exportGroupInfo(deviceFor(chat, state), state);
   await chat.connection.request({ type: 'group_info_put', groupId: fromHex(groupIdHex), epoch, groupInfo });
 }

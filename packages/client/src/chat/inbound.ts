@@ -36,6 +36,8 @@ import { applyReceipt, readElsewhere, toAcknowledge } from './receipts.js';
 import { brokenCommit, recover } from './repair.js';
 import { acceptContinuation } from './reset.js';
 import { StateBehind } from './stateBehind.js';
+import { deviceFor } from './suites.js';
+import { membershipLine, storeSystemLine, systemEntry } from './systemLines.js';
 import type { ChatMessage } from './types.js';
 
 type Processed = Awaited<ReturnType<typeof processIncoming>>;
@@ -84,6 +86,7 @@ async function processMessage(
     // Nothing to process.
   } else if (mine !== undefined && bytesEqual(mine.commit, payload)) {
     // Our own commit, whose answer the connection lost: its result is the state we kept.
+    await membershipLine(chat, w, groupIdHex, seq, mine.newState, chat.identity.accountId);
     await chat.conversations.setPending(w, groupIdHex, null);
     await chat.conversations.saveState(w, groupIdHex, mine.newState);
     published = Number(groupEpoch(mine.newState));
@@ -95,7 +98,7 @@ async function processMessage(
     let result: Processed | undefined;
     let app: AppMessage | undefined;
     try {
-      result = await processIncoming(chat.device, state, payload, {
+      result = await processIncoming(deviceFor(chat, state), state, payload, {
         onIdentityChange: (change) => noticeIdentityChange(chat, change),
       });
       if (result.kind === 'application') app = decodeAppMessage(result.plaintext);
@@ -158,8 +161,10 @@ async function apply(
       await onApplication(chat, w, groupIdHex, seq, result.sender, app);
     else if (app.body.type !== 'typing')
       await holdMessage(w, groupIdHex, seq, result.sender, result.plaintext);
-  } else if (result.kind === 'commit') await onCommit(chat, w, groupIdHex, result);
-  else if (result.kind === 'proposal' && result.sender?.accountId !== chat.identity.accountId) {
+  } else if (result.kind === 'commit') {
+    await membershipLine(chat, w, groupIdHex, seq, result.newState, result.committer?.accountId ?? null);
+    await onCommit(chat, w, groupIdHex, result);
+  } else if (result.kind === 'proposal' && result.sender?.accountId !== chat.identity.accountId) {
     // A member asked to leave: commit it (whoever is first wins; the others catch up).
     w.after(() => chat.later.commits.add(groupIdHex));
   }
@@ -244,13 +249,36 @@ async function onApplication(
     case 'continuation':
       await acceptContinuation(chat, w, groupIdHex, sender, body);
       return;
-    case 'conversation':
+    case 'conversation': {
+      const was = chat.conversations.meta(groupIdHex).name;
       await chat.conversations.updateMeta(w, groupIdHex, { name: body.name });
       w.after(() => chat.events.emit('conversation', groupIdHex));
+      // A new name (not the first one, nor the same restated for newcomers) is a line of the history.
+      if (was === null || was === body.name) return;
+      const at = {
+        seq,
+        id: app.id,
+        sentAt: app.sentAt,
+        from: { accountId: sender.accountId, deviceId: sender.deviceId },
+      };
+      await storeSystemLine(
+        chat,
+        w,
+        systemEntry(groupIdHex, at, { event: 'renamed', name: body.name, by: sender.accountId }),
+      );
       return;
-    case 'timer':
-      await applyTimer(chat, w, groupIdHex, sender.accountId, body.seconds);
+    }
+    case 'timer': {
+      if (!(await applyTimer(chat, w, groupIdHex, sender.accountId, body.seconds))) return;
+      const { accountId, deviceId } = sender;
+      const at = { seq, id: app.id, sentAt: app.sentAt, from: { accountId, deviceId } };
+      await storeSystemLine(
+        chat,
+        w,
+        systemEntry(groupIdHex, at, { event: 'timer', seconds: body.seconds, by: accountId }),
+      );
       return;
+    }
     case 'reaction':
     case 'edit':
     case 'delete':

@@ -1,8 +1,10 @@
 /** Joining a conversation: from a Welcome, or by external commit (rejoin a lost or stale state). */
 import {
+  DEFAULT_CIPHERSUITE,
   fromHex,
   IdentityKeyMismatchError,
   joinByExternalCommit,
+  joinCiphersuite,
   joinFromWelcome,
   ParleyError,
   toHex,
@@ -14,6 +16,7 @@ import { sendHandshake } from './handshake.js';
 import { noticeIdentityChange } from './identityChanges.js';
 import { consumeKeyPackage, keyPackageFinder } from './keyPackages.js';
 import { unmarkBroken } from './reset.js';
+import { deviceFor } from './suites.js';
 import { NEW_META } from './types.js';
 
 /** A Welcome (at log position `seq`): join if it is new to us, acknowledge it, catch up. */
@@ -36,9 +39,14 @@ export async function acceptWelcome(
     try {
       // A member under a key the person has not accepted yet is let in and reported: what this
       // device sends there is held until they decide (identityChanges.ts).
-      joined = await joinFromWelcome(chat.device, welcome, keyPackageFinder(chat.store), {
-        onIdentityChange: (change) => noticeIdentityChange(chat, change),
-      });
+      joined = await joinFromWelcome(
+        deviceFor(chat, joinCiphersuite(welcome) ?? DEFAULT_CIPHERSUITE),
+        welcome,
+        keyPackageFinder(chat.store),
+        {
+          onIdentityChange: (change) => noticeIdentityChange(chat, change),
+        },
+      );
     } catch (e) {
       if (!(e instanceof ParleyError) || e instanceof IdentityKeyMismatchError) throw e;
       // A Welcome this device cannot use (damaged, or refused by MLS): say so and drop it, so it
@@ -88,10 +96,14 @@ export async function rejoin(
           chat.events.emit('undecryptable', { groupId: groupIdHex, seq: 0, code: 'state_lost' });
         return null;
       }
-      const joined = await joinByExternalCommit(chat.device, info.groupInfo, {
-        resync,
-        onIdentityChange: (change) => noticeIdentityChange(chat, change),
-      });
+      const joined = await joinByExternalCommit(
+        deviceFor(chat, joinCiphersuite(info.groupInfo) ?? DEFAULT_CIPHERSUITE),
+        info.groupInfo,
+        {
+          resync,
+          onIdentityChange: (change) => noticeIdentityChange(chat, change),
+        },
+      );
       return {
         payload: joined.commit,
         welcome: null,

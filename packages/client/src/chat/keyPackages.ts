@@ -1,5 +1,9 @@
-/** This device's key packages: kept (private parts sealed) and topped up on the server. */
+/**
+ * This device's key packages: kept (private parts sealed) and topped up on the server, for every
+ * suite it publishes (chat/suites.ts), so that it can be added to a conversation of any of them.
+ */
 import {
+  DEFAULT_CIPHERSUITE,
   deserializeKeyPackage,
   generateKeyPackages,
   type joinFromWelcome,
@@ -9,16 +13,25 @@ import {
 import { type Batch, inBatch } from '../storage/batch.js';
 import type { SealedStore } from '../store.js';
 import type { Chat } from './context.js';
+import { deviceFor, PUBLISHED_SUITES } from './suites.js';
 
-/** Keep at least this many one-time key packages on the server. */
-export const KEY_PACKAGE_TARGET = 20;
+/** Keep at least this many one-time key packages of the default suite on the server. */
+export const KEY_PACKAGE_TARGET = PUBLISHED_SUITES.find((s) => s.suite === DEFAULT_CIPHERSUITE)!.target;
 const KEY_PACKAGES = 'keypackages';
 
-/** Upload fresh key packages when the server holds fewer than KEY_PACKAGE_TARGET or no last-resort one. */
-export async function topUpKeyPackages(chat: Chat): Promise<void> {
-  const count = await chat.connection.request({ type: 'kp_count' });
-  if (count.type !== 'kp_remaining' || (count.oneTime >= KEY_PACKAGE_TARGET && count.lastResort)) return;
-  const fresh = await generateKeyPackages(chat.device, KEY_PACKAGE_TARGET - count.oneTime, {
+/**
+ * For each published suite (or only `suite`), upload fresh key packages when the server holds
+ * fewer than its target or no last-resort one.
+ */
+export async function topUpKeyPackages(chat: Chat, suite?: string): Promise<void> {
+  for (const published of PUBLISHED_SUITES)
+    if (suite === undefined || published.suite === suite) await topUpSuite(chat, published);
+}
+
+async function topUpSuite(chat: Chat, { suite, target }: { suite: string; target: number }): Promise<void> {
+  const count = await chat.connection.request({ type: 'kp_count', cipherSuite: suite });
+  if (count.type !== 'kp_remaining' || (count.oneTime >= target && count.lastResort)) return;
+  const fresh = await generateKeyPackages(deviceFor(chat, suite), Math.max(0, target - count.oneTime), {
     lastResort: !count.lastResort,
   });
   await inBatch(chat.store, async (w) => {

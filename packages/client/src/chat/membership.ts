@@ -20,6 +20,7 @@ import { type Chat, others } from './context.js';
 import { commitWithRetry, sendHandshake } from './handshake.js';
 import { recordIdentityChange } from './identityChanges.js';
 import { enqueue, restateSettings } from './outbox.js';
+import { deviceFor, suiteInfo } from './suites.js';
 import { NEW_META } from './types.js';
 
 /** Start a conversation with the given accounts (all their devices, and our other devices). */
@@ -27,8 +28,9 @@ export async function createConversation(
   chat: Chat,
   accountIds: string[],
   name: string | null,
+  suite: string = DEFAULT_CIPHERSUITE,
 ): Promise<string> {
-  const { id, state } = await startGroup(chat);
+  const { id, state } = await startGroup(chat, suite);
   await inBatch(chat.store, async (w) => {
     await chat.conversations.saveState(w, id, state);
     await chat.conversations.saveMeta(w, id, { ...NEW_META, name });
@@ -37,7 +39,7 @@ export async function createConversation(
   // Our other devices first, then the people.
   try {
     for (const accountId of [me, ...accountIds.filter((a) => a !== me)])
-      await addAccountNow(chat, id, accountId, accountId === me);
+      await addAccountNow(chat, id, accountId, accountId === me, true);
   } catch (e) {
     // Nobody could be added (unknown user, a changed identity key, …): the conversation never
     // started. Its state goes; the record stays, ended, so a later sync does not rejoin it.
@@ -52,15 +54,16 @@ export async function createConversation(
   return id;
 }
 
-/** A new group with only this device in it, registered with the server (not stored yet). */
-export async function startGroup(chat: Chat): Promise<{ id: string; state: GroupState }> {
-  const state = await createGroup(chat.device);
+/** A new group of `suite` with only this device in it, registered with the server (not stored yet). */
+export async function startGroup(chat: Chat, suite: string): Promise<{ id: string; state: GroupState }> {
+  const device = deviceFor(chat, suite);
+  const state = await createGroup(device);
   const groupId = state.groupContext.groupId;
   const created = await chat.connection.request({
     type: 'group_create',
     groupId,
-    cipherSuite: DEFAULT_CIPHERSUITE,
-    groupInfo: await exportGroupInfo(chat.device, state),
+    cipherSuite: suite,
+    groupInfo: await exportGroupInfo(device, state),
   });
   if (created.type !== 'ok') throw new ParleyError('usage', 'the server refused the new group');
   return { id: toHex(groupId), state };
@@ -78,20 +81,21 @@ export async function addMembers(chat: Chat, groupIdHex: string, accountIds: str
 }
 
 /**
- * Claim an account's key packages and commit its devices (not this one) into the group. With
- * `optional`, an account without key packages is skipped (our own, when we have no other device).
+ * Claim an account's key packages of the group's ciphersuite and commit its devices (not this one)
+ * into the group. With `optional`, an account without key packages is skipped (our own, when we
+ * have no other device); otherwise an account none of whose devices published one for the suite
+ * is refused (`no_key_packages`): the group is not started without them. `quiet`: a conversation's
+ * starting adds, which are no line in its history (systemLines.ts membershipLine).
  */
 export async function addAccountNow(
   chat: Chat,
   groupIdHex: string,
   accountId: string,
   optional: boolean,
+  quiet = false,
 ): Promise<void> {
-  const bundle = await chat.connection.request({
-    type: 'kp_claim',
-    accountId,
-    cipherSuite: DEFAULT_CIPHERSUITE,
-  });
+  const cipherSuite = chat.conversations.state(groupIdHex)!.groupContext.cipherSuite;
+  const bundle = await chat.connection.request({ type: 'kp_claim', accountId, cipherSuite });
   if (bundle.type !== 'kp_bundle') {
     if (optional) return;
     throw new ParleyError('not_a_member', `cannot add ${accountId}: no such user, or no device yet`);
@@ -100,12 +104,21 @@ export async function addAccountNow(
   const kps = bundle.keyPackages
     .filter((k) => !(accountId === me && k.deviceId === deviceId))
     .map((k) => k.keyPackage);
+  if (bundle.keyPackages.length === 0 && !optional)
+    throw new ParleyError(
+      'no_key_packages',
+      `cannot add ${accountId}: none of their devices can join a ${suiteInfo(cipherSuite).label} conversation yet`,
+    );
   if (kps.length === 0) return;
-  await commitWithRetry(chat, groupIdHex, (state) =>
-    addAccount(chat.device, state, accountId, kps).catch(async (e: unknown) => {
-      if (e instanceof IdentityKeyMismatchError) await recordIdentityChange(chat, e);
-      throw e;
-    }),
+  await commitWithRetry(
+    chat,
+    groupIdHex,
+    (state) =>
+      addAccount(deviceFor(chat, state), state, accountId, kps).catch(async (e: unknown) => {
+        if (e instanceof IdentityKeyMismatchError) await recordIdentityChange(chat, e);
+        throw e;
+      }),
+    { quiet },
   );
 }
 
@@ -114,14 +127,14 @@ export async function addAccountNow(
  * device's earlier keys no longer reads the conversation).
  */
 export function updateOwnLeaf(chat: Chat, groupIdHex: string): Promise<void> {
-  return commitWithRetry(chat, groupIdHex, (state) => selfUpdate(chat.device, state));
+  return commitWithRetry(chat, groupIdHex, (state) => selfUpdate(deviceFor(chat, state), state));
 }
 
 /** Remove a person (all their devices) from a conversation. */
 export function removeAccount(chat: Chat, groupIdHex: string, accountId: string): Promise<void> {
   return commitWithRetry(chat, groupIdHex, async (state) =>
     chat.conversations.members(groupIdHex).includes(accountId)
-      ? removeMembers(chat.device, state, { accountId })
+      ? removeMembers(deviceFor(chat, state), state, { accountId })
       : null,
   );
 }
@@ -139,7 +152,7 @@ export async function leave(chat: Chat, groupIdHex: string): Promise<void> {
   for (const d of otherDevices)
     await commitWithRetry(chat, groupIdHex, async (s) =>
       groupMembers(s).some((m) => m.leafIndex === d.leafIndex)
-        ? removeMembers(chat.device, s, { accountId: me, deviceId: d.deviceId })
+        ? removeMembers(deviceFor(chat, s), s, { accountId: me, deviceId: d.deviceId })
         : null,
     );
   if (others(chat, groupIdHex).length === 0) {
@@ -150,7 +163,8 @@ export async function leave(chat: Chat, groupIdHex: string): Promise<void> {
   }
   await sendHandshake(chat, groupIdHex, {
     build: async () => {
-      const { newState, proposal } = await proposeLeave(chat.device, chat.conversations.state(groupIdHex)!);
+      const state = chat.conversations.state(groupIdHex)!;
+      const { newState, proposal } = await proposeLeave(deviceFor(chat, state), state);
       return { payload: proposal, welcome: null, newState };
     },
     refused: () => new ParleyError('usage', 'the server refused the leave request'),
@@ -160,4 +174,11 @@ export async function leave(chat: Chat, groupIdHex: string): Promise<void> {
     },
   });
   chat.events.emit('conversation', groupIdHex);
+}
+
+/** A group's name, trimmed; a name is required. */
+export function groupName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) throw new ParleyError('usage', 'a group needs a name');
+  return trimmed;
 }

@@ -15,6 +15,7 @@ import { type Chat, serialQueue } from './context.js';
 import { Emitter } from './events.js';
 import { Presence } from './presence.js';
 import { RESET_DELAY_MS } from './reset.js';
+import { suiteDevices } from './suites.js';
 import { catchUp, onOnline, onPush, retryLater, syncFailed } from './sync.js';
 import type { ParleyClientOptions } from './types.js';
 import { Typing } from './typing.js';
@@ -39,6 +40,7 @@ export async function openChat(
   const chat: Chat = {
     identity: options.identity,
     device,
+    suites: await suiteDevices(device, options.mls?.provider),
     connection,
     store,
     identities,

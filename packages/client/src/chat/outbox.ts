@@ -20,7 +20,9 @@ import { type ContentBody, contentFields, isContent } from './content.js';
 import { type Chat, others } from './context.js';
 import { expired, sweepAt, withExpiry } from './disappearing.js';
 import { heldBy, pendingIdentityChanges } from './identityChanges.js';
-import type { ChatMessage, MessageStatus } from './types.js';
+import { deviceFor } from './suites.js';
+import { storeSystemLine, systemEntry } from './systemLines.js';
+import type { ChatMessage, MessageStatus, SystemEvent } from './types.js';
 
 /** Put an application message in the outbox (in the caller's serial section). */
 export async function enqueue<B extends AppBody>(
@@ -28,11 +30,24 @@ export async function enqueue<B extends AppBody>(
   r: Records,
   groupIdHex: string,
   body: B,
+  options: { announce?: boolean } = {},
 ): Promise<AppMessage & { body: B }> {
   const now = Date.now();
   const app = { ...appMessage(withExpiry(chat, groupIdHex, body, now), now) } as AppMessage & { body: B };
-  await chat.outbox.add(r, groupIdHex, app);
+  await chat.outbox.add(r, groupIdHex, app, options.announce === true);
   return app;
+}
+
+/** The system line of a change this device made (a timer, a name), at log position `seq` (0: not sent yet). */
+export function pendingLine(chat: Chat, groupIdHex: string, app: AppMessage, seq = 0): ChatMessage {
+  const { accountId, deviceId } = chat.identity;
+  const at = { seq, id: app.id, sentAt: app.sentAt, from: { accountId, deviceId }, pending: seq === 0 };
+  const { body } = app;
+  const line: SystemEvent =
+    body.type === 'conversation'
+      ? { event: 'renamed', name: body.name, by: accountId }
+      : { event: 'timer', seconds: body.type === 'timer' ? body.seconds : 0, by: accountId };
+  return systemEntry(groupIdHex, at, line);
 }
 
 /**
@@ -76,7 +91,7 @@ export async function encryptAndSend(
   blobIds?: string[],
 ): Promise<ServerFrame> {
   const state = chat.conversations.state(groupIdHex)!;
-  const { newState, message } = await encryptApplication(chat.device, state, body);
+  const { newState, message } = await encryptApplication(deviceFor(chat, state), state, body);
   // Stored before the ciphertext leaves: a key is never used twice.
   await inBatch(chat.store, (w) => chat.conversations.saveState(w, groupIdHex, newState));
   return chat.connection.request({
@@ -154,6 +169,8 @@ async function sent(chat: Chat, w: Batch, key: string, item: OutboxItem, answer:
   if (answer.type !== 'sent') return;
   await markOwn(w, item.groupId, answer.seq);
   const app = decodeAppMessage(fromHex(item.body));
+  if (item.announce === true)
+    await storeSystemLine(chat, w, pendingLine(chat, item.groupId, app, answer.seq));
   if (!isContentMessage(app)) return;
   const message: ChatMessage = {
     ...ownText(chat, item.groupId, app, answer.seq, 'sent'),
@@ -206,13 +223,14 @@ function isContentMessage(app: AppMessage): app is AppMessage & { body: ContentB
   return isContent(app.body);
 }
 
-/** Texts and files still in the outbox, as the history shows them (status `sending`). */
+/** Texts, files (and system lines of own changes) still in the outbox, as the history shows them (`sending`). */
 export async function sendingTexts(chat: Chat, groupIdHex: string): Promise<ChatMessage[]> {
   const texts: ChatMessage[] = [];
   for (const { item } of await outboxItems(chat.store)) {
     if (item.groupId !== groupIdHex) continue;
     const app = decodeAppMessage(fromHex(item.body));
     if (isContentMessage(app)) texts.push(ownText(chat, groupIdHex, app, 0, 'sending'));
+    else if (item.announce === true) texts.push(pendingLine(chat, groupIdHex, app));
   }
   return texts;
 }

@@ -16,11 +16,14 @@ import {
   type Member,
   ParleyError,
 } from '@parley/core';
+import { inBatch } from '../storage/batch.js';
 import { TransportError } from '../transport.js';
 import type { Chat } from './context.js';
 import { rejoin } from './join.js';
 import { markBroken } from './reset.js';
 import { StateBehind } from './stateBehind.js';
+import { deviceFor } from './suites.js';
+import { storeSystemLine, systemEntry } from './systemLines.js';
 import type { ConversationReset, GroupBroken, GroupRepaired } from './types.js';
 
 /** The signal, from inbound processing, that a commit of our epoch could not be applied. */
@@ -50,7 +53,7 @@ export async function brokenCommit(
   code: string,
 ): Promise<BrokenCommit | undefined> {
   if (!isActive(state)) return undefined;
-  const commit = await commitAuthor(chat.device, state, payload);
+  const commit = await commitAuthor(deviceFor(chat, state), state, payload);
   return commit === undefined ? undefined : new BrokenCommit(seq, commit.author, code);
 }
 
@@ -78,6 +81,14 @@ export async function recover(chat: Chat, groupIdHex: string, e: StateBehind): P
     chat.broken.add(groupIdHex);
     if (e instanceof BrokenCommit) {
       const info = describe(groupIdHex, e);
+      const line = { event: 'broken' as const, by: info.by, reason: info.reason };
+      await inBatch(chat.store, (w) =>
+        storeSystemLine(
+          chat,
+          w,
+          systemEntry(groupIdHex, { seq: info.seq, sentAt: Date.now(), from: info.by }, line),
+        ),
+      );
       chat.events.emit('group_broken', info);
       // Nobody can commit in it any more: its members move to a new group (reset.ts).
       await markBroken(chat, info);
@@ -95,12 +106,20 @@ async function repair(chat: Chat, groupIdHex: string, broken: BrokenCommit): Pro
   // Our own external commit whose answer we lost cannot be applied by us either: rejoining is the
   // remedy there too, but nobody is to blame.
   if (ours) return rejoin(chat, groupIdHex, 0);
-  return rejoin(chat, groupIdHex, 0, true, (seq) =>
-    chat.events.emit('group_repaired', {
-      ...describe(groupIdHex, broken),
-      missed: Math.max(0, seq - broken.seq - 1),
-    }),
+  let rejoinedAt: number | undefined;
+  if (!(await rejoin(chat, groupIdHex, 0, true, (seq) => (rejoinedAt = seq)))) return false;
+  const info = { ...describe(groupIdHex, broken), missed: Math.max(0, rejoinedAt! - broken.seq - 1) };
+  const line = { event: 'repaired' as const, by: info.by, reason: info.reason, missed: info.missed };
+  // Kept in the history at the broken commit's position (systemLines.ts), then announced.
+  await inBatch(chat.store, (w) =>
+    storeSystemLine(
+      chat,
+      w,
+      systemEntry(groupIdHex, { seq: info.seq, sentAt: Date.now(), from: info.by }, line),
+    ),
   );
+  chat.events.emit('group_repaired', info);
+  return true;
 }
 
 function describe(groupId: string, broken: BrokenCommit): GroupBroken {

@@ -10,10 +10,12 @@
  */
 import { type AppBody, groupMembers, ParleyError } from '@parley/core';
 import { type Batch, inBatch } from '../storage/batch.js';
+import { removeMessage } from '../storage/messages.js';
 import { TransportError } from '../transport.js';
 import type { Chat } from './context.js';
 import { addAccountNow, startGroup } from './membership.js';
 import { enqueue, flushOutbox } from './outbox.js';
+import { storeSystemLine, systemEntry } from './systemLines.js';
 import type { BrokenMark, ConversationMeta, ConversationReset, GroupBroken } from './types.js';
 
 /** How long a member waits, at random in this range, before it resets a broken group itself. */
@@ -105,7 +107,7 @@ async function resetConversation(chat: Chat, oldId: string): Promise<void> {
   const me = chat.identity.accountId;
   // Our own account's device broke it: the others leave us out, we do not reset.
   if (mark.by?.accountId === me) return;
-  const { id, state } = await startGroup(chat);
+  const { id, state } = await startGroup(chat, chat.conversations.state(oldId)!.groupContext.cipherSuite); // the same suite
   const body: Continuation = {
     type: 'continuation',
     previousGroupId: oldId,
@@ -137,7 +139,7 @@ async function finishReset(chat: Chat, groupIdHex: string): Promise<void> {
     const [accountId, ...rest] = chat.conversations.meta(groupIdHex).adding ?? [];
     if (accountId === undefined || !chat.conversations.active(groupIdHex)) return;
     try {
-      await addAccountNow(chat, groupIdHex, accountId, true);
+      await addAccountNow(chat, groupIdHex, accountId, true, true);
     } catch (e) {
       // One account that cannot be added (a changed identity key, …) does not keep the others out.
       if (!(e instanceof ParleyError) || e instanceof TransportError) throw e;
@@ -227,6 +229,11 @@ async function attach(
   if (root !== from) await chat.conversations.updateMeta(w, root, { continuedBy: to });
   await chat.conversations.setPending(w, from, null);
   await chat.conversations.dropState(w, from);
+  // The move is the new group's first line (position 0: before all of its log), kept in history;
+  // a continuation that lost says nothing any more (the winner's line says it, from the broken group).
+  if (from !== root) await removeMessage(w, { groupId: from, seq: 0, id: '' });
+  const line = systemEntry(to, { seq: 0, sentAt: Date.now(), from: by }, { event: 'reset', from: root, by });
+  await storeSystemLine(chat, w, line);
   return { from, to, by };
 }
 

@@ -27,6 +27,7 @@ import { KEY_PACKAGE_TARGET, topUpKeyPackages } from './keyPackages.js';
 import { flushOutbox } from './outbox.js';
 import { enqueueReceipts } from './receipts.js';
 import { resumeResets } from './reset.js';
+import { deviceFor } from './suites.js';
 
 const FETCH_PAGE = 200;
 /**
@@ -113,6 +114,9 @@ export async function onPush(chat: Chat, f: ServerFrame): Promise<void> {
   } else if (f.type === 'presence') {
     chat.presence.update(f.entries);
     return;
+  } else if (f.type === 'kp_remaining' && f.cipherSuite != null) {
+    await topUpKeyPackages(chat, f.cipherSuite); // another suite's packages ran low
+    return;
   } else if (f.type === 'kp_remaining' && f.oneTime < KEY_PACKAGE_TARGET / 2) {
     await onOnline(chat);
     return;
@@ -132,7 +136,7 @@ export async function afterBatch(chat: Chat): Promise<void> {
   for (const groupIdHex of [...chat.later.commits]) {
     chat.later.commits.delete(groupIdHex);
     await commitWithRetry(chat, groupIdHex, async (state) =>
-      pendingProposalCount(state) === 0 ? null : commitPendingProposals(chat.device, state),
+      pendingProposalCount(state) === 0 ? null : commitPendingProposals(deviceFor(chat, state), state),
     ).catch(() => {}); // another member may have committed it first; nothing is lost either way
   }
   await chat.presence.refreshIfStale();

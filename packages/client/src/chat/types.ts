@@ -9,6 +9,7 @@ import type {
 import type { BlobHttp } from '../attachments/types.js';
 import type { RecordStore } from '../store.js';
 import type { SocketFactory } from '../transport.js';
+import type { SuiteInfo } from './suites.js';
 
 /**
  * An own message goes sending → sent → delivered → read, or ends as `failed` when it could never
@@ -42,6 +43,11 @@ export interface ChatMessage {
   expiresAt?: number;
   /** A file or image (then `text` is empty): fetched and decrypted with `ParleyClient.files`. */
   attachment?: AttachmentInfo;
+  /**
+   * A system line, not a message anyone wrote (its `text` is empty; show `systemText(m, me)`):
+   * what happened, typed. Kept in the history in log order; `from` is who caused it, if anyone.
+   */
+  system?: SystemEvent;
 }
 
 /**
@@ -64,6 +70,24 @@ export interface AttachmentInfo {
   thumbnail?: string;
 }
 
+/** What a system line in a conversation's history says happened (ChatMessage.system). */
+export type SystemEvent =
+  /** Someone set the disappearing-messages timer (seconds; 0: off). */
+  | { event: 'timer'; seconds: number; by: string }
+  /** A commit could not be applied and this device rejoined (see the `group_repaired` event). */
+  | { event: 'repaired'; by: { accountId: string; deviceId: string } | null; reason: string; missed: number }
+  /** A commit could not be applied and no rejoin was possible (see the `group_broken` event). */
+  | { event: 'broken'; by: { accountId: string; deviceId: string } | null; reason: string }
+  /**
+   * The conversation moved on from group `from` (which broke) to this one, without the account of
+   * `by` (see the `conversation_reset` event); it stands first in this group's history.
+   */
+  | { event: 'reset'; from: string; by: { accountId: string; deviceId: string } | null }
+  /** Someone gave the group a new name (not its first one). */
+  | { event: 'renamed'; name: string; by: string }
+  /** A commit brought people in or took them out (accounts; `by`: who committed it, if known). */
+  | { event: 'members'; joined: string[]; left: string[]; by: string | null };
+
 /** A message `ParleyClient.search` found. */
 export interface SearchResult {
   /** The conversation to open (its current id, also for a message of a group it continued). */
@@ -75,6 +99,12 @@ export interface SearchResult {
   sentAt: number;
   /** Part of its text around the first word found. */
   snippet: string;
+}
+
+/** How to start a conversation (ParleyClient.createConversation, createGroup, directConversation). */
+export interface NewConversation {
+  /** Use the hybrid post-quantum suite (X-Wing with X25519, AES-256-GCM) instead of the default one. */
+  postQuantum?: boolean;
 }
 
 /** See the `timer` event. */
@@ -148,6 +178,8 @@ export interface ConversationSummary {
   continues: string[];
   /** Disappearing messages: new messages go this many seconds after they were sent; 0: off. */
   timer: number;
+  /** The MLS ciphersuite the conversation's group uses (absent once this device holds no state). */
+  suite?: SuiteInfo | undefined;
 }
 
 /** See the `group_broken` event. */
@@ -190,6 +222,12 @@ export interface ClientEvents {
   forged_annotation: (info: ForgedAnnotation) => void;
   /** Someone (`by`, maybe this person on this device) set the conversation's disappearing-messages timer. */
   timer: (info: TimerChange) => void;
+  /**
+   * A system line entered a conversation's history (a timer change, a repair …; see
+   * ChatMessage.system): add it by log position. An own timer change comes first with `seq` 0
+   * (waiting to be sent), then again once stored in the log.
+   */
+  system: (entry: ChatMessage) => void;
   /** A disappearing message's time was up: it left this device's store (drop it from views by id). */
   message_expired: (info: { groupId: string; id: string }) => void;
   message_status: (info: { groupId: string; id: string; status: MessageStatus; seq: number }) => void;

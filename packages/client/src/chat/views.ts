@@ -5,6 +5,7 @@ import { onlyBlocked } from './blocking.js';
 import type { Chat } from './context.js';
 import { sendingTexts } from './outbox.js';
 import { withQuotes } from './quotes.js';
+import { suiteInfo } from './suites.js';
 import type { ChatMessage, ConversationSummary, HistoryPage, HistoryPageOptions } from './types.js';
 
 /** A conversation as a list shows it. */
@@ -27,6 +28,7 @@ export function summary(chat: Chat, groupIdHex: string): ConversationSummary | u
     forged: meta.forged ?? 0,
     continues: earlierGroups(chat, groupIdHex),
     timer: meta.timer?.seconds ?? 0,
+    suite: state === undefined ? undefined : suiteInfo(state.groupContext.cipherSuite),
   };
 }
 

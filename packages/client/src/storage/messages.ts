@@ -20,6 +20,14 @@ export async function storeMessage(r: Records, message: ChatMessage): Promise<vo
   if (expiresAt !== undefined) await markExpiring(r, { groupId, seq, id, expiresAt });
 }
 
+/**
+ * Store a system line (chat/systemLines.ts) at its log position: no id index (nothing can react
+ * to, edit or quote it) and no expiry (the disappearing timer never removes it).
+ */
+export async function storeSystemEntry(r: Records, entry: ChatMessage): Promise<void> {
+  await r.putJson(messages(entry.groupId), seqKey(entry.seq), entry);
+}
+
 /** Remove a stored message altogether (a disappearing message whose time is up). */
 export async function removeMessage(
   r: Records,

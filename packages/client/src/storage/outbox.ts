@@ -16,6 +16,8 @@ export interface OutboxItem {
   expiresAt?: number;
   /** A file: the uploaded blob it names, attached to the message when the server stores it. */
   blobIds?: string[];
+  /** A change this device made (a timer): a system line in the history once stored (chat/systemLines.ts). */
+  announce?: boolean;
 }
 
 /** Outbox keys: a counter, restarting after the last item when the client opens. */
@@ -27,9 +29,10 @@ export class Outbox {
     return new Outbox(items.length > 0 ? Number(items.at(-1)!.key) + 1 : 0);
   }
 
-  async add(r: Records, groupIdHex: string, app: AppMessage): Promise<void> {
+  async add(r: Records, groupIdHex: string, app: AppMessage, announce = false): Promise<void> {
     const item: OutboxItem = { groupId: groupIdHex, messageId: app.id, body: toHex(encodeAppMessage(app)) };
     const b = app.body;
+    if (announce) item.announce = true;
     if ((b.type === 'text' || b.type === 'attachment') && b.expiresAt !== undefined)
       item.expiresAt = b.expiresAt;
     if (b.type === 'attachment') item.blobIds = [b.blobId];

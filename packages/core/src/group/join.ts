@@ -14,6 +14,21 @@ export interface KeyPackageLookup {
 }
 
 /**
+ * The ciphersuite of a framed Welcome or GroupInfo (which of a device's suites joins it); undefined
+ * when it is neither or cannot be decoded (joining it then fails with the usual error).
+ */
+export function joinCiphersuite(bytes: Uint8Array): string | undefined {
+  try {
+    const message = decodeMessage(bytes);
+    if (message.wireformat === 'mls_welcome') return message.welcome.cipherSuite;
+    if (message.wireformat === 'mls_group_info') return message.groupInfo.groupContext.cipherSuite;
+  } catch {
+    // reported by the join itself
+  }
+  return undefined;
+}
+
+/**
  * Join from a Welcome addressed to one of our key packages. Returns the ref that was used. With
  * `onIdentityChange`, a member certified by an identity key other than the pinned one is reported
  * there instead of refusing the Welcome (see identityTolerance.ts); the state keeps the strict check.

@@ -94,7 +94,8 @@ export type ClientFrame =
   | { type: 'auth'; requestId: number; accountId: string; deviceId: string; signature: Uint8Array }
   | { type: 'kp_upload'; requestId: number; keyPackages: Uint8Array[]; lastResort: Uint8Array | null }
   | { type: 'kp_claim'; requestId: number; accountId: string; cipherSuite: string }
-  | { type: 'kp_count'; requestId: number }
+  /** `cipherSuite` came later: without it, the default suite's packages are counted. */
+  | { type: 'kp_count'; requestId: number; cipherSuite?: string | null }
   | {
       type: 'group_create';
       requestId: number;
@@ -151,7 +152,14 @@ export type ServerFrame =
   | { type: 'ok'; requestId: number }
   | { type: 'error'; requestId: number; code: string; message: string }
   | { type: 'kp_bundle'; requestId: number; accountId: string; keyPackages: ClaimedKeyPackage[] }
-  | { type: 'kp_remaining'; requestId: number; oneTime: number; lastResort: boolean }
+  /** `cipherSuite`: the suite counted, when not the default one or when the count named it. */
+  | {
+      type: 'kp_remaining';
+      requestId: number;
+      oneTime: number;
+      lastResort: boolean;
+      cipherSuite?: string | null;
+    }
   | { type: 'deliver'; requestId: 0; groupId: Uint8Array; seq: number; payload: Uint8Array }
   | { type: 'welcome'; requestId: 0; groupId: Uint8Array; seq: number; welcome: Uint8Array }
   | { type: 'stale_epoch'; requestId: number; epoch: number }
@@ -212,7 +220,12 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
     },
   },
   kp_claim: { type: 3, from: 'client', fields: { accountId: account, cipherSuite: string(MAX_SUITE) } },
-  kp_count: { type: 4, from: 'client', fields: {} },
+  // `cipherSuite` came later: a client that predates it ends the frame before it (the default suite).
+  kp_count: {
+    type: 4,
+    from: 'client',
+    fields: { cipherSuite: optional(string(MAX_SUITE), { atEnd: true }) },
+  },
   // `groupInfo` came later: a client that predates it ends these frames before it.
   group_create: {
     type: 5,
@@ -269,7 +282,11 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
       keyPackages: list(struct({ deviceId: string(MAX_DEVICE), lastResort: bool, keyPackage })),
     },
   },
-  kp_remaining: { type: 132, from: 'server', fields: { oneTime: u32, lastResort: bool } },
+  kp_remaining: {
+    type: 132,
+    from: 'server',
+    fields: { oneTime: u32, lastResort: bool, cipherSuite: optional(string(MAX_SUITE), { atEnd: true }) },
+  },
   deliver: { type: 133, from: 'server', push: true, fields: { groupId, seq: u64, payload: blob } },
   welcome: { type: 134, from: 'server', push: true, fields: { groupId, seq: u64, welcome } },
   stale_epoch: { type: 135, from: 'server', fields: { epoch: u64 } },

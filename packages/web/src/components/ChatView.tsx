@@ -81,6 +81,11 @@ function ChatHeader(props: HeaderProps) {
             {allVerified ? 'verified' : 'not verified'}
           </span>
         </p>
+        {c.suite !== undefined && (
+          <p className="muted small" data-testid="suite" title={c.suite.name}>
+            Suite: {c.suite.label}
+          </p>
+        )}
         {c.direct && people[0] !== undefined && (
           <p className="muted small">{online.has(people[0]) ? 'online' : 'offline'}</p>
         )}

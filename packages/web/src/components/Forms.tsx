@@ -20,7 +20,8 @@ interface NewConversationProps {
   group: boolean;
   busy: boolean;
   error: string | undefined;
-  onSubmit: (name: string, usernames: string[]) => void;
+  /** `postQuantum`: the person ticked "Post-quantum encryption (X-Wing)". */
+  onSubmit: (name: string, usernames: string[], options: { postQuantum: boolean }) => void;
 }
 
 /** Room for the usernames typed at once, with separators. */
@@ -42,10 +43,11 @@ export function splitNames(text: string): string[] {
 export function NewConversationForm({ group, busy, error, onSubmit }: NewConversationProps) {
   const [name, setName] = useState('');
   const [people, setPeople] = useState('');
+  const [postQuantum, setPostQuantum] = useState(false);
   const id = useId();
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    onSubmit(name, splitNames(people));
+    onSubmit(name, splitNames(people), { postQuantum });
   };
   return (
     <form className="stack" onSubmit={submit}>
@@ -75,6 +77,15 @@ export function NewConversationForm({ group, busy, error, onSubmit }: NewConvers
         value={people}
         onChange={(e) => setPeople(e.target.value)}
       />
+      <label className="toggle">
+        <input
+          type="checkbox"
+          name="post-quantum"
+          checked={postQuantum}
+          onChange={(e) => setPostQuantum(e.currentTarget.checked)}
+        />
+        Post-quantum encryption (X-Wing)
+      </label>
       <ErrorText error={error} />
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Working…' : group ? 'Create group' : 'Start chat'}

@@ -3,7 +3,7 @@
  * read the page before (also reached by scrolling to the top) that shows while it is read, and the
  * scroll position kept while earlier messages are added above.
  */
-import type { ChatMessage } from '@parley/client';
+import { type ChatMessage, systemText } from '@parley/client';
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import { type MessageActions, MessageItem } from './MessageItem.js';
 
@@ -95,20 +95,27 @@ export function MessageList(props: Props) {
           Loading messages…
         </li>
       )}
-      {messages.map((m) => (
-        <MessageItem
-          key={m.id}
-          m={m}
-          me={me}
-          showSender={m.from.accountId !== me && !direct}
-          writable={props.writable}
-          onReply={props.onReply}
-          onReact={props.onReact}
-          onEdit={props.onEdit}
-          onDelete={props.onDelete}
-          onFetch={props.onFetch}
-        />
-      ))}
+      {messages.map((m) =>
+        // A system line of the history (a timer change, a repair), in its place among the messages.
+        m.system !== undefined ? (
+          <li key={m.id} className="notice system" role="status">
+            {systemText(m, me)}
+          </li>
+        ) : (
+          <MessageItem
+            key={m.id}
+            m={m}
+            me={me}
+            showSender={m.from.accountId !== me && !direct}
+            writable={props.writable}
+            onReply={props.onReply}
+            onReact={props.onReact}
+            onEdit={props.onEdit}
+            onDelete={props.onDelete}
+            onFetch={props.onFetch}
+          />
+        ),
+      )}
       {undecryptable > 0 && (
         <li className="notice" role="status">
           {undecryptable === 1

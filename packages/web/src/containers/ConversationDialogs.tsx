@@ -31,7 +31,7 @@ export function ConversationDialogs({ model, s, open, control, showSafetyNumber 
             group={panel.kind === 'new-group'}
             busy={busy}
             error={error}
-            onSubmit={(name, people) =>
+            onSubmit={(name, people, options) =>
               void run(async () => {
                 const names = people.map(checkUsername).filter((p) => p !== s.me);
                 if (names.length === 0) throw new Error('Enter at least one other username.');
@@ -39,8 +39,8 @@ export function ConversationDialogs({ model, s, open, control, showSafetyNumber 
                 if (panel.kind === 'new-chat') {
                   if (names.length !== 1)
                     throw new Error('A chat is with one person; create a group for more.');
-                  id = await model.direct(names[0]!);
-                } else id = await model.createGroup(name, names);
+                  id = await model.direct(names[0]!, options);
+                } else id = await model.createGroup(name, names, options);
                 closePanel();
                 model.open(id);
               })

@@ -6,15 +6,12 @@
  */
 import {
   type AttachmentInfo,
-  brokenNotice,
   type ChatMessage,
+  type NewConversation,
   type ParleyClient,
   quoteOf,
-  repairNotice,
-  resetNotice,
   type SearchResult,
   type TransferOptions,
-  timerNotice,
 } from '@parley/client';
 import { attachmentBlob, blobSource } from '@parley/client/browser';
 import {
@@ -106,9 +103,9 @@ export class ChatModel {
         this.dispatch({ type: 'expired', ...x });
         this.conversationsChanged();
       }),
-      client.on('timer', (t) =>
-        this.dispatch({ type: 'repaired', groupId: t.groupId, text: timerNotice(t, client.accountId) }),
-      ),
+      // Timer changes and repairs are system lines of the history: they come in order like messages.
+      client.on('system', (message) => this.dispatch({ type: 'message', message })),
+      client.on('timer', conversationsChanged),
       client.on('conversation', conversationsChanged),
       client.on('joined', conversationsChanged),
       client.on('removed', conversationsChanged),
@@ -123,17 +120,10 @@ export class ChatModel {
       client.on('undecryptable', (u) =>
         this.dispatch({ type: 'undecryptable', groupId: u.groupId, count: 1 }),
       ),
-      client.on('group_repaired', (r) =>
-        this.dispatch({ type: 'repaired', groupId: r.groupId, text: repairNotice(r, client.accountId) }),
-      ),
-      client.on('group_broken', (r) =>
-        this.dispatch({ type: 'repaired', groupId: r.groupId, text: brokenNotice(r, client.accountId) }),
-      ),
+
       client.on('conversation_reset', (r) => {
-        // The conversation goes on under its new group's id, with this session's lines about it;
+        // The conversation goes on under its new group's id (its history says so: a system line);
         // an open one stays open.
-        for (const text of [...(this.snapshot.repairs.get(r.from) ?? []), resetNotice(r, client.accountId)])
-          this.dispatch({ type: 'repaired', groupId: r.to, text });
         if (this.snapshot.openId === r.from) this.open(r.to);
         this.conversationsChanged();
       }),
@@ -365,17 +355,17 @@ export class ChatModel {
     void this.client.setTyping(groupId, typing);
   }
 
-  /** The one-to-one conversation with someone, started if there is none. */
-  async direct(accountId: string): Promise<string> {
-    const id = await this.client.directConversation(accountId);
+  /** The one-to-one conversation with someone, started (post-quantum if asked) if there is none. */
+  async direct(accountId: string, options?: NewConversation): Promise<string> {
+    const id = await this.client.directConversation(accountId, options);
     this.conversationsChanged();
     return id;
   }
 
-  async createGroup(name: string, accountIds: string[]): Promise<string> {
+  async createGroup(name: string, accountIds: string[], options?: NewConversation): Promise<string> {
     const groupName = checkGroupName(name);
     checkPeopleCount(accountIds);
-    const id = await this.client.createGroup(groupName, accountIds);
+    const id = await this.client.createGroup(groupName, accountIds, options);
     this.conversationsChanged();
     return id;
   }
