@@ -129,7 +129,8 @@ const clientFrames: ClientFrame[] = [
   { type: 'kp_upload', requestId: 2, keyPackages: [blob, blob], lastResort: blob },
   { type: 'kp_upload', requestId: 2, keyPackages: [], lastResort: null },
   { type: 'kp_claim', requestId: 3, accountId: 'bob', cipherSuite: 'MLS_128' },
-  { type: 'kp_count', requestId: 4 },
+  { type: 'kp_count', requestId: 4, cipherSuite: null },
+  { type: 'kp_count', requestId: 4, cipherSuite: 'MLS_256_XWING_AES256GCM_SHA512_Ed25519' },
   { type: 'group_create', requestId: 5, groupId: gid, cipherSuite: 'MLS_128', groupInfo: blob },
   {
     type: 'send',
@@ -140,6 +141,7 @@ const clientFrames: ClientFrame[] = [
     welcome: blob,
     groupInfo: blob,
     expiresAt: 1,
+    blobIds: [new Uint8Array(16).fill(9), new Uint8Array(16).fill(8)],
   },
   {
     type: 'send',
@@ -150,6 +152,7 @@ const clientFrames: ClientFrame[] = [
     welcome: null,
     groupInfo: null,
     expiresAt: null,
+    blobIds: [],
   },
   { type: 'fetch', requestId: 7, groupId: gid, afterSeq: 12, limit: 100 },
   { type: 'ack', requestId: 8, groupId: gid, seq: 12 },
@@ -163,6 +166,8 @@ const clientFrames: ClientFrame[] = [
   { type: 'group_info_put', requestId: 12, groupId: gid, epoch: 3, groupInfo: blob },
   { type: 'group_info_get', requestId: 13, groupId: gid },
   { type: 'welcome_fetch', requestId: 14, after: gid },
+  { type: 'ticket_get', requestId: 15 },
+  { type: 'block_list', requestId: 16, accountIds: ['mallory'] },
 ];
 
 const serverFrames: ServerFrame[] = [
@@ -175,7 +180,7 @@ const serverFrames: ServerFrame[] = [
     accountId: 'bob',
     keyPackages: [{ deviceId: 'd', keyPackage: blob, lastResort: true }],
   },
-  { type: 'kp_remaining', requestId: 4, oneTime: 5, lastResort: true },
+  { type: 'kp_remaining', requestId: 4, oneTime: 5, lastResort: true, cipherSuite: null },
   { type: 'deliver', requestId: 0, groupId: gid, seq: 5, payload: blob },
   { type: 'welcome', requestId: 0, groupId: gid, seq: 5, welcome: blob },
   { type: 'stale_epoch', requestId: 5, epoch: 9 },
@@ -193,6 +198,7 @@ const serverFrames: ServerFrame[] = [
   { type: 'group_info', requestId: 10, groupId: gid, epoch: 2, groupInfo: blob },
   { type: 'welcomes', requestId: 11, items: [{ groupId: gid, seq: 4, welcome: blob }], more: true },
   { type: 'presence_sharing', requestId: 11, share: false },
+  { type: 'ticket', requestId: 12, token: 'x'.repeat(43), expiresAt: 5 },
 ];
 
 describe('WebSocket frame decoders', () => {
@@ -249,6 +255,7 @@ describe('WebSocket frame decoders', () => {
         welcome: fc.option(fc.uint8Array({ maxLength: 512 }), { nil: null }),
         groupInfo: fc.option(fc.uint8Array({ maxLength: 512 }), { nil: null }),
         expiresAt: fc.option(fc.nat(), { nil: null }),
+        blobIds: fc.array(fc.uint8Array({ minLength: 16, maxLength: 16 }), { maxLength: 8 }),
       }),
       fc.record({
         type: fc.constant('kp_claim' as const),
