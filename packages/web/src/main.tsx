@@ -7,6 +7,10 @@ import './styles/files.css';
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('missing #root');
+// Installable, and opens offline (the app shell from the service worker, history from IndexedDB).
+if ('serviceWorker' in navigator && import.meta.env.PROD)
+  window.addEventListener('load', () => void navigator.serviceWorker.register('/sw.js').catch(() => {}));
+
 createRoot(root).render(
   <StrictMode>
     <App />
