@@ -138,7 +138,7 @@ test('chaos: 20 clients, 10 groups + direct chats, drops, restarts, kill -9, con
     /** Every message a client accepted into its outbox. */
     const queued: Array<{ sender: string; groupId: string; messageId: string; text: string }> = [];
     // Groups someone was removed from: adds after that put newcomers into freed leaves, the case
-    // ts-mls 1.6.4's join check refused (scripts/patch-ts-mls.mjs corrects it); counted apart.
+    // ts-mls 1.6.4's join check refused (packages/core/scripts/patch-ts-mls.mjs corrects it); counted apart.
     const removedFrom = new Set<string>();
     const inFlight: Array<Promise<unknown>> = [];
     const tally = {

@@ -6,7 +6,7 @@
  *
  * ts-mls 1.6.4's join-time ratchet-tree check wanted every non-blank node on an unmerged leaf's
  * direct path to carry exactly the same unmerged list; RFC 9420 §12.4.3.1 asks only that the nodes
- * between the leaf and the parent listing it list it too. scripts/patch-ts-mls.mjs (run at install)
+ * between the leaf and the parent listing it list it too. core's scripts/patch-ts-mls.mjs (run at install)
  * replaces the check with the RFC's.
  */
 import type { RatchetTree } from 'ts-mls';
@@ -92,7 +92,7 @@ function withUnmerged(tree: RatchetTree, index: number, leaves: number[]): Ratch
   }) as RatchetTree;
 }
 
-describe('ratchet-tree check on join (ts-mls 1.6.4 as corrected by scripts/patch-ts-mls.mjs)', () => {
+describe('ratchet-tree check on join (ts-mls 1.6.4 as corrected by core's scripts/patch-ts-mls.mjs)', () => {
   let s: Awaited<ReturnType<typeof scenario>>;
   beforeAll(async () => {
     s = await scenario();

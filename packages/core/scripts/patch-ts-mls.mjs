@@ -1,5 +1,6 @@
 /**
- * Corrects one check in ts-mls 1.6.4, run by `npm install` / `npm ci` (root `postinstall`).
+ * Corrects one check in ts-mls 1.6.4, run by `npm install` / `npm ci` (@parley/core's `postinstall`,
+ * so an install of the published package is corrected too; the repository's root runs it as well).
  *
  * When a client joins a group (Welcome or external commit), ts-mls validates the ratchet tree. For
  * every leaf L listed as unmerged at a parent node P, RFC 9420 §12.4.3.1 asks that L be a non-blank
