@@ -92,7 +92,7 @@ function withUnmerged(tree: RatchetTree, index: number, leaves: number[]): Ratch
   }) as RatchetTree;
 }
 
-describe('ratchet-tree check on join (ts-mls 1.6.4 as corrected by core's scripts/patch-ts-mls.mjs)', () => {
+describe('ratchet-tree check on join (ts-mls 1.6.4 as corrected by packages/core/scripts/patch-ts-mls.mjs)', () => {
   let s: Awaited<ReturnType<typeof scenario>>;
   beforeAll(async () => {
     s = await scenario();
