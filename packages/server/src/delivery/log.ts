@@ -5,6 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Db } from '../db.js';
 import { FrameError } from '../hub.js';
+import { precompiled } from './compiled.js';
 import type { MembershipChange } from './membership.js';
 import { type Existing, KIND, type Member, type Plan, type PolicyReader, type Sender } from './policy.js';
 
@@ -86,31 +87,81 @@ export function storedMessage(
 }
 
 /** The group, the sender's membership in it, and a message stored under the id, in one query. */
-export function applicationCheck(tx: Queryable, sender: Sender, groupId: Uint8Array, messageId: Uint8Array) {
-  return tx
-    .selectFrom('groups')
-    .leftJoin('group_members as me', (join) =>
-      join
-        .onRef('me.group_id', '=', 'groups.group_id')
-        .on('me.username', '=', sender.accountId)
-        .on('me.device_id', '=', sender.deviceId),
-    )
-    .leftJoin('messages as stored', (join) =>
-      join.onRef('stored.group_id', '=', 'groups.group_id').on('stored.message_id', '=', messageId),
-    )
-    .select([
-      'groups.epoch',
-      'me.leaf_index',
-      'me.removed_seq',
-      'stored.seq',
-      'stored.sender_username',
-      'stored.sender_device',
-      'stored.epoch as stored_epoch',
-      'stored.kind',
-    ])
-    .where('groups.group_id', '=', groupId)
-    .executeTakeFirst();
+const applicationCheckQuery = precompiled(
+  4,
+  (db, accountId: string, deviceId: string, messageId: Uint8Array, groupId: Uint8Array) =>
+    db
+      .selectFrom('groups')
+      .leftJoin('group_members as me', (join) =>
+        join
+          .onRef('me.group_id', '=', 'groups.group_id')
+          .on('me.username', '=', accountId)
+          .on('me.device_id', '=', deviceId),
+      )
+      .leftJoin('messages as stored', (join) =>
+        join.onRef('stored.group_id', '=', 'groups.group_id').on('stored.message_id', '=', messageId),
+      )
+      .select([
+        'groups.epoch',
+        'me.leaf_index',
+        'me.removed_seq',
+        'stored.seq',
+        'stored.sender_username',
+        'stored.sender_device',
+        'stored.epoch as stored_epoch',
+        'stored.kind',
+      ])
+      .where('groups.group_id', '=', groupId),
+);
+
+export async function applicationCheck(
+  tx: Queryable,
+  sender: Sender,
+  groupId: Uint8Array,
+  messageId: Uint8Array,
+) {
+  const { rows } = await applicationCheckQuery.run(tx, sender.accountId, sender.deviceId, messageId, groupId);
+  return rows[0];
 }
+
+/** An application message's claim of the next sequence number (its epoch is not checked). */
+const claimApplication = precompiled(1, (db, groupId: Uint8Array) =>
+  db
+    .updateTable('groups')
+    .set((eb) => ({ next_seq: eb('next_seq', '+', 1) }))
+    .where('group_id', '=', groupId)
+    .returning(['next_seq', 'epoch']),
+);
+
+/** A claimed sequence number's message, inserted. */
+const insertMessage = precompiled(
+  10,
+  (
+    db,
+    groupId: Uint8Array,
+    seq: number,
+    messageId: Uint8Array,
+    username: string,
+    device: string,
+    epoch: number,
+    kind: number,
+    data: Uint8Array,
+    createdAt: number,
+    expiresAt: number | null,
+  ) =>
+    db.insertInto('messages').values({
+      group_id: groupId,
+      seq,
+      message_id: messageId,
+      sender_username: username,
+      sender_device: device,
+      epoch,
+      kind,
+      data,
+      created_at: createdAt,
+      expires_at: expiresAt,
+    }),
+);
 
 /** A message to append to a group's log. */
 export interface Append {
@@ -134,15 +185,19 @@ export async function appendOne(tx: Tx, m: Append): Promise<Claimed> {
   // writer, on this node or another, waits for that lock and then sees the new row, so its commit
   // for the old epoch matches nothing and gets stale_epoch. Writes earlier in the same batch are
   // seen too: they ran in this transaction.
-  let claim = tx
-    .updateTable('groups')
-    .set((eb) => ({
-      next_seq: eb('next_seq', '+', 1),
-      epoch: eb('epoch', '+', m.plan.kind === KIND.commit ? 1 : 0),
-    }))
-    .where('group_id', '=', m.groupId);
-  if (m.plan.kind !== KIND.application) claim = claim.where('epoch', '=', m.plan.epoch);
-  const claimed = await claim.returning(['next_seq', 'epoch']).executeTakeFirst();
+  let claimed: { next_seq: number; epoch: number } | undefined;
+  if (m.plan.kind === KIND.application) claimed = (await claimApplication.run(tx, m.groupId)).rows[0];
+  else
+    claimed = await tx
+      .updateTable('groups')
+      .set((eb) => ({
+        next_seq: eb('next_seq', '+', 1),
+        epoch: eb('epoch', '+', m.plan.kind === KIND.commit ? 1 : 0),
+      }))
+      .where('group_id', '=', m.groupId)
+      .where('epoch', '=', m.plan.epoch)
+      .returning(['next_seq', 'epoch'])
+      .executeTakeFirst();
   if (claimed === undefined) {
     const current = await tx
       .selectFrom('groups')
@@ -152,21 +207,20 @@ export async function appendOne(tx: Tx, m: Append): Promise<Claimed> {
     return { seq: undefined, epoch: current.epoch };
   }
   const seq = claimed.next_seq - 1;
-  await tx
-    .insertInto('messages')
-    .values({
-      group_id: m.groupId,
-      seq,
-      message_id: m.messageId,
-      sender_username: m.sender.accountId,
-      sender_device: m.sender.deviceId,
-      epoch: m.plan.epoch,
-      kind: m.plan.kind,
-      data: m.payload,
-      created_at: m.now,
-      expires_at: m.expiresAt,
-    })
-    .execute();
+  const { sender, plan } = m;
+  await insertMessage.run(
+    tx,
+    m.groupId,
+    seq,
+    m.messageId,
+    sender.accountId,
+    sender.deviceId,
+    plan.epoch,
+    plan.kind,
+    m.payload,
+    m.now,
+    m.expiresAt,
+  );
   return { seq, epoch: claimed.epoch };
 }
 
