@@ -5,7 +5,7 @@
  * blocks; it joins her conversations by itself, and bob sees no identity change. A backup names
  * its account, and a linked device (without the identity key) cannot make one.
  */
-import { generateStorageKey } from '@parley/core';
+import { generateRecoveryKey, generateStorageKey, parseRecoveryKey, sealBackup } from '@parley/core';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { ParleyApi, readBackup, restoreDevice, writeBackupRecords } from '../src/index.js';
@@ -76,4 +76,26 @@ test('only a device holding the identity key makes a backup', async () => {
   const linked = { ...alicePerson, identity: { ...alicePerson.identity, identityPrivateKey: null } };
   const alice = await openClient(url, linked);
   await expect(alice.client.exportBackup()).rejects.toThrow('only the first device of an account');
+});
+
+test('a backup holding records no backup holds (group state, the outbox) or unreadable ones is refused', () => {
+  const recoveryKey = generateRecoveryKey();
+  const key = parseRecoveryKey(recoveryKey);
+  const contents = (ns: string, value: string) => ({
+    accountId: 'alice',
+    identityKey: new Uint8Array(32),
+    identityPrivateKey: new Uint8Array(32),
+    createdAt: 1,
+    records: [{ ns, key: 'k', value: new TextEncoder().encode(value) }],
+  });
+  expect(readBackup(sealBackup(contents('messages:ab12', '{}'), key), recoveryKey).records).toHaveLength(1);
+  for (const [ns, value] of [
+    ['groups', '{}'],
+    ['outbox', '{}'],
+    ['messages:../x', '{}'],
+    ['identities', 'not json'],
+  ] as const)
+    expect(() => readBackup(sealBackup(contents(ns, value), key), recoveryKey)).toThrow(
+      expect.objectContaining({ code: 'backup_invalid' }),
+    );
 });

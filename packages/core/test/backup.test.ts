@@ -124,32 +124,19 @@ describe('backup files', () => {
     const header = VECTOR.file.subarray(0, 25);
     const sealed = (plaintext: Uint8Array) =>
       concatBytes(header, seal(sealKey, plaintext, `parley/v1/backup\0${toHex(header)}`));
-    const base = () =>
+    const base = (account = 'alice', privateKeyBytes = 32) =>
       new Writer()
         .u8(1)
-        .string('alice', 128)
+        .string(account, 128)
         .fixed(new Uint8Array(32), 32)
-        .bytes(new Uint8Array(32), 255)
+        .bytes(new Uint8Array(privateKeyBytes), 255)
         .u64(1);
     const cases: Record<string, Uint8Array> = {
       'count beyond the contents': base().u32(0xffffffff).finish(),
       'trailing bytes': base().u32(0).u8(7).finish(),
-      'not canonical account': new Writer()
-        .u8(1)
-        .string('Alice', 128)
-        .fixed(new Uint8Array(32), 32)
-        .bytes(new Uint8Array(32), 255)
-        .u64(1)
-        .u32(0)
-        .finish(),
-      'no private key': new Writer()
-        .u8(1)
-        .string('alice', 128)
-        .fixed(new Uint8Array(32), 32)
-        .bytes(new Uint8Array(0), 255)
-        .u64(1)
-        .u32(0)
-        .finish(),
+      'not canonical account': base('Alice').u32(0).finish(),
+      'no private key': base('alice', 0).u32(0).finish(),
+      'a record cut short': base().u32(1).string('identities', 255).finish(),
       'unknown format': new Writer().u8(2).finish(),
       empty: new Uint8Array(0),
     };

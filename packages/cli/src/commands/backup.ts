@@ -14,7 +14,7 @@ import { MAX_BACKUP_BYTES } from '@parley/core';
 import { nativeCiphersuite } from '@parley/core/node';
 import { runClientCommand } from '../clientCommand.js';
 import type { Command, Flags } from '../command.js';
-import { openClient } from '../connect.js';
+import { openClient, trySync } from '../connect.js';
 import { DEVICE_NAME_FLAG, DEVICE_NAME_USAGE, deviceLabelFrom } from '../deviceName.js';
 import { CliError } from '../errors.js';
 import type { ClientWork } from '../handOff.js';
@@ -27,6 +27,9 @@ const USAGE = `usage: parley backup export <file> | parley backup import <file> 
 
 const exportBackup: ClientWork = async (client, [, file], _flags, output) => {
   if (existsSync(file!)) throw new CliError(`${file} exists already; choose a new file name`);
+  // Catch up first when the server is reachable; without it, what this device holds is backed up.
+  client.start();
+  await trySync(client, 5_000);
   const { file: bytes, recoveryKey } = await client.exportBackup();
   writeFileSync(file!, bytes, { mode: 0o600, flag: 'wx' });
   output.out(
