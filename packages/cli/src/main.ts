@@ -20,6 +20,7 @@ import {
   replyCommand,
   reportCommand,
 } from './commands/annotate.js';
+import { backupCommand } from './commands/backup.js';
 import { blockCommand, unblockCommand } from './commands/block.js';
 import { chatCommand } from './commands/chat.js';
 import { devicesCommand } from './commands/devices.js';
@@ -54,6 +55,7 @@ const COMMANDS: Record<string, Command> = {
   block: blockCommand,
   unblock: unblockCommand,
   export: exportCommand,
+  backup: backupCommand,
   verify: verifyCommand,
   devices: devicesCommand,
   presence: presenceCommand,

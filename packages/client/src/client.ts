@@ -30,6 +30,7 @@ import {
   safetyNumber,
 } from '@parley/core';
 import { Files } from './attachments/files.js';
+import { exportBackup, type NewBackup } from './backup.js';
 import * as annotations from './chat/annotations.js';
 import { setBlocked } from './chat/blocking.js';
 import type { Chat, serialQueue } from './chat/context.js';
@@ -177,6 +178,11 @@ export class ParleyClient {
   /** This person's history, decrypted, to keep (JSON; `historyHtml` renders it as a page). */
   exportHistory(): Promise<HistoryExport> {
     return exportHistory(this.chat);
+  }
+
+  /** An encrypted backup of this account (backup.ts): the file, and its recovery key to show once. */
+  exportBackup(): Promise<NewBackup> {
+    return this.serial(() => exportBackup(this.chat));
   }
 
   /** The accounts blocked, by name. */

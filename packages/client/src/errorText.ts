@@ -128,6 +128,13 @@ const TEXTS: Record<ErrorCode, Text> = {
     advice: 'Files you sent leave the server with their messages; deleting one frees its space.',
   },
   transfer_failed: { say: 'The file could not be transferred', advice: TRY_AGAIN },
+  // Encrypted backups: the messages say which line of the key, or what is wrong with the file.
+  recovery_key_invalid: { say: OWN_MESSAGE },
+  wrong_recovery_key: {
+    say: 'This recovery key does not open this backup',
+    advice: 'Check it against the one you wrote down when you made the backup.',
+  },
+  backup_invalid: { say: OWN_MESSAGE },
 };
 
 /**

@@ -109,12 +109,16 @@ export const ATTACHMENT_ERROR_CODES = [
 /** A setting of the server (command line, environment or config file) is not acceptable. */
 export const CONFIG_ERROR_CODES = ['invalid_config'] as const;
 
+/** Encrypted backups (backup.ts): a mistyped recovery key, a wrong one, a file that is not a sound backup. */
+export const BACKUP_ERROR_CODES = ['recovery_key_invalid', 'wrong_recovery_key', 'backup_invalid'] as const;
+
 export type MlsErrorCode = (typeof MLS_ERROR_CODES)[number];
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
 export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 export type AttachmentErrorCode = (typeof ATTACHMENT_ERROR_CODES)[number];
+export type BackupErrorCode = (typeof BACKUP_ERROR_CODES)[number];
 
 export type ErrorCode =
   | MlsErrorCode
@@ -122,7 +126,8 @@ export type ErrorCode =
   | FrameErrorCode
   | TransportErrorCode
   | ConfigErrorCode
-  | AttachmentErrorCode;
+  | AttachmentErrorCode
+  | BackupErrorCode;
 
 /** Every code once. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -133,6 +138,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
     ...TRANSPORT_ERROR_CODES,
     ...CONFIG_ERROR_CODES,
     ...ATTACHMENT_ERROR_CODES,
+    ...BACKUP_ERROR_CODES,
   ]),
 ];
 

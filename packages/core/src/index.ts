@@ -12,6 +12,7 @@ export * from './atRest.js';
 export * from './attachmentBody.js';
 export * from './attachmentCipher.js';
 export * from './authService.js';
+export * from './backup.js';
 export * from './device.js';
 export * from './deviceLabel.js';
 export {
@@ -37,6 +38,7 @@ export * from './keyPackages.js';
 export * from './mls.js';
 export * from './protocol.js';
 export * from './publicGroup/index.js';
+export * from './recoveryKey.js';
 export * from './safetyNumber.js';
 export * from './state.js';
 export * from './suites.js';
