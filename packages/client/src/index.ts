@@ -14,6 +14,7 @@ export type {
 } from './attachments/types.js';
 export { CHUNK_BYTES as UPLOAD_CHUNK_BYTES } from './attachments/upload.js';
 export { MAX_EMOJI_BYTES } from './chat/annotations.js';
+export type { DeletedAccount } from './chat/deleteAccount.js';
 export { MAX_TIMER_SECONDS, MIN_TIMER_SECONDS } from './chat/disappearing.js';
 export {
   type ExportedMessage,
