@@ -49,15 +49,24 @@ test('a deleted account leaves every conversation, is cut off and refused, and i
   expect(done.reservedUntil).toBeGreaterThan(Date.now() + 29 * 24 * 3600_000);
 
   // The others see carol leave: a member online commits her pending leave proposal.
-  for (const x of [a, b]) await until(() => x.client.members(group).join(',') === 'alice,bob', 'carol is gone');
+  for (const x of [a, b])
+    await until(() => x.client.members(group).join(',') === 'alice,bob', 'carol is gone');
   await until(() => a.client.members(direct).join(',') === 'alice', 'carol left the direct chat');
   await until(
     () => bobLines.some((m) => m.system?.event === 'members' && m.system.left.includes('carol')),
     'bob sees carol leave',
   );
-  const rows = await db.selectFrom('group_members').select('removed_seq').where('username', '=', 'carol').execute();
+  const rows = await db
+    .selectFrom('group_members')
+    .select('removed_seq')
+    .where('username', '=', 'carol')
+    .execute();
   await until(async () => {
-    const now = await db.selectFrom('group_members').select('removed_seq').where('username', '=', 'carol').execute();
+    const now = await db
+      .selectFrom('group_members')
+      .select('removed_seq')
+      .where('username', '=', 'carol')
+      .execute();
     return now.every((r) => r.removed_seq !== null);
   }, 'the server ended her memberships');
   expect(rows.length).toBe(2);
@@ -100,7 +109,10 @@ test('deleting needs a fresh login of that very account: no session, a stale one
   expect(ticket.type).toBe('ticket');
   expect(await fail(api.deleteAccount((ticket as { token: string }).token))).toBe('unauthorized');
   const { token } = await api.login('dave', 'pw-dave-1234');
-  await db.updateTable('sessions').set({ created_at: Date.now() - 11 * 60_000 }).execute();
+  await db
+    .updateTable('sessions')
+    .set({ created_at: Date.now() - 11 * 60_000 })
+    .execute();
   expect(await fail(api.deleteAccount(token))).toBe('fresh_login_required');
   expect(await db.selectFrom('accounts').select('username').execute()).toEqual([{ username: 'dave' }]);
 });
@@ -125,7 +137,9 @@ test('with no other member online the leave waits on the server, and the first m
   await until(() => back.client.members(chat).join(',') === 'finn', 'finn commits erin’s leave');
   await until(
     async () =>
-      (await back.client.history(chat)).some((m) => m.system?.event === 'members' && m.system.left.includes('erin')),
+      (await back.client.history(chat)).some(
+        (m) => m.system?.event === 'members' && m.system.left.includes('erin'),
+      ),
     'finn sees erin leave',
   );
 });

@@ -325,8 +325,16 @@ async function m0018DeletedAccounts(db: Kysely<unknown>, _bytes: Bytes): Promise
     .addColumn('deleted_at', 'bigint', (c) => c.notNull())
     .addColumn('free_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('deleted_accounts_skeleton').on('deleted_accounts').column('skeleton').execute();
-  await db.schema.createIndex('deleted_accounts_deleted_at').on('deleted_accounts').column('deleted_at').execute();
+  await db.schema
+    .createIndex('deleted_accounts_skeleton')
+    .on('deleted_accounts')
+    .column('skeleton')
+    .execute();
+  await db.schema
+    .createIndex('deleted_accounts_deleted_at')
+    .on('deleted_accounts')
+    .column('deleted_at')
+    .execute();
   await db.schema.createIndex('deleted_accounts_free_at').on('deleted_accounts').column('free_at').execute();
 }
 

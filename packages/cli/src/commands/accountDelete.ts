@@ -38,7 +38,9 @@ async function deleteWith(place: Unlocked, token: string): Promise<void> {
     await syncOrThrow(client);
     const me = place.profile.username;
     const labels = new Map(
-      client.conversationList().map((c) => [c.id, c.name ?? `with ${c.members.filter((m) => m !== me).join(', ')}`]),
+      client
+        .conversationList()
+        .map((c) => [c.id, c.name ?? `with ${c.members.filter((m) => m !== me).join(', ')}`]),
     );
     const done = await client.deleteAccount(api, token);
     const names = (ids: string[]) => ids.map((id) => labels.get(id) ?? id).join('; ');
@@ -62,7 +64,9 @@ async function account([sub]: string[], flags: Flags): Promise<void> {
   await confirm(place.profile.username, flags);
   const claim = claimProfile(place.dir, 'account delete', false);
   if (typeof claim !== 'function')
-    throw new CliError(`parley ${claim.command} (process ${claim.pid}) is using this profile; close it first`);
+    throw new CliError(
+      `parley ${claim.command} (process ${claim.pid}) is using this profile; close it first`,
+    );
   try {
     const api = apiFor(place.profile.server, trustIn(place.dir));
     // A fresh OPAQUE login: the server deletes only with a session from the last few minutes.

@@ -22,7 +22,11 @@ export interface DeletedAccount extends AccountDeletion {
 }
 
 /** Leave every active conversation, then delete the account on the server with `token`. */
-export async function deleteAccount(client: ParleyClient, api: ParleyApi, token: string): Promise<DeletedAccount> {
+export async function deleteAccount(
+  client: ParleyClient,
+  api: ParleyApi,
+  token: string,
+): Promise<DeletedAccount> {
   const left: string[] = [];
   const notLeft: { id: string; reason: string }[] = [];
   for (const id of client.conversations()) {

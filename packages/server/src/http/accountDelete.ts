@@ -39,7 +39,11 @@ export const accountDeleteRoutes: FastifyPluginAsyncTypebox<AccountDeleteDeps> =
   requireSession(app, db);
   app.delete('/v1/accounts/me', { schema: deleteMe }, async (request) => {
     if ((await sessionOpenedAt(db, request)) < Date.now() - FRESH_LOGIN_MS)
-      throw new ApiError(403, 'fresh_login_required', 'sign in again with the password to delete the account');
+      throw new ApiError(
+        403,
+        'fresh_login_required',
+        'sign in again with the password to delete the account',
+      );
     const done = await deleteAccountData(db, storage, request.account, config.deletedNameQuarantineDays);
     if (done === undefined) throw new ApiError(404, 'not_found', 'no such account');
     for (const device of done.devices)

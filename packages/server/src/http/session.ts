@@ -66,7 +66,11 @@ export async function openSession(db: Db, username: string): Promise<{ token: st
 export async function sessionOpenedAt(db: Db, request: FastifyRequest): Promise<number> {
   const hash = tokenHash(request);
   if (hash === undefined) return 0;
-  const row = await db.selectFrom('sessions').select('created_at').where('token_hash', '=', hash).executeTakeFirst();
+  const row = await db
+    .selectFrom('sessions')
+    .select('created_at')
+    .where('token_hash', '=', hash)
+    .executeTakeFirst();
   return row === undefined ? 0 : Number(row.created_at);
 }
 

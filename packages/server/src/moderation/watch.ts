@@ -36,7 +36,8 @@ export function watchDisabled(
       // Clocks of the command and the node may differ a little: look back one interval again.
       since = now - intervalMs;
       for (const { username } of rows) hub.closeAccount(username, CLOSE.disabled.code, CLOSE.disabled.reason);
-      for (const { username } of deleted) hub.closeAccount(username, CLOSE.revoked.code, CLOSE.revoked.reason);
+      for (const { username } of deleted)
+        hub.closeAccount(username, CLOSE.revoked.code, CLOSE.revoked.reason);
     },
     onError,
   );
