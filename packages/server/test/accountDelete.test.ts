@@ -12,9 +12,10 @@ import { promisify } from 'node:util';
 import { CLOSE } from '@parley/core';
 import { until } from '@parley/testing';
 import { afterEach, describe, expect, test } from 'vitest';
-import { freeDeletedNames } from '../src/accountDeletion.js';
-import type { ServerConfig } from '../src/index.js';
-import { auth, type Member, member, newGroup, upload } from './blobPeers.js';
+import { deleteAccountData, freeDeletedNames } from '../src/accountDeletion.js';
+import { blobStorage } from '../src/blobs/index.js';
+import { runRetention, type ServerConfig } from '../src/index.js';
+import { addMember, auth, type Member, member, newGroup, sendWithBlobs, upload } from './blobPeers.js';
 import { api, freshPostgres, login, type Running, register, startServer } from './helpers.js';
 import { WsClient } from './wsClient.js';
 
@@ -137,6 +138,23 @@ test('only a fresh session of the account itself deletes it: none, a ticket, a s
   expect((await rowsOf(running.server.db, 'bob')).devices).toBe(0);
   // A deleted account's session is gone with it.
   expect((await del(bob.token)).status).toBe(401);
+});
+
+test('a deleted account whose leave nobody committed yet no longer holds back retention', async () => {
+  running = await startServer();
+  const alice = await member(running.url, 'alice');
+  const bob = await member(running.url, 'bob');
+  const groupId = await newGroup(alice);
+  await addMember(alice, bob);
+  for (let i = 0; i < 3; i++) expect((await sendWithBlobs(alice, [])).type).toBe('sent');
+  const { db } = running.server;
+  const head = await db.selectFrom('groups').select('next_seq').executeTakeFirstOrThrow();
+  await alice.ws.request({ type: 'ack', groupId, seq: Number(head.next_seq) - 1 });
+  const later = Date.now() + 31 * DAY;
+  // Bob acknowledged nothing after joining: only what came before his Welcome goes.
+  expect(await runRetention(db, 30, later)).toBe(1);
+  await deleteAccountData(db, blobStorage(db, running.server.config), 'bob', 30);
+  expect(await runRetention(db, 30, later)).toBe(3);
 });
 
 /** `parley-server <args>` on the running server's database; its stdout. */

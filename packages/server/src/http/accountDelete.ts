@@ -10,6 +10,7 @@ import { CLOSE } from '@parley/core';
 import Type from 'typebox';
 import { deleteAccountData } from '../accountDeletion.js';
 import { blobStorage } from '../blobs/index.js';
+import type { BlobStorage } from '../blobs/storage.js';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db.js';
 import { ApiError } from '../errors.js';
@@ -35,7 +36,8 @@ const deleteMe = {
 
 export const accountDeleteRoutes: FastifyPluginAsyncTypebox<AccountDeleteDeps> = async (app, deps) => {
   const { db, config, hub } = deps;
-  const storage = blobStorage(db, config);
+  // Made at the first deletion: a file store creates its directory, which nothing needs before.
+  let storage: BlobStorage | undefined;
   requireSession(app, db);
   app.delete('/v1/accounts/me', { schema: deleteMe }, async (request) => {
     if ((await sessionOpenedAt(db, request)) < Date.now() - FRESH_LOGIN_MS)
@@ -44,6 +46,7 @@ export const accountDeleteRoutes: FastifyPluginAsyncTypebox<AccountDeleteDeps> =
         'fresh_login_required',
         'sign in again with the password to delete the account',
       );
+    storage ??= blobStorage(db, config);
     const done = await deleteAccountData(db, storage, request.account, config.deletedNameQuarantineDays);
     if (done === undefined) throw new ApiError(404, 'not_found', 'no such account');
     for (const device of done.devices)
