@@ -40,7 +40,10 @@ async function deleteWith(place: Unlocked, token: string): Promise<void> {
     const labels = new Map(
       client
         .conversationList()
-        .map((c) => [c.id, c.name ?? `with ${c.members.filter((m) => m !== me).join(', ')}`]),
+        .map((c) => [
+          c.id,
+          c.name ?? `with ${c.members.filter((m) => m !== me).join(', ') || 'nobody else'}`,
+        ]),
     );
     const done = await client.deleteAccount(api, token);
     const names = (ids: string[]) => ids.map((id) => labels.get(id) ?? id).join('; ');
