@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { clientCommands } from './clientCommand.js';
 import type { Command } from './command.js';
 import { loginCommand, registerCommand } from './commands/account.js';
+import { accountCommand } from './commands/accountDelete.js';
 import {
   deleteCommand,
   editCommand,
@@ -60,6 +61,7 @@ const COMMANDS: Record<string, Command> = {
   devices: devicesCommand,
   presence: presenceCommand,
   whoami: whoamiCommand,
+  account: accountCommand,
 };
 
 for (const [name, command] of Object.entries(COMMANDS))

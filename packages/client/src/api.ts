@@ -41,6 +41,16 @@ export interface ServerInfo {
   access: AccessPolicy;
 }
 
+/** What the server deleted with an account. */
+export interface AccountDeletion {
+  username: string;
+  devices: number;
+  keyPackages: number;
+  blobs: number;
+  /** Until when its name (and lookalikes) cannot be registered again, ms since the epoch. */
+  reservedUntil: number;
+}
+
 export interface Session {
   token: string;
   username: string;
@@ -164,6 +174,14 @@ export class ParleyApi {
       loginId: start.loginId,
       finishLoginRequest: finish.finishLoginRequest,
     });
+  }
+
+  /**
+   * Delete the account for good (`DELETE /v1/accounts/me`): `token` must come from a login of the
+   * last few minutes. ParleyClient.deleteAccount leaves the conversations first.
+   */
+  deleteAccount(token: string): Promise<AccountDeletion> {
+    return this.call('DELETE', '/v1/accounts/me', undefined, token);
   }
 
   logout(token: string): Promise<void> {

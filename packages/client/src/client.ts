@@ -29,11 +29,13 @@ import {
   type SafetyNumber,
   safetyNumber,
 } from '@parley/core';
+import type { ParleyApi } from './api.js';
 import { Files } from './attachments/files.js';
 import { exportBackup, type NewBackup } from './backup.js';
 import * as annotations from './chat/annotations.js';
 import { setBlocked } from './chat/blocking.js';
 import type { Chat, serialQueue } from './chat/context.js';
+import { type DeletedAccount, deleteAccount } from './chat/deleteAccount.js';
 import { setTimer, sweep } from './chat/disappearing.js';
 import type { Emitter } from './chat/events.js';
 import { exportHistory, type HistoryExport } from './chat/export.js';
@@ -364,6 +366,11 @@ export class ParleyClient {
   async leave(groupIdHex: string): Promise<void> {
     this.requireActive(groupIdHex);
     await this.serial(() => membership.leave(this.chat, groupIdHex));
+  }
+
+  /** Leave every conversation, then delete the account (`token`: a fresh login's; chat/deleteAccount.ts). */
+  deleteAccount(api: ParleyApi, token: string): Promise<DeletedAccount> {
+    return deleteAccount(this, api, token);
   }
 
   /** Send what is queued now, if online (otherwise it goes when the connection is back). */

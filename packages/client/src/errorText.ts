@@ -69,6 +69,14 @@ const TEXTS: Record<ErrorCode, Text> = {
     say: 'That username is taken, or looks too much like one that is',
     advice: 'Choose another one.',
   },
+  username_quarantined: {
+    say: 'That username belonged to an account deleted recently, or looks too much like one',
+    advice: 'It stays reserved for a while after the deletion; choose another one.',
+  },
+  fresh_login_required: {
+    say: 'Deleting an account needs a login made in the last few minutes',
+    advice: 'Sign in again with your password, then delete.',
+  },
   access_denied: { say: 'Wrong access password or invite code' },
   invite_used: { say: 'This invite code has already been used' },
   forbidden: { say: 'The server does not serve that to this client' },

@@ -15,6 +15,7 @@ export type {
 export { CHUNK_BYTES as UPLOAD_CHUNK_BYTES } from './attachments/upload.js';
 export { type NewBackup, readBackup, restoreDevice, writeBackupRecords } from './backup.js';
 export { MAX_EMOJI_BYTES } from './chat/annotations.js';
+export type { DeletedAccount } from './chat/deleteAccount.js';
 export { MAX_TIMER_SECONDS, MIN_TIMER_SECONDS } from './chat/disappearing.js';
 export {
   type ExportedMessage,

@@ -51,6 +51,10 @@ export const HTTP_ERROR_CODES = [
   'payload_too_large',
   // The server's operator disabled the account: it can neither sign in nor connect.
   'account_disabled',
+  // Account deletion (#18): a deleted account's name or a lookalike, during its quarantine; and
+  // deleting with a session not opened by a login in the last few minutes.
+  'username_quarantined',
+  'fresh_login_required',
   // Attachments (encrypted blobs, docs/protocol.md "Attachments").
   'attachment_too_large',
   'attachment_quota_exceeded',

@@ -44,6 +44,8 @@ export interface ServerConfig {
   accessPassword?: string;
   /** Days to keep delivered messages before the retention job may delete them. */
   retentionDays: number;
+  /** Days a deleted account's name (and its lookalikes) stays reserved (accountDeletion.ts). */
+  deletedNameQuarantineDays: number;
   /** How often the sweep deletes expired (disappearing) messages, milliseconds. */
   expirySweepMs: number;
   /**
@@ -90,6 +92,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   redisPrefix: 'parley:',
   access: 'open',
   retentionDays: 30,
+  deletedNameQuarantineDays: 30,
   expirySweepMs: 60_000,
   limits: DEFAULT_LIMITS,
   attachmentStore: 'auto',
@@ -114,6 +117,7 @@ const ENV: Record<string, string> = {
   PARLEY_ACCESS: 'access',
   PARLEY_ACCESS_PASSWORD: 'accessPassword',
   PARLEY_RETENTION_DAYS: 'retentionDays',
+  PARLEY_DELETED_NAME_QUARANTINE_DAYS: 'deletedNameQuarantineDays',
   PARLEY_EXPIRY_SWEEP_MS: 'expirySweepMs',
   PARLEY_TRUST_PROXY: 'trustProxy',
   PARLEY_LOG_LEVEL: 'logLevel',
@@ -144,6 +148,7 @@ const FLAGS: Record<string, string> = {
   '--access': 'access',
   '--access-password': 'accessPassword',
   '--retention-days': 'retentionDays',
+  '--deleted-name-quarantine-days': 'deletedNameQuarantineDays',
   '--expiry-sweep-ms': 'expirySweepMs',
   '--trust-proxy': 'trustProxy',
   '--log-level': 'logLevel',
@@ -270,6 +275,9 @@ function validate(raw: Raw, base: ServerConfig): ServerConfig {
         break;
       case 'retentionDays':
         out.retentionDays = integer('retentionDays', value, 1, 3650);
+        break;
+      case 'deletedNameQuarantineDays':
+        out.deletedNameQuarantineDays = integer('deletedNameQuarantineDays', value, 0, 3650);
         break;
       case 'expirySweepMs':
         out.expirySweepMs = integer('expirySweepMs', value, 10, 3_600_000);

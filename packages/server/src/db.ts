@@ -229,6 +229,14 @@ export interface BlobChunksTable {
   data: Uint8Array;
 }
 
+/** A deleted account's tombstone: its name and lookalikes stay refused until free_at. */
+export interface DeletedAccountsTable {
+  username: string;
+  skeleton: string;
+  deleted_at: number;
+  free_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -248,6 +256,7 @@ export interface Database {
   reports: ReportsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
+  deleted_accounts: DeletedAccountsTable;
 }
 
 export type Db = Kysely<Database>;

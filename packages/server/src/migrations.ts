@@ -313,6 +313,31 @@ async function m0017Reports(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
     .execute();
 }
 
+/**
+ * Deleted accounts' tombstones (accountDeletion.ts): the name and its confusable skeleton stay
+ * reserved until `free_at`, then the job frees them; `deleted_at` is indexed for the nodes' watch.
+ */
+async function m0018DeletedAccounts(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('deleted_accounts')
+    .addColumn('username', 'text', (c) => c.primaryKey())
+    .addColumn('skeleton', 'text', (c) => c.notNull())
+    .addColumn('deleted_at', 'bigint', (c) => c.notNull())
+    .addColumn('free_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('deleted_accounts_skeleton')
+    .on('deleted_accounts')
+    .column('skeleton')
+    .execute();
+  await db.schema
+    .createIndex('deleted_accounts_deleted_at')
+    .on('deleted_accounts')
+    .column('deleted_at')
+    .execute();
+  await db.schema.createIndex('deleted_accounts_free_at').on('deleted_accounts').column('free_at').execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -330,6 +355,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0015_account_disabled', m0015AccountDisabled],
   ['0016_blocks', m0016Blocks],
   ['0017_reports', m0017Reports],
+  ['0018_deleted_accounts', m0018DeletedAccounts],
 ];
 
 /** Every migration by name, for the dialect's column types. */

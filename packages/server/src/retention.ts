@@ -1,5 +1,6 @@
 /**
  * Retention: a group's log keeps a message until every current member device has acknowledged it
+ * (a deleted account's member rows, with no device left, count for nothing)
  * and it is older than the retention period; then it is deleted. Welcomes never collected are
  * dropped after the same period (the key packages they were for have expired by then). The job runs
  * hourly in the background and once at start-up.
@@ -16,6 +17,14 @@ export async function runRetention(db: Db, retentionDays: number, now = Date.now
     .selectFrom('group_members')
     .select(['group_id', (eb) => eb.fn.min<number>('acked_seq').as('floor')])
     .where('removed_seq', 'is', null)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('devices')
+          .select('devices.device_id')
+          .whereRef('devices.username', '=', 'group_members.username')
+          .whereRef('devices.device_id', '=', 'group_members.device_id'),
+      ),
+    )
     .groupBy('group_id')
     .execute();
   let deleted = 0;

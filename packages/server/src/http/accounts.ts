@@ -9,6 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Signature } from '@parley/core';
 import * as opaque from '@serenity-kit/opaque';
 import Type, { type Static } from 'typebox';
+import { nameQuarantined } from '../accountDeletion.js';
 import type { Cluster } from '../cluster.js';
 import type { ServerConfig } from '../config.js';
 import { secretEquals, sha256 } from '../crypto.js';
@@ -100,6 +101,15 @@ function usernameTaken(): ApiError {
   return new ApiError(409, 'username_taken', 'that username is taken, or looks too much like one that is');
 }
 
+/** A deleted account's name, or a lookalike of it, during its quarantine (accountDeletion.ts). */
+function usernameQuarantined(): ApiError {
+  return new ApiError(
+    409,
+    'username_quarantined',
+    'that username belonged to a deleted account, or looks too much like one; it is reserved for a while',
+  );
+}
+
 /** Whether a registration satisfies the access policy (403 when not). */
 async function checkPolicy(db: Db, config: ServerConfig, body: Static<typeof Access>): Promise<void> {
   if (config.access === 'password') {
@@ -156,6 +166,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
       .where((eb) => eb.or([eb('username', '=', name), eb('skeleton', '=', usernameSkeleton(name))]))
       .executeTakeFirst();
     if (taken !== undefined) throw usernameTaken();
+    if (await nameQuarantined(db, name)) throw usernameQuarantined();
     try {
       return opaque.server.createRegistrationResponse({
         serverSetup,
@@ -193,6 +204,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) throw usernameTaken();
+      // After the insert: a deletion of this name that committed meanwhile has left its tombstone.
+      if (await nameQuarantined(tx, name, now)) throw usernameQuarantined();
       await tx
         .insertInto('devices')
         .values({

@@ -1,6 +1,7 @@
 /** The HTTP API (docs/protocol.md): one plugin per concern, each with typed schemas for what it takes and answers. */
 import type { FastifyInstance } from 'fastify';
 import { attachmentService } from '../blobs/index.js';
+import { accountDeleteRoutes } from './accountDelete.js';
 import { type AccountsDeps, accountRoutes } from './accounts.js';
 import { deviceLinkRoutes } from './deviceLinks.js';
 import { type DevicesDeps, deviceRoutes } from './devices.js';
@@ -25,5 +26,6 @@ export async function httpRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
   await app.register(deviceRoutes, deps);
   await app.register(deviceLinkRoutes, deps);
   await app.register(reportRoutes, deps);
+  await app.register(accountDeleteRoutes, deps);
   await attachmentService(app, deps);
 }

@@ -62,6 +62,18 @@ export async function openSession(db: Db, username: string): Promise<{ token: st
   return { token, expiresAt };
 }
 
+/** When the request's session was opened (its login), or 0 without one. */
+export async function sessionOpenedAt(db: Db, request: FastifyRequest): Promise<number> {
+  const hash = tokenHash(request);
+  if (hash === undefined) return 0;
+  const row = await db
+    .selectFrom('sessions')
+    .select('created_at')
+    .where('token_hash', '=', hash)
+    .executeTakeFirst();
+  return row === undefined ? 0 : Number(row.created_at);
+}
+
 /** Delete the session the request's token names (the hook has checked it). */
 export async function closeSession(db: Db, request: FastifyRequest): Promise<void> {
   const hash = tokenHash(request);

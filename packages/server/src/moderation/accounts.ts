@@ -2,9 +2,11 @@
  * The operator's view of accounts (`parley-server accounts …`): list them with what the server
  * holds about each (never content: there is none to show), disable one (it can no longer sign in or
  * connect, and every node cuts its connections within WATCH_INTERVAL_MS, watch.ts) and enable it
- * again. Works on SQLite and PostgreSQL alike.
+ * again, or delete it for good (accountDeletion.ts). Works on SQLite and PostgreSQL alike.
  */
 import { canonicalUsername, ParleyError } from '@parley/core';
+import { type DeletionSummary, deleteAccountData } from '../accountDeletion.js';
+import type { BlobStorage } from '../blobs/storage.js';
 import type { Db } from '../db.js';
 
 export interface AccountRow {
@@ -106,4 +108,21 @@ export async function enableAccount(db: Db, typed: string): Promise<boolean> {
     .where('disabled_at', 'is not', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/**
+ * Delete an account as its own `DELETE /v1/accounts/me` does; every node's watch cuts its
+ * connections within a second (watch.ts).
+ */
+export async function deleteAccount(
+  db: Db,
+  storage: BlobStorage,
+  typed: string,
+  quarantineDays: number,
+  now = Date.now(),
+): Promise<DeletionSummary> {
+  const name = await existing(db, typed);
+  const done = await deleteAccountData(db, storage, name, quarantineDays, now);
+  if (done === undefined) throw new OperatorError(`there is no account "${name}"`);
+  return done;
 }

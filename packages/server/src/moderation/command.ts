@@ -1,15 +1,16 @@
 /**
  * The operator's commands, run beside (or without) a running server on the same database:
- *   parley-server accounts list [--json]            accounts disable|enable <username>
+ *   parley-server accounts list [--json]            accounts disable|enable|delete <username>
  *   parley-server invites create [--count N]        invites list [--json]      invites revoke <id>
  *   parley-server reports list [--all] [--json]    reports resolve <id>
  *   parley-server stats [--json]
  * Each also takes the server's options (--data-dir, --database, --config, …) to find the database.
  * `invite [--count N]` stays as the older spelling of `invites create`.
  */
-import { ConfigError, configFrom, parseFlags } from '../config.js';
+import { blobStorage } from '../blobs/index.js';
+import { ConfigError, configFrom, parseFlags, type ServerConfig } from '../config.js';
 import { type Db, openDatabase } from '../db.js';
-import { disableAccount, enableAccount, listAccounts, OperatorError } from './accounts.js';
+import { deleteAccount, disableAccount, enableAccount, listAccounts, OperatorError } from './accounts.js';
 import { createInvites, listInvites, revokeInvite } from './invites.js';
 import { listReports, resolveReport } from './reports.js';
 import { serverStats } from './stats.js';
@@ -18,6 +19,7 @@ export const OPERATOR_USAGE = `operator commands:
   parley-server accounts list [--json]
   parley-server accounts disable <username>     (cuts its connections within a second)
   parley-server accounts enable <username>
+  parley-server accounts delete <username>      (for good, without asking; its name stays reserved)
   parley-server invites create [--count N]      (codes are shown once)
   parley-server invites list [--json]
   parley-server invites revoke <id>
@@ -30,8 +32,18 @@ type Out = (line: string) => void;
 
 const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 
+/** Delete an account and say what went. */
+async function deleteOne(db: Db, config: ServerConfig, target: string, out: Out) {
+  const d = await deleteAccount(db, blobStorage(db, config), target, config.deletedNameQuarantineDays);
+  out(
+    `deleted ${d.username}: ${d.devices.length} devices, ${d.keyPackages} key packages, ${d.sessions} sessions, ${d.blobs} attachments, ${d.blocks} blocks, ${d.reports} reports it filed`,
+  );
+  out(`the name ${d.username} and its lookalikes are reserved until ${when(d.reservedUntil)}`);
+}
+
 async function accounts(
   db: Db,
+  config: ServerConfig,
   action: string | undefined,
   target: string | undefined,
   json: boolean,
@@ -52,7 +64,10 @@ async function accounts(
     out(changed ? `${action}d ${target}` : `${target} was already ${action}d`);
     return;
   }
-  throw new ConfigError(`usage: parley-server accounts list | disable <username> | enable <username>`);
+  if (action === 'delete' && target !== undefined) return deleteOne(db, config, target, out);
+  throw new ConfigError(
+    `usage: parley-server accounts list | disable <username> | enable <username> | delete <username>`,
+  );
 }
 
 async function invites(
@@ -142,9 +157,10 @@ export async function runOperatorCommand(argv: string[], env: NodeJS.ProcessEnv,
   if (!['accounts', 'invites', 'invite', 'reports', 'stats'].includes(command ?? '')) return false;
   const { positional, options, json, all } = split(rest);
   const { flags, configFile, extra } = parseFlags(options, { count: { type: 'string' } });
-  const db = await openDatabase(configFrom(flags, configFile ?? env.PARLEY_CONFIG, env));
+  const config = configFrom(flags, configFile ?? env.PARLEY_CONFIG, env);
+  const db = await openDatabase(config);
   try {
-    if (command === 'accounts') await accounts(db, positional[0], positional[1], json, out);
+    if (command === 'accounts') await accounts(db, config, positional[0], positional[1], json, out);
     else if (command === 'invite') await invites(db, 'create', undefined, extra.count, json, out);
     else if (command === 'invites') await invites(db, positional[0], positional[1], extra.count, json, out);
     else if (command === 'reports') await reports(db, positional[0], positional[1], { json, all }, out);

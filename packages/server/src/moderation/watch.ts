@@ -1,7 +1,8 @@
 /**
- * Every node cuts a disabled account's connections within WATCH_INTERVAL_MS, whichever process
- * disabled it (the operator's command writes only the database): each node reads the accounts
- * disabled since its last look (an indexed range read) and closes their devices' connections here.
+ * Every node cuts a disabled or deleted account's connections within WATCH_INTERVAL_MS, whichever
+ * process disabled or deleted it (the operator's command writes only the database): each node
+ * reads the accounts disabled or deleted since its last look (indexed range reads) and closes their
+ * devices' connections here.
  */
 import { CLOSE } from '@parley/core';
 import type { Db } from '../db.js';
@@ -27,9 +28,16 @@ export function watchDisabled(
         .select('username')
         .where('disabled_at', '>=', since)
         .execute();
+      const deleted = await db
+        .selectFrom('deleted_accounts')
+        .select('username')
+        .where('deleted_at', '>=', since)
+        .execute();
       // Clocks of the command and the node may differ a little: look back one interval again.
       since = now - intervalMs;
       for (const { username } of rows) hub.closeAccount(username, CLOSE.disabled.code, CLOSE.disabled.reason);
+      for (const { username } of deleted)
+        hub.closeAccount(username, CLOSE.revoked.code, CLOSE.revoked.reason);
     },
     onError,
   );
