@@ -42,6 +42,6 @@ export * from './recoveryKey.js';
 export * from './safetyNumber.js';
 export * from './state.js';
 export * from './suites.js';
-export { checkNewUsername, usernameProblem } from './usernameRules.js';
 /** RFC 9162 Merkle trees (key transparency's log, issue #21). */
 export * as merkle from './transparency/merkle.js';
+export { checkNewUsername, usernameProblem } from './usernameRules.js';
