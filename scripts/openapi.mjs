@@ -11,7 +11,5 @@ await server.app.ready();
 const out = new URL('../docs/openapi.json', import.meta.url);
 writeFileSync(out, `${JSON.stringify(server.app.swagger(), null, 2)}\n`);
 await server.close();
-// The attachment file store makes its folder in the background: let that finish before removing it.
-await new Promise((resolve) => setTimeout(resolve, 200));
 rmSync(dataDir, { recursive: true, force: true });
 console.log(`wrote ${out.pathname}`);
