@@ -37,6 +37,8 @@ interface Props {
   onReact: (targetId: string, emoji: string) => Promise<void>;
   onEdit: (targetId: string, text: string) => Promise<void>;
   onDelete: (targetId: string) => Promise<void>;
+  /** Report someone else's message (opens the report dialog). */
+  onReport: (m: ChatMessage) => void;
   onTyping: (typing: boolean) => void;
   /** Files being sent here, with their progress. */
   uploads: readonly Upload[];
@@ -164,6 +166,7 @@ export function ChatView(props: Props) {
         onReact={(m, emoji) => act(props.onReact(m.id, emoji))}
         onEdit={(m, text) => props.onEdit(m.id, text)}
         onDelete={(m) => act(props.onDelete(m.id))}
+        onReport={props.onReport}
         onFetch={props.onFetch}
       />
       <p className="typing" aria-live="polite">

@@ -2,7 +2,7 @@
  * One message of the open conversation (pure view): the quote it replies to, its text or file (or
  * the tombstone of a deleted one), an "edited" mark, its reactions with who reacted, the delivery
  * ticks of one's own, and its actions (reply, react with an emoji picker, edit and delete one's
- * own; a file is not edited), shown on hover, on focus (always reachable by keyboard) or, on a
+ * own, a file is not edited; report someone else's, even in a conversation that ended), shown on hover, on focus (always reachable by keyboard) or, on a
  * touch screen, after a long press.
  */
 import type { ChatMessage, MessageStatus } from '@parley/client';
@@ -18,6 +18,8 @@ export interface MessageActions {
   onReact: (m: ChatMessage, emoji: string) => void;
   onEdit: (m: ChatMessage, text: string) => Promise<void>;
   onDelete: (m: ChatMessage) => void;
+  /** Report someone else's message to the server's operator (opens the report dialog). */
+  onReport: (m: ChatMessage) => void;
   /** Fetch a message's file (an image opened, a file downloaded). */
   onFetch: FetchFile;
 }
@@ -196,7 +198,10 @@ export function MessageItem(props: Props) {
   const deleted = m.deleted === true;
   // Only a message in the log can be answered or changed (one still sending has no place yet).
   const actionable = writable && !deleted && m.seq > 0;
-  const longPress = useLongPress(actionable, () => setMode(mode === 'shown' ? 'idle' : 'shown'));
+  const reportable = !mine && !deleted && m.seq > 0;
+  const longPress = useLongPress(actionable || reportable, () =>
+    setMode(mode === 'shown' ? 'idle' : 'shown'),
+  );
   const save = (text: string) => {
     setError(undefined);
     props.onEdit(m, text).then(
@@ -233,31 +238,47 @@ export function MessageItem(props: Props) {
         <time dateTime={new Date(m.sentAt).toISOString()}>{formatMoment(m.sentAt)}</time>
         {mine && <Ticks status={m.status} />}
       </span>
-      {actionable && mode !== 'editing' && (
+      {(actionable || reportable) && mode !== 'editing' && (
         <span className={`actions${mode === 'idle' ? '' : ' open'}`}>
-          <button
-            type="button"
-            onClick={() => {
-              setMode('idle');
-              props.onReply(m);
-            }}
-          >
-            Reply
-          </button>
-          <button
-            type="button"
-            ref={reactButton}
-            aria-expanded={mode === 'picking'}
-            onClick={() => setMode(mode === 'picking' ? 'idle' : 'picking')}
-          >
-            React
-          </button>
-          {mine && m.attachment === undefined && (
+          {actionable && (
+            <>
+              <button
+                type="button"
+                onClick={() => {
+                  setMode('idle');
+                  props.onReply(m);
+                }}
+              >
+                Reply
+              </button>
+              <button
+                type="button"
+                ref={reactButton}
+                aria-expanded={mode === 'picking'}
+                onClick={() => setMode(mode === 'picking' ? 'idle' : 'picking')}
+              >
+                React
+              </button>
+            </>
+          )}
+          {reportable && (
+            <button
+              type="button"
+              onClick={() => {
+                setMode('idle');
+                props.onReport(m);
+              }}
+            >
+              Report
+            </button>
+          )}
+          {actionable && mine && m.attachment === undefined && (
             <button type="button" onClick={() => setMode('editing')}>
               Edit
             </button>
           )}
-          {mine &&
+          {actionable &&
+            mine &&
             (mode === 'deleting' ? (
               <>
                 <button type="button" className="danger" onClick={() => props.onDelete(m)}>

@@ -106,6 +106,7 @@ export function MessageList(props: Props) {
           onReact={props.onReact}
           onEdit={props.onEdit}
           onDelete={props.onDelete}
+          onReport={props.onReport}
           onFetch={props.onFetch}
         />
       ))}

@@ -87,6 +87,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             onReact={(target, emoji) => model.react(open.id, target, emoji)}
             onEdit={(target, text) => model.edit(open.id, target, text)}
             onDelete={(target) => model.deleteMessage(open.id, target)}
+            onReport={(message) => setPanel({ kind: 'report', groupId: open.id, message })}
             onTyping={(t) => model.setTyping(open.id, t)}
             uploads={s.uploads.get(open.id) ?? []}
             onSendFile={(file, replyTo) => model.sendFile(open.id, file, replyTo)}
@@ -118,6 +119,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         onManageDevices={onManageDevices}
         onLogout={onLogout}
         onPresenceSharing={model.presenceSharing}
+        safety={{ blocked: [...s.blocked], onUnblock: model.unblock, onExport: model.exportHistory }}
       />
       {changed !== undefined && (
         <IdentityChangeDialog
