@@ -167,6 +167,31 @@ function EditForm({
   );
 }
 
+/** Delete, then "Delete for everyone" or "Keep" once asked. */
+function DeleteButtons(props: {
+  asking: boolean;
+  onAsk: () => void;
+  onKeep: () => void;
+  onDelete: () => void;
+}) {
+  if (!props.asking)
+    return (
+      <button type="button" onClick={props.onAsk}>
+        Delete
+      </button>
+    );
+  return (
+    <>
+      <button type="button" className="danger" onClick={props.onDelete}>
+        Delete for everyone
+      </button>
+      <button type="button" onClick={props.onKeep}>
+        Keep
+      </button>
+    </>
+  );
+}
+
 /** 'shown': the actions, opened by a long press on a touch screen (which has no hover). */
 type Mode = 'idle' | 'shown' | 'picking' | 'editing' | 'deleting';
 
@@ -277,22 +302,14 @@ export function MessageItem(props: Props) {
               Edit
             </button>
           )}
-          {actionable &&
-            mine &&
-            (mode === 'deleting' ? (
-              <>
-                <button type="button" className="danger" onClick={() => props.onDelete(m)}>
-                  Delete for everyone
-                </button>
-                <button type="button" onClick={() => setMode('idle')}>
-                  Keep
-                </button>
-              </>
-            ) : (
-              <button type="button" onClick={() => setMode('deleting')}>
-                Delete
-              </button>
-            ))}
+          {actionable && mine && (
+            <DeleteButtons
+              asking={mode === 'deleting'}
+              onAsk={() => setMode('deleting')}
+              onKeep={() => setMode('idle')}
+              onDelete={() => props.onDelete(m)}
+            />
+          )}
         </span>
       )}
       {mode === 'picking' && (

@@ -98,9 +98,9 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             onBack={() => model.open(undefined)}
           />
         ) : (
-          <section className="chat placeholder">
+          <main className="chat placeholder">
             <p className="muted">Choose a conversation, or start a new one.</p>
-          </section>
+          </main>
         )}
       </div>
 
@@ -138,7 +138,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
 function AppHeader({ me, children }: { me: string; children: ReactNode }) {
   return (
     <header className="app-header">
-      <span className="brand">Parley</span>
+      <h1 className="brand">Parley</h1>
       <span className="me" data-testid="me">
         {me}
       </span>

@@ -1,0 +1,206 @@
+/**
+ * The web app's accessibility in real Chromium (issue #22): axe-core finds no serious or critical
+ * violation on the sign-in screen, the chat screen with text, file and image messages, replies and
+ * reactions (light and dark), and every dialog; the main flow works with the keyboard alone (Tab
+ * to the composer, Enter sends, Tab reaches a message's actions, Escape closes a dialog and focus
+ * goes back to what opened it); animations stop when the person prefers reduced motion.
+ */
+import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
+import {
+  BROWSER_WAIT_MS,
+  browserSuite,
+  dialog,
+  expectAccessible,
+  hasKeyPackages,
+  message,
+  openConversation,
+  type Person,
+  passwordOf,
+  register,
+  send,
+} from './browser.js';
+import { sdkPerson } from './sdkPerson.js';
+
+const suite = browserSuite();
+
+/** A small PNG drawn by the page itself, as bytes. */
+async function drawPng(page: Page): Promise<Buffer> {
+  const base64 = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(300, 200);
+    const g = canvas.getContext('2d')!;
+    g.fillStyle = '#1e3a8a';
+    g.fillRect(0, 0, 300, 200);
+    g.fillStyle = '#fde047';
+    g.fillRect(100, 60, 100, 80);
+    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let s = '';
+    for (const b of bytes) s += String.fromCharCode(b);
+    return btoa(s);
+  });
+  return Buffer.from(base64, 'base64');
+}
+
+/** The element that has focus, described by its accessible name or text. */
+function focused(p: Person): Promise<string> {
+  return p.page.evaluate(() => {
+    const e = document.activeElement as HTMLElement | null;
+    return e?.getAttribute('aria-label') ?? e?.textContent?.trim() ?? '';
+  });
+}
+
+/** Press Tab until the focused element matches `test` (at most `limit` presses). */
+async function tabTo(p: Person, test: (e: HTMLElement) => boolean, limit = 40): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    await p.page.keyboard.press('Tab');
+    if (await p.page.evaluate(`(${test.toString()})(document.activeElement)`)) return;
+  }
+  throw new Error(`Tab did not reach the element (last: ${await focused(p)})`);
+}
+
+test('the sign-in and registration screens have no serious accessibility violation', async () => {
+  const p = await suite.person('axe-first');
+  await p.page.getByRole('button', { name: /Create account|Sign in/ }).waitFor();
+  await expectAccessible(p, 'the first screen');
+  const other = p.page.getByRole('button', { name: /Create an account|I already have an account/ });
+  if ((await other.count()) > 0) {
+    await other.first().click();
+    await expectAccessible(p, 'the other form of the first screen');
+  }
+});
+
+test('the chat screen with files, images, replies and reactions, and every dialog, pass axe', async () => {
+  const ada = await suite.person('ada');
+  await register(ada);
+  await hasKeyPackages(suite.served, 'ada');
+  const cy = await sdkPerson(suite.served.url, 'cy');
+  const direct = await cy.client.directConversation('ada');
+  const hello = await cy.client.sendText(direct, 'hello ada, here is the plan');
+  await openConversation(ada, 'cy');
+  await message(ada, 'here is the plan').waitFor();
+
+  // A reply, an image and a file from ada; cy reacts and replies.
+  const bubble = ada.page.locator('li.message', {
+    has: ada.page.locator(':scope > .text', { hasText: 'plan' }),
+  });
+  await bubble.hover();
+  await bubble.getByRole('button', { name: 'Reply', exact: true }).click();
+  await send(ada, 'sounds good');
+  await ada.page
+    .getByTestId('file-input')
+    .setInputFiles({ name: 'map.png', mimeType: 'image/png', buffer: await drawPng(ada.page) });
+  await ada.page
+    .getByTestId('file-input')
+    .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('bring water') });
+  const thumb = ada.page.getByRole('button', { name: 'Open image map.png' });
+  await thumb.waitFor({ timeout: BROWSER_WAIT_MS });
+  await ada.page.locator('li.message', { hasText: 'notes.txt' }).waitFor({ timeout: BROWSER_WAIT_MS });
+  await cy.client.react(direct, hello.id, '🎉');
+  await ada.page.getByRole('button', { name: '🎉 1: cy' }).waitFor();
+  await cy.client.reply(direct, hello.id, 'and bring a hat');
+  await message(ada, 'and bring a hat').waitFor();
+  await ada.page.mouse.move(0, 0);
+  await expectAccessible(ada, 'the chat screen');
+  // Hovered, a message's actions show: they pass too.
+  await bubble.hover();
+  await expectAccessible(ada, 'a message with its actions shown');
+  await ada.page.emulateMedia({ colorScheme: 'dark' });
+  await expectAccessible(ada, 'the chat screen in the dark scheme');
+  await ada.page.emulateMedia({ colorScheme: 'light' });
+
+  const audit = async (open: () => Promise<void>, where: string) => {
+    await open();
+    const d = dialog(ada.page);
+    await d.waitFor();
+    await expectAccessible(ada, where);
+    await ada.page.keyboard.press('Escape');
+    await d.waitFor({ state: 'detached' });
+  };
+  const click = (name: string) => () => ada.page.getByRole('button', { name, exact: true }).click();
+  await audit(click('Details'), 'the details panel');
+  await audit(async () => {
+    await click('Details')();
+    await dialog(ada.page).getByRole('button', { name: 'Block cy' }).click();
+    await dialog(ada.page).getByRole('heading', { name: 'Block cy?' }).waitFor();
+  }, 'the block confirmation');
+  await audit(click('Safety number'), 'the safety number');
+  await audit(() => thumb.click(), 'the image dialog');
+  await audit(async () => {
+    const theirs = ada.page.locator('li.message', {
+      has: ada.page.locator(':scope > .text', { hasText: 'hat' }),
+    });
+    await theirs.hover();
+    await theirs.getByRole('button', { name: 'Report', exact: true }).click();
+  }, 'the report dialog');
+  await audit(async () => {
+    await click('Privacy')();
+    await dialog(ada.page).getByRole('button', { name: 'Download my history' }).click();
+    await dialog(ada.page).getByRole('link', { name: 'Download as JSON' }).waitFor();
+  }, 'the privacy dialog');
+  await audit(click('New chat'), 'the new chat dialog');
+  await audit(click('New group'), 'the new group dialog');
+  await audit(async () => {
+    await click('Devices')();
+    await dialog(ada.page).getByLabel('Password').fill(passwordOf('ada'));
+    await dialog(ada.page).getByRole('button', { name: 'Show devices' }).click();
+    await dialog(ada.page)
+      .getByRole('button', { name: /Revoke|This device/ })
+      .or(dialog(ada.page).locator('li'))
+      .first()
+      .waitFor();
+  }, 'the devices dialog');
+  await audit(click('Link a device'), 'the link a device dialog');
+  await audit(click('Log out'), 'the log out dialog');
+  await cy.client.close();
+});
+
+test('the keyboard alone sends a message, reaches its actions, and closes a dialog back to its button', async () => {
+  const [kay, lou] = await suite.pair('kay', 'lou');
+  await kay.page.getByRole('button', { name: 'New chat' }).focus();
+  await kay.page.keyboard.press('Enter');
+  await kay.page.keyboard.type('lou');
+  await kay.page.keyboard.press('Enter');
+  await kay.page.locator('.chat-title h2', { hasText: 'lou' }).waitFor();
+
+  // Tab to the composer, type, Enter sends.
+  await kay.page.getByRole('button', { name: 'Details' }).focus();
+  await tabTo(kay, (e) => e.getAttribute('aria-label') === 'Message' || e.id === 'composer');
+  await kay.page.keyboard.type('typed without a mouse');
+  await kay.page.keyboard.press('Enter');
+  await message(kay, 'typed without a mouse').waitFor();
+  await openConversation(lou, 'kay');
+  await message(lou, 'typed without a mouse').waitFor();
+
+  // From the top of the conversation, Tab reaches the message's actions (shown while focused).
+  await lou.page.getByRole('button', { name: 'Details' }).focus();
+  await tabTo(lou, (e) => e.textContent === 'Reply' && e.closest('li.message') !== null);
+  expect(await lou.page.locator('li.message .actions button', { hasText: 'Reply' }).isVisible()).toBe(true);
+  await lou.page.keyboard.press('Tab');
+  expect(await focused(lou)).toBe('React');
+
+  // A dialog opened from the keyboard closes with Escape, and focus goes back to its button.
+  await lou.page.getByRole('button', { name: 'Privacy' }).focus();
+  await lou.page.keyboard.press('Enter');
+  await dialog(lou.page).waitFor();
+  expect(await dialog(lou.page).evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  await lou.page.keyboard.press('Escape');
+  await dialog(lou.page).waitFor({ state: 'detached' });
+  expect(await focused(lou)).toBe('Privacy');
+});
+
+test('with reduced motion preferred, nothing on the chat screen animates', async () => {
+  const p = await suite.person('moe');
+  await p.page.emulateMedia({ reducedMotion: 'reduce' });
+  await register(p);
+  const moving = await p.page.evaluate(
+    () =>
+      Array.from(document.querySelectorAll('*'))
+        .map((e) => getComputedStyle(e))
+        .filter(
+          (s) =>
+            (s.animationName !== 'none' && Number.parseFloat(s.animationDuration) > 0.01) ||
+            Number.parseFloat(s.transitionDuration) > 0.01,
+        ).length,
+  );
+  expect(moving).toBe(0);
+});
