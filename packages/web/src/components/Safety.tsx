@@ -23,11 +23,14 @@ export function BlockConfirm({ accountId, busy, error, onBlock, onCancel }: Bloc
   return (
     <div className="stack" data-testid="block-confirm">
       <p>
-        Messages {accountId} sends from now on are dropped on this device, without telling them, and the ones
-        shown here are hidden. A chat with only {accountId} leaves your list; in groups you stay, but you no
-        longer see what they write. You stop seeing when each other are online.
+        Messages {accountId} sends from now on are dropped on this device, and the ones shown here are hidden.
+        A chat with only {accountId} leaves your list; in groups you stay, but you no longer see what they
+        write. You stop seeing when each other are online (the server learns your block list for that;{' '}
+        {accountId} is not told).
       </p>
-      <p className="muted">You can unblock them in Privacy. Blocking is kept on this device only.</p>
+      <p className="muted">
+        Blocking is kept on this device only (your other devices block for themselves). Unblock in Privacy.
+      </p>
       <ErrorText error={error} />
       <div className="row">
         <button type="button" className="danger" disabled={busy} onClick={onBlock}>
