@@ -1,19 +1,23 @@
 /**
- * The web app's accessibility in real Chromium (issue #22): axe-core finds no serious or critical
- * violation on the sign-in screen, the chat screen with text, file and image messages, replies and
- * reactions (light and dark), and every dialog; the main flow works with the keyboard alone (Tab
- * to the composer, Enter sends, Tab reaches a message's actions, Escape closes a dialog and focus
- * goes back to what opened it); animations stop when the person prefers reduced motion.
+ * The web app's accessibility in real Chromium (issue #22): axe-core finds no violation (of any
+ * impact) on the sign-in screens, the chat screen with text, file and image messages, replies and
+ * reactions (light, dark, and at a phone's width), and every dialog; the main flow works with the
+ * keyboard alone (arrow keys between conversations, Tab to the composer, Enter sends, Tab reaches
+ * a message's actions, Escape closes a dialog and focus goes back to what opened it); the live
+ * region says each incoming message with its sender, also from other chats, and nothing else;
+ * nothing animates when the person prefers reduced motion.
  */
 import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import {
   BROWSER_WAIT_MS,
   browserSuite,
+  conversation,
   dialog,
   expectAccessible,
   hasKeyPackages,
   message,
+  newGroup,
   openConversation,
   type Person,
   passwordOf,
@@ -58,7 +62,7 @@ async function tabTo(p: Person, test: (e: HTMLElement) => boolean, limit = 40): 
   throw new Error(`Tab did not reach the element (last: ${await focused(p)})`);
 }
 
-test('the sign-in and registration screens have no serious accessibility violation', async () => {
+test('the sign-in and registration screens have no accessibility violation', async () => {
   const p = await suite.person('axe-first');
   await p.page.getByRole('button', { name: /Create account|Sign in/ }).waitFor();
   await expectAccessible(p, 'the first screen');
@@ -107,6 +111,12 @@ test('the chat screen with files, images, replies and reactions, and every dialo
   await ada.page.emulateMedia({ colorScheme: 'dark' });
   await expectAccessible(ada, 'the chat screen in the dark scheme');
   await ada.page.emulateMedia({ colorScheme: 'light' });
+  await ada.page.setViewportSize({ width: 390, height: 760 });
+  await expectAccessible(ada, 'the chat screen at a phone’s width');
+  await ada.page.getByRole('button', { name: 'Back to conversations' }).click();
+  await expectAccessible(ada, 'the conversation list at a phone’s width');
+  await ada.page.setViewportSize({ width: 1100, height: 760 });
+  await openConversation(ada, 'cy');
 
   const audit = async (open: () => Promise<void>, where: string) => {
     await open();
@@ -161,6 +171,28 @@ test('the keyboard alone sends a message, reaches its actions, and closes a dial
   await kay.page.keyboard.type('lou');
   await kay.page.keyboard.press('Enter');
   await kay.page.locator('.chat-title h2', { hasText: 'lou' }).waitFor();
+  await newGroup(kay, 'Crew', ['lou']);
+  await kay.page.locator('.chat-title h2', { hasText: 'Crew' }).waitFor();
+
+  // The conversation list is one Tab stop; the arrow keys move between conversations, Enter opens.
+  const titles = await kay.page
+    .locator('button.conversation')
+    .evaluateAll((bs) => bs.map((b) => b.getAttribute('data-conversation')!));
+  expect([...titles].sort()).toEqual(['Crew', 'lou']);
+  const [first, second] = titles;
+  await conversation(kay, first!).focus();
+  await kay.page.keyboard.press('ArrowDown');
+  expect(await focused(kay)).toContain(second);
+  await kay.page.keyboard.press('ArrowUp');
+  expect(await focused(kay)).toContain(first);
+  await kay.page.keyboard.press('End');
+  expect(await focused(kay)).toContain(second);
+  await kay.page.keyboard.press('Home');
+  expect(await focused(kay)).toContain(first);
+  if (first !== 'lou') await kay.page.keyboard.press('ArrowDown');
+  await kay.page.keyboard.press('Enter');
+  await kay.page.locator('.chat-title h2', { hasText: 'lou' }).waitFor();
+  expect(await kay.page.locator('button.conversation[tabindex="0"]').count()).toBe(1);
 
   // Tab to the composer, type, Enter sends.
   await kay.page.getByRole('button', { name: 'Details' }).focus();
@@ -203,4 +235,28 @@ test('with reduced motion preferred, nothing on the chat screen animates', async
         ).length,
   );
   expect(moving).toBe(0);
+});
+
+test('the live region says each incoming message with its sender, from other chats too, and nothing else', async () => {
+  const nia = await suite.person('nia');
+  await register(nia);
+  await hasKeyPackages(suite.served, 'nia');
+  const oz = await sdkPerson(suite.served.url, 'oz');
+  const direct = await oz.client.directConversation('nia');
+  const band = await oz.client.createGroup('Band', ['nia']);
+  await oz.client.sendText(direct, 'first words');
+  await openConversation(nia, 'oz');
+  const announcer = nia.page.getByTestId('announcer');
+  await expect.poll(() => announcer.textContent()).toBe('oz: first words');
+  // The history is not a live region: opening a chat says nothing.
+  expect(await nia.page.locator('.messages[aria-live]').count()).toBe(0);
+  expect(await announcer.getAttribute('aria-live')).toBe('polite');
+
+  await oz.client.sendText(band, 'practice at six');
+  await expect.poll(() => announcer.textContent()).toBe('oz in Band: practice at six');
+  await send(nia, 'my own words');
+  await openConversation(nia, 'Band');
+  await openConversation(nia, 'oz');
+  expect(await announcer.textContent()).toBe('oz in Band: practice at six');
+  await oz.client.close();
 });

@@ -249,8 +249,8 @@ interface AxeViolation {
 }
 
 /**
- * Audit the page (or the part `within` selects) with axe-core: every violation of impact serious
- * or critical, one line each (rule, help, the elements and why).
+ * Audit the page (or the part `within` selects) with axe-core: every violation, whatever its
+ * impact (minor to critical), one line each (impact, rule, help, the elements and why).
  */
 export async function axeProblems(p: Person, within?: string): Promise<string[]> {
   // Evaluated rather than added as a <script> (page.addScriptTag): the app's Content-Security-Policy
@@ -264,17 +264,15 @@ export async function axeProblems(p: Person, within?: string): Promise<string[]>
     };
     return result.violations;
   }, within);
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.impact} ${v.id} (${v.help}): ${v.nodes
-          .map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`)
-          .join('; ')}`,
-    );
+  return violations.map(
+    (v) =>
+      `${v.impact} ${v.id} (${v.help}): ${v.nodes
+        .map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`)
+        .join('; ')}`,
+  );
 }
 
-/** The page (or the part `within` selects) has no serious or critical axe violation; `where` names it. */
+/** The page (or the part `within` selects) has no axe violation at all; `where` names it. */
 export async function expectAccessible(p: Person, where: string, within?: string): Promise<void> {
   const problems = await axeProblems(p, within);
   expect(problems, `axe on ${where}:\n${problems.join('\n')}`).toEqual([]);

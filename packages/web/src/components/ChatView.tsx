@@ -137,7 +137,7 @@ export function ChatView(props: Props) {
   const drop = useFileDrop(writable, sendFiles);
 
   return (
-    <main
+    <section
       className={`chat${drop.dropping ? ' dropping' : ''}`}
       aria-label={`Conversation: ${title}`}
       {...drop.handlers}
@@ -201,7 +201,7 @@ export function ChatView(props: Props) {
         onSend={send}
         onTyping={props.onTyping}
       />
-    </main>
+    </section>
   );
 }
 

@@ -23,7 +23,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
   const { setPanel } = control;
   const open = s.conversations.find((c) => c.id === s.openId);
   const page = shownMessages(s);
-  useBrowserSignals(
+  const said = useBrowserSignals(
     model,
     s.me,
     s.conversations.reduce((n, c) => n + c.unread, 0),
@@ -53,7 +53,11 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         <AccountButtons canLinkDevices={canLinkDevices} setPanel={setPanel} />
       </AppHeader>
       <ConnectionBanner state={s.connection} syncError={s.syncError} />
-      <div className="layout">
+      {/* What a screen reader says: each message from someone else, once (the history is not). */}
+      <p className="visually-hidden" aria-live="polite" data-testid="announcer">
+        {said !== undefined && <span key={said.n}>{said.text}</span>}
+      </p>
+      <main className="layout">
         <ConversationList
           me={s.me}
           conversations={s.conversations}
@@ -98,11 +102,11 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             onBack={() => model.open(undefined)}
           />
         ) : (
-          <main className="chat placeholder">
+          <section className="chat placeholder">
             <p className="muted">Choose a conversation, or start a new one.</p>
-          </main>
+          </section>
         )}
-      </div>
+      </main>
 
       <ConversationDialogs
         model={model}
