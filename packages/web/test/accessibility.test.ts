@@ -15,13 +15,13 @@ import {
   conversation,
   dialog,
   expectAccessible,
-  hasKeyPackages,
   message,
   newGroup,
   openConversation,
   type Person,
   passwordOf,
   register,
+  registered,
   send,
 } from './browser.js';
 import { sdkPerson } from './sdkPerson.js';
@@ -74,9 +74,7 @@ test('the sign-in and registration screens have no accessibility violation', asy
 });
 
 test('the chat screen with files, images, replies and reactions, and every dialog, pass axe', async () => {
-  const ada = await suite.person('ada');
-  await register(ada);
-  await hasKeyPackages(suite.served, 'ada');
+  const ada = await registered(suite, 'ada');
   const cy = await sdkPerson(suite.served.url, 'cy');
   const direct = await cy.client.directConversation('ada');
   const hello = await cy.client.sendText(direct, 'hello ada, here is the plan');
@@ -238,9 +236,7 @@ test('with reduced motion preferred, nothing on the chat screen animates', async
 });
 
 test('the live region says each incoming message with its sender, from other chats too, and nothing else', async () => {
-  const nia = await suite.person('nia');
-  await register(nia);
-  await hasKeyPackages(suite.served, 'nia');
+  const nia = await registered(suite, 'nia');
   const oz = await sdkPerson(suite.served.url, 'oz');
   const direct = await oz.client.directConversation('nia');
   const band = await oz.client.createGroup('Band', ['nia']);

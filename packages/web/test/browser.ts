@@ -163,6 +163,14 @@ export async function register(p: Person): Promise<void> {
   await p.page.getByTestId('me').filter({ hasText: p.name }).waitFor({ state: 'attached' });
 }
 
+/** Someone registered in their own browser, whom others (SDK peers too) can add to conversations. */
+export async function registered(suite: Suite, name: string): Promise<Person> {
+  const p = await suite.person(name);
+  await register(p);
+  await hasKeyPackages(suite.served, name);
+  return p;
+}
+
 /** Wait until the server holds key packages of the account (others can add it to conversations). */
 export async function hasKeyPackages(served: Served, accountId: string): Promise<void> {
   await until(

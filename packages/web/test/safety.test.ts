@@ -21,7 +21,7 @@ import {
   message,
   openConversation,
   type Person,
-  register,
+  registered,
   screenshot,
   send,
 } from './browser.js';
@@ -36,16 +36,8 @@ function bubble(p: Person, text: string): Locator {
   return p.page.locator('li.message').filter({ has: p.page.locator(':scope > .text', { hasText: text }) });
 }
 
-/** A person in Chromium, registered, whom SDK peers can add. */
-async function webPerson(name: string): Promise<Person> {
-  const p = await suite.person(name);
-  await register(p);
-  await hasKeyPackages(suite.served, name);
-  return p;
-}
-
 test('blocking hides their later messages and the chat only they share; unblocking brings new ones', async () => {
-  const wen = await webPerson('wen');
+  const wen = await registered(suite, 'wen');
   const mal = await sdkPerson(suite.served.url, 'mal');
   const kit = await sdkPerson(suite.served.url, 'kit');
   await hasKeyPackages(suite.served, 'kit');
@@ -91,7 +83,7 @@ test('blocking hides their later messages and the chat only they share; unblocki
 });
 
 test('a reported message reaches the operator with its reason; own messages offer no Report', async () => {
-  const ria = await webPerson('ria');
+  const ria = await registered(suite, 'ria');
   const spam = await sdkPerson(suite.served.url, 'spam');
   const direct = await spam.client.directConversation('ria');
   await spam.client.sendText(direct, 'buy my pills');
@@ -135,7 +127,7 @@ test('a reported message reaches the operator with its reason; own messages offe
 });
 
 test('the history downloads as JSON with the messages and as a page with their text escaped', async () => {
-  const eve = await webPerson('eve');
+  const eve = await registered(suite, 'eve');
   const pen = await sdkPerson(suite.served.url, 'pen');
   const direct = await pen.client.directConversation('eve');
   const risky = '<img src=x onerror=alert(1)>';
