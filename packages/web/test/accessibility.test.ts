@@ -2,8 +2,9 @@
  * The web app's accessibility in real Chromium (issue #22): axe-core finds no violation (of any
  * impact) on the sign-in screens, the chat screen with text, file and image messages, replies and
  * reactions (light, dark, and at a phone's width), and every dialog; the main flow works with the
- * keyboard alone (arrow keys between conversations, Tab to the composer, Enter sends, Tab reaches
- * a message's actions, Escape closes a dialog and focus goes back to what opened it); the live
+ * keyboard alone (arrow keys between conversations, opening one puts the cursor in the composer,
+ * Enter sends, Tab reaches a message's actions, Escape closes a dialog and focus goes back to what
+ * opened it, focus is kept when the devices list loads and after Back on a phone); the live
  * region says each incoming message with its sender, also from other chats, and nothing else;
  * nothing animates when the person prefers reduced motion.
  */
@@ -191,6 +192,8 @@ test('the keyboard alone sends a message, reaches its actions, and closes a dial
   await kay.page.keyboard.press('Enter');
   await kay.page.locator('.chat-title h2', { hasText: 'lou' }).waitFor();
   expect(await kay.page.locator('button.conversation[tabindex="0"]').count()).toBe(1);
+  // Opening a conversation puts the cursor in its composer.
+  await expect.poll(() => kay.page.evaluate(() => document.activeElement?.id)).toBe('composer');
 
   // Tab to the composer, type, Enter sends.
   await kay.page.getByRole('button', { name: 'Details' }).focus();
@@ -216,6 +219,25 @@ test('the keyboard alone sends a message, reaches its actions, and closes a dial
   await lou.page.keyboard.press('Escape');
   await dialog(lou.page).waitFor({ state: 'detached' });
   expect(await focused(lou)).toBe('Privacy');
+
+  // The devices dialog: the password, Enter, and focus is on the list that replaced the form.
+  await lou.page.getByRole('button', { name: 'Devices' }).focus();
+  await lou.page.keyboard.press('Enter');
+  await lou.page.keyboard.type(passwordOf('lou'));
+  await lou.page.keyboard.press('Enter');
+  await expect.poll(() => focused(lou)).toBe('Devices');
+  expect(await dialog(lou.page).evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  await lou.page.keyboard.press('Escape');
+  await dialog(lou.page).waitFor({ state: 'detached' });
+  expect(await lou.page.evaluate(() => document.activeElement?.textContent)).toBe('Devices');
+
+  // One pane at a time on a phone: Back puts focus on the conversation just left.
+  await lou.page.setViewportSize({ width: 390, height: 760 });
+  await lou.page.getByRole('button', { name: 'Back to conversations' }).focus();
+  await lou.page.keyboard.press('Enter');
+  await expect
+    .poll(() => lou.page.evaluate(() => document.activeElement?.getAttribute('data-conversation')))
+    .toBe('kay');
 });
 
 test('with reduced motion preferred, nothing on the chat screen animates', async () => {

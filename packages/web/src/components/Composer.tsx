@@ -30,6 +30,10 @@ export function Composer(props: Props) {
   useEffect(() => {
     if (replyingTo !== undefined) box.current?.focus();
   }, [replyingTo]);
+  // So does opening the conversation, where there is a keyboard (a touch screen's would pop up).
+  useEffect(() => {
+    if (window.matchMedia('(pointer: fine)').matches) box.current?.focus({ preventScroll: true });
+  }, []);
 
   const setTyping = (t: boolean) => {
     if (typingSent.current !== t) {

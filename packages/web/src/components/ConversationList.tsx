@@ -80,6 +80,7 @@ export function ConversationList({
                   aria-current={c.id === openId ? 'true' : undefined}
                   tabIndex={c.id === stop ? 0 : -1}
                   data-conversation={title}
+                  data-id={c.id}
                   onClick={() => onOpen(c.id)}
                 >
                   <span className="avatar" aria-hidden="true">

@@ -4,9 +4,10 @@ import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
 import { ConnectionBanner } from '../components/Forms.js';
 import { type AccountActions, AccountButtons, AccountDialogs } from './AccountDialogs.js';
+import { Announcer, useFocusAfterBack } from './assistive.js';
 import { useBrowserSignals } from './browserSignals.js';
 import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
-import type { ChatModel } from './chatModel.js';
+import type { ChatModel, Conversation } from './chatModel.js';
 import { shownMessages } from './chatState.js';
 import { HistorySearch } from './HistorySearch.js';
 import { NotificationsButton } from './NotificationsButton.js';
@@ -23,11 +24,8 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
   const { setPanel } = control;
   const open = s.conversations.find((c) => c.id === s.openId);
   const page = shownMessages(s);
-  const said = useBrowserSignals(
-    model,
-    s.me,
-    s.conversations.reduce((n, c) => n + c.unread, 0),
-  );
+  const said = useBrowserSignals(model, s.me, unreadCount(s.conversations));
+  const focusAfterBack = useFocusAfterBack(s.openId);
 
   const showSafetyNumber = (accountId: string) =>
     control.run(async () => {
@@ -53,10 +51,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         <AccountButtons canLinkDevices={canLinkDevices} setPanel={setPanel} />
       </AppHeader>
       <ConnectionBanner state={s.connection} syncError={s.syncError} />
-      {/* What a screen reader says: each message from someone else, once (the history is not). */}
-      <p className="visually-hidden" aria-live="polite" data-testid="announcer">
-        {said !== undefined && <span key={said.n}>{said.text}</span>}
-      </p>
+      <Announcer said={said} />
       <main className="layout">
         <ConversationList
           me={s.me}
@@ -99,7 +94,10 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             onFetch={(file, options) => model.fetchFile(file, options)}
             onSafetyNumber={(id) => void showSafetyNumber(id)}
             onMembers={() => setPanel({ kind: 'members' })}
-            onBack={() => model.open(undefined)}
+            onBack={() => {
+              focusAfterBack(open.id);
+              model.open(undefined);
+            }}
           />
         ) : (
           <section className="chat placeholder">
@@ -151,4 +149,8 @@ function AppHeader({ me, children }: { me: string; children: ReactNode }) {
       {children}
     </header>
   );
+}
+
+function unreadCount(conversations: readonly Conversation[]): number {
+  return conversations.reduce((n, c) => n + c.unread, 0);
 }
