@@ -6,7 +6,8 @@
  * Enter sends, Tab reaches a message's actions, Escape closes a dialog and focus goes back to what
  * opened it, focus is kept when the devices list loads and after Back on a phone); the live
  * region says each incoming message with its sender, also from other chats, and nothing else;
- * nothing animates when the person prefers reduced motion.
+ * the app reflows at 320 CSS px and at 400% zoom (screenshots); nothing animates when the person
+ * prefers reduced motion.
  */
 import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
@@ -17,12 +18,14 @@ import {
   dialog,
   expectAccessible,
   message,
+  newChat,
   newGroup,
   openConversation,
   type Person,
   passwordOf,
   register,
   registered,
+  screenshot,
   send,
 } from './browser.js';
 import { sdkPerson } from './sdkPerson.js';
@@ -277,4 +280,32 @@ test('the live region says each incoming message with its sender, from other cha
   await openConversation(nia, 'oz');
   expect(await announcer.textContent()).toBe('oz in Band: practice at six');
   await oz.client.close();
+});
+
+test('at 320 CSS px wide, and zoomed to 400%, the app reflows and the messages keep the room', async () => {
+  const [sal] = await suite.pair('sal', 'sam');
+  await newChat(sal, 'sam');
+  await send(sal, 'hello there');
+  const measure = () =>
+    sal.page.evaluate(() => ({
+      messages: document.querySelector('.messages')!.getBoundingClientRect().height,
+      scrollWidth: document.documentElement.scrollWidth,
+    }));
+  // A phone 320 px wide: one column, nothing wider than the screen, the messages most of the height;
+  // the header keeps who is signed in.
+  await sal.page.setViewportSize({ width: 320, height: 640 });
+  await screenshot(sal, 'reflow-320');
+  let m = await measure();
+  expect(m.scrollWidth).toBe(320);
+  expect(m.messages).toBeGreaterThan(640 / 2);
+  expect(await sal.page.getByTestId('me').isVisible()).toBe(true);
+  // 1280 × 1024 at 400%: 320 × 256 CSS px. The account's buttons wait on the list's screen.
+  await sal.page.setViewportSize({ width: 320, height: 256 });
+  await screenshot(sal, 'reflow-400-percent');
+  m = await measure();
+  expect(m.scrollWidth).toBe(320);
+  expect(m.messages).toBeGreaterThan(256 * 0.3);
+  await sal.page.getByRole('button', { name: 'Back to conversations' }).click();
+  await sal.page.getByRole('button', { name: 'Privacy' }).waitFor();
+  expect(await sal.page.evaluate(() => document.documentElement.scrollWidth)).toBe(320);
 });

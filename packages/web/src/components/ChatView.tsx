@@ -77,8 +77,8 @@ function ChatHeader(props: HeaderProps) {
       <div className="chat-title">
         <h2>{title}</h2>
         <p className="encryption" data-testid="encryption-status">
-          <LockIcon /> End-to-end encrypted · MLS
-          {c.epoch !== undefined && ` · epoch ${c.epoch}`} ·{' '}
+          <LockIcon /> End-to-end encrypted
+          <span className="encryption-detail"> · MLS{c.epoch !== undefined && ` · epoch ${c.epoch}`}</span> ·{' '}
           <span className={allVerified ? 'verified' : 'unverified'}>
             {allVerified ? 'verified' : 'not verified'}
           </span>
@@ -95,7 +95,7 @@ function ChatHeader(props: HeaderProps) {
       <div className="chat-actions">
         {c.ended && <span className="muted small">ended</span>}
         {c.direct && people[0] !== undefined ? (
-          <button type="button" onClick={() => props.onSafetyNumber(people[0]!)}>
+          <button type="button" className="header-safety" onClick={() => props.onSafetyNumber(people[0]!)}>
             Safety number
           </button>
         ) : null}
