@@ -305,6 +305,14 @@ test('at 320 CSS px wide, and zoomed to 400%, the app reflows and the messages k
   m = await measure();
   expect(m.scrollWidth).toBe(320);
   expect(m.messages).toBeGreaterThan(256 * 0.3);
+  // Page Up and Page Down in the composer scroll the messages.
+  for (const i of [1, 2, 3, 4]) await send(sal, `line ${i}`);
+  const scrolled = () => sal.page.locator('.messages').evaluate((l) => l.scrollTop);
+  const bottom = await scrolled();
+  await sal.page.getByLabel('Message', { exact: true }).press('PageUp');
+  await expect.poll(scrolled).toBeLessThan(bottom);
+  await sal.page.getByLabel('Message', { exact: true }).press('PageDown');
+  await expect.poll(scrolled).toBeGreaterThan(bottom - 2);
   await sal.page.getByRole('button', { name: 'Back to conversations' }).click();
   await sal.page.getByRole('button', { name: 'Privacy' }).waitFor();
   expect(await sal.page.evaluate(() => document.documentElement.scrollWidth)).toBe(320);
