@@ -112,7 +112,6 @@ test('the chat screen with files, images, replies and reactions, and every dialo
   await expectAccessible(ada, 'a message with its actions shown');
   await ada.page.emulateMedia({ colorScheme: 'dark' });
   await expectAccessible(ada, 'the chat screen in the dark scheme');
-  await ada.page.emulateMedia({ colorScheme: 'light' });
   await ada.page.setViewportSize({ width: 390, height: 760 });
   await expectAccessible(ada, 'the chat screen at a phone’s width');
   await ada.page.getByRole('button', { name: 'Back to conversations' }).click();
@@ -120,49 +119,55 @@ test('the chat screen with files, images, replies and reactions, and every dialo
   await ada.page.setViewportSize({ width: 1100, height: 760 });
   await openConversation(ada, 'cy');
 
+  let scheme: 'light' | 'dark' = 'light';
   const audit = async (open: () => Promise<void>, where: string) => {
     await open();
     const d = dialog(ada.page);
     await d.waitFor();
-    await expectAccessible(ada, where);
+    await expectAccessible(ada, `${where} (${scheme})`);
     await ada.page.keyboard.press('Escape');
     await d.waitFor({ state: 'detached' });
   };
   const click = (name: string) => () => ada.page.getByRole('button', { name, exact: true }).click();
-  await audit(click('Details'), 'the details panel');
-  await audit(async () => {
-    await click('Details')();
-    await dialog(ada.page).getByRole('button', { name: 'Block cy' }).click();
-    await dialog(ada.page).getByRole('heading', { name: 'Block cy?' }).waitFor();
-  }, 'the block confirmation');
-  await audit(click('Safety number'), 'the safety number');
-  await audit(() => thumb.click(), 'the image dialog');
-  await audit(async () => {
-    const theirs = ada.page.locator('li.message', {
-      has: ada.page.locator(':scope > .text', { hasText: 'hat' }),
-    });
-    await theirs.hover();
-    await theirs.getByRole('button', { name: 'Report', exact: true }).click();
-  }, 'the report dialog');
-  await audit(async () => {
-    await click('Privacy')();
-    await dialog(ada.page).getByRole('button', { name: 'Download my history' }).click();
-    await dialog(ada.page).getByRole('link', { name: 'Download as JSON' }).waitFor();
-  }, 'the privacy dialog');
-  await audit(click('New chat'), 'the new chat dialog');
-  await audit(click('New group'), 'the new group dialog');
-  await audit(async () => {
-    await click('Devices')();
-    await dialog(ada.page).getByLabel('Password').fill(passwordOf('ada'));
-    await dialog(ada.page).getByRole('button', { name: 'Show devices' }).click();
-    await dialog(ada.page)
-      .getByRole('button', { name: /Revoke|This device/ })
-      .or(dialog(ada.page).locator('li'))
-      .first()
-      .waitFor();
-  }, 'the devices dialog');
-  await audit(click('Link a device'), 'the link a device dialog');
-  await audit(click('Log out'), 'the log out dialog');
+  // Every dialog, in both themes.
+  for (const colorScheme of ['light', 'dark'] as const) {
+    scheme = colorScheme;
+    await ada.page.emulateMedia({ colorScheme });
+    await audit(click('Details'), 'the details panel');
+    await audit(async () => {
+      await click('Details')();
+      await dialog(ada.page).getByRole('button', { name: 'Block cy' }).click();
+      await dialog(ada.page).getByRole('heading', { name: 'Block cy?' }).waitFor();
+    }, 'the block confirmation');
+    await audit(click('Safety number'), 'the safety number');
+    await audit(() => thumb.click(), 'the image dialog');
+    await audit(async () => {
+      const theirs = ada.page.locator('li.message', {
+        has: ada.page.locator(':scope > .text', { hasText: 'hat' }),
+      });
+      await theirs.hover();
+      await theirs.getByRole('button', { name: 'Report', exact: true }).click();
+    }, 'the report dialog');
+    await audit(async () => {
+      await click('Privacy')();
+      await dialog(ada.page).getByRole('button', { name: 'Download my history' }).click();
+      await dialog(ada.page).getByRole('link', { name: 'Download as JSON' }).waitFor();
+    }, 'the privacy dialog');
+    await audit(click('New chat'), 'the new chat dialog');
+    await audit(click('New group'), 'the new group dialog');
+    await audit(async () => {
+      await click('Devices')();
+      await dialog(ada.page).getByLabel('Password').fill(passwordOf('ada'));
+      await dialog(ada.page).getByRole('button', { name: 'Show devices' }).click();
+      await dialog(ada.page)
+        .getByRole('button', { name: /Revoke|This device/ })
+        .or(dialog(ada.page).locator('li'))
+        .first()
+        .waitFor();
+    }, 'the devices dialog');
+    await audit(click('Link a device'), 'the link a device dialog');
+    await audit(click('Log out'), 'the log out dialog');
+  }
   await cy.client.close();
 });
 
