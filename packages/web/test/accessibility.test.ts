@@ -271,6 +271,8 @@ test('the live region says each incoming message with its sender, from other cha
   const direct = await oz.client.directConversation('nia');
   const band = await oz.client.createGroup('Band', ['nia']);
   await oz.client.sendText(direct, 'first words');
+  // The group shows under its name once its welcome is read (until then it is titled "oz" too).
+  await conversation(nia, 'Band').waitFor();
   await openConversation(nia, 'oz');
   const announcer = nia.page.getByTestId('announcer');
   await expect.poll(() => announcer.textContent()).toBe('oz: first words');

@@ -45,6 +45,8 @@ test('blocking hides their later messages and the chat only they share; unblocki
   await mal.client.sendText(direct, 'hello from mal');
   const club = await mal.client.createGroup('Club', ['wen', 'kit']);
   await mal.client.sendText(club, 'mal in the club');
+  // The group shows under its name once its welcome is read (until then it is titled "mal" too).
+  await conversation(wen, 'Club').waitFor();
   await openConversation(wen, 'mal');
   await message(wen, 'hello from mal').waitFor();
 
