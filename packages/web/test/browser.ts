@@ -4,6 +4,8 @@
  * a separate browser context (its own IndexedDB, like a separate browser profile).
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerConfig } from '@parley/server';
@@ -161,6 +163,14 @@ export async function register(p: Person): Promise<void> {
   await p.page.getByTestId('me').filter({ hasText: p.name }).waitFor({ state: 'attached' });
 }
 
+/** Someone registered in their own browser, whom others (SDK peers too) can add to conversations. */
+export async function registered(suite: Suite, name: string): Promise<Person> {
+  const p = await suite.person(name);
+  await register(p);
+  await hasKeyPackages(suite.served, name);
+  return p;
+}
+
 /** Wait until the server holds key packages of the account (others can add it to conversations). */
 export async function hasKeyPackages(served: Served, accountId: string): Promise<void> {
   await until(
@@ -233,4 +243,45 @@ export async function openConversation(p: Person, title: string): Promise<void> 
 
 export async function screenshot(p: Person, name: string): Promise<void> {
   await p.page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** axe-core's browser bundle, injected into pages to audit them. */
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+let axeSource: string | undefined;
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
+}
+
+/**
+ * Audit the page (or the part `within` selects) with axe-core: every violation, whatever its
+ * impact (minor to critical), one line each (impact, rule, help, the elements and why).
+ */
+export async function axeProblems(p: Person, within?: string): Promise<string[]> {
+  // Evaluated rather than added as a <script> (page.addScriptTag): the app's Content-Security-Policy
+  // refuses inline scripts, and the audit is of the page as served, policy included.
+  axeSource ??= `${await readFile(AXE, 'utf8')};void 0`;
+  if (!(await p.page.evaluate(() => 'axe' in window))) await p.page.evaluate(axeSource);
+  const violations = await p.page.evaluate(async (context) => {
+    const axe = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }).axe;
+    const result = (await axe.run(context ?? document, { resultTypes: ['violations'] })) as {
+      violations: AxeViolation[];
+    };
+    return result.violations;
+  }, within);
+  return violations.map(
+    (v) =>
+      `${v.impact} ${v.id} (${v.help}): ${v.nodes
+        .map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`)
+        .join('; ')}`,
+  );
+}
+
+/** The page (or the part `within` selects) has no axe violation at all; `where` names it. */
+export async function expectAccessible(p: Person, where: string, within?: string): Promise<void> {
+  const problems = await axeProblems(p, within);
+  expect(problems, `axe on ${where}:\n${problems.join('\n')}`).toEqual([]);
 }

@@ -37,6 +37,8 @@ interface Props {
   onReact: (targetId: string, emoji: string) => Promise<void>;
   onEdit: (targetId: string, text: string) => Promise<void>;
   onDelete: (targetId: string) => Promise<void>;
+  /** Report someone else's message (opens the report dialog). */
+  onReport: (m: ChatMessage) => void;
   onTyping: (typing: boolean) => void;
   /** Files being sent here, with their progress. */
   uploads: readonly Upload[];
@@ -75,8 +77,8 @@ function ChatHeader(props: HeaderProps) {
       <div className="chat-title">
         <h2>{title}</h2>
         <p className="encryption" data-testid="encryption-status">
-          <LockIcon /> End-to-end encrypted · MLS
-          {c.epoch !== undefined && ` · epoch ${c.epoch}`} ·{' '}
+          <LockIcon /> End-to-end encrypted
+          <span className="encryption-detail"> · MLS{c.epoch !== undefined && ` · epoch ${c.epoch}`}</span> ·{' '}
           <span className={allVerified ? 'verified' : 'unverified'}>
             {allVerified ? 'verified' : 'not verified'}
           </span>
@@ -98,7 +100,7 @@ function ChatHeader(props: HeaderProps) {
       <div className="chat-actions">
         {c.ended && <span className="muted small">ended</span>}
         {c.direct && people[0] !== undefined ? (
-          <button type="button" onClick={() => props.onSafetyNumber(people[0]!)}>
+          <button type="button" className="header-safety" onClick={() => props.onSafetyNumber(people[0]!)}>
             Safety number
           </button>
         ) : null}
@@ -169,6 +171,7 @@ export function ChatView(props: Props) {
         onReact={(m, emoji) => act(props.onReact(m.id, emoji))}
         onEdit={(m, text) => props.onEdit(m.id, text)}
         onDelete={(m) => act(props.onDelete(m.id))}
+        onReport={props.onReport}
         onFetch={props.onFetch}
       />
       <p className="typing" aria-live="polite">

@@ -1,6 +1,7 @@
 /**
  * The composer of the open conversation (pure view): the draft, typing, send errors, the reply
- * being written, and files to send (chosen with the attach button, or pasted into the draft).
+ * being written, and files to send (chosen with the attach button, or pasted into the draft); Page
+ * Up and Page Down scroll the messages from it.
  */
 import type { ChatMessage } from '@parley/client';
 import { MAX_TEXT_BYTES } from '@parley/core';
@@ -30,6 +31,10 @@ export function Composer(props: Props) {
   useEffect(() => {
     if (replyingTo !== undefined) box.current?.focus();
   }, [replyingTo]);
+  // So does opening the conversation, where there is a keyboard (a touch screen's would pop up).
+  useEffect(() => {
+    if (window.matchMedia('(pointer: fine)').matches) box.current?.focus({ preventScroll: true });
+  }, []);
 
   const setTyping = (t: boolean) => {
     if (typingSent.current !== t) {
@@ -58,6 +63,7 @@ export function Composer(props: Props) {
       e.preventDefault();
       void submit();
     } else if (e.key === 'Escape' && replyingTo !== undefined) props.onCancelReply();
+    else if (e.key === 'PageUp' || e.key === 'PageDown') pageMessages(e);
   };
 
   // Pasted files (a screenshot, files copied in a file manager) are sent; pasted text is typed.
@@ -155,4 +161,12 @@ function AttachButton({ disabled, onFiles }: { disabled: boolean; onFiles: (file
       </button>
     </>
   );
+}
+
+/** Page Up and Page Down in the composer scroll the conversation's messages by a screenful. */
+function pageMessages(e: KeyboardEvent<HTMLTextAreaElement>): void {
+  const list = e.currentTarget.closest('.chat')?.querySelector('.messages');
+  if (list === null || list === undefined) return;
+  e.preventDefault();
+  list.scrollBy({ top: (e.key === 'PageUp' ? -0.9 : 0.9) * list.clientHeight });
 }

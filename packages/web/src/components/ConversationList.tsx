@@ -1,6 +1,8 @@
-/** The list of conversations with titles, last messages, unread badges and presence (pure view). */
-
-import type { ReactNode } from 'react';
+/**
+ * The list of conversations with titles, last messages, unread badges and presence (pure view):
+ * one Tab stop, the arrow keys move between conversations.
+ */
+import type { KeyboardEvent, ReactNode } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
 import { messageSummary } from '../format.js';
 
@@ -44,6 +46,8 @@ export function ConversationList({
   onNewGroup,
   children,
 }: Props) {
+  // One Tab stop for the list (the open conversation, or the first); arrow keys move within it.
+  const stop = conversations.some((c) => c.id === openId) ? openId : conversations[0]?.id;
   const onlineNow = [
     ...new Set(conversations.flatMap((c) => others(c, me)).filter((m) => online.has(m))),
   ].sort();
@@ -64,7 +68,7 @@ export function ConversationList({
       {conversations.length === 0 ? (
         <p className="muted empty">No conversations yet. Start one with “New chat”.</p>
       ) : (
-        <ul>
+        <ul onKeyDown={moveBetweenConversations}>
           {conversations.map((c) => {
             const title = conversationTitle(c, me);
             const isOnline = c.direct && others(c, me).some((m) => online.has(m));
@@ -74,7 +78,9 @@ export function ConversationList({
                   type="button"
                   className={`conversation ${c.id === openId ? 'active' : ''}`}
                   aria-current={c.id === openId ? 'true' : undefined}
+                  tabIndex={c.id === stop ? 0 : -1}
                   data-conversation={title}
+                  data-id={c.id}
                   onClick={() => onOpen(c.id)}
                 >
                   <span className="avatar" aria-hidden="true">
@@ -102,4 +108,22 @@ export function ConversationList({
       )}
     </nav>
   );
+}
+
+const MOVES: Record<string, (i: number, n: number) => number> = {
+  ArrowDown: (i, n) => Math.min(n - 1, i + 1),
+  ArrowUp: (i) => Math.max(0, i - 1),
+  Home: () => 0,
+  End: (_, n) => n - 1,
+};
+
+/** Up and down arrows, Home and End move focus between the conversations (Enter opens one). */
+function moveBetweenConversations(e: KeyboardEvent<HTMLUListElement>): void {
+  const move = MOVES[e.key];
+  if (move === undefined) return;
+  const buttons = Array.from(e.currentTarget.querySelectorAll<HTMLButtonElement>('button.conversation'));
+  const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
+  if (i < 0) return;
+  e.preventDefault();
+  buttons[move(i, buttons.length)]?.focus();
 }

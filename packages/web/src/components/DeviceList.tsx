@@ -1,6 +1,6 @@
 /** The account's devices with their names, platforms and dates; the others can be revoked (pure view). */
 import type { OwnDevice } from '@parley/client';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatDate, formatMoment } from '../time.js';
 import { ErrorText } from './Forms.js';
 
@@ -24,9 +24,12 @@ function whereabouts(d: OwnDevice): string {
 /** The account's devices; the others can be revoked (after a second click to confirm). */
 export function DeviceList({ devices, canRevoke, busy, error, onRevoke }: DeviceListProps) {
   const [confirming, setConfirming] = useState<string | undefined>();
+  // The list replaces the password form that had focus: focus goes to the list, not the page.
+  const list = useRef<HTMLUListElement>(null);
+  useEffect(() => list.current?.focus(), []);
   return (
     <div className="stack">
-      <ul className="devices" aria-label="Devices">
+      <ul className="devices" aria-label="Devices" ref={list} tabIndex={-1}>
         {devices.map((d) => {
           const name = d.label?.name ?? 'Unnamed device';
           return (

@@ -111,10 +111,12 @@ interface MembersProps {
   onAdd: (usernames: string[]) => void;
   onRemove: (accountId: string) => void;
   onSafetyNumber: (accountId: string) => void;
+  /** Ask to block a member (the confirmation follows). */
+  onBlock: (accountId: string) => void;
   onLeave: () => void;
 }
 
-/** A conversation's members: verify, remove, add, leave (pure view). */
+/** A conversation's members: verify, block, remove, add, leave (pure view). */
 export function MembersPanel(props: MembersProps) {
   const { me, members, verified, online, busy } = props;
   const [toAdd, setToAdd] = useState('');
@@ -159,6 +161,9 @@ export function MembersPanel(props: MembersProps) {
               <span className="member-actions">
                 <button type="button" onClick={() => props.onSafetyNumber(m)}>
                   Safety number
+                </button>
+                <button type="button" disabled={busy} onClick={() => props.onBlock(m)}>
+                  Block <span className="visually-hidden">{m}</span>
                 </button>
                 {!props.direct && !props.ended && (
                   <button type="button" className="danger" disabled={busy} onClick={() => props.onRemove(m)}>

@@ -2,7 +2,7 @@
  * One message of the open conversation (pure view): the quote it replies to, its text or file (or
  * the tombstone of a deleted one), an "edited" mark, its reactions with who reacted, the delivery
  * ticks of one's own, and its actions (reply, react with an emoji picker, edit and delete one's
- * own; a file is not edited), shown on hover, on focus (always reachable by keyboard) or, on a
+ * own, a file is not edited; report someone else's, even in a conversation that ended), shown on hover, on focus (always reachable by keyboard) or, on a
  * touch screen, after a long press.
  */
 import type { ChatMessage, MessageStatus } from '@parley/client';
@@ -18,6 +18,8 @@ export interface MessageActions {
   onReact: (m: ChatMessage, emoji: string) => void;
   onEdit: (m: ChatMessage, text: string) => Promise<void>;
   onDelete: (m: ChatMessage) => void;
+  /** Report someone else's message to the server's operator (opens the report dialog). */
+  onReport: (m: ChatMessage) => void;
   /** Fetch a message's file (an image opened, a file downloaded). */
   onFetch: FetchFile;
 }
@@ -165,6 +167,31 @@ function EditForm({
   );
 }
 
+/** Delete, then "Delete for everyone" or "Keep" once asked. */
+function DeleteButtons(props: {
+  asking: boolean;
+  onAsk: () => void;
+  onKeep: () => void;
+  onDelete: () => void;
+}) {
+  if (!props.asking)
+    return (
+      <button type="button" onClick={props.onAsk}>
+        Delete
+      </button>
+    );
+  return (
+    <>
+      <button type="button" className="danger" onClick={props.onDelete}>
+        Delete for everyone
+      </button>
+      <button type="button" onClick={props.onKeep}>
+        Keep
+      </button>
+    </>
+  );
+}
+
 /** 'shown': the actions, opened by a long press on a touch screen (which has no hover). */
 type Mode = 'idle' | 'shown' | 'picking' | 'editing' | 'deleting';
 
@@ -196,7 +223,10 @@ export function MessageItem(props: Props) {
   const deleted = m.deleted === true;
   // Only a message in the log can be answered or changed (one still sending has no place yet).
   const actionable = writable && !deleted && m.seq > 0;
-  const longPress = useLongPress(actionable, () => setMode(mode === 'shown' ? 'idle' : 'shown'));
+  const reportable = !mine && !deleted && m.seq > 0;
+  const longPress = useLongPress(actionable || reportable, () =>
+    setMode(mode === 'shown' ? 'idle' : 'shown'),
+  );
   const save = (text: string) => {
     setError(undefined);
     props.onEdit(m, text).then(
@@ -233,45 +263,53 @@ export function MessageItem(props: Props) {
         <time dateTime={new Date(m.sentAt).toISOString()}>{formatMoment(m.sentAt)}</time>
         {mine && <Ticks status={m.status} />}
       </span>
-      {actionable && mode !== 'editing' && (
+      {(actionable || reportable) && mode !== 'editing' && (
         <span className={`actions${mode === 'idle' ? '' : ' open'}`}>
-          <button
-            type="button"
-            onClick={() => {
-              setMode('idle');
-              props.onReply(m);
-            }}
-          >
-            Reply
-          </button>
-          <button
-            type="button"
-            ref={reactButton}
-            aria-expanded={mode === 'picking'}
-            onClick={() => setMode(mode === 'picking' ? 'idle' : 'picking')}
-          >
-            React
-          </button>
-          {mine && m.attachment === undefined && (
+          {actionable && (
+            <>
+              <button
+                type="button"
+                onClick={() => {
+                  setMode('idle');
+                  props.onReply(m);
+                }}
+              >
+                Reply
+              </button>
+              <button
+                type="button"
+                ref={reactButton}
+                aria-expanded={mode === 'picking'}
+                onClick={() => setMode(mode === 'picking' ? 'idle' : 'picking')}
+              >
+                React
+              </button>
+            </>
+          )}
+          {reportable && (
+            <button
+              type="button"
+              onClick={() => {
+                setMode('idle');
+                props.onReport(m);
+              }}
+            >
+              Report
+            </button>
+          )}
+          {actionable && mine && m.attachment === undefined && (
             <button type="button" onClick={() => setMode('editing')}>
               Edit
             </button>
           )}
-          {mine &&
-            (mode === 'deleting' ? (
-              <>
-                <button type="button" className="danger" onClick={() => props.onDelete(m)}>
-                  Delete for everyone
-                </button>
-                <button type="button" onClick={() => setMode('idle')}>
-                  Keep
-                </button>
-              </>
-            ) : (
-              <button type="button" onClick={() => setMode('deleting')}>
-                Delete
-              </button>
-            ))}
+          {actionable && mine && (
+            <DeleteButtons
+              asking={mode === 'deleting'}
+              onAsk={() => setMode('deleting')}
+              onKeep={() => setMode('idle')}
+              onDelete={() => props.onDelete(m)}
+            />
+          )}
         </span>
       )}
       {mode === 'picking' && (

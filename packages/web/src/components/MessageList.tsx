@@ -72,10 +72,12 @@ export function MessageList(props: Props) {
     <ol
       ref={listRef}
       className="messages"
-      aria-live="polite"
       aria-label="Messages"
       aria-busy={loading}
-      tabIndex={-1}
+      // New messages are announced by the chat screen's live region (this list would say the whole
+      // history again). A Tab stop, so that the history scrolls with the keyboard in every browser:
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable (WCAG 2.1.1).
+      tabIndex={0}
       onScroll={onScroll}
     >
       {more && (
@@ -98,7 +100,7 @@ export function MessageList(props: Props) {
       {messages.map((m) =>
         // A system line of the history (a timer change, a repair), in its place among the messages.
         m.system !== undefined ? (
-          <li key={m.id} className="notice system" role="status">
+          <li key={m.id} className="notice system">
             {systemText(m, me)}
           </li>
         ) : (
@@ -112,6 +114,7 @@ export function MessageList(props: Props) {
             onReact={props.onReact}
             onEdit={props.onEdit}
             onDelete={props.onDelete}
+            onReport={props.onReport}
             onFetch={props.onFetch}
           />
         ),

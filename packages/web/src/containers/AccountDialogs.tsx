@@ -1,8 +1,13 @@
-/** The chat screen's dialogs about the account: link a device, list and revoke devices, privacy, log out. */
+/**
+ * The chat screen's dialogs about the account: link a device, list and revoke devices, privacy
+ * (presence, blocked people, downloading the history), log out.
+ */
+import type { HistoryExport } from '@parley/client';
 import { useEffect, useRef } from 'react';
 import { DeviceList } from '../components/DeviceList.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorText, LinkDevicePanel, PasswordForm } from '../components/Forms.js';
+import { BlockedList, HistoryDownload } from '../components/Safety.js';
 import type { DeviceManager } from '../session.js';
 import type { Panel, PanelControl } from './panel.js';
 
@@ -17,8 +22,17 @@ export interface AccountActions {
   onPresenceSharing: (share: boolean | null) => Promise<boolean>;
 }
 
+/** The Privacy dialog's safety tools. */
+export interface SafetyActions {
+  /** The accounts blocked on this device. */
+  blocked: readonly string[];
+  onUnblock: (accountId: string) => Promise<void>;
+  onExport: () => Promise<{ data: HistoryExport; html: string }>;
+}
+
 interface Props extends AccountActions {
   me: string;
+  safety: SafetyActions;
   control: PanelControl;
 }
 
@@ -30,6 +44,7 @@ export function AccountDialogs({
   onManageDevices,
   onLogout,
   onPresenceSharing,
+  safety,
 }: Props) {
   const { panel, setPanel, close: closePanel, busy, error, run } = control;
   return (
@@ -85,7 +100,12 @@ export function AccountDialogs({
       )}
 
       {panel?.kind === 'privacy' && (
-        <PrivacyDialog share={panel.share} control={control} onPresenceSharing={onPresenceSharing} />
+        <PrivacyDialog
+          share={panel.share}
+          control={control}
+          onPresenceSharing={onPresenceSharing}
+          safety={safety}
+        />
       )}
 
       {panel?.kind === 'logout' && (
@@ -149,10 +169,11 @@ interface PrivacyProps {
   share: boolean | undefined;
   control: PanelControl;
   onPresenceSharing: AccountActions['onPresenceSharing'];
+  safety: SafetyActions;
 }
 
 /** "Share when I'm online": read from the server when the dialog opens, switched at once. */
-function PrivacyDialog({ share, control, onPresenceSharing }: PrivacyProps) {
+function PrivacyDialog({ share, control, onPresenceSharing, safety }: PrivacyProps) {
   const { setPanel, close, busy, error, run } = control;
   const loaded = share !== undefined;
   const asked = useRef(false);
@@ -190,6 +211,12 @@ function PrivacyDialog({ share, control, onPresenceSharing }: PrivacyProps) {
           />
           Share when I’m online
         </label>
+        <BlockedList
+          blocked={safety.blocked}
+          busy={busy}
+          onUnblock={(accountId) => void run(() => safety.onUnblock(accountId))}
+        />
+        <HistoryDownload busy={busy} onExport={safety.onExport} run={run} />
         <ErrorText error={error} />
       </div>
     </Dialog>

@@ -4,9 +4,10 @@ import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
 import { ConnectionBanner } from '../components/Forms.js';
 import { type AccountActions, AccountButtons, AccountDialogs } from './AccountDialogs.js';
+import { Announcer, useFocusAfterBack } from './assistive.js';
 import { useBrowserSignals } from './browserSignals.js';
 import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
-import type { ChatModel } from './chatModel.js';
+import type { ChatModel, Conversation } from './chatModel.js';
 import { shownMessages } from './chatState.js';
 import { HistorySearch } from './HistorySearch.js';
 import { NotificationsButton } from './NotificationsButton.js';
@@ -23,11 +24,8 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
   const { setPanel } = control;
   const open = s.conversations.find((c) => c.id === s.openId);
   const page = shownMessages(s);
-  useBrowserSignals(
-    model,
-    s.me,
-    s.conversations.reduce((n, c) => n + c.unread, 0),
-  );
+  const said = useBrowserSignals(model, s.me, unreadCount(s.conversations));
+  const focusAfterBack = useFocusAfterBack(s.openId);
 
   const showSafetyNumber = (accountId: string) =>
     control.run(async () => {
@@ -53,7 +51,8 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         <AccountButtons canLinkDevices={canLinkDevices} setPanel={setPanel} />
       </AppHeader>
       <ConnectionBanner state={s.connection} syncError={s.syncError} />
-      <div className="layout">
+      <Announcer said={said} />
+      <main className="layout">
         <ConversationList
           me={s.me}
           conversations={s.conversations}
@@ -87,6 +86,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             onReact={(target, emoji) => model.react(open.id, target, emoji)}
             onEdit={(target, text) => model.edit(open.id, target, text)}
             onDelete={(target) => model.deleteMessage(open.id, target)}
+            onReport={(message) => setPanel({ kind: 'report', groupId: open.id, message })}
             onTyping={(t) => model.setTyping(open.id, t)}
             uploads={s.uploads.get(open.id) ?? []}
             onSendFile={(file, replyTo) => model.sendFile(open.id, file, replyTo)}
@@ -94,14 +94,17 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
             onFetch={(file, options) => model.fetchFile(file, options)}
             onSafetyNumber={(id) => void showSafetyNumber(id)}
             onMembers={() => setPanel({ kind: 'members' })}
-            onBack={() => model.open(undefined)}
+            onBack={() => {
+              focusAfterBack(open.id);
+              model.open(undefined);
+            }}
           />
         ) : (
           <section className="chat placeholder">
             <p className="muted">Choose a conversation, or start a new one.</p>
           </section>
         )}
-      </div>
+      </main>
 
       <ConversationDialogs
         model={model}
@@ -118,6 +121,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         onManageDevices={onManageDevices}
         onLogout={onLogout}
         onPresenceSharing={model.presenceSharing}
+        safety={{ blocked: [...s.blocked], onUnblock: model.unblock, onExport: model.exportHistory }}
       />
       {changed !== undefined && (
         <IdentityChangeDialog
@@ -136,7 +140,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
 function AppHeader({ me, children }: { me: string; children: ReactNode }) {
   return (
     <header className="app-header">
-      <span className="brand">Parley</span>
+      <h1 className="brand">Parley</h1>
       <span className="me" data-testid="me">
         {me}
       </span>
@@ -145,4 +149,8 @@ function AppHeader({ me, children }: { me: string; children: ReactNode }) {
       {children}
     </header>
   );
+}
+
+function unreadCount(conversations: readonly Conversation[]): number {
+  return conversations.reduce((n, c) => n + c.unread, 0);
 }

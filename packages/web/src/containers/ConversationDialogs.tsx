@@ -1,6 +1,7 @@
 /**
  * The chat screen's dialogs about conversations: start a chat or a group, a conversation's members,
- * a contact's safety number, and the warning that takes over when a contact's identity changed.
+ * a contact's safety number, blocking and reporting (./SafetyDialogs.tsx), and the warning that
+ * takes over when a contact's identity changed.
  */
 import { useState } from 'react';
 import { conversationTitle } from '../components/ConversationList.js';
@@ -12,6 +13,7 @@ import { checkUsername, explain } from '../session.js';
 import type { ChatModel } from './chatModel.js';
 import type { ChatState, Conversation } from './chatState.js';
 import type { PanelControl } from './panel.js';
+import { SafetyDialogs } from './SafetyDialogs.js';
 
 interface Props {
   model: ChatModel;
@@ -69,6 +71,7 @@ export function ConversationDialogs({ model, s, open, control, showSafetyNumber 
             onAdd={(people) => void run(() => model.addMembers(open.id, people.map(checkUsername)))}
             onRemove={(accountId) => void run(() => model.removeMember(open.id, accountId))}
             onSafetyNumber={(id) => void showSafetyNumber(id)}
+            onBlock={(accountId) => setPanel({ kind: 'block', accountId })}
             onLeave={() =>
               void run(async () => {
                 await model.leave(open.id);
@@ -85,6 +88,8 @@ export function ConversationDialogs({ model, s, open, control, showSafetyNumber 
           )}
         </Dialog>
       )}
+
+      <SafetyDialogs model={model} control={control} />
 
       {panel?.kind === 'safety' && (
         <Dialog title={`Safety number with ${panel.accountId}`} onClose={closePanel}>

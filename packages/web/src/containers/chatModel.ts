@@ -7,6 +7,8 @@
 import {
   type AttachmentInfo,
   type ChatMessage,
+  type HistoryExport,
+  historyHtml,
   type NewConversation,
   type ParleyClient,
   quoteOf,
@@ -141,6 +143,7 @@ export class ChatModel {
     this.conversationsChanged();
     this.readIdentityChanges();
     this.readVerified();
+    this.dispatch({ type: 'blocked', accounts: client.blocked() });
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -442,6 +445,36 @@ export class ChatModel {
       { accountId, identityKey: key },
     );
   }
+
+  /**
+   * Block an account: its later messages are dropped, those shown are hidden, and a one-to-one
+   * chat with it leaves the list (closed if it was open).
+   */
+  async block(accountId: string): Promise<void> {
+    await this.client.block(accountId);
+    this.dispatch({ type: 'blocked', accounts: this.client.blocked() });
+    this.conversationsChanged();
+    const openId = this.snapshot.openId;
+    if (openId !== undefined && !this.snapshot.conversations.some((c) => c.id === openId))
+      this.open(undefined);
+  }
+
+  readonly unblock = async (accountId: string): Promise<void> => {
+    await this.client.unblock(accountId);
+    this.dispatch({ type: 'blocked', accounts: this.client.blocked() });
+    this.conversationsChanged();
+  };
+
+  /** Reveal one received message and a reason to the server's operator; resolves with the report's id. */
+  report(groupId: string, messageId: string, reason: string): Promise<string> {
+    return this.client.report(groupId, messageId, reason);
+  }
+
+  /** The person's history on this device, decrypted, and as a web page (offered in the Privacy dialog). */
+  readonly exportHistory = async (): Promise<{ data: HistoryExport; html: string }> => {
+    const data = await this.client.exportHistory();
+    return { data, html: historyHtml(data) };
+  };
 
   close(): void {
     this.closed = true;

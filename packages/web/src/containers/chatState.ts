@@ -66,6 +66,8 @@ export interface ChatState {
   typing: ReadonlyMap<string, string[]>;
   /** Verified contacts. */
   verified: ReadonlySet<string>;
+  /** Accounts the person blocked: their messages are not shown. */
+  blocked: ReadonlySet<string>;
   /** Messages that could not be decrypted (or were missed while rejoining), per conversation. */
   undecryptable: ReadonlyMap<string, number>;
   /** System lines per conversation from this session: who broke it and that it was repaired. */
@@ -112,7 +114,8 @@ export type ChatEvent =
   | { type: 'repaired'; groupId: string; text: string }
   | { type: 'sync'; error: string | undefined }
   | { type: 'identityChanges'; accounts: string[] }
-  | { type: 'verified'; accounts: string[] };
+  | { type: 'verified'; accounts: string[] }
+  | { type: 'blocked'; accounts: string[] };
 
 const NOBODY: ReadonlySet<string> = new Set();
 
@@ -134,6 +137,7 @@ export function initialChatState(me: string, connection: ConnectionState): ChatS
     online: NOBODY,
     typing: new Map(),
     verified: NOBODY,
+    blocked: NOBODY,
     undecryptable: new Map(),
     repairs: new Map(),
     syncError: undefined,
@@ -147,7 +151,10 @@ export function shownMessages(s: ChatState): {
   more: boolean;
   loadingEarlier: boolean;
 } {
-  return { messages: s.history, more: s.earlier !== undefined, loadingEarlier: s.loadingEarlier };
+  // A blocked account's messages read before it was blocked are not shown either.
+  const messages =
+    s.blocked.size === 0 ? s.history : s.history.filter((m) => !s.blocked.has(m.from.accountId));
+  return { messages, more: s.earlier !== undefined, loadingEarlier: s.loadingEarlier };
 }
 
 /** A conversation with nobody else and nothing in it (its creation failed half-way) is noise. */
@@ -386,5 +393,7 @@ export function chatReducer(s: ChatState, e: ChatEvent): ChatState {
       return { ...s, identityChanges: e.accounts };
     case 'verified':
       return { ...s, verified: new Set(e.accounts) };
+    case 'blocked':
+      return { ...s, blocked: new Set(e.accounts) };
   }
 }

@@ -2,7 +2,7 @@
  * The chat screen's one open dialog (a value naming it and what it shows) and the state around
  * running its actions: busy while one runs, the error it ended with as a sentence.
  */
-import type { OwnDevice } from '@parley/client';
+import type { ChatMessage, OwnDevice } from '@parley/client';
 import type { SafetyNumber } from '@parley/core';
 import { useCallback, useState } from 'react';
 import { type DeviceManager, explain } from '../session.js';
@@ -16,7 +16,11 @@ export type Panel =
   | { kind: 'link'; code?: string; expiresAt?: number }
   | { kind: 'devices'; manager?: DeviceManager; devices?: OwnDevice[] }
   /** Presence sharing; `share` once the server said how it is set. */
-  | { kind: 'privacy'; share?: boolean };
+  | { kind: 'privacy'; share?: boolean }
+  /** The confirmation before blocking an account. */
+  | { kind: 'block'; accountId: string }
+  /** Reporting a message of conversation `groupId`; `reportId` once the server took the report. */
+  | { kind: 'report'; groupId: string; message: ChatMessage; reportId?: string };
 
 export interface PanelControl {
   panel: Panel | undefined;

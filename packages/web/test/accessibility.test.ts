@@ -1,0 +1,326 @@
+/**
+ * The web app's accessibility in real Chromium (issue #22): axe-core finds no violation (of any
+ * impact) on the sign-in screens, the chat screen with text, file and image messages, replies and
+ * reactions (light, dark, and at a phone's width), and every dialog; the main flow works with the
+ * keyboard alone (arrow keys between conversations, opening one puts the cursor in the composer,
+ * Enter sends, Tab reaches a message's actions, Escape closes a dialog and focus goes back to what
+ * opened it, focus is kept when the devices list loads and after Back on a phone); the live
+ * region says each incoming message with its sender, also from other chats, and nothing else;
+ * the app reflows at 320 CSS px and at 400% zoom (screenshots); nothing animates when the person
+ * prefers reduced motion.
+ */
+import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
+import {
+  BROWSER_WAIT_MS,
+  browserSuite,
+  conversation,
+  dialog,
+  expectAccessible,
+  message,
+  newChat,
+  newGroup,
+  openConversation,
+  type Person,
+  passwordOf,
+  register,
+  registered,
+  screenshot,
+  send,
+} from './browser.js';
+import { sdkPerson } from './sdkPerson.js';
+
+const suite = browserSuite();
+
+/** A small PNG drawn by the page itself, as bytes. */
+async function drawPng(page: Page): Promise<Buffer> {
+  const base64 = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(300, 200);
+    const g = canvas.getContext('2d')!;
+    g.fillStyle = '#1e3a8a';
+    g.fillRect(0, 0, 300, 200);
+    g.fillStyle = '#fde047';
+    g.fillRect(100, 60, 100, 80);
+    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let s = '';
+    for (const b of bytes) s += String.fromCharCode(b);
+    return btoa(s);
+  });
+  return Buffer.from(base64, 'base64');
+}
+
+/** The element that has focus, described by its accessible name or text. */
+function focused(p: Person): Promise<string> {
+  return p.page.evaluate(() => {
+    const e = document.activeElement as HTMLElement | null;
+    return e?.getAttribute('aria-label') ?? e?.textContent?.trim() ?? '';
+  });
+}
+
+/** Press Tab until the focused element matches `test` (at most `limit` presses). */
+async function tabTo(p: Person, test: (e: HTMLElement) => boolean, limit = 40): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    await p.page.keyboard.press('Tab');
+    if (await p.page.evaluate(`(${test.toString()})(document.activeElement)`)) return;
+  }
+  throw new Error(`Tab did not reach the element (last: ${await focused(p)})`);
+}
+
+test('the sign-in and registration screens have no accessibility violation', async () => {
+  const p = await suite.person('axe-first');
+  await p.page.getByRole('button', { name: /Create account|Sign in/ }).waitFor();
+  await expectAccessible(p, 'the first screen');
+  const other = p.page.getByRole('button', { name: /Create an account|I already have an account/ });
+  if ((await other.count()) > 0) {
+    await other.first().click();
+    await expectAccessible(p, 'the other form of the first screen');
+  }
+});
+
+test('the chat screen with files, images, replies and reactions, and every dialog, pass axe', async () => {
+  const ada = await registered(suite, 'ada');
+  const cy = await sdkPerson(suite.served.url, 'cy');
+  const direct = await cy.client.directConversation('ada');
+  const hello = await cy.client.sendText(direct, 'hello ada, here is the plan');
+  await openConversation(ada, 'cy');
+  await message(ada, 'here is the plan').waitFor();
+
+  // A reply, an image and a file from ada; cy reacts and replies.
+  const bubble = ada.page.locator('li.message', {
+    has: ada.page.locator(':scope > .text', { hasText: 'plan' }),
+  });
+  await bubble.hover();
+  await bubble.getByRole('button', { name: 'Reply', exact: true }).click();
+  await send(ada, 'sounds good');
+  await ada.page
+    .getByTestId('file-input')
+    .setInputFiles({ name: 'map.png', mimeType: 'image/png', buffer: await drawPng(ada.page) });
+  await ada.page
+    .getByTestId('file-input')
+    .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('bring water') });
+  const thumb = ada.page.getByRole('button', { name: 'Open image map.png' });
+  await thumb.waitFor({ timeout: BROWSER_WAIT_MS });
+  await ada.page.locator('li.message', { hasText: 'notes.txt' }).waitFor({ timeout: BROWSER_WAIT_MS });
+  await cy.client.react(direct, hello.id, '🎉');
+  await ada.page.getByRole('button', { name: '🎉 1: cy' }).waitFor();
+  await cy.client.reply(direct, hello.id, 'and bring a hat');
+  await message(ada, 'and bring a hat').waitFor();
+  await ada.page.mouse.move(0, 0);
+  await expectAccessible(ada, 'the chat screen');
+  // Hovered, a message's actions show: they pass too.
+  await bubble.hover();
+  await expectAccessible(ada, 'a message with its actions shown');
+  await ada.page.emulateMedia({ colorScheme: 'dark' });
+  await expectAccessible(ada, 'the chat screen in the dark scheme');
+  await ada.page.setViewportSize({ width: 390, height: 760 });
+  await expectAccessible(ada, 'the chat screen at a phone’s width');
+  await ada.page.getByRole('button', { name: 'Back to conversations' }).click();
+  await expectAccessible(ada, 'the conversation list at a phone’s width');
+  await ada.page.setViewportSize({ width: 1100, height: 760 });
+  await openConversation(ada, 'cy');
+
+  let scheme: 'light' | 'dark' = 'light';
+  const audit = async (open: () => Promise<void>, where: string) => {
+    await open();
+    const d = dialog(ada.page);
+    await d.waitFor();
+    await expectAccessible(ada, `${where} (${scheme})`);
+    await ada.page.keyboard.press('Escape');
+    await d.waitFor({ state: 'detached' });
+  };
+  const click = (name: string) => () => ada.page.getByRole('button', { name, exact: true }).click();
+  // Every dialog, in both themes.
+  for (const colorScheme of ['light', 'dark'] as const) {
+    scheme = colorScheme;
+    await ada.page.emulateMedia({ colorScheme });
+    await audit(click('Details'), 'the details panel');
+    await audit(async () => {
+      await click('Details')();
+      await dialog(ada.page).getByRole('button', { name: 'Block cy' }).click();
+      await dialog(ada.page).getByRole('heading', { name: 'Block cy?' }).waitFor();
+    }, 'the block confirmation');
+    await audit(click('Safety number'), 'the safety number');
+    await audit(() => thumb.click(), 'the image dialog');
+    await audit(async () => {
+      const theirs = ada.page.locator('li.message', {
+        has: ada.page.locator(':scope > .text', { hasText: 'hat' }),
+      });
+      await theirs.hover();
+      await theirs.getByRole('button', { name: 'Report', exact: true }).click();
+    }, 'the report dialog');
+    await audit(async () => {
+      await click('Privacy')();
+      await dialog(ada.page).getByRole('button', { name: 'Download my history' }).click();
+      await dialog(ada.page).getByRole('link', { name: 'Download as JSON' }).waitFor();
+    }, 'the privacy dialog');
+    await audit(click('New chat'), 'the new chat dialog');
+    await audit(click('New group'), 'the new group dialog');
+    await audit(async () => {
+      await click('Devices')();
+      await dialog(ada.page).getByLabel('Password').fill(passwordOf('ada'));
+      await dialog(ada.page).getByRole('button', { name: 'Show devices' }).click();
+      await dialog(ada.page)
+        .getByRole('button', { name: /Revoke|This device/ })
+        .or(dialog(ada.page).locator('li'))
+        .first()
+        .waitFor();
+    }, 'the devices dialog');
+    await audit(click('Link a device'), 'the link a device dialog');
+    await audit(click('Log out'), 'the log out dialog');
+  }
+  await cy.client.close();
+});
+
+test('the keyboard alone sends a message, reaches its actions, and closes a dialog back to its button', async () => {
+  const [kay, lou] = await suite.pair('kay', 'lou');
+  await kay.page.getByRole('button', { name: 'New chat' }).focus();
+  await kay.page.keyboard.press('Enter');
+  await kay.page.keyboard.type('lou');
+  await kay.page.keyboard.press('Enter');
+  await kay.page.locator('.chat-title h2', { hasText: 'lou' }).waitFor();
+  await newGroup(kay, 'Crew', ['lou']);
+  await kay.page.locator('.chat-title h2', { hasText: 'Crew' }).waitFor();
+
+  // The conversation list is one Tab stop; the arrow keys move between conversations, Enter opens.
+  const titles = await kay.page
+    .locator('button.conversation')
+    .evaluateAll((bs) => bs.map((b) => b.getAttribute('data-conversation')!));
+  expect([...titles].sort()).toEqual(['Crew', 'lou']);
+  const [first, second] = titles;
+  await conversation(kay, first!).focus();
+  await kay.page.keyboard.press('ArrowDown');
+  expect(await focused(kay)).toContain(second);
+  await kay.page.keyboard.press('ArrowUp');
+  expect(await focused(kay)).toContain(first);
+  await kay.page.keyboard.press('End');
+  expect(await focused(kay)).toContain(second);
+  await kay.page.keyboard.press('Home');
+  expect(await focused(kay)).toContain(first);
+  if (first !== 'lou') await kay.page.keyboard.press('ArrowDown');
+  await kay.page.keyboard.press('Enter');
+  await kay.page.locator('.chat-title h2', { hasText: 'lou' }).waitFor();
+  expect(await kay.page.locator('button.conversation[tabindex="0"]').count()).toBe(1);
+  // Opening a conversation puts the cursor in its composer.
+  await expect.poll(() => kay.page.evaluate(() => document.activeElement?.id)).toBe('composer');
+
+  // Tab to the composer, type, Enter sends.
+  await kay.page.getByRole('button', { name: 'Details' }).focus();
+  await tabTo(kay, (e) => e.getAttribute('aria-label') === 'Message' || e.id === 'composer');
+  await kay.page.keyboard.type('typed without a mouse');
+  await kay.page.keyboard.press('Enter');
+  await message(kay, 'typed without a mouse').waitFor();
+  await openConversation(lou, 'kay');
+  await message(lou, 'typed without a mouse').waitFor();
+
+  // From the top of the conversation, Tab reaches the message's actions (shown while focused).
+  await lou.page.getByRole('button', { name: 'Details' }).focus();
+  await tabTo(lou, (e) => e.textContent === 'Reply' && e.closest('li.message') !== null);
+  expect(await lou.page.locator('li.message .actions button', { hasText: 'Reply' }).isVisible()).toBe(true);
+  await lou.page.keyboard.press('Tab');
+  expect(await focused(lou)).toBe('React');
+
+  // A dialog opened from the keyboard closes with Escape, and focus goes back to its button.
+  await lou.page.getByRole('button', { name: 'Privacy' }).focus();
+  await lou.page.keyboard.press('Enter');
+  await dialog(lou.page).waitFor();
+  expect(await dialog(lou.page).evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  await lou.page.keyboard.press('Escape');
+  await dialog(lou.page).waitFor({ state: 'detached' });
+  expect(await focused(lou)).toBe('Privacy');
+
+  // The devices dialog: the password, Enter, and focus is on the list that replaced the form.
+  await lou.page.getByRole('button', { name: 'Devices' }).focus();
+  await lou.page.keyboard.press('Enter');
+  await lou.page.keyboard.type(passwordOf('lou'));
+  await lou.page.keyboard.press('Enter');
+  await expect.poll(() => focused(lou)).toBe('Devices');
+  expect(await dialog(lou.page).evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  await lou.page.keyboard.press('Escape');
+  await dialog(lou.page).waitFor({ state: 'detached' });
+  expect(await lou.page.evaluate(() => document.activeElement?.textContent)).toBe('Devices');
+
+  // One pane at a time on a phone: Back puts focus on the conversation just left.
+  await lou.page.setViewportSize({ width: 390, height: 760 });
+  await lou.page.getByRole('button', { name: 'Back to conversations' }).focus();
+  await lou.page.keyboard.press('Enter');
+  await expect
+    .poll(() => lou.page.evaluate(() => document.activeElement?.getAttribute('data-conversation')))
+    .toBe('kay');
+});
+
+test('with reduced motion preferred, nothing on the chat screen animates', async () => {
+  const p = await suite.person('moe');
+  await p.page.emulateMedia({ reducedMotion: 'reduce' });
+  await register(p);
+  const moving = await p.page.evaluate(
+    () =>
+      Array.from(document.querySelectorAll('*'))
+        .map((e) => getComputedStyle(e))
+        .filter(
+          (s) =>
+            (s.animationName !== 'none' && Number.parseFloat(s.animationDuration) > 0.01) ||
+            Number.parseFloat(s.transitionDuration) > 0.01,
+        ).length,
+  );
+  expect(moving).toBe(0);
+});
+
+test('the live region says each incoming message with its sender, from other chats too, and nothing else', async () => {
+  const nia = await registered(suite, 'nia');
+  const oz = await sdkPerson(suite.served.url, 'oz');
+  const direct = await oz.client.directConversation('nia');
+  const band = await oz.client.createGroup('Band', ['nia']);
+  await oz.client.sendText(direct, 'first words');
+  // The group shows under its name once its welcome is read (until then it is titled "oz" too).
+  await conversation(nia, 'Band').waitFor();
+  await openConversation(nia, 'oz');
+  const announcer = nia.page.getByTestId('announcer');
+  await expect.poll(() => announcer.textContent()).toBe('oz: first words');
+  // The history is not a live region: opening a chat says nothing.
+  expect(await nia.page.locator('.messages[aria-live]').count()).toBe(0);
+  expect(await announcer.getAttribute('aria-live')).toBe('polite');
+
+  await oz.client.sendText(band, 'practice at six');
+  await expect.poll(() => announcer.textContent()).toBe('oz in Band: practice at six');
+  await send(nia, 'my own words');
+  await openConversation(nia, 'Band');
+  await openConversation(nia, 'oz');
+  expect(await announcer.textContent()).toBe('oz in Band: practice at six');
+  await oz.client.close();
+});
+
+test('at 320 CSS px wide, and zoomed to 400%, the app reflows and the messages keep the room', async () => {
+  const [sal] = await suite.pair('sal', 'sam');
+  await newChat(sal, 'sam');
+  await send(sal, 'hello there');
+  const measure = () =>
+    sal.page.evaluate(() => ({
+      messages: document.querySelector('.messages')!.getBoundingClientRect().height,
+      scrollWidth: document.documentElement.scrollWidth,
+    }));
+  // A phone 320 px wide: one column, nothing wider than the screen, the messages most of the height;
+  // the header keeps who is signed in.
+  await sal.page.setViewportSize({ width: 320, height: 640 });
+  await screenshot(sal, 'reflow-320');
+  let m = await measure();
+  expect(m.scrollWidth).toBe(320);
+  expect(m.messages).toBeGreaterThan(640 / 2);
+  expect(await sal.page.getByTestId('me').isVisible()).toBe(true);
+  // 1280 × 1024 at 400%: 320 × 256 CSS px. The account's buttons wait on the list's screen.
+  await sal.page.setViewportSize({ width: 320, height: 256 });
+  await screenshot(sal, 'reflow-400-percent');
+  m = await measure();
+  expect(m.scrollWidth).toBe(320);
+  expect(m.messages).toBeGreaterThan(256 * 0.3);
+  // Page Up and Page Down in the composer scroll the messages.
+  for (const i of [1, 2, 3, 4]) await send(sal, `line ${i}`);
+  const scrolled = () => sal.page.locator('.messages').evaluate((l) => l.scrollTop);
+  const bottom = await scrolled();
+  await sal.page.getByLabel('Message', { exact: true }).press('PageUp');
+  await expect.poll(scrolled).toBeLessThan(bottom);
+  await sal.page.getByLabel('Message', { exact: true }).press('PageDown');
+  await expect.poll(scrolled).toBeGreaterThan(bottom - 2);
+  await sal.page.getByRole('button', { name: 'Back to conversations' }).click();
+  await sal.page.getByRole('button', { name: 'Privacy' }).waitFor();
+  expect(await sal.page.evaluate(() => document.documentElement.scrollWidth)).toBe(320);
+});
