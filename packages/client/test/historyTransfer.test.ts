@@ -7,7 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { codeOf, generateStorageKey } from '@parley/core';
 import { until } from '@parley/testing';
@@ -25,8 +24,8 @@ import {
 import { nodeSocketFactory, SqliteRecordStore } from '../src/node.js';
 import {
   cs,
+  cuttingProxy,
   hasKeyPackages,
-  onCleanup,
   openClient,
   type Person,
   person,
@@ -138,51 +137,6 @@ test('a linked device gets the last messages of three conversations, their names
   expect(await bob.client.safetyNumberWith('alice')).toEqual(safetyNumber);
   expect(await bob.client.pendingIdentityChanges()).toEqual([]);
 });
-
-/** A TCP proxy to `port` that, once armed, destroys the connection carrying the `after`-th byte from then on (once). */
-async function cuttingProxy(port: number) {
-  let up = 0;
-  let cutAt = Number.POSITIVE_INFINITY;
-  let cuts = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port });
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk: Buffer) => {
-      up += chunk.length;
-      if (up >= cutAt && cuts === 0) {
-        cuts++;
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => void client.write(chunk));
-    for (const [a, b] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      a.on('close', () => b.destroy());
-      a.on('error', () => b.destroy());
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    cuts: () => cuts,
-    arm(after: number) {
-      cutAt = up + after;
-    },
-  };
-}
 
 test('an upload of the history cut halfway resumes, and the whole history arrives', async () => {
   const running = await serve();
