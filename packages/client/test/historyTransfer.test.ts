@@ -97,8 +97,13 @@ test('a linked device gets the last messages of three conversations, their names
     { name: 'photo.bin', mimeType: 'application/octet-stream' },
   );
   await until(() => bob.inbox.length === 121, 'bob has them all');
+  const bobs = await bob.client.files.send(
+    trio,
+    { size: 1000, read: async (at, n) => bytes.subarray(at, Math.min(at + n, 1000)) },
+    { name: 'bob.bin', mimeType: 'application/octet-stream' },
+  );
   await bob.client.sendText(trio, 'nice photo');
-  await until(() => alice.inbox.length === 1, 'alice has bob’s reply');
+  await until(() => alice.inbox.length === 2, 'alice has bob’s file and reply');
   await alice.client.markVerified('bob');
   const safetyNumber = await bob.client.safetyNumberWith('alice');
 
@@ -131,6 +136,14 @@ test('a linked device gets the last messages of three conversations, their names
   const parts: Uint8Array[] = [];
   await linked.client.files.download(file, { write: (c) => void parts.push(c) });
   expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+  // A file another member sent before the link: the server hands it only to devices that were in
+  // the conversation when it was sent (SECURITY.md), so the new device sees the message, not the file.
+  const bobsFile = (await linked.client.history(trio)).find(
+    (m) => m.attachment?.blobId === bobs.attachment!.blobId,
+  );
+  await expect(
+    linked.client.files.download(bobsFile!.attachment!, { write: () => {} }),
+  ).rejects.toMatchObject({ code: 'blob_not_found' });
 
   await bob.client.sendText(club, 'hello new device');
   await until(() => linked.inbox.some((m) => m.text === 'hello new device'), 'it reads bob');
