@@ -13,11 +13,14 @@ import {
 } from '@parley/client/node';
 import type { DeviceIdentity, StorageKey } from '@parley/core';
 import { nativeCiphersuite, nodeAttachmentPrimitives } from '@parley/core/node';
-import { openClient, type Unlocked } from './connect.js';
+import { runClientCommand } from './clientCommand.js';
+import { openCurrent, syncOrThrow } from './connect.js';
 import { CliError } from './errors.js';
 import { stderrProgress } from './files.js';
+import type { ClientWork } from './handOff.js';
 import { processOutput } from './output.js';
 import { askSecret } from './prompt.js';
+import { apiFor, trustIn } from './serverTrust.js';
 
 export const HISTORY_FLAG = { history: { type: 'string' } } as const;
 export const HISTORY_USAGE = '[--history all|<days>d|none]';
@@ -47,11 +50,14 @@ async function chosenSince(flag: string | undefined): Promise<number | null> {
   return historySince(typed === '' ? '30d' : typed);
 }
 
-/** On the device that linked a new one with `code`: send the history chosen, or say none comes. */
+/**
+ * On the device that linked a new one with `code`: send the history chosen, or say none comes.
+ * Sending works with the profile's client: here, or handed to the `parley chat` that owns the
+ * profile (`devices` is a client command: sendHistoryWork), never as a second writer.
+ */
 export async function offerHistory(
   api: ParleyApi,
   token: string,
-  current: Unlocked,
   code: string,
   flag: string | undefined,
 ): Promise<void> {
@@ -61,21 +67,29 @@ export async function offerHistory(
     process.stdout.write('No history is sent to the new device.\n');
     return;
   }
-  const client = await openClient(current);
-  const progress = stderrProgress(processOutput, 'sending', 'history');
-  try {
-    const sent = await client.sendHistory(api, token, code, {
-      since,
-      ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
-    });
-    progress.end();
-    process.stdout.write(
-      `Sent ${counted(sent.messages, 'message')} of ${counted(sent.conversations, 'conversation')} to the new device, end-to-end encrypted.\n`,
-    );
-  } finally {
-    await client.close();
-  }
+  await runClientCommand('devices', [SEND, code, String(since), token], {});
 }
+
+const SEND = 'send-history';
+
+/** `devices send-history <code> <since> <token>`, run with the profile's client (see offerHistory). */
+export const sendHistoryWork: ClientWork = async (client, [sub, code, since, token], _flags, output) => {
+  if (sub !== SEND || code === undefined || token === undefined || !/^\d{1,16}$/.test(since ?? ''))
+    throw new CliError('usage: parley devices add [--history all|<days>d|none]');
+  const current = await openCurrent();
+  const api = apiFor(current.profile.server, trustIn(current.dir));
+  client.start();
+  await syncOrThrow(client);
+  const progress = stderrProgress(output, 'sending', 'history');
+  const sent = await client.sendHistory(api, token, code, {
+    since: Number(since),
+    ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
+  });
+  progress.end();
+  output.out(
+    `Sent ${counted(sent.messages, 'message')} of ${counted(sent.conversations, 'conversation')} to the new device, end-to-end encrypted.\n`,
+  );
+};
 
 /** On the new machine, before its client first opens: wait for the history and write it. */
 export async function takeHistory(

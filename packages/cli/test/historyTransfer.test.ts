@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { type Env, parley, registered, someone, startServer, tempDir } from './harness.js';
+import { type Env, parley, registered, someone, startServer, Terminal, tempDir } from './harness.js';
 
 test('devices add --history 30d sends the history, and login with the code receives it before the first sync', async () => {
   const { url } = await startServer();
@@ -39,5 +39,31 @@ test('devices add --history 30d sends the history, and login with the code recei
   const trip = history.conversations.find((c) => c.name === 'Trip')!;
   expect(trip.messages.filter((m) => m.text !== '').map((m) => `${m.from}: ${m.text}`)).toEqual(
     expect.arrayContaining(['alice: before the link', 'bob: bob before']),
+  );
+});
+
+test('with `parley chat` open on the profile, devices add hands the sending to it; without --history a script sends none', async () => {
+  const { url } = await startServer();
+  const [alice] = (await registered(url, 'alice', 'bob')) as [Env];
+  expect((await parley(['send', 'bob', 'while chatting'], alice)).code).toBe(0);
+  const chat = await Terminal.chat('alice-chat', alice);
+  await chat.waitFor('Secure session started', 'the chat screen');
+  const offer = await parley(['devices', 'add', '--history', 'all'], alice);
+  expect(offer.stdout).toMatch(/Sent 1 message of 1 conversation to the new device/);
+  const code = offer.stdout.match(/([0-9A-Z]{4}-){4}[0-9A-Z]{4}/)![0];
+  const laptop = someone('alice-laptop', { PARLEY_PASSWORD: alice.PARLEY_PASSWORD!, PARLEY_LINK_CODE: code });
+  expect((await parley(['login', url, 'alice'], laptop)).stdout).toMatch(
+    /Received 1 message of 1 conversation/,
+  );
+  await chat.quit();
+
+  const none = await parley(['devices', 'add'], alice);
+  expect(none.stdout).toMatch(/No history is sent to the new device\.\n$/);
+  const tablet = someone('alice-tablet', {
+    PARLEY_PASSWORD: alice.PARLEY_PASSWORD!,
+    PARLEY_LINK_CODE: none.stdout.match(/([0-9A-Z]{4}-){4}[0-9A-Z]{4}/)![0],
+  });
+  expect((await parley(['login', url, 'alice'], tablet)).stdout).toMatch(
+    /No history came from the other device/,
   );
 });

@@ -14,7 +14,7 @@ import { nativeCiphersuite } from '@parley/core/node';
 import type { Command, Flags } from '../command.js';
 import { openCurrent, type Unlocked } from '../connect.js';
 import { CliError } from '../errors.js';
-import { HISTORY_FLAG, HISTORY_USAGE, offerHistory } from '../history.js';
+import { HISTORY_FLAG, HISTORY_USAGE, offerHistory, sendHistoryWork } from '../history.js';
 import { apiFor, trustIn } from '../serverTrust.js';
 import { withSession } from '../session.js';
 
@@ -65,7 +65,7 @@ async function add(api: ParleyApi, token: string, current: Unlocked, history: st
       `  parley login ${profile.server} ${profile.username}\n` +
       `and type this link code (valid for 10 minutes, once):\n\n  ${offer.code}\n\n`,
   );
-  await offerHistory(api, token, current, offer.code, history);
+  await offerHistory(api, token, offer.code, history);
 }
 
 async function revoke(api: ParleyApi, token: string, identity: DeviceIdentity, target: string) {
@@ -98,6 +98,7 @@ export const devicesCommand: Command = {
   args: `[list | add ${HISTORY_USAGE} | revoke <device-id>]`,
   summary: "this account's devices; link one (sending it your history) or revoke one",
   flags: HISTORY_FLAG,
+  withClient: sendHistoryWork,
   arity: [0, 2],
   run: devices,
 };
