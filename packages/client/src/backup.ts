@@ -46,6 +46,18 @@ export interface NewBackup {
   recoveryKey: string;
 }
 
+/** The records a backup holds (and a history sent to a linked device, historyTransfer.ts). */
+export async function backupRecords(chat: Chat): Promise<BackupRecord[]> {
+  const records: BackupRecord[] = [];
+  const add = async (ns: string) => {
+    for (const { key, value } of await chat.store.list(ns)) records.push({ ns, key, value });
+  };
+  for (const ns of WHOLE) await add(ns);
+  for (const id of chat.conversations.ids())
+    for (const prefix of PER_CONVERSATION) await add(`${prefix}:${id}`);
+  return records;
+}
+
 /** Make a backup of this device's account (ParleyClient.exportBackup is the facade over this). */
 export async function exportBackup(chat: Chat, recoveryKey = generateRecoveryKey()): Promise<NewBackup> {
   const { identity } = chat;
@@ -54,13 +66,7 @@ export async function exportBackup(chat: Chat, recoveryKey = generateRecoveryKey
       'usage',
       'only the first device of an account (the one that holds its identity key) can make a backup',
     );
-  const records: BackupRecord[] = [];
-  const add = async (ns: string) => {
-    for (const { key, value } of await chat.store.list(ns)) records.push({ ns, key, value });
-  };
-  for (const ns of WHOLE) await add(ns);
-  for (const id of chat.conversations.ids())
-    for (const prefix of PER_CONVERSATION) await add(`${prefix}:${id}`);
+  const records = await backupRecords(chat);
   const contents: BackupContents = {
     accountId: identity.accountId,
     identityKey: identity.identityKey,
@@ -79,16 +85,24 @@ export async function exportBackup(chat: Chat, recoveryKey = generateRecoveryKey
  */
 export function readBackup(file: Uint8Array, recoveryKey: string): BackupContents {
   const contents = openBackup(file, parseRecoveryKey(recoveryKey));
-  for (const r of contents.records) {
+  checkRecords(contents.records, 'backup_invalid');
+  return contents;
+}
+
+/** Each record belongs to a namespace a backup holds and is JSON; else `code`. */
+export function checkRecords(
+  records: readonly BackupRecord[],
+  code: 'backup_invalid' | 'history_invalid',
+): void {
+  for (const r of records) {
     if (!RESTORABLE.test(r.ns) || r.key.length === 0)
-      throw new ParleyError('backup_invalid', 'the backup holds a record no backup holds');
+      throw new ParleyError(code, 'it holds a record no backup holds');
     try {
       JSON.parse(fromUtf8(r.value));
     } catch {
-      throw new ParleyError('backup_invalid', 'the backup holds a record that cannot be read');
+      throw new ParleyError(code, 'it holds a record that cannot be read');
     }
   }
-  return contents;
 }
 
 /**
@@ -133,7 +147,7 @@ export async function restoreDevice(
 export async function writeBackupRecords(
   records: RecordStore,
   storageKey: StorageKey,
-  backup: BackupContents,
+  backup: Pick<BackupContents, 'records'>,
 ): Promise<void> {
   const writes = backup.records.map(({ ns, key, value }) =>
     ns === 'blocks'

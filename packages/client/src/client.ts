@@ -62,6 +62,7 @@ import type {
 import { sendTyping } from './chat/typing.js';
 import * as views from './chat/views.js';
 import { DeviceHttp } from './deviceHttp.js';
+import { type HistorySummary, type SendHistoryOptions, sendHistory } from './historyTransfer.js';
 import { inBatch } from './storage/batch.js';
 import { outboxItems } from './storage/outbox.js';
 import type { Connection } from './transport.js';
@@ -185,6 +186,17 @@ export class ParleyClient {
   /** An encrypted backup of this account (backup.ts): the file, and its recovery key to show once. */
   exportBackup(): Promise<NewBackup> {
     return this.serial(() => exportBackup(this.chat));
+  }
+
+  /** Send this account's history to the device just linked with `code` (historyTransfer.ts). */
+  sendHistory(
+    api: ParleyApi,
+    token: string,
+    code: string,
+    options?: SendHistoryOptions,
+  ): Promise<HistorySummary> {
+    const from = { chat: this.chat, server: this.server, primitives: this.options.attachmentPrimitives };
+    return sendHistory({ ...from, serial: (work) => this.serial(work) }, api, token, code, options);
   }
 
   /** The accounts blocked, by name. */

@@ -48,12 +48,17 @@ export function normaliseLinkCode(typed: string): string {
   return clean;
 }
 
-export function linkSecrets(code: string): { slot: Uint8Array; key: StorageKey } {
+/** The slot and key of a code: the identity's (labels "slot", "key"), or the history's (historyTransfer.ts). */
+export function linkSecrets(
+  code: string,
+  purpose: '' | 'history-' = '',
+): { slot: Uint8Array; key: StorageKey } {
   const ikm = new TextEncoder().encode(normaliseLinkCode(code));
   const salt = new TextEncoder().encode('parley/v1/device-link');
+  const info = (label: string) => new TextEncoder().encode(purpose + label);
   return {
-    slot: hkdf(sha256, ikm, salt, new TextEncoder().encode('slot'), 32),
-    key: storageKeyFromBytes(hkdf(sha256, ikm, salt, new TextEncoder().encode('key'), 32)),
+    slot: hkdf(sha256, ikm, salt, info('slot'), 32),
+    key: storageKeyFromBytes(hkdf(sha256, ikm, salt, info('key'), 32)),
   };
 }
 

@@ -143,6 +143,10 @@ const TEXTS: Record<ErrorCode, Text> = {
     advice: 'Check it against the one you wrote down when you made the backup.',
   },
   backup_invalid: { say: OWN_MESSAGE },
+  history_invalid: {
+    say: 'The history sent from your other device could not be read (damaged or altered)',
+    advice: 'Nothing of it was kept; this device starts with an empty history.',
+  },
 };
 
 /**

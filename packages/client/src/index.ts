@@ -56,5 +56,14 @@ export { HISTORY_PAGE_SIZE } from './chat/views.js';
 export * from './client.js';
 export * from './devices.js';
 export * from './errorText.js';
+export {
+  declineHistory,
+  HISTORY_WAIT_MS,
+  type HistorySummary,
+  type ReceiveHistoryOptions,
+  receiveHistory,
+  recordsSince,
+  type SendHistoryOptions,
+} from './historyTransfer.js';
 export * from './store.js';
 export * from './transport.js';

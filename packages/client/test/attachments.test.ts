@@ -6,7 +6,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { codeOf } from '@parley/core';
 import { until } from '@parley/testing';
@@ -14,9 +13,9 @@ import { expect, test } from 'vitest';
 import type { AttachmentInfo, AttachmentSource, ChatMessage, ParleyClient } from '../src/index.js';
 import { saveAttachment } from '../src/node.js';
 import {
+  cuttingProxy,
   hasKeyPackages,
   type OpenClient,
-  onCleanup,
   openClient,
   person,
   serve,
@@ -48,65 +47,6 @@ async function fetchFailure(client: ParleyClient, file: AttachmentInfo): Promise
 async function receivedFile(who: OpenClient): Promise<ChatMessage> {
   await until(() => who.inbox.some((m) => m.attachment !== undefined), 'the file message arrives');
   return who.inbox.find((m) => m.attachment !== undefined)!;
-}
-
-/**
- * A TCP proxy to `port` that counts the bytes clients send through it and, once armed, destroys the
- * connection that carries the `after`-th byte from then on (once).
- */
-async function cuttingProxy(port: number) {
-  let up = 0;
-  let cutAt = Number.POSITIVE_INFINITY;
-  let cuts = 0;
-  /** Bytes the connection that was cut had carried (an upload's, not the WebSocket's few). */
-  let cutCarried = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port });
-    sockets.add(client).add(upstream);
-    let carried = 0;
-    client.on('data', (chunk: Buffer) => {
-      up += chunk.length;
-      carried += chunk.length;
-      if (up >= cutAt && cuts === 0) {
-        cuts++;
-        cutCarried = carried;
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      if (!upstream.write(chunk)) client.pause();
-    });
-    upstream.on('drain', () => client.resume());
-    upstream.on('data', (chunk: Buffer) => void client.write(chunk));
-    for (const [a, b] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      a.on('close', () => b.destroy());
-      a.on('error', () => b.destroy());
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    /** Bytes clients sent through so far. */
-    sent: () => up,
-    cuts: () => cuts,
-    cutCarried: () => cutCarried,
-    /** Cut the connection that is carrying the byte `after` bytes from now. */
-    arm(after: number) {
-      cutAt = up + after;
-    },
-  };
 }
 
 /** alice and bob (and whoever else is named) with a conversation of all of them, started by alice. */

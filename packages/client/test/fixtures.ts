@@ -5,6 +5,7 @@
  * no client met an undecryptable message.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
@@ -164,4 +165,63 @@ export function filteredSocket(inner: SocketLike, drop: (frame: Uint8Array) => b
     if (!drop(bytes)) outer.onmessage?.(ev);
   };
   return outer;
+}
+
+/**
+ * A TCP proxy to `port` that counts the bytes clients send through it and, once armed, destroys the
+ * connection that carries the `after`-th byte from then on (once).
+ */
+export async function cuttingProxy(port: number) {
+  let up = 0;
+  let cutAt = Number.POSITIVE_INFINITY;
+  let cuts = 0;
+  /** Bytes the connection that was cut had carried (an upload's, not the WebSocket's few). */
+  let cutCarried = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: '127.0.0.1', port });
+    sockets.add(client).add(upstream);
+    let carried = 0;
+    client.on('data', (chunk: Buffer) => {
+      up += chunk.length;
+      carried += chunk.length;
+      if (up >= cutAt && cuts === 0) {
+        cuts++;
+        cutCarried = carried;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      if (!upstream.write(chunk)) client.pause();
+    });
+    upstream.on('drain', () => client.resume());
+    upstream.on('data', (chunk: Buffer) => void client.write(chunk));
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      a.on('close', () => b.destroy());
+      a.on('error', () => b.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    /** Bytes clients sent through so far. */
+    sent: () => up,
+    cuts: () => cuts,
+    cutCarried: () => cutCarried,
+    /** Cut the connection that is carrying the byte `after` bytes from now. */
+    arm(after: number) {
+      cutAt = up + after;
+    },
+  };
 }

@@ -73,13 +73,32 @@ function encodeContents(c: BackupContents): Uint8Array {
     .string(c.accountId, MAX_ACCOUNT_ID_BYTES)
     .fixed(c.identityKey, ED25519_PUBLIC_KEY_LENGTH)
     .bytes(c.identityPrivateKey, 255)
-    .u64(c.createdAt)
-    .u32(c.records.length);
-  for (const r of c.records)
+    .u64(c.createdAt);
+  return writeRecords(w, c.records).finish();
+}
+
+/** `count u32 | count × (ns opaque<u8> | key opaque<u16> | value opaque<u32>)` (also historyArchive.ts). */
+export function writeRecords(w: Writer, records: readonly BackupRecord[]): Writer {
+  w.u32(records.length);
+  for (const r of records)
     w.string(r.ns, MAX_BACKUP_NS_BYTES)
       .string(r.key, MAX_BACKUP_KEY_BYTES)
       .bytes(r.value, MAX_BACKUP_VALUE_BYTES);
-  return w.finish();
+  return w;
+}
+
+/** The records writeRecords wrote; a count beyond what is left is refused before looping. */
+export function readRecords(r: Reader): BackupRecord[] {
+  const count = r.u32();
+  // Each record takes at least 7 bytes: a count beyond what is left is a lie.
+  if (count > r.remaining / 7) throw new DecodeError('record count beyond the contents');
+  const records: BackupRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const ns = r.string(MAX_BACKUP_NS_BYTES);
+    const key = r.string(MAX_BACKUP_KEY_BYTES);
+    records.push({ ns, key, value: r.bytes(MAX_BACKUP_VALUE_BYTES) });
+  }
+  return records;
 }
 
 function decodeContents(bytes: Uint8Array): BackupContents {
@@ -91,15 +110,7 @@ function decodeContents(bytes: Uint8Array): BackupContents {
   const identityPrivateKey = r.bytes(255);
   if (identityPrivateKey.length === 0) throw new DecodeError('no identity private key');
   const createdAt = r.u64();
-  const count = r.u32();
-  // Each record takes at least 7 bytes: a count beyond what is left is a lie, refused before looping.
-  if (count > r.remaining / 7) throw new DecodeError('record count beyond the contents');
-  const records: BackupRecord[] = [];
-  for (let i = 0; i < count; i++) {
-    const ns = r.string(MAX_BACKUP_NS_BYTES);
-    const key = r.string(MAX_BACKUP_KEY_BYTES);
-    records.push({ ns, key, value: r.bytes(MAX_BACKUP_VALUE_BYTES) });
-  }
+  const records = readRecords(r);
   r.end();
   return { accountId, identityKey, identityPrivateKey, createdAt, records };
 }

@@ -114,7 +114,13 @@ export const ATTACHMENT_ERROR_CODES = [
 export const CONFIG_ERROR_CODES = ['invalid_config'] as const;
 
 /** Encrypted backups (backup.ts): a mistyped recovery key, a wrong one, a file that is not a sound backup. */
-export const BACKUP_ERROR_CODES = ['recovery_key_invalid', 'wrong_recovery_key', 'backup_invalid'] as const;
+export const BACKUP_ERROR_CODES = [
+  'recovery_key_invalid',
+  'wrong_recovery_key',
+  'backup_invalid',
+  // A history sent from another device of the account (historyArchive.ts) is damaged or altered.
+  'history_invalid',
+] as const;
 
 export type MlsErrorCode = (typeof MLS_ERROR_CODES)[number];
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];

@@ -33,6 +33,7 @@ export {
 } from './encoding.js';
 export * from './errors.js';
 export * from './group.js';
+export * from './historyArchive.js';
 export * from './identity.js';
 export * from './keyPackages.js';
 export * from './mls.js';

@@ -12,6 +12,7 @@ import type { Command, Flags } from '../command.js';
 import { openClient } from '../connect.js';
 import { DEVICE_NAME_FLAG, DEVICE_NAME_USAGE, deviceLabelFrom } from '../deviceName.js';
 import { CliError } from '../errors.js';
+import { takeHistory } from '../history.js';
 import { makeCurrent, profileDir, saveProfile, unlock } from '../profile.js';
 import { askNewPassword, askSecret } from '../prompt.js';
 import {
@@ -103,6 +104,7 @@ async function login(
     throw e;
   });
   const saved = await saveProfile(server, identity, password, trust);
+  await takeHistory(api, session.token, code, saved, identity, server, trust);
   await (await openClient({ ...saved, identity })).close();
   process.stdout.write(
     `Logged in as ${session.username} on ${server}; this machine is device ${identity.deviceId}. Secure session started.\n`,

@@ -11,13 +11,14 @@ import {
 } from '@parley/client';
 import type { DeviceIdentity } from '@parley/core';
 import { nativeCiphersuite } from '@parley/core/node';
-import type { Command } from '../command.js';
+import type { Command, Flags } from '../command.js';
 import { openCurrent, type Unlocked } from '../connect.js';
 import { CliError } from '../errors.js';
+import { HISTORY_FLAG, HISTORY_USAGE, offerHistory, sendHistoryWork } from '../history.js';
 import { apiFor, trustIn } from '../serverTrust.js';
 import { withSession } from '../session.js';
 
-const USAGE = 'usage: parley devices [list | add | revoke <device-id>]';
+const USAGE = `usage: parley devices [list | add ${HISTORY_USAGE} | revoke <device-id>]`;
 
 /** A moment in local time, to the minute: 2026-12-01 14:05. */
 function moment(ms: number): string {
@@ -56,13 +57,15 @@ export async function deviceLines(
   ];
 }
 
-async function add(api: ParleyApi, token: string, { profile, identity }: Unlocked): Promise<void> {
+async function add(api: ParleyApi, token: string, current: Unlocked, history: string | undefined) {
+  const { profile, identity } = current;
   const offer = await offerNewDevice(api, token, identity, await nativeCiphersuite());
   process.stdout.write(
     `New device ${offer.deviceId} is registered. On the new machine run\n` +
       `  parley login ${profile.server} ${profile.username}\n` +
-      `and type this link code (valid for 10 minutes, once):\n\n  ${offer.code}\n`,
+      `and type this link code (valid for 10 minutes, once):\n\n  ${offer.code}\n\n`,
   );
+  await offerHistory(api, token, offer.code, history);
 }
 
 async function revoke(api: ParleyApi, token: string, identity: DeviceIdentity, target: string) {
@@ -70,7 +73,7 @@ async function revoke(api: ParleyApi, token: string, identity: DeviceIdentity, t
   process.stdout.write(`Device ${target} is revoked: it can no longer connect, and conversations drop it.\n`);
 }
 
-async function devices([sub, target]: string[]): Promise<void> {
+async function devices([sub, target]: string[], flags: Flags): Promise<void> {
   const current = await openCurrent();
   const { profile, identity } = current;
   const api = apiFor(profile.server, trustIn(current.dir));
@@ -87,13 +90,15 @@ async function devices([sub, target]: string[]): Promise<void> {
     throw new CliError(
       'only the first device of an account (the one that holds its identity key) can add or revoke devices',
     );
-  if (sub === 'add') await add(api, token, current);
+  if (sub === 'add') await add(api, token, current, flags.history as string | undefined);
   else await revoke(api, token, identity, target!);
 }
 
 export const devicesCommand: Command = {
-  args: '[list | add | revoke <device-id>]',
-  summary: "this account's devices; link or revoke one",
+  args: `[list | add ${HISTORY_USAGE} | revoke <device-id>]`,
+  summary: "this account's devices; link one (sending it your history) or revoke one",
+  flags: HISTORY_FLAG,
+  withClient: sendHistoryWork,
   arity: [0, 2],
   run: devices,
 };
