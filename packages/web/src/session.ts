@@ -276,6 +276,18 @@ export async function manageDevices(signedIn: SignedIn, password: string): Promi
   }
 }
 
+/**
+ * Delete the account: the password signs in afresh (the server wants a login of the last minutes),
+ * the device leaves every conversation, then the server deletes the account. The caller then
+ * removes this browser's data (logout with removal).
+ */
+export async function deleteAccount(signedIn: SignedIn, password: string): Promise<void> {
+  checkTypedPassword(password);
+  const api = new ParleyApi(serverUrl());
+  const session = await guarded((a) => a.login(signedIn.identity.accountId, password));
+  await guarded(() => signedIn.client.deleteAccount(api, session.token));
+}
+
 /** Whether this browser holds a device of some account (then signing in is the likely next step). */
 export async function holdsDevices(): Promise<boolean> {
   return (await (await devices()).list()).length > 0;

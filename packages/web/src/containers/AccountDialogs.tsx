@@ -1,6 +1,6 @@
 /**
  * The chat screen's dialogs about the account: link a device, list and revoke devices, privacy
- * (presence, blocked people, downloading the history), log out.
+ * (presence, blocked people, downloading the history), log out, delete the account.
  */
 import type { HistoryExport } from '@parley/client';
 import { useEffect, useRef } from 'react';
@@ -18,6 +18,8 @@ export interface AccountActions {
   /** Open the devices dialog's server session (the password confirms it is the person). */
   onManageDevices: (password: string) => Promise<DeviceManager>;
   onLogout: (removeData: boolean) => Promise<void>;
+  /** Leave every conversation and delete the account (the password signs in afresh for it). */
+  onDeleteAccount: (password: string) => Promise<void>;
   /** Set (or, with null, read) whether the account shares its presence; resolves to the setting. */
   onPresenceSharing: (share: boolean | null) => Promise<boolean>;
 }
@@ -43,6 +45,7 @@ export function AccountDialogs({
   onLinkDevice,
   onManageDevices,
   onLogout,
+  onDeleteAccount,
   onPresenceSharing,
   safety,
 }: Props) {
@@ -99,6 +102,18 @@ export function AccountDialogs({
         </Dialog>
       )}
 
+      {panel?.kind === 'deleteAccount' && (
+        <Dialog title="Delete my account" onClose={closePanel}>
+          <PasswordForm
+            intro={`This leaves every conversation (the others see ${me} go), deletes the account, its devices and the files you sent from the server, and removes this device's keys and history. It cannot be undone; your name stays reserved for a while, then anyone may take it. Download your history first (Privacy) if you want to keep it.`}
+            submitLabel="Delete my account for good"
+            busy={busy}
+            error={error}
+            onSubmit={(password) => void run(() => onDeleteAccount(password))}
+          />
+        </Dialog>
+      )}
+
       {panel?.kind === 'privacy' && (
         <PrivacyDialog
           share={panel.share}
@@ -129,6 +144,14 @@ export function AccountDialogs({
                 Log out and remove this device’s data
               </button>
             </div>
+            <button
+              type="button"
+              className="link"
+              disabled={busy}
+              onClick={() => setPanel({ kind: 'deleteAccount' })}
+            >
+              Delete my account…
+            </button>
           </div>
         </Dialog>
       )}

@@ -112,6 +112,13 @@ export function App() {
         setMode('login');
         setPhase({ kind: 'auth' });
       }}
+      onDeleteAccount={async (password) => {
+        await session.deleteAccount(phase.session, password);
+        phase.model.close();
+        await session.logout(phase.session, true);
+        setMode('register');
+        setPhase({ kind: 'auth' });
+      }}
     />
   );
 }

@@ -18,7 +18,8 @@ interface Props extends Omit<AccountActions, 'onPresenceSharing'> {
 }
 
 /** The signed-in app: list, open conversation, dialogs, warnings, notifications. */
-export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onManageDevices }: Props) {
+export function ChatScreen(props: Props) {
+  const { model, onLogout, onDeleteAccount, canLinkDevices, onLinkDevice, onManageDevices } = props;
   const s = useSyncExternalStore(model.subscribe, model.getSnapshot);
   const control = usePanel();
   const { setPanel } = control;
@@ -120,6 +121,7 @@ export function ChatScreen({ model, onLogout, canLinkDevices, onLinkDevice, onMa
         onLinkDevice={onLinkDevice}
         onManageDevices={onManageDevices}
         onLogout={onLogout}
+        onDeleteAccount={onDeleteAccount}
         onPresenceSharing={model.presenceSharing}
         safety={{ blocked: [...s.blocked], onUnblock: model.unblock, onExport: model.exportHistory }}
       />
