@@ -2,8 +2,9 @@
  * The chat screen's dialogs about the account: link a device, list and revoke devices, privacy
  * (presence, blocked people, downloading the history), log out, delete the account.
  */
-import type { HistoryExport } from '@parley/client';
+import type { HistoryExport, NewBackup } from '@parley/client';
 import { useEffect, useRef } from 'react';
+import { BackupSection } from '../components/Backup.js';
 import { DeviceList } from '../components/DeviceList.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorText, LinkDevicePanel, PasswordForm } from '../components/Forms.js';
@@ -30,6 +31,9 @@ export interface SafetyActions {
   blocked: readonly string[];
   onUnblock: (accountId: string) => Promise<void>;
   onExport: () => Promise<{ data: HistoryExport; html: string }>;
+  /** Make an encrypted backup and its recovery key (the account's first device only). */
+  onBackup: () => Promise<NewBackup>;
+  canBackUp: boolean;
 }
 
 interface Props extends AccountActions {
@@ -240,6 +244,7 @@ function PrivacyDialog({ share, control, onPresenceSharing, safety }: PrivacyPro
           onUnblock={(accountId) => void run(() => safety.onUnblock(accountId))}
         />
         <HistoryDownload busy={busy} onExport={safety.onExport} run={run} />
+        <BackupSection canBackUp={safety.canBackUp} busy={busy} onBackup={safety.onBackup} run={run} />
         <ErrorText error={error} />
       </div>
     </Dialog>

@@ -3,7 +3,7 @@ import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react
 import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
 import { ConnectionBanner } from '../components/Forms.js';
-import { type AccountActions, AccountButtons, AccountDialogs } from './AccountDialogs.js';
+import { type AccountActions, AccountButtons, AccountDialogs, type SafetyActions } from './AccountDialogs.js';
 import { Announcer, useFocusAfterBack } from './assistive.js';
 import { useBrowserSignals } from './browserSignals.js';
 import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
@@ -15,6 +15,17 @@ import { usePanel } from './panel.js';
 
 interface Props extends Omit<AccountActions, 'onPresenceSharing'> {
   model: ChatModel;
+}
+
+/** What the Privacy dialog's safety tools do. */
+function safetyActions(model: ChatModel, blocked: Iterable<string>, canBackUp: boolean): SafetyActions {
+  return {
+    blocked: [...blocked],
+    onUnblock: model.unblock,
+    onExport: model.exportHistory,
+    onBackup: () => model.client.exportBackup(),
+    canBackUp,
+  };
 }
 
 /** The signed-in app: list, open conversation, dialogs, warnings, notifications. */
@@ -123,7 +134,7 @@ export function ChatScreen(props: Props) {
         onLogout={onLogout}
         onDeleteAccount={onDeleteAccount}
         onPresenceSharing={model.presenceSharing}
-        safety={{ blocked: [...s.blocked], onUnblock: model.unblock, onExport: model.exportHistory }}
+        safety={safetyActions(model, s.blocked, canLinkDevices)}
       />
       {changed !== undefined && (
         <IdentityChangeDialog
