@@ -5,59 +5,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { encryptedSize } from '@parley/core';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { saveAttachment } from '../src/node.js';
-import { hasKeyPackages, onCleanup, openClient, person, serve, tempDir } from './fixtures.js';
-
-/** A TCP proxy to `port` that counts what the server sends back and, once armed, cuts one connection. */
-async function cuttingProxy(port: number) {
-  let down = 0;
-  let cutAt = Number.POSITIVE_INFINITY;
-  let cuts = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port });
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk: Buffer) => void upstream.write(chunk));
-    upstream.on('data', (chunk: Buffer) => {
-      down += chunk.length;
-      if (down >= cutAt && cuts === 0) {
-        cuts++;
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      if (!client.write(chunk)) upstream.pause();
-    });
-    client.on('drain', () => upstream.resume());
-    for (const [a, b] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      a.on('close', () => b.destroy());
-      a.on('error', () => b.destroy());
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    received: () => down,
-    cuts: () => cuts,
-    arm(after: number) {
-      cutAt = down + after;
-    },
-  };
-}
+import { cuttingProxy, hasKeyPackages, openClient, person, serve, tempDir } from './fixtures.js';
 
 test('a download cut halfway resumes from where it stopped and the file arrives whole', async () => {
   const server = await serve();
@@ -76,7 +28,7 @@ test('a download cut halfway resumes from where it stopped and the file arrives 
   const file = bob.inbox.find((m) => m.attachment !== undefined)!.attachment!;
 
   const before = proxy.received();
-  proxy.arm(6 * 1024 * 1024);
+  proxy.arm(6 * 1024 * 1024, 'down');
   const saved = await saveAttachment(bob.client.files, file, tempDir('parley-resume-'));
   expect(proxy.cuts()).toBe(1);
   expect(createHash('sha256').update(readFileSync(saved)).digest('hex')).toBe(

@@ -168,34 +168,38 @@ export function filteredSocket(inner: SocketLike, drop: (frame: Uint8Array) => b
 }
 
 /**
- * A TCP proxy to `port` that counts the bytes clients send through it and, once armed, destroys the
- * connection that carries the `after`-th byte from then on (once).
+ * A TCP proxy to `port` that counts the bytes passing each way and, once armed, destroys the
+ * connection that carries the `after`-th byte from then on in the armed direction (once): `up`
+ * (client to server, an upload) or `down` (server to client, a download).
  */
 export async function cuttingProxy(port: number) {
-  let up = 0;
-  let cutAt = Number.POSITIVE_INFINITY;
+  const seen = { up: 0, down: 0 };
+  let armed: { direction: 'up' | 'down'; at: number } | undefined;
   let cuts = 0;
-  /** Bytes the connection that was cut had carried (an upload's, not the WebSocket's few). */
+  /** Bytes the connection that was cut had carried in the armed direction. */
   let cutCarried = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = createConnection({ host: '127.0.0.1', port });
     sockets.add(client).add(upstream);
-    let carried = 0;
-    client.on('data', (chunk: Buffer) => {
-      up += chunk.length;
-      carried += chunk.length;
-      if (up >= cutAt && cuts === 0) {
-        cuts++;
-        cutCarried = carried;
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      if (!upstream.write(chunk)) client.pause();
-    });
-    upstream.on('drain', () => client.resume());
-    upstream.on('data', (chunk: Buffer) => void client.write(chunk));
+    const carried = { up: 0, down: 0 };
+    const relay = (direction: 'up' | 'down', from: Socket, to: Socket) => {
+      from.on('data', (chunk: Buffer) => {
+        seen[direction] += chunk.length;
+        carried[direction] += chunk.length;
+        if (armed?.direction === direction && seen[direction] >= armed.at && cuts === 0) {
+          cuts++;
+          cutCarried = carried[direction];
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        if (!to.write(chunk)) from.pause();
+      });
+      to.on('drain', () => from.resume());
+    };
+    relay('up', client, upstream);
+    relay('down', upstream, client);
     for (const [a, b] of [
       [client, upstream],
       [upstream, client],
@@ -216,12 +220,14 @@ export async function cuttingProxy(port: number) {
   return {
     url: `http://127.0.0.1:${address.port}`,
     /** Bytes clients sent through so far. */
-    sent: () => up,
+    sent: () => seen.up,
+    /** Bytes the server sent back through so far. */
+    received: () => seen.down,
     cuts: () => cuts,
     cutCarried: () => cutCarried,
-    /** Cut the connection that is carrying the byte `after` bytes from now. */
-    arm(after: number) {
-      cutAt = up + after;
+    /** Cut the connection carrying the byte `after` bytes from now, going `direction` (default up). */
+    arm(after: number, direction: 'up' | 'down' = 'up') {
+      armed = { direction, at: seen[direction] + after };
     },
   };
 }
