@@ -8,17 +8,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import {
-  type Generated,
-  Kysely,
-  type MigrationProvider,
-  Migrator,
-  PostgresDialect,
-  type SqliteDatabase,
-  SqliteDialect,
-} from 'kysely';
+import { type Generated, Kysely, type MigrationProvider, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations.js';
+import { durableSqliteDialect, type Fsync } from './sqliteDriver.js';
 
 export interface AccountsTable {
   /** The canonical username (@parley/core's canonicalUsername), which is also the account id. */
@@ -276,39 +269,21 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<vo
   }
 }
 
-const KEPT_STATEMENTS = 512;
-
 /**
- * better-sqlite3 for Kysely, keeping prepared statements by SQL text: Kysely prepares every query
- * anew, which costs more than running it. (A kept statement cannot serve two iterations at once;
- * the server never streams a query.)
+ * Open (creating if needed) the SQLite database in the data directory, migrated to the latest version.
+ * `sync`: how the driver flushes the WAL (the default: fsync on libuv's thread pool).
  */
-function keepStatements(sqlite: SQLite.Database): SqliteDatabase {
-  const kept = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql) {
-      let statement = kept.get(sql);
-      if (statement === undefined) {
-        statement = sqlite.prepare(sql);
-        if (kept.size >= KEPT_STATEMENTS) kept.delete(kept.keys().next().value!);
-        kept.set(sql, statement);
-      }
-      return statement;
-    },
-  };
-}
-
-/** Open (creating if needed) the SQLite database in the data directory, migrated to the latest version. */
-export async function openSqlite(dataDir: string): Promise<Db> {
+export async function openSqlite(dataDir: string, sync?: Fsync): Promise<Db> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const sqlite = new SQLite(join(dataDir, 'parley.sqlite3'));
+  const file = join(dataDir, 'parley.sqlite3');
+  const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before the server acknowledges it, so a crash loses nothing accepted.
-  sqlite.pragma('synchronous = FULL');
+  // NORMAL: SQLite does not flush the WAL at each commit; the driver does, off the event loop, and
+  // reports a commit only once it is on disk (sqliteDriver.ts), so a crash loses nothing accepted.
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: durableSqliteDialect(sqlite, file, sync) });
   await migrate(db as unknown as Kysely<unknown>, 'sqlite');
   return db;
 }

@@ -1,6 +1,7 @@
 /**
- * How writes reach the database. Every accepted message is durable before its `sent` (SQLite
- * synchronous=FULL; PostgreSQL's default synchronous_commit), so each transaction commit costs a
+ * How writes reach the database. Every accepted message is durable before its `sent` (on SQLite
+ * the driver flushes the WAL after each commit, sqliteDriver.ts; PostgreSQL's default
+ * synchronous_commit), so each transaction commit costs a
  * disk flush: a few milliseconds on ordinary disks, which caps one-transaction-per-message at a few
  * hundred messages a second.
  *

@@ -1,0 +1,263 @@
+/**
+ * SQLite (better-sqlite3) for Kysely, with every commit made durable off the event loop.
+ *
+ * better-sqlite3 is synchronous: with `synchronous = FULL` each commit's flush of the write-ahead
+ * log (an fsync, 4–10 ms on ordinary disks) stopped the whole event loop, so no socket was read or
+ * written meanwhile. Here SQLite runs with `synchronous = NORMAL` in WAL mode — a commit writes its
+ * frames to the WAL without the flush — and this driver then flushes the WAL with an fsync on
+ * libuv's thread pool before the commit is reported done. That is the flush FULL does (SQLite's
+ * documentation: FULL adds exactly one sync of the WAL after each commit; NORMAL already syncs
+ * around checkpoints and when the WAL is reused), moved off the event loop.
+ *
+ * What stays exactly as it was:
+ * - Durability: a commit (an explicit transaction's, or a single write statement's outside one)
+ *   resolves only after its fsync, so nothing is acknowledged before it is on disk.
+ * - Nobody sees a write before it is durable: SQLite has one connection here, held (a mutex, as in
+ *   Kysely's own driver) until the fsync returns, so no other query runs in between.
+ * - Order: the connection serialises everything; what survives a crash is a prefix of the commits
+ *   (SQLite's WAL recovery stops at the first frame whose checksum fails).
+ * An fsync that fails leaves the data's durability unknown: the driver then refuses every later
+ * query (`StorageFailed`) rather than acknowledge anything more; a restart recovers from the WAL.
+ *
+ * Checkpoints (copying the WAL back into the database file) run on a worker thread too
+ * (sqliteCheckpointer.ts).
+ *
+ * Prepared statements are kept by SQL text: Kysely prepares every query anew, which costs more than
+ * running it. (A kept statement cannot serve two iterations at once; the server never streams a query.)
+ */
+import { closeSync, fsync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ParleyError } from '@parley/core';
+import type SQLite from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import { type Checkpointer, startCheckpointer } from './sqliteCheckpointer.js';
+
+const KEPT_STATEMENTS = 512;
+
+/** The WAL could not be flushed: nothing more is acknowledged until the server restarts. */
+export class StorageFailed extends ParleyError {
+  constructor(cause: unknown) {
+    super('internal', 'the database could not make writes durable (fsync failed); restart the server', {
+      cause,
+    });
+  }
+}
+
+/** Flush a file descriptor to disk, off the event loop. */
+export type Fsync = (fd: number) => Promise<void>;
+
+const fsyncAsync: Fsync = (fd) =>
+  new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+
+/** Flushes the database's write-ahead log: the file `<database>-wal`, opened on first use. */
+class WalFlusher {
+  private fd: number | undefined;
+  private failed: unknown;
+
+  constructor(
+    private readonly databaseFile: string,
+    private readonly sync: Fsync,
+  ) {}
+
+  check(): void {
+    if (this.failed !== undefined) throw new StorageFailed(this.failed);
+  }
+
+  async flush(): Promise<void> {
+    this.check();
+    try {
+      if (this.fd === undefined) {
+        // The WAL exists once anything was written in WAL mode. Its directory entry is flushed
+        // once too, so a WAL created since the last checkpoint is found after a power loss.
+        this.fd = openSync(`${this.databaseFile}-wal`, 'r');
+        const dir = openSync(dirname(this.databaseFile), 'r');
+        try {
+          await this.sync(dir);
+        } finally {
+          closeSync(dir);
+        }
+      }
+      await this.sync(this.fd);
+    } catch (e) {
+      this.failed = e;
+      throw new StorageFailed(e);
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+class DurableConnection implements DatabaseConnection {
+  private readonly kept = new Map<string, SQLite.Statement>();
+  /** Inside an explicit transaction: its writes are flushed at its commit. */
+  inTransaction = false;
+
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    readonly wal: WalFlusher,
+  ) {}
+
+  private prepare(sql: string): SQLite.Statement {
+    let statement = this.kept.get(sql);
+    if (statement === undefined) {
+      statement = this.sqlite.prepare(sql);
+      if (this.kept.size >= KEPT_STATEMENTS) this.kept.delete(this.kept.keys().next().value!);
+      this.kept.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    this.wal.check();
+    const statement = this.prepare(query.sql);
+    const parameters = query.parameters as unknown[];
+    let result: QueryResult<R>;
+    if (statement.reader) result = { rows: statement.all(parameters) as R[] };
+    else {
+      const { changes, lastInsertRowid } = statement.run(parameters);
+      result = { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    }
+    // A write outside a transaction committed on its own: durable before it is reported.
+    if (!this.inTransaction && !statement.readonly) await this.wal.flush();
+    return result;
+  }
+
+  // biome-ignore lint/correctness/useYield: the server never streams a query
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('the SQLite driver does not stream queries');
+  }
+}
+
+/** One connection, taken by one user at a time. */
+class Mutex {
+  private held: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+
+  async lock(): Promise<void> {
+    while (this.held !== undefined) await this.held;
+    this.held = new Promise((resolve) => {
+      this.release = resolve;
+    });
+  }
+
+  unlock(): void {
+    const release = this.release;
+    this.held = undefined;
+    this.release = undefined;
+    release?.();
+  }
+}
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+class DurableSqliteDriver implements Driver {
+  private readonly mutex = new Mutex();
+  private readonly connection: DurableConnection;
+  private checkpointer: Checkpointer | undefined;
+
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    private readonly databaseFile: string,
+    sync: Fsync,
+  ) {
+    this.connection = new DurableConnection(sqlite, new WalFlusher(databaseFile, sync));
+  }
+
+  async init(): Promise<void> {
+    // Checkpoints run on a worker thread, not inside a commit on the event loop.
+    this.sqlite.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = startCheckpointer(this.databaseFile);
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.mutex.lock();
+    return this.connection;
+  }
+
+  async beginTransaction(connection: DurableConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin'));
+    connection.inTransaction = true;
+  }
+
+  async commitTransaction(connection: DurableConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+    connection.inTransaction = false;
+    await connection.wal.flush();
+  }
+
+  async rollbackTransaction(connection: DurableConnection): Promise<void> {
+    connection.inTransaction = false;
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async savepoint(connection: DurableConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoted(name)}`));
+  }
+
+  async rollbackToSavepoint(connection: DurableConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`rollback to ${quoted(name)}`));
+  }
+
+  async releaseSavepoint(connection: DurableConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`release ${quoted(name)}`));
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.mutex.unlock();
+  }
+
+  async destroy(): Promise<void> {
+    await this.checkpointer?.stop();
+    this.connection.wal.close();
+    this.sqlite.close();
+  }
+}
+
+/** The better-sqlite3 database under each dialect's adapter (which a database and its transactions share). */
+const handles = new WeakMap<object, SQLite.Database>();
+
+/**
+ * The better-sqlite3 database under `db` (a Kysely database or transaction of this dialect), for
+ * statements run directly on it; undefined for another dialect. Only for code inside a transaction
+ * of `db`, which holds the one connection: anything else would run between another user's queries.
+ */
+export function sqliteUnder(db: Kysely<never>): SQLite.Database | undefined {
+  return handles.get(db.getExecutor().adapter);
+}
+
+/**
+ * The dialect over an open better-sqlite3 database in WAL mode with `synchronous = NORMAL`, stored
+ * in `databaseFile`. `sync` flushes a file (tests give one that fails, as a dying disk would).
+ */
+export function durableSqliteDialect(
+  sqlite: SQLite.Database,
+  databaseFile: string,
+  sync: Fsync = fsyncAsync,
+): Dialect {
+  return {
+    createDriver: () => new DurableSqliteDriver(sqlite, databaseFile, sync),
+    createAdapter: (): DialectAdapter => {
+      const adapter = new SqliteAdapter();
+      handles.set(adapter, sqlite);
+      return adapter;
+    },
+    createIntrospector: (db: Kysely<unknown>): DatabaseIntrospector => new SqliteIntrospector(db),
+    createQueryCompiler: (): QueryCompiler => new SqliteQueryCompiler(),
+  };
+}
