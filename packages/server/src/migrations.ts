@@ -338,6 +338,21 @@ async function m0018DeletedAccounts(db: Kysely<unknown>, _bytes: Bytes): Promise
   await db.schema.createIndex('deleted_accounts_free_at').on('deleted_accounts').column('free_at').execute();
 }
 
+/**
+ * Disappearing messages' index only on the messages that do disappear: most have no expiry, and
+ * indexing their NULLs cost every message's insert a B-tree write. The expiry sweep's
+ * `expires_at <= now` implies `expires_at is not null`, so both engines still use it.
+ */
+async function m0024PartialExpiryIndex(db: Kysely<unknown>, _bytes: Bytes): Promise<void> {
+  await db.schema.dropIndex('messages_expires_at').execute();
+  await db.schema
+    .createIndex('messages_expires_at')
+    .on('messages')
+    .column('expires_at')
+    .where(sql.ref('expires_at'), 'is not', null)
+    .execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -356,6 +371,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0016_blocks', m0016Blocks],
   ['0017_reports', m0017Reports],
   ['0018_deleted_accounts', m0018DeletedAccounts],
+  ['0024_partial_expiry_index', m0024PartialExpiryIndex],
 ];
 
 /** Every migration by name, for the dialect's column types. */

@@ -1,13 +1,15 @@
 /**
- * What differs between the database engines in the message write path, behind one interface:
- * PostgreSQL appends many application messages in one statement (postgres.ts); SQLite runs in
- * process, where a round trip costs nothing, so each message is appended on its own (log.ts).
+ * What differs between the database engines in the message write path, behind one interface: the
+ * bulk append of a group commit's application messages. PostgreSQL appends them in one statement
+ * (postgres.ts); SQLite, in process, where a round trip costs nothing, runs prepared statements
+ * for each directly on better-sqlite3 (sqliteAppend.ts).
  */
 import { PostgresAdapter } from 'kysely';
 import type { Db } from '../db.js';
 import type { Append, Tx } from './log.js';
 import type { ApplicationCheck } from './policy.js';
 import { appendApplicationsPostgres } from './postgres.js';
+import { appendApplicationsSqlite } from './sqliteAppend.js';
 
 /** An application message to append together with others. */
 export interface ApplicationAppend extends Append {
@@ -24,12 +26,11 @@ export interface LogDialect {
   /**
    * Append several application messages (of any groups) at once, each only if its checks pass,
    * taking the groups' row locks in ascending group id order; one result per message, in order.
-   * Undefined: the engine appends each message on its own.
    */
-  appendApplications: ((tx: Tx, writes: ApplicationAppend[]) => Promise<BulkAppended[]>) | undefined;
+  appendApplications: (tx: Tx, writes: ApplicationAppend[]) => Promise<BulkAppended[]>;
 }
 
-const sqlite: LogDialect = { appendApplications: undefined };
+const sqlite: LogDialect = { appendApplications: appendApplicationsSqlite };
 const postgres: LogDialect = { appendApplications: appendApplicationsPostgres };
 
 export function dialectOf(db: Db): LogDialect {

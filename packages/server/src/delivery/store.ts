@@ -106,7 +106,7 @@ type After = (tx: Tx, m: Append, seq: number, epoch: number) => Promise<Outcome>
  * goes on as any other (`after`), each one not appended gets its refusal or its earlier answer.
  */
 function bulkRun(
-  appendBulk: NonNullable<LogDialect['appendApplications']>,
+  appendBulk: LogDialect['appendApplications'],
   after: After,
 ): (tx: Tx, inputs: BulkInput[]) => Promise<WriteOutcome<Outcome>[]> {
   return async (tx, inputs) => {
@@ -176,9 +176,8 @@ export function messageStore(db: Db, hub: Hub, metrics: Metrics): MessageStore {
   const members = memberCache();
   const write = writerFor(db, () => members.clear());
   const after: After = (tx, m, seq, epoch) => afterAppend(members, tx, m, seq, epoch);
-  const appendBulk = dialectOf(db).appendApplications;
   // One function for every bulk write, so the writer merges consecutive ones into one call.
-  const runBulk = appendBulk === undefined ? undefined : bulkRun(appendBulk, after);
+  const runBulk = bulkRun(dialectOf(db).appendApplications, after);
 
   /**
    * Queue a message's write. `check` runs first in the same transaction and may refuse the message
@@ -219,7 +218,7 @@ export function messageStore(db: Db, hub: Hub, metrics: Metrics): MessageStore {
       const check = async (tx: Tx) => refusal(await applicationCheck(tx, session, f.groupId, f.messageId));
       const input: BulkInput = { ...m, valid: applicationValid(pm, f), refusal };
       // A message with attachments is written on its own (the bulk append knows nothing of them).
-      const bulk = runBulk === undefined || blobs !== undefined ? undefined : { run: runBulk, input };
+      const bulk = blobs !== undefined ? undefined : { run: runBulk, input };
       const stored = store(m, check, bulk, blobs);
       queued();
       return answer(deps, session, f, plan, stored);
