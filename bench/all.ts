@@ -18,7 +18,9 @@
  * database is created and dropped) and Redis at PARLEY_BENCH_REDIS (default redis://127.0.0.1:6379;
  * a random key prefix, deleted after); without them that column is reported as skipped.
  *
- * Options: --quick (1,000 connections, 25 pairs, shorter runs), --out DIR (default bench/out).
+ *   (g) with --soak: 1,000 clients chatting for 10 minutes (bench:soak, a child process): p99 and
+ *       the server's RSS per minute, and the RSS slope.
+ * Options: --quick (1,000 connections, 25 pairs, shorter runs), --soak, --out DIR (default bench/out).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -298,6 +300,10 @@ const floodScenario = () => childBench('flood.js', []);
 /** (f): bench:attachments in its own process. */
 const attachmentsScenario = () => childBench('attachments.js', quick ? ['--quick'] : []);
 
+/** (g), with --soak: bench:soak in its own process (1,000 clients for 10 minutes; --quick: 200 for 2). */
+const soakScenario = () =>
+  childBench('soak.js', quick ? ['--clients', '200', '--rate', '200', '--minutes', '2'] : []);
+
 const sec = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 const settle = () => new Promise((r) => setTimeout(r, 1500));
 
@@ -343,6 +349,11 @@ async function main() {
   const flood = await floodScenario();
   log('\n(f) files through Parley vs a plain copy (bench:attachments):');
   const attachments = await attachmentsScenario();
+  let soak: Awaited<ReturnType<typeof soakScenario>> | undefined;
+  if (args.includes('--soak')) {
+    log('\n(g) a soak: clients chatting for minutes (bench:soak):');
+    soak = await soakScenario();
+  }
 
   log(`\nResults (${sec(started)} s in all; latency = send to arrival at the receiving socket)\n`);
   for (const line of table(shape, relay, sqlite, postgres)) log(`  ${line}`);
@@ -370,6 +381,7 @@ async function main() {
     core,
     flood,
     attachments,
+    ...(soak === undefined ? {} : { soak }),
   };
   writeFileSync(join(outDir, 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outDir, 'bench.svg'), chart(shape, relay, sqlite, postgres));

@@ -50,6 +50,8 @@ const FRAME = { deliver: 133, welcome: 134, sent: 136 } as const;
 export const cs: CiphersuiteImpl = await nativeCiphersuite();
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on Linux). */
+const CLOCK_TICKS = 100;
 
 export type ServerSpec =
   | { mode: 'relay' }
@@ -61,6 +63,8 @@ export interface ServerHandle {
   port: number;
   /** Resident set size of the server process now, bytes (Linux /proc). */
   rss(): number;
+  /** CPU time the server process has used so far (user + system), seconds (Linux /proc). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -94,6 +98,11 @@ export async function spawnServer(spec: ServerSpec): Promise<ServerHandle> {
     rss: () => {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return m ? Number(m[1]) * 1024 : Number.NaN;
+    },
+    cpuSeconds: () => {
+      // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised name.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     },
     stop: () =>
       new Promise<void>((resolve) => {
