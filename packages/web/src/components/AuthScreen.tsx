@@ -36,11 +36,15 @@ interface Props {
   defaultDeviceName: string;
   onSubmit: (values: AuthValues) => void;
   onSwitchMode: () => void;
+  /** Go to "Restore from backup" (a fresh browser, with a backup file and its recovery key). */
+  onRestore: () => void;
+  /** What a sign-in is doing now (receiving the history from another device, say). */
+  progress?: string | undefined;
 }
 
 /** Sign-in and registration form (pure view). */
 export function AuthScreen(props: Props) {
-  const { mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode } = props;
+  const { mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode, onRestore, progress } = props;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [secret, setSecret] = useState('');
@@ -129,24 +133,16 @@ export function AuthScreen(props: Props) {
           </>
         )}
         {(registering || needsLinkCode) && (
-          <>
-            <label htmlFor={`${id}-device`}>Name this device</label>
-            <input
-              id={`${id}-device`}
-              name="device-name"
-              maxLength={MAX_DEVICE_NAME_CHARS}
-              aria-describedby={`${id}-device-note`}
-              value={deviceName}
-              onChange={(e) => setDeviceName(e.target.value)}
-            />
-            <p id={`${id}-device-note`} className="muted small">
-              Shown in your list of devices; the server stores it encrypted.
-            </p>
-          </>
+          <DeviceNameField id={id} value={deviceName} onChange={setDeviceName} />
         )}
         {error !== undefined && (
           <p className="error" role="alert">
             {error}
+          </p>
+        )}
+        {progress !== undefined && (
+          <p className="muted" role="status" data-testid="auth-progress">
+            {progress}
           </p>
         )}
         <button type="submit" className="primary" disabled={busy}>
@@ -155,7 +151,38 @@ export function AuthScreen(props: Props) {
         <button type="button" className="link" onClick={onSwitchMode} disabled={busy}>
           {registering ? 'I already have an account' : 'Create an account'}
         </button>
+        <button type="button" className="link" onClick={onRestore} disabled={busy}>
+          Restore from backup
+        </button>
       </form>
     </main>
+  );
+}
+
+/** "Name this device", with its note (registering, or linking this browser). */
+export function DeviceNameField({
+  id,
+  value,
+  onChange,
+}: {
+  id: string;
+  value: string;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <>
+      <label htmlFor={`${id}-device`}>Name this device</label>
+      <input
+        id={`${id}-device`}
+        name="device-name"
+        maxLength={MAX_DEVICE_NAME_CHARS}
+        aria-describedby={`${id}-device-note`}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <p id={`${id}-device-note`} className="muted small">
+        Shown in your list of devices; the server stores it encrypted.
+      </p>
+    </>
   );
 }

@@ -2,7 +2,6 @@
 import { MAX_CONVERSATION_NAME_BYTES, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
 import { MAX_PEOPLE_AT_ONCE } from '../containers/chatState.js';
-import { formatTime } from '../time.js';
 
 interface ErrorProps {
   error: string | undefined;
@@ -264,46 +263,6 @@ export function ConnectionBanner({ state, syncError }: { state: string; syncErro
     <div className="banner" role="status" data-testid="connection-banner">
       {text}
     </div>
-  );
-}
-
-interface LinkDeviceProps {
-  me: string;
-  code: string | undefined;
-  expiresAt: number | undefined;
-  busy: boolean;
-  error: string | undefined;
-  onSubmit: (password: string) => void;
-}
-
-/** Link a new device: confirm with the password, then show the one-time code (pure view). */
-export function LinkDevicePanel({ me, code, expiresAt, busy, error, onSubmit }: LinkDeviceProps) {
-  if (code !== undefined) {
-    return (
-      <div className="stack">
-        <p>
-          On the new browser, open this Parley, sign in as <strong>{me}</strong> with your password and type
-          this code when asked. It works once
-          {expiresAt !== undefined && `, until ${formatTime(expiresAt)}`}.
-        </p>
-        <p className="link-code" data-testid="link-code">
-          {code}
-        </p>
-        <p className="muted small">
-          The new device joins your conversations and gets the messages sent from then on; history stays on
-          this device.
-        </p>
-      </div>
-    );
-  }
-  return (
-    <PasswordForm
-      intro="A new browser or computer becomes another device of your account. Confirm with your password."
-      submitLabel="Get a link code"
-      busy={busy}
-      error={error}
-      onSubmit={onSubmit}
-    />
   );
 }
 
