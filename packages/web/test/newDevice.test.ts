@@ -129,3 +129,41 @@ test('a browser linked with "All of it" shows the messages of the existing conve
   await message(second, 'to both of your devices').waitFor({ timeout: BROWSER_WAIT_MS });
   await vic.client.close();
 });
+
+test('with no device and no backup left, Reset my identity signs in with a new key; the contact is warned of the change', async () => {
+  const pia = await registered(suite, 'pia');
+  const ora = await sdkPerson(suite.served.url, 'ora');
+  const direct = await ora.client.createConversation(['pia']);
+  await ora.client.sendText(direct, 'hi from my old phone');
+  await openConversation(pia, 'ora');
+  await message(pia, 'hi from my old phone').waitFor({ timeout: BROWSER_WAIT_MS });
+  await ora.client.close(); // lost, with no backup
+
+  const fresh = await suite.person('ora');
+  const { page } = fresh;
+  await page.getByRole('button', { name: 'I already have an account' }).click();
+  await page.getByLabel('Username').fill('ora');
+  await page.getByLabel('Password', { exact: true }).fill('ora-password-1234');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: /Reset my identity/ }).click();
+  expect(await page.getByLabel('Username').inputValue()).toBe('ora');
+  await page.getByLabel('Password', { exact: true }).fill('ora-password-1234');
+  await expectAccessible(fresh, 'the reset form');
+  // Nothing happens until the person says they understand.
+  await page.getByRole('button', { name: 'Reset my identity' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Tick the box' }).waitFor();
+  expect(await deviceCount('ora')).toBe(1);
+  await page.getByLabel(/I understand/).check();
+  await page.getByRole('button', { name: 'Reset my identity' }).click();
+  await page.getByTestId('me').filter({ hasText: 'ora' }).waitFor({ state: 'attached' });
+  await conversation(fresh, 'pia').waitFor({ timeout: BROWSER_WAIT_MS });
+  await screenshot(fresh, 'identity-reset');
+
+  const warning = pia.page.getByRole('alertdialog', { name: 'ora’s safety number changed' });
+  await warning.waitFor({ timeout: BROWSER_WAIT_MS });
+  await warning.getByRole('button', { name: 'Accept the new key' }).click();
+  await warning.waitFor({ state: 'detached' });
+  await openConversation(fresh, 'pia');
+  await send(fresh, 'this is my new key');
+  await message(pia, 'this is my new key').waitFor({ timeout: BROWSER_WAIT_MS });
+});

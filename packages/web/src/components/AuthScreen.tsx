@@ -38,13 +38,16 @@ interface Props {
   onSwitchMode: () => void;
   /** Go to "Restore from backup" (a fresh browser, with a backup file and its recovery key). */
   onRestore: () => void;
+  /** Go to "Reset my identity" with the username typed (offered when a link code is needed). */
+  onReset: (username: string) => void;
   /** What a sign-in is doing now (receiving the history from another device, say). */
   progress?: string | undefined;
 }
 
 /** Sign-in and registration form (pure view). */
 export function AuthScreen(props: Props) {
-  const { mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode, onRestore, progress } = props;
+  const { mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode, onRestore, onReset, progress } =
+    props;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [secret, setSecret] = useState('');
@@ -87,33 +90,7 @@ export function AuthScreen(props: Props) {
           value={password}
           onChange={(e) => setPassword(e.target.value)}
         />
-        {registering && access === 'password' && (
-          <>
-            <label htmlFor={`${id}-secret`}>Server access password</label>
-            <input
-              id={`${id}-secret`}
-              name="access-password"
-              type="password"
-              maxLength={MAX_ACCESS_PASSWORD_CHARS}
-              required
-              value={secret}
-              onChange={(e) => setSecret(e.target.value)}
-            />
-          </>
-        )}
-        {registering && access === 'invite' && (
-          <>
-            <label htmlFor={`${id}-secret`}>Invite code</label>
-            <input
-              id={`${id}-secret`}
-              name="invite-code"
-              maxLength={MAX_INVITE_CODE_CHARS}
-              required
-              value={secret}
-              onChange={(e) => setSecret(e.target.value)}
-            />
-          </>
-        )}
+        {registering && <AccessField id={id} access={access} value={secret} onChange={setSecret} />}
         {!registering && needsLinkCode && (
           <>
             <label htmlFor={`${id}-link`}>Link code</label>
@@ -154,6 +131,11 @@ export function AuthScreen(props: Props) {
         <button type="button" className="link" onClick={onRestore} disabled={busy}>
           Restore from backup
         </button>
+        {!registering && needsLinkCode && (
+          <button type="button" className="link" onClick={() => onReset(username)} disabled={busy}>
+            No device and no backup left? Reset my identity…
+          </button>
+        )}
       </form>
     </main>
   );
@@ -183,6 +165,48 @@ export function DeviceNameField({
       <p id={`${id}-device-note`} className="muted small">
         Shown in your list of devices; the server stores it encrypted.
       </p>
+    </>
+  );
+}
+
+interface AccessFieldProps {
+  id: string;
+  access: AccessPolicy | undefined;
+  value: string;
+  onChange: (v: string) => void;
+}
+
+/** The server's access password or an invite code, when the server asks for one to register. */
+function AccessField({ id, access, value: secret, onChange: setSecret }: AccessFieldProps) {
+  return (
+    <>
+      {access === 'password' && (
+        <>
+          <label htmlFor={`${id}-secret`}>Server access password</label>
+          <input
+            id={`${id}-secret`}
+            name="access-password"
+            type="password"
+            maxLength={MAX_ACCESS_PASSWORD_CHARS}
+            required
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+          />
+        </>
+      )}
+      {access === 'invite' && (
+        <>
+          <label htmlFor={`${id}-secret`}>Invite code</label>
+          <input
+            id={`${id}-secret`}
+            name="invite-code"
+            maxLength={MAX_INVITE_CODE_CHARS}
+            required
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+          />
+        </>
+      )}
     </>
   );
 }

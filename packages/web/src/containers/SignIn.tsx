@@ -1,11 +1,13 @@
 /**
- * Signing in, registering, or restoring a backup on this browser: the forms, what they are doing
+ * Signing in, registering, restoring a backup or resetting the identity on this browser: the forms, what they are doing
  * (busy, progress, the error as a sentence), and the session calls behind them.
  */
 import { useState } from 'react';
 import { type AccessPolicy, AuthScreen, type AuthValues } from '../components/AuthScreen.js';
+import { ResetIdentityForm } from '../components/ResetIdentityForm.js';
 import { RestoreForm } from '../components/RestoreForm.js';
 import { defaultDeviceName } from '../deviceName.js';
+import { type ResetValues, resetIdentityHere } from '../identityReset.js';
 import { type RestoreValues, restoreBackup } from '../restore.js';
 import * as session from '../session.js';
 
@@ -22,7 +24,8 @@ export function SignIn({ mode, setMode, access, error: initialError, onSignedIn 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(initialError);
   const [needsLinkCode, setNeedsLinkCode] = useState(false);
-  const [restoring, setRestoring] = useState(false);
+  const [screen, setScreen] = useState<'auth' | 'restore' | 'reset'>('auth');
+  const [resetName, setResetName] = useState('');
   const [progress, setProgress] = useState<string | undefined>();
 
   /** Run a sign-in: busy meanwhile, its failure shown as a sentence. */
@@ -51,19 +54,32 @@ export function SignIn({ mode, setMode, access, error: initialError, onSignedIn 
         : session.login(values.username, values.password, values.linkCode, values.deviceName, setProgress),
     );
   const restore = (values: RestoreValues) => attempt(() => restoreBackup(values));
-  const go = (restore: boolean) => {
+  const reset = (values: ResetValues) => attempt(() => resetIdentityHere(values));
+  const go = (to: typeof screen) => {
     setError(undefined);
-    setRestoring(restore);
+    setScreen(to);
   };
 
-  if (restoring) {
+  if (screen === 'restore') {
     return (
       <RestoreForm
         busy={busy}
         error={error}
         defaultDeviceName={defaultDeviceName()}
         onSubmit={(v) => void restore(v)}
-        onBack={() => go(false)}
+        onBack={() => go('auth')}
+      />
+    );
+  }
+  if (screen === 'reset') {
+    return (
+      <ResetIdentityForm
+        username={resetName}
+        busy={busy}
+        error={error}
+        defaultDeviceName={defaultDeviceName()}
+        onSubmit={(v) => void reset(v)}
+        onBack={() => go('auth')}
       />
     );
   }
@@ -77,7 +93,11 @@ export function SignIn({ mode, setMode, access, error: initialError, onSignedIn 
       defaultDeviceName={defaultDeviceName()}
       onSubmit={(v) => void submit(v)}
       progress={progress}
-      onRestore={() => go(true)}
+      onRestore={() => go('restore')}
+      onReset={(username) => {
+        setResetName(username);
+        go('reset');
+      }}
       onSwitchMode={() => {
         setError(undefined);
         setMode(mode === 'login' ? 'register' : 'login');
