@@ -33,6 +33,9 @@ export async function resetIdentity(
   now = Date.now(),
 ): Promise<IdentityResetDone> {
   return db.transaction().execute(async (tx) => {
+    // Take the account's row first (a lock in PostgreSQL): two resets of one account
+    // run one after the other, and the count below is exact.
+    await tx.updateTable('accounts').set({ username }).where('username', '=', username).execute();
     const account = await tx
       .selectFrom('accounts')
       .select('identity_key')
