@@ -6,17 +6,16 @@
  * sentences. This module is handed what it needs (no import of session.ts, which uses it).
  */
 
-import type { RecordStore } from '@parley/client';
 import {
   declineHistory,
   HISTORY_WAIT_MS,
   type HistorySummary,
   type ParleyApi,
   type ParleyClient,
+  type ReceiveHistoryOptions,
   receiveHistory,
 } from '@parley/client';
 import { browserSocketFactory } from '@parley/client/browser';
-import type { DeviceIdentity, StorageKey } from '@parley/core';
 
 const DAY_MS = 86_400_000;
 
@@ -75,16 +74,11 @@ export async function sendLinkHistory(
   return summaryText(sent, true);
 }
 
-export interface ReceiveInto {
-  api: ParleyApi;
-  token: string;
-  code: string;
-  identity: DeviceIdentity;
-  serverUrl: string;
-  records: RecordStore;
-  storageKey: StorageKey;
-  signature: Parameters<typeof receiveHistory>[0]['signature'];
-}
+/** What receiving needs besides the browser's socket and the progress (the SDK's options). */
+export type ReceiveInto = Omit<
+  ReceiveHistoryOptions,
+  'socketFactory' | 'blobHttp' | 'primitives' | 'onProgress' | 'waitMs' | 'signal'
+>;
 
 /** On the new browser, before its client first opens: wait for the history and write it. */
 export async function receiveLinkHistory(o: ReceiveInto, onProgress: (text: string) => void): Promise<void> {

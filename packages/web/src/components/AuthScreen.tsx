@@ -66,18 +66,7 @@ export function AuthScreen(props: Props) {
         <p className="muted">
           End-to-end encrypted: your password and your messages never reach the server readable.
         </p>
-        <label htmlFor={`${id}-user`}>Username</label>
-        <input
-          id={`${id}-user`}
-          name="username"
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          maxLength={MAX_USERNAME_CHARS}
-          required
-          value={username}
-          onChange={(e) => setUsername(e.target.value)}
-        />
+        <UsernameField id={id} value={username} onChange={setUsername} />
         <label htmlFor={`${id}-pass`}>Password</label>
         <input
           id={`${id}-pass`}
@@ -141,16 +130,15 @@ export function AuthScreen(props: Props) {
   );
 }
 
-/** "Name this device", with its note (registering, or linking this browser). */
-export function DeviceNameField({
-  id,
-  value,
-  onChange,
-}: {
+/** A labelled field of a sign-in form: `id` prefixes its element ids (useId's). */
+export interface FieldProps {
   id: string;
   value: string;
-  onChange: (v: string) => void;
-}) {
+  onChange: (value: string) => void;
+}
+
+/** "Name this device", with its note (registering, or linking this browser). */
+export function DeviceNameField({ id, value, onChange }: FieldProps) {
   return (
     <>
       <label htmlFor={`${id}-device`}>Name this device</label>
@@ -207,6 +195,26 @@ function AccessField({ id, access, value: secret, onChange: setSecret }: AccessF
           />
         </>
       )}
+    </>
+  );
+}
+
+/** "Username", as the account's name is typed to sign in. */
+export function UsernameField({ id, value, onChange }: FieldProps) {
+  return (
+    <>
+      <label htmlFor={`${id}-user`}>Username</label>
+      <input
+        id={`${id}-user`}
+        name="username"
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        maxLength={MAX_USERNAME_CHARS}
+        required
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
     </>
   );
 }

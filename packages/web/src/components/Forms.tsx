@@ -2,6 +2,7 @@
 import { MAX_CONVERSATION_NAME_BYTES, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
 import { MAX_PEOPLE_AT_ONCE } from '../containers/chatState.js';
+import type { FieldProps } from './AuthScreen.js';
 
 interface ErrorProps {
   error: string | undefined;
@@ -287,20 +288,30 @@ export function PasswordForm({ intro, submitLabel, busy, error, onSubmit }: Pass
       }}
     >
       <p>{intro}</p>
-      <label htmlFor={`${id}-password`}>Password</label>
-      <input
-        id={`${id}-password`}
-        type="password"
-        autoComplete="current-password"
-        maxLength={MAX_PASSWORD_CHARS}
-        required
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-      />
+      <PasswordField id={id} value={password} onChange={setPassword} />
       <ErrorText error={error} />
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Working…' : submitLabel}
       </button>
     </form>
+  );
+}
+
+/** "Password": the account's password, typed to prove it is the person (any length it could have). */
+export function PasswordField({ id, value, onChange }: FieldProps) {
+  return (
+    <>
+      <label htmlFor={`${id}-password`}>Password</label>
+      <input
+        id={`${id}-password`}
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        maxLength={MAX_PASSWORD_CHARS}
+        required
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </>
   );
 }

@@ -2,11 +2,10 @@
  * "Link a device" (pure view): the password and how far back the history sent to the new device
  * goes; then the one-time code, and the history's progress as it is sent.
  */
-import { MAX_PASSWORD_CHARS } from '@parley/core';
 import { useId, useState } from 'react';
 import { HISTORY_CHOICES, type HistoryChoice } from '../history.js';
 import { formatTime } from '../time.js';
-import { ErrorText } from './Forms.js';
+import { ErrorText, PasswordField } from './Forms.js';
 
 interface Props {
   me: string;
@@ -50,16 +49,7 @@ export function LinkDevicePanel({ me, code, expiresAt, history, busy, error, onS
       }}
     >
       <p>A new browser or computer becomes another device of your account. Confirm with your password.</p>
-      <label htmlFor={`${id}-password`}>Password</label>
-      <input
-        id={`${id}-password`}
-        type="password"
-        autoComplete="current-password"
-        maxLength={MAX_PASSWORD_CHARS}
-        required
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-      />
+      <PasswordField id={id} value={password} onChange={setPassword} />
       <label htmlFor={`${id}-history`}>Send your history to the new device</label>
       <select
         id={`${id}-history`}
