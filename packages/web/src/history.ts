@@ -45,7 +45,7 @@ function percent(done: number, total: number): string {
 /** What was sent or received, as a sentence. */
 export function summaryText(s: HistorySummary, sent: boolean): string {
   const what = `${counted(s.messages, 'message')} of ${counted(s.conversations, 'conversation')}`;
-  if (sent && s.messages === 0)
+  if (sent && s.bytes === 0)
     return 'There was no history to send: the new device starts with what is said from now on.';
   return sent
     ? `Sent ${what} to the new device, end-to-end encrypted.`
