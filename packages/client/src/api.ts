@@ -51,6 +51,14 @@ export interface AccountDeletion {
   reservedUntil: number;
 }
 
+/** What an identity reset did (POST /v1/accounts/identity/reset), and a session for the new device. */
+export interface IdentityReset extends Session {
+  deviceId: string;
+  /** The identity key the account had: its former devices' leaves are certified by it. */
+  formerIdentityKey: Uint8Array;
+  revokedDevices: string[];
+}
+
 export interface Session {
   token: string;
   username: string;
@@ -153,7 +161,11 @@ export class ParleyApi {
     return identity;
   }
 
-  async login(username: string, password: string): Promise<Session> {
+  /** Both client steps of an OPAQUE login: what proves the password to the server, once. */
+  private async provePassword(
+    username: string,
+    password: string,
+  ): Promise<{ loginId: string; finishLoginRequest: string }> {
     await opaque.ready;
     const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
     const start = await this.call<{ loginId: string; loginResponse: string }>(
@@ -170,10 +182,36 @@ export class ParleyApi {
       password,
     });
     if (finish === undefined) throw new ApiError('wrong_password', 'wrong username or password');
-    return this.call('POST', '/v1/sessions/login/finish', {
-      loginId: start.loginId,
-      finishLoginRequest: finish.finishLoginRequest,
-    });
+    return { loginId: start.loginId, finishLoginRequest: finish.finishLoginRequest };
+  }
+
+  async login(username: string, password: string): Promise<Session> {
+    return this.call('POST', '/v1/sessions/login/finish', await this.provePassword(username, password));
+  }
+
+  /**
+   * Replace the account's identity key with `identity`'s (a fresh account key and first device,
+   * core createAccount), proving the password in the same request: every other device is revoked.
+   * identityReset.ts is the SDK's whole reset; this is its request.
+   */
+  async resetIdentity(
+    username: string,
+    password: string,
+    identity: DeviceIdentity,
+    sealedLabel: Uint8Array | null,
+  ): Promise<IdentityReset> {
+    const proof = await this.provePassword(username, password);
+    const r = await this.call<Omit<IdentityReset, 'formerIdentityKey'> & { formerIdentityKey: string }>(
+      'POST',
+      '/v1/accounts/identity/reset',
+      {
+        ...proof,
+        identityKey: toBase64Url(identity.identityKey),
+        deviceCertificate: toBase64Url(encodeDeviceCertificate(identity.certificate)),
+        ...(sealedLabel === null ? {} : { deviceLabel: toBase64Url(sealedLabel) }),
+      },
+    );
+    return { ...r, formerIdentityKey: fromBase64Url(r.formerIdentityKey) };
   }
 
   /**

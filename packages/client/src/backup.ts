@@ -128,16 +128,21 @@ export async function restoreDevice(
     throw new ParleyError('backup_invalid', 'the backup’s identity key pair does not match', { cause: e });
   });
   const session = await api.login(backup.accountId, password);
-  const account = await api.account(session.token, backup.accountId);
-  if (!bytesEqual(account.identityKey, backup.identityKey))
-    throw new ParleyError(
-      'usage',
-      'the server names another identity key for this account than the backup holds (was the account reset, or is this another server?)',
-    );
-  await api.addDevice(session.token, device.certificate);
-  const identity: DeviceIdentity = { ...device, identityPrivateKey: backup.identityPrivateKey };
-  if (label !== undefined) await labelOwnDevice(api, session.token, identity, label);
-  return identity;
+  try {
+    const account = await api.account(session.token, backup.accountId);
+    if (!bytesEqual(account.identityKey, backup.identityKey))
+      throw new ParleyError(
+        'usage',
+        'the server names another identity key for this account than the backup holds (was the account reset, or is this another server?)',
+      );
+    await api.addDevice(session.token, device.certificate);
+    const identity: DeviceIdentity = { ...device, identityPrivateKey: backup.identityPrivateKey };
+    if (label !== undefined) await labelOwnDevice(api, session.token, identity, label);
+    return identity;
+  } finally {
+    // The new device authenticates with its own key from now on: the session is not kept.
+    await api.logout(session.token).catch(() => {});
+  }
 }
 
 /**

@@ -65,5 +65,6 @@ export {
   recordsSince,
   type SendHistoryOptions,
 } from './historyTransfer.js';
+export { prepareResetDevice, type ResetIdentity, resetIdentity } from './identityReset.js';
 export * from './store.js';
 export * from './transport.js';

@@ -1,8 +1,8 @@
 /**
  * Deleting an account (issue #18): what the account's own `DELETE /v1/accounts/me` and the
  * operator's `parley-server accounts delete` both do. In one transaction it deletes the account's
- * devices, key packages, sessions, transfer tickets, pending Welcomes, device links, blocks (both
- * ways), the reports it filed, its blobs' rows and its account row, and writes a tombstone that
+ * devices, key packages, sessions, transfer tickets, pending Welcomes, device links, identity
+ * resets, blocks (both ways), the reports it filed, its blobs' rows and its account row, and writes a tombstone that
  * reserves the name and its confusable skeleton (lookalikes.ts) for the quarantine period; the
  * blobs' bytes go right after. Messages it already sent stay in the groups' logs (they are the
  * other members' history) until retention. Its group_members rows stay as they are: they mirror
@@ -58,6 +58,7 @@ export async function deleteAccountData(
     await tx.deleteFrom('transfer_tickets').where('username', '=', name).execute();
     await tx.deleteFrom('welcomes').where('username', '=', name).execute();
     await tx.deleteFrom('device_links').where('username', '=', name).execute();
+    await tx.deleteFrom('identity_resets').where('username', '=', name).execute();
     const blocks = await tx
       .deleteFrom('blocks')
       .where((eb) => eb.or([eb('blocker', '=', name), eb('blocked', '=', name)]))

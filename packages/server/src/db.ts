@@ -230,6 +230,15 @@ export interface DeletedAccountsTable {
   free_at: number;
 }
 
+/** An account's identity key replaced with the password alone (identityReset.ts). */
+export interface IdentityResetsTable {
+  username: string;
+  reset_at: number;
+  former_identity_key: Uint8Array;
+  identity_key: Uint8Array;
+  revoked_devices: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -250,6 +259,7 @@ export interface Database {
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
   deleted_accounts: DeletedAccountsTable;
+  identity_resets: IdentityResetsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -339,6 +339,27 @@ async function m0018DeletedAccounts(db: Kysely<unknown>, _bytes: Bytes): Promise
 }
 
 /**
+ * Identity resets (identityReset.ts): each time an account replaced its identity key with the
+ * password alone, the key it had and the one it took, and how many devices that revoked; the
+ * route counts an account's recent ones (its rate limit) and the operator can list them.
+ */
+async function m0019IdentityResets(db: Kysely<unknown>, bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('identity_resets')
+    .addColumn('username', 'text', (c) => c.notNull())
+    .addColumn('reset_at', 'bigint', (c) => c.notNull())
+    .addColumn('former_identity_key', bytes, (c) => c.notNull())
+    .addColumn('identity_key', bytes, (c) => c.notNull())
+    .addColumn('revoked_devices', 'integer', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('identity_resets_by_account')
+    .on('identity_resets')
+    .columns(['username', 'reset_at'])
+    .execute();
+}
+
+/**
  * Disappearing messages' index only on the messages that do disappear: most have no expiry, and
  * indexing their NULLs cost every message's insert a B-tree write. The expiry sweep's
  * `expires_at <= now` implies `expires_at is not null`, so both engines still use it.
@@ -371,6 +392,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0016_blocks', m0016Blocks],
   ['0017_reports', m0017Reports],
   ['0018_deleted_accounts', m0018DeletedAccounts],
+  ['0019_identity_resets', m0019IdentityResets],
   ['0024_partial_expiry_index', m0024PartialExpiryIndex],
 ];
 

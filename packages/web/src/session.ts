@@ -18,7 +18,7 @@ import {
   ParleyClient,
   revokeOwnDevice,
 } from '@parley/client';
-import { BrowserDevices, browserSocketFactory } from '@parley/client/browser';
+import { type BrowserDevice, BrowserDevices, browserSocketFactory } from '@parley/client/browser';
 import {
   canonicalUsername,
   DEFAULT_CIPHERSUITE,
@@ -33,6 +33,7 @@ import {
   ParleyError,
 } from '@parley/core';
 import { deviceLabel } from './deviceName.js';
+import { receiveLinkHistory, sendLinkHistory } from './history.js';
 
 /** A failure whose message is written for the person (code `usage`: errorText shows the message). */
 export class UserError extends ParleyError {
@@ -67,7 +68,7 @@ function checkPassword(password: string): void {
 }
 
 /** A password typed to confirm it is the person (any length the account's could have). */
-function checkTypedPassword(password: string): void {
+export function checkTypedPassword(password: string): void {
   if (password.length === 0 || password.length > MAX_PASSWORD_CHARS)
     throw new UserError('Enter your password.');
 }
@@ -79,10 +80,10 @@ function checkSecret(secret: string, what: string, max: number): string {
   return s;
 }
 
-const serverUrl = (): string => window.location.origin;
+export const serverUrl = (): string => window.location.origin;
 
 let devicesPromise: Promise<BrowserDevices> | undefined;
-function devices(): Promise<BrowserDevices> {
+export function devices(): Promise<BrowserDevices> {
   devicesPromise ??= BrowserDevices.open();
   return devicesPromise;
 }
@@ -127,7 +128,7 @@ export interface SignedIn {
   identity: DeviceIdentity;
 }
 
-async function openClient(accountId: string): Promise<SignedIn> {
+export async function openClient(accountId: string): Promise<SignedIn> {
   const store = await devices();
   const device = await store.load(accountId);
   if (device === undefined) throw new UserError('This browser holds no device for that account.');
@@ -144,7 +145,7 @@ async function openClient(accountId: string): Promise<SignedIn> {
   return { client, release, identity: device.identity };
 }
 
-async function guarded<T>(work: (api: ParleyApi) => Promise<T>): Promise<T> {
+export async function guarded<T>(work: (api: ParleyApi) => Promise<T>): Promise<T> {
   try {
     return await work(new ParleyApi(serverUrl()));
   } catch (e) {
@@ -152,7 +153,7 @@ async function guarded<T>(work: (api: ParleyApi) => Promise<T>): Promise<T> {
   }
 }
 
-const suite = () => loadCiphersuite(DEFAULT_CIPHERSUITE);
+export const suite = () => loadCiphersuite(DEFAULT_CIPHERSUITE);
 
 export async function register(
   usernameInput: string,
@@ -185,6 +186,7 @@ export async function login(
   password: string,
   linkCode = '',
   deviceName = '',
+  onHistory: (text: string) => void = () => {},
 ): Promise<SignedIn> {
   const username = checkUsername(usernameInput);
   checkTypedPassword(password);
@@ -211,7 +213,8 @@ export async function login(
       );
       if (identity.accountId !== session.username)
         throw new UserError('That link code is for another account.');
-      await store.save(identity);
+      const saved = await store.save(identity);
+      await takeHistory(api, session.token, linkCode, saved, onHistory);
     }
   } finally {
     // The web app needs no server session beyond this: the device key authenticates the socket.
@@ -221,27 +224,82 @@ export async function login(
 }
 
 /**
+ * On a browser just linked: the history the other device sends, written before the client first
+ * opens. A history that cannot be received leaves the device linked with an empty history.
+ */
+async function takeHistory(
+  api: ParleyApi,
+  token: string,
+  code: string,
+  saved: BrowserDevice,
+  onHistory: (text: string) => void,
+): Promise<void> {
+  const store = await devices();
+  const records = await store.openRecords(saved.identity.accountId);
+  try {
+    await receiveLinkHistory(
+      {
+        api,
+        token,
+        code,
+        identity: saved.identity,
+        serverUrl: serverUrl(),
+        records,
+        storageKey: saved.storageKey,
+        signature: (await suite()).signature,
+      },
+      onHistory,
+    );
+  } catch (e) {
+    throw new UserError(
+      `Your history could not be received (${explain(e)}). This browser is now a device of ${saved.identity.accountId}: sign in again to use it, with an empty history.`,
+    );
+  } finally {
+    await records.close();
+  }
+}
+
+/** A device just linked: its one-time code, and the sending of the history chosen. */
+export interface LinkOffer {
+  code: string;
+  deviceId: string;
+  expiresAt: number;
+  /** Send the history (or say none comes), then end the server session; resolves to a sentence. */
+  sendHistory: (onProgress: (text: string) => void) => Promise<string>;
+}
+
+/**
  * On this device (the account's first, which holds the identity key): certify a new device and
- * leave it for the new browser under a one-time code. The password confirms it is the person.
+ * leave it for the new browser under a one-time code; `since` says how far back the history sent
+ * to it goes (null: none). The password confirms it is the person.
  */
 export async function linkDevice(
   signedIn: SignedIn,
   password: string,
-): Promise<{ code: string; deviceId: string; expiresAt: number }> {
-  const { identity } = signedIn;
+  since: number | null,
+): Promise<LinkOffer> {
+  const { identity, client } = signedIn;
   if (identity.identityPrivateKey === null)
     throw new UserError(
       'Only the account’s first device (the one that holds its identity key) can link devices.',
     );
   checkTypedPassword(password);
-  return guarded(async (api) => {
-    const session = await api.login(identity.accountId, password);
-    try {
-      return await offerNewDevice(api, session.token, identity, await suite());
-    } finally {
-      await api.logout(session.token).catch(() => {});
-    }
-  });
+  const api = new ParleyApi(serverUrl());
+  const session = await guarded((a) => a.login(identity.accountId, password));
+  const end = () => api.logout(session.token).catch(() => {});
+  try {
+    const offer = await guarded(async () => offerNewDevice(api, session.token, identity, await suite()));
+    return {
+      ...offer,
+      sendHistory: (onProgress) =>
+        guarded(() => sendLinkHistory(client, api, session.token, offer.code, since, onProgress)).finally(
+          end,
+        ),
+    };
+  } catch (e) {
+    await end();
+    throw e;
+  }
 }
 
 /** The account's devices, while the devices dialog is open (a short server session). */

@@ -96,7 +96,8 @@ async function login(
   }
   process.stdout.write(
     `This machine has no device of ${session.username} yet. On a device that has one, run\n` +
-      '  parley devices add\nand type the code it shows.\n',
+      '  parley devices add\nand type the code it shows. (No device left? With a backup: parley backup import;\n' +
+      'without one: parley account reset-identity, which gives you a new key.)\n',
   );
   const code = await askSecret('Link code: ', 'PARLEY_LINK_CODE', true);
   const identity = await claimNewDevice(api, session.token, code, label).catch((e: unknown) => {

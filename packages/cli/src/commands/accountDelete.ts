@@ -1,5 +1,6 @@
 /**
- * `parley account delete [--yes]`: delete this account for good. On a terminal the person types the
+ * `parley account delete [--yes]`: delete this account for good (and `parley account
+ * reset-identity`, resetIdentity.ts). On a terminal the person types the
  * username to confirm (`--yes` skips that, for scripts). It logs in afresh with the password
  * (OPAQUE: the server asks for a login of the last few minutes), leaves every conversation so the
  * others see the person go (chat/deleteAccount.ts), deletes the account on the server, then removes
@@ -7,27 +8,17 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { read } from 'read';
 import type { Command, Flags } from '../command.js';
 import { openCurrent, openProfileClient, syncOrThrow, type Unlocked } from '../connect.js';
+import { DEVICE_NAME_FLAG, DEVICE_NAME_USAGE } from '../deviceName.js';
 import { CliError } from '../errors.js';
 import { currentProfile, home } from '../profile.js';
 import { claimProfile } from '../profileOwner.js';
-import { apiFor, trustIn } from '../serverTrust.js';
+import { apiFor, TRUST_FLAGS, TRUST_USAGE, trustIn } from '../serverTrust.js';
+import { confirmByName } from './confirm.js';
+import { resetIdentityCommand } from './resetIdentity.js';
 
-const USAGE = 'usage: parley account delete [--yes]';
-
-/** The person typed the account's name, or said --yes; otherwise nothing happens. */
-async function confirm(username: string, flags: Flags): Promise<void> {
-  if (flags.yes === true) return;
-  if (!process.stdin.isTTY)
-    throw new CliError('deleting an account needs a terminal to confirm on, or --yes; nothing was deleted');
-  process.stdout.write(
-    `This deletes the account ${username} for good: every device, every conversation it is in, its files on the server.\n`,
-  );
-  const typed = await read({ prompt: `Type ${username} to confirm: ` });
-  if (typed.trim() !== username) throw new CliError('that is not the account name; nothing was deleted');
-}
+const USAGE = `usage: parley account delete [--yes] | parley account reset-identity <server-url> <username> ${TRUST_USAGE} ${DEVICE_NAME_USAGE} [--yes]`;
 
 /** Leave, delete on the server, and say what happened. */
 async function deleteWith(place: Unlocked, token: string): Promise<void> {
@@ -61,10 +52,16 @@ async function deleteWith(place: Unlocked, token: string): Promise<void> {
   }
 }
 
-async function account([sub]: string[], flags: Flags): Promise<void> {
-  if (sub !== 'delete') throw new CliError(USAGE);
+async function account(args: string[], flags: Flags): Promise<void> {
+  if (args[0] === 'reset-identity' && args.length === 3) return resetIdentityCommand(args, flags);
+  if (args[0] !== 'delete' || args.length !== 1) throw new CliError(USAGE);
   const place = await openCurrent();
-  await confirm(place.profile.username, flags);
+  await confirmByName(
+    place.profile.username,
+    flags,
+    `This deletes the account ${place.profile.username} for good: every device, every conversation it is in, its files on the server.`,
+    'nothing was deleted',
+  );
   const claim = claimProfile(place.dir, 'account delete', false);
   if (typeof claim !== 'function')
     throw new CliError(
@@ -85,9 +82,11 @@ async function account([sub]: string[], flags: Flags): Promise<void> {
 }
 
 export const accountCommand: Command = {
-  args: 'delete [--yes]',
-  summary: 'delete this account for good (leaves every conversation first)',
-  flags: { yes: { type: 'boolean' } },
-  arity: [1, 1],
+  args: `delete [--yes] | reset-identity <server-url> <username> ${TRUST_USAGE} ${DEVICE_NAME_USAGE} [--yes]`,
+  summary:
+    'delete this account for good (leaves every conversation first), or, with every device and the recovery key lost, start over with a new identity key',
+  flags: { yes: { type: 'boolean' }, ...TRUST_FLAGS, ...DEVICE_NAME_FLAG },
+  arity: [1, 3],
+  server: ([sub, server]) => (sub === 'reset-identity' ? server : undefined),
   run: account,
 };

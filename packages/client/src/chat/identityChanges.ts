@@ -16,6 +16,7 @@ import {
 import type { Records } from '../storage/batch.js';
 import type { SealedStore } from '../store.js';
 import type { Chat } from './context.js';
+import { isFormerOwnKey } from './formerDevices.js';
 
 const CHANGES = 'identity-changes';
 /** Messages from a device certified by a key not accepted yet, by `<account, hex>:<group>:<seq>`. */
@@ -28,6 +29,8 @@ export async function recordIdentityChange(chat: Chat, e: IdentityKeyMismatchErr
 
 /** Record a change met in a group's log, warning once per key presented (a commit checks a leaf twice). */
 export async function noticeIdentityChange(chat: Chat, e: IdentityKeyMismatchError): Promise<void> {
+  // Our own devices from before an identity reset: removed once joined (formerDevices.ts).
+  if (await isFormerOwnKey(chat, e.accountId, e.presentedKey)) return;
   const known = await chat.store.get(CHANGES, e.accountId);
   if (known === undefined || !bytesEqual(known, e.presentedKey)) await recordIdentityChange(chat, e);
 }

@@ -7,6 +7,7 @@ import {
   type GroupState,
   groupMembers,
   IdentityKeyMismatchError,
+  type Member,
   ownLeafIndex,
   ParleyError,
   proposeLeave,
@@ -148,13 +149,11 @@ export async function leave(chat: Chat, groupIdHex: string): Promise<void> {
   const me = chat.identity.accountId;
   const state = chat.conversations.state(groupIdHex)!;
   const ownLeaf = ownLeafIndex(state);
-  const otherDevices = groupMembers(state).filter((m) => m.accountId === me && m.leafIndex !== ownLeaf);
-  for (const d of otherDevices)
-    await commitWithRetry(chat, groupIdHex, async (s) =>
-      groupMembers(s).some((m) => m.leafIndex === d.leafIndex)
-        ? removeMembers(deviceFor(chat, s), s, { accountId: me, deviceId: d.deviceId })
-        : null,
-    );
+  await removeOwnDevices(
+    chat,
+    groupIdHex,
+    groupMembers(state).filter((m) => m.accountId === me && m.leafIndex !== ownLeaf),
+  );
   if (others(chat, groupIdHex).length === 0) {
     // Nobody left to commit our removal: the conversation simply ends here.
     await inBatch(chat.store, (w) => chat.conversations.updateMeta(w, groupIdHex, { ended: true }));
@@ -174,6 +173,17 @@ export async function leave(chat: Chat, groupIdHex: string): Promise<void> {
     },
   });
   chat.events.emit('conversation', groupIdHex);
+}
+
+/** Remove other devices of this account from a conversation, by one commit each. */
+export async function removeOwnDevices(chat: Chat, groupIdHex: string, devices: Member[]): Promise<void> {
+  const me = chat.identity.accountId;
+  for (const d of devices)
+    await commitWithRetry(chat, groupIdHex, async (s) =>
+      groupMembers(s).some((m) => m.leafIndex === d.leafIndex)
+        ? removeMembers(deviceFor(chat, s), s, { accountId: me, deviceId: d.deviceId })
+        : null,
+    );
 }
 
 /** A group's name, trimmed; a name is required. */

@@ -20,6 +20,7 @@ import { cursor } from '../storage/log.js';
 import { TransportError } from '../transport.js';
 import { syncBlocks } from './blocking.js';
 import type { Chat } from './context.js';
+import { removeFormerDevices } from './formerDevices.js';
 import { commitWithRetry } from './handshake.js';
 import { processOrRecover } from './inbound.js';
 import { acceptWelcome, rejoin } from './join.js';
@@ -65,7 +66,10 @@ export async function onOnline(chat: Chat): Promise<void> {
     // A newly linked device: join the conversations of this account's other devices.
     for (const g of sync.joinable) {
       const id = toHex(g);
-      if (!chat.conversations.state(id)) await step(chat, id, () => rejoin(chat, id, 0, false));
+      if (!chat.conversations.state(id))
+        await step(chat, id, async () => {
+          if (await rejoin(chat, id, 0, false)) await removeFormerDevices(chat, id);
+        });
     }
     if (!sync.more) break;
     after = sync.cursor;

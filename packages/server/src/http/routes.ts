@@ -7,6 +7,7 @@ import { deviceLinkRoutes } from './deviceLinks.js';
 import { type DevicesDeps, deviceRoutes } from './devices.js';
 import { answerErrors } from './errorReplies.js';
 import { healthRoutes } from './health.js';
+import { identityResetRoutes } from './identityReset.js';
 import { openApi } from './openapi.js';
 import { reportRoutes } from './reports.js';
 import { requestLog } from './requestLog.js';
@@ -27,5 +28,6 @@ export async function httpRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
   await app.register(deviceLinkRoutes, deps);
   await app.register(reportRoutes, deps);
   await app.register(accountDeleteRoutes, deps);
+  await app.register(identityResetRoutes, deps);
   await attachmentService(app, deps);
 }

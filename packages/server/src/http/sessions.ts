@@ -75,6 +75,43 @@ const logoutRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) 
   });
 };
 
+/**
+ * The second step of an OPAQUE login (its state taken from the cluster, once): the account whose
+ * password the client just proved, or 401 (wrong password, expired attempt) / 403 (disabled).
+ * A login opens a session with it; an identity reset (identityReset.ts) is made with it directly.
+ */
+export async function finishLogin(
+  { db, cluster, metrics }: Pick<SessionsDeps, 'db' | 'cluster' | 'metrics'>,
+  loginId: string,
+  finishLoginRequest: string,
+): Promise<string> {
+  const pending = parsePendingLogin(await cluster.takeTemporary(`login:${loginId}`));
+  if (pending === undefined) {
+    throw new ApiError(401, 'login_expired', 'login attempt expired or unknown; start again');
+  }
+  try {
+    opaque.server.finishLogin({ serverLoginState: pending.state, finishLoginRequest });
+  } catch {
+    metrics.logins.inc({ result: 'failed' });
+    throw new ApiError(401, 'invalid_credentials', 'wrong username or password');
+  }
+  const exists = await db
+    .selectFrom('accounts')
+    .select(['username', 'disabled_at'])
+    .where('username', '=', pending.username)
+    .executeTakeFirst();
+  if (exists === undefined) {
+    metrics.logins.inc({ result: 'failed' });
+    throw new ApiError(401, 'invalid_credentials', 'wrong username or password');
+  }
+  // Told only to whoever proved the password: nobody else learns that the account was disabled.
+  if (exists.disabled_at !== null) {
+    metrics.logins.inc({ result: 'failed' });
+    throw new ApiError(403, 'account_disabled', 'this account is disabled on this server');
+  }
+  return pending.username;
+}
+
 export const sessionRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (app, deps) => {
   const { db, config, serverSetup, metrics, cluster } = deps;
   // request.ip is the client's address: the socket's, or with config.trustProxy the one the
@@ -114,36 +151,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (app
   });
 
   app.post('/v1/sessions/login/finish', { schema: loginFinish }, async (request) => {
-    const pending = parsePendingLogin(await cluster.takeTemporary(`login:${request.body.loginId}`));
-    if (pending === undefined) {
-      throw new ApiError(401, 'login_expired', 'login attempt expired or unknown; start again');
-    }
-    try {
-      opaque.server.finishLogin({
-        serverLoginState: pending.state,
-        finishLoginRequest: request.body.finishLoginRequest,
-      });
-    } catch {
-      metrics.logins.inc({ result: 'failed' });
-      throw new ApiError(401, 'invalid_credentials', 'wrong username or password');
-    }
-    const exists = await db
-      .selectFrom('accounts')
-      .select(['username', 'disabled_at'])
-      .where('username', '=', pending.username)
-      .executeTakeFirst();
-    if (exists === undefined) {
-      metrics.logins.inc({ result: 'failed' });
-      throw new ApiError(401, 'invalid_credentials', 'wrong username or password');
-    }
-    // Told only to whoever proved the password: nobody else learns that the account was disabled.
-    if (exists.disabled_at !== null) {
-      metrics.logins.inc({ result: 'failed' });
-      throw new ApiError(403, 'account_disabled', 'this account is disabled on this server');
-    }
-    const { token, expiresAt } = await openSession(db, pending.username);
+    const username = await finishLogin(deps, request.body.loginId, request.body.finishLoginRequest);
+    const { token, expiresAt } = await openSession(db, username);
     metrics.logins.inc({ result: 'ok' });
-    return { token, username: pending.username, expiresAt };
+    return { token, username, expiresAt };
   });
 
   await app.register(logoutRoutes, deps);

@@ -36,11 +36,18 @@ interface Props {
   defaultDeviceName: string;
   onSubmit: (values: AuthValues) => void;
   onSwitchMode: () => void;
+  /** Go to "Restore from backup" (a fresh browser, with a backup file and its recovery key). */
+  onRestore: () => void;
+  /** Go to "Reset my identity" with the username typed (offered when a link code is needed). */
+  onReset: (username: string) => void;
+  /** What a sign-in is doing now (receiving the history from another device, say). */
+  progress?: string | undefined;
 }
 
 /** Sign-in and registration form (pure view). */
 export function AuthScreen(props: Props) {
-  const { mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode } = props;
+  const { mode, access, busy, error, needsLinkCode, onSubmit, onSwitchMode, onRestore, onReset, progress } =
+    props;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [secret, setSecret] = useState('');
@@ -59,18 +66,7 @@ export function AuthScreen(props: Props) {
         <p className="muted">
           End-to-end encrypted: your password and your messages never reach the server readable.
         </p>
-        <label htmlFor={`${id}-user`}>Username</label>
-        <input
-          id={`${id}-user`}
-          name="username"
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          maxLength={MAX_USERNAME_CHARS}
-          required
-          value={username}
-          onChange={(e) => setUsername(e.target.value)}
-        />
+        <UsernameField id={id} value={username} onChange={setUsername} />
         <label htmlFor={`${id}-pass`}>Password</label>
         <input
           id={`${id}-pass`}
@@ -83,33 +79,7 @@ export function AuthScreen(props: Props) {
           value={password}
           onChange={(e) => setPassword(e.target.value)}
         />
-        {registering && access === 'password' && (
-          <>
-            <label htmlFor={`${id}-secret`}>Server access password</label>
-            <input
-              id={`${id}-secret`}
-              name="access-password"
-              type="password"
-              maxLength={MAX_ACCESS_PASSWORD_CHARS}
-              required
-              value={secret}
-              onChange={(e) => setSecret(e.target.value)}
-            />
-          </>
-        )}
-        {registering && access === 'invite' && (
-          <>
-            <label htmlFor={`${id}-secret`}>Invite code</label>
-            <input
-              id={`${id}-secret`}
-              name="invite-code"
-              maxLength={MAX_INVITE_CODE_CHARS}
-              required
-              value={secret}
-              onChange={(e) => setSecret(e.target.value)}
-            />
-          </>
-        )}
+        {registering && <AccessField id={id} access={access} value={secret} onChange={setSecret} />}
         {!registering && needsLinkCode && (
           <>
             <label htmlFor={`${id}-link`}>Link code</label>
@@ -129,24 +99,16 @@ export function AuthScreen(props: Props) {
           </>
         )}
         {(registering || needsLinkCode) && (
-          <>
-            <label htmlFor={`${id}-device`}>Name this device</label>
-            <input
-              id={`${id}-device`}
-              name="device-name"
-              maxLength={MAX_DEVICE_NAME_CHARS}
-              aria-describedby={`${id}-device-note`}
-              value={deviceName}
-              onChange={(e) => setDeviceName(e.target.value)}
-            />
-            <p id={`${id}-device-note`} className="muted small">
-              Shown in your list of devices; the server stores it encrypted.
-            </p>
-          </>
+          <DeviceNameField id={id} value={deviceName} onChange={setDeviceName} />
         )}
         {error !== undefined && (
           <p className="error" role="alert">
             {error}
+          </p>
+        )}
+        {progress !== undefined && (
+          <p className="muted" role="status" data-testid="auth-progress">
+            {progress}
           </p>
         )}
         <button type="submit" className="primary" disabled={busy}>
@@ -155,7 +117,104 @@ export function AuthScreen(props: Props) {
         <button type="button" className="link" onClick={onSwitchMode} disabled={busy}>
           {registering ? 'I already have an account' : 'Create an account'}
         </button>
+        <button type="button" className="link" onClick={onRestore} disabled={busy}>
+          Restore from backup
+        </button>
+        {!registering && needsLinkCode && (
+          <button type="button" className="link" onClick={() => onReset(username)} disabled={busy}>
+            No device and no backup left? Reset my identity…
+          </button>
+        )}
       </form>
     </main>
+  );
+}
+
+/** A labelled field of a sign-in form: `id` prefixes its element ids (useId's). */
+export interface FieldProps {
+  id: string;
+  value: string;
+  onChange: (value: string) => void;
+}
+
+/** "Name this device", with its note (registering, or linking this browser). */
+export function DeviceNameField({ id, value, onChange }: FieldProps) {
+  return (
+    <>
+      <label htmlFor={`${id}-device`}>Name this device</label>
+      <input
+        id={`${id}-device`}
+        name="device-name"
+        maxLength={MAX_DEVICE_NAME_CHARS}
+        aria-describedby={`${id}-device-note`}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <p id={`${id}-device-note`} className="muted small">
+        Shown in your list of devices; the server stores it encrypted.
+      </p>
+    </>
+  );
+}
+
+interface AccessFieldProps {
+  id: string;
+  access: AccessPolicy | undefined;
+  value: string;
+  onChange: (v: string) => void;
+}
+
+/** The server's access password or an invite code, when the server asks for one to register. */
+function AccessField({ id, access, value: secret, onChange: setSecret }: AccessFieldProps) {
+  return (
+    <>
+      {access === 'password' && (
+        <>
+          <label htmlFor={`${id}-secret`}>Server access password</label>
+          <input
+            id={`${id}-secret`}
+            name="access-password"
+            type="password"
+            maxLength={MAX_ACCESS_PASSWORD_CHARS}
+            required
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+          />
+        </>
+      )}
+      {access === 'invite' && (
+        <>
+          <label htmlFor={`${id}-secret`}>Invite code</label>
+          <input
+            id={`${id}-secret`}
+            name="invite-code"
+            maxLength={MAX_INVITE_CODE_CHARS}
+            required
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+          />
+        </>
+      )}
+    </>
+  );
+}
+
+/** "Username", as the account's name is typed to sign in. */
+export function UsernameField({ id, value, onChange }: FieldProps) {
+  return (
+    <>
+      <label htmlFor={`${id}-user`}>Username</label>
+      <input
+        id={`${id}-user`}
+        name="username"
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        maxLength={MAX_USERNAME_CHARS}
+        required
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </>
   );
 }

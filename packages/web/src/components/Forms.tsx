@@ -2,7 +2,7 @@
 import { MAX_CONVERSATION_NAME_BYTES, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
 import { MAX_PEOPLE_AT_ONCE } from '../containers/chatState.js';
-import { formatTime } from '../time.js';
+import type { FieldProps } from './AuthScreen.js';
 
 interface ErrorProps {
   error: string | undefined;
@@ -267,46 +267,6 @@ export function ConnectionBanner({ state, syncError }: { state: string; syncErro
   );
 }
 
-interface LinkDeviceProps {
-  me: string;
-  code: string | undefined;
-  expiresAt: number | undefined;
-  busy: boolean;
-  error: string | undefined;
-  onSubmit: (password: string) => void;
-}
-
-/** Link a new device: confirm with the password, then show the one-time code (pure view). */
-export function LinkDevicePanel({ me, code, expiresAt, busy, error, onSubmit }: LinkDeviceProps) {
-  if (code !== undefined) {
-    return (
-      <div className="stack">
-        <p>
-          On the new browser, open this Parley, sign in as <strong>{me}</strong> with your password and type
-          this code when asked. It works once
-          {expiresAt !== undefined && `, until ${formatTime(expiresAt)}`}.
-        </p>
-        <p className="link-code" data-testid="link-code">
-          {code}
-        </p>
-        <p className="muted small">
-          The new device joins your conversations and gets the messages sent from then on; history stays on
-          this device.
-        </p>
-      </div>
-    );
-  }
-  return (
-    <PasswordForm
-      intro="A new browser or computer becomes another device of your account. Confirm with your password."
-      submitLabel="Get a link code"
-      busy={busy}
-      error={error}
-      onSubmit={onSubmit}
-    />
-  );
-}
-
 interface PasswordFormProps {
   intro: string;
   submitLabel: string;
@@ -328,20 +288,30 @@ export function PasswordForm({ intro, submitLabel, busy, error, onSubmit }: Pass
       }}
     >
       <p>{intro}</p>
-      <label htmlFor={`${id}-password`}>Password</label>
-      <input
-        id={`${id}-password`}
-        type="password"
-        autoComplete="current-password"
-        maxLength={MAX_PASSWORD_CHARS}
-        required
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-      />
+      <PasswordField id={id} value={password} onChange={setPassword} />
       <ErrorText error={error} />
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Working…' : submitLabel}
       </button>
     </form>
+  );
+}
+
+/** "Password": the account's password, typed to prove it is the person (any length it could have). */
+export function PasswordField({ id, value, onChange }: FieldProps) {
+  return (
+    <>
+      <label htmlFor={`${id}-password`}>Password</label>
+      <input
+        id={`${id}-password`}
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        maxLength={MAX_PASSWORD_CHARS}
+        required
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </>
   );
 }

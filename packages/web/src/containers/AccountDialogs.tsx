@@ -7,15 +7,17 @@ import { useEffect, useRef } from 'react';
 import { BackupSection } from '../components/Backup.js';
 import { DeviceList } from '../components/DeviceList.js';
 import { Dialog } from '../components/Dialog.js';
-import { ErrorText, LinkDevicePanel, PasswordForm } from '../components/Forms.js';
+import { ErrorText, PasswordForm } from '../components/Forms.js';
 import { BlockedList, HistoryDownload } from '../components/Safety.js';
-import type { DeviceManager } from '../session.js';
+import type { DeviceManager, LinkOffer } from '../session.js';
+import { LinkDeviceDialog } from './LinkDeviceDialog.js';
 import type { Panel, PanelControl } from './panel.js';
 
 export interface AccountActions {
   /** This device holds the account's identity key, so it can link new devices. */
   canLinkDevices: boolean;
-  onLinkDevice: (password: string) => Promise<{ code: string; expiresAt: number }>;
+  /** Offer a new device; `since`: how far back the history sent to it goes (null: none). */
+  onLinkDevice: (password: string, since: number | null) => Promise<LinkOffer>;
   /** Open the devices dialog's server session (the password confirms it is the person). */
   onManageDevices: (password: string) => Promise<DeviceManager>;
   onLogout: (removeData: boolean) => Promise<void>;
@@ -56,23 +58,7 @@ export function AccountDialogs({
   const { panel, setPanel, close: closePanel, busy, error, run } = control;
   return (
     <>
-      {panel?.kind === 'link' && (
-        <Dialog title="Link a device" onClose={closePanel}>
-          <LinkDevicePanel
-            code={panel.code}
-            expiresAt={panel.expiresAt}
-            me={me}
-            busy={busy}
-            error={error}
-            onSubmit={(password) =>
-              void run(async () => {
-                const offer = await onLinkDevice(password);
-                setPanel({ kind: 'link', code: offer.code, expiresAt: offer.expiresAt });
-              })
-            }
-          />
-        </Dialog>
-      )}
+      {panel?.kind === 'link' && <LinkDeviceDialog me={me} control={control} onLinkDevice={onLinkDevice} />}
 
       {panel?.kind === 'devices' && (
         <Dialog title="Your devices" onClose={closePanel}>

@@ -1,10 +1,10 @@
 /** The app's top level: resume a signed-in device or sign in / register, then the chat screen. */
 import { useEffect, useState } from 'react';
-import { type AccessPolicy, AuthScreen, type AuthValues } from '../components/AuthScreen.js';
-import { defaultDeviceName } from '../deviceName.js';
+import type { AccessPolicy } from '../components/AuthScreen.js';
 import * as session from '../session.js';
 import { ChatScreen } from './ChatScreen.js';
 import { ChatModel } from './chatModel.js';
+import { SignIn } from './SignIn.js';
 
 type Phase =
   | { kind: 'loading' }
@@ -24,9 +24,7 @@ export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [mode, setMode] = useState<'login' | 'register'>('register');
   const [access, setAccess] = useState<AccessPolicy | undefined>();
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  const [needsLinkCode, setNeedsLinkCode] = useState(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -49,31 +47,6 @@ export function App() {
     };
   }, []);
 
-  const submit = async (values: AuthValues) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const signedIn =
-        mode === 'register'
-          ? await session.register(
-              values.username,
-              values.password,
-              {
-                policy: access ?? 'open',
-                secret: values.secret,
-              },
-              values.deviceName,
-            )
-          : await session.login(values.username, values.password, values.linkCode, values.deviceName);
-      setPhase(chat(signedIn));
-    } catch (e) {
-      if (e instanceof session.LinkCodeNeeded) setNeedsLinkCode(true);
-      setError(session.explain(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   if (phase.kind === 'loading') {
     return (
       <main className="auth">
@@ -85,18 +58,12 @@ export function App() {
   }
   if (phase.kind === 'auth') {
     return (
-      <AuthScreen
+      <SignIn
         mode={mode}
+        setMode={setMode}
         access={access}
-        busy={busy}
         error={error}
-        needsLinkCode={needsLinkCode}
-        defaultDeviceName={defaultDeviceName()}
-        onSubmit={(v) => void submit(v)}
-        onSwitchMode={() => {
-          setError(undefined);
-          setMode(mode === 'login' ? 'register' : 'login');
-        }}
+        onSignedIn={(signedIn) => setPhase(chat(signedIn))}
       />
     );
   }
@@ -104,7 +71,7 @@ export function App() {
     <ChatScreen
       model={phase.model}
       canLinkDevices={phase.session.identity.identityPrivateKey !== null}
-      onLinkDevice={(password) => session.linkDevice(phase.session, password)}
+      onLinkDevice={(password, since) => session.linkDevice(phase.session, password, since)}
       onManageDevices={(password) => session.manageDevices(phase.session, password)}
       onLogout={async (removeData) => {
         phase.model.close();

@@ -14,7 +14,7 @@ export type Panel =
   | { kind: 'safety'; accountId: string; number: SafetyNumber; verified: boolean }
   | { kind: 'logout' }
   | { kind: 'deleteAccount' }
-  | { kind: 'link'; code?: string; expiresAt?: number }
+  | { kind: 'link' }
   | { kind: 'devices'; manager?: DeviceManager; devices?: OwnDevice[] }
   /** Presence sharing; `share` once the server said how it is set. */
   | { kind: 'privacy'; share?: boolean }
