@@ -74,9 +74,14 @@ async function measureParley(
   const server = await spawnServer(spec);
   try {
     const t = performance.now();
-    const devices = (await population(`http://127.0.0.1:${server.port}`, 2 * PAIRS, () => 1)).map(
-      (d) => d[0]!,
-    );
+    // Accounts of 10 devices (OPAQUE registrations are the slow part of the setup); device k is
+    // paired with device k + PAIRS, always of another account: each conversation is two devices of
+    // two accounts, as a one-to-one chat between single-device people.
+    const devices = (
+      await population(`http://127.0.0.1:${server.port}`, Math.ceil((2 * PAIRS) / 10), (a) =>
+        Math.min(10, 2 * PAIRS - 10 * a),
+      )
+    ).flat();
     const sockets = new Map<DeviceIdentity, BenchSocket>();
     await inParallel(devices, 64, async (id) => {
       sockets.set(id, await BenchSocket.parley(server.port, id));
@@ -84,10 +89,11 @@ async function measureParley(
     await uploadKeyPackages(sockets);
     const groups: BenchGroup[] = [];
     for (let k = 0; k < PAIRS; k++)
-      groups.push(await setupGroup(devices[2 * k]!, [devices[2 * k + 1]!], sockets, TOTAL));
+      groups.push(await setupGroup(devices[k]!, [devices[k + PAIRS]!], sockets, TOTAL));
     log(`  ${label}: ${PAIRS} pairs registered, connected and paired in ${sec(t)} s`);
     const figures = await run(server, (first) => parleyFlow(groups, first));
     report(label, figures);
+    log(`  ${label}: ${await heapOf(server.port)}`);
     await Promise.all([...sockets.values()].map((s) => s.close()));
     return { figures, groups };
   } finally {
@@ -110,6 +116,15 @@ async function measureRelay(groups: BenchGroup[]): Promise<Figures> {
     for (const close of opened) await close();
     await server.stop();
   }
+}
+
+/** The server's V8 heap and off-heap memory, from its /metrics (readable from loopback). */
+async function heapOf(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const metric = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+  const mib = (name: string) => `${(metric(name) / 2 ** 20).toFixed(0)} MiB`;
+  return `heap used ${mib('parley_process_nodejs_heap_size_used_bytes')} of ${mib('parley_process_nodejs_heap_size_total_bytes')}, external ${mib('parley_process_nodejs_external_memory_bytes')}`;
 }
 
 function report(label: string, f: Figures) {
