@@ -1,8 +1,9 @@
 /**
  * Who may read an attachment, and what a `send` may attach, over the real protocol (real MLS
  * groups, real WebSockets, real HTTP, real SQLite file): the uploader's devices and the devices
- * that were members when the carrying message was stored read it; strangers, members removed
- * before it and members added after it get 404 as if it did not exist. A send naming a blob that
+ * of accounts that were members when the carrying message was stored read it (a device linked
+ * later too: it gets the file's key with the history); strangers, members removed before it and
+ * members added after it get 404 as if it did not exist. A send naming a blob that
  * is not the sender's, not complete, of another group or already attached is refused, storing nothing.
  */
 import { randomBytes } from 'node:crypto';
@@ -30,7 +31,7 @@ afterEach(async () => {
   running = undefined;
 });
 
-test('the uploader and members at the message read the blob; strangers, members removed before and added after, revoked devices get 404 or 401', async () => {
+test('the uploader and members at the message read the blob, and so does a device a member links later; strangers, members removed before and added after, revoked devices get 404 or 401', async () => {
   running = await startServer();
   const { url } = running;
   const [alice, bob, carol, dave, eve] = await Promise.all(
@@ -56,6 +57,26 @@ test('the uploader and members at the message read the blob; strangers, members 
     expect(refused.status).toBe(404);
     expect(JSON.parse(Buffer.from(refused.body).toString()).error.code).toBe('blob_not_found');
   }
+  // A device bob links after the message (never a member of the group) reads it: history transfer
+  // gives it the file's key. A device carol (removed before the message) links does not.
+  const bobPhone = await certifyNewDevice(identityKeyPairOf(bob!.identity), 'bob', cs, { deviceId: 'phone' });
+  expect((await addDevice(url, bob!.token, bobPhone)).status).toBe(201);
+  const phone = {
+    ...bob!,
+    identity: bobPhone,
+    ticket: await ticketOf(await WsClient.connect(url, bobPhone)),
+  };
+  expect((await download(url, phone, id)).status).toBe(200);
+  const carolPhone = await certifyNewDevice(identityKeyPairOf(carol!.identity), 'carol', cs, {
+    deviceId: 'phone',
+  });
+  expect((await addDevice(url, carol!.token, carolPhone)).status).toBe(201);
+  const carols = {
+    ...carol!,
+    identity: carolPhone,
+    ticket: await ticketOf(await WsClient.connect(url, carolPhone)),
+  };
+  expect((await download(url, carols, id)).status).toBe(404);
   // A member removed after the message was stored keeps it: it was theirs.
   await removeMember(alice!, bob!);
   expect((await download(url, bob!, id)).status).toBe(200);

@@ -54,31 +54,38 @@ export function blobRow(db: Db, id: string): Promise<BlobRow | undefined> {
 
 /**
  * Whether `device` of `account` may read the blob: complete, not expired, and the uploader's, or
- * attached to a message that is still stored and that the device was a member for: joined before
- * it (joined_seq is the commit that added the device), not removed before it (removed_seq is the
- * commit that removed it), and, like fetch, not an application message of an epoch before the
- * device's first one (encrypted before the sender saw the commit that added it).
+ * attached to a message that is still stored and that one of the account's devices was a member
+ * for: joined before it (joined_seq is the commit that added the device), not removed before it
+ * (removed_seq is the commit that removed it), and, like fetch, not an application message of an
+ * epoch before that device's first one (encrypted before the sender saw the commit that added it).
+ *
+ * By account, not by device: a device linked later receives the history, with the files' keys,
+ * from the account's other devices (history transfer, backups), and needs the sealed file to open
+ * it. The ciphertext gives nothing without the key, which only the conversation's MLS messages or
+ * the account's own devices carry; an account that was never a member at that message (removed
+ * before it, added after it, a stranger) still finds nothing. The caller has checked that the
+ * device is a current one of the account (its transfer ticket).
  */
 export async function mayRead(
   db: Db,
   blob: BlobRow,
   account: string,
-  device: string,
+  _device: string,
   now = Date.now(),
 ): Promise<boolean> {
   if (blob.complete !== 1 || (blob.expires_at !== null && blob.expires_at <= now)) return false;
   if (blob.username === account) return true;
   if (blob.seq === null) return false;
   const seq = blob.seq;
-  const member = await db
+  const devices = await db
     .selectFrom('group_members')
     .select(['joined_seq', 'removed_seq'])
     .where('group_id', '=', blob.group_id)
     .where('username', '=', account)
-    .where('device_id', '=', device)
-    .executeTakeFirst();
-  if (member === undefined || member.joined_seq >= seq) return false;
-  if (member.removed_seq !== null && member.removed_seq <= seq) return false;
+    .where('joined_seq', '<', seq)
+    .where((eb) => eb.or([eb('removed_seq', 'is', null), eb('removed_seq', '>', seq)]))
+    .execute();
+  if (devices.length === 0) return false;
   const message = await db
     .selectFrom('messages')
     .select('epoch')
@@ -86,6 +93,9 @@ export async function mayRead(
     .where('seq', '=', seq)
     .executeTakeFirst();
   if (message === undefined) return false;
-  const firstEpoch = await joinEpoch(db, blob.group_id, member.joined_seq);
-  return firstEpoch === undefined || message.epoch >= firstEpoch;
+  for (const member of devices) {
+    const firstEpoch = await joinEpoch(db, blob.group_id, member.joined_seq);
+    if (firstEpoch === undefined || message.epoch >= firstEpoch) return true;
+  }
+  return false;
 }
