@@ -19,6 +19,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations.js';
+import type { TransparencyLogTable, TransparencyStateTable } from './transparency/tables.js';
 
 export interface AccountsTable {
   /** The canonical username (@parley/core's canonicalUsername), which is also the account id. */
@@ -257,6 +258,8 @@ export interface Database {
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
   deleted_accounts: DeletedAccountsTable;
+  transparency_log: TransparencyLogTable;
+  transparency_state: TransparencyStateTable;
 }
 
 export type Db = Kysely<Database>;

@@ -6,6 +6,7 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { Dialect } from './db.js';
 import { usernameSkeleton } from './lookalikes.js';
+import { m0021TransparencyLog, m0022TransparencyBackfill } from './transparency/migration.js';
 
 type Bytes = 'blob' | 'bytea';
 
@@ -356,6 +357,8 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0016_blocks', m0016Blocks],
   ['0017_reports', m0017Reports],
   ['0018_deleted_accounts', m0018DeletedAccounts],
+  ['0021_transparency_log', m0021TransparencyLog],
+  ['0022_transparency_backfill', m0022TransparencyBackfill],
 ];
 
 /** Every migration by name, for the dialect's column types. */
