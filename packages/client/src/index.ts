@@ -66,4 +66,5 @@ export {
   type SendHistoryOptions,
 } from './historyTransfer.js';
 export * from './store.js';
+export type { SplitView } from './transparency/view.js';
 export * from './transport.js';

@@ -9,6 +9,7 @@ import { Conversations } from '../storage/conversations.js';
 import { dropLegacyMarkers } from '../storage/log.js';
 import { Outbox } from '../storage/outbox.js';
 import { SealedStore, StoredIdentities } from '../store.js';
+import { LogView } from '../transparency/view.js';
 import { Connection } from '../transport.js';
 import { Acks } from './acks.js';
 import { type Chat, serialQueue } from './context.js';
@@ -51,6 +52,7 @@ export async function openChat(
     acks: new Acks(connection),
     presence: new Presence(connection, events),
     typing: new Typing(events),
+    transparency: new LogView(connection, store, (split) => events.emit('log_split_view', split)),
     later: {
       receipts: new Map(),
       commits: new Set(),

@@ -8,6 +8,7 @@ import type {
 } from '@parley/core';
 import type { BlobHttp } from '../attachments/types.js';
 import type { RecordStore } from '../store.js';
+import type { SplitView } from '../transparency/view.js';
 import type { SocketFactory } from '../transport.js';
 import type { SuiteInfo } from './suites.js';
 
@@ -273,6 +274,13 @@ export interface ClientEvents {
    * ideally by comparing safety numbers again).
    */
   identity_changed: (info: { accountId: string; presentedKey: Uint8Array }) => void;
+  /**
+   * The server showed two histories of its key transparency log (issue #21): two heads it signed
+   * that no append-only log can both have, one from the server and one from the server or a
+   * conversation member (`source`). It may be showing different keys to different people: warn
+   * loudly and suggest comparing safety numbers in person. The heads prove it to anyone.
+   */
+  log_split_view: (info: SplitView) => void;
 }
 
 export interface ParleyClientOptions {
