@@ -66,5 +66,7 @@ export {
   type SendHistoryOptions,
 } from './historyTransfer.js';
 export * from './store.js';
+export { GOSSIP_INTERVAL_MS } from './transparency/gossip.js';
+export { type KeyAlert, MONITOR_INTERVAL_MS } from './transparency/monitor.js';
 export type { SplitView } from './transparency/view.js';
 export * from './transport.js';

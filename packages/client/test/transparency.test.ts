@@ -66,7 +66,8 @@ test('a history the server rewrote is refused as a split view, with both signed 
 
   const refused = await a.client.keyLog.refresh().catch((e: unknown) => e);
   expect(refused).toBeInstanceOf(SplitViewError);
-  expect(splits).toHaveLength(1);
+  // (The device's own periodic check may have seen it too: each sighting is reported.)
+  expect(splits.length).toBeGreaterThanOrEqual(1);
   const [mine, shown] = splits[0]!.heads;
   expect(mine).toEqual(seen);
   // Both heads carry the server's signature: they prove the split to anyone.

@@ -8,6 +8,7 @@ import type {
 } from '@parley/core';
 import type { BlobHttp } from '../attachments/types.js';
 import type { RecordStore } from '../store.js';
+import type { KeyAlert } from '../transparency/monitor.js';
 import type { SplitView } from '../transparency/view.js';
 import type { SocketFactory } from '../transport.js';
 import type { SuiteInfo } from './suites.js';
@@ -281,6 +282,11 @@ export interface ClientEvents {
    * loudly and suggest comparing safety numbers in person. The heads prove it to anyone.
    */
   log_split_view: (info: SplitView) => void;
+  /**
+   * The key log holds an entry for this account that none of its devices made (a device or an
+   * identity key the server added): tell the person at once (transparency/monitor.ts).
+   */
+  key_alert: (info: KeyAlert) => void;
 }
 
 export interface ParleyClientOptions {
@@ -307,6 +313,12 @@ export interface ParleyClientOptions {
    * 5 minutes to 4 weeks).
    */
   shortTimersForTests?: boolean;
+  /**
+   * Key transparency (issue #21): how often this device checks the key log for its own account
+   * (default 10 minutes; 0: never), and the least time between two heads it gossips to one
+   * conversation (default an hour).
+   */
+  keyLog?: { monitorMs?: number; gossipMs?: number };
 }
 
 /** What this device knows about a conversation beyond its MLS state. */

@@ -41,7 +41,7 @@ export class LogView {
   constructor(
     private readonly connection: Connection,
     private readonly store: SealedStore,
-    private readonly onSplit: (split: SplitView) => void,
+    private readonly hooks: { split(split: SplitView): void; newer(head: SignedTreeHead): void },
   ) {}
 
   /** Run one acceptance at a time: each reads and may replace the newest head. */
@@ -105,6 +105,7 @@ export class LogView {
       const newest = (await this.load())?.head ?? null;
       if (newest === null) {
         await this.save(pinned, head);
+        this.hooks.newer(head);
         return head;
       }
       if (head.size === newest.size) {
@@ -114,7 +115,10 @@ export class LogView {
       }
       const [older, newer] = head.size < newest.size ? [head, newest] : [newest, head];
       if (!(await this.consistent(older, newer))) this.split([newest, head], source);
-      if (newer === head) await this.save(pinned, head);
+      if (newer === head) {
+        await this.save(pinned, head);
+        this.hooks.newer(head);
+      }
       return newer;
     });
   }
@@ -131,7 +135,7 @@ export class LogView {
   }
 
   private split(heads: readonly [SignedTreeHead, SignedTreeHead], source: SplitView['source']): never {
-    this.onSplit({ heads, source });
+    this.hooks.split({ heads, source });
     throw new SplitViewError(heads, source);
   }
 }
