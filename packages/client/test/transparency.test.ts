@@ -3,8 +3,8 @@
  * prove is in its log is refused; a log whose history the server rewrote is refused as a split
  * view (the typed warning, with both signed heads); an honest log's heads are accepted and kept.
  */
-import { merkle, SplitViewError, verifyTreeHead } from '@parley/core';
-import { slipInImpostorDevice, until } from '@parley/testing';
+import { SplitViewError, verifyTreeHead } from '@parley/core';
+import { rewriteLogEntry, slipInImpostorDevice, until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import type { SplitView } from '../src/index.js';
 import { hasKeyPackages, openClient, person, serve } from './fixtures.js';
@@ -47,18 +47,7 @@ test('a history the server rewrote is refused as a split view, with both signed 
   a.client.on('log_split_view', (s) => splits.push(s));
 
   // The operator rewrites bob's registration (entry 2) to another identity key and restarts.
-  const row = await first.server.db
-    .selectFrom('transparency_log')
-    .selectAll()
-    .where('seq', '=', 2)
-    .executeTakeFirstOrThrow();
-  const forged = new Uint8Array(row.entry);
-  forged[forged.length - 1]! ^= 1;
-  await first.server.db
-    .updateTable('transparency_log')
-    .set({ entry: forged, leaf_hash: merkle.leafHash(forged) })
-    .where('seq', '=', 2)
-    .execute();
+  await rewriteLogEntry(first.server.db, 2);
   await first.stop();
   const again = await serve({ dataDir: first.dataDir, port: first.port });
   await until(() => a.client.connection.state === 'online', 'alice reconnects');

@@ -6,6 +6,7 @@ import {
   type DeviceIdentity,
   encodeDeviceCertificate,
   generateKeyPackage,
+  merkle,
 } from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import { appendIdentityReset, appendKeyEvent, type Db } from '@parley/server';
@@ -83,5 +84,25 @@ async function insertDevice(
       revoked_at: null,
       revocation: null,
     })
+    .execute();
+}
+
+/**
+ * Play an operator rewriting the key log's history: entry `seq` gets one bit flipped (in its last
+ * byte) and its leaf hash recomputed. A server reads the log at start: restart it to serve the
+ * rewritten history.
+ */
+export async function rewriteLogEntry(db: Db, seq: number): Promise<void> {
+  const row = await db
+    .selectFrom('transparency_log')
+    .select('entry')
+    .where('seq', '=', seq)
+    .executeTakeFirstOrThrow();
+  const forged = new Uint8Array(row.entry);
+  forged[forged.length - 1]! ^= 1;
+  await db
+    .updateTable('transparency_log')
+    .set({ entry: forged, leaf_hash: merkle.leafHash(forged) })
+    .where('seq', '=', seq)
     .execute();
 }
