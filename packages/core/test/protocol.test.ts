@@ -216,6 +216,14 @@ describe('WebSocket frames', () => {
     expect(decodeServerFrame(left)).toEqual({ ...server.kp_remaining, cipherSuite: null });
   });
 
+  test('a kp_bundle from a server that predates key transparency decodes with none (clients refuse its keys)', () => {
+    const b = encodeServerFrame({ ...server.kp_bundle, transparency: null });
+    expect(decodeServerFrame(b.subarray(0, b.length - 1))).toEqual({
+      ...server.kp_bundle,
+      transparency: null,
+    });
+  });
+
   test('a welcome_ack from a client that predates `accepted` decodes as not accepted', () => {
     const b = encodeClientFrame(client.welcome_ack);
     expect(decodeClientFrame(b.subarray(0, b.length - 1))).toEqual({
