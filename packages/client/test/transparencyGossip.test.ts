@@ -138,7 +138,8 @@ test('a device the server adds to an account is reported to its owner within one
   const impostorKey = await slipInImpostorDevice(server.db, 'alice');
   const slipped = Date.now();
   await until(() => alerts.length > 0, 'alice alerted', 5_000);
-  expect(Date.now() - slipped).toBeLessThan(intervalMs + 1_000);
+  // The next check finds it: one interval, plus the check's own work on a loaded machine.
+  expect(Date.now() - slipped).toBeLessThan(intervalMs + 2_000);
   expect(alerts).toHaveLength(1);
   expect(alerts[0]).toMatchObject({ kind: 'device_certified', index: 2, identityKey: impostorKey });
 });
