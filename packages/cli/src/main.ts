@@ -21,6 +21,7 @@ import {
   replyCommand,
   reportCommand,
 } from './commands/annotate.js';
+import { auditCommand } from './commands/audit.js';
 import { backupCommand } from './commands/backup.js';
 import { blockCommand, unblockCommand } from './commands/block.js';
 import { chatCommand } from './commands/chat.js';
@@ -62,6 +63,7 @@ const COMMANDS: Record<string, Command> = {
   presence: presenceCommand,
   whoami: whoamiCommand,
   account: accountCommand,
+  audit: auditCommand,
 };
 
 for (const [name, command] of Object.entries(COMMANDS))

@@ -102,6 +102,16 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
           );
       view.notice(`⚠ ${accountId}'s identity key changed`);
     }),
+    // Key transparency (issue #21): the server lied about keys; say so loudly.
+    client.on('log_split_view', () => {
+      out.write(BELL);
+      view.notice('⚠ the server showed two histories of its key log: it may be showing false keys');
+    }),
+    client.on('key_alert', (a) => {
+      out.write(BELL);
+      const what = a.kind === 'device_certified' ? `a device (${a.deviceId})` : 'an identity key';
+      view.notice(`⚠ ${what} none of your devices made was added to your account`);
+    }),
     client.connection.onState(view.refresh),
   ];
 }

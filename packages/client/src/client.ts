@@ -65,6 +65,7 @@ import { DeviceHttp } from './deviceHttp.js';
 import { type HistorySummary, type SendHistoryOptions, sendHistory } from './historyTransfer.js';
 import { inBatch } from './storage/batch.js';
 import { outboxItems } from './storage/outbox.js';
+import type { LogView } from './transparency/view.js';
 import type { Connection } from './transport.js';
 
 export class ParleyClient {
@@ -116,6 +117,11 @@ export class ParleyClient {
     this.connection.close();
     await this.queue.idle();
     await this.options.records.close();
+  }
+
+  /** The server's key transparency log as this device saw it: its newest head, refresh (issue #21). */
+  get keyLog(): LogView {
+    return this.chat.transparency;
   }
 
   get accountId(): string {

@@ -147,6 +147,19 @@ const TEXTS: Record<ErrorCode, Text> = {
     say: 'The history sent from your other device could not be read (damaged or altered)',
     advice: 'Nothing of it was kept; this device starts with an empty history.',
   },
+  // Key transparency (issue #21).
+  log_invalid: {
+    say: 'The server’s key log did not check out (a head or proof that does not verify)',
+    advice: 'Nothing it vouched for was trusted.',
+  },
+  key_not_logged: {
+    say: 'The server handed out a key it could not show in its public key log',
+    advice: 'The key was not trusted: the server may be trying to impersonate someone.',
+  },
+  log_split_view: {
+    say: 'The server showed two different histories of its key log',
+    advice: 'It may be showing different keys to different people. Compare safety numbers in person.',
+  },
 };
 
 /**

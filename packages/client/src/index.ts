@@ -67,4 +67,7 @@ export {
 } from './historyTransfer.js';
 export { prepareResetDevice, type ResetIdentity, resetIdentity } from './identityReset.js';
 export * from './store.js';
+export { GOSSIP_INTERVAL_MS } from './transparency/gossip.js';
+export { type KeyAlert, MONITOR_INTERVAL_MS } from './transparency/monitor.js';
+export type { SplitView } from './transparency/view.js';
 export * from './transport.js';

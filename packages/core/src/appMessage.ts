@@ -6,10 +6,11 @@
  * Kinds: text, receipt (delivered/read), typing, reaction, edit, delete, attachment, conversation
  * (the group's name, sent by whoever adds people so newcomers learn it), continuation (the first
  * message of a group that continues a broken one, see docs/recovery.md), timer (the conversation's
- * disappearing-messages setting: seconds, 0 = off). A text sent while a timer is on carries its
- * expiry (`expiresAt`, the sender's clock): a flag bit after the text, then a u64. A decoder that
- * meets an unknown kind returns it as `unknown` (newer clients may send kinds older ones don't know)
- * rather than failing. Ids are random and unique per message; they name messages for receipts,
+ * disappearing-messages setting: seconds, 0 = off), key_log (13: the newest key transparency head
+ * the sender accepted, gossiped so members detect a server that shows them different logs). A
+ * text sent while a timer is on carries its expiry (`expiresAt`, the sender's clock): a flag bit
+ * after the text, then a u64. A decoder that meets an unknown kind returns it as `unknown` (newer
+ * clients may send kinds older ones don't know) rather than failing. Ids are random and unique per message; they name messages for receipts,
  * reactions and edits, and make retries idempotent.
  *
  * Padding hides exact lengths: the encoded message is followed by 0x80 and zero bytes (ISO/IEC
@@ -21,6 +22,12 @@ import { type AttachmentBody, readAttachment, writeAttachment } from './attachme
 import { fromHex, Reader, randomBytes, toHex, Writer } from './encoding.js';
 import { DecodeError } from './errors.js';
 import { MAX_ACCOUNT_ID_BYTES, MAX_DEVICE_ID_BYTES } from './identity.js';
+import {
+  decodeSignedTreeHead,
+  encodeSignedTreeHead,
+  SIGNED_TREE_HEAD_BYTES,
+  type SignedTreeHead,
+} from './transparency/head.js';
 
 export const APP_MESSAGE_VERSION = 1;
 export const MESSAGE_ID_BYTES = 16;
@@ -39,6 +46,7 @@ const KIND = {
   conversation: 8,
   continuation: 9,
   timer: 10,
+  key_log: 13,
 } as const;
 
 /** The longest disappearing-messages timer: four weeks, in seconds. */
@@ -75,6 +83,8 @@ export type AppBody =
       brokenAtSeq: number;
       offender: { accountId: string; deviceId: string } | null;
     }
+  /** The newest key transparency head the sender's device accepted (issue #21), for members to compare. */
+  | { type: 'key_log'; head: SignedTreeHead }
   | { type: 'unknown'; kind: number };
 
 export interface AppMessage {
@@ -159,6 +169,9 @@ export function encodeAppMessage(m: AppMessage): Uint8Array {
         .string(b.offender?.accountId ?? '', MAX_ACCOUNT_ID_BYTES)
         .string(b.offender?.deviceId ?? '', MAX_DEVICE_ID_BYTES);
       break;
+    case 'key_log':
+      w.u8(KIND.key_log).fixed(encodeSignedTreeHead(b.head), SIGNED_TREE_HEAD_BYTES);
+      break;
     case 'unknown':
       throw new RangeError('cannot encode a message of unknown kind');
   }
@@ -234,6 +247,9 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
         body = { type: 'timer', seconds };
         break;
       }
+      case KIND.key_log:
+        body = { type: 'key_log', head: decodeSignedTreeHead(r.fixed(SIGNED_TREE_HEAD_BYTES)) };
+        break;
       default:
         r.rest();
         body = { type: 'unknown', kind };

@@ -122,6 +122,16 @@ export const BACKUP_ERROR_CODES = [
   'history_invalid',
 ] as const;
 
+/** Key transparency (issue #21): what a client refuses of the server's log. */
+export const TRANSPARENCY_ERROR_CODES = [
+  // A tree head not signed by the transparency key pinned for this server, or a proof that fails.
+  'log_invalid',
+  // A key the server handed out without proving it is in the log.
+  'key_not_logged',
+  // Two tree heads of this server that no append-only log can both have: the server showed two histories.
+  'log_split_view',
+] as const;
+
 export type MlsErrorCode = (typeof MLS_ERROR_CODES)[number];
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
 export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
@@ -129,6 +139,7 @@ export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 export type AttachmentErrorCode = (typeof ATTACHMENT_ERROR_CODES)[number];
 export type BackupErrorCode = (typeof BACKUP_ERROR_CODES)[number];
+export type TransparencyErrorCode = (typeof TRANSPARENCY_ERROR_CODES)[number];
 
 export type ErrorCode =
   | MlsErrorCode
@@ -137,7 +148,8 @@ export type ErrorCode =
   | TransportErrorCode
   | ConfigErrorCode
   | AttachmentErrorCode
-  | BackupErrorCode;
+  | BackupErrorCode
+  | TransparencyErrorCode;
 
 /** Every code once. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -149,6 +161,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
     ...CONFIG_ERROR_CODES,
     ...ATTACHMENT_ERROR_CODES,
     ...BACKUP_ERROR_CODES,
+    ...TRANSPARENCY_ERROR_CODES,
   ]),
 ];
 

@@ -43,6 +43,10 @@ export * from './recoveryKey.js';
 export * from './safetyNumber.js';
 export * from './state.js';
 export * from './suites.js';
+export * from './transparency/entry.js';
+export * from './transparency/errors.js';
+export * from './transparency/head.js';
 /** RFC 9162 Merkle trees (key transparency's log, issue #21). */
 export * as merkle from './transparency/merkle.js';
+export { Frontier, LogTree } from './transparency/tree.js';
 export { checkNewUsername, usernameProblem } from './usernameRules.js';

@@ -60,7 +60,13 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
   group_info_put: { type: 'group_info_put', requestId: 12, groupId: id, epoch: 7, groupInfo: bytes(500) },
   group_info_get: { type: 'group_info_get', requestId: 13, groupId: id },
   welcome_fetch: { type: 'welcome_fetch', requestId: 14, after: new Uint8Array() },
+  log_head_get: { type: 'log_head_get', requestId: 20 },
+  log_inclusion_get: { type: 'log_inclusion_get', requestId: 21, index: 5, size: 2 ** 33 },
+  log_consistency_get: { type: 'log_consistency_get', requestId: 22, first: 3, second: 9 },
+  log_entries_get: { type: 'log_entries_get', requestId: 23, start: 400, limit: 200 },
 };
+
+const head = { size: 9, root: bytes(32, 4), timestamp: 1_790_000_000_000, signature: bytes(64, 5) };
 
 const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } = {
   challenge: { type: 'challenge', requestId: 0, challenge: bytes(32), serverTime: 1_790_000_000_000 },
@@ -71,6 +77,10 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
     requestId: 5,
     accountId: 'bob',
     keyPackages: [{ deviceId: 'd', keyPackage: bytes(200), lastResort: true }],
+    transparency: {
+      head,
+      keys: [{ deviceId: 'd', index: 7, loggedAt: 12, path: [bytes(32, 6), bytes(32, 7)] }],
+    },
   },
   kp_remaining: { type: 'kp_remaining', requestId: 6, oneTime: 3, lastResort: false, cipherSuite: 'x' },
   deliver: { type: 'deliver', requestId: 0, groupId: id, seq: 9, payload: bytes(77) },
@@ -106,6 +116,10 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
   },
   presence_sharing: { type: 'presence_sharing', requestId: 15, share: true },
   ticket: { type: 'ticket', requestId: 16, token: 'A'.repeat(43), expiresAt: 1_900_000_000_000 },
+  log_head: { type: 'log_head', requestId: 147, publicKey: bytes(32, 8), head },
+  log_inclusion: { type: 'log_inclusion', requestId: 148, index: 3, size: 9, path: [bytes(32, 1)] },
+  log_consistency: { type: 'log_consistency', requestId: 149, first: 3, second: 9, path: [] },
+  log_entries: { type: 'log_entries', requestId: 150, start: 0, entries: [bytes(90), bytes(4096)] },
 };
 
 /**
@@ -182,7 +196,12 @@ describe('WebSocket frames', () => {
     }
     for (const frame of Object.values(server)) {
       const b = encodeServerFrame(frame);
-      const older = frame.type === 'kp_remaining' ? withoutSuite(frame).length : -1;
+      const older =
+        frame.type === 'kp_remaining'
+          ? withoutSuite(frame).length
+          : frame.type === 'kp_bundle'
+            ? encodeServerFrame({ ...frame, transparency: null }).length - 1
+            : -1;
       for (let n = 0; n < b.length; n++) {
         if (n === older) continue;
         expect(['decode_error', 'too_large']).toContain(codeOf(() => decodeServerFrame(b.subarray(0, n))));
@@ -195,6 +214,14 @@ describe('WebSocket frames', () => {
     expect(decodeClientFrame(count)).toEqual({ ...client.kp_count, cipherSuite: null });
     const left = withoutSuite(server.kp_remaining);
     expect(decodeServerFrame(left)).toEqual({ ...server.kp_remaining, cipherSuite: null });
+  });
+
+  test('a kp_bundle from a server that predates key transparency decodes with none (clients refuse its keys)', () => {
+    const b = encodeServerFrame({ ...server.kp_bundle, transparency: null });
+    expect(decodeServerFrame(b.subarray(0, b.length - 1))).toEqual({
+      ...server.kp_bundle,
+      transparency: null,
+    });
   });
 
   test('a welcome_ack from a client that predates `accepted` decodes as not accepted', () => {

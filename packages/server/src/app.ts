@@ -26,6 +26,10 @@ import { presence } from './presence.js';
 import { SeenWrites } from './seenWrites.js';
 import { tarpitRefused } from './tarpit.js';
 import { transferTickets } from './transferTickets.js';
+import { transparencyFrames } from './transparency/frames.js';
+import { transparencyKey } from './transparency/key.js';
+import { transparencyRoutes } from './transparency/routes.js';
+import { TransparencyLog } from './transparency/service.js';
 import { DEFAULT_WEB_ROOT, webApp } from './web.js';
 
 export { SERVER_VERSION };
@@ -38,6 +42,8 @@ export interface ParleyServer {
   cluster: Cluster;
   metrics: Metrics;
   config: ServerConfig;
+  /** This node's view of the key transparency log. */
+  transparency: TransparencyLog;
   /** Whether the web app is served at '/' (its build was found). */
   web: boolean;
   /** Stop accepting, finish in-flight requests, close the database. */
@@ -111,6 +117,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
 
   const signature = await serverSignature();
   const serverSetup = await opaqueServerSetup(db);
+  const transparency = new TransparencyLog(db, await transparencyKey(db));
 
   const hub = new Hub({
     db,
@@ -132,7 +139,9 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   );
   app.addHook('onClose', async () => seen.flush());
   await httpRoutes(app, { db, config, serverSetup, signature, metrics, cluster, hub, seen });
-  keyDirectory(hub, { db, metrics });
+  await app.register(transparencyRoutes, { db, config, transparency });
+  keyDirectory(hub, { db, metrics, transparency });
+  transparencyFrames(hub, transparency);
   const presenceService = presence(hub, { db, cluster, seen });
   recordDeviceSeen(hub, seen);
   transferTickets(hub, db);
@@ -161,6 +170,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
     cluster,
     metrics,
     config,
+    transparency,
     web,
     async close() {
       await app.close();

@@ -12,6 +12,7 @@ import { type Generated, Kysely, type MigrationProvider, Migrator, PostgresDiale
 import pg from 'pg';
 import { migrations } from './migrations.js';
 import { durableSqliteDialect, type Fsync } from './sqliteDriver.js';
+import type { TransparencyLogTable, TransparencyStateTable } from './transparency/tables.js';
 
 export interface AccountsTable {
   /** The canonical username (@parley/core's canonicalUsername), which is also the account id. */
@@ -260,6 +261,8 @@ export interface Database {
   blob_chunks: BlobChunksTable;
   deleted_accounts: DeletedAccountsTable;
   identity_resets: IdentityResetsTable;
+  transparency_log: TransparencyLogTable;
+  transparency_state: TransparencyStateTable;
 }
 
 export type Db = Kysely<Database>;

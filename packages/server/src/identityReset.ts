@@ -4,7 +4,8 @@
  * identity key with a first device it certified. In one transaction the account takes the new
  * key, every device it had is revoked (they can no longer connect; others see them revoked), its
  * key packages, sessions, transfer tickets, pending Welcomes and device links go, the new device
- * is registered, and the reset is recorded (identity_resets). Group memberships stay: the old
+ * is registered, and the reset is recorded (identity_resets, and the key transparency log: an
+ * identity_reset entry, then the new device's certificate). Group memberships stay: the old
  * devices' leaves are members of the MLS groups until a member's commit removes them, and the new
  * device joins those groups by external commit, under a key its contacts have not pinned, so they
  * are warned of a key change (TOFU), exactly as if the server had swapped the key.
@@ -12,6 +13,7 @@
 import type { DeviceCertificate } from '@parley/core';
 import type { Db } from './db.js';
 import { ApiError } from './errors.js';
+import { appendIdentityReset, appendKeyEvent } from './transparency/append.js';
 
 /** An account may reset its identity this many times in RESET_WINDOW_MS. */
 export const RESETS_PER_WINDOW = 3;
@@ -90,6 +92,13 @@ export async function resetIdentity(
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1)
       throw new ApiError(409, 'device_exists', 'a device with this id or key already exists');
+    // The key transparency log (transparency/): the reset, then the new device under the new key.
+    await appendIdentityReset(tx, username, identityKey);
+    await appendKeyEvent(
+      tx,
+      { kind: 'device_certified', accountId: username, certificate: device.encoded },
+      device.cert.deviceId,
+    );
     await tx
       .insertInto('identity_resets')
       .values({

@@ -6,3 +6,4 @@ export { type Db, openDatabase, openPostgres, openSqlite } from './db.js';
 export type { ApiErrorCode, ErrorBody } from './errors.js';
 export { runRetention } from './retention.js';
 export { runServerCommand } from './serverCommand.js';
+export { appendIdentityReset, appendKeyEvent } from './transparency/append.js';

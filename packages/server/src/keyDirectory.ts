@@ -21,6 +21,7 @@ import { suite } from './crypto.js';
 import type { Db } from './db.js';
 import { type DeviceSession, FrameError, type Hub } from './hub.js';
 import type { Metrics } from './metrics.js';
+import type { TransparencyLog } from './transparency/service.js';
 
 /** At most this many unclaimed one-time packages per device and suite. */
 export const MAX_STORED_KEY_PACKAGES = 500;
@@ -205,7 +206,10 @@ async function claimKeyPackages(
   });
 }
 
-export function keyDirectory(hub: Hub, { db, metrics }: { db: Db; metrics: Metrics }): void {
+export function keyDirectory(
+  hub: Hub,
+  { db, metrics, transparency }: { db: Db; metrics: Metrics; transparency: TransparencyLog },
+): void {
   hub.on('kp_upload', async (session, f): Promise<ServerFrame> => {
     const oneTime: Checked[] = [];
     for (const data of f.keyPackages) oneTime.push(await checkKeyPackage(db, session, data));
@@ -251,6 +255,19 @@ export function keyDirectory(hub: Hub, { db, metrics }: { db: Db; metrics: Metri
         );
       }
     }
-    return { type: 'kp_bundle', requestId: f.requestId, accountId: f.accountId, keyPackages: claimed };
+    // Each device's certificate proved in the key transparency log (issue #21).
+    const head = await transparency.latest();
+    const keys = await transparency.proofsFor(
+      f.accountId,
+      claimed.map((k) => k.deviceId),
+      head,
+    );
+    return {
+      type: 'kp_bundle',
+      requestId: f.requestId,
+      accountId: f.accountId,
+      keyPackages: claimed,
+      transparency: { head, keys },
+    };
   });
 }

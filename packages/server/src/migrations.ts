@@ -6,6 +6,7 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { Dialect } from './db.js';
 import { usernameSkeleton } from './lookalikes.js';
+import { m0021TransparencyLog, m0022TransparencyBackfill } from './transparency/migration.js';
 
 type Bytes = 'blob' | 'bytea';
 
@@ -393,6 +394,8 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0017_reports', m0017Reports],
   ['0018_deleted_accounts', m0018DeletedAccounts],
   ['0019_identity_resets', m0019IdentityResets],
+  ['0021_transparency_log', m0021TransparencyLog],
+  ['0022_transparency_backfill', m0022TransparencyBackfill],
   ['0024_partial_expiry_index', m0024PartialExpiryIndex],
 ];
 

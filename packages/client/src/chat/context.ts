@@ -8,6 +8,7 @@ import type { Blocks } from '../storage/blocks.js';
 import type { Conversations } from '../storage/conversations.js';
 import type { Outbox } from '../storage/outbox.js';
 import type { SealedStore, StoredIdentities } from '../store.js';
+import type { LogView } from '../transparency/view.js';
 import type { Connection } from '../transport.js';
 import type { Acks } from './acks.js';
 import type { Emitter } from './events.js';
@@ -30,6 +31,8 @@ export interface Chat {
   readonly acks: Acks;
   readonly presence: Presence;
   readonly typing: Typing;
+  /** The server's key transparency log as this device saw it (transparency/view.ts). */
+  readonly transparency: LogView;
   /**
    * Work left for later: delivered receipts and leave commits collected while processing messages
    * (done at the batch's end, see afterBatch), and catch-ups refused as rate limited or failed,

@@ -17,6 +17,7 @@ import {
 import { Batch, inBatch } from '../storage/batch.js';
 import { advanceCursor, isOwn } from '../storage/log.js';
 import { storeMessage } from '../storage/messages.js';
+import { HeadGossip } from '../transparency/gossip.js';
 import { applyAnnotation } from './annotations.js';
 import { droppedWhenBlocked } from './blocking.js';
 import { contentFields } from './content.js';
@@ -283,6 +284,10 @@ async function onApplication(
     case 'edit':
     case 'delete':
       await applyAnnotation(chat, w, groupIdHex, sender, app, body);
+      return;
+    case 'key_log':
+      // Compared with this device's view once the batch is stored (it asks the server for a proof).
+      if (!fromMe) w.after(() => HeadGossip.received(chat, body.head));
       return;
     default:
       // Kinds from newer clients: not shown by this version.

@@ -17,6 +17,7 @@ import {
 } from '@parley/core';
 import { inBatch } from '../storage/batch.js';
 import { markOwn } from '../storage/log.js';
+import { verifyBundle } from '../transparency/keys.js';
 import { type Chat, others } from './context.js';
 import { commitWithRetry, sendHandshake } from './handshake.js';
 import { recordIdentityChange } from './identityChanges.js';
@@ -101,6 +102,8 @@ export async function addAccountNow(
     if (optional) return;
     throw new ParleyError('not_a_member', `cannot add ${accountId}: no such user, or no device yet`);
   }
+  // Only keys the server proves are in its key transparency log (KeyNotLoggedError otherwise).
+  await verifyBundle(chat.transparency, bundle);
   const { accountId: me, deviceId } = chat.identity;
   const kps = bundle.keyPackages
     .filter((k) => !(accountId === me && k.deviceId === deviceId))

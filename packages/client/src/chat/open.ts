@@ -9,6 +9,9 @@ import { Conversations } from '../storage/conversations.js';
 import { dropLegacyMarkers } from '../storage/log.js';
 import { Outbox } from '../storage/outbox.js';
 import { SealedStore, StoredIdentities } from '../store.js';
+import { HeadGossip } from '../transparency/gossip.js';
+import { MONITOR_INTERVAL_MS, monitorOwnAccount } from '../transparency/monitor.js';
+import { LogView } from '../transparency/view.js';
 import { Connection } from '../transport.js';
 import { Acks } from './acks.js';
 import { type Chat, serialQueue } from './context.js';
@@ -36,6 +39,7 @@ export async function openChat(
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   });
   const events = new Emitter();
+  const gossip = new HeadGossip(options.keyLog?.gossipMs);
   const queue = serialQueue();
   const chat: Chat = {
     identity: options.identity,
@@ -51,6 +55,10 @@ export async function openChat(
     acks: new Acks(connection),
     presence: new Presence(connection, events),
     typing: new Typing(events),
+    transparency: new LogView(connection, store, {
+      split: (split) => events.emit('log_split_view', split),
+      newer: (head) => void gossip.tell(chat, head).catch(() => {}),
+    }),
     later: {
       receipts: new Map(),
       commits: new Set(),
@@ -75,5 +83,7 @@ export async function openChat(
   connection.onState((s) => {
     if (s === 'online') void chat.serial(() => onOnline(chat)).catch((e: unknown) => syncFailed(chat, e));
   });
+  const monitorMs = options.keyLog?.monitorMs ?? MONITOR_INTERVAL_MS;
+  if (monitorMs > 0) monitorOwnAccount(chat, monitorMs);
   return { chat, queue };
 }

@@ -8,6 +8,8 @@ import type {
 } from '@parley/core';
 import type { BlobHttp } from '../attachments/types.js';
 import type { RecordStore } from '../store.js';
+import type { KeyAlert } from '../transparency/monitor.js';
+import type { SplitView } from '../transparency/view.js';
 import type { SocketFactory } from '../transport.js';
 import type { SuiteInfo } from './suites.js';
 
@@ -273,6 +275,18 @@ export interface ClientEvents {
    * ideally by comparing safety numbers again).
    */
   identity_changed: (info: { accountId: string; presentedKey: Uint8Array }) => void;
+  /**
+   * The server showed two histories of its key transparency log (issue #21): two heads it signed
+   * that no append-only log can both have, one from the server and one from the server or a
+   * conversation member (`source`). It may be showing different keys to different people: warn
+   * loudly and suggest comparing safety numbers in person. The heads prove it to anyone.
+   */
+  log_split_view: (info: SplitView) => void;
+  /**
+   * The key log holds an entry for this account that none of its devices made (a device or an
+   * identity key the server added): tell the person at once (transparency/monitor.ts).
+   */
+  key_alert: (info: KeyAlert) => void;
 }
 
 export interface ParleyClientOptions {
@@ -299,6 +313,12 @@ export interface ParleyClientOptions {
    * 5 minutes to 4 weeks).
    */
   shortTimersForTests?: boolean;
+  /**
+   * Key transparency (issue #21): how often this device checks the key log for its own account
+   * (default 10 minutes; 0: never), and the least time between two heads it gossips to one
+   * conversation (default an hour).
+   */
+  keyLog?: { monitorMs?: number; gossipMs?: number };
 }
 
 /** What this device knows about a conversation beyond its MLS state. */

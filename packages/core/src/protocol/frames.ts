@@ -22,6 +22,15 @@ import {
   u64,
   uint,
 } from './fields.js';
+import {
+  LOG_FRAMES,
+  type LogClientFrame,
+  type LoggedKey,
+  type LogServerFrame,
+  loggedKeyFields,
+  treeHeadFields,
+  type WireTreeHead,
+} from './logFrames.js';
 
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /**
@@ -145,13 +154,24 @@ export type ClientFrame =
   /** A ticket for the attachment routes (HTTP), bound to this device. */
   | { type: 'ticket_get'; requestId: number }
   /** The accounts this account blocks, the whole list (replacing the one the server had). */
-  | { type: 'block_list'; requestId: number; accountIds: string[] };
+  | { type: 'block_list'; requestId: number; accountIds: string[] }
+  | LogClientFrame;
 
 export type ServerFrame =
   | { type: 'challenge'; requestId: 0; challenge: Uint8Array; serverTime: number }
   | { type: 'ok'; requestId: number }
   | { type: 'error'; requestId: number; code: string; message: string }
-  | { type: 'kp_bundle'; requestId: number; accountId: string; keyPackages: ClaimedKeyPackage[] }
+  | {
+      type: 'kp_bundle';
+      requestId: number;
+      accountId: string;
+      keyPackages: ClaimedKeyPackage[];
+      /**
+       * Came later (issue #21): where each device's certificate is in the key transparency log,
+       * proved against a signed head. A server that predates it ends the frame before it.
+       */
+      transparency?: { head: WireTreeHead; keys: LoggedKey[] } | null;
+    }
   /** `cipherSuite`: the suite counted, when not the default one or when the count named it. */
   | {
       type: 'kp_remaining';
@@ -181,7 +201,8 @@ export type ServerFrame =
   | { type: 'presence_sharing'; requestId: number; share: boolean }
   /** A bearer token for the attachment routes, standing for this device until `expiresAt`. */
   | { type: 'ticket'; requestId: number; token: string; expiresAt: number }
-  | { type: 'group_info'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array };
+  | { type: 'group_info'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array }
+  | LogServerFrame;
 
 export type Frame = ClientFrame | ServerFrame;
 
@@ -280,6 +301,14 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
       accountId: account,
       count: count('u16', 'keyPackages'),
       keyPackages: list(struct({ deviceId: string(MAX_DEVICE), lastResort: bool, keyPackage })),
+      transparency: optional(
+        struct({
+          head: treeHeadFields,
+          n: count('u16', 'keys', { max: MAX_KEY_PACKAGES_PER_UPLOAD }),
+          keys: list(loggedKeyFields),
+        }),
+        { atEnd: true },
+      ),
     },
   },
   kp_remaining: {
@@ -333,4 +362,5 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
   },
   presence_sharing: { type: 142, from: 'server', fields: { share: bool } },
   ticket: { type: 143, from: 'server', fields: { token: string(64), expiresAt: u64 } },
+  ...LOG_FRAMES,
 };

@@ -17,6 +17,7 @@ import type { Db } from '../db.js';
 import { ApiError } from '../errors.js';
 import { usernameSkeleton } from '../lookalikes.js';
 import type { Metrics } from '../metrics.js';
+import { appendKeyEvent } from '../transparency/append.js';
 import { checkCertificate } from './certificates.js';
 import {
   base64url,
@@ -219,6 +220,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountsDeps> = async (app
           label,
         })
         .execute();
+      await appendKeyEvent(tx, { kind: 'registered', accountId: name, identityKey });
+      await appendKeyEvent(tx, { kind: 'device_certified', accountId: name, certificate }, cert.deviceId);
       if (config.access === 'invite') {
         const used = await tx
           .updateTable('invites')

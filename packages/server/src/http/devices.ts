@@ -17,6 +17,7 @@ import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import type { SeenWrites } from '../seenWrites.js';
+import { appendKeyEvent } from '../transparency/append.js';
 import { checkCertificate, checkRevocation } from './certificates.js';
 import { base64url, bytes, canonical, SealedLabel, sealedLabelBytes } from './input.js';
 import { requireSession } from './session.js';
@@ -115,6 +116,26 @@ async function listOf(
   };
 }
 
+/** Mark a device revoked and log its revocation, once, whichever of two concurrent revocations marks it. */
+async function markRevoked(
+  db: Db,
+  username: string,
+  deviceId: string,
+  revocation: Uint8Array,
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('devices')
+      .set({ revoked_at: Date.now(), revocation })
+      .where('username', '=', username)
+      .where('device_id', '=', deviceId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 1)
+      await appendKeyEvent(tx, { kind: 'device_revoked', accountId: username, revocation }, deviceId);
+  });
+}
+
 export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, deps) => {
   const { db, signature, metrics, hub, config } = deps;
   const maxDevices = config.limits.devicesPerAccount;
@@ -169,6 +190,11 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, 
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) {
         throw new ApiError(409, 'device_exists', 'a device with this id or key already exists');
       }
+      await appendKeyEvent(
+        tx,
+        { kind: 'device_certified', accountId: username, certificate: encoded },
+        cert.deviceId,
+      );
     });
     metrics.devicesAdded.inc();
     reply.code(201);
@@ -210,14 +236,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DevicesDeps> = async (app, 
       { username, deviceId, deviceKey: device.device_key, identityKey },
       signature,
     );
-    if (device.revoked_at === null) {
-      await db
-        .updateTable('devices')
-        .set({ revoked_at: Date.now(), revocation: encoded })
-        .where('username', '=', username)
-        .where('device_id', '=', deviceId)
-        .execute();
-    }
+    if (device.revoked_at === null) await markRevoked(db, username, deviceId, encoded);
     // A revoked device is cut off at once, not only at its next connection.
     hub.closeDevice(username, deviceId, CLOSE.revoked.code, CLOSE.revoked.reason);
     return { deviceId, revoked: true as const };
