@@ -2,8 +2,8 @@
  * Performance, no change in output. A Welcome encrypts the GroupSecrets to each new member with
  * EncryptWithLabel(init_key, "Welcome", encrypted_group_info, ...) (RFC 9420 §12.4.3.1); the HPKE
  * info is EncryptContext{"MLS 1.0 Welcome", encrypted_group_info}, the same for every new member,
- * and with the ratchet tree inside the GroupInfo it is as large as the tree (~0.5 MB for 1,000
- * members). ts-mls encoded it again for each new member: adding 999 members copied ~0.5 GB.
+ * and with the ratchet tree inside the GroupInfo it is as large as the tree (~0.4 MB for 1,000
+ * members). ts-mls encoded it again for each new member: adding 999 members copied ~0.4 GB.
  *
  * This splits encryptGroupSecrets in two: welcomeEncryptContext builds those bytes, and
  * encryptGroupSecretsWithContext seals with them; createCommit.js (welcomeContextCreate.mjs) builds

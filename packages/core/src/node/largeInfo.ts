@@ -3,7 +3,7 @@
  * for large inputs, without the copy the library makes of them, and once per input buffer.
  *
  * In MLS the only large HPKE input is the info of a Welcome's EncryptWithLabel: the EncryptContext
- * holding the encrypted GroupInfo, and with it the ratchet tree (~0.5 MB for 1,000 members). The
+ * holding the encrypted GroupInfo, and with it the ratchet tree (~0.4 MB for 1,000 members). The
  * key schedule hashes it (info_hash, RFC 9180 §5.1) for every new member, though it is the same for
  * all of them: adding 999 members hashed and copied it 999 times. ts-mls (as patched,
  * scripts/ts-mls-patches/welcomeContext.mjs) builds that info once per Welcome and passes the same
