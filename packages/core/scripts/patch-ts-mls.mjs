@@ -21,6 +21,7 @@ import * as kdfLabel from './ts-mls-patches/kdfLabel.mjs';
 import * as proposalChecks from './ts-mls-patches/proposalChecks.mjs';
 import * as treeHashCache from './ts-mls-patches/treeHashCache.mjs';
 import * as unmergedLeaves from './ts-mls-patches/unmergedLeaves.mjs';
+import * as welcomeAncestors from './ts-mls-patches/welcomeAncestors.mjs';
 import * as welcomeContext from './ts-mls-patches/welcomeContext.mjs';
 import * as welcomeContextCreate from './ts-mls-patches/welcomeContextCreate.mjs';
 
@@ -30,6 +31,7 @@ const PATCHES = [
   proposalChecks,
   welcomeContext,
   welcomeContextCreate,
+  welcomeAncestors,
   treeHashCache,
   enumLookups,
   findLeaf,
