@@ -9,7 +9,11 @@
  * O(log n) public-key operations. The first commit straight after the group was filled by one big
  * Add commit (parents blank, so the path secret goes to every leaf) is reported too, as "cold".
  *
- * Options: --quick (smaller sizes and fewer rounds), --json FILE (write the results).
+ * Each figure is given as wall time and, in a "cpu" row, as the process's CPU time: on a shared
+ * machine the second moves much less with the other work.
+ *
+ * Options: --quick (smaller sizes and fewer rounds), --sizes N,M, --providers default,native,
+ * --json FILE (write the results).
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -67,10 +71,18 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
-async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+/**
+ * Runs f, returning its result, wall time and this process's CPU time (all threads, ms). On a machine
+ * shared with other work the CPU time is the steadier figure: the wall time also counts the time the
+ * process waited for a core.
+ */
+async function timed<T>(f: () => Promise<T>): Promise<[T, number, number]> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await f();
-  return [r, performance.now() - t0];
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return [r, wall, (cpu.user + cpu.system) / 1000];
 }
 
 async function messages(provider: CryptoProvider) {
@@ -107,7 +119,7 @@ async function commits(provider: CryptoProvider, size: number) {
   const creator = members[0]!;
   creator.state = await createGroup(creator.device);
   for (const m of members.slice(1)) m.kp = await generateKeyPackage(m.device);
-  const [add, addMs] = await timed(() =>
+  const [add, addMs, addCpuMs] = await timed(() =>
     addKeyPackages(
       creator.device,
       creator.state!,
@@ -125,51 +137,63 @@ async function commits(provider: CryptoProvider, size: number) {
   const joiners = [...fillers, receiverIndex];
   const byRef = new Map(members.map((m) => [m.kp ? toHex(m.kp.ref) : '', m.kp]));
   let joinMs = 0;
+  let joinCpuMs = 0;
   for (const i of joiners) {
     const m = members[i]!;
-    const [joined, ms] = await timed(() =>
+    const [joined, ms, cpuMs] = await timed(() =>
       joinFromWelcome(m.device, add.welcome!, {
         find: async (ref) => (toHex(ref) === toHex(m.kp!.ref) ? byRef.get(toHex(ref)) : undefined),
       }),
     );
     m.state = joined.state;
     joinMs = ms;
+    joinCpuMs = cpuMs;
   }
   const committer = creator;
   const receiver = members[receiverIndex]!;
   const active = [committer, ...joiners.map((i) => members[i]!)];
 
-  async function commitFrom(from: Member): Promise<{ createMs: number; processMs: number }> {
-    const [c, createMs] = await timed(() => selfUpdate(from.device, from.state!));
+  interface CommitTimes {
+    createMs: number;
+    processMs: number;
+    createCpuMs: number;
+    processCpuMs: number;
+  }
+  async function commitFrom(from: Member): Promise<CommitTimes> {
+    const [c, createMs, createCpuMs] = await timed(() => selfUpdate(from.device, from.state!));
     from.state = c.newState;
     let processMs = 0;
+    let processCpuMs = 0;
     for (const m of active) {
       if (m === from) continue;
-      const [r, ms] = await timed(() => processIncoming(m.device, m.state!, c.commit));
+      const [r, ms, cpuMs] = await timed(() => processIncoming(m.device, m.state!, c.commit));
       m.state = r.newState;
-      if (m === receiver) processMs = ms;
+      if (m === receiver) [processMs, processCpuMs] = [ms, cpuMs];
     }
-    return { createMs, processMs };
+    return { createMs, processMs, createCpuMs, processCpuMs };
   }
 
   // Cold: the first commit after the big Add, while the committer's copath nodes are blank.
   const cold = await commitFrom(committer);
   for (const i of fillers) await commitFrom(members[i]!);
-  const create: number[] = [];
-  const process: number[] = [];
-  for (let round = 0; round < COMMIT_ROUNDS; round++) {
-    const r = await commitFrom(committer);
-    create.push(r.createMs);
-    process.push(r.processMs);
-  }
+  const rounds: CommitTimes[] = [];
+  for (let round = 0; round < COMMIT_ROUNDS; round++) rounds.push(await commitFrom(committer));
   return {
     size,
     addAllMs: addMs,
     joinMs,
     coldCreateMs: cold.createMs,
     coldProcessMs: cold.processMs,
-    createMs: median(create),
-    processMs: median(process),
+    createMs: median(rounds.map((r) => r.createMs)),
+    processMs: median(rounds.map((r) => r.processMs)),
+    cpu: {
+      addAllMs: addCpuMs,
+      joinMs: joinCpuMs,
+      coldCreateMs: cold.createCpuMs,
+      coldProcessMs: cold.processCpuMs,
+      createMs: median(rounds.map((r) => r.createCpuMs)),
+      processMs: median(rounds.map((r) => r.processCpuMs)),
+    },
   };
 }
 
@@ -197,7 +221,7 @@ async function main() {
   console.log('');
   results.messages = { ...msg, nativeOverDefault: speedup };
 
-  console.log('2. Commits (self-update; median of rounds, ms)');
+  console.log('2. Commits (self-update; median of rounds, ms; each provider\'s "cpu" row: CPU time)');
   console.log('   members  provider   create   process   cold create  cold process   add all   join');
   const commitResults: Record<string, unknown>[] = [];
   for (const size of GROUP_SIZES) {
@@ -205,9 +229,13 @@ async function main() {
     for (const [name, provider] of providers) {
       const r = await commits(provider, size);
       perProvider[name] = r;
-      console.log(
-        `   ${String(size).padStart(7)}  ${name.padEnd(9)} ${fmt(r.createMs).padStart(7)}  ${fmt(r.processMs).padStart(8)}   ${fmt(r.coldCreateMs).padStart(11)}  ${fmt(r.coldProcessMs).padStart(12)}  ${fmt(r.addAllMs).padStart(8)}  ${fmt(r.joinMs).padStart(5)}`,
-      );
+      for (const [label, t] of [
+        [name, r],
+        ['  cpu', r.cpu],
+      ] as const)
+        console.log(
+          `   ${String(size).padStart(7)}  ${label.padEnd(9)} ${fmt(t.createMs).padStart(7)}  ${fmt(t.processMs).padStart(8)}   ${fmt(t.coldCreateMs).padStart(11)}  ${fmt(t.coldProcessMs).padStart(12)}  ${fmt(t.addAllMs).padStart(8)}  ${fmt(t.joinMs).padStart(5)}`,
+        );
     }
     const d = perProvider.default;
     const n = perProvider.native;

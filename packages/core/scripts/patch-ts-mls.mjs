@@ -1,55 +1,42 @@
 /**
- * Corrects one check in ts-mls 1.6.4, run by `npm install` / `npm ci` (@parley/core's `postinstall`,
- * so an install of the published package is corrected too; the repository's root runs it as well).
+ * Patches ts-mls 1.6.4 at install (`npm install` / `npm ci`: @parley/core's `postinstall`, so an
+ * install of the published package is patched too; the repository's root runs it as well).
  *
- * When a client joins a group (Welcome or external commit), ts-mls validates the ratchet tree. For
- * every leaf L listed as unmerged at a parent node P, RFC 9420 §12.4.3.1 asks that L be a non-blank
- * leaf below P and that every non-blank node *between L and P* also list L. ts-mls 1.6.4 (and
- * 2.0.0-rc.10) instead demands that every non-blank node on L's whole direct path carry *exactly the
- * same list* as P, which refuses valid trees that ordinary use produces (remove → update → add into
- * the freed leaf → update elsewhere: the next person added cannot join at all). Its descendant check
- * also only fails when both conditions fail (`&&` where the RFC needs either).
+ * Each patch is a module in ./ts-mls-patches/ naming one file of ts-mls's dist/src, the SHA-256 of
+ * that file as published, and exact text replacements, with the reason in its header. There are two
+ * kinds: one correctness fix (unmergedLeaves.mjs) and performance patches, which change how much
+ * work is done, never a byte that goes on the wire or a check that is made (the official MLS test
+ * vectors in packages/core/test/vectors run through the patched library, on both providers).
  *
- * This script replaces that loop with the RFC's rule, nothing else. It works on exact bytes: the
- * file must hash to the published 1.6.4 file (or to the already-patched result), otherwise it stops
- * the install with an error rather than patch something it has not seen. The change is tested in
- * packages/core/test/upstream.test.ts (the valid tree is accepted; trees the RFC forbids are still
- * refused). Remove this script when ts-mls ships a conforming check.
+ * The script works on exact bytes: a file must hash to the published file (then it is patched) or to
+ * exactly the patched result (then it is left alone); anything else stops the install with an error
+ * rather than patch something it has not seen.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import * as enumLookups from './ts-mls-patches/enumLookups.mjs';
+import * as findLeaf from './ts-mls-patches/findLeaf.mjs';
+import * as kdfLabel from './ts-mls-patches/kdfLabel.mjs';
+import * as proposalChecks from './ts-mls-patches/proposalChecks.mjs';
+import * as treeHashCache from './ts-mls-patches/treeHashCache.mjs';
+import * as unmergedLeaves from './ts-mls-patches/unmergedLeaves.mjs';
+import * as welcomeAncestors from './ts-mls-patches/welcomeAncestors.mjs';
+import * as welcomeContext from './ts-mls-patches/welcomeContext.mjs';
+import * as welcomeContextCreate from './ts-mls-patches/welcomeContextCreate.mjs';
 
 const VERSION = '1.6.4';
-const ORIGINAL_SHA256 = '63645bc3be6ec7f6d4f6d88af5c0b63e34f5e1fea693c62bd958d228b51b6f61';
-
-const BEFORE = `                if (tree[nodeIndex]?.nodeType !== "leaf" && !dp.includes(toNodeIndex(i)))
-                    return new ValidationError("Unmerged leaf did not represent a non-blank descendant leaf node");
-                for (const parentIdx of dp) {
-                    const dpNode = tree[parentIdx];
-                    if (dpNode !== undefined) {
-                        if (dpNode.nodeType !== "parent")
-                            return new InternalError("Expected parent node");
-                        if (!arraysEqual(dpNode.parent.unmergedLeaves, n.parent.unmergedLeaves))
-                            return new ValidationError("non-blank intermediate node must list leaf node in its unmerged_leaves");
-                    }
-                }`;
-
-const AFTER = `                // Parley patch (scripts/patch-ts-mls.mjs), RFC 9420 §12.4.3.1: L is a non-blank leaf
-                // below P, and every non-blank node between L and P lists L.
-                if (tree[nodeIndex]?.nodeType !== "leaf" || !dp.includes(toNodeIndex(i)))
-                    return new ValidationError("Unmerged leaf did not represent a non-blank descendant leaf node");
-                for (const parentIdx of dp) {
-                    if (parentIdx === toNodeIndex(i))
-                        break;
-                    const dpNode = tree[parentIdx];
-                    if (dpNode !== undefined) {
-                        if (dpNode.nodeType !== "parent")
-                            return new InternalError("Expected parent node");
-                        if (!dpNode.parent.unmergedLeaves.includes(unmergedLeaf))
-                            return new ValidationError("non-blank intermediate node must list leaf node in its unmerged_leaves");
-                    }
-                }`;
+const PATCHES = [
+  unmergedLeaves,
+  proposalChecks,
+  welcomeContext,
+  welcomeContextCreate,
+  welcomeAncestors,
+  treeHashCache,
+  enumLookups,
+  findLeaf,
+  kdfLabel,
+];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
@@ -64,19 +51,46 @@ try {
 } catch {
   fail('ts-mls is not installed');
 }
-const file = new URL('./clientState.js', `file://${entry}`);
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', `file://${entry}`), 'utf8'));
-if (pkg.version !== VERSION) fail(`expected ts-mls ${VERSION}, found ${pkg.version}: review the patch`);
+if (pkg.version !== VERSION) fail(`expected ts-mls ${VERSION}, found ${pkg.version}: review the patches`);
 
-const source = readFileSync(file, 'utf8');
-if (sha256(source) === ORIGINAL_SHA256) {
-  const patched = source.replace(BEFORE, AFTER);
-  if (patched === source) fail('the expected code was not found');
-  writeFileSync(file, patched);
-  console.log('patch-ts-mls: ratchet-tree unmerged-leaves check corrected (RFC 9420 §12.4.3.1)');
-} else if (sha256(source.replace(AFTER, BEFORE)) !== ORIGINAL_SHA256) {
-  // Already patched files pass here: undoing the patch gives back the published bytes exactly.
-  fail(
-    `clientState.js is neither the published ${VERSION} file nor exactly that file patched (sha256 ${sha256(source)})`,
-  );
+function apply(source, edits) {
+  let out = source;
+  for (const [before, after] of edits) {
+    const next = out.replace(before, after);
+    if (next === out) return undefined;
+    out = next;
+  }
+  return out;
+}
+
+function undo(source, edits) {
+  let out = source;
+  for (const [before, after] of [...edits].reverse()) out = out.replace(after, before);
+  return out;
+}
+
+// Patches of one file are applied together, in the order listed, and checked against that file's
+// published hash.
+const byFile = new Map();
+for (const patch of PATCHES) byFile.set(patch.file, [...(byFile.get(patch.file) ?? []), patch]);
+
+for (const [name, patches] of byFile) {
+  const originalSha256 = patches[0].originalSha256;
+  if (patches.some((p) => p.originalSha256 !== originalSha256)) fail(`${name}: patches disagree on its hash`);
+  const edits = patches.flatMap((p) => p.edits);
+  const file = new URL(`./${name}`, `file://${entry}`);
+  const source = readFileSync(file, 'utf8');
+  // A file already patched (wholly, or by an earlier version of this list) gives back the published
+  // bytes exactly when its patches are undone.
+  const original = sha256(source) === originalSha256 ? source : undo(source, edits);
+  if (sha256(original) !== originalSha256) {
+    fail(`${name} is neither the published ${VERSION} file nor that file patched (sha256 ${sha256(source)})`);
+  }
+  const patched = apply(original, edits);
+  if (patched === undefined) fail(`${name}: the expected code was not found`);
+  if (patched !== source) {
+    writeFileSync(file, patched);
+    for (const p of patches) console.log(`patch-ts-mls: ${name}: ${p.summary}`);
+  }
 }

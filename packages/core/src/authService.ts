@@ -113,8 +113,11 @@ export class ParleyAuthenticationService implements AuthenticationService {
         'leaf signature key is not the certified device key',
       );
     }
-    // The signature check is the expensive part and depends only on the bytes: remember successes.
-    const cacheKey = toHex(signaturePublicKey) + toHex(cert.signature);
+    // The signature check is the expensive part and depends only on the bytes: remember successes,
+    // keyed by the whole encoded certificate (every signed field and the signature). A key of the
+    // device key and signature alone would let a device reuse its own valid signature under another
+    // account's id and identity key once the genuine certificate had been seen.
+    const cacheKey = toHex(encodeDeviceCertificate(cert));
     if (!this.verified.has(cacheKey)) {
       await verifyDeviceCertificate(cert, this.options.signature, this.now());
       if (this.verified.size > 8192) this.verified.clear();

@@ -2,11 +2,14 @@
  * X448 and Ed448 in the native provider (MLS suites 4 and 6). The official MLS vectors (test/vectors)
  * prove the suites end to end; these pin the curve primitives to their RFCs' own test vectors and
  * cross the HPKE KEM with an independent implementation, @hpke/core's WebCrypto DhkemX448HkdfSha512
- * (RFC 9180's appendix has no X448 vectors; the CFRG's JSON file does, but is not vendored here).
+ * (RFC 9180's appendix has no X448 vectors; the CFRG's JSON file does, but is not vendored here), and
+ * the curve operations with @noble/curves, which ts-mls's default provider uses for Ed448.
  */
-import { diffieHellman } from 'node:crypto';
+import { diffieHellman, randomBytes } from 'node:crypto';
 import { Aes256Gcm, CipherSuite, DhkemX448HkdfSha512, HkdfSha512 } from '@hpke/core';
+import { x448 } from '@noble/curves/ed448.js';
 import { type CiphersuiteName, getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
+import { makeNobleSignatureImpl } from 'ts-mls/crypto/implementation/default/makeNobleSignatureImpl.js';
 import { describe, expect, test } from 'vitest';
 import { fromHex, toHex, utf8 } from '../src/index.js';
 import { okpPrivateKey, okpPrivateKeyPkcs8, okpPublicKey, okpRawPublic } from '../src/node/keys.js';
@@ -141,4 +144,35 @@ test('native DHKEM(X448) derives the same keys as @hpke/core and each opens what
   const { ct, enc } = await impl.hpke.seal(mine.publicKey, utf8('to reference'), info, aad);
   const back = await reference.open({ recipientKey: theirs, enc, info }, ct, aad);
   expect(new TextDecoder().decode(back)).toBe('to reference');
+});
+
+test("native Ed448 signs byte for byte as ts-mls's default Ed448 (noble), and each verifies the other's", async () => {
+  // The default provider cannot build suites 4 and 6 (its X448 HPKE needs @hpke/dhkem-x448), but its
+  // Ed448 is @noble/curves, installed here: the two must agree exactly (RFC 8032 signing is deterministic).
+  const reference = await makeNobleSignatureImpl('Ed448');
+  for (let i = 0; i < 8; i++) {
+    const { signKey, publicKey } = await reference.keygen();
+    expect(toHex(okpRawPublic(okpPrivateKey('Ed448', signKey)))).toBe(toHex(publicKey));
+    const message = new Uint8Array(randomBytes(i * 37));
+    const mine = await nativeEd448.sign(signKey, message);
+    expect(toHex(mine)).toBe(toHex(await reference.sign(signKey, message)));
+    expect(await reference.verify(publicKey, message, mine)).toBe(true);
+    const other = await nativeEd448.keygen();
+    const theirs = await reference.sign(other.signKey, message);
+    expect(await nativeEd448.verify(other.publicKey, message, theirs)).toBe(true);
+    expect(await nativeEd448.verify(publicKey, message, theirs)).toBe(false);
+  }
+});
+
+test('native X448 agrees with @noble/curves x448 on public keys and shared secrets', () => {
+  for (let i = 0; i < 8; i++) {
+    const [a, b] = [x448.utils.randomSecretKey(), x448.utils.randomSecretKey()];
+    const [ka, kb] = [okpPrivateKey('X448', a), okpPrivateKey('X448', b)];
+    expect(toHex(okpRawPublic(ka))).toBe(toHex(x448.getPublicKey(a)));
+    const shared = diffieHellman({ privateKey: ka, publicKey: okpPublicKey('X448', x448.getPublicKey(b)) });
+    expect(toHex(shared)).toBe(toHex(x448.getSharedSecret(b, x448.getPublicKey(a))));
+    expect(toHex(diffieHellman({ privateKey: kb, publicKey: okpPublicKey('X448', okpRawPublic(ka)) }))).toBe(
+      toHex(shared),
+    );
+  }
 });

@@ -23,6 +23,7 @@ import type { AeadAlgorithm, Hpke, HpkeAlgorithm, KdfAlgorithm, KemAlgorithm } f
 import { makeGenericHpke } from 'ts-mls/crypto/implementation/hpke.js';
 import { nativeAead } from './aead.js';
 import { hkdfExpand, hkdfExtract, type NodeHash } from './hkdf.js';
+import { LARGE_INPUT, labeledExtractLarge } from './largeInfo.js';
 import { arrayBuffer, type Bytes, NodeDhkem, u8 } from './nodeDhkem.js';
 
 /** HKDF-Extract as the library's Hkdf requires it: a salt is empty or exactly HashLen bytes. */
@@ -39,7 +40,8 @@ type KdfClass = new (...args: any[]) => KdfInterface;
 
 /**
  * The library's HKDF class with its two HKDF steps on node:crypto; LabeledExtract, LabeledExpand and
- * the suite ids stay the library's.
+ * the suite ids stay the library's, except that a large LabeledExtract input (a Welcome's info) is
+ * hashed without a copy and once per buffer (largeInfo.ts).
  */
 function withNodeHkdf<T extends KdfClass>(Base: T, hash: NodeHash) {
   return class extends Base {
@@ -51,6 +53,15 @@ function withNodeHkdf<T extends KdfClass>(Base: T, hash: NodeHash) {
     }
     override async extractAndExpand(salt: Bytes, ikm: Bytes, info: Bytes, len: number): Promise<ArrayBuffer> {
       return this.expand(await this.extract(salt, ikm), info, len);
+    }
+    override async labeledExtract(salt: Bytes, label: Uint8Array, ikm: Uint8Array): Promise<ArrayBuffer> {
+      const input = u8(ikm);
+      if (input.byteLength < LARGE_INPUT) return super.labeledExtract(salt, label, ikm);
+      // The suite id the KEM or the cipher suite set with init() (a protected field of the library's
+      // Hkdf, which this mixin's base type does not show).
+      const suiteId = (this as unknown as { _suiteId: Uint8Array })._suiteId;
+      if (suiteId.byteLength === 0) throw new Error('Not initialized. Call init()');
+      return arrayBuffer(labeledExtractLarge(hash, this.hashSize, suiteId, u8(salt), label, input));
     }
   };
 }
