@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeServerFrame, type DeviceIdentity, encodeClientFrame, randomBytes, toHex } from '@parley/core';
+import { type DeviceIdentity, decodeServerFrame, encodeClientFrame, randomBytes, toHex } from '@parley/core';
 import {
   type BenchGroup,
   BenchSocket,

@@ -8,7 +8,9 @@ import { BackupSection } from '../components/Backup.js';
 import { DeviceList } from '../components/DeviceList.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorText, PasswordForm } from '../components/Forms.js';
+import { LanguageSelect } from '../components/LanguageSelect.js';
 import { BlockedList, HistoryDownload } from '../components/Safety.js';
+import { t } from '../i18n/t.js';
 import type { DeviceManager, LinkOffer } from '../session.js';
 import { LinkDeviceDialog } from './LinkDeviceDialog.js';
 import type { Panel, PanelControl } from './panel.js';
@@ -159,19 +161,20 @@ export function AccountButtons({
 }) {
   return (
     <>
+      <LanguageSelect />
       <button type="button" onClick={() => setPanel({ kind: 'devices' })}>
-        Devices
+        {t('menu.devices')}
       </button>
       {canLinkDevices && (
         <button type="button" onClick={() => setPanel({ kind: 'link' })}>
-          Link a device
+          {t('menu.linkDevice')}
         </button>
       )}
       <button type="button" onClick={() => setPanel({ kind: 'privacy' })}>
-        Privacy
+        {t('menu.privacy')}
       </button>
       <button type="button" onClick={() => setPanel({ kind: 'logout' })}>
-        Log out
+        {t('menu.logout')}
       </button>
     </>
   );
