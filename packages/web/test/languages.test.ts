@@ -2,7 +2,8 @@
  * The web app's languages in real Chromium, on one page: a browser whose language is German opens
  * in German; the switch turns it to Arabic, right to left (<html lang="ar" dir="rtl">), which is
  * kept across a reload; registering and the chat screen work in Arabic, the layout mirrored (the
- * conversation list on the right), with no axe violation; a screenshot shows the Arabic layout.
+ * conversation list on the right), with no axe violation; a screenshot shows the Arabic layout; the
+ * switch in the Privacy dialog turns it back to English.
  */
 import { expect, test } from 'vitest';
 import { BROWSER_WAIT_MS, browserSuite, expectAccessible, passwordOf, screenshot } from './browser.js';
@@ -39,4 +40,10 @@ test('the language follows the browser (German), and Arabic mirrors the layout',
 
   await screenshot(p, 'arabic-layout');
   await expectAccessible(p, 'the chat screen in Arabic');
+
+  // The switch is also in the settings (Privacy), and goes back to left to right.
+  await page.getByRole('button', { name: 'الخصوصية' }).click();
+  await page.getByLabel('اللغة').selectOption('en');
+  await page.getByRole('dialog', { name: 'Privacy' }).getByLabel('Language').waitFor();
+  expect(await html.getAttribute('dir')).toBe('ltr');
 });

@@ -1,4 +1,4 @@
-/** The language switch: each language listed in its own name; the choice is kept on this browser. */
+/** The language switch (sign-in screen, Privacy dialog): each language listed in its own name; the choice is kept on this browser. */
 import { useId } from 'react';
 import { LOCALE_NAMES, LOCALES, type Locale, setLocale, useLocale } from '../i18n/locale.js';
 import { t } from '../i18n/t.js';
@@ -8,9 +8,7 @@ export function LanguageSelect() {
   const id = useId();
   return (
     <span className="language">
-      <label htmlFor={id} className="visually-hidden">
-        {t('language.label')}
-      </label>
+      <label htmlFor={id}>{t('language.label')}</label>
       <select id={id} name="language" value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
         {LOCALES.map((l) => (
           <option key={l} value={l} lang={l}>

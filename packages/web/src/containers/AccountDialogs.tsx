@@ -161,7 +161,6 @@ export function AccountButtons({
 }) {
   return (
     <>
-      <LanguageSelect />
       <button type="button" onClick={() => setPanel({ kind: 'devices' })}>
         {t('menu.devices')}
       </button>
@@ -227,6 +226,7 @@ function PrivacyDialog({ share, control, onPresenceSharing, safety }: PrivacyPro
           />
           Share when I’m online
         </label>
+        <LanguageSelect />
         <BlockedList
           blocked={safety.blocked}
           busy={busy}
