@@ -93,4 +93,11 @@ export const de: Record<MessageId, string> = {
   'messages.loadEarlier': 'Frühere Nachrichten laden',
   'messages.loadingEarlier': 'Frühere Nachrichten werden geladen…',
   'messages.loading': 'Nachrichten werden geladen…',
+  'privacy.intro':
+    'Wer mit dir in einer Unterhaltung ist, der ihr beide beigetreten seid, sieht, wann du online bist und wann du zuletzt online warst. Schalte das aus, um es mit niemandem mehr zu teilen: Dann siehst du auch nicht mehr, wann die anderen online sind. Wirst du zu einer Unterhaltung hinzugefügt, der du nicht beigetreten bist, wird nichts geteilt.',
+  'privacy.share': 'Teilen, wenn ich online bin',
+  'logout.intro':
+    'Behalte die Daten dieses Geräts, um dich hier wieder mit deinem Verlauf anzumelden, oder entferne sie: Dann vergisst dieser Browser deine Schlüssel und deinen Verlauf (mit diesem Konto kannst du dich hier nicht wieder anmelden).',
+  'logout.remove': 'Abmelden und die Daten dieses Geräts entfernen',
+  'logout.deleteAccount': 'Mein Konto löschen…',
 };

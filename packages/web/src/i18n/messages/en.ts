@@ -92,6 +92,13 @@ export const en = {
   'messages.loadEarlier': 'Load earlier messages',
   'messages.loadingEarlier': 'Loading earlier messages…',
   'messages.loading': 'Loading messages…',
+  'privacy.intro':
+    'People in a conversation that you and they have joined see when you are online and when you were last seen. Turn this off to stop sharing it with everyone: you then no longer see when they are online either. Being added to a conversation you have not joined shares nothing.',
+  'privacy.share': 'Share when I’m online',
+  'logout.intro':
+    'Keep this device’s data to sign in again here with your history, or remove it: this browser then forgets your keys and history (you cannot sign in here again with this account).',
+  'logout.remove': 'Log out and remove this device’s data',
+  'logout.deleteAccount': 'Delete my account…',
 } as const;
 
 export type MessageId = keyof typeof en;

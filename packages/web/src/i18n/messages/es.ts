@@ -93,4 +93,11 @@ export const es: Record<MessageId, string> = {
   'messages.loadEarlier': 'Cargar mensajes anteriores',
   'messages.loadingEarlier': 'Cargando mensajes anteriores…',
   'messages.loading': 'Cargando mensajes…',
+  'privacy.intro':
+    'Las personas de una conversación a la que se han unido tanto ellas como tú ven cuándo estás en línea y cuándo te conectaste por última vez. Desactívalo para dejar de compartirlo con todos: entonces tampoco verás cuándo están en línea ellas. Que te añadan a una conversación a la que no te has unido no comparte nada.',
+  'privacy.share': 'Compartir cuándo estoy en línea',
+  'logout.intro':
+    'Conserva los datos de este dispositivo para volver a iniciar sesión aquí con tu historial, o elimínalos: este navegador olvidará entonces tus claves y tu historial (no podrás volver a iniciar sesión aquí con esta cuenta).',
+  'logout.remove': 'Cerrar sesión y eliminar los datos de este dispositivo',
+  'logout.deleteAccount': 'Eliminar mi cuenta…',
 };
