@@ -99,4 +99,9 @@ export const ar: Record<MessageId, string> = {
     'احتفظ ببيانات هذا الجهاز لتسجّل الدخول هنا مجددًا مع سجلّك، أو أزلها: عندها ينسى هذا المتصفح مفاتيحك وسجلّك (ولن تتمكن من تسجيل الدخول هنا مجددًا بهذا الحساب).',
   'logout.remove': 'تسجيل الخروج وإزالة بيانات هذا الجهاز',
   'logout.deleteAccount': 'حذف حسابي…',
+  'newChat.groupName': 'اسم المجموعة',
+  'newChat.members': 'الأعضاء (أسماء المستخدمين مفصولة بفواصل)',
+  'newChat.postQuantum': 'تشفير مقاوم للحوسبة الكمّية (X-Wing)',
+  'newChat.createGroup': 'إنشاء المجموعة',
+  'newChat.startChat': 'بدء المحادثة',
 };

@@ -100,4 +100,9 @@ export const de: Record<MessageId, string> = {
     'Behalte die Daten dieses Geräts, um dich hier wieder mit deinem Verlauf anzumelden, oder entferne sie: Dann vergisst dieser Browser deine Schlüssel und deinen Verlauf (mit diesem Konto kannst du dich hier nicht wieder anmelden).',
   'logout.remove': 'Abmelden und die Daten dieses Geräts entfernen',
   'logout.deleteAccount': 'Mein Konto löschen…',
+  'newChat.groupName': 'Gruppenname',
+  'newChat.members': 'Mitglieder (Benutzernamen, durch Kommas getrennt)',
+  'newChat.postQuantum': 'Post-Quanten-Verschlüsselung (X-Wing)',
+  'newChat.createGroup': 'Gruppe erstellen',
+  'newChat.startChat': 'Chat beginnen',
 };

@@ -99,6 +99,11 @@ export const en = {
     'Keep this device’s data to sign in again here with your history, or remove it: this browser then forgets your keys and history (you cannot sign in here again with this account).',
   'logout.remove': 'Log out and remove this device’s data',
   'logout.deleteAccount': 'Delete my account…',
+  'newChat.groupName': 'Group name',
+  'newChat.members': 'Members (usernames, separated by commas)',
+  'newChat.postQuantum': 'Post-quantum encryption (X-Wing)',
+  'newChat.createGroup': 'Create group',
+  'newChat.startChat': 'Start chat',
 } as const;
 
 export type MessageId = keyof typeof en;

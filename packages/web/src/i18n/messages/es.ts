@@ -100,4 +100,9 @@ export const es: Record<MessageId, string> = {
     'Conserva los datos de este dispositivo para volver a iniciar sesión aquí con tu historial, o elimínalos: este navegador olvidará entonces tus claves y tu historial (no podrás volver a iniciar sesión aquí con esta cuenta).',
   'logout.remove': 'Cerrar sesión y eliminar los datos de este dispositivo',
   'logout.deleteAccount': 'Eliminar mi cuenta…',
+  'newChat.groupName': 'Nombre del grupo',
+  'newChat.members': 'Miembros (nombres de usuario separados por comas)',
+  'newChat.postQuantum': 'Cifrado poscuántico (X-Wing)',
+  'newChat.createGroup': 'Crear grupo',
+  'newChat.startChat': 'Iniciar chat',
 };
