@@ -4,6 +4,9 @@
  * one-line summary of a message (its text, or "📎 name" for a file) for previews and notifications.
  */
 import type { ChatMessage } from '@parley/client';
+import { getLocale } from './i18n/locale.js';
+import { t } from './i18n/t.js';
+import { intlLocale } from './time.js';
 
 const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
 const sizeFormats = new Map<string, Intl.NumberFormat>();
@@ -17,22 +20,23 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   const name = UNITS[unit]!;
-  let f = sizeFormats.get(name);
+  const key = `${getLocale()}:${name}`;
+  let f = sizeFormats.get(key);
   if (f === undefined) {
-    f = new Intl.NumberFormat(undefined, {
+    f = new Intl.NumberFormat(intlLocale(), {
       style: 'unit',
       unit: name,
       unitDisplay: name === 'byte' ? 'long' : 'short',
       maximumFractionDigits: unit === 0 ? 0 : 1,
     });
-    sizeFormats.set(name, f);
+    sizeFormats.set(key, f);
   }
   return f.format(value);
 }
 
 /** A percentage of a transfer ("42 %", in the locale's way). */
 export function formatPercent(done: number, total: number): string {
-  return new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 0 }).format(
+  return new Intl.NumberFormat(intlLocale(), { style: 'percent', maximumFractionDigits: 0 }).format(
     total > 0 ? Math.min(1, done / total) : 1,
   );
 }
@@ -58,7 +62,7 @@ export function displayName(name: string): string {
 
 /** A message in one line: its text, a file's name, or that it was deleted. */
 export function messageSummary(m: Pick<ChatMessage, 'text' | 'attachment' | 'deleted'>): string {
-  if (m.deleted === true) return 'Message deleted';
+  if (m.deleted === true) return t('message.deleted');
   if (m.attachment !== undefined && m.text === '') return `📎 ${displayName(m.attachment.name)}`;
   return m.text;
 }

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './containers/App.js';
+import { applyToDocument } from './i18n/locale.js';
 import './styles/base.css';
 import './styles/app.css';
 import './styles/files.css';
@@ -11,6 +12,7 @@ if (root === null) throw new Error('missing #root');
 if ('serviceWorker' in navigator && import.meta.env.PROD)
   window.addEventListener('load', () => void navigator.serviceWorker.register('/sw.js').catch(() => {}));
 
+applyToDocument();
 createRoot(root).render(
   <StrictMode>
     <App />

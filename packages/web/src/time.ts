@@ -1,12 +1,21 @@
 /**
- * Every date and time the web app shows, formatted one way: Intl.DateTimeFormat in the browser's
- * own locale (no locale is named, so the browser's language decides, with its hour cycle: "14:05"
- * in en-GB, "2:05 PM" in en-US, or whatever a `-u-hc-` extension of the browser's locale says).
+ * Every date and time the web app shows, formatted one way: Intl.DateTimeFormat in the app's
+ * language (i18n/locale.ts). In English, the browser's own locale decides (en-GB "14:05", en-US
+ * "2:05 PM", or a `-u-hc-` extension's hour cycle); in another language, that language's way.
  */
+import { getLocale } from './i18n/locale.js';
+
+/** The locale Intl formats in: the app's language, or the browser's own for English. */
+export function intlLocale(): string | undefined {
+  const locale = getLocale();
+  return locale === 'en' ? undefined : locale;
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(style: 'time' | 'date' | 'dateTime'): Intl.DateTimeFormat {
-  let f = formatters.get(style);
+  const key = `${getLocale()}:${style}`;
+  let f = formatters.get(key);
   if (f === undefined) {
     const options: Intl.DateTimeFormatOptions =
       style === 'time'
@@ -14,8 +23,8 @@ function formatter(style: 'time' | 'date' | 'dateTime'): Intl.DateTimeFormat {
         : style === 'date'
           ? { dateStyle: 'medium' }
           : { dateStyle: 'medium', timeStyle: 'short' };
-    f = new Intl.DateTimeFormat(undefined, options);
-    formatters.set(style, f);
+    f = new Intl.DateTimeFormat(intlLocale(), options);
+    formatters.set(key, f);
   }
   return f;
 }
@@ -38,4 +47,20 @@ export function formatDateTime(ms: number): string {
 /** The time of day for a moment of today, else the day and time (a message's time, a last-seen). */
 export function formatMoment(ms: number, now = Date.now()): string {
   return new Date(ms).toDateString() === new Date(now).toDateString() ? formatTime(ms) : formatDateTime(ms);
+}
+
+const DURATION_UNITS = [
+  [604800, 'week'],
+  [86400, 'day'],
+  [3600, 'hour'],
+  [60, 'minute'],
+  [1, 'second'],
+] as const;
+
+/** A whole number of seconds in its largest exact unit, in the app's language ("1 hour", "2 Tage"). */
+export function formatDuration(seconds: number): string {
+  const [size, unit] = DURATION_UNITS.find(([size]) => seconds % size === 0) ?? [1, 'second'];
+  return new Intl.NumberFormat(getLocale(), { style: 'unit', unit, unitDisplay: 'long' }).format(
+    seconds / size,
+  );
 }

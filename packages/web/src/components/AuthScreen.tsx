@@ -8,6 +8,8 @@ import {
   MIN_PASSWORD_CHARS,
 } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
+import { t } from '../i18n/t.js';
+import { LanguageSelect } from './LanguageSelect.js';
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
@@ -62,12 +64,10 @@ export function AuthScreen(props: Props) {
   return (
     <main className="auth">
       <form className="card auth-card" onSubmit={submit} aria-labelledby={`${id}-title`}>
-        <h1 id={`${id}-title`}>{registering ? 'Create your Parley account' : 'Sign in to Parley'}</h1>
-        <p className="muted">
-          End-to-end encrypted: your password and your messages never reach the server readable.
-        </p>
+        <h1 id={`${id}-title`}>{registering ? t('auth.titleRegister') : t('auth.titleSignIn')}</h1>
+        <p className="muted">{t('auth.intro')}</p>
         <UsernameField id={id} value={username} onChange={setUsername} />
-        <label htmlFor={`${id}-pass`}>Password</label>
+        <label htmlFor={`${id}-pass`}>{t('auth.password')}</label>
         <input
           id={`${id}-pass`}
           name="password"
@@ -82,7 +82,7 @@ export function AuthScreen(props: Props) {
         {registering && <AccessField id={id} access={access} value={secret} onChange={setSecret} />}
         {!registering && needsLinkCode && (
           <>
-            <label htmlFor={`${id}-link`}>Link code</label>
+            <label htmlFor={`${id}-link`}>{t('auth.linkCode')}</label>
             <input
               id={`${id}-link`}
               name="link-code"
@@ -112,20 +112,21 @@ export function AuthScreen(props: Props) {
           </p>
         )}
         <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Working…' : registering ? 'Create account' : 'Sign in'}
+          {busy ? t('auth.working') : registering ? t('auth.createAccount') : t('auth.signIn')}
         </button>
         <button type="button" className="link" onClick={onSwitchMode} disabled={busy}>
-          {registering ? 'I already have an account' : 'Create an account'}
+          {registering ? t('auth.haveAccount') : t('auth.createAnAccount')}
         </button>
         <button type="button" className="link" onClick={onRestore} disabled={busy}>
-          Restore from backup
+          {t('auth.restore')}
         </button>
         {!registering && needsLinkCode && (
           <button type="button" className="link" onClick={() => onReset(username)} disabled={busy}>
-            No device and no backup left? Reset my identity…
+            {t('auth.reset')}
           </button>
         )}
       </form>
+      <LanguageSelect />
     </main>
   );
 }
@@ -141,7 +142,7 @@ export interface FieldProps {
 export function DeviceNameField({ id, value, onChange }: FieldProps) {
   return (
     <>
-      <label htmlFor={`${id}-device`}>Name this device</label>
+      <label htmlFor={`${id}-device`}>{t('auth.deviceName')}</label>
       <input
         id={`${id}-device`}
         name="device-name"
@@ -151,7 +152,7 @@ export function DeviceNameField({ id, value, onChange }: FieldProps) {
         onChange={(e) => onChange(e.target.value)}
       />
       <p id={`${id}-device-note`} className="muted small">
-        Shown in your list of devices; the server stores it encrypted.
+        {t('auth.deviceNameNote')}
       </p>
     </>
   );
@@ -170,7 +171,7 @@ function AccessField({ id, access, value: secret, onChange: setSecret }: AccessF
     <>
       {access === 'password' && (
         <>
-          <label htmlFor={`${id}-secret`}>Server access password</label>
+          <label htmlFor={`${id}-secret`}>{t('auth.accessPassword')}</label>
           <input
             id={`${id}-secret`}
             name="access-password"
@@ -184,7 +185,7 @@ function AccessField({ id, access, value: secret, onChange: setSecret }: AccessF
       )}
       {access === 'invite' && (
         <>
-          <label htmlFor={`${id}-secret`}>Invite code</label>
+          <label htmlFor={`${id}-secret`}>{t('auth.inviteCode')}</label>
           <input
             id={`${id}-secret`}
             name="invite-code"
@@ -203,7 +204,7 @@ function AccessField({ id, access, value: secret, onChange: setSecret }: AccessF
 export function UsernameField({ id, value, onChange }: FieldProps) {
   return (
     <>
-      <label htmlFor={`${id}-user`}>Username</label>
+      <label htmlFor={`${id}-user`}>{t('auth.username')}</label>
       <input
         id={`${id}-user`}
         name="username"

@@ -2,10 +2,12 @@
  * The open conversation: its header, messages (with their actions), typing line, notices, files
  * being sent and composer (pure view). Files dropped onto it are sent like those attached.
  */
-import { type ChatMessage, timerLabel } from '@parley/client';
+import type { ChatMessage } from '@parley/client';
 import { type DragEvent, useState } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
 import type { Upload } from '../containers/chatState.js';
+import { t } from '../i18n/t.js';
+import { formatDuration } from '../time.js';
 import { type FetchFile, TransferProgress } from './Attachment.js';
 import { Composer } from './Composer.js';
 import { conversationTitle, others } from './ConversationList.js';
@@ -71,41 +73,45 @@ function ChatHeader(props: HeaderProps) {
   const allVerified = people.length > 0 && people.every((p) => verified.has(p));
   return (
     <header className="chat-header">
-      <button type="button" className="icon back" aria-label="Back to conversations" onClick={props.onBack}>
+      <button type="button" className="icon back" aria-label={t('chat.back')} onClick={props.onBack}>
         ←
       </button>
       <div className="chat-title">
         <h2>{title}</h2>
         <p className="encryption" data-testid="encryption-status">
-          <LockIcon /> End-to-end encrypted
-          <span className="encryption-detail"> · MLS{c.epoch !== undefined && ` · epoch ${c.epoch}`}</span> ·{' '}
+          <LockIcon /> {t('chat.encrypted')}
+          <span className="encryption-detail">
+            {' '}
+            · MLS{c.epoch !== undefined && t('chat.epoch', { epoch: String(c.epoch) })}
+          </span>{' '}
+          ·{' '}
           <span className={allVerified ? 'verified' : 'unverified'}>
-            {allVerified ? 'verified' : 'not verified'}
+            {allVerified ? t('chat.verified') : t('chat.notVerified')}
           </span>
         </p>
         {c.suite !== undefined && (
           <p className="muted small" data-testid="suite" title={c.suite.name}>
-            Suite: {c.suite.label}
+            {t('chat.suite', { suite: c.suite.label })}
           </p>
         )}
         {c.direct && people[0] !== undefined && (
-          <p className="muted small">{online.has(people[0]) ? 'online' : 'offline'}</p>
+          <p className="muted small">{online.has(people[0]) ? t('chat.online') : t('chat.offline')}</p>
         )}
         {c.timer > 0 && (
           <p className="muted small" data-testid="timer">
-            Messages disappear after {timerLabel(c.timer)}
+            {t('chat.disappear', { duration: formatDuration(c.timer) })}
           </p>
         )}
       </div>
       <div className="chat-actions">
-        {c.ended && <span className="muted small">ended</span>}
+        {c.ended && <span className="muted small">{t('chat.ended')}</span>}
         {c.direct && people[0] !== undefined ? (
           <button type="button" className="header-safety" onClick={() => props.onSafetyNumber(people[0]!)}>
-            Safety number
+            {t('chat.safetyNumber')}
           </button>
         ) : null}
         <button type="button" onClick={props.onMembers}>
-          {c.direct ? 'Details' : 'Members'}
+          {c.direct ? t('chat.details') : t('chat.members')}
         </button>
       </div>
     </header>
@@ -144,7 +150,7 @@ export function ChatView(props: Props) {
   return (
     <section
       className={`chat${drop.dropping ? ' dropping' : ''}`}
-      aria-label={`Conversation: ${title}`}
+      aria-label={t('chat.label', { title })}
       {...drop.handlers}
     >
       <ChatHeader
@@ -175,15 +181,11 @@ export function ChatView(props: Props) {
         onFetch={props.onFetch}
       />
       <p className="typing" aria-live="polite">
-        {typing.length === 0
-          ? ''
-          : typing.length === 1
-            ? `${typing[0]} is typing…`
-            : `${typing.join(', ')} are typing…`}
+        {typing.length === 0 ? '' : t('chat.typing', { count: typing.length, names: typing.join(', ') })}
       </p>
       {c.ended && (
         <p className="notice warn" role="status" data-testid="ended">
-          You are no longer a member of this conversation. Its history stays on this device.
+          {t('chat.noLongerMember')}
         </p>
       )}
       {c.leaving && !c.ended && (

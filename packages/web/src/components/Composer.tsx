@@ -7,6 +7,8 @@ import type { ChatMessage } from '@parley/client';
 import { MAX_TEXT_BYTES } from '@parley/core';
 import { type ClipboardEvent, type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { messageSummary } from '../format.js';
+import { Rich } from '../i18n/Rich.js';
+import { t } from '../i18n/t.js';
 
 interface Props {
   /** The conversation cannot be written to (ended, or leaving). */
@@ -84,9 +86,17 @@ export function Composer(props: Props) {
       {replyingTo !== undefined && (
         <div className="replying" data-testid="replying">
           <span>
-            Replying to <strong>{replyingTo.from.accountId}</strong>: {messageSummary(replyingTo)}
+            <Rich
+              id="composer.replyingTo"
+              values={{ name: replyingTo.from.accountId, text: messageSummary(replyingTo) }}
+            />
           </span>
-          <button type="button" className="icon" aria-label="Cancel reply" onClick={props.onCancelReply}>
+          <button
+            type="button"
+            className="icon"
+            aria-label={t('composer.cancelReply')}
+            onClick={props.onCancelReply}
+          >
             ×
           </button>
         </div>
@@ -94,13 +104,13 @@ export function Composer(props: Props) {
       <form className="composer" onSubmit={submit}>
         <AttachButton disabled={disabled} onFiles={props.onFiles} />
         <label htmlFor="composer" className="visually-hidden">
-          Message
+          {t('composer.message')}
         </label>
         <textarea
           id="composer"
           ref={box}
           rows={1}
-          placeholder={replyingTo === undefined ? 'Message' : 'Reply'}
+          placeholder={replyingTo === undefined ? t('composer.message') : t('composer.reply')}
           // UTF-16 units: a text within it can still be too long in UTF-8, which sending checks.
           maxLength={MAX_TEXT_BYTES}
           disabled={disabled}
@@ -114,7 +124,7 @@ export function Composer(props: Props) {
           onPaste={onPaste}
         />
         <button type="submit" className="primary" disabled={draft.trim().length === 0 || disabled}>
-          Send
+          {t('composer.send')}
         </button>
       </form>
     </>
@@ -144,8 +154,8 @@ function AttachButton({ disabled, onFiles }: { disabled: boolean; onFiles: (file
       <button
         type="button"
         className="icon attach"
-        aria-label="Attach a file"
-        title="Attach a file"
+        aria-label={t('composer.attach')}
+        title={t('composer.attach')}
         disabled={disabled}
         onClick={() => picker.current?.click()}
       >

@@ -5,6 +5,7 @@
 import type { KeyboardEvent, ReactNode } from 'react';
 import type { Conversation } from '../containers/chatModel.js';
 import { messageSummary } from '../format.js';
+import { t } from '../i18n/t.js';
 
 interface Props {
   me: string;
@@ -26,13 +27,14 @@ export function others(c: Conversation, me: string): string[] {
 export function conversationTitle(c: Conversation, me: string): string {
   if (c.name) return c.name;
   const rest = others(c, me);
-  return rest.length === 0 ? 'Only you' : rest.join(', ');
+  return rest.length === 0 ? t('list.onlySelf') : rest.join(', ');
 }
 
 function preview(c: Conversation, me: string): string {
-  if (c.last === undefined) return 'No messages yet';
-  const who = c.last.from.accountId === me ? 'You: ' : c.direct ? '' : `${c.last.from.accountId}: `;
-  return who + messageSummary(c.last);
+  if (c.last === undefined) return t('list.noMessages');
+  const text = messageSummary(c.last);
+  if (c.last.from.accountId === me) return t('list.fromMe', { text });
+  return c.direct ? text : t('list.from', { name: c.last.from.accountId, text });
 }
 
 /** The conversation list: title, last message, unread badge, presence (pure view). */
@@ -52,21 +54,21 @@ export function ConversationList({
     ...new Set(conversations.flatMap((c) => others(c, me)).filter((m) => online.has(m))),
   ].sort();
   return (
-    <nav className="conversations" aria-label="Conversations">
+    <nav className="conversations" aria-label={t('list.label')}>
       <div className="toolbar">
         <button type="button" onClick={onNewChat}>
-          New chat
+          {t('list.newChat')}
         </button>
         <button type="button" onClick={onNewGroup}>
-          New group
+          {t('list.newGroup')}
         </button>
       </div>
       {children}
       <p className="muted small online-summary" data-testid="online">
-        {onlineNow.length === 0 ? 'No contacts online' : `Online: ${onlineNow.join(', ')}`}
+        {onlineNow.length === 0 ? t('list.noneOnline') : t('list.online', { names: onlineNow.join(', ') })}
       </p>
       {conversations.length === 0 ? (
-        <p className="muted empty">No conversations yet. Start one with “New chat”.</p>
+        <p className="muted empty">{t('list.empty')}</p>
       ) : (
         <ul onKeyDown={moveBetweenConversations}>
           {conversations.map((c) => {
@@ -90,14 +92,14 @@ export function ConversationList({
                   <span className="conversation-text">
                     <span className="conversation-title">
                       {title}
-                      {isOnline && <span className="visually-hidden"> (online)</span>}
+                      {isOnline && <span className="visually-hidden">{t('list.isOnline')}</span>}
                     </span>
                     <span className="conversation-last">{preview(c, me)}</span>
                   </span>
                   {c.unread > 0 && (
                     <span className="badge">
                       {c.unread}
-                      <span className="visually-hidden"> unread</span>
+                      <span className="visually-hidden">{t('list.unread', { count: c.unread })}</span>
                     </span>
                   )}
                 </button>

@@ -1,5 +1,6 @@
 /** A native modal <dialog> with a title and a close button (pure view). */
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { t } from '../i18n/t.js';
 
 interface Props {
   title: string;
@@ -43,7 +44,7 @@ export function Dialog({ title, children, onClose, role = 'dialog', className }:
       <header className="dialog-header">
         <h2 id={`${id}-title`}>{title}</h2>
         {onClose !== undefined && (
-          <button type="button" className="icon" aria-label="Close" onClick={onClose}>
+          <button type="button" className="icon" aria-label={t('dialog.close')} onClick={onClose}>
             ✕
           </button>
         )}

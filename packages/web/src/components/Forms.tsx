@@ -2,6 +2,7 @@
 import { MAX_CONVERSATION_NAME_BYTES, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
 import { MAX_PEOPLE_AT_ONCE } from '../containers/chatState.js';
+import { t } from '../i18n/t.js';
 import type { FieldProps } from './AuthScreen.js';
 
 interface ErrorProps {
@@ -53,7 +54,7 @@ export function NewConversationForm({ group, busy, error, onSubmit }: NewConvers
     <form className="stack" onSubmit={submit}>
       {group && (
         <>
-          <label htmlFor={`${id}-name`}>Group name</label>
+          <label htmlFor={`${id}-name`}>{t('newChat.groupName')}</label>
           <input
             id={`${id}-name`}
             name="group-name"
@@ -64,9 +65,7 @@ export function NewConversationForm({ group, busy, error, onSubmit }: NewConvers
           />
         </>
       )}
-      <label htmlFor={`${id}-people`}>
-        {group ? 'Members (usernames, separated by commas)' : 'Username'}
-      </label>
+      <label htmlFor={`${id}-people`}>{group ? t('newChat.members') : t('auth.username')}</label>
       <input
         id={`${id}-people`}
         name="people"
@@ -84,11 +83,11 @@ export function NewConversationForm({ group, busy, error, onSubmit }: NewConvers
           checked={postQuantum}
           onChange={(e) => setPostQuantum(e.currentTarget.checked)}
         />
-        Post-quantum encryption (X-Wing)
+        {t('newChat.postQuantum')}
       </label>
       <ErrorText error={error} />
       <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Working…' : group ? 'Create group' : 'Start chat'}
+        {busy ? t('auth.working') : group ? t('newChat.createGroup') : t('newChat.startChat')}
       </button>
     </form>
   );

@@ -7,6 +7,7 @@
  */
 import type { ChatMessage, MessageStatus } from '@parley/client';
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
+import { type MessageId, t } from '../i18n/t.js';
 import { formatMoment } from '../time.js';
 import { AttachmentView, type FetchFile } from './Attachment.js';
 
@@ -33,13 +34,13 @@ interface Props extends MessageActions {
   writable: boolean;
 }
 
-const STATUS_LABEL: Record<MessageStatus, string> = {
-  sending: 'Sending',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
-  failed: 'Not sent',
-  received: '',
+const STATUS_LABEL: Record<MessageStatus, MessageId | undefined> = {
+  sending: 'status.sending',
+  sent: 'status.sent',
+  delivered: 'status.delivered',
+  read: 'status.read',
+  failed: 'status.failed',
+  received: undefined,
 };
 
 const STATUS_GLYPH: Record<MessageStatus, string> = {
@@ -54,10 +55,12 @@ const STATUS_GLYPH: Record<MessageStatus, string> = {
 function Ticks({ status }: { status: MessageStatus }) {
   if (status === 'received') return null;
   const glyph = STATUS_GLYPH[status];
+  const label = STATUS_LABEL[status];
+  const text = label === undefined ? '' : t(label);
   return (
-    <span className={`ticks ${status}`} title={STATUS_LABEL[status]} data-status={status}>
+    <span className={`ticks ${status}`} title={text} data-status={status}>
       <span aria-hidden="true">{glyph}</span>
-      <span className="visually-hidden">{STATUS_LABEL[status]}</span>
+      <span className="visually-hidden">{text}</span>
     </span>
   );
 }
@@ -68,11 +71,11 @@ function Quote({ m }: { m: ChatMessage }) {
   return (
     <blockquote className="quote" data-reply-to={q.id}>
       {q.from === undefined ? (
-        <span className="muted">A message not on this device</span>
+        <span className="muted">{t('message.notHere')}</span>
       ) : (
         <>
           <span className="quote-from">{q.from}</span>{' '}
-          <span className="quote-text">{q.deleted === true ? 'Message deleted' : q.text}</span>
+          <span className="quote-text">{q.deleted === true ? t('message.deleted') : q.text}</span>
         </>
       )}
     </blockquote>
@@ -83,7 +86,7 @@ function Reactions({ m, me, onReact }: { m: ChatMessage; me: string; onReact: (e
   const entries = Object.entries(m.reactions ?? {});
   if (entries.length === 0) return null;
   return (
-    <ul className="reactions" aria-label="Reactions">
+    <ul className="reactions" aria-label={t('message.reactions')}>
       {entries.map(([emoji, who]) => (
         <li key={emoji}>
           <button
@@ -112,9 +115,14 @@ function Picker({ onPick, onClose }: { onPick: (emoji: string) => void; onClose:
   };
   return (
     <fieldset className="picker" ref={ref} onKeyDown={onKeyDown}>
-      <legend className="visually-hidden">Pick a reaction</legend>
+      <legend className="visually-hidden">{t('message.pickReaction')}</legend>
       {PICKER_EMOJI.map((emoji) => (
-        <button key={emoji} type="button" aria-label={`React with ${emoji}`} onClick={() => onPick(emoji)}>
+        <button
+          key={emoji}
+          type="button"
+          aria-label={t('message.reactWith', { emoji })}
+          onClick={() => onPick(emoji)}
+        >
           {emoji}
         </button>
       ))}
@@ -143,7 +151,7 @@ function EditForm({
       }}
     >
       <label className="visually-hidden" htmlFor={`edit-${m.id}`}>
-        Edit message
+        {t('message.editLabel')}
       </label>
       <textarea
         id={`edit-${m.id}`}
@@ -157,10 +165,10 @@ function EditForm({
       />
       <span className="edit-buttons">
         <button type="button" onClick={onCancel}>
-          Cancel
+          {t('message.cancel')}
         </button>
         <button type="submit" className="primary" disabled={text.trim() === ''}>
-          Save
+          {t('message.save')}
         </button>
       </span>
     </form>
@@ -177,16 +185,16 @@ function DeleteButtons(props: {
   if (!props.asking)
     return (
       <button type="button" onClick={props.onAsk}>
-        Delete
+        {t('message.delete')}
       </button>
     );
   return (
     <>
       <button type="button" className="danger" onClick={props.onDelete}>
-        Delete for everyone
+        {t('message.deleteForEveryone')}
       </button>
       <button type="button" onClick={props.onKeep}>
-        Keep
+        {t('message.keep')}
       </button>
     </>
   );
@@ -246,7 +254,7 @@ export function MessageItem(props: Props) {
       {mode === 'editing' ? (
         <EditForm m={m} onSave={save} onCancel={() => setMode('idle')} />
       ) : deleted ? (
-        <span className="text tombstone">Message deleted</span>
+        <span className="text tombstone">{t('message.deleted')}</span>
       ) : m.attachment !== undefined ? (
         <AttachmentView info={m.attachment} fetchFile={props.onFetch} />
       ) : (
@@ -259,7 +267,7 @@ export function MessageItem(props: Props) {
       )}
       <Reactions m={m} me={me} onReact={(emoji) => props.onReact(m, emoji)} />
       <span className="meta">
-        {m.edited !== undefined && !deleted && <span className="edited">edited</span>}
+        {m.edited !== undefined && !deleted && <span className="edited">{t('message.edited')}</span>}
         <time dateTime={new Date(m.sentAt).toISOString()}>{formatMoment(m.sentAt)}</time>
         {mine && <Ticks status={m.status} />}
       </span>
@@ -274,7 +282,7 @@ export function MessageItem(props: Props) {
                   props.onReply(m);
                 }}
               >
-                Reply
+                {t('message.reply')}
               </button>
               <button
                 type="button"
@@ -282,7 +290,7 @@ export function MessageItem(props: Props) {
                 aria-expanded={mode === 'picking'}
                 onClick={() => setMode(mode === 'picking' ? 'idle' : 'picking')}
               >
-                React
+                {t('message.react')}
               </button>
             </>
           )}
@@ -294,12 +302,12 @@ export function MessageItem(props: Props) {
                 props.onReport(m);
               }}
             >
-              Report
+              {t('message.report')}
             </button>
           )}
           {actionable && mine && m.attachment === undefined && (
             <button type="button" onClick={() => setMode('editing')}>
-              Edit
+              {t('message.edit')}
             </button>
           )}
           {actionable && mine && (

@@ -5,6 +5,7 @@
  */
 import { type ChatMessage, systemText } from '@parley/client';
 import { useEffect, useLayoutEffect, useRef } from 'react';
+import { t } from '../i18n/t.js';
 import { type MessageActions, MessageItem } from './MessageItem.js';
 
 interface Props extends MessageActions {
@@ -72,7 +73,7 @@ export function MessageList(props: Props) {
     <ol
       ref={listRef}
       className="messages"
-      aria-label="Messages"
+      aria-label={t('messages.label')}
       aria-busy={loading}
       // New messages are announced by the chat screen's live region (this list would say the whole
       // history again). A Tab stop, so that the history scrolls with the keyboard in every browser:
@@ -83,18 +84,18 @@ export function MessageList(props: Props) {
       {more && (
         <li className="earlier">
           <button type="button" ref={earlierRef} onClick={loadEarlier} aria-disabled={loadingEarlier}>
-            Load earlier messages
+            {t('messages.loadEarlier')}
           </button>
         </li>
       )}
       {loadingEarlier && (
         <li className="notice" role="status">
-          Loading earlier messages…
+          {t('messages.loadingEarlier')}
         </li>
       )}
       {loading && (
         <li className="notice" role="status">
-          Loading messages…
+          {t('messages.loading')}
         </li>
       )}
       {messages.map((m) =>

@@ -4,6 +4,7 @@
  */
 import type { SearchResult } from '@parley/client';
 import { useState } from 'react';
+import { t } from '../i18n/t.js';
 import { formatMoment } from '../time.js';
 
 interface Props {
@@ -30,8 +31,8 @@ export function SearchBox({ search, titleOf, onSearch, onClear, onOpen }: Props)
         <input
           type="search"
           name="search"
-          aria-label="Search your messages"
-          placeholder="Search messages"
+          aria-label={t('search.label')}
+          placeholder={t('search.placeholder')}
           value={words}
           onChange={(e) => {
             setWords(e.target.value);
@@ -40,8 +41,8 @@ export function SearchBox({ search, titleOf, onSearch, onClear, onOpen }: Props)
         />
       </form>
       {search !== undefined && (
-        <ul className="search-results" aria-label={`Messages with “${search.query}”`}>
-          {search.results.length === 0 && <li className="muted small">No message found on this device.</li>}
+        <ul className="search-results" aria-label={t('search.results', { query: search.query })}>
+          {search.results.length === 0 && <li className="muted small">{t('search.none')}</li>}
           {search.results.map((r) => (
             <li key={`${r.groupId}:${r.id}`}>
               <button

@@ -8,7 +8,9 @@ import { BackupSection } from '../components/Backup.js';
 import { DeviceList } from '../components/DeviceList.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorText, PasswordForm } from '../components/Forms.js';
+import { LanguageSelect } from '../components/LanguageSelect.js';
 import { BlockedList, HistoryDownload } from '../components/Safety.js';
+import { t } from '../i18n/t.js';
 import type { DeviceManager, LinkOffer } from '../session.js';
 import { LinkDeviceDialog } from './LinkDeviceDialog.js';
 import type { Panel, PanelControl } from './panel.js';
@@ -114,16 +116,13 @@ export function AccountDialogs({
       )}
 
       {panel?.kind === 'logout' && (
-        <Dialog title="Log out" onClose={closePanel}>
+        <Dialog title={t('menu.logout')} onClose={closePanel}>
           <div className="stack">
-            <p>
-              Keep this device’s data to sign in again here with your history, or remove it: this browser then
-              forgets your keys and history (you cannot sign in here again with this account).
-            </p>
+            <p>{t('logout.intro')}</p>
             <ErrorText error={error} />
             <div className="row">
               <button type="button" disabled={busy} onClick={() => void run(() => onLogout(false))}>
-                Log out
+                {t('menu.logout')}
               </button>
               <button
                 type="button"
@@ -131,7 +130,7 @@ export function AccountDialogs({
                 disabled={busy}
                 onClick={() => void run(() => onLogout(true))}
               >
-                Log out and remove this device’s data
+                {t('logout.remove')}
               </button>
             </div>
             <button
@@ -140,7 +139,7 @@ export function AccountDialogs({
               disabled={busy}
               onClick={() => setPanel({ kind: 'deleteAccount' })}
             >
-              Delete my account…
+              {t('logout.deleteAccount')}
             </button>
           </div>
         </Dialog>
@@ -160,18 +159,18 @@ export function AccountButtons({
   return (
     <>
       <button type="button" onClick={() => setPanel({ kind: 'devices' })}>
-        Devices
+        {t('menu.devices')}
       </button>
       {canLinkDevices && (
         <button type="button" onClick={() => setPanel({ kind: 'link' })}>
-          Link a device
+          {t('menu.linkDevice')}
         </button>
       )}
       <button type="button" onClick={() => setPanel({ kind: 'privacy' })}>
-        Privacy
+        {t('menu.privacy')}
       </button>
       <button type="button" onClick={() => setPanel({ kind: 'logout' })}>
-        Log out
+        {t('menu.logout')}
       </button>
     </>
   );
@@ -208,13 +207,9 @@ function PrivacyDialog({ share, control, onPresenceSharing, safety }: PrivacyPro
     });
   };
   return (
-    <Dialog title="Privacy" onClose={close}>
+    <Dialog title={t('menu.privacy')} onClose={close}>
       <div className="stack">
-        <p>
-          People in a conversation that you and they have joined see when you are online and when you were
-          last seen. Turn this off to stop sharing it with everyone: you then no longer see when they are
-          online either. Being added to a conversation you have not joined shares nothing.
-        </p>
+        <p>{t('privacy.intro')}</p>
         <label className="toggle">
           <input
             type="checkbox"
@@ -222,8 +217,9 @@ function PrivacyDialog({ share, control, onPresenceSharing, safety }: PrivacyPro
             disabled={busy || !loaded}
             onChange={(e) => change(e.currentTarget.checked)}
           />
-          Share when I’m online
+          {t('privacy.share')}
         </label>
+        <LanguageSelect />
         <BlockedList
           blocked={safety.blocked}
           busy={busy}

@@ -1,6 +1,8 @@
 /** The app's top level: resume a signed-in device or sign in / register, then the chat screen. */
 import { useEffect, useState } from 'react';
 import type { AccessPolicy } from '../components/AuthScreen.js';
+import { useLocale } from '../i18n/locale.js';
+import { t } from '../i18n/t.js';
 import * as session from '../session.js';
 import { ChatScreen } from './ChatScreen.js';
 import { ChatModel } from './chatModel.js';
@@ -25,6 +27,8 @@ export function App() {
   const [mode, setMode] = useState<'login' | 'register'>('register');
   const [access, setAccess] = useState<AccessPolicy | undefined>();
   const [error, setError] = useState<string | undefined>();
+  // Every component below formats its text while rendering, so a new language re-renders them all.
+  useLocale();
 
   useEffect(() => {
     let cancelled = false;
@@ -51,7 +55,7 @@ export function App() {
     return (
       <main className="auth">
         <p className="muted" role="status">
-          Opening Parley…
+          {t('app.opening')}
         </p>
       </main>
     );

@@ -3,6 +3,7 @@ import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react
 import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
 import { ConnectionBanner } from '../components/Forms.js';
+import { t } from '../i18n/t.js';
 import { type AccountActions, AccountButtons, AccountDialogs, type SafetyActions } from './AccountDialogs.js';
 import { Announcer, useFocusAfterBack } from './assistive.js';
 import { useBrowserSignals } from './browserSignals.js';
@@ -113,7 +114,7 @@ export function ChatScreen(props: Props) {
           />
         ) : (
           <section className="chat placeholder">
-            <p className="muted">Choose a conversation, or start a new one.</p>
+            <p className="muted">{t('app.chooseConversation')}</p>
           </section>
         )}
       </main>

@@ -9,6 +9,7 @@ import { Dialog } from '../components/Dialog.js';
 import { ErrorText, IdentityWarning, MembersPanel, NewConversationForm } from '../components/Forms.js';
 import { SafetyNumberView } from '../components/SafetyNumber.js';
 import { TimerControl } from '../components/TimerControl.js';
+import { t } from '../i18n/t.js';
 import { checkUsername, explain } from '../session.js';
 import type { ChatModel } from './chatModel.js';
 import type { ChatState, Conversation } from './chatState.js';
@@ -28,7 +29,10 @@ export function ConversationDialogs({ model, s, open, control, showSafetyNumber 
   return (
     <>
       {(panel?.kind === 'new-chat' || panel?.kind === 'new-group') && (
-        <Dialog title={panel.kind === 'new-chat' ? 'New chat' : 'New group'} onClose={closePanel}>
+        <Dialog
+          title={panel.kind === 'new-chat' ? t('list.newChat') : t('list.newGroup')}
+          onClose={closePanel}
+        >
           <NewConversationForm
             group={panel.kind === 'new-group'}
             busy={busy}

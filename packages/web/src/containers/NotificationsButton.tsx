@@ -1,5 +1,6 @@
 /** The header's offer to turn on browser notifications, while the person has not decided. */
 import { useState } from 'react';
+import { t } from '../i18n/t.js';
 import { notificationsSupported } from './browserSignals.js';
 
 export function NotificationsButton() {
@@ -9,7 +10,7 @@ export function NotificationsButton() {
   if (permission !== 'default') return null;
   return (
     <button type="button" onClick={() => void Notification.requestPermission().then((p) => setPermission(p))}>
-      Enable notifications
+      {t('notifications.enable')}
     </button>
   );
 }
