@@ -179,6 +179,7 @@ const serverFrames: ServerFrame[] = [
     requestId: 3,
     accountId: 'bob',
     keyPackages: [{ deviceId: 'd', keyPackage: blob, lastResort: true }],
+    transparency: null,
   },
   { type: 'kp_remaining', requestId: 4, oneTime: 5, lastResort: true, cipherSuite: null },
   { type: 'deliver', requestId: 0, groupId: gid, seq: 5, payload: blob },
