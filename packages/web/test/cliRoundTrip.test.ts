@@ -106,4 +106,4 @@ test('50 MB from the web app to the parley program and a file back, byte for byt
   const download = web.page.waitForEvent('download', { timeout: TRANSFER_WAIT_MS });
   await card.getByRole('button', { name: 'Download reply.pdf' }).click();
   expect(await sha256Of((await (await download).path())!)).toBe(back.sha256);
-});
+}, 300_000); // 50 MB both ways through real Chromium and the real CLI: as attachments.test.ts
