@@ -23,20 +23,18 @@
  * Options: --quick (1,000 connections, 25 pairs, shorter runs), --soak, --out DIR (default bench/out).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DeviceIdentity } from '@parley/core';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { closedLoop, openLoop, parleyFlow, relayFlow } from './flows.js';
 import {
   type BenchGroup,
   BenchSocket,
   inParallel,
   population,
+  postgresAndRedis,
   type ServerSpec,
   setupGroup,
   spawnServer,
@@ -231,46 +229,6 @@ async function measureRelay(work: Workload): Promise<Measured> {
   } finally {
     await server.stop();
   }
-}
-
-/** A fresh PostgreSQL database and Redis prefix, or why not. */
-async function postgresAndRedis(): Promise<
-  { url: string; redisUrl: string; prefix: string; drop(): Promise<void> } | { skipped: string }
-> {
-  const adminUrl = process.env.PARLEY_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const redisUrl = process.env.PARLEY_BENCH_REDIS ?? 'redis://127.0.0.1:6379';
-  const name = `parley_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  try {
-    await admin.connect();
-    await redis.connect();
-    await admin.query(`create database ${name}`);
-  } catch (e) {
-    await admin.end().catch(() => {});
-    redis.disconnect();
-    return { skipped: `PostgreSQL or Redis unreachable (${(e as Error).message})` };
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const prefix = `${name}:`;
-  return {
-    url: url.toString(),
-    redisUrl,
-    prefix,
-    async drop() {
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-      for (let cursor = '0'; ; ) {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-        if (cursor === '0') break;
-      }
-      redis.disconnect();
-    },
-  };
 }
 
 /** A bench in its own process (`script` with `args` and `--json`): its report lines and figures. */

@@ -12,12 +12,10 @@
  * Prints each figure and its ratio to the relay's. Loopback only; each run bounded (120 s).
  * `PARLEY_BENCH_PROFILE=DIR` writes a CPU profile of each server process. `--json FILE` too.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceIdentity } from '@parley/core';
-import pg from 'pg';
 import { closedLoop, type Flow, type Latency, openLoop, parleyFlow, relayFlow } from './flows.js';
 import {
   type BenchGroup,
@@ -25,6 +23,7 @@ import {
   inParallel,
   numberOption,
   population,
+  postgresAndRedis,
   type ServerHandle,
   type ServerSpec,
   setupGroup,
@@ -140,32 +139,6 @@ function log(line: string) {
 
 const sec = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
 
-async function postgresSpec(dataDir: string) {
-  const adminUrl = process.env.PARLEY_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `parley_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const spec: ServerSpec = {
-    mode: 'parley',
-    dataDir,
-    postgres: {
-      url: url.toString(),
-      redisUrl: process.env.PARLEY_BENCH_REDIS ?? 'redis://127.0.0.1:6379',
-      prefix: `${name}:`,
-    },
-  };
-  return {
-    spec,
-    drop: async () => {
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
-}
-
 async function main() {
   log(
     `Parley bench:direct — ${PAIRS} pairs, ${MESSAGES} messages each (window ${WINDOW}), open loop ${RATE}/s for ${SECONDS} s, node ${process.version}\n`,
@@ -179,11 +152,14 @@ async function main() {
     groups = sqlite.groups;
     if (withPostgres) {
       const pgDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-      const { spec, drop } = await postgresSpec(pgDir);
+      const services = await postgresAndRedis();
+      if ('skipped' in services) throw new Error(services.skipped);
       try {
-        results.postgres = (await measureParley('parley pg+redis', spec)).figures;
+        results.postgres = (
+          await measureParley('parley pg+redis', { mode: 'parley', dataDir: pgDir, postgres: services })
+        ).figures;
       } finally {
-        await drop();
+        await services.drop();
         rmSync(pgDir, { recursive: true, force: true });
       }
     }

@@ -30,10 +30,13 @@ import {
   randomBytes,
   type ServerFrame,
   toBase64Url,
+  toHex,
   wsAuthMessage,
 } from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import * as opaque from '@serenity-kit/opaque';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import WebSocket from 'ws';
 
 /** The number after `--name` on the command line, or `fallback`. */
@@ -386,4 +389,44 @@ export async function setupGroup(
     ciphertexts.push(e.message);
   }
   return { groupId, sender, receivers: members.map((m) => sockets.get(m)!), ciphertexts };
+}
+
+/** A fresh PostgreSQL database and Redis prefix, or why not. */
+export async function postgresAndRedis(): Promise<
+  { url: string; redisUrl: string; prefix: string; drop(): Promise<void> } | { skipped: string }
+> {
+  const adminUrl = process.env.PARLEY_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = process.env.PARLEY_BENCH_REDIS ?? 'redis://127.0.0.1:6379';
+  const name = `parley_bench_${toHex(randomBytes(6))}`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try {
+    await admin.connect();
+    await redis.connect();
+    await admin.query(`create database ${name}`);
+  } catch (e) {
+    await admin.end().catch(() => {});
+    redis.disconnect();
+    return { skipped: `PostgreSQL or Redis unreachable (${(e as Error).message})` };
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const prefix = `${name}:`;
+  return {
+    url: url.toString(),
+    redisUrl,
+    prefix,
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+      for (let cursor = '0'; ; ) {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+        if (cursor === '0') break;
+      }
+      redis.disconnect();
+    },
+  };
 }

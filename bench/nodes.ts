@@ -13,12 +13,10 @@
  * share the cores, which bounds what a second node can add; the CPU figures say where it goes.
  * Loopback only; every run bounded (120 s).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceIdentity } from '@parley/core';
-import pg from 'pg';
 import { closedLoop, parleyFlow } from './flows.js';
 import {
   type BenchGroup,
@@ -26,6 +24,7 @@ import {
   inParallel,
   numberOption,
   population,
+  postgresAndRedis,
   type ServerHandle,
   type ServerSpec,
   setupGroup,
@@ -61,27 +60,6 @@ const placements: Array<{ name: string; nodes: 1 | 2; place: Placement }> = [
 
 function log(line: string) {
   process.stdout.write(`${line}\n`);
-}
-
-async function freshDatabase() {
-  const adminUrl = process.env.PARLEY_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `parley_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    postgres: {
-      url: url.toString(),
-      redisUrl: process.env.PARLEY_BENCH_REDIS ?? 'redis://127.0.0.1:6379',
-      prefix: `${name}:`,
-    },
-    drop: async () => {
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
 }
 
 interface Plan {
@@ -133,7 +111,9 @@ async function main() {
   log(
     `Parley bench:nodes — PostgreSQL + Redis; ${PAIRS} pairs × ${MESSAGES} messages, a ${GROUP}-device group × ${GROUP_MESSAGES}; node ${process.version}\n`,
   );
-  const { postgres, drop } = await freshDatabase();
+  const services = await postgresAndRedis();
+  if ('skipped' in services) throw new Error(services.skipped);
+  const { drop, ...postgres } = services;
   const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'parley-bench-')));
   const spec = (node: number): ServerSpec => ({ mode: 'parley', dataDir: dirs[node]!, postgres });
   const nodes = [await spawnServer(spec(0))];

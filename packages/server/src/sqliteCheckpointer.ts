@@ -17,7 +17,6 @@
  * The worker's connection keeps `synchronous = FULL`: a checkpoint flushes the log before copying
  * and the database file after, so no committed page is ever only in memory.
  */
-import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
@@ -81,13 +80,4 @@ export function startCheckpointer(file: string, options: Partial<CheckpointOptio
       return stopped;
     },
   };
-}
-
-/** The size of the database's write-ahead log now, bytes (0 if there is none). */
-export function walBytes(file: string): number {
-  try {
-    return statSync(`${file}-wal`).size;
-  } catch {
-    return 0;
-  }
 }
