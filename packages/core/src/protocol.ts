@@ -47,7 +47,13 @@ export {
   type PresenceEntry,
   type ServerFrame,
 } from './protocol/frames.js';
-export { type LoggedKey, MAX_LOG_PAGE, type WireTreeHead } from './protocol/logFrames.js';
+export {
+  type LoggedIdentity,
+  type LoggedKey,
+  MAX_IDENTITY_ENTRIES,
+  MAX_LOG_PAGE,
+  type WireTreeHead,
+} from './protocol/logFrames.js';
 
 /** What a device signs to authenticate a connection: label, then the server's fresh challenge. */
 export function wsAuthMessage(challenge: Uint8Array): Uint8Array {

@@ -64,6 +64,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
   log_inclusion_get: { type: 'log_inclusion_get', requestId: 21, index: 5, size: 2 ** 33 },
   log_consistency_get: { type: 'log_consistency_get', requestId: 22, first: 3, second: 9 },
   log_entries_get: { type: 'log_entries_get', requestId: 23, start: 400, limit: 200 },
+  log_identity_get: { type: 'log_identity_get', requestId: 26, accountId: 'alice' },
 };
 
 const head = { size: 9, root: bytes(32, 4), timestamp: 1_790_000_000_000, signature: bytes(64, 5) };
@@ -120,6 +121,12 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
   log_inclusion: { type: 'log_inclusion', requestId: 148, index: 3, size: 9, path: [bytes(32, 1)] },
   log_consistency: { type: 'log_consistency', requestId: 149, first: 3, second: 9, path: [] },
   log_entries: { type: 'log_entries', requestId: 150, start: 0, entries: [bytes(90), bytes(4096)] },
+  log_identity: {
+    type: 'log_identity',
+    requestId: 156,
+    head,
+    entries: [{ index: 2, entry: bytes(60), path: [bytes(32, 6), bytes(32, 7)] }],
+  },
 };
 
 /**

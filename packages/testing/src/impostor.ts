@@ -25,11 +25,9 @@ export async function slipInImpostorDevice(
   username: string,
   { logged = true }: { logged?: boolean } = {},
 ): Promise<Uint8Array> {
-  const cs = await nativeCiphersuite();
-  const impostor = await createAccount(username, cs);
+  const impostor = await impostorDevice(db, username, { logged });
   const device = await createMlsDevice(impostor, { provider: nativeCryptoProvider });
   const kp = await generateKeyPackage(device);
-  await insertDevice(db, username, impostor, logged);
   await db
     .insertInto('key_packages')
     .values({
@@ -43,6 +41,22 @@ export async function slipInImpostorDevice(
     })
     .execute();
   return impostor.identityKey;
+}
+
+/**
+ * Play a malicious server operator who runs a device of `username` itself: a device certified by an
+ * identity key the operator made, in the directory (its certificate logged unless `logged` is
+ * false) — but that identity key is in no registration or reset entry of the log. Returns the
+ * device's identity, for a client to run (it uploads its own key packages).
+ */
+export async function impostorDevice(
+  db: Db,
+  username: string,
+  { logged = true }: { logged?: boolean } = {},
+): Promise<DeviceIdentity> {
+  const impostor = await createAccount(username, await nativeCiphersuite());
+  await insertDevice(db, username, impostor, logged);
+  return impostor;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** @parley/testing — helpers for Parley's own tests (private: no shipped package depends on it). */
 
 export { type HttpsAnswer, httpsRequest } from './httpsRequest.js';
-export { replaceIdentity, rewriteLogEntry, slipInImpostorDevice } from './impostor.js';
+export { impostorDevice, replaceIdentity, rewriteLogEntry, slipInImpostorDevice } from './impostor.js';
 export { inflatePrivateMessage, inflateWelcome } from './inflate.js';
 export { type LoopbackServer, startLoopbackServer } from './loopback.js';
 export { seededRandom } from './random.js';

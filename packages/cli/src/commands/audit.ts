@@ -71,7 +71,14 @@ export const auditCommand: Command = {
     for (;;) {
       await new Promise((r) => setTimeout(r, seconds * 1000));
       // The tree carries over: only new entries are read, and the old ones must still be its prefix.
-      await round(a, get, flags);
+      // A monitor outlives a server that is down or restarting: the round is tried again.
+      await round(a, get, flags).catch((e: unknown) => {
+        if (e instanceof CliError) throw e;
+        const why = e instanceof Error ? e.message : String(e);
+        process.stderr.write(
+          `parley: ${new Date().toISOString()} this round failed (${why}); trying again\n`,
+        );
+      });
     }
   },
 };

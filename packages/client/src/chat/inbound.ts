@@ -17,6 +17,7 @@ import {
 import { Batch, inBatch } from '../storage/batch.js';
 import { advanceCursor, isOwn } from '../storage/log.js';
 import { storeMessage } from '../storage/messages.js';
+import { checkInterrupted } from '../transparency/firstContact.js';
 import { HeadGossip } from '../transparency/gossip.js';
 import { applyAnnotation } from './annotations.js';
 import { droppedWhenBlocked } from './blocking.js';
@@ -104,6 +105,8 @@ async function processMessage(
       });
       if (result.kind === 'application') app = decodeAppMessage(result.plaintext);
     } catch (e) {
+      // A key check that could not be made (offline, or the log untrusted): try again later.
+      if (checkInterrupted(e)) throw e;
       // Decrypted but not decodable: the ratchet moved on all the same (stored before anything
       // else may send from this state).
       const advanced = result?.newState;

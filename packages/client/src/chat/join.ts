@@ -11,6 +11,7 @@ import {
 } from '@parley/core';
 import { inBatch } from '../storage/batch.js';
 import { advanceCursor } from '../storage/log.js';
+import { checkInterrupted } from '../transparency/firstContact.js';
 import type { Chat } from './context.js';
 import { sendHandshake } from './handshake.js';
 import { noticeIdentityChange } from './identityChanges.js';
@@ -49,6 +50,8 @@ export async function acceptWelcome(
       );
     } catch (e) {
       if (!(e instanceof ParleyError) || e instanceof IdentityKeyMismatchError) throw e;
+      // A key check that could not be made (offline, or the log untrusted): the Welcome stays.
+      if (checkInterrupted(e)) throw e;
       // A Welcome this device cannot use (damaged, or refused by MLS): say so and drop it, so it
       // does not stop every later sync; the device joins by external commit at the next sync.
       chat.events.emit('undecryptable', { groupId: id, seq, code: e.code });

@@ -9,6 +9,7 @@ import { Conversations } from '../storage/conversations.js';
 import { dropLegacyMarkers } from '../storage/log.js';
 import { Outbox } from '../storage/outbox.js';
 import { SealedStore, StoredIdentities } from '../store.js';
+import { loggedOnFirstContact } from '../transparency/firstContact.js';
 import { HeadGossip } from '../transparency/gossip.js';
 import { MONITOR_INTERVAL_MS, monitorOwnAccount } from '../transparency/monitor.js';
 import { LogView } from '../transparency/view.js';
@@ -28,7 +29,17 @@ export async function openChat(
 ): Promise<{ chat: Chat; queue: ReturnType<typeof serialQueue> }> {
   const store = new SealedStore(options.records, options.storageKey);
   const identities = new StoredIdentities(store);
-  const device = await createMlsDevice(options.identity, { ...options.mls, identities });
+  // A key met for the first time is pinned only if the server's key log proves it (firstContact.ts);
+  // the policy reaches the connection and the log view made below.
+  const late: { chat?: Chat } = {};
+  const device = await createMlsDevice(options.identity, {
+    onUnknownIdentity: loggedOnFirstContact(
+      () => late.chat!.connection,
+      () => late.chat!.transparency,
+    ),
+    ...options.mls,
+    identities,
+  });
   await dropLegacyMarkers(store);
   const connection = new Connection({
     url: options.serverUrl,
@@ -75,6 +86,7 @@ export async function openChat(
     retryLater: (id) => retryLater(chat, id),
     closed: false,
   };
+  late.chat = chat;
   // A failure of either is reported and the sync tried again (never dropped in silence).
   connection.onPush((f) => {
     void chat.serial(() => onPush(chat, f)).catch((e: unknown) => syncFailed(chat, e));

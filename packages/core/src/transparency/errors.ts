@@ -13,7 +13,8 @@ export class LogInvalidError extends ParleyError {
 export class KeyNotLoggedError extends ParleyError {
   constructor(
     readonly accountId: string,
-    readonly deviceId: string,
+    /** The device whose certificate is not proved; undefined for an identity key (first contact). */
+    readonly deviceId?: string,
   ) {
     super('key_not_logged', 'the server handed out a key without proving it is in its key log');
   }

@@ -1,4 +1,4 @@
-/** The key transparency frames (client 20–23, server 147–150) over the device's WebSocket. */
+/** The key transparency frames (client 20–23 and 26, server 147–150 and 156) over the device's WebSocket. */
 import { MAX_LOG_PAGE } from '@parley/core';
 import { FrameError, type Hub } from '../hub.js';
 import type { TransparencyLog } from './service.js';
@@ -42,4 +42,13 @@ export function transparencyFrames(hub: Hub, log: TransparencyLog): void {
     start: f.start,
     entries: await log.entries(f.start, Math.min(f.limit, MAX_LOG_PAGE)),
   }));
+  hub.on('log_identity_get', async (_session, f) => {
+    const head = await log.latest();
+    return {
+      type: 'log_identity',
+      requestId: f.requestId,
+      head,
+      entries: await log.identityProofs(f.accountId, head),
+    };
+  });
 }

@@ -4,7 +4,13 @@
  * answers for every entry any node committed. Heads are signed when the tree grows, and again
  * when the last one is older than HEAD_REFRESH_MS, so a client sees how fresh a head is.
  */
-import { type LoggedKey, LogTree, type SignedTreeHead } from '@parley/core';
+import {
+  type LoggedIdentity,
+  type LoggedKey,
+  LogTree,
+  MAX_IDENTITY_ENTRIES,
+  type SignedTreeHead,
+} from '@parley/core';
 import type { Db } from '../db.js';
 import type { TransparencyKey } from './key.js';
 
@@ -107,6 +113,28 @@ export class TransparencyLog {
       index: seq,
       loggedAt,
       path: this.tree.inclusionProof(seq, head.size),
+    }));
+  }
+
+  /**
+   * The entries that logged `accountId`'s identity keys (registered, identity_reset) in `head`, the
+   * latest MAX_IDENTITY_ENTRIES of them oldest first, each proved against `head`: what a client
+   * checks a key it meets for the first time against (first contact, issue #21).
+   */
+  async identityProofs(accountId: string, head: SignedTreeHead): Promise<LoggedIdentity[]> {
+    const rows = await this.db
+      .selectFrom('transparency_log')
+      .select(['seq', 'entry'])
+      .where('username', '=', accountId)
+      .where('kind', 'in', ['registered', 'identity_reset'])
+      .where('seq', '<', head.size)
+      .orderBy('seq', 'desc')
+      .limit(MAX_IDENTITY_ENTRIES)
+      .execute();
+    return rows.reverse().map((r) => ({
+      index: Number(r.seq),
+      entry: new Uint8Array(r.entry),
+      path: this.tree.inclusionProof(Number(r.seq), head.size),
     }));
   }
 }
