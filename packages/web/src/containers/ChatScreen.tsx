@@ -45,7 +45,7 @@ export function ChatScreen(props: Props) {
   const showSafetyNumber = (accountId: string) =>
     control.run(async () => {
       const r = await model.safetyNumber(accountId);
-      if (r === undefined) throw new Error(`You have no conversation with ${accountId} yet.`);
+      if (r === undefined) throw new Error(t('safety.noConversation', { accountId }));
       setPanel({ kind: 'safety', accountId, number: r.number, verified: r.verified });
     });
 

@@ -1,7 +1,12 @@
 /** العربية (Modern Standard Arabic; written right to left, the layout mirrors). */
 import type { MessageId } from './en.js';
 
+import { arErrors } from './errors.ar.js';
+import { arScreens } from './screens.ar.js';
+
 export const ar: Record<MessageId, string> = {
+  ...arScreens,
+  ...arErrors,
   'app.opening': 'جارٍ فتح Parley…',
   'app.chooseConversation': 'اختر محادثة، أو ابدأ محادثة جديدة.',
   'language.label': 'اللغة',

@@ -1,7 +1,12 @@
 /** Deutsch (informal "du", as chat apps address people). */
 import type { MessageId } from './en.js';
 
+import { deErrors } from './errors.de.js';
+import { deScreens } from './screens.de.js';
+
 export const de: Record<MessageId, string> = {
+  ...deScreens,
+  ...deErrors,
   'app.opening': 'Parley wird geöffnet…',
   'app.chooseConversation': 'Wähle eine Unterhaltung oder beginne eine neue.',
   'language.label': 'Sprache',

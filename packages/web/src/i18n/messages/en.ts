@@ -2,7 +2,12 @@
  * The English catalogue: the source of every message id (the other catalogues are typed by it and
  * a test checks they hold exactly these ids with the same placeholders). ICU MessageFormat syntax.
  */
+import { enErrors } from './errors.en.js';
+import { enScreens } from './screens.en.js';
+
 export const en = {
+  ...enScreens,
+  ...enErrors,
   'app.opening': 'Opening Parley…',
   'app.chooseConversation': 'Choose a conversation, or start a new one.',
   'language.label': 'Language',

@@ -1,7 +1,12 @@
 /** Español (neutral, tuteo). */
 import type { MessageId } from './en.js';
 
+import { esErrors } from './errors.es.js';
+import { esScreens } from './screens.es.js';
+
 export const es: Record<MessageId, string> = {
+  ...esScreens,
+  ...esErrors,
   'app.opening': 'Abriendo Parley…',
   'app.chooseConversation': 'Elige una conversación o empieza una nueva.',
   'language.label': 'Idioma',
