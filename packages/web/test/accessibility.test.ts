@@ -248,21 +248,42 @@ test('the keyboard alone sends a message, reaches its actions, and closes a dial
     .toBe('kay');
 });
 
-test('with reduced motion preferred, nothing on the chat screen animates', async () => {
+test('with reduced motion preferred, nothing on the chat screen animates, not even motion added later', async () => {
   const p = await suite.person('moe');
   await p.page.emulateMedia({ reducedMotion: 'reduce' });
   await register(p);
-  const moving = await p.page.evaluate(
-    () =>
-      Array.from(document.querySelectorAll('*'))
-        .map((e) => getComputedStyle(e))
-        .filter(
-          (s) =>
-            (s.animationName !== 'none' && Number.parseFloat(s.animationDuration) > 0.01) ||
-            Number.parseFloat(s.transitionDuration) > 0.01,
-        ).length,
-  );
-  expect(moving).toBe(0);
+  const moving = () =>
+    p.page.evaluate(
+      () =>
+        Array.from(document.querySelectorAll('*'))
+          .map((e) => getComputedStyle(e))
+          .filter(
+            (s) =>
+              (s.animationName !== 'none' && Number.parseFloat(s.animationDuration) > 0.01) ||
+              Number.parseFloat(s.transitionDuration) > 0.01 ||
+              Number.parseFloat(s.transitionDelay) > 0.01,
+          ).length,
+    );
+  // A probe that moves (a transition and an animation, as a later change could add): the rule
+  // stops it too, and only when reduced motion is asked for.
+  await p.page.evaluate(() => {
+    const probe = document.createElement('div');
+    probe.id = 'motion-probe';
+    probe.style.transition = 'opacity 2s ease 1s';
+    probe.style.animation = 'motion-probe 3s infinite';
+    document.body.append(probe);
+  });
+  expect(await moving()).toBe(0);
+  await p.page.emulateMedia({ reducedMotion: 'no-preference' });
+  expect(await moving()).toBe(1);
+  await p.page.emulateMedia({ reducedMotion: 'reduce' });
+  expect(await moving()).toBe(0);
+  expect(
+    await p.page.evaluate(() => {
+      const s = getComputedStyle(document.getElementById('motion-probe')!);
+      return [s.transitionDuration, s.transitionDelay, s.animationDuration, s.animationIterationCount];
+    }),
+  ).toEqual(['0s', '0s', '0s', '1']);
 });
 
 test('the live region says each incoming message with its sender, from other chats too, and nothing else', async () => {
