@@ -9,6 +9,7 @@ import { rewriteLogEntry, slipInImpostorDevice } from '@parley/testing';
 import { expect, test } from 'vitest';
 import {
   browserSuite,
+  expectAccessible,
   hasKeyPackages,
   newChat,
   openPerson,
@@ -55,6 +56,7 @@ test('a device the server adds to my account raises a lasting warning that says 
   // The generic catch-up banner does not stand in for it.
   expect(await kim.page.getByText('Catching up failed').count()).toBe(0);
   await screenshot(kim, 'key-alert-warning');
+  await expectAccessible(kim, 'the key alert warning');
 
   // It stays across a reload (the SDK reports an entry once), in the chosen language too.
   await reloadIn(kim, 'de');
@@ -96,6 +98,7 @@ test('a key log history the server rewrote is shown as a split-view warning, not
     expect(await warning.textContent()).toContain('Compare safety numbers');
     expect(await lea.page.getByText('Catching up failed').count()).toBe(0);
     await screenshot(lea, 'split-view-warning');
+    await expectAccessible(lea, 'the split view warning');
     await reloadIn(lea, 'ar');
     await lea.page.getByRole('alert').filter({ hasText: 'قد يحاول الخادم اعتراض محادثاتك' }).waitFor();
   } finally {

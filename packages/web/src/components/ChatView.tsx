@@ -79,7 +79,7 @@ function ChatHeader(props: HeaderProps) {
       <div className="chat-title">
         <h2>{title}</h2>
         <p className="encryption" data-testid="encryption-status">
-          <LockIcon /> {t('chat.encrypted')}
+          <LockIcon /> <span className="encryption-label">{t('chat.encrypted')}</span>
           <span className="encryption-detail">
             {' '}
             · MLS{c.epoch !== undefined && t('chat.epoch', { epoch: String(c.epoch) })}
