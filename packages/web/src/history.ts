@@ -16,17 +16,18 @@ import {
   receiveHistory,
 } from '@parley/client';
 import { browserSocketFactory } from '@parley/client/browser';
+import { type MessageId, t } from './i18n/t.js';
 
 const DAY_MS = 86_400_000;
 
 /** How far back the history sent to a new device goes. */
 export type HistoryChoice = 'all' | '30d' | '7d' | 'none';
 
-export const HISTORY_CHOICES: ReadonlyArray<{ value: HistoryChoice; label: string }> = [
-  { value: '30d', label: 'The last 30 days' },
-  { value: '7d', label: 'The last 7 days' },
-  { value: 'all', label: 'All of it' },
-  { value: 'none', label: 'None' },
+export const HISTORY_CHOICES: ReadonlyArray<{ value: HistoryChoice; label: MessageId }> = [
+  { value: '30d', label: 'link.history30d' },
+  { value: '7d', label: 'link.history7d' },
+  { value: 'all', label: 'link.historyAll' },
+  { value: 'none', label: 'link.historyNone' },
 ];
 
 /** The oldest time sent (0: everything), or null for none. */
@@ -36,20 +37,15 @@ export function historySince(choice: HistoryChoice, now = Date.now()): number | 
   return now - (choice === '30d' ? 30 : 7) * DAY_MS;
 }
 
-const counted = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-
 function percent(done: number, total: number): string {
   return total <= 0 ? '0%' : `${Math.min(100, Math.floor((100 * done) / total))}%`;
 }
 
 /** What was sent or received, as a sentence. */
 export function summaryText(s: HistorySummary, sent: boolean): string {
-  const what = `${counted(s.messages, 'message')} of ${counted(s.conversations, 'conversation')}`;
-  if (sent && s.bytes === 0)
-    return 'There was no history to send: the new device starts with what is said from now on.';
-  return sent
-    ? `Sent ${what} to the new device, end-to-end encrypted.`
-    : `Received ${what} from your other device.`;
+  const what = t('history.what', { messages: s.messages, conversations: s.conversations });
+  if (sent && s.bytes === 0) return t('history.nothingToSend');
+  return sent ? t('history.sent', { what }) : t('history.received', { what });
 }
 
 /**
@@ -66,12 +62,12 @@ export async function sendLinkHistory(
 ): Promise<string> {
   if (since === null) {
     await declineHistory(api, token, code);
-    return 'No history is sent: the new device starts with what is said from now on.';
+    return t('history.noneSent');
   }
-  onProgress('Preparing your history…');
+  onProgress(t('history.preparing'));
   const sent = await client.sendHistory(api, token, code, {
     since,
-    onProgress: (done, total) => onProgress(`Sending your history… ${percent(done, total)}`),
+    onProgress: (done, total) => onProgress(t('history.sending', { percent: percent(done, total) })),
   });
   return summaryText(sent, true);
 }
@@ -84,15 +80,11 @@ export type ReceiveInto = Omit<
 
 /** On the new browser, before its client first opens: wait for the history and write it. */
 export async function receiveLinkHistory(o: ReceiveInto, onProgress: (text: string) => void): Promise<void> {
-  onProgress(`Waiting for your history from your other device (up to ${HISTORY_WAIT_MS / 60_000} minutes)…`);
+  onProgress(t('history.waiting', { minutes: HISTORY_WAIT_MS / 60_000 }));
   const got = await receiveHistory({
     ...o,
     socketFactory: browserSocketFactory,
-    onProgress: (done, total) => onProgress(`Receiving your history… ${percent(done, total)}`),
+    onProgress: (done, total) => onProgress(t('history.receiving', { percent: percent(done, total) })),
   });
-  onProgress(
-    got === null
-      ? 'No history came from your other device: this device starts with an empty history.'
-      : summaryText(got, false),
-  );
+  onProgress(got === null ? t('history.noneCame') : summaryText(got, false));
 }

@@ -6,6 +6,7 @@
  */
 import { prepareResetDevice, resetIdentity } from '@parley/client';
 import { deviceLabel } from './deviceName.js';
+import { t } from './i18n/t.js';
 import {
   checkTypedPassword,
   checkUsername,
@@ -28,10 +29,10 @@ export interface ResetValues {
 export async function resetIdentityHere(values: ResetValues): Promise<SignedIn> {
   const username = checkUsername(values.username);
   checkTypedPassword(values.password);
-  if (!values.understood) throw new UserError('Tick the box to say you understand what a reset does.');
+  if (!values.understood) throw new UserError(t('reset.tick'));
   const store = await devices();
   if ((await store.list()).some((d) => d.accountId === username))
-    throw new UserError(`This browser holds a device of ${username}: sign in with it instead.`);
+    throw new UserError(t('reset.holdsDevice', { username }));
   const { identity, reset } = await guarded(async (api) => {
     const done = await resetIdentity(
       api,

@@ -10,6 +10,7 @@
 import { readBackup, restoreDevice, writeBackupRecords } from '@parley/client';
 import { MAX_BACKUP_BYTES, RECOVERY_KEY_CHARS } from '@parley/core';
 import { deviceLabel } from './deviceName.js';
+import { t } from './i18n/t.js';
 import {
   checkTypedPassword,
   devices,
@@ -33,17 +34,16 @@ export interface RestoreValues {
 }
 
 async function fileBytes(file: File | undefined): Promise<Uint8Array> {
-  if (file === undefined) throw new UserError('Choose your backup file.');
-  if (file.size > MAX_BACKUP_BYTES) throw new UserError('That file is larger than any Parley backup.');
+  if (file === undefined) throw new UserError(t('restore.chooseFile'));
+  if (file.size > MAX_BACKUP_BYTES) throw new UserError(t('restore.fileTooLarge'));
   return new Uint8Array(await file.arrayBuffer());
 }
 
 /** Restore the account of the backup on this browser, as a new device; then open it. */
 export async function restoreBackup(values: RestoreValues): Promise<SignedIn> {
   const bytes = await fileBytes(values.file);
-  if (values.recoveryKey.trim().length === 0) throw new UserError('Type the recovery key.');
-  if (values.recoveryKey.length > MAX_RECOVERY_KEY_TYPED)
-    throw new UserError('That recovery key is too long.');
+  if (values.recoveryKey.trim().length === 0) throw new UserError(t('restore.typeKey'));
+  if (values.recoveryKey.length > MAX_RECOVERY_KEY_TYPED) throw new UserError(t('restore.keyTooLong'));
   checkTypedPassword(values.password);
   let backup: ReturnType<typeof readBackup>;
   try {
@@ -53,9 +53,7 @@ export async function restoreBackup(values: RestoreValues): Promise<SignedIn> {
   }
   const store = await devices();
   if ((await store.list()).some((d) => d.accountId === backup.accountId))
-    throw new UserError(
-      `This browser already holds a device of ${backup.accountId}: sign in instead, or log out and remove its data first.`,
-    );
+    throw new UserError(t('restore.holdsDevice', { accountId: backup.accountId }));
   const identity = await guarded(async (api) =>
     restoreDevice(
       api,

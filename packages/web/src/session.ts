@@ -9,7 +9,6 @@
 import {
   type AccessPolicy,
   claimNewDevice,
-  errorText,
   LINK_CODE_CHARS,
   listOwnDevices,
   type OwnDevice,
@@ -34,6 +33,8 @@ import {
 } from '@parley/core';
 import { deviceLabel } from './deviceName.js';
 import { receiveLinkHistory, sendLinkHistory } from './history.js';
+import { errorMessage } from './i18n/errors.js';
+import { t } from './i18n/t.js';
 
 /** A failure whose message is written for the person (code `usage`: errorText shows the message). */
 export class UserError extends ParleyError {
@@ -47,36 +48,36 @@ export class LinkCodeNeeded extends UserError {}
 
 /** The message to show for a failure of the SDK or the server. */
 export function explain(e: unknown): string {
-  return errorText(e);
+  return errorMessage(e);
 }
 
 export function checkUsername(input: string): string {
   // Bounds the work before canonicalUsername (which counts characters after folding).
   if (input.length > 2 * MAX_USERNAME_CHARS)
-    throw new UserError(`Usernames are at most ${MAX_USERNAME_CHARS} characters.`);
+    throw new UserError(t('check.usernameLong', { max: MAX_USERNAME_CHARS }));
   try {
     return canonicalUsername(input.trim());
   } catch (e) {
-    throw new UserError(e instanceof Error ? `Username: ${e.message}.` : 'Invalid username.');
+    throw new UserError(t('check.usernameInvalid', { reason: e instanceof Error ? e.message : '' }));
   }
 }
 
 function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_CHARS)
-    throw new UserError(`Choose a password of at least ${MIN_PASSWORD_CHARS} characters.`);
-  if (password.length > MAX_PASSWORD_CHARS) throw new UserError('That password is too long.');
+    throw new UserError(t('check.passwordShort', { min: MIN_PASSWORD_CHARS }));
+  if (password.length > MAX_PASSWORD_CHARS) throw new UserError(t('check.passwordLong'));
 }
 
 /** A password typed to confirm it is the person (any length the account's could have). */
 export function checkTypedPassword(password: string): void {
   if (password.length === 0 || password.length > MAX_PASSWORD_CHARS)
-    throw new UserError('Enter your password.');
+    throw new UserError(t('check.passwordEmpty'));
 }
 
-function checkSecret(secret: string, what: string, max: number): string {
+function checkSecret(secret: string, what: 'access' | 'invite', max: number): string {
   const s = secret.trim();
-  if (s.length === 0) throw new UserError(`Enter the ${what}.`);
-  if (s.length > max) throw new UserError(`That ${what} is too long.`);
+  if (s.length === 0) throw new UserError(t('check.secretEmpty', { what }));
+  if (s.length > max) throw new UserError(t('check.secretLong', { what }));
   return s;
 }
 
@@ -107,11 +108,7 @@ function holdDeviceLock(accountId: string): Promise<() => void> {
     navigator.locks
       .request(`parley-device:${accountId}`, { ifAvailable: true }, (lock) => {
         if (lock === null) {
-          reject(
-            new UserError(
-              'Parley is already open in another tab of this browser. Use that tab, or close it and reload this one.',
-            ),
-          );
+          reject(new UserError(t('session.otherTab')));
           return;
         }
         return new Promise<void>((release) => resolve(release));
@@ -131,7 +128,7 @@ export interface SignedIn {
 export async function openClient(accountId: string): Promise<SignedIn> {
   const store = await devices();
   const device = await store.load(accountId);
-  if (device === undefined) throw new UserError('This browser holds no device for that account.');
+  if (device === undefined) throw new UserError(t('session.noDevice'));
   const release = await holdDeviceLock(accountId);
   const client = await ParleyClient.open({
     serverUrl: serverUrl(),
@@ -165,9 +162,9 @@ export async function register(
   checkPassword(password);
   const extra =
     access.policy === 'password'
-      ? { accessPassword: checkSecret(access.secret, 'access password', MAX_ACCESS_PASSWORD_CHARS) }
+      ? { accessPassword: checkSecret(access.secret, 'access', MAX_ACCESS_PASSWORD_CHARS) }
       : access.policy === 'invite'
-        ? { inviteCode: checkSecret(access.secret, 'invite code', MAX_INVITE_CODE_CHARS) }
+        ? { inviteCode: checkSecret(access.secret, 'invite', MAX_INVITE_CODE_CHARS) }
         : {};
   const identity = await guarded(async (api) =>
     api.register(username, password, await suite(), extra, deviceLabel(deviceName)),
@@ -197,22 +194,16 @@ export async function login(
     const known = (await store.list()).some((d) => d.accountId === session.username);
     if (!known) {
       if (linkCode.trim().length === 0) {
-        throw new LinkCodeNeeded(
-          `This browser holds no device of ${session.username} yet. On a device where you are signed in, choose “Link a device” and type the code it shows here.`,
-        );
+        throw new LinkCodeNeeded(t('session.linkCodeNeeded', { username: session.username }));
       }
       const identity = await claimNewDevice(api, session.token, linkCode, deviceLabel(deviceName)).catch(
         (e: unknown) => {
-          if (is(e, 'not_found'))
-            throw new UserError(
-              'That link code is unknown, used or expired. Ask your other device for a new one.',
-            );
-          if (is(e, 'usage')) throw new UserError(`A link code has ${LINK_CODE_CHARS} letters and digits.`);
+          if (is(e, 'not_found')) throw new UserError(t('session.linkCodeUnknown'));
+          if (is(e, 'usage')) throw new UserError(t('session.linkCodeShape', { count: LINK_CODE_CHARS }));
           throw new UserError(explain(e));
         },
       );
-      if (identity.accountId !== session.username)
-        throw new UserError('That link code is for another account.');
+      if (identity.accountId !== session.username) throw new UserError(t('session.linkCodeOtherAccount'));
       const saved = await store.save(identity);
       await takeHistory(api, session.token, linkCode, saved, onHistory);
     }
@@ -252,7 +243,7 @@ async function takeHistory(
     );
   } catch (e) {
     throw new UserError(
-      `Your history could not be received (${explain(e)}). This browser is now a device of ${saved.identity.accountId}: sign in again to use it, with an empty history.`,
+      t('session.historyFailed', { error: explain(e), accountId: saved.identity.accountId }),
     );
   } finally {
     await records.close();
@@ -279,10 +270,7 @@ export async function linkDevice(
   since: number | null,
 ): Promise<LinkOffer> {
   const { identity, client } = signedIn;
-  if (identity.identityPrivateKey === null)
-    throw new UserError(
-      'Only the account’s first device (the one that holds its identity key) can link devices.',
-    );
+  if (identity.identityPrivateKey === null) throw new UserError(t('session.firstDeviceOnly'));
   checkTypedPassword(password);
   const api = new ParleyApi(serverUrl());
   const session = await guarded((a) => a.login(identity.accountId, password));

@@ -41,8 +41,17 @@ test('the language follows the browser (German), and Arabic mirrors the layout',
   await screenshot(p, 'arabic-layout');
   await expectAccessible(p, 'the chat screen in Arabic');
 
-  // The switch is also in the settings (Privacy), and goes back to left to right.
+  // The dialogs speak Arabic too: Privacy's blocked people, history and backup sections.
   await page.getByRole('button', { name: 'الخصوصية' }).click();
+  const privacy = page.getByRole('dialog', { name: 'الخصوصية' });
+  await privacy.getByRole('heading', { name: 'الأشخاص المحظورون' }).waitFor();
+  await privacy.getByText('لم تحظر أحدًا.').waitFor();
+  await privacy.getByRole('button', { name: 'تنزيل سجلي' }).waitFor();
+  await privacy.getByRole('button', { name: 'نسخ حسابي احتياطيًا' }).waitFor();
+  await screenshot(p, 'arabic-privacy');
+  await expectAccessible(p, 'the Privacy dialog in Arabic');
+
+  // The switch is also in the settings (Privacy), and goes back to left to right.
   await page.getByLabel('اللغة').selectOption('en');
   await page.getByRole('dialog', { name: 'Privacy' }).getByLabel('Language').waitFor();
   expect(await html.getAttribute('dir')).toBe('ltr');

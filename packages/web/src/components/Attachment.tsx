@@ -8,6 +8,7 @@ import type { AttachmentInfo, TransferOptions } from '@parley/client';
 import { useEffect, useRef, useState } from 'react';
 import { imageType, safeBlob, thumbnailUrl } from '../containers/files.js';
 import { displayName, formatBytes, formatPercent } from '../format.js';
+import { t } from '../i18n/t.js';
 import { Dialog } from './Dialog.js';
 
 /** Fetch, check and decrypt a message's file. */
@@ -76,8 +77,8 @@ export function TransferProgress({
       <span className="transfer-percent" aria-hidden="true">
         {percent}
       </span>
-      <button type="button" onClick={onCancel} aria-label={`Cancel: ${label}`}>
-        Cancel
+      <button type="button" onClick={onCancel} aria-label={t('file.cancelLabel', { label })}>
+        {t('message.cancel')}
       </button>
     </span>
   );
@@ -118,11 +119,11 @@ function FileCard({ info, fetchFile }: { info: AttachmentInfo; fetchFile: FetchF
         <span className="file-size muted small">{formatBytes(info.size)}</span>
       </span>
       {progress === undefined ? (
-        <button type="button" onClick={() => void download()} aria-label={`Download ${name}`}>
-          Download
+        <button type="button" onClick={() => void download()} aria-label={t('file.downloadLabel', { name })}>
+          {t('file.download')}
         </button>
       ) : (
-        <TransferProgress label={`Downloading ${name}`} {...progress} onCancel={cancel} />
+        <TransferProgress label={t('file.downloading', { name })} {...progress} onCancel={cancel} />
       )}
       {error !== undefined && (
         <span className="error" role="alert">
@@ -181,7 +182,7 @@ function ImageDialog({
   return (
     <Dialog title={name} onClose={onClose} className="image-dialog">
       {progress !== undefined && (
-        <TransferProgress label={`Loading ${name}`} {...progress} onCancel={cancel} />
+        <TransferProgress label={t('file.loading', { name })} {...progress} onCancel={cancel} />
       )}
       {error !== undefined && (
         <p className="error" role="alert">
@@ -193,13 +194,13 @@ function ImageDialog({
       )}
       {broken && (
         <p className="error" role="alert">
-          This file is not an image that can be shown.
+          {t('file.notImage')}
         </p>
       )}
       {shown !== undefined && (
         <p className="dialog-actions">
           <a className="button" href={shown.href} download={name}>
-            Download ({formatBytes(info.size)})
+            {t('file.downloadSize', { size: formatBytes(info.size) })}
           </a>
         </p>
       )}
@@ -221,7 +222,7 @@ function ImageThumb({ info, fetchFile }: { info: AttachmentInfo; fetchFile: Fetc
       <button
         type="button"
         className="image-thumb"
-        aria-label={`Open image ${name}`}
+        aria-label={t('file.openImage', { name })}
         style={{ aspectRatio: String(ratio) }}
         onClick={() => setOpen(true)}
       >

@@ -1,5 +1,6 @@
 /** A sign-in screen's card other than the sign-in form itself: its title, fields, error, action and a way back (pure view). */
 import { type ReactNode, useId } from 'react';
+import { t } from '../i18n/t.js';
 
 interface Props {
   title: string;
@@ -47,7 +48,7 @@ export function AuthCard({
           {busy ? busyLabel : submitLabel}
         </button>
         <button type="button" className="link" onClick={onBack} disabled={busy}>
-          Back to sign in
+          {t('auth.backToSignIn')}
         </button>
       </form>
     </main>

@@ -6,6 +6,8 @@
  */
 import type { NewBackup } from '@parley/client';
 import { useEffect, useState } from 'react';
+import { Rich } from '../i18n/Rich.js';
+import { t } from '../i18n/t.js';
 
 interface Props {
   /** This device holds the account's identity key (a linked device cannot make a backup). */
@@ -36,34 +38,25 @@ export function BackupSection({ canBackUp, busy, onBackup, run }: Props) {
     });
   return (
     <section className="stack" aria-labelledby="backup-heading">
-      <h3 id="backup-heading">Backup</h3>
-      {canBackUp ? (
-        <p>
-          An encrypted backup of your account: your identity, your contacts' keys and marks, your
-          conversations' names and history. With it and its recovery key you can restore your account on a new
-          device, and your contacts see no change of key.
-        </p>
-      ) : (
-        <p>Backups are made on your account's first device, which holds its identity key.</p>
-      )}
+      <h3 id="backup-heading">{t('backup.heading')}</h3>
+      <p>{canBackUp ? t('backup.intro') : t('backup.firstDeviceOnly')}</p>
       <div className="row">
         <button type="button" disabled={busy || !canBackUp} onClick={create}>
-          {made === undefined ? 'Back up my account' : 'Make a new backup'}
+          {made === undefined ? t('backup.make') : t('backup.makeNew')}
         </button>
       </div>
       {made !== undefined && (
         <div className="stack">
           <p>
-            <strong>Write down this recovery key now.</strong> It is shown once and is the only way to open
-            the backup; nobody, not even the server, can recover it.
+            <Rich id="backup.writeDown" values={{}} />
           </p>
-          <h4 id="recovery-key-heading">Recovery key</h4>
+          <h4 id="recovery-key-heading">{t('backup.recoveryKey')}</h4>
           <pre className="recovery-key" data-testid="recovery-key" aria-describedby="recovery-key-heading">
             {made.recoveryKey.split(' ').join('\n')}
           </pre>
           <p className="row downloads">
             <a href={made.url} download={made.name}>
-              Download the backup file
+              {t('backup.download')}
             </a>
           </p>
         </div>

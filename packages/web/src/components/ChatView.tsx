@@ -79,7 +79,7 @@ function ChatHeader(props: HeaderProps) {
       <div className="chat-title">
         <h2>{title}</h2>
         <p className="encryption" data-testid="encryption-status">
-          <LockIcon /> {t('chat.encrypted')}
+          <LockIcon /> <span className="encryption-label">{t('chat.encrypted')}</span>
           <span className="encryption-detail">
             {' '}
             · MLS{c.epoch !== undefined && t('chat.epoch', { epoch: String(c.epoch) })}
@@ -190,7 +190,7 @@ export function ChatView(props: Props) {
       )}
       {c.leaving && !c.ended && (
         <p className="notice" role="status">
-          Leaving… the next member online completes it.
+          {t('chat.leaving')}
         </p>
       )}
       {held && <HeldNotice onReview={props.onReview} />}
@@ -216,9 +216,9 @@ export function ChatView(props: Props) {
 function HeldNotice({ onReview }: { onReview: () => void }) {
   return (
     <p className="notice warn" role="status">
-      A safety number in this conversation changed. What you send here waits until you review it.{' '}
+      {t('chat.held')}{' '}
       <button type="button" className="link" onClick={onReview}>
-        Review
+        {t('chat.review')}
       </button>
     </p>
   );
@@ -252,11 +252,11 @@ function useFileDrop(writable: boolean, onFiles: (files: File[]) => void) {
 function Uploads({ uploads, onCancel }: { uploads: readonly Upload[]; onCancel: (id: string) => void }) {
   if (uploads.length === 0) return null;
   return (
-    <ul className="uploads" aria-label="Files being sent">
+    <ul className="uploads" aria-label={t('file.uploads')}>
       {uploads.map((u) => (
         <li key={u.id}>
           <TransferProgress
-            label={`Sending ${u.name}`}
+            label={t('file.sending', { name: u.name })}
             done={u.done}
             total={u.total}
             onCancel={() => onCancel(u.id)}

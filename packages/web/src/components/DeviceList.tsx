@@ -1,6 +1,7 @@
 /** The account's devices with their names, platforms and dates; the others can be revoked (pure view). */
 import type { OwnDevice } from '@parley/client';
 import { useEffect, useRef, useState } from 'react';
+import { t } from '../i18n/t.js';
 import { formatDate, formatMoment } from '../time.js';
 import { ErrorText } from './Forms.js';
 
@@ -15,10 +16,13 @@ interface DeviceListProps {
 
 /** Where the device is now: this one, connected, or when it was last seen. */
 function whereabouts(d: OwnDevice): string {
-  if (d.current) return 'this device';
-  const seen = d.lastSeen === null ? 'not connected yet' : `last seen ${formatMoment(d.lastSeen)}`;
-  if (d.revokedAt !== null) return `revoked ${formatDate(d.revokedAt)} · ${seen}`;
-  return d.online ? 'online now' : seen;
+  if (d.current) return t('devices.thisDevice');
+  const seen =
+    d.lastSeen === null
+      ? t('devices.notConnected')
+      : t('devices.lastSeen', { when: formatMoment(d.lastSeen) });
+  if (d.revokedAt !== null) return `${t('devices.revoked', { date: formatDate(d.revokedAt) })} · ${seen}`;
+  return d.online ? t('devices.onlineNow') : seen;
 }
 
 /** The account's devices; the others can be revoked (after a second click to confirm). */
@@ -29,9 +33,9 @@ export function DeviceList({ devices, canRevoke, busy, error, onRevoke }: Device
   useEffect(() => list.current?.focus(), []);
   return (
     <div className="stack">
-      <ul className="devices" aria-label="Devices" ref={list} tabIndex={-1}>
+      <ul className="devices" aria-label={t('menu.devices')} ref={list} tabIndex={-1}>
         {devices.map((d) => {
-          const name = d.label?.name ?? 'Unnamed device';
+          const name = d.label?.name ?? t('devices.unnamed');
           return (
             <li key={d.deviceId} data-testid={`device-${d.deviceId}`}>
               <span className="device-name">
@@ -42,7 +46,7 @@ export function DeviceList({ devices, canRevoke, busy, error, onRevoke }: Device
                 </span>
               </span>
               <span className="muted small">
-                added {formatDate(d.addedAt)} · {whereabouts(d)}
+                {t('devices.added', { date: formatDate(d.addedAt) })} · {whereabouts(d)}
               </span>
               {canRevoke &&
                 !d.current &&
@@ -57,7 +61,7 @@ export function DeviceList({ devices, canRevoke, busy, error, onRevoke }: Device
                       onRevoke(d.deviceId);
                     }}
                   >
-                    Revoke {name} for good
+                    {t('devices.revokeForGood', { name })}
                   </button>
                 ) : (
                   <button
@@ -66,18 +70,14 @@ export function DeviceList({ devices, canRevoke, busy, error, onRevoke }: Device
                     disabled={busy}
                     onClick={() => setConfirming(d.deviceId)}
                   >
-                    Revoke
+                    {t('devices.revoke')}
                   </button>
                 ))}
             </li>
           );
         })}
       </ul>
-      <p className="muted small">
-        {canRevoke
-          ? 'A revoked device can no longer connect, and your conversations drop it. Revoke a device you lost or no longer use.'
-          : 'Only your first device (the one that holds your identity key) can revoke devices.'}
-      </p>
+      <p className="muted small">{canRevoke ? t('devices.revokeNote') : t('devices.firstDeviceOnly')}</p>
       <ErrorText error={error} />
     </div>
   );

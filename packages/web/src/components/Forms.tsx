@@ -2,6 +2,7 @@
 import { MAX_CONVERSATION_NAME_BYTES, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS } from '@parley/core';
 import { type FormEvent, useId, useState } from 'react';
 import { MAX_PEOPLE_AT_ONCE } from '../containers/chatState.js';
+import { Rich } from '../i18n/Rich.js';
 import { t } from '../i18n/t.js';
 import type { FieldProps } from './AuthScreen.js';
 
@@ -131,7 +132,7 @@ export function MembersPanel(props: MembersProps) {
             props.onRename(name);
           }}
         >
-          <label htmlFor={`${id}-name`}>Group name</label>
+          <label htmlFor={`${id}-name`}>{t('newChat.groupName')}</label>
           <div className="row">
             <input
               id={`${id}-name`}
@@ -142,7 +143,7 @@ export function MembersPanel(props: MembersProps) {
               onChange={(e) => setName(e.target.value)}
             />
             <button type="submit" disabled={busy || name.trim() === (props.name ?? '')}>
-              Rename
+              {t('members.rename')}
             </button>
           </div>
         </form>
@@ -152,21 +153,21 @@ export function MembersPanel(props: MembersProps) {
           <li key={m} data-member={m}>
             <span className="member-name">
               {m}
-              {m === me ? ' (you)' : ''}
-              {m !== me && online.has(m) && <span className="muted small"> · online</span>}
-              {m !== me && verified.has(m) && <span className="verified small"> · verified</span>}
+              {m === me ? t('members.you') : ''}
+              {m !== me && online.has(m) && <span className="muted small"> · {t('chat.online')}</span>}
+              {m !== me && verified.has(m) && <span className="verified small"> · {t('chat.verified')}</span>}
             </span>
             {m !== me && (
               <span className="member-actions">
                 <button type="button" onClick={() => props.onSafetyNumber(m)}>
-                  Safety number
+                  {t('chat.safetyNumber')}
                 </button>
                 <button type="button" disabled={busy} onClick={() => props.onBlock(m)}>
-                  Block <span className="visually-hidden">{m}</span>
+                  {t('members.block')} <span className="visually-hidden">{m}</span>
                 </button>
                 {!props.direct && !props.ended && (
                   <button type="button" className="danger" disabled={busy} onClick={() => props.onRemove(m)}>
-                    Remove <span className="visually-hidden">{m}</span>
+                    {t('members.remove')} <span className="visually-hidden">{m}</span>
                   </button>
                 )}
               </span>
@@ -183,7 +184,7 @@ export function MembersPanel(props: MembersProps) {
             setToAdd('');
           }}
         >
-          <label htmlFor={`${id}-add`}>Add people (usernames)</label>
+          <label htmlFor={`${id}-add`}>{t('members.addLabel')}</label>
           <div className="row">
             <input
               id={`${id}-add`}
@@ -196,7 +197,7 @@ export function MembersPanel(props: MembersProps) {
               onChange={(e) => setToAdd(e.target.value)}
             />
             <button type="submit" disabled={busy}>
-              Add
+              {t('members.add')}
             </button>
           </div>
         </form>
@@ -204,7 +205,7 @@ export function MembersPanel(props: MembersProps) {
       <ErrorText error={props.error} />
       {props.canLeave && !props.direct && (
         <button type="button" className="danger" disabled={busy} onClick={props.onLeave}>
-          Leave group
+          {t('members.leave')}
         </button>
       )}
     </div>
@@ -228,22 +229,18 @@ export function IdentityWarning({ contact, busy, onCompare, onAccept, onLater }:
   return (
     <div className="stack identity-warning" data-testid="identity-warning">
       <p>
-        <strong>{contact}</strong>’s safety number has changed. This happens when they reinstall or use a new
-        account key — or when someone, possibly the server, is trying to intercept your messages.
+        <Rich id="identity.changed" values={{ contact }} />
       </p>
-      <p>
-        What you send to conversations with {contact}, and what {contact} sends with the new key, is held
-        until you decide. Your other conversations carry on.
-      </p>
+      <p>{t('identity.held', { contact })}</p>
       <div className="row">
         <button type="button" onClick={onCompare}>
-          Compare new safety number
+          {t('identity.compare')}
         </button>
         <button type="button" className="danger" disabled={busy} onClick={onAccept}>
-          Accept the new key
+          {t('identity.accept')}
         </button>
         <button type="button" onClick={onLater}>
-          Decide later
+          {t('identity.later')}
         </button>
       </div>
     </div>
@@ -255,10 +252,10 @@ export function ConnectionBanner({ state, syncError }: { state: string; syncErro
   if (state === 'online' && syncError === undefined) return null;
   const text =
     state === 'closed'
-      ? 'Disconnected: the server refused this device (it was revoked, or removed from the server).'
+      ? t('banner.closed')
       : state === 'online'
-        ? `Catching up failed (${syncError}); trying again… Some messages may not have arrived yet.`
-        : 'Reconnecting to the server… Messages you send now are kept and sent when the connection is back.';
+        ? t('banner.syncFailed', { code: syncError ?? '' })
+        : t('banner.reconnecting');
   return (
     <div className="banner" role="status" data-testid="connection-banner">
       {text}
@@ -290,7 +287,7 @@ export function PasswordForm({ intro, submitLabel, busy, error, onSubmit }: Pass
       <PasswordField id={id} value={password} onChange={setPassword} />
       <ErrorText error={error} />
       <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Working…' : submitLabel}
+        {busy ? t('auth.working') : submitLabel}
       </button>
     </form>
   );
@@ -300,7 +297,7 @@ export function PasswordForm({ intro, submitLabel, busy, error, onSubmit }: Pass
 export function PasswordField({ id, value, onChange }: FieldProps) {
   return (
     <>
-      <label htmlFor={`${id}-password`}>Password</label>
+      <label htmlFor={`${id}-password`}>{t('auth.password')}</label>
       <input
         id={`${id}-password`}
         name="password"

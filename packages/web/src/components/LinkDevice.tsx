@@ -4,6 +4,8 @@
  */
 import { useId, useState } from 'react';
 import { HISTORY_CHOICES, type HistoryChoice } from '../history.js';
+import { Rich } from '../i18n/Rich.js';
+import { t } from '../i18n/t.js';
 import { formatTime } from '../time.js';
 import { ErrorText, PasswordField } from './Forms.js';
 
@@ -26,9 +28,10 @@ export function LinkDevicePanel({ me, code, expiresAt, history, busy, error, onS
     return (
       <div className="stack">
         <p>
-          On the new browser, open this Parley, sign in as <strong>{me}</strong> with your password and type
-          this code when asked. It works once
-          {expiresAt !== undefined && `, until ${formatTime(expiresAt)}`}.
+          <Rich id="link.instructions" values={{ me }} />{' '}
+          {expiresAt !== undefined
+            ? t('link.worksOnceUntil', { time: formatTime(expiresAt) })
+            : t('link.worksOnce')}
         </p>
         <p className="link-code" data-testid="link-code">
           {code}
@@ -48,9 +51,9 @@ export function LinkDevicePanel({ me, code, expiresAt, history, busy, error, onS
         onSubmit(password, choice);
       }}
     >
-      <p>A new browser or computer becomes another device of your account. Confirm with your password.</p>
+      <p>{t('link.intro')}</p>
       <PasswordField id={id} value={password} onChange={setPassword} />
-      <label htmlFor={`${id}-history`}>Send your history to the new device</label>
+      <label htmlFor={`${id}-history`}>{t('link.historyLabel')}</label>
       <select
         id={`${id}-history`}
         name="history"
@@ -60,17 +63,16 @@ export function LinkDevicePanel({ me, code, expiresAt, history, busy, error, onS
       >
         {HISTORY_CHOICES.map((c) => (
           <option key={c.value} value={c.value}>
-            {c.label}
+            {t(c.label)}
           </option>
         ))}
       </select>
       <p id={`${id}-history-note`} className="muted small">
-        Messages and the keys of files, conversation names and the contacts you checked, encrypted from this
-        device to the new one: the server relays it without being able to read it.
+        {t('link.historyNote')}
       </p>
       <ErrorText error={error} />
       <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Working…' : 'Get a link code'}
+        {busy ? t('auth.working') : t('link.getCode')}
       </button>
     </form>
   );

@@ -3,9 +3,10 @@
  * read the page before (also reached by scrolling to the top) that shows while it is read, and the
  * scroll position kept while earlier messages are added above.
  */
-import { type ChatMessage, systemText } from '@parley/client';
+import type { ChatMessage } from '@parley/client';
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import { t } from '../i18n/t.js';
+import { systemLine } from '../systemLines.js';
 import { type MessageActions, MessageItem } from './MessageItem.js';
 
 interface Props extends MessageActions {
@@ -102,7 +103,7 @@ export function MessageList(props: Props) {
         // A system line of the history (a timer change, a repair), in its place among the messages.
         m.system !== undefined ? (
           <li key={m.id} className="notice system">
-            {systemText(m, me)}
+            {systemLine(m, me)}
           </li>
         ) : (
           <MessageItem
@@ -122,9 +123,7 @@ export function MessageList(props: Props) {
       )}
       {undecryptable > 0 && (
         <li className="notice" role="status">
-          {undecryptable === 1
-            ? '1 message could not be decrypted.'
-            : `${undecryptable} messages could not be decrypted.`}
+          {t('messages.undecryptable', { count: undecryptable })}
         </li>
       )}
       {notices.map((text, i) => (

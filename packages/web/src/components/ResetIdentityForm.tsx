@@ -3,6 +3,8 @@
  * password alone gives the account a new identity key; the form says plainly what that costs.
  */
 import { useId, useState } from 'react';
+import { Rich } from '../i18n/Rich.js';
+import { t } from '../i18n/t.js';
 import type { ResetValues } from '../identityReset.js';
 import { AuthCard } from './AuthCard.js';
 import { DeviceNameField, UsernameField } from './AuthScreen.js';
@@ -26,26 +28,22 @@ export function ResetIdentityForm(props: Props) {
   const id = useId();
   return (
     <AuthCard
-      title="Reset my identity"
+      title={t('reset.title')}
       busy={busy}
       error={error}
-      submitLabel="Reset my identity"
-      busyLabel="Resetting…"
+      submitLabel={t('reset.title')}
+      busyLabel={t('reset.busy')}
       danger
       onSubmit={() => onSubmit({ username, password, deviceName, understood })}
       onBack={onBack}
     >
       <p>
-        Only if you lost <strong>every device</strong> of your account <strong>and</strong> your backup or its
-        recovery key. Your account gets a new identity key and this browser becomes its only device:
+        <Rich id="reset.intro" values={{}} />
       </p>
       <ul id={`${id}-costs`}>
-        <li>every other device of the account is signed out for good;</li>
-        <li>your history and your contacts’ checked keys do not come back;</li>
-        <li>
-          everyone you talk with is warned that your safety number changed, and should compare it with you
-          again.
-        </li>
+        <li>{t('reset.costDevices')}</li>
+        <li>{t('reset.costHistory')}</li>
+        <li>{t('reset.costContacts')}</li>
       </ul>
       <UsernameField id={id} value={username} onChange={setUsername} />
       <PasswordField id={id} value={password} onChange={setPassword} />
@@ -58,7 +56,7 @@ export function ResetIdentityForm(props: Props) {
           checked={understood}
           onChange={(e) => setUnderstood(e.currentTarget.checked)}
         />
-        I understand: a new identity, my old devices signed out, my contacts warned
+        {t('reset.understood')}
       </label>
     </AuthCard>
   );

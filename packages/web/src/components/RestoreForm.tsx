@@ -3,6 +3,7 @@
  * the account's password; this browser becomes a new device of the account (restore.ts).
  */
 import { useId, useState } from 'react';
+import { t } from '../i18n/t.js';
 import { MAX_RECOVERY_KEY_TYPED, type RestoreValues } from '../restore.js';
 import { AuthCard } from './AuthCard.js';
 import { DeviceNameField } from './AuthScreen.js';
@@ -24,19 +25,16 @@ export function RestoreForm({ busy, error, defaultDeviceName, onSubmit, onBack }
   const id = useId();
   return (
     <AuthCard
-      title="Restore from backup"
+      title={t('auth.restore')}
       busy={busy}
       error={error}
-      submitLabel="Restore my account"
-      busyLabel="Restoring…"
+      submitLabel={t('restore.submit')}
+      busyLabel={t('restore.busy')}
       onSubmit={() => onSubmit({ file, recoveryKey, password, deviceName })}
       onBack={onBack}
     >
-      <p className="muted">
-        Your backup file and its recovery key bring back your identity, your contacts and your history up to
-        the backup. This browser becomes a new device of your account; your contacts see no change of key.
-      </p>
-      <label htmlFor={`${id}-file`}>Backup file</label>
+      <p className="muted">{t('restore.intro')}</p>
+      <label htmlFor={`${id}-file`}>{t('restore.file')}</label>
       <input
         id={`${id}-file`}
         name="backup-file"
@@ -44,7 +42,7 @@ export function RestoreForm({ busy, error, defaultDeviceName, onSubmit, onBack }
         required
         onChange={(e) => setFile(e.currentTarget.files?.[0])}
       />
-      <label htmlFor={`${id}-key`}>Recovery key</label>
+      <label htmlFor={`${id}-key`}>{t('backup.recoveryKey')}</label>
       <textarea
         id={`${id}-key`}
         name="recovery-key"
@@ -59,7 +57,7 @@ export function RestoreForm({ busy, error, defaultDeviceName, onSubmit, onBack }
         onChange={(e) => setRecoveryKey(e.target.value)}
       />
       <p id={`${id}-key-note`} className="muted small">
-        The 64 letters and digits shown when you made the backup; spaces and dashes do not matter.
+        {t('restore.keyNote')}
       </p>
       <PasswordField id={id} value={password} onChange={setPassword} />
       <DeviceNameField id={id} value={deviceName} onChange={setDeviceName} />

@@ -5,6 +5,7 @@
  */
 import type { ChatMessage, HistoryExport } from '@parley/client';
 import { useEffect, useId, useState } from 'react';
+import { t } from '../i18n/t.js';
 import { ErrorText } from './Forms.js';
 
 /** A report's reason, at most (the SDK's limit, counted in characters). */
@@ -22,22 +23,15 @@ interface BlockProps {
 export function BlockConfirm({ accountId, busy, error, onBlock, onCancel }: BlockProps) {
   return (
     <div className="stack" data-testid="block-confirm">
-      <p>
-        Messages {accountId} sends from now on are dropped on this device, and the ones shown here are hidden.
-        A chat with only {accountId} leaves your list; in groups you stay, but you no longer see what they
-        write. You stop seeing when each other are online (the server learns your block list for that;{' '}
-        {accountId} is not told).
-      </p>
-      <p className="muted">
-        Blocking is kept on this device only (your other devices block for themselves). Unblock in Privacy.
-      </p>
+      <p>{t('block.what', { accountId })}</p>
+      <p className="muted">{t('block.thisDevice')}</p>
       <ErrorText error={error} />
       <div className="row">
         <button type="button" className="danger" disabled={busy} onClick={onBlock}>
-          Block {accountId}
+          {t('block.button', { accountId })}
         </button>
         <button type="button" disabled={busy} onClick={onCancel}>
-          Cancel
+          {t('message.cancel')}
         </button>
       </div>
     </div>
@@ -58,17 +52,15 @@ interface ReportProps {
 export function ReportForm({ message, reportId, busy, error, onReport, onDone }: ReportProps) {
   const [reason, setReason] = useState('');
   const id = useId();
-  const what =
-    message.attachment !== undefined ? 'this file’s name, type and size' : 'the text of this message';
   if (reportId !== undefined)
     return (
       <div className="stack">
         <p role="status" data-testid="report-sent">
-          Report sent. The server’s operator can now read it and decide what to do.
+          {t('report.sent')}
         </p>
         <div className="row">
           <button type="button" className="primary" onClick={onDone}>
-            Done
+            {t('report.done')}
           </button>
         </div>
       </div>
@@ -82,15 +74,12 @@ export function ReportForm({ message, reportId, busy, error, onReport, onDone }:
         if (reason.trim() !== '' && !tooLong) onReport(reason);
       }}
     >
-      <p>
-        Only {what}, who sent it and when, and your reason are shown to the operator of your server. Nothing
-        else of this conversation leaves your device.
-      </p>
+      <p>{t('report.what', { file: message.attachment !== undefined ? 'yes' : 'no' })}</p>
       <blockquote className="quote">
         <span className="quote-from">{message.from.accountId}</span>{' '}
         <span className="quote-text">{message.attachment?.name ?? message.text}</span>
       </blockquote>
-      <label htmlFor={`${id}-reason`}>Reason (required)</label>
+      <label htmlFor={`${id}-reason`}>{t('report.reason')}</label>
       <textarea
         id={`${id}-reason`}
         name="reason"
@@ -102,11 +91,11 @@ export function ReportForm({ message, reportId, busy, error, onReport, onDone }:
         onChange={(e) => setReason(e.target.value)}
       />
       <span id={`${id}-count`} className="muted small">
-        {[...reason].length} of {MAX_REPORT_REASON_CHARS} characters
+        {t('report.count', { count: [...reason].length, max: MAX_REPORT_REASON_CHARS })}
       </span>
       <ErrorText error={error} />
       <button type="submit" className="primary" disabled={busy || reason.trim() === '' || tooLong}>
-        {busy ? 'Sending…' : 'Send report'}
+        {busy ? t('report.sending') : t('report.send')}
       </button>
     </form>
   );
@@ -122,16 +111,16 @@ interface BlockedProps {
 export function BlockedList({ blocked, busy, onUnblock }: BlockedProps) {
   return (
     <section className="stack" aria-labelledby="blocked-heading">
-      <h3 id="blocked-heading">Blocked people</h3>
+      <h3 id="blocked-heading">{t('blocked.heading')}</h3>
       {blocked.length === 0 ? (
-        <p className="muted">You have not blocked anyone.</p>
+        <p className="muted">{t('blocked.none')}</p>
       ) : (
         <ul className="members" data-testid="blocked">
           {blocked.map((a) => (
             <li key={a} data-blocked={a}>
               <span className="member-name">{a}</span>
               <button type="button" disabled={busy} onClick={() => onUnblock(a)}>
-                Unblock <span className="visually-hidden">{a}</span>
+                {t('blocked.unblock')} <span className="visually-hidden">{a}</span>
               </button>
             </li>
           ))}
@@ -182,23 +171,20 @@ export function HistoryDownload({ busy, onExport, run }: HistoryProps) {
     });
   return (
     <section className="stack" aria-labelledby="history-heading">
-      <h3 id="history-heading">Your history</h3>
-      <p>
-        Download the messages kept on this device, decrypted, to keep them elsewhere. Anyone who gets the file
-        can read them.
-      </p>
+      <h3 id="history-heading">{t('export.heading')}</h3>
+      <p>{t('export.intro')}</p>
       <div className="row">
         <button type="button" disabled={busy} onClick={prepare}>
-          {ready === undefined ? 'Download my history' : 'Prepare again'}
+          {ready === undefined ? t('export.download') : t('export.again')}
         </button>
       </div>
       {ready !== undefined && (
         <p className="row downloads">
           <a href={ready.json} download={fileName(ready.account, ready.at, 'json')} type="application/json">
-            Download as JSON
+            {t('export.json')}
           </a>
           <a href={ready.html} download={fileName(ready.account, ready.at, 'html')} type="text/html">
-            Download as a web page
+            {t('export.html')}
           </a>
         </p>
       )}

@@ -1,5 +1,7 @@
 /** A safety number as digit groups and a QR code, with "mark as verified" (pure view). */
 import { encode } from 'uqr';
+import { Rich } from '../i18n/Rich.js';
+import { t } from '../i18n/t.js';
 
 /** A QR code drawn as one SVG path (no inline markup strings, so nothing to sanitise). */
 export function QrCode({ text, label }: { text: string; label: string }) {
@@ -38,8 +40,7 @@ export function SafetyNumberView({ contact, groups, qrPayload, verified, busy, o
   return (
     <div className="safety">
       <p>
-        Compare these numbers with <strong>{contact}</strong>, in person or over a call you trust, or scan
-        each other’s code. If they match, nobody — not even the server — is between you.
+        <Rich id="safety.compare" values={{ contact }} />
       </p>
       <p className="safety-digits" data-testid="safety-number">
         {groups.map((g, i) => (
@@ -47,14 +48,14 @@ export function SafetyNumberView({ contact, groups, qrPayload, verified, busy, o
           <span key={i}>{g}</span>
         ))}
       </p>
-      <QrCode text={qrPayload} label={`QR code of the safety number with ${contact}`} />
+      <QrCode text={qrPayload} label={t('safety.qr', { contact })} />
       {verified ? (
         <p className="verified" role="status">
-          ✔ You have verified {contact}.
+          ✔ {t('safety.verified', { contact })}
         </p>
       ) : (
         <button type="button" className="primary" onClick={onMarkVerified} disabled={busy}>
-          Mark as verified
+          {t('safety.markVerified')}
         </button>
       )}
     </div>

@@ -1,6 +1,8 @@
 /** A conversation's disappearing-messages timer, as a choice (pure view): off, 5 minutes … 4 weeks. */
-import { TIMER_CHOICES, timerLabel } from '@parley/client';
+import { TIMER_CHOICES } from '@parley/client';
 import { useId } from 'react';
+import { t } from '../i18n/t.js';
+import { formatDuration } from '../time.js';
 
 interface Props {
   seconds: number;
@@ -15,7 +17,7 @@ export function TimerControl({ seconds, busy, onChange }: Props) {
     : [...TIMER_CHOICES, seconds];
   return (
     <div className="stack">
-      <label htmlFor={id}>Disappearing messages</label>
+      <label htmlFor={id}>{t('timer.label')}</label>
       <select
         id={id}
         name="timer"
@@ -25,14 +27,11 @@ export function TimerControl({ seconds, busy, onChange }: Props) {
       >
         {choices.map((s) => (
           <option key={s} value={s}>
-            {s === 0 ? 'Off' : `After ${timerLabel(s)}`}
+            {s === 0 ? t('timer.off') : t('timer.after', { duration: formatDuration(s) })}
           </option>
         ))}
       </select>
-      <p className="muted small">
-        New messages leave everyone’s devices and the server that long after they are sent. Anyone in the
-        conversation can change it.
-      </p>
+      <p className="muted small">{t('timer.note')}</p>
     </div>
   );
 }

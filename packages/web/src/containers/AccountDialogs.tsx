@@ -63,11 +63,11 @@ export function AccountDialogs({
       {panel?.kind === 'link' && <LinkDeviceDialog me={me} control={control} onLinkDevice={onLinkDevice} />}
 
       {panel?.kind === 'devices' && (
-        <Dialog title="Your devices" onClose={closePanel}>
+        <Dialog title={t('devices.title')} onClose={closePanel}>
           {panel.manager === undefined || panel.devices === undefined ? (
             <PasswordForm
-              intro="The devices of your account: browsers and computers where you are signed in. Confirm with your password."
-              submitLabel="Show devices"
+              intro={t('devices.intro')}
+              submitLabel={t('devices.show')}
               busy={busy}
               error={error}
               onSubmit={(password) =>
@@ -95,10 +95,10 @@ export function AccountDialogs({
       )}
 
       {panel?.kind === 'deleteAccount' && (
-        <Dialog title="Delete my account" onClose={closePanel}>
+        <Dialog title={t('delete.title')} onClose={closePanel}>
           <PasswordForm
-            intro={`This leaves every conversation (the others see ${me} go), deletes the account, its devices and the files you sent from the server, and removes this device's keys and history. It cannot be undone; your name stays reserved for a while, then anyone may take it. Download your history first (Privacy) if you want to keep it.`}
-            submitLabel="Delete my account for good"
+            intro={t('delete.intro', { me })}
+            submitLabel={t('delete.submit')}
             busy={busy}
             error={error}
             onSubmit={(password) => void run(() => onDeleteAccount(password))}

@@ -6,17 +6,19 @@ import { t } from '../i18n/t.js';
 import * as session from '../session.js';
 import { ChatScreen } from './ChatScreen.js';
 import { ChatModel } from './chatModel.js';
+import { KeyWarnings } from './keyWarnings.js';
 import { SignIn } from './SignIn.js';
 
 type Phase =
   | { kind: 'loading' }
   | { kind: 'auth' }
-  | { kind: 'chat'; model: ChatModel; session: session.SignedIn };
+  | { kind: 'chat'; model: ChatModel; warnings: KeyWarnings; session: session.SignedIn };
 
 function chat(signedIn: session.SignedIn): Phase {
   return {
     kind: 'chat',
     model: new ChatModel(signedIn.client, signedIn.identity.identityKey),
+    warnings: new KeyWarnings(signedIn.client),
     session: signedIn,
   };
 }
@@ -74,11 +76,14 @@ export function App() {
   return (
     <ChatScreen
       model={phase.model}
+      warnings={phase.warnings}
       canLinkDevices={phase.session.identity.identityPrivateKey !== null}
       onLinkDevice={(password, since) => session.linkDevice(phase.session, password, since)}
       onManageDevices={(password) => session.manageDevices(phase.session, password)}
       onLogout={async (removeData) => {
         phase.model.close();
+        if (removeData) phase.warnings.forget();
+        else phase.warnings.close();
         await session.logout(phase.session, removeData);
         setMode('login');
         setPhase({ kind: 'auth' });
@@ -86,6 +91,7 @@ export function App() {
       onDeleteAccount={async (password) => {
         await session.deleteAccount(phase.session, password);
         phase.model.close();
+        phase.warnings.forget();
         await session.logout(phase.session, true);
         setMode('register');
         setPhase({ kind: 'auth' });

@@ -2,20 +2,22 @@
 import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react';
 import { ChatView } from '../components/ChatView.js';
 import { ConversationList } from '../components/ConversationList.js';
-import { ConnectionBanner } from '../components/Forms.js';
 import { t } from '../i18n/t.js';
 import { type AccountActions, AccountButtons, AccountDialogs, type SafetyActions } from './AccountDialogs.js';
 import { Announcer, useFocusAfterBack } from './assistive.js';
+import { Banners } from './Banners.js';
 import { useBrowserSignals } from './browserSignals.js';
 import { ConversationDialogs, IdentityChangeDialog } from './ConversationDialogs.js';
 import type { ChatModel, Conversation } from './chatModel.js';
 import { shownMessages } from './chatState.js';
 import { HistorySearch } from './HistorySearch.js';
+import type { KeyWarnings } from './keyWarnings.js';
 import { NotificationsButton } from './NotificationsButton.js';
 import { usePanel } from './panel.js';
 
 interface Props extends Omit<AccountActions, 'onPresenceSharing'> {
   model: ChatModel;
+  warnings: KeyWarnings;
 }
 
 /** What the Privacy dialog's safety tools do. */
@@ -43,7 +45,7 @@ export function ChatScreen(props: Props) {
   const showSafetyNumber = (accountId: string) =>
     control.run(async () => {
       const r = await model.safetyNumber(accountId);
-      if (r === undefined) throw new Error(`You have no conversation with ${accountId} yet.`);
+      if (r === undefined) throw new Error(t('safety.noConversation', { accountId }));
       setPanel({ kind: 'safety', accountId, number: r.number, verified: r.verified });
     });
 
@@ -63,7 +65,7 @@ export function ChatScreen(props: Props) {
       <AppHeader me={s.me}>
         <AccountButtons canLinkDevices={canLinkDevices} setPanel={setPanel} />
       </AppHeader>
-      <ConnectionBanner state={s.connection} syncError={s.syncError} />
+      <Banners warnings={props.warnings} connection={s.connection} syncError={s.syncError} />
       <Announcer said={said} />
       <main className="layout">
         <ConversationList

@@ -40,11 +40,10 @@ export function ConversationDialogs({ model, s, open, control, showSafetyNumber 
             onSubmit={(name, people, options) =>
               void run(async () => {
                 const names = people.map(checkUsername).filter((p) => p !== s.me);
-                if (names.length === 0) throw new Error('Enter at least one other username.');
+                if (names.length === 0) throw new Error(t('newChat.noOne'));
                 let id: string;
                 if (panel.kind === 'new-chat') {
-                  if (names.length !== 1)
-                    throw new Error('A chat is with one person; create a group for more.');
+                  if (names.length !== 1) throw new Error(t('newChat.onePerson'));
                   id = await model.direct(names[0]!, options);
                 } else id = await model.createGroup(name, names, options);
                 closePanel();
@@ -57,7 +56,9 @@ export function ConversationDialogs({ model, s, open, control, showSafetyNumber 
 
       {panel?.kind === 'members' && open !== undefined && (
         <Dialog
-          title={open.direct ? 'Details' : `Members of ${conversationTitle(open, s.me)}`}
+          title={
+            open.direct ? t('chat.details') : t('members.title', { title: conversationTitle(open, s.me) })
+          }
           onClose={closePanel}
         >
           <MembersPanel
@@ -96,7 +97,7 @@ export function ConversationDialogs({ model, s, open, control, showSafetyNumber 
       <SafetyDialogs model={model} control={control} />
 
       {panel?.kind === 'safety' && (
-        <Dialog title={`Safety number with ${panel.accountId}`} onClose={closePanel}>
+        <Dialog title={t('safety.title', { contact: panel.accountId })} onClose={closePanel}>
           <SafetyNumberView
             contact={panel.accountId}
             groups={panel.number.groups}
@@ -131,7 +132,7 @@ export function IdentityChangeDialog({ model, changed, busy, onLater }: Identity
   const [warningError, setWarningError] = useState<string | undefined>();
   const newNumber = model.newSafetyNumber(changed);
   return (
-    <Dialog title={`${changed}’s safety number changed`} role="alertdialog" className="warning">
+    <Dialog title={t('identity.title', { contact: changed })} role="alertdialog" className="warning">
       <IdentityWarning
         contact={changed}
         busy={busy}
@@ -148,7 +149,7 @@ export function IdentityChangeDialog({ model, changed, busy, onLater }: Identity
       {comparing &&
         (newNumber !== undefined ? (
           <div className="safety">
-            <p>The new safety number (compare it with {changed} before accepting):</p>
+            <p>{t('identity.newNumber', { contact: changed })}</p>
             <p className="safety-digits" data-testid="new-safety-number">
               {newNumber.groups.map((g, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: positional groups.
@@ -157,10 +158,7 @@ export function IdentityChangeDialog({ model, changed, busy, onLater }: Identity
             </p>
           </div>
         ) : (
-          <p className="muted">
-            The new key was presented before this page was loaded: accept it, then compare the safety number
-            from the conversation before marking {changed} as verified.
-          </p>
+          <p className="muted">{t('identity.presentedEarlier', { contact: changed })}</p>
         ))}
       <ErrorText error={warningError} />
     </Dialog>

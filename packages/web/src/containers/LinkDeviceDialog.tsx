@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
 import { LinkDevicePanel } from '../components/LinkDevice.js';
 import { type HistoryChoice, historySince } from '../history.js';
+import { t } from '../i18n/t.js';
 import { explain, type LinkOffer } from '../session.js';
 import type { PanelControl } from './panel.js';
 
@@ -39,11 +40,11 @@ export function LinkDeviceDialog({ me, control, onLinkDevice }: Props) {
         .sendHistory(report)
         .then(report)
         .catch((e: unknown) => {
-          if (open.current) setFailed(`Your history could not be sent: ${explain(e)}`);
+          if (open.current) setFailed(t('link.historyFailed', { error: explain(e) }));
         });
     });
   return (
-    <Dialog title="Link a device" onClose={close}>
+    <Dialog title={t('menu.linkDevice')} onClose={close}>
       <LinkDevicePanel
         code={offer?.code}
         expiresAt={offer?.expiresAt}

@@ -1,6 +1,7 @@
 /** The dialogs of the person's safety tools over a conversation: confirm a block, report a message. */
 import { Dialog } from '../components/Dialog.js';
 import { BlockConfirm, ReportForm } from '../components/Safety.js';
+import { t } from '../i18n/t.js';
 import type { ChatModel } from './chatModel.js';
 import type { PanelControl } from './panel.js';
 
@@ -8,7 +9,7 @@ export function SafetyDialogs({ model, control }: { model: ChatModel; control: P
   const { panel, setPanel, close, busy, error, run } = control;
   if (panel?.kind === 'block')
     return (
-      <Dialog title={`Block ${panel.accountId}?`} onClose={close}>
+      <Dialog title={t('block.title', { accountId: panel.accountId })} onClose={close}>
         <BlockConfirm
           accountId={panel.accountId}
           busy={busy}
@@ -25,7 +26,7 @@ export function SafetyDialogs({ model, control }: { model: ChatModel; control: P
     );
   if (panel?.kind === 'report')
     return (
-      <Dialog title={`Report a message from ${panel.message.from.accountId}`} onClose={close}>
+      <Dialog title={t('report.title', { accountId: panel.message.from.accountId })} onClose={close}>
         <ReportForm
           message={panel.message}
           reportId={panel.reportId}

@@ -16,14 +16,7 @@ import {
   type TransferOptions,
 } from '@parley/client';
 import { attachmentBlob, blobSource } from '@parley/client/browser';
-import {
-  MAX_CONVERSATION_NAME_BYTES,
-  MAX_TEXT_BYTES,
-  type SafetyNumber,
-  safetyNumber,
-  utf8,
-} from '@parley/core';
-import { displayName } from '../format.js';
+import { type SafetyNumber, safetyNumber } from '@parley/core';
 import {
   type ChatEvent,
   type ChatState,
@@ -31,32 +24,12 @@ import {
   chatReducer,
   HISTORY_PAGE,
   initialChatState,
-  MAX_PEOPLE_AT_ONCE,
 } from './chatState.js';
 import { describeFile, roomProblem } from './files.js';
+import { checkGroupName, checkPeopleCount, checkText, notSentError } from './inputChecks.js';
 
 export type { Conversation } from './chatState.js';
 export type ChatSnapshot = ChatState;
-
-/** A group name as typed, trimmed and checked against core's limit. */
-export function checkGroupName(name: string): string {
-  const n = name.trim();
-  if (n.length === 0) throw new Error('Enter a name for the group.');
-  if (utf8(n).length > MAX_CONVERSATION_NAME_BYTES) throw new Error('That group name is too long.');
-  return n;
-}
-
-/** A message's text as typed, trimmed (empty: nothing to send) and checked against core's limit. */
-function checkText(text: string): string {
-  const t = text.trim();
-  if (utf8(t).length > MAX_TEXT_BYTES) throw new Error('That message is too long: send it in parts.');
-  return t;
-}
-
-function checkPeopleCount(accountIds: string[]): void {
-  if (accountIds.length > MAX_PEOPLE_AT_ONCE)
-    throw new Error(`At most ${MAX_PEOPLE_AT_ONCE} people at once.`);
-}
 
 export class ChatModel {
   private snapshot: ChatState;
@@ -289,8 +262,7 @@ export class ChatModel {
    * upload resolves quietly.
    */
   async sendFile(groupId: string, file: File, replyTo?: string): Promise<void> {
-    const notSent = (e: unknown) =>
-      new Error(`“${displayName(file.name)}” was not sent: ${e instanceof Error ? e.message : String(e)}.`);
+    const notSent = (e: unknown) => notSentError(file.name, e);
     const usage = await this.client.files.usage().catch((e: unknown) => {
       throw notSent(e);
     });

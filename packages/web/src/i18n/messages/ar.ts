@@ -1,7 +1,12 @@
 /** العربية (Modern Standard Arabic; written right to left, the layout mirrors). */
 import type { MessageId } from './en.js';
 
+import { arErrors } from './errors.ar.js';
+import { arScreens } from './screens.ar.js';
+
 export const ar: Record<MessageId, string> = {
+  ...arScreens,
+  ...arErrors,
   'app.opening': 'جارٍ فتح Parley…',
   'app.chooseConversation': 'اختر محادثة، أو ابدأ محادثة جديدة.',
   'language.label': 'اللغة',
@@ -104,4 +109,17 @@ export const ar: Record<MessageId, string> = {
   'newChat.postQuantum': 'تشفير مقاوم للحوسبة الكمّية (X-Wing)',
   'newChat.createGroup': 'إنشاء المجموعة',
   'newChat.startChat': 'بدء المحادثة',
+  'keyWarning.splitTitle': 'تحذير: قد يحاول الخادم اعتراض محادثاتك',
+  'keyWarning.split':
+    '{source, select, gossip {عرض الخادم على هذا الجهاز سجلًّا لمفاتيحه يختلف عن السجل الذي رآه شخص في محادثاتك.} other {عرض الخادم على هذا الجهاز سجلًّا لمفاتيحه يناقض السجل الذي عرضه من قبل.}} يفعل الخادم ذلك ليعرض مفاتيح مختلفة على أشخاص مختلفين، مما يتيح له قراءة الرسائل أو تزويرها.',
+  'keyWarning.splitAdvice':
+    'قارن أرقام الأمان مع جهات اتصالك شخصيًا أو عبر قناة أخرى، ولا تثق بأي تغيير في المفاتيح حتى تتطابق.',
+  'keyWarning.alertTitle':
+    '{count, plural, one {تحذير: أُضيف إلى حسابك مفتاح لم يُنشئه أي من أجهزتك} two {تحذير: أُضيف إلى حسابك مفتاحان لم يُنشئهما أي من أجهزتك} few {تحذير: أُضيف إلى حسابك # مفاتيح لم يُنشئها أي من أجهزتك} other {تحذير: أُضيف إلى حسابك # مفتاحًا لم يُنشئها أي من أجهزتك}}',
+  'keyWarning.alertDevice': 'جهاز لم تربطه: {device}',
+  'keyWarning.alertIdentity': 'مفتاح هوية لم تُنشئه',
+  'keyWarning.alertMeaning':
+    'قد يحاول الخادم، أو من يتحكم فيه، اعتراض رسائلك بانتحال شخصيتك: فجهات اتصالك ستشفّر لهذا المفتاح أيضًا.',
+  'keyWarning.alertAdvice': 'افتح «الأجهزة» وألغِ أي جهاز لا تعرفه، ثم قارن أرقام الأمان مع جهات اتصالك.',
+  'keyWarning.hide': 'إخفاء هذا التحذير',
 };

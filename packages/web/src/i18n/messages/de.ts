@@ -1,7 +1,12 @@
 /** Deutsch (informal "du", as chat apps address people). */
 import type { MessageId } from './en.js';
 
+import { deErrors } from './errors.de.js';
+import { deScreens } from './screens.de.js';
+
 export const de: Record<MessageId, string> = {
+  ...deScreens,
+  ...deErrors,
   'app.opening': 'Parley wird geöffnet…',
   'app.chooseConversation': 'Wähle eine Unterhaltung oder beginne eine neue.',
   'language.label': 'Sprache',
@@ -105,4 +110,18 @@ export const de: Record<MessageId, string> = {
   'newChat.postQuantum': 'Post-Quanten-Verschlüsselung (X-Wing)',
   'newChat.createGroup': 'Gruppe erstellen',
   'newChat.startChat': 'Chat beginnen',
+  'keyWarning.splitTitle': 'Warnung: Der Server versucht möglicherweise, deine Unterhaltungen abzufangen',
+  'keyWarning.split':
+    '{source, select, gossip {Der Server hat diesem Gerät einen Verlauf seines Schlüsselprotokolls gezeigt, der von dem abweicht, den jemand in deinen Unterhaltungen gesehen hat.} other {Der Server hat diesem Gerät einen Verlauf seines Schlüsselprotokolls gezeigt, der dem widerspricht, den er vorher gezeigt hat.}} Ein Server tut das, um verschiedenen Personen verschiedene Schlüssel zu zeigen – so könnte er Nachrichten lesen oder fälschen.',
+  'keyWarning.splitAdvice':
+    'Vergleiche die Sicherheitsnummern mit deinen Kontakten persönlich oder über einen anderen Weg und vertraue keinem Schlüsselwechsel, bevor sie übereinstimmen.',
+  'keyWarning.alertTitle':
+    '{count, plural, one {Warnung: Deinem Konto wurde ein Schlüssel hinzugefügt, den keines deiner Geräte erstellt hat} other {Warnung: Deinem Konto wurden # Schlüssel hinzugefügt, die keines deiner Geräte erstellt hat}}',
+  'keyWarning.alertDevice': 'Ein Gerät, das du nicht verknüpft hast: {device}',
+  'keyWarning.alertIdentity': 'Ein Identitätsschlüssel, den du nicht erstellt hast',
+  'keyWarning.alertMeaning':
+    'Der Server oder jemand, der ihn kontrolliert, versucht möglicherweise, deine Nachrichten abzufangen, indem er sich als du ausgibt: Deine Kontakte würden auch an diesen Schlüssel verschlüsseln.',
+  'keyWarning.alertAdvice':
+    'Öffne „Geräte“ und widerrufe jedes Gerät, das du nicht kennst; vergleiche dann die Sicherheitsnummern mit deinen Kontakten.',
+  'keyWarning.hide': 'Warnung ausblenden',
 };

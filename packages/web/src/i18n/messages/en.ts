@@ -2,7 +2,12 @@
  * The English catalogue: the source of every message id (the other catalogues are typed by it and
  * a test checks they hold exactly these ids with the same placeholders). ICU MessageFormat syntax.
  */
+import { enErrors } from './errors.en.js';
+import { enScreens } from './screens.en.js';
+
 export const en = {
+  ...enScreens,
+  ...enErrors,
   'app.opening': 'Opening Parley…',
   'app.chooseConversation': 'Choose a conversation, or start a new one.',
   'language.label': 'Language',
@@ -104,6 +109,20 @@ export const en = {
   'newChat.postQuantum': 'Post-quantum encryption (X-Wing)',
   'newChat.createGroup': 'Create group',
   'newChat.startChat': 'Start chat',
+  'keyWarning.splitTitle': 'Warning: the server may be trying to intercept your conversations',
+  'keyWarning.split':
+    '{source, select, gossip {The server showed this device a history of its key log that differs from the one someone in your conversations was shown.} other {The server showed this device a history of its key log that contradicts the one it showed before.}} A server does this to show different keys to different people, which would let it read or forge messages.',
+  'keyWarning.splitAdvice':
+    'Compare safety numbers with your contacts in person or over another channel, and do not trust a key change until they match.',
+  'keyWarning.alertTitle':
+    '{count, plural, one {Warning: a key none of your devices made was added to your account} other {Warning: # keys none of your devices made were added to your account}}',
+  'keyWarning.alertDevice': 'A device you did not link: {device}',
+  'keyWarning.alertIdentity': 'An identity key you did not create',
+  'keyWarning.alertMeaning':
+    'The server, or someone controlling it, may be trying to intercept your messages by posing as you: your contacts would encrypt to that key too.',
+  'keyWarning.alertAdvice':
+    'Open “Devices” and revoke any device you do not recognise, then compare safety numbers with your contacts.',
+  'keyWarning.hide': 'Hide this warning',
 } as const;
 
 export type MessageId = keyof typeof en;

@@ -1,7 +1,12 @@
 /** Español (neutral, tuteo). */
 import type { MessageId } from './en.js';
 
+import { esErrors } from './errors.es.js';
+import { esScreens } from './screens.es.js';
+
 export const es: Record<MessageId, string> = {
+  ...esScreens,
+  ...esErrors,
   'app.opening': 'Abriendo Parley…',
   'app.chooseConversation': 'Elige una conversación o empieza una nueva.',
   'language.label': 'Idioma',
@@ -105,4 +110,18 @@ export const es: Record<MessageId, string> = {
   'newChat.postQuantum': 'Cifrado poscuántico (X-Wing)',
   'newChat.createGroup': 'Crear grupo',
   'newChat.startChat': 'Iniciar chat',
+  'keyWarning.splitTitle': 'Aviso: es posible que el servidor intente interceptar tus conversaciones',
+  'keyWarning.split':
+    '{source, select, gossip {El servidor mostró a este dispositivo un historial de su registro de claves distinto del que vio alguien de tus conversaciones.} other {El servidor mostró a este dispositivo un historial de su registro de claves que contradice el que mostró antes.}} Un servidor hace esto para mostrar claves distintas a personas distintas, lo que le permitiría leer o falsificar mensajes.',
+  'keyWarning.splitAdvice':
+    'Compara los números de seguridad con tus contactos en persona o por otro canal, y no confíes en un cambio de clave hasta que coincidan.',
+  'keyWarning.alertTitle':
+    '{count, plural, one {Aviso: se añadió a tu cuenta una clave que ninguno de tus dispositivos creó} other {Aviso: se añadieron a tu cuenta # claves que ninguno de tus dispositivos creó}}',
+  'keyWarning.alertDevice': 'Un dispositivo que no vinculaste: {device}',
+  'keyWarning.alertIdentity': 'Una clave de identidad que no creaste',
+  'keyWarning.alertMeaning':
+    'El servidor, o quien lo controle, puede estar intentando interceptar tus mensajes haciéndose pasar por ti: tus contactos también cifrarían para esa clave.',
+  'keyWarning.alertAdvice':
+    'Abre «Dispositivos» y revoca los dispositivos que no reconozcas; después compara los números de seguridad con tus contactos.',
+  'keyWarning.hide': 'Ocultar este aviso',
 };
