@@ -47,6 +47,7 @@ export {
   type PresenceEntry,
   type ServerFrame,
 } from './protocol/frames.js';
+export { type GoneMember, MAX_GONE_ITEMS } from './protocol/goneFrames.js';
 export { type LoggedKey, MAX_LOG_PAGE, type WireTreeHead } from './protocol/logFrames.js';
 
 /** What a device signs to authenticate a connection: label, then the server's fresh challenge. */

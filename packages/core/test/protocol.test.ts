@@ -64,6 +64,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
   log_inclusion_get: { type: 'log_inclusion_get', requestId: 21, index: 5, size: 2 ** 33 },
   log_consistency_get: { type: 'log_consistency_get', requestId: 22, first: 3, second: 9 },
   log_entries_get: { type: 'log_entries_get', requestId: 23, start: 400, limit: 200 },
+  gone_get: { type: 'gone_get', requestId: 24 },
 };
 
 const head = { size: 9, root: bytes(32, 4), timestamp: 1_790_000_000_000, signature: bytes(64, 5) };
@@ -120,6 +121,15 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
   log_inclusion: { type: 'log_inclusion', requestId: 148, index: 3, size: 9, path: [bytes(32, 1)] },
   log_consistency: { type: 'log_consistency', requestId: 149, first: 3, second: 9, path: [] },
   log_entries: { type: 'log_entries', requestId: 150, start: 0, entries: [bytes(90), bytes(4096)] },
+  gone: {
+    type: 'gone',
+    requestId: 151,
+    items: [
+      { groupId: bytes(32, 3), accountId: 'bob', logIndex: 7, loggedAt: 1_700_000_000_000, removedSeq: 0 },
+    ],
+    more: false,
+  },
+  account_gone: { type: 'account_gone', requestId: 0, accountId: 'bob' },
 };
 
 /**
