@@ -4,13 +4,14 @@
  * the deletion in the server's key transparency log, and one of them commits the removal of its
  * devices; each shows "bob's account was deleted". A server that claims a deletion it cannot prove
  * in the log gets nobody removed, and one that logs a deletion of a live account is caught by its
- * owner's monitoring.
+ * owner's monitoring. An account that deleted itself without its leave reaching a conversation is
+ * removed the same way.
  */
 import { appendKeyEvent, type Db, runServerCommand } from '@parley/server';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
-import type { ChatMessage, KeyAlert, ParleyClient } from '../src/index.js';
-import { hasKeyPackages, openClient, person, serve } from './fixtures.js';
+import { type ChatMessage, type KeyAlert, ParleyApi, type ParleyClient } from '../src/index.js';
+import { directPair, hasKeyPackages, openClient, person, serve } from './fixtures.js';
 
 const deletedLine = (who: string) => (m: ChatMessage) =>
   m.system?.event === 'account_deleted' && m.system.accountId === who;
@@ -123,4 +124,17 @@ test('a deletion the server logs for a live account is reported to its owner by 
   expect(alerts).toEqual([
     { index, kind: 'account_deleted', identityKey: new Uint8Array(0), deviceId: null },
   ]);
+});
+
+test('an account deleted by its own request whose leave never reached a conversation is removed the same way', async () => {
+  const { url } = await serve();
+  const { a: e, b: f, chat } = await directPair(url, 'erin', 'finn');
+  await until(() => f.client.members(chat).join(',') === 'erin,finn', 'finn holds the group');
+  await e.client.close();
+
+  // Her device went away without leaving; the deletion itself is `DELETE /v1/accounts/me`.
+  const api = new ParleyApi(url);
+  await api.deleteAccount((await api.login('erin', 'pw-erin-1234')).token);
+  await until(() => f.client.members(chat).join(',') === 'finn', 'finn removes her');
+  await until(() => shows(f.client, chat, 'erin'), 'finn says so');
 });

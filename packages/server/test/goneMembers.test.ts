@@ -12,16 +12,18 @@ import { decodeLogEntry, type ServerFrame, toHex } from '@parley/core';
 import { until } from '@parley/testing';
 import { afterEach, expect, test } from 'vitest';
 import { addMember, member, newGroup, removeMember } from './blobPeers.js';
-import { type Running, startServer } from './helpers.js';
+import { postgresServer, type Running, startServer } from './helpers.js';
 import type { WsClient } from './wsClient.js';
 
 const BIN = new URL('../bin/parley-server.js', import.meta.url).pathname;
 const run = promisify(execFile);
 
 let running: Running | undefined;
+const drops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await running?.stop();
   running = undefined;
+  for (const drop of drops.splice(0)) await drop();
 });
 
 async function gone(ws: WsClient) {
@@ -33,9 +35,9 @@ async function gone(ws: WsClient) {
 const pushed = (ws: WsClient) =>
   ws.pushes.filter((p): p is Extract<ServerFrame, { type: 'account_gone' }> => p.type === 'account_gone');
 
-test('an account the operator deletes is logged, pushed to its fellow members and named in their groups until a member removes it', async () => {
-  running = await startServer();
-  const { url } = running;
+/** Bob deleted by the operator among alice, carol (his group) and dave (a stranger); `where`: the database. */
+async function operatorDeletesBob(r: Running, where: string[]) {
+  const { url } = r;
   const [alice, bob, carol, dave] = [
     await member(url, 'alice'),
     await member(url, 'bob'),
@@ -46,7 +48,7 @@ test('an account the operator deletes is logged, pushed to its fellow members an
   await addMember(alice, bob);
   await addMember(alice, carol);
 
-  await run(process.execPath, [BIN, 'accounts', 'delete', 'bob', '--data-dir', running.dataDir], {
+  await run(process.execPath, [BIN, 'accounts', 'delete', 'bob', ...where], {
     timeout: 20_000,
   });
   for (const m of [alice, carol])
@@ -76,7 +78,7 @@ test('an account the operator deletes is logged, pushed to its fellow members an
 
   // Alice removes him: the answer now names the removing commit, for the members to show it there.
   await removeMember(alice, bob);
-  const removed = await running.server.db
+  const removed = await r.server.db
     .selectFrom('group_members')
     .select('removed_seq')
     .where('username', '=', 'bob')
@@ -88,6 +90,19 @@ test('an account the operator deletes is logged, pushed to its fellow members an
   const erin = await member(url, 'erin');
   await addMember(alice, erin);
   expect((await gone(erin.ws)).items).toEqual([]);
+}
+
+test('an account the operator deletes is logged, pushed to its fellow members and named in their groups until a member removes it', async () => {
+  running = await startServer();
+  await operatorDeletesBob(running, ['--data-dir', running.dataDir]);
+});
+
+test('the same on PostgreSQL', async () => {
+  const pg = await postgresServer();
+  if (pg === undefined) return;
+  drops.push(pg.drop);
+  running = pg.running;
+  await operatorDeletesBob(running, pg.where);
 });
 
 test('a revoked device is no deleted account: its account is not named', async () => {

@@ -14,12 +14,14 @@
  * newest state). Each member shows "bob's account was deleted" once, where the removal stands.
  */
 import {
+  commitPendingProposals,
   DeletionNotLoggedError,
   encodeLogEntry,
   type GoneMember,
   groupMembers,
   logLeaf,
   merkle,
+  pendingProposalCount,
   removeMembers,
   toHex,
 } from '@parley/core';
@@ -54,12 +56,16 @@ export async function removeGone(chat: Chat, groupIdHex: string, item: GoneMembe
   const present = () => chat.conversations.members(groupIdHex).includes(item.accountId);
   if (shown && !present()) return;
   await proveDeletion(chat, item);
-  if (present())
-    await commitWithRetry(chat, groupIdHex, async (state) =>
-      groupMembers(state).some((m) => m.accountId === item.accountId)
-        ? removeMembers(deviceFor(chat, state), state, { accountId: item.accountId })
-        : null,
-    );
+  // Proposals pending (the account's own leave, say) are committed first, on their own: a commit
+  // must not remove one leaf twice (RFC 9420 §12.2); then what is left of the account goes.
+  for (let round = 0; round < 2 && present(); round++)
+    await commitWithRetry(chat, groupIdHex, async (state) => {
+      if (!groupMembers(state).some((m) => m.accountId === item.accountId)) return null;
+      const device = deviceFor(chat, state);
+      return pendingProposalCount(state) > 0
+        ? commitPendingProposals(device, state)
+        : removeMembers(device, state, { accountId: item.accountId });
+    });
   if (shown) return;
   const seq = item.removedSeq > 0 ? item.removedSeq : await cursor(chat.store, groupIdHex);
   const at = { seq, id: `gone-${item.logIndex}-${item.accountId}`, sentAt: Date.now(), from: null };
