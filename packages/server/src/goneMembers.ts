@@ -10,10 +10,14 @@
  * watch (moderation/watch.ts) sends its own connections of the account's fellow members.
  */
 import { encodeServerFrame, type GoneMember, MAX_GONE_ITEMS } from '@parley/core';
+import { sql } from 'kysely';
 import type { Db } from './db.js';
 import type { Hub } from './hub.js';
 
-/** The deleted accounts of `device`'s groups, by group and account, at most MAX_GONE_ITEMS. */
+/**
+ * The deleted accounts of `device`'s groups, at most MAX_GONE_ITEMS: those with leaves left first,
+ * then the removals already made (for the line members show), each by group and account.
+ */
 export async function goneMembers(
   db: Db,
   device: { accountId: string; deviceId: string },
@@ -42,6 +46,8 @@ export async function goneMembers(
     )
     .where('devices.device_id', 'is', null)
     .groupBy(['gm.group_id', 'gm.username'])
+    // Accounts with leaves left first: past the page's end are only removals already made.
+    .orderBy(sql`count(gm.removed_seq) < count(gm.device_id)`, 'desc')
     .orderBy('gm.group_id')
     .orderBy('gm.username')
     .limit(MAX_GONE_ITEMS + 1)

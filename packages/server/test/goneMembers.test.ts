@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
 import { decodeLogEntry, type ServerFrame, toHex } from '@parley/core';
 import { until } from '@parley/testing';
 import { afterEach, expect, test } from 'vitest';
+import { deleteAccountData } from '../src/accountDeletion.js';
+import { blobStorage } from '../src/blobs/index.js';
 import { addMember, member, newGroup, removeMember } from './blobPeers.js';
 import { postgresServer, type Running, startServer } from './helpers.js';
 import type { WsClient } from './wsClient.js';
@@ -103,6 +105,28 @@ test('the same on PostgreSQL', async () => {
   drops.push(pg.drop);
   running = pg.running;
   await operatorDeletesBob(running, pg.where);
+});
+
+test('accounts with leaves left come before removals already made', async () => {
+  running = await startServer();
+  const { url } = running;
+  const [alice, bob, carol] = [
+    await member(url, 'alice'),
+    await member(url, 'bob'),
+    await member(url, 'carol'),
+  ];
+  await newGroup(alice);
+  await addMember(alice, bob);
+  await addMember(alice, carol);
+  const { db, config } = running.server;
+  for (const name of ['bob', 'carol']) await deleteAccountData(db, blobStorage(db, config), name, 30);
+  await removeMember(alice, bob);
+  const { items } = await gone(alice.ws);
+  // By name bob would come first; carol, still holding a leaf, does.
+  expect(items.map((i) => [i.accountId, i.removedSeq > 0])).toEqual([
+    ['carol', false],
+    ['bob', true],
+  ]);
 });
 
 test('a revoked device is no deleted account: its account is not named', async () => {

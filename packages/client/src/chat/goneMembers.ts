@@ -41,21 +41,29 @@ export type Step = (groupIdHex: string, work: () => Promise<unknown>) => Promise
 export async function removeGoneMembers(chat: Chat, step: Step): Promise<void> {
   const answer = await chat.connection.request({ type: 'gone_get' });
   if (answer.type !== 'gone') return; // a server that predates it: nothing to learn
+  const proven = new Set<string>(); // one proof per deletion, however many groups it is in
   for (const item of answer.items) {
     const id = toHex(item.groupId);
-    await step(id, () => removeGone(chat, id, item));
+    await step(id, () => removeGone(chat, id, item, proven));
   }
 }
 
 /** Check one deleted account's deletion in the log, remove its leaves, and say so once. */
-export async function removeGone(chat: Chat, groupIdHex: string, item: GoneMember): Promise<void> {
+export async function removeGone(
+  chat: Chat,
+  groupIdHex: string,
+  item: GoneMember,
+  proven = new Set<string>(),
+): Promise<void> {
   if (chat.conversations.state(groupIdHex) === undefined || item.accountId === chat.identity.accountId)
     return;
   const key = `${groupIdHex}:${item.accountId}:${item.logIndex}`;
   const shown = (await chat.store.get(NS, key)) !== undefined;
   const present = () => chat.conversations.members(groupIdHex).includes(item.accountId);
   if (shown && !present()) return;
-  await proveDeletion(chat, item);
+  const deletion = `${item.accountId}:${item.logIndex}:${item.loggedAt}`;
+  if (!proven.has(deletion)) await proveDeletion(chat, item);
+  proven.add(deletion);
   // Proposals pending (the account's own leave, say) are committed first, on their own: a commit
   // must not remove one leaf twice (RFC 9420 §12.2); then what is left of the account goes.
   for (let round = 0; round < 2 && present(); round++)
