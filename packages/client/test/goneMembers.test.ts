@@ -138,3 +138,37 @@ test('an account deleted by its own request whose leave never reached a conversa
   await until(() => f.client.members(chat).join(',') === 'finn', 'finn removes her');
   await until(() => shows(f.client, chat, 'erin'), 'finn says so');
 });
+
+test('whoever registers the name after the quarantine is not taken for the deleted account', async () => {
+  const running = await serve();
+  const { url } = running;
+  const [alice, bob, carol] = [
+    await person(url, 'alice'),
+    await person(url, 'bob'),
+    await person(url, 'carol'),
+  ];
+  const a = await openClient(url, alice);
+  for (const p of [bob, carol]) await hasKeyPackages((await openClient(url, p)).client);
+  const group = await a.client.createGroup('Club', ['bob', 'carol']);
+  await runServerCommand(['accounts', 'delete', 'bob', '--data-dir', running.dataDir]);
+  await until(() => shows(a.client, group, 'bob'), 'alice removes the deleted bob');
+
+  // The quarantine is over: another person takes the name, and alice adds them.
+  await running.server.db.deleteFrom('deleted_accounts').execute();
+  const newBob = await openClient(url, await person(url, 'bob'));
+  await hasKeyPackages(newBob.client);
+  // A new key under a known name: alice is warned, accepts it, and adds them.
+  await expect(a.client.addMembers(group, ['bob'])).rejects.toMatchObject({ code: 'identity_key_mismatch' });
+  await a.client.acknowledgeIdentityChange('bob');
+  await a.client.addMembers(group, ['bob']);
+  await until(() => newBob.client.conversation(group) !== undefined, 'the new bob joins');
+  await a.client.close();
+  const back = await openClient(url, alice);
+  await until(
+    async () => (await back.client.connection.request({ type: 'gone_get' })).type === 'gone',
+    'synced',
+  );
+  await back.client.sendText(group, 'welcome');
+  await until(() => newBob.inbox.some((m) => m.text === 'welcome'), 'the new bob reads alice');
+  expect(back.client.members(group)).toEqual(['alice', 'bob', 'carol']);
+});

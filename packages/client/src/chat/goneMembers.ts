@@ -65,8 +65,10 @@ export async function removeGone(
   if (!proven.has(deletion)) await proveDeletion(chat, item);
   proven.add(deletion);
   // Proposals pending (the account's own leave, say) are committed first, on their own: a commit
-  // must not remove one leaf twice (RFC 9420 §12.2); then what is left of the account goes.
-  for (let round = 0; round < 2 && present(); round++)
+  // must not remove one leaf twice (RFC 9420 §12.2); then what is left of the account goes. Only
+  // while the server says a deleted leaf remains: once they are all removed, whoever holds the name
+  // now (registered again after the quarantine) is someone else.
+  for (let round = 0; round < 2 && item.removedSeq === 0 && present(); round++)
     await commitWithRetry(chat, groupIdHex, async (state) => {
       if (!groupMembers(state).some((m) => m.accountId === item.accountId)) return null;
       const device = deviceFor(chat, state);
