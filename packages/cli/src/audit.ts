@@ -27,7 +27,7 @@ export interface AuditState {
   tree: LogTree;
   /** Each account's identity key as the log says it (registration, then resets). */
   identities: Map<string, Uint8Array>;
-  counts: { accounts: number; certificates: number; revocations: number; resets: number };
+  counts: { accounts: number; certificates: number; revocations: number; resets: number; deletions: number };
   problems: string[];
 }
 
@@ -35,7 +35,7 @@ export function newAudit(): AuditState {
   return {
     tree: new LogTree(),
     identities: new Map(),
-    counts: { accounts: 0, certificates: 0, revocations: 0, resets: 0 },
+    counts: { accounts: 0, certificates: 0, revocations: 0, resets: 0, deletions: 0 },
     problems: [],
   };
 }
@@ -79,6 +79,13 @@ async function checkEntry(a: AuditState, index: number, bytes: Uint8Array, sig: 
       problem('identity reset of an account never registered');
     a.identities.set(e.accountId, e.identityKey);
     a.counts[e.kind === 'registered' ? 'accounts' : 'resets']++;
+    return;
+  }
+  if (e.kind === 'account_deleted') {
+    if (identity === undefined) problem('deletion of an account not registered');
+    // Its name may be registered again once its quarantine is over.
+    a.identities.delete(e.accountId);
+    a.counts.deletions++;
     return;
   }
   try {
@@ -137,7 +144,7 @@ export function checkHead(a: AuditState, head: SignedTreeHead, publicKey: Uint8A
 export function summary(a: AuditState, head: SignedTreeHead, given: number): string {
   const c = a.counts;
   return [
-    `log of ${a.tree.size} entries: ${c.accounts} accounts, ${c.certificates} device certificates, ${c.revocations} revocations, ${c.resets} identity resets`,
+    `log of ${a.tree.size} entries: ${c.accounts} accounts, ${c.certificates} device certificates, ${c.revocations} revocations, ${c.resets} identity resets, ${c.deletions} deletions`,
     `head: size ${head.size}, root ${toHex(head.root)}, signed ${new Date(head.timestamp).toISOString()}`,
     ...(given > 0 ? [`heads given: ${given}`] : []),
     a.problems.length === 0 ? 'OK: every head and entry checks out' : `${a.problems.length} problem(s):`,

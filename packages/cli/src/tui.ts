@@ -109,6 +109,12 @@ function follow(view: ChatView, out: NodeJS.WriteStream): Array<() => void> {
     }),
     client.on('key_alert', (a) => {
       out.write(BELL);
+      if (a.kind === 'account_deleted') {
+        view.notice(
+          '⚠ the server logged your account as deleted: it may be pushing you out of your conversations',
+        );
+        return;
+      }
       const what = a.kind === 'device_certified' ? `a device (${a.deviceId})` : 'an identity key';
       view.notice(`⚠ ${what} none of your devices made was added to your account`);
     }),

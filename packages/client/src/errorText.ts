@@ -156,6 +156,10 @@ const TEXTS: Record<ErrorCode, Text> = {
     say: 'The server handed out a key it could not show in its public key log',
     advice: 'The key was not trusted: the server may be trying to impersonate someone.',
   },
+  deletion_not_logged: {
+    say: 'The server said someone’s account was deleted but could not show it in its public key log',
+    advice: 'Nobody was removed: the server may be trying to push that person out of your conversations.',
+  },
   log_split_view: {
     say: 'The server showed two different histories of its key log',
     advice: 'It may be showing different keys to different people. Compare safety numbers in person.',

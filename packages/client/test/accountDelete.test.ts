@@ -10,7 +10,7 @@ import { codeOf } from '@parley/core';
 import { graceForStrayFrames, until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import { type ChatMessage, ParleyApi } from '../src/index.js';
-import { hasKeyPackages, openClient, openStore, person, serve } from './fixtures.js';
+import { directPair, hasKeyPackages, openClient, openStore, person, serve } from './fixtures.js';
 
 const bytes = new Uint8Array(3000).fill(7);
 
@@ -119,12 +119,12 @@ test('deleting needs a fresh login of that very account: no session, a stale one
 
 test('with no other member online the leave waits on the server, and the first member to come back commits it', async () => {
   const { url } = await serve();
-  const [erin, finn] = [await person(url, 'erin'), await person(url, 'finn')];
-  const e = await openClient(url, erin);
-  const f = await openClient(url, finn);
-  await hasKeyPackages(f.client);
-  const chat = await e.client.directConversation('finn');
-  await until(() => f.client.conversations().includes(chat), 'finn joins');
+  const {
+    people: [, finn],
+    a: e,
+    b: f,
+    chat,
+  } = await directPair(url, 'erin', 'finn');
   await e.client.sendText(chat, 'bye soon');
   await until(() => f.inbox.length === 1, 'finn reads it');
   await f.client.close();

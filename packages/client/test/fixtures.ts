@@ -134,6 +134,17 @@ export async function hasKeyPackages(client: ParleyClient): Promise<void> {
   }, 'key packages uploaded');
 }
 
+/** Two people, each on a client, in a direct conversation the first started and the second joined. */
+export async function directPair(url: string, first: string, second: string) {
+  const people = [await person(url, first), await person(url, second)] as const;
+  const a = await openClient(url, people[0]);
+  const b = await openClient(url, people[1]);
+  await hasKeyPackages(b.client);
+  const chat = await a.client.directConversation(second);
+  await until(() => b.client.conversations().includes(chat), `${second} joins`);
+  return { people, a, b, chat };
+}
+
 /**
  * A socket that passes everything through except the server frames `drop` picks (it sees each
  * frame's bytes): for tests of answers and pushes lost while the connection stays up.

@@ -130,6 +130,8 @@ export const TRANSPARENCY_ERROR_CODES = [
   'key_not_logged',
   // Two tree heads of this server that no append-only log can both have: the server showed two histories.
   'log_split_view',
+  // The server said an account was deleted without proving its deletion is in the log.
+  'deletion_not_logged',
 ] as const;
 
 export type MlsErrorCode = (typeof MLS_ERROR_CODES)[number];

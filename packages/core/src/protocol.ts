@@ -47,6 +47,7 @@ export {
   type PresenceEntry,
   type ServerFrame,
 } from './protocol/frames.js';
+export { type GoneMember, MAX_GONE_ITEMS } from './protocol/goneFrames.js';
 export {
   type LoggedIdentity,
   type LoggedKey,

@@ -65,6 +65,7 @@ const client: { [K in ClientFrame['type']]: Extract<ClientFrame, { type: K }> } 
   log_consistency_get: { type: 'log_consistency_get', requestId: 22, first: 3, second: 9 },
   log_entries_get: { type: 'log_entries_get', requestId: 23, start: 400, limit: 200 },
   log_identity_get: { type: 'log_identity_get', requestId: 26, accountId: 'alice' },
+  gone_get: { type: 'gone_get', requestId: 24 },
 };
 
 const head = { size: 9, root: bytes(32, 4), timestamp: 1_790_000_000_000, signature: bytes(64, 5) };
@@ -127,6 +128,15 @@ const server: { [K in ServerFrame['type']]: Extract<ServerFrame, { type: K }> } 
     head,
     entries: [{ index: 2, entry: bytes(60), path: [bytes(32, 6), bytes(32, 7)] }],
   },
+  gone: {
+    type: 'gone',
+    requestId: 151,
+    items: [
+      { groupId: bytes(32, 3), accountId: 'bob', logIndex: 7, loggedAt: 1_700_000_000_000, removedSeq: 0 },
+    ],
+    more: false,
+  },
+  account_gone: { type: 'account_gone', requestId: 0, accountId: 'bob' },
 };
 
 /**

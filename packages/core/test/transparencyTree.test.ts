@@ -61,6 +61,16 @@ test('log entries round-trip; a changed or truncated encoding is another leaf or
   expect(() => decodeLogEntry(Uint8Array.of(1, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0))).toThrow(DecodeError);
 });
 
+test('an account deletion is an entry of its own kind, with no body, naming the account', () => {
+  const deleted = { kind: 'account_deleted' as const, accountId: 'bob', loggedAt: 7 };
+  const bytes = encodeLogEntry(deleted);
+  expect(decodeLogEntry(bytes)).toEqual(deleted);
+  // Nothing follows the account's name: a byte more is refused.
+  expect(() => decodeLogEntry(Uint8Array.of(...bytes, 0))).toThrow(DecodeError);
+  expect(encodeLogEntry({ ...deleted, accountId: 'bobb' })).not.toEqual(bytes);
+  expect(bytes[1]).toBe(5);
+});
+
 test('a tree head verifies under its key only, and not once altered', () => {
   const secret = ed25519.utils.randomSecretKey();
   const head = { size: 3, root: merkle.rootOf(leaves.slice(0, 3)), timestamp: 1000 };

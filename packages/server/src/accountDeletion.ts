@@ -4,16 +4,18 @@
  * devices, key packages, sessions, transfer tickets, pending Welcomes, device links, identity
  * resets, blocks (both ways), the reports it filed, its blobs' rows and its account row, and writes a tombstone that
  * reserves the name and its confusable skeleton (lookalikes.ts) for the quarantine period; the
- * blobs' bytes go right after. Messages it already sent stay in the groups' logs (they are the
- * other members' history) until retention. Its group_members rows stay as they are: they mirror
- * the MLS ratchet tree, whose leaves only a member's commit removes (the leave the client proposed
- * before deleting, or a later removal); with no device left the rows deliver nothing, and
- * retention no longer waits for them (retention.ts).
+ * blobs' bytes go right after, and the key transparency log gets an `account_deleted` entry.
+ * Messages it already sent stay in the groups' logs (they are the other members' history) until
+ * retention. Its group_members rows stay as they are: they mirror the MLS ratchet tree, whose
+ * leaves only a member's commit removes (the leave the client proposed before deleting, or else
+ * the remaining members' removal once the server told them, goneMembers.ts); with no device left
+ * the rows deliver nothing, and retention no longer waits for them (retention.ts).
  */
 import type { BlobStorage } from './blobs/storage.js';
 import type { Db } from './db.js';
 import { usernameSkeleton } from './lookalikes.js';
 import { periodic } from './periodic.js';
+import { appendKeyEvent } from './transparency/append.js';
 
 export const DAY_MS = 24 * 3600_000;
 
@@ -68,6 +70,9 @@ export async function deleteAccountData(
     await tx.deleteFrom('blobs').where('username', '=', name).execute();
     await tx.deleteFrom('devices').where('username', '=', name).execute();
     await tx.deleteFrom('accounts').where('username', '=', name).execute();
+    // Logged, so the members who remove its leaves check it there, and a deletion the server made
+    // up of a live account is in its owner's sight (client transparency/monitor.ts).
+    await appendKeyEvent(tx, { kind: 'account_deleted', accountId: name });
     const tombstone = { skeleton: usernameSkeleton(name), deleted_at: now, free_at: reservedUntil };
     await tx
       .insertInto('deleted_accounts')

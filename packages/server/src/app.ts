@@ -15,6 +15,7 @@ import { serverSignature } from './crypto.js';
 import { type Db, openDatabase } from './db.js';
 import { groups } from './delivery/index.js';
 import { recordDeviceSeen } from './deviceSeen.js';
+import { goneFrames } from './goneMembers.js';
 import { SERVER_VERSION } from './http/health.js';
 import { httpRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
@@ -142,6 +143,7 @@ export async function buildServer(config: ServerConfig, options: BuildOptions = 
   await app.register(transparencyRoutes, { db, config, transparency });
   keyDirectory(hub, { db, metrics, transparency });
   transparencyFrames(hub, transparency);
+  goneFrames(hub, db);
   const presenceService = presence(hub, { db, cluster, seen });
   recordDeviceSeen(hub, seen);
   transferTickets(hub, db);

@@ -207,3 +207,16 @@ export async function freshPostgres(): Promise<{ url: string; drop(): Promise<vo
     },
   };
 }
+
+/**
+ * A server on a fresh PostgreSQL database (undefined, the test skipped, without one), with the
+ * flags that point the operator's commands at it; `drop` removes the database after the server stopped.
+ */
+export async function postgresServer(): Promise<
+  { running: Running; where: string[]; drop(): Promise<void> } | undefined
+> {
+  const pgdb = await freshPostgres();
+  if (pgdb === undefined) return undefined;
+  const running = await startServer({ database: pgdb.url } as Partial<ServerConfig>);
+  return { running, where: ['--database', pgdb.url, '--data-dir', running.dataDir], drop: pgdb.drop };
+}

@@ -21,6 +21,7 @@ import { TransportError } from '../transport.js';
 import { syncBlocks } from './blocking.js';
 import type { Chat } from './context.js';
 import { removeFormerDevices } from './formerDevices.js';
+import { removeGoneMembers } from './goneMembers.js';
 import { commitWithRetry } from './handshake.js';
 import { processOrRecover } from './inbound.js';
 import { acceptWelcome, rejoin } from './join.js';
@@ -39,7 +40,8 @@ const RETRY = { initialMs: 1_000, maxMs: 60_000 };
 
 /**
  * Going online: replenish key packages, collect Welcomes, catch up every group (rejoining those
- * whose state this device lost), learn who is online, flush the outbox. Everything the server
+ * whose state this device lost), remove deleted accounts (goneMembers.ts), learn who is online,
+ * flush the outbox. Everything the server
  * hands out comes in bounded pages. A group whose catch-up fails is reported (`sync_error`) and
  * tried again later without stopping the others; a failed step of the sync itself throws (the
  * caller reports it, see syncFailed).
@@ -75,6 +77,7 @@ export async function onOnline(chat: Chat): Promise<void> {
     after = sync.cursor;
   }
   await resumeResets(chat);
+  await removeGoneMembers(chat, (id, work) => step(chat, id, work));
   chat.presence.stale = true;
   await afterBatch(chat);
   settled(chat);
@@ -115,6 +118,8 @@ export async function onPush(chat: Chat, f: ServerFrame): Promise<void> {
     if (f.seq <= at) return; // already processed (at-least-once delivery)
     if (f.seq !== at + 1) await step(chat, id, () => catchUp(chat, id));
     else await processOrRecover(chat, id, f.seq, f.payload);
+  } else if (f.type === 'account_gone') {
+    await removeGoneMembers(chat, (id, work) => step(chat, id, work));
   } else if (f.type === 'presence') {
     chat.presence.update(f.entries);
     return;

@@ -1,6 +1,6 @@
 /**
  * System lines kept in a conversation's history: a disappearing-messages timer changed, the group
- * was renamed, people joined or left, the group was repaired, or could not be and the conversation moved to a new one. One kind of history entry (a ChatMessage with a typed `system`
+ * was renamed, people joined or left, someone's account was deleted, the group was repaired, or could not be and the conversation moved to a new one. One kind of history entry (a ChatMessage with a typed `system`
  * event and no text), sealed in the history like the messages, at the log position of what caused
  * it, so that every app shows it in order among the messages, after a restart too. The disappearing
  * timer never removes one (it has no expiry).
@@ -107,5 +107,7 @@ export function systemText(m: Pick<ChatMessage, 'groupId' | 'seq' | 'system'>, m
       return membersText(s, me);
     case 'reset':
       return resetNotice({ from: s.from, to: m.groupId, by: s.by }, me);
+    case 'account_deleted':
+      return `${s.accountId}’s account was deleted`;
   }
 }

@@ -87,6 +87,8 @@ export type SystemEvent =
   | { event: 'reset'; from: string; by: { accountId: string; deviceId: string } | null }
   /** Someone gave the group a new name (not its first one). */
   | { event: 'renamed'; name: string; by: string }
+  /** The server deleted this account, as its key log proves; its devices are removed (chat/goneMembers.ts). */
+  | { event: 'account_deleted'; accountId: string }
   /** A commit brought people in or took them out (accounts; `by`: who committed it, if known). */
   | { event: 'members'; joined: string[]; left: string[]; by: string | null };
 

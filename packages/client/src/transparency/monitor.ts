@@ -4,7 +4,8 @@
  * the entries that head commits to (a Frontier, the tree's right edge, kept in the store: the
  * server cannot skip or alter one). Among them, an entry for this account that this account's
  * devices did not make raises `key_alert`: a registration, reset or device certificate under an
- * identity key other than the account's, or a certificate whose signature does not verify. A
+ * identity key other than the account's, a certificate whose signature does not verify, or a
+ * deletion of the account (which, read by a device of it, the server made up: goneMembers.ts). A
  * device certificate signed by the account's identity key was made by one of its devices (only
  * they hold that key), so the server adding a device is exactly what this catches.
  */
@@ -46,6 +47,9 @@ async function alertFor(chat: Chat, index: number, entry: LogEntry): Promise<Key
     return bytesEqual(entry.identityKey, mine)
       ? null
       : { index, kind: entry.kind, identityKey: entry.identityKey, deviceId: null };
+  // This account is alive (a device of it reads this): a deletion of it is none of its doing.
+  if (entry.kind === 'account_deleted')
+    return { index, kind: entry.kind, identityKey: new Uint8Array(0), deviceId: null };
   if (entry.kind !== 'device_certified') return null;
   try {
     const cert = decodeDeviceCertificate(entry.certificate);

@@ -22,6 +22,7 @@ import {
   u64,
   uint,
 } from './fields.js';
+import { GONE_FRAMES, type GoneClientFrame, type GoneServerFrame } from './goneFrames.js';
 import {
   LOG_FRAMES,
   type LogClientFrame,
@@ -155,7 +156,8 @@ export type ClientFrame =
   | { type: 'ticket_get'; requestId: number }
   /** The accounts this account blocks, the whole list (replacing the one the server had). */
   | { type: 'block_list'; requestId: number; accountIds: string[] }
-  | LogClientFrame;
+  | LogClientFrame
+  | GoneClientFrame;
 
 export type ServerFrame =
   | { type: 'challenge'; requestId: 0; challenge: Uint8Array; serverTime: number }
@@ -202,7 +204,8 @@ export type ServerFrame =
   /** A bearer token for the attachment routes, standing for this device until `expiresAt`. */
   | { type: 'ticket'; requestId: number; token: string; expiresAt: number }
   | { type: 'group_info'; requestId: number; groupId: Uint8Array; epoch: number; groupInfo: Uint8Array }
-  | LogServerFrame;
+  | LogServerFrame
+  | GoneServerFrame;
 
 export type Frame = ClientFrame | ServerFrame;
 
@@ -363,4 +366,5 @@ export const FRAMES: { readonly [K in Frame['type']]: FrameSpec<Extract<Frame, {
   presence_sharing: { type: 142, from: 'server', fields: { share: bool } },
   ticket: { type: 143, from: 'server', fields: { token: string(64), expiresAt: u64 } },
   ...LOG_FRAMES,
+  ...GONE_FRAMES,
 };

@@ -8,6 +8,7 @@
  *   kind 2  device_certified  body = certificate   u16-len bytes (the encoded DeviceCertificate)
  *   kind 3  device_revoked    body = revocation    u16-len bytes (the encoded DeviceRevocation)
  *   kind 4  identity_reset    body = identityKey   u8-len bytes | evidence u16-len bytes
+ *   kind 5  account_deleted   body = (none)        (the account and its devices were deleted)
  *
  * Certificates and revocations are logged as their signed encodings, so anyone reading the log
  * checks their signatures (by the identity key they name) without trusting the server. An identity
@@ -24,13 +25,20 @@ export const MAX_LOG_ENTRY_BYTES = 4096;
 const MAX_KEY_BYTES = 64;
 const MAX_EVIDENCE_BYTES = 2048;
 
-const KIND = { registered: 1, device_certified: 2, device_revoked: 3, identity_reset: 4 } as const;
+const KIND = {
+  registered: 1,
+  device_certified: 2,
+  device_revoked: 3,
+  identity_reset: 4,
+  account_deleted: 5,
+} as const;
 
 export type LogEvent =
   | { kind: 'registered'; accountId: string; identityKey: Uint8Array }
   | { kind: 'device_certified'; accountId: string; certificate: Uint8Array }
   | { kind: 'device_revoked'; accountId: string; revocation: Uint8Array }
-  | { kind: 'identity_reset'; accountId: string; identityKey: Uint8Array; evidence: Uint8Array };
+  | { kind: 'identity_reset'; accountId: string; identityKey: Uint8Array; evidence: Uint8Array }
+  | { kind: 'account_deleted'; accountId: string };
 
 export type LogEntry = LogEvent & { loggedAt: number };
 
@@ -49,6 +57,9 @@ export function encodeLogEntry(e: LogEntry): Uint8Array {
       break;
     case 'identity_reset':
       w.bytes(e.identityKey, MAX_KEY_BYTES).bytes(e.evidence, MAX_EVIDENCE_BYTES);
+      break;
+    case 'account_deleted':
+      break;
   }
   return w.finish();
 }
@@ -76,6 +87,7 @@ export function decodeLogEntry(bytes: Uint8Array): LogEntry {
         identityKey: r.bytes(MAX_KEY_BYTES),
         evidence: r.bytes(MAX_EVIDENCE_BYTES),
       };
+    else if (kind === KIND.account_deleted) e = { kind: 'account_deleted', loggedAt, accountId };
     else throw new DecodeError(`unknown log entry kind ${kind}`);
     r.end();
     return e;

@@ -20,6 +20,13 @@ export class KeyNotLoggedError extends ParleyError {
   }
 }
 
+/** The server said an account was deleted without proving the deletion is in the log. */
+export class DeletionNotLoggedError extends ParleyError {
+  constructor(readonly accountId: string) {
+    super('deletion_not_logged', 'the server said an account was deleted without proving it in its key log');
+  }
+}
+
 /**
  * The server showed two histories: two signed heads that no append-only log can both have (same
  * size, different roots, or no consistency proof between them). Both heads are signed by the

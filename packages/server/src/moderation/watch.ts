@@ -2,10 +2,12 @@
  * Every node cuts a disabled or deleted account's connections within WATCH_INTERVAL_MS, whichever
  * process disabled or deleted it (the operator's command writes only the database): each node
  * reads the accounts disabled or deleted since its last look (indexed range reads) and closes their
- * devices' connections here.
+ * devices' connections here; for a deleted one, it also tells the devices connected here that
+ * share a group with it (`account_gone`, goneMembers.ts).
  */
 import { CLOSE } from '@parley/core';
 import type { Db } from '../db.js';
+import { announceGone } from '../goneMembers.js';
 import type { Hub } from '../hub.js';
 import { periodic } from '../periodic.js';
 
@@ -36,8 +38,11 @@ export function watchDisabled(
       // Clocks of the command and the node may differ a little: look back one interval again.
       since = now - intervalMs;
       for (const { username } of rows) hub.closeAccount(username, CLOSE.disabled.code, CLOSE.disabled.reason);
-      for (const { username } of deleted)
+      for (const { username } of deleted) {
         hub.closeAccount(username, CLOSE.revoked.code, CLOSE.revoked.reason);
+        // Its fellow members connected here learn it at once (goneMembers.ts).
+        await announceGone(db, hub, username);
+      }
     },
     onError,
   );

@@ -4,7 +4,7 @@
 export interface TransparencyLogTable {
   seq: number;
   username: string;
-  /** registered | device_certified | device_revoked | identity_reset. */
+  /** registered | device_certified | device_revoked | identity_reset | account_deleted. */
   kind: string;
   /** The device a certificate or revocation is for; null for account-wide events. */
   device_id: string | null;
