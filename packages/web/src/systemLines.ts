@@ -1,6 +1,6 @@
 /**
  * A conversation's system lines in the person's language (the SDK's systemText says them in
- * English, for the terminal): timer changes, renames, people joining and leaving, repairs and moves
+ * English, for the terminal): timer changes, renames, people joining and leaving, repairs, deleted accounts and moves
  * to a new group, from `me`'s point of view.
  */
 import type { ChatMessage, SystemEvent } from '@parley/client';
@@ -47,6 +47,8 @@ export function systemLine(m: Pick<ChatMessage, 'system'>, me: string): string {
       return t('system.broken', { by: device(s.by, me) });
     case 'renamed':
       return t('system.renamed', { name: s.name });
+    case 'account_deleted':
+      return t('system.accountDeleted', { account: s.accountId });
     case 'members':
       return members(s, me);
     case 'reset':

@@ -70,6 +70,8 @@ export const deErrors: Record<keyof typeof enErrors, string> = {
     'Das Schlüsselprotokoll des Servers hat die Prüfung nicht bestanden (ein Kopf oder Beweis, der sich nicht prüfen lässt). Nichts, wofür er bürgte, wurde vertraut.',
   'error.key_not_logged':
     'Der Server hat einen Schlüssel ausgegeben, den er nicht in seinem öffentlichen Schlüsselprotokoll zeigen konnte. Dem Schlüssel wurde nicht vertraut: Der Server versucht möglicherweise, sich als jemand anderes auszugeben.',
+  'error.deletion_not_logged':
+    'Der Server meldete ein gelöschtes Konto, konnte die Löschung aber nicht in seinem öffentlichen Schlüsselprotokoll zeigen. Niemand wurde entfernt: Der Server versucht womöglich, diese Person aus euren Unterhaltungen zu drängen.',
   'error.log_split_view':
     'Der Server hat zwei verschiedene Verläufe seines Schlüsselprotokolls gezeigt. Er zeigt möglicherweise verschiedenen Personen verschiedene Schlüssel. Vergleicht die Sicherheitsnummern persönlich.',
   'error.unreachable': 'Der Server ist nicht erreichbar. Prüfe deine Verbindung und versuche es erneut.',

@@ -63,6 +63,8 @@ export const enErrors = {
     'The server’s key log did not check out (a head or proof that does not verify). Nothing it vouched for was trusted.',
   'error.key_not_logged':
     'The server handed out a key it could not show in its public key log. The key was not trusted: the server may be trying to impersonate someone.',
+  'error.deletion_not_logged':
+    'The server said someone’s account was deleted but could not show it in its public key log. Nobody was removed: the server may be trying to push that person out of your conversations.',
   'error.log_split_view':
     'The server showed two different histories of its key log. It may be showing different keys to different people. Compare safety numbers in person.',
   'error.unreachable': 'Cannot reach the server. Check your connection and try again.',

@@ -68,6 +68,8 @@ export const esErrors: Record<keyof typeof enErrors, string> = {
     'El registro de claves del servidor no superó la comprobación (una cabecera o prueba que no se verifica). No se confió en nada de lo que avalaba.',
   'error.key_not_logged':
     'El servidor entregó una clave que no pudo mostrar en su registro público de claves. No se confió en la clave: puede que el servidor intente suplantar a alguien.',
+  'error.deletion_not_logged':
+    'El servidor dijo que se eliminó la cuenta de alguien, pero no pudo mostrarlo en su registro público de claves. No se quitó a nadie: el servidor podría estar intentando sacar a esa persona de tus conversaciones.',
   'error.log_split_view':
     'El servidor mostró dos historiales distintos de su registro de claves. Puede que esté mostrando claves distintas a personas distintas. Comparad los números de seguridad en persona.',
   'error.unreachable': 'No se puede conectar con el servidor. Comprueba tu conexión e inténtalo de nuevo.',

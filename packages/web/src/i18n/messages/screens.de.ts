@@ -215,6 +215,7 @@ export const deScreens: Record<keyof typeof enScreens, string> = {
     '{by} hat eine Änderung gesendet, die nicht angewendet werden konnte; diese Unterhaltung wurde repariert.{missed, plural, =0 {} one { # Nachricht oder Änderung, die inzwischen gesendet wurde, konnte nicht gelesen werden.} other { # Nachrichten oder Änderungen, die inzwischen gesendet wurden, konnten nicht gelesen werden.}}',
   'system.broken':
     '{by} hat eine Änderung gesendet, die nicht angewendet werden konnte, und diese Unterhaltung konnte nicht repariert werden: Ihre Mitglieder können weiter schreiben, aber niemand kann hinzugefügt oder entfernt werden, bis sie ohne dieses Gerät in eine neue Gruppe umzieht.',
+  'system.accountDeleted': 'das Konto von {account} wurde gelöscht',
   'system.renamed': 'die Gruppe wurde in „{name}“ umbenannt',
   'system.resetUnknown':
     'Diese Unterhaltung konnte nicht repariert werden und wurde in eine neue Gruppe verschoben.',

@@ -205,6 +205,7 @@ export const enScreens = {
     '{by} sent a change that could not be applied; this conversation was repaired.{missed, plural, =0 {} one { # message or change sent meanwhile could not be read.} other { # messages or changes sent meanwhile could not be read.}}',
   'system.broken':
     '{by} sent a change that could not be applied, and this conversation could not be repaired: its members can still write, but nobody can be added or removed until it moves to a new group without that device.',
+  'system.accountDeleted': '{account}’s account was deleted',
   'system.renamed': 'the group was renamed “{name}”',
   'system.resetUnknown': 'This conversation could not be repaired and was moved to a new group.',
   'system.reset':

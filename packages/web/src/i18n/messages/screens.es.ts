@@ -214,6 +214,7 @@ export const esScreens: Record<keyof typeof enScreens, string> = {
     '{by} envió un cambio que no se pudo aplicar; esta conversación se reparó.{missed, plural, =0 {} one { # mensaje o cambio enviado mientras tanto no se pudo leer.} other { # mensajes o cambios enviados mientras tanto no se pudieron leer.}}',
   'system.broken':
     '{by} envió un cambio que no se pudo aplicar, y esta conversación no se pudo reparar: sus miembros pueden seguir escribiendo, pero no se puede añadir ni quitar a nadie hasta que pase a un grupo nuevo sin ese dispositivo.',
+  'system.accountDeleted': 'la cuenta de {account} fue eliminada',
   'system.renamed': 'el grupo pasó a llamarse «{name}»',
   'system.resetUnknown': 'Esta conversación no se pudo reparar y se trasladó a un grupo nuevo.',
   'system.reset':
