@@ -23,8 +23,25 @@ import {
   sealDeviceLabel,
   toBase64Url,
 } from '@parley/core';
-import * as opaque from '@serenity-kit/opaque';
 import { certificateProblem } from './certificateTrust.js';
+
+type Opaque = typeof import('@serenity-kit/opaque');
+let opaqueLoad: Promise<Opaque> | undefined;
+
+/**
+ * @serenity-kit/opaque with its WebAssembly ready, loaded on first use: only registering and
+ * proving the password need it, and compiling it cost every `parley` command a seventh of a second.
+ */
+function opaqueReady(): Promise<Opaque> {
+  opaqueLoad ??= import('@serenity-kit/opaque').then(async (m) => {
+    await m.ready;
+    return m;
+  });
+  opaqueLoad.catch(() => {
+    opaqueLoad = undefined;
+  });
+  return opaqueLoad;
+}
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
@@ -136,7 +153,7 @@ export class ParleyApi {
     label?: DeviceLabel,
   ): Promise<DeviceIdentity> {
     checkNewUsername(username);
-    await opaque.ready;
+    const opaque = await opaqueReady();
     const identity = await createAccount(username, cs);
     const sealedLabel = label === undefined ? null : sealDeviceLabel(identity, identity.deviceId, label);
     const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
@@ -166,7 +183,7 @@ export class ParleyApi {
     username: string,
     password: string,
   ): Promise<{ loginId: string; finishLoginRequest: string }> {
-    await opaque.ready;
+    const opaque = await opaqueReady();
     const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
     const start = await this.call<{ loginId: string; loginResponse: string }>(
       'POST',
