@@ -106,7 +106,7 @@ function profileScrypt(parleyHome: string): number[] {
   return [...header.subarray(6, 9)];
 }
 
-test("a profile is sealed with scrypt at the production parameters; the tests' cheap ones are refused outside a test run", async () => {
+test("a profile is sealed with scrypt, and an account logs in with OPAQUE, at the production parameters; the tests' cheap ones are refused outside a test run", async () => {
   const ivy = {
     PARLEY_HOME: home(),
     PARLEY_PASSWORD: 'ivy-password-1',
@@ -133,6 +133,16 @@ test("a profile is sealed with scrypt at the production parameters; the tests' c
     stdout: '',
     stderr: expect.stringMatching(/^parley: /),
   });
+  // Its OPAQUE registration used the cheap key stretching too: the production one (what ivy
+  // registered and logged in with above) does not prove jack's password, the test setting does
+  // (and the login goes on to ask for a device link code on this new machine).
+  const jackElsewhere = { ...jack, PARLEY_HOME: home() };
+  expect((await parley(['login', url, 'jack'], { ...jackElsewhere, PARLEY_TEST_WEAK_KDF: '' })).stderr).toBe(
+    'parley: wrong username or password\n',
+  );
+  expect((await parley(['login', url, 'jack'], jackElsewhere)).stdout).toMatch(
+    /^This machine has no device of jack yet\./,
+  );
 
   // Outside a test run (no VITEST, no NODE_ENV=test) the setting itself is refused.
   const { VITEST: _v, NODE_ENV: _n, ...plainEnv } = process.env;

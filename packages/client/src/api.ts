@@ -19,6 +19,7 @@ import {
   encodeDeviceRevocation,
   fromBase64Url,
   isErrorCode,
+  isTestRun,
   ParleyError,
   sealDeviceLabel,
   toBase64Url,
@@ -42,6 +43,13 @@ function opaqueReady(): Promise<Opaque> {
   });
   return opaqueLoad;
 }
+
+/**
+ * The OPAQUE key stretching of `unsafeTestingCheapKsf`: argon2id with 1 MiB and one pass, for test
+ * runs that register hundreds of throwaway accounts. Everything else uses the library's default
+ * (argon2id, 64 MiB, 3 passes, 4 lanes); an account registered one way logs in only that way.
+ */
+const TESTING_KSF = { 'argon2id-custom': { memory: 1024, iterations: 1, parallelism: 1 } } as const;
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
@@ -94,10 +102,15 @@ export type HttpFetch = (
 export class ParleyApi {
   private readonly base: string;
   private readonly fetch: HttpFetch;
+  private readonly stretching: { keyStretching?: typeof TESTING_KSF };
 
-  constructor(serverUrl: string, options: { fetch?: HttpFetch } = {}) {
+  /** `unsafeTestingCheapKsf`: cheap OPAQUE key stretching (TESTING_KSF); refused outside a test run. */
+  constructor(serverUrl: string, options: { fetch?: HttpFetch; unsafeTestingCheapKsf?: boolean } = {}) {
+    if (options.unsafeTestingCheapKsf === true && !isTestRun())
+      throw new ParleyError('usage', 'unsafeTestingCheapKsf is for tests only');
     this.base = serverUrl.replace(/\/$/, '');
     this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.stretching = options.unsafeTestingCheapKsf === true ? { keyStretching: TESTING_KSF } : {};
   }
 
   private async call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
@@ -166,6 +179,7 @@ export class ParleyApi {
       clientRegistrationState,
       registrationResponse: start.registrationResponse,
       password,
+      ...this.stretching,
     });
     await this.call('POST', '/v1/accounts/register/finish', {
       username,
@@ -197,6 +211,7 @@ export class ParleyApi {
       clientLoginState,
       loginResponse: start.loginResponse,
       password,
+      ...this.stretching,
     });
     if (finish === undefined) throw new ApiError('wrong_password', 'wrong username or password');
     return { loginId: start.loginId, finishLoginRequest: finish.finishLoginRequest };
