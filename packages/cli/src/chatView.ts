@@ -5,7 +5,8 @@
  */
 import { errorText, type ParleyClient } from '@parley/client';
 import { CliError } from './errors.js';
-import { ESC, renderScreen, type ScreenState, titleOf } from './screen.js';
+import { titleOf } from './names.js';
+import { ESC, renderScreen, type ScreenState } from './screen.js';
 import { width } from './text.js';
 
 export interface ChatContext {

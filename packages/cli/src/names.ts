@@ -2,7 +2,7 @@
  * What a person means by a name on the command line: a group of that name (case-insensitive), or a
  * person, whose username is put in core's canonical form (so `Straße` is the account `strasse`).
  */
-import { errorText, type ParleyClient } from '@parley/client';
+import { type ConversationSummary, errorText, type ParleyClient } from '@parley/client';
 import { canonicalUsername } from '@parley/core';
 import { CliError } from './errors.js';
 import { type Output, processOutput } from './output.js';
@@ -97,4 +97,11 @@ export function warnIdentityChange(who: string, output: Output = processOutput):
     `parley: warning: ${who}'s identity key changed; what you send to conversations with ${who}, and what ${who} sends with the new key, is held. ` +
       `Compare safety numbers (parley verify ${who}) before trusting it (in parley chat: /accept ${who}).\n`,
   );
+}
+
+/** A conversation's title: a group's name, or the other people. */
+export function titleOf(c: ConversationSummary, me: string): string {
+  if (c.name !== null) return c.name;
+  const others = c.members.filter((m) => m !== me);
+  return others.length > 0 ? others.join(', ') : '(only you)';
 }

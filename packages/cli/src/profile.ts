@@ -15,8 +15,8 @@ import {
   type StorageKey,
   sealDeviceIdentity,
 } from '@parley/core';
-import { nodeScrypt } from '@parley/core/node';
 import { CliError } from './errors.js';
+import { newProfileKdf, openProfileKdf } from './profileKdf.js';
 import { keepTrust } from './serverTrust.js';
 
 export const home = process.env.PARLEY_HOME ?? join(homedir(), '.parley');
@@ -58,7 +58,7 @@ export async function saveProfile(
   const dir = profileDir(server, identity.accountId);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   keepTrust(dir, trust);
-  const key = await deriveStorageKey(password, { scrypt: nodeScrypt });
+  const key = await deriveStorageKey(password, newProfileKdf());
   writeFileSync(join(dir, 'device.parley'), sealDeviceIdentity(key, identity), { mode: 0o600 });
   const profile: Profile = { server, username: identity.accountId, deviceId: identity.deviceId };
   writeFileSync(join(dir, 'profile.json'), `${JSON.stringify(profile, null, 2)}\n`);
@@ -73,8 +73,6 @@ export async function unlock(
 ): Promise<{ identity: DeviceIdentity; key: StorageKey }> {
   const envelope = new Uint8Array(readFileSync(join(dir, 'device.parley')));
   // A wrong password fails here with `wrong_key`.
-  const { key } = await openWithPassphrase(password, envelope, 'parley/v1/device-identity', {
-    scrypt: nodeScrypt,
-  });
+  const { key } = await openWithPassphrase(password, envelope, 'parley/v1/device-identity', openProfileKdf());
   return { identity: openDeviceIdentity(key, envelope), key };
 }

@@ -17,6 +17,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { type ChatMessage, type ConversationSummary, type MessageStatus, systemText } from '@parley/client';
 import { quoteLine, shownText } from './messageText.js';
+import { titleOf } from './names.js';
 import { width as columns, cut, fit, wrap } from './text.js';
 
 export interface ScreenState {
@@ -58,12 +59,6 @@ const RED = `${ESC}31m`;
 const YELLOW = `${ESC}33m`;
 const GREEN = `${ESC}32m`;
 const RESET = `${ESC}0m`;
-/** A conversation's title: a group's name, or the other people. */
-export function titleOf(c: ConversationSummary, me: string): string {
-  if (c.name !== null) return c.name;
-  const others = c.members.filter((m) => m !== me);
-  return others.length > 0 ? others.join(', ') : '(only you)';
-}
 
 function time(ms: number): string {
   const d = new Date(ms);

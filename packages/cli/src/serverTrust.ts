@@ -18,6 +18,7 @@ import {
 import { is } from '@parley/core';
 import type { Flags } from './command.js';
 import { CliError } from './errors.js';
+import { weakForTests } from './profileKdf.js';
 
 const TRUST_FILE = 'server-certificate.pem';
 const MAX_CERTIFICATE_BYTES = 256 * 1024;
@@ -32,7 +33,10 @@ export const TRUST_USAGE = '[--trust-fingerprint SHA256 | --ca-file PEM]';
 
 /** The API of `server`, trusting the profile's kept certificate if there is one. */
 export function apiFor(server: string, trust: ServerTrust | undefined): ParleyApi {
-  return new ParleyApi(server, trust === undefined ? {} : { fetch: trustingFetch(trust) });
+  return new ParleyApi(server, {
+    ...(trust === undefined ? {} : { fetch: trustingFetch(trust) }),
+    ...(weakForTests() ? { unsafeTestingCheapKsf: true } : {}),
+  });
 }
 
 /** The certificate a profile trusts for its server, if it keeps one. */

@@ -6,8 +6,7 @@ import { timerSetting } from './commands/timer.js';
 import { memberLines } from './conversationChanges.js';
 import { CliError } from './errors.js';
 import { notSaved, progressText, saveFile, sendFile, typedPath } from './files.js';
-import { username } from './names.js';
-import { titleOf } from './screen.js';
+import { titleOf, username } from './names.js';
 
 export const HELP = [
   'Commands',

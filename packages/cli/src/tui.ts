@@ -6,7 +6,8 @@
 import { emitKeypressEvents } from 'node:readline';
 import { brokenNotice, repairNotice, resetNotice, timerNotice } from '@parley/client';
 import { type ChatContext, type ChatView, openChatView } from './chatView.js';
-import { ESC, titleOf } from './screen.js';
+import { titleOf } from './names.js';
+import { ESC } from './screen.js';
 import { runSlashCommand } from './slashCommands.js';
 
 const BELL = '\x07';

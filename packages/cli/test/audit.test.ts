@@ -16,7 +16,11 @@ test('parley audit checks an honest log, catches an injected device, and a head 
   const server = await startServer();
   const cs = await nativeCiphersuite();
   for (const name of ['alice', 'bob'])
-    await new ParleyApi(server.url).register(name, `${name} password 123`, cs);
+    await new ParleyApi(server.url, { unsafeTestingCheapKsf: true }).register(
+      name,
+      `${name} password 123`,
+      cs,
+    );
   const auditor = someone('auditor');
 
   const honest = await parley(['audit', server.url, '--print-head'], auditor);

@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
-import { parley, startServer, Terminal, tempDir } from './harness.js';
+import { bin, parley, startServer, Terminal, tempDir } from './harness.js';
 
 let url = '';
 
@@ -93,6 +96,65 @@ test('clear errors: wrong password, wrong access password, username taken, unrea
   });
   expect(down.stderr).toBe('parley: cannot reach the server at http://127.0.0.1:1\n');
   expect((await parley(['frobnicate'], carol)).code).toBe(1);
+});
+
+/** The scrypt parameters in the header of a profile's sealed device identity: [logN, r, p]. */
+function profileScrypt(parleyHome: string): number[] {
+  const dir = readFileSync(join(parleyHome, 'current'), 'utf8').trim();
+  const header = readFileSync(join(dir, 'device.parley')).subarray(0, 9);
+  expect([...header.subarray(0, 6)]).toEqual([...Buffer.from('PRLY'), 1, 1]); // version 1, scrypt
+  return [...header.subarray(6, 9)];
+}
+
+test("a profile is sealed with scrypt, and an account logs in with OPAQUE, at the production parameters; the tests' cheap ones are refused outside a test run", async () => {
+  const ivy = {
+    PARLEY_HOME: home(),
+    PARLEY_PASSWORD: 'ivy-password-1',
+    PARLEY_ACCESS_PASSWORD: 'club-secret',
+    PARLEY_TEST_WEAK_KDF: '',
+  };
+  expect((await parley(['register', url, 'ivy'], ivy)).code).toBe(0);
+  expect(profileScrypt(ivy.PARLEY_HOME)).toEqual([17, 8, 1]); // N = 2^17, r = 8, p = 1
+  expect((await parley(['read'], ivy)).code).toBe(0);
+  expect((await parley(['read'], { ...ivy, PARLEY_PASSWORD: 'not-ivys' })).stderr).toBe(
+    'parley: wrong password\n',
+  );
+
+  // The harness's default: cheap parameters, which open only where the setting is given.
+  const jack = {
+    PARLEY_HOME: home(),
+    PARLEY_PASSWORD: 'jack-password-1',
+    PARLEY_ACCESS_PASSWORD: 'club-secret',
+  };
+  expect((await parley(['register', url, 'jack'], jack)).code).toBe(0);
+  expect(profileScrypt(jack.PARLEY_HOME)).toEqual([10, 8, 1]);
+  expect(await parley(['read'], { ...jack, PARLEY_TEST_WEAK_KDF: '' })).toMatchObject({
+    code: 1,
+    stdout: '',
+    stderr: expect.stringMatching(/^parley: /),
+  });
+  // Its OPAQUE registration used the cheap key stretching too: the production one (what ivy
+  // registered and logged in with above) does not prove jack's password, the test setting does
+  // (and the login goes on to ask for a device link code on this new machine).
+  const jackElsewhere = { ...jack, PARLEY_HOME: home() };
+  expect((await parley(['login', url, 'jack'], { ...jackElsewhere, PARLEY_TEST_WEAK_KDF: '' })).stderr).toBe(
+    'parley: wrong username or password\n',
+  );
+  expect((await parley(['login', url, 'jack'], jackElsewhere)).stdout).toMatch(
+    /^This machine has no device of jack yet\./,
+  );
+
+  // Outside a test run (no VITEST, no NODE_ENV=test) the setting itself is refused.
+  const { VITEST: _v, NODE_ENV: _n, ...plainEnv } = process.env;
+  const outside = await new Promise<string>((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, 'read'],
+      { env: { ...plainEnv, ...jack, PARLEY_TEST_WEAK_KDF: '1' }, timeout: 60_000 },
+      (_error, _stdout, stderr) => resolve(stderr),
+    );
+  });
+  expect(outside).toBe('parley: PARLEY_TEST_WEAK_KDF is for Parley’s own test runs only\n');
 });
 
 test("usernames take core's canonical form: `parley send Straße` reaches the account strasse", async () => {

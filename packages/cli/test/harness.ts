@@ -12,9 +12,17 @@ import type { ServerConfig } from '@parley/server';
 import { type LoopbackServer, startLoopbackServer } from '@parley/testing';
 import { afterAll, vi } from 'vitest';
 
-// Each test runs many `parley` processes in turn (each starts Node and derives a key with scrypt):
+// Each test runs many `parley` processes in turn (each starts Node, logs in and loads its state):
 // a loaded machine needs more than the default minute. A bound, not a measurement.
 vi.setConfig({ testTimeout: 180_000 });
+
+/**
+ * Every `parley` these tests start seals its throwaway profile with cheap scrypt parameters
+ * (profileKdf.ts: refused outside a test run); the production ones take most of a second of CPU in
+ * each of hundreds of processes. A test sets PARLEY_TEST_WEAK_KDF to '' for the production ones
+ * (cli.test.ts checks what a profile gets then).
+ */
+const TEST_KDF: Env = { PARLEY_TEST_WEAK_KDF: '1' };
 
 export const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const dirs: string[] = [];
@@ -87,7 +95,7 @@ export function parley(args: string[], env: Env): Promise<{ code: number; stdout
     execFile(
       process.execPath,
       [bin, ...args],
-      { env: { ...process.env, ...env }, timeout: 60_000 },
+      { env: { ...process.env, ...TEST_KDF, ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
@@ -126,7 +134,7 @@ export class Terminal {
   /** Run `parley <args>` in a fresh 110×30 terminal. The password is NOT in the environment. */
   static open(name: string, args: string[], env: Env): Terminal {
     const { PARLEY_PASSWORD: _typedInstead, ...rest } = env;
-    const vars = Object.entries(rest).map(([k, v]) => `${k}=${v}`);
+    const vars = Object.entries({ ...TEST_KDF, ...rest }).map(([k, v]) => `${k}=${v}`);
     const command = ['exec', 'env', ...vars, process.execPath, bin, ...args].map(shellQuote).join(' ');
     tmuxServer();
     tmux('new-session', '-d', '-s', name, '-x', '110', '-y', '30', command);

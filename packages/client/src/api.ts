@@ -19,12 +19,37 @@ import {
   encodeDeviceRevocation,
   fromBase64Url,
   isErrorCode,
+  isTestRun,
   ParleyError,
   sealDeviceLabel,
   toBase64Url,
 } from '@parley/core';
-import * as opaque from '@serenity-kit/opaque';
 import { certificateProblem } from './certificateTrust.js';
+
+type Opaque = typeof import('@serenity-kit/opaque');
+let opaqueLoad: Promise<Opaque> | undefined;
+
+/**
+ * @serenity-kit/opaque with its WebAssembly ready, loaded on first use: only registering and
+ * proving the password need it, and compiling it cost every `parley` command a seventh of a second.
+ */
+function opaqueReady(): Promise<Opaque> {
+  opaqueLoad ??= import('@serenity-kit/opaque').then(async (m) => {
+    await m.ready;
+    return m;
+  });
+  opaqueLoad.catch(() => {
+    opaqueLoad = undefined;
+  });
+  return opaqueLoad;
+}
+
+/**
+ * The OPAQUE key stretching of `unsafeTestingCheapKsf`: argon2id with 1 MiB and one pass, for test
+ * runs that register hundreds of throwaway accounts. Everything else uses the library's default
+ * (argon2id, 64 MiB, 3 passes, 4 lanes); an account registered one way logs in only that way.
+ */
+const TESTING_KSF = { 'argon2id-custom': { memory: 1024, iterations: 1, parallelism: 1 } } as const;
 
 export type AccessPolicy = 'open' | 'password' | 'invite';
 
@@ -77,10 +102,15 @@ export type HttpFetch = (
 export class ParleyApi {
   private readonly base: string;
   private readonly fetch: HttpFetch;
+  private readonly stretching: { keyStretching?: typeof TESTING_KSF };
 
-  constructor(serverUrl: string, options: { fetch?: HttpFetch } = {}) {
+  /** `unsafeTestingCheapKsf`: cheap OPAQUE key stretching (TESTING_KSF); refused outside a test run. */
+  constructor(serverUrl: string, options: { fetch?: HttpFetch; unsafeTestingCheapKsf?: boolean } = {}) {
+    if (options.unsafeTestingCheapKsf === true && !isTestRun())
+      throw new ParleyError('usage', 'unsafeTestingCheapKsf is for tests only');
     this.base = serverUrl.replace(/\/$/, '');
     this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.stretching = options.unsafeTestingCheapKsf === true ? { keyStretching: TESTING_KSF } : {};
   }
 
   private async call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
@@ -136,7 +166,7 @@ export class ParleyApi {
     label?: DeviceLabel,
   ): Promise<DeviceIdentity> {
     checkNewUsername(username);
-    await opaque.ready;
+    const opaque = await opaqueReady();
     const identity = await createAccount(username, cs);
     const sealedLabel = label === undefined ? null : sealDeviceLabel(identity, identity.deviceId, label);
     const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
@@ -149,6 +179,7 @@ export class ParleyApi {
       clientRegistrationState,
       registrationResponse: start.registrationResponse,
       password,
+      ...this.stretching,
     });
     await this.call('POST', '/v1/accounts/register/finish', {
       username,
@@ -166,7 +197,7 @@ export class ParleyApi {
     username: string,
     password: string,
   ): Promise<{ loginId: string; finishLoginRequest: string }> {
-    await opaque.ready;
+    const opaque = await opaqueReady();
     const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
     const start = await this.call<{ loginId: string; loginResponse: string }>(
       'POST',
@@ -180,6 +211,7 @@ export class ParleyApi {
       clientLoginState,
       loginResponse: start.loginResponse,
       password,
+      ...this.stretching,
     });
     if (finish === undefined) throw new ApiError('wrong_password', 'wrong username or password');
     return { loginId: start.loginId, finishLoginRequest: finish.finishLoginRequest };

@@ -43,6 +43,7 @@ export * from './recoveryKey.js';
 export * from './safetyNumber.js';
 export * from './state.js';
 export * from './suites.js';
+export { isTestRun } from './testRun.js';
 export * from './transparency/entry.js';
 export * from './transparency/errors.js';
 export * from './transparency/head.js';

@@ -11,7 +11,6 @@ import { serveHandOff } from '../handOff.js';
 import { claimProfile } from '../profileOwner.js';
 import { apiFor, trustIn } from '../serverTrust.js';
 import { withSession } from '../session.js';
-import { runChat } from '../tui.js';
 import { deviceLines } from './devices.js';
 import { safetyNumberLines } from './verify.js';
 
@@ -25,6 +24,8 @@ async function chat(): Promise<void> {
       `${what} for ${place.profile.username} on this machine (process ${claim.pid}); use that one, or end it first`,
     );
   }
+  // The terminal chat's modules (string-width's tables among them) load only for `parley chat`.
+  const { runChat } = await import('../tui.js');
   const client = await openProfileClient(place);
   let stopServing: (() => Promise<void>) | undefined;
   try {

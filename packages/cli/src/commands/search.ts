@@ -8,7 +8,7 @@ import { runClientCommand } from '../clientCommand.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import type { ClientWork } from '../handOff.js';
-import { titleOf } from '../screen.js';
+import { titleOf } from '../names.js';
 
 function limitOf(typed: unknown): number {
   if (typed === undefined) return SEARCH_LIMIT;
