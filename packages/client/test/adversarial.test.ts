@@ -143,6 +143,36 @@ test('an answer lost to a timeout while the connection stays up: the message is 
   expect(undecryptable).toEqual([]);
 });
 
+test('a typing indicator whose answer is lost, met again in the log after a restart, is known for ours, never undecryptable', async () => {
+  const { url } = await serve();
+  const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
+  let dropSent = false;
+  let dropped = 0;
+  // Every `sent` answer to alice is lost while the flag is up (a device closed before its answers).
+  const lossy: SocketFactory = (u) =>
+    filteredSocket(nodeSocketFactory(u), (bytes) => {
+      if (!dropSent || decodeServerFrame(bytes).type !== 'sent') return false;
+      dropped++;
+      return true;
+    });
+  const a = await openClient(url, alice, undefined, lossy, { requestTimeoutMs: 1_500 });
+  const b = await openClient(url, bob);
+  await hasKeyPackages(b.client);
+  const id = await a.client.directConversation('bob');
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined');
+
+  // A typing indicator is never sent again: only its mark tells alice it is hers.
+  dropSent = true;
+  await a.client.setTyping(id, true);
+  await until(() => dropped === 1, 'the answer was lost');
+  await a.client.close();
+  dropSent = false;
+  const again = await openClient(url, alice);
+  await b.client.sendText(id, 'after your typing');
+  await until(() => again.inbox.some((m) => m.text === 'after your typing'), 'alice reads on past it');
+  expect(undecryptable).toEqual([]);
+});
+
 test("over the server's frame rate limit nothing is lost: refused sends stay queued and go out in order, refused fetches are tried again", async () => {
   const { url } = await serve({ messagesPerSecond: 3 }); // a burst of 30 frames, then 3 a second
   const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];

@@ -15,7 +15,7 @@ import {
   processIncoming,
 } from '@parley/core';
 import { Batch, inBatch } from '../storage/batch.js';
-import { advanceCursor, isOwn } from '../storage/log.js';
+import { advanceCursor, isOwn, wasSending } from '../storage/log.js';
 import { storeMessage } from '../storage/messages.js';
 import { checkInterrupted } from '../transparency/firstContact.js';
 import { HeadGossip } from '../transparency/gossip.js';
@@ -142,7 +142,8 @@ async function failed(
   // One of ours whose answer was lost (a timeout) is not marked yet: sending it again gets its
   // position from the server.
   await flushOutbox(chat, true).catch(() => {});
-  if (!(await isOwn(w, groupIdHex, seq)))
+  // One that was never to be sent again (a typing indicator, a gossiped head) is known by its mark.
+  if (!(await isOwn(w, groupIdHex, seq)) && !(await wasSending(w, groupIdHex, payload)))
     w.after(() => chat.events.emit('undecryptable', { groupId: groupIdHex, seq, code }));
 }
 

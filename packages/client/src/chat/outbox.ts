@@ -12,7 +12,7 @@ import {
   type ServerFrame,
 } from '@parley/core';
 import { type Batch, inBatch, type Records } from '../storage/batch.js';
-import { markOwn } from '../storage/log.js';
+import { clearSending, markOwn, markSending } from '../storage/log.js';
 import { storeMessage, storeUnsent } from '../storage/messages.js';
 import { type OutboxItem, outboxItems, removeOutboxItem, setOutboxItem } from '../storage/outbox.js';
 import { TransportError } from '../transport.js';
@@ -92,9 +92,13 @@ export async function encryptAndSend(
 ): Promise<ServerFrame> {
   const state = chat.conversations.state(groupIdHex)!;
   const { newState, message } = await encryptApplication(deviceFor(chat, state), state, body);
-  // Stored before the ciphertext leaves: a key is never used twice.
-  await inBatch(chat.store, (w) => chat.conversations.saveState(w, groupIdHex, newState));
-  return chat.connection.request({
+  // Stored before the ciphertext leaves: a key is never used twice; and marked, so that it is known
+  // for ours if it comes back in the log before its answer does (storage/log.ts, markSending).
+  await inBatch(chat.store, async (w) => {
+    await chat.conversations.saveState(w, groupIdHex, newState);
+    await markSending(w, groupIdHex, message);
+  });
+  const answer = await chat.connection.request({
     type: 'send',
     groupId: fromHex(groupIdHex),
     messageId: fromHex(messageId),
@@ -105,6 +109,8 @@ export async function encryptAndSend(
       : {}),
     ...(blobIds !== undefined ? { blobIds: blobIds.map(fromHex) } : {}),
   });
+  await clearSending(chat.store, groupIdHex, message);
+  return answer;
 }
 
 /**

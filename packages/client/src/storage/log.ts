@@ -3,12 +3,15 @@
  * device's own messages waiting in the log past it. A marker exists only ahead of the cursor: the
  * batch that moves the cursor past it deletes it, so markers never pile up.
  */
+import { toHex } from '@parley/core';
 import type { SealedStore } from '../store.js';
 import { type Batch, inBatch, type Records } from './batch.js';
 
 const CURSORS = 'cursors';
 /** Own messages (and commits) the server stored at a position this device has not processed yet. */
 const own = (groupIdHex: string) => `own:${groupIdHex}`;
+/** Own messages handed to the server whose position is not known yet (see markSending). */
+const sending = (groupIdHex: string) => `sending:${groupIdHex}`;
 /** Markers of earlier versions, one `done:`/`own:` record per message in this namespace. */
 const LEGACY = 'meta';
 
@@ -57,4 +60,31 @@ export async function dropLegacyMarkers(store: SealedStore): Promise<void> {
         await markOwn(w, groupIdHex, Number(seq));
     }
   });
+}
+
+/**
+ * A message is about to leave without a retry behind it (a typing indicator, a gossiped head) or
+ * before its answer: marked by its last 16 bytes (its content's AEAD tag, unique per message), so
+ * that if the answer is lost (the device closed or went offline), the message met again in the log
+ * is known for ours, which MLS cannot decrypt, rather than reported as unreadable. The marker goes
+ * when the answer comes (`clearSending`) or when the message is met.
+ */
+export function sendingKey(payload: Uint8Array): string {
+  return toHex(payload.subarray(Math.max(0, payload.length - 16)));
+}
+
+export async function markSending(r: Records, groupIdHex: string, payload: Uint8Array): Promise<void> {
+  await r.put(sending(groupIdHex), sendingKey(payload), new Uint8Array([1]));
+}
+
+export async function clearSending(r: Records, groupIdHex: string, payload: Uint8Array): Promise<void> {
+  await r.delete(sending(groupIdHex), sendingKey(payload));
+}
+
+/** Whether `payload` is one of ours whose answer was lost (and forget it: it has been met). */
+export async function wasSending(w: Records, groupIdHex: string, payload: Uint8Array): Promise<boolean> {
+  const key = sendingKey(payload);
+  if ((await w.get(sending(groupIdHex), key)) === undefined) return false;
+  await w.delete(sending(groupIdHex), key);
+  return true;
 }
