@@ -34,8 +34,18 @@ test('an error code is translated; an error that carries its own message keeps i
   expect(errorMessage(new ParleyError('invalid_credentials', 'x'))).toBe(
     'Falscher Benutzername oder falsches Passwort.',
   );
-  // limit_reached: the server's message names the limit; shown as it is.
-  expect(errorMessage(new ParleyError('limit_reached', 'At most 10 devices.'))).toBe('At most 10 devices.');
+  // limit_reached: the server's message names the limit; it follows a lead in the language.
+  expect(errorMessage(new ParleyError('limit_reached', 'At most 10 devices.'))).toBe(
+    'Ein Limit dieses Servers ist erreicht: At most 10 devices.',
+  );
+  setLocale('ar');
+  expect(errorMessage(new ParleyError('backup_invalid', 'this is not a Parley backup'))).toBe(
+    'لا يمكن استخدام ملف النسخة الاحتياطية: this is not a Parley backup.',
+  );
+  setLocale('en');
+  expect(errorMessage(new ParleyError('invalid_username', 'Usernames are 3 to 32 characters'))).toBe(
+    'That username is not allowed: Usernames are 3 to 32 characters.',
+  );
 });
 
 test('system lines follow the language and its plurals', () => {

@@ -67,4 +67,19 @@ export const arErrors: Record<keyof typeof enErrors, string> = {
   'error.log_split_view':
     'عرض الخادم تاريخين مختلفين لسجل مفاتيحه. ربما يعرض مفاتيح مختلفة على أشخاص مختلفين. قارنوا أرقام الأمان وجهًا لوجه.',
   'error.unreachable': 'يتعذّر الوصول إلى الخادم. تحقق من اتصالك وحاول مرة أخرى.',
+  'errorLead.credential_invalid': 'بيانات اعتماد أحد الأجهزة غير صالحة: {detail}.',
+  'errorLead.not_a_member': 'لست عضوًا في هذه المحادثة: {detail}.',
+  'errorLead.no_key_packages':
+    'لا يمكن إضافة هذا الشخص بعد: {detail}. عليه تسجيل الدخول مرة بتطبيق محدَّث، أو ابدأ المحادثة دون تشفير ما بعد الكم.',
+  'errorLead.usage': 'لا يمكن فعل ذلك هنا: {detail}.',
+  'errorLead.invalid_username': 'اسم المستخدم هذا غير مسموح: {detail}.',
+  'errorLead.limit_reached': 'بُلغ أحد حدود هذا الخادم: {detail}.',
+  'errorLead.untrusted_certificate':
+    'شهادة الخادم غير موثوقة: {detail}. إن كان خادمك، فقارن بصمة شهادته ووثق بها صراحةً.',
+  'errorLead.invalid_config': 'إعدادات الخادم غير صالحة: {detail}.',
+  'errorLead.attachment_too_large': 'الملف كبير جدًا: {detail}.',
+  'errorLead.attachment_quota_exceeded':
+    'مساحة ملفاتك على هذا الخادم ممتلئة: {detail}. تغادر الملفات التي أرسلتها الخادم مع رسائلها؛ وحذف أحدها يحرّر مساحته.',
+  'errorLead.recovery_key_invalid': 'مفتاح الاسترداد غير صالح: {detail}.',
+  'errorLead.backup_invalid': 'لا يمكن استخدام ملف النسخة الاحتياطية: {detail}.',
 };

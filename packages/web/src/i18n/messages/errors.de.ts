@@ -75,4 +75,19 @@ export const deErrors: Record<keyof typeof enErrors, string> = {
   'error.log_split_view':
     'Der Server hat zwei verschiedene Verläufe seines Schlüsselprotokolls gezeigt. Er zeigt möglicherweise verschiedenen Personen verschiedene Schlüssel. Vergleicht die Sicherheitsnummern persönlich.',
   'error.unreachable': 'Der Server ist nicht erreichbar. Prüfe deine Verbindung und versuche es erneut.',
+  'errorLead.credential_invalid': 'Der Nachweis eines Geräts ist ungültig: {detail}.',
+  'errorLead.not_a_member': 'Du bist kein Mitglied dieser Unterhaltung: {detail}.',
+  'errorLead.no_key_packages':
+    'Diese Person kann noch nicht hinzugefügt werden: {detail}. Sie muss sich einmal mit einer aktuellen App anmelden, oder starte die Unterhaltung ohne Post-Quanten-Verschlüsselung.',
+  'errorLead.usage': 'Das geht hier nicht: {detail}.',
+  'errorLead.invalid_username': 'Dieser Benutzername ist nicht erlaubt: {detail}.',
+  'errorLead.limit_reached': 'Ein Limit dieses Servers ist erreicht: {detail}.',
+  'errorLead.untrusted_certificate':
+    'Dem Zertifikat des Servers wird nicht vertraut: {detail}. Wenn es dein Server ist, vergleiche den Fingerabdruck seines Zertifikats und vertraue ihm ausdrücklich.',
+  'errorLead.invalid_config': 'Die Einstellungen des Servers sind ungültig: {detail}.',
+  'errorLead.attachment_too_large': 'Die Datei ist zu groß: {detail}.',
+  'errorLead.attachment_quota_exceeded':
+    'Dein Platz für Dateien auf diesem Server ist voll: {detail}. Gesendete Dateien verlassen den Server mit ihren Nachrichten; eine zu löschen gibt ihren Platz frei.',
+  'errorLead.recovery_key_invalid': 'Der Wiederherstellungsschlüssel ist ungültig: {detail}.',
+  'errorLead.backup_invalid': 'Die Sicherungsdatei kann nicht verwendet werden: {detail}.',
 };

@@ -68,4 +68,19 @@ export const enErrors = {
   'error.log_split_view':
     'The server showed two different histories of its key log. It may be showing different keys to different people. Compare safety numbers in person.',
   'error.unreachable': 'Cannot reach the server. Check your connection and try again.',
+  'errorLead.credential_invalid': 'A device’s credential is not valid: {detail}.',
+  'errorLead.not_a_member': 'You are not a member of this conversation: {detail}.',
+  'errorLead.no_key_packages':
+    'This person cannot be added yet: {detail}. They need to sign in once with an up-to-date app, or start the conversation without post-quantum encryption.',
+  'errorLead.usage': 'That cannot be done here: {detail}.',
+  'errorLead.invalid_username': 'That username is not allowed: {detail}.',
+  'errorLead.limit_reached': 'A limit of this server was reached: {detail}.',
+  'errorLead.untrusted_certificate':
+    'The server’s certificate is not trusted: {detail}. If it is your server, compare its certificate’s fingerprint and trust it explicitly.',
+  'errorLead.invalid_config': 'The server’s settings are not valid: {detail}.',
+  'errorLead.attachment_too_large': 'The file is too large: {detail}.',
+  'errorLead.attachment_quota_exceeded':
+    'Your space for files on this server is full: {detail}. Files you sent leave the server with their messages; deleting one frees its space.',
+  'errorLead.recovery_key_invalid': 'The recovery key is not valid: {detail}.',
+  'errorLead.backup_invalid': 'The backup file cannot be used: {detail}.',
 } as const;

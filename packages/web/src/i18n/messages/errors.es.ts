@@ -73,4 +73,19 @@ export const esErrors: Record<keyof typeof enErrors, string> = {
   'error.log_split_view':
     'El servidor mostró dos historiales distintos de su registro de claves. Puede que esté mostrando claves distintas a personas distintas. Comparad los números de seguridad en persona.',
   'error.unreachable': 'No se puede conectar con el servidor. Comprueba tu conexión e inténtalo de nuevo.',
+  'errorLead.credential_invalid': 'La credencial de un dispositivo no es válida: {detail}.',
+  'errorLead.not_a_member': 'No eres miembro de esta conversación: {detail}.',
+  'errorLead.no_key_packages':
+    'Todavía no se puede añadir a esta persona: {detail}. Debe iniciar sesión una vez con una aplicación actualizada, o inicia la conversación sin cifrado poscuántico.',
+  'errorLead.usage': 'Eso no se puede hacer aquí: {detail}.',
+  'errorLead.invalid_username': 'Ese nombre de usuario no está permitido: {detail}.',
+  'errorLead.limit_reached': 'Se alcanzó un límite de este servidor: {detail}.',
+  'errorLead.untrusted_certificate':
+    'El certificado del servidor no es de confianza: {detail}. Si es tu servidor, compara la huella de su certificado y confía en él explícitamente.',
+  'errorLead.invalid_config': 'La configuración del servidor no es válida: {detail}.',
+  'errorLead.attachment_too_large': 'El archivo es demasiado grande: {detail}.',
+  'errorLead.attachment_quota_exceeded':
+    'Tu espacio para archivos en este servidor está lleno: {detail}. Los archivos que enviaste salen del servidor con sus mensajes; borrar uno libera su espacio.',
+  'errorLead.recovery_key_invalid': 'La clave de recuperación no es válida: {detail}.',
+  'errorLead.backup_invalid': 'El archivo de copia de seguridad no se puede usar: {detail}.',
 };
