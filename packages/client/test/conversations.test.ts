@@ -276,6 +276,8 @@ test('a message queued offline by someone removed meanwhile is never sent, and s
 test('presence: contacts see each other come online and go offline', async () => {
   const { url } = await serve();
   const { a, b, people } = await aliceAndBob(url);
+  // Contacts once bob's device told the server it joined (its welcome_ack, just after the join).
+  await until(() => a!.client.online().includes('bob'), 'bob online');
   await b!.client.close();
   await until(() => !a!.client.online().includes('bob'), 'bob offline');
   expect(a!.client.lastSeen('bob')).toBeGreaterThan(0);
