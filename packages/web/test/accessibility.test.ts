@@ -30,6 +30,7 @@ import {
   screenshot,
   send,
 } from './browser.js';
+import { focused, tabTo } from './keyboard.js';
 import { sdkPerson } from './sdkPerson.js';
 
 const suite = browserSuite();
@@ -49,23 +50,6 @@ async function drawPng(page: Page): Promise<Buffer> {
     return btoa(s);
   });
   return Buffer.from(base64, 'base64');
-}
-
-/** The element that has focus, described by its accessible name or text. */
-function focused(p: Person): Promise<string> {
-  return p.page.evaluate(() => {
-    const e = document.activeElement as HTMLElement | null;
-    return e?.getAttribute('aria-label') ?? e?.textContent?.trim() ?? '';
-  });
-}
-
-/** Press Tab until the focused element matches `test` (at most `limit` presses). */
-async function tabTo(p: Person, test: (e: HTMLElement) => boolean, limit = 40): Promise<void> {
-  for (let i = 0; i < limit; i++) {
-    await p.page.keyboard.press('Tab');
-    if (await p.page.evaluate(`(${test.toString()})(document.activeElement)`)) return;
-  }
-  throw new Error(`Tab did not reach the element (last: ${await focused(p)})`);
 }
 
 /** Open a dialog with `open`, audit it with axe, close it with Escape. */

@@ -7,7 +7,7 @@ import {
   MAX_USERNAME_CHARS,
   MIN_PASSWORD_CHARS,
 } from '@parley/core';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { t } from '../i18n/t.js';
 import { LanguageSelect } from './LanguageSelect.js';
 
@@ -56,6 +56,11 @@ export function AuthScreen(props: Props) {
   const [linkCode, setLinkCode] = useState('');
   const [deviceName, setDeviceName] = useState(props.defaultDeviceName);
   const id = useId();
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Focus that left with the screen before this one (the chat's, at a log out) comes to its heading.
+  useEffect(() => {
+    if (document.activeElement === null || document.activeElement === document.body) heading.current?.focus();
+  }, []);
   const registering = mode === 'register';
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -64,7 +69,9 @@ export function AuthScreen(props: Props) {
   return (
     <main className="auth">
       <form className="card auth-card" onSubmit={submit} aria-labelledby={`${id}-title`}>
-        <h1 id={`${id}-title`}>{registering ? t('auth.titleRegister') : t('auth.titleSignIn')}</h1>
+        <h1 id={`${id}-title`} ref={heading} tabIndex={-1}>
+          {registering ? t('auth.titleRegister') : t('auth.titleSignIn')}
+        </h1>
         <p className="muted">{t('auth.intro')}</p>
         <UsernameField id={id} value={username} onChange={setUsername} />
         <label htmlFor={`${id}-pass`}>{t('auth.password')}</label>
