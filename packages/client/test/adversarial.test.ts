@@ -2,18 +2,15 @@
  * Hostile people against real clients (the server-side cases are in
  * packages/server/test/adversarial.test.ts, which lists where every other case is proven).
  */
-import {
-  DEFAULT_CIPHERSUITE,
-  decodeClientFrame,
-  decodeMessage,
-  decodeServerFrame,
-  encodeClientFrame,
-} from '@parley/core';
+import { DEFAULT_CIPHERSUITE, decodeClientFrame, decodeMessage, encodeClientFrame } from '@parley/core';
 import { until } from '@parley/testing';
-import { expect, test } from 'vitest';
-import { KEY_PACKAGE_TARGET, type SocketFactory } from '../src/index.js';
+import { expect, test, vi } from 'vitest';
+import type { Chat } from '../src/chat/context.js';
+import { KEY_PACKAGE_TARGET, type ParleyClient, type SocketFactory } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
-import { filteredSocket, hasKeyPackages, openClient, person, serve, undecryptable } from './fixtures.js';
+import { hasKeyPackages, losingSends, openClient, person, serve, undecryptable } from './fixtures.js';
+
+const chatOf = (client: ParleyClient) => (client as unknown as { chat: Chat }).chat;
 
 test('key-package exhaustion: a stranger claims every one-time package, the last resort still lets bob be added, and his client replenishes', async () => {
   const { url } = await serve();
@@ -110,15 +107,14 @@ test('an answer lost to a timeout while the connection stays up: the message is 
   const { url } = await serve();
   const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
   let dropNextSent = false;
-  let dropped = 0;
   // The server's `sent` answer to alice's next message never reaches her; the socket stays open.
-  const lossy: SocketFactory = (u) =>
-    filteredSocket(nodeSocketFactory(u), (bytes) => {
-      if (!dropNextSent || decodeServerFrame(bytes).type !== 'sent') return false;
+  const { factory: lossy, lost } = losingSends({
+    answers: () => {
+      const lose = dropNextSent;
       dropNextSent = false;
-      dropped++;
-      return true;
-    });
+      return lose;
+    },
+  });
   const a = await openClient(url, alice, undefined, lossy, { requestTimeoutMs: 1_500 });
   const b = await openClient(url, bob);
   await hasKeyPackages(b.client);
@@ -127,7 +123,7 @@ test('an answer lost to a timeout while the connection stays up: the message is 
 
   dropNextSent = true;
   await a.client.sendText(id, 'did this go?');
-  await until(() => dropped === 1, 'the answer was lost');
+  await until(() => lost.answers === 1, 'the answer was lost');
   await until(() => b.inbox.some((m) => m.text === 'did this go?'), 'bob reads it (it was stored)');
   // alice's request timed out; her next sync finds the message in the log, resends the attempted
   // item (same id: the server answers with the position it already has) and marks it as hers.
@@ -147,14 +143,8 @@ test('a typing indicator whose answer is lost, met again in the log after a rest
   const { url } = await serve();
   const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
   let dropSent = false;
-  let dropped = 0;
   // Every `sent` answer to alice is lost while the flag is up (a device closed before its answers).
-  const lossy: SocketFactory = (u) =>
-    filteredSocket(nodeSocketFactory(u), (bytes) => {
-      if (!dropSent || decodeServerFrame(bytes).type !== 'sent') return false;
-      dropped++;
-      return true;
-    });
+  const { factory: lossy, lost } = losingSends({ answers: () => dropSent });
   const a = await openClient(url, alice, undefined, lossy, { requestTimeoutMs: 1_500 });
   const b = await openClient(url, bob);
   await hasKeyPackages(b.client);
@@ -164,12 +154,44 @@ test('a typing indicator whose answer is lost, met again in the log after a rest
   // A typing indicator is never sent again: only its mark tells alice it is hers.
   dropSent = true;
   await a.client.setTyping(id, true);
-  await until(() => dropped === 1, 'the answer was lost');
+  await until(() => lost.answers === 1, 'the answer was lost');
   await a.client.close();
   dropSent = false;
   const again = await openClient(url, alice);
   await b.client.sendText(id, 'after your typing');
   await until(() => again.inbox.some((m) => m.text === 'after your typing'), 'alice reads on past it');
+  expect(undecryptable).toEqual([]);
+});
+
+test('a typing indicator lost on its way to the server leaves no mark behind once a later catch-up has settled it', async () => {
+  const { url } = await serve();
+  const [alice, bob] = [await person(url, 'alice'), await person(url, 'bob')];
+  let dropSends = false;
+  const { factory: lossy, lost } = losingSends({ answers: () => false, sends: () => dropSends });
+  const a = await openClient(url, alice, undefined, lossy, { requestTimeoutMs: 1_500 });
+  const b = await openClient(url, bob);
+  await hasKeyPackages(b.client);
+  const id = await a.client.directConversation('bob');
+  await until(() => b.client.conversation(id) !== undefined, 'bob joined');
+  const marks = async (client: ParleyClient) => (await chatOf(client).store.list(`sending:${id}`)).length;
+
+  dropSends = true;
+  await a.client.setTyping(id, true);
+  await until(() => lost.sends === 1, 'the indicator never reached the server');
+  await until(async () => (await marks(a.client)) === 1, 'marked while its answer was awaited');
+  await a.client.close();
+  dropSends = false;
+  // Two minutes on, a send that never arrived by then never will: the next catch-up drops its mark.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.now() + 120_000);
+  try {
+    const again = await openClient(url, alice);
+    await b.client.sendText(id, 'still here');
+    await until(() => again.inbox.some((m) => m.text === 'still here'), 'alice reads on');
+    expect(await marks(again.client)).toBe(0);
+  } finally {
+    vi.useRealTimers();
+  }
   expect(undecryptable).toEqual([]);
 });
 

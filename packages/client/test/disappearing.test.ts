@@ -96,8 +96,8 @@ test('a timer any member sets reaches everyone; its messages leave both devices 
   const chat = chatOf(a.client);
   for (const expiresAt of [Date.now() - 1000, Date.now() + 30 * 24 * 3600_000]) {
     const id = newMessageId();
-    const answer = await chat.serial(() =>
-      encryptAndSend(chat, group, id, encodeAppMessage({ ...textMessage('x'), id }), expiresAt),
+    const { answer } = await chat.serial(() =>
+      encryptAndSend(chat, group, id, encodeAppMessage({ ...textMessage('x'), id }), { expiresAt }),
     );
     expect(answer).toMatchObject({ type: 'error', code: 'invalid_expiry' });
   }

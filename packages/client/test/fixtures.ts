@@ -8,7 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DeviceIdentity, generateStorageKey, type StorageKey } from '@parley/core';
+import {
+  type DeviceIdentity,
+  decodeClientFrame,
+  decodeServerFrame,
+  generateStorageKey,
+  type StorageKey,
+} from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 import { DEFAULT_CONFIG } from '@parley/server';
 import { startLoopbackServer, until } from '@parley/testing';
@@ -146,10 +152,15 @@ export async function directPair(url: string, first: string, second: string) {
 }
 
 /**
- * A socket that passes everything through except the server frames `drop` picks (it sees each
- * frame's bytes): for tests of answers and pushes lost while the connection stays up.
+ * A socket that passes everything through except the server frames `drop` picks and the client
+ * frames `dropOutgoing` picks (each sees the frame's bytes): for tests of frames lost while the
+ * connection stays up.
  */
-export function filteredSocket(inner: SocketLike, drop: (frame: Uint8Array) => boolean): SocketLike {
+export function filteredSocket(
+  inner: SocketLike,
+  drop: (frame: Uint8Array) => boolean,
+  dropOutgoing: (frame: Uint8Array) => boolean = () => false,
+): SocketLike {
   const outer: SocketLike = {
     get binaryType() {
       return inner.binaryType;
@@ -160,7 +171,9 @@ export function filteredSocket(inner: SocketLike, drop: (frame: Uint8Array) => b
     get readyState() {
       return inner.readyState;
     },
-    send: (data) => inner.send(data),
+    send: (data) => {
+      if (!dropOutgoing(data as Uint8Array)) inner.send(data);
+    },
     close: (code, reason) => inner.close(code, reason),
     onopen: null,
     onclose: null,
@@ -176,6 +189,22 @@ export function filteredSocket(inner: SocketLike, drop: (frame: Uint8Array) => b
     if (!drop(bytes)) outer.onmessage?.(ev);
   };
   return outer;
+}
+
+/**
+ * Sockets on which the server's `sent` answers, and the client's `send` frames, are lost while `lose`
+ * says so, counting those lost; the socket stays open (a device that closes before its answers
+ * come, or a send lost on the way).
+ */
+export function losingSends(lose: { answers: () => boolean; sends?: () => boolean }) {
+  const lost = { answers: 0, sends: 0 };
+  const factory: SocketFactory = (u) =>
+    filteredSocket(
+      nodeSocketFactory(u),
+      (bytes) => decodeServerFrame(bytes).type === 'sent' && lose.answers() && ++lost.answers > 0,
+      (bytes) => decodeClientFrame(bytes).type === 'send' && (lose.sends?.() ?? false) && ++lost.sends > 0,
+    );
+  return { factory, lost };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type AppMessage,
   appMessage,
   decodeAppMessage,
+  encodeAppMessage,
   encryptApplication,
   fromHex,
   type ServerFrame,
@@ -81,22 +82,28 @@ export function ownText(
   };
 }
 
-/** Encrypt (storing the advanced ratchet first) and hand to the server; returns its answer. */
+/**
+ * Encrypt (storing the advanced ratchet first) and hand to the server; returns its answer. With
+ * `stage`, something stored in the same batch as the ratchet (a mark, see sendOnce).
+ */
 export async function encryptAndSend(
   chat: Chat,
   groupIdHex: string,
   messageId: string,
   body: Uint8Array,
-  expiresAt?: number,
-  blobIds?: string[],
-): Promise<ServerFrame> {
+  options: {
+    expiresAt?: number;
+    blobIds?: string[];
+    stage?: (w: Batch, message: Uint8Array) => Promise<void>;
+  } = {},
+): Promise<{ answer: ServerFrame; message: Uint8Array }> {
+  const { expiresAt, blobIds, stage } = options;
   const state = chat.conversations.state(groupIdHex)!;
   const { newState, message } = await encryptApplication(deviceFor(chat, state), state, body);
-  // Stored before the ciphertext leaves: a key is never used twice; and marked, so that it is known
-  // for ours if it comes back in the log before its answer does (storage/log.ts, markSending).
+  // Stored before the ciphertext leaves: a key is never used twice.
   await inBatch(chat.store, async (w) => {
     await chat.conversations.saveState(w, groupIdHex, newState);
-    await markSending(w, groupIdHex, message);
+    await stage?.(w, message);
   });
   const answer = await chat.connection.request({
     type: 'send',
@@ -109,7 +116,22 @@ export async function encryptAndSend(
       : {}),
     ...(blobIds !== undefined ? { blobIds: blobIds.map(fromHex) } : {}),
   });
-  await clearSending(chat.store, groupIdHex, message);
+  return { answer, message };
+}
+
+/**
+ * Send a message that is never queued nor sent again (a typing indicator, a gossiped head): marked
+ * before it leaves, so that met in the log with its answer lost it is known for ours
+ * (storage/log.ts, markSending); the answer's position replaces the mark in one batch.
+ */
+export async function sendOnce(chat: Chat, groupIdHex: string, app: AppMessage): Promise<ServerFrame> {
+  const { answer, message } = await encryptAndSend(chat, groupIdHex, app.id, encodeAppMessage(app), {
+    stage: (w, m) => markSending(w, groupIdHex, m),
+  });
+  await inBatch(chat.store, async (w) => {
+    await clearSending(w, groupIdHex, message);
+    if (answer.type === 'sent') await markOwn(w, groupIdHex, answer.seq);
+  });
   return answer;
 }
 
@@ -147,14 +169,10 @@ export async function flushOutbox(chat: Chat, attemptedOnly = false): Promise<vo
     if (item.attempted !== true) await setOutboxItem(chat.store, key, { ...item, attempted: true });
     let answer: ServerFrame;
     try {
-      answer = await encryptAndSend(
-        chat,
-        item.groupId,
-        item.messageId,
-        fromHex(item.body),
-        item.expiresAt,
-        item.blobIds,
-      );
+      ({ answer } = await encryptAndSend(chat, item.groupId, item.messageId, fromHex(item.body), {
+        ...(item.expiresAt !== undefined ? { expiresAt: item.expiresAt } : {}),
+        ...(item.blobIds !== undefined ? { blobIds: item.blobIds } : {}),
+      }));
     } catch (e) {
       if (e instanceof TransportError) return; // offline: the outbox is flushed again when online
       throw e;

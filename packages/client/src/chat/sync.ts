@@ -16,7 +16,7 @@ import {
   toHex,
 } from '@parley/core';
 import { inBatch } from '../storage/batch.js';
-import { cursor } from '../storage/log.js';
+import { cursor, pruneSending } from '../storage/log.js';
 import { TransportError } from '../transport.js';
 import { syncBlocks } from './blocking.js';
 import type { Chat } from './context.js';
@@ -37,6 +37,8 @@ const FETCH_PAGE = 200;
  * a delay that doubles with each failure in a row, from about a second up to a minute.
  */
 const RETRY = { initialMs: 1_000, maxMs: 60_000 };
+/** A send older than this when a catch-up starts has been stored by the server, if it ever will be. */
+const SEND_SETTLED_MS = 60_000;
 
 /**
  * Going online: replenish key packages, collect Welcomes, catch up every group (rejoining those
@@ -47,6 +49,9 @@ const RETRY = { initialMs: 1_000, maxMs: 60_000 };
  * caller reports it, see syncFailed).
  */
 export async function onOnline(chat: Chat): Promise<void> {
+  // Marks of sends older than this that the catch-up does not meet never reached the server: the
+  // margin covers a send the server was still storing when the connection dropped.
+  const settledBefore = Date.now() - SEND_SETTLED_MS;
   chat.broken.clear(); // a GroupInfo may have been published since: try those again
   chat.later.resync = false;
   await topUpKeyPackages(chat);
@@ -64,7 +69,7 @@ export async function onOnline(chat: Chat): Promise<void> {
     // Welcomes were collected above (a Welcome is stored with the commit that sends it): collect
     // them again, once, so that the device joins from its Welcome, not by an external commit.
     if (sync.groups.some((g) => stateless(chat, toHex(g.groupId)))) await collectWelcomes(chat);
-    for (const g of sync.groups) await step(chat, toHex(g.groupId), () => syncGroup(chat, g));
+    for (const g of sync.groups) await step(chat, toHex(g.groupId), () => syncGroup(chat, g, settledBefore));
     // A newly linked device: join the conversations of this account's other devices.
     for (const g of sync.joinable) {
       const id = toHex(g);
@@ -101,10 +106,11 @@ const stateless = (chat: Chat, id: string) =>
   !chat.conversations.state(id) && !chat.conversations.meta(id).ended;
 
 /** Catch up a group we hold, or rejoin one whose state this device lost. */
-async function syncGroup(chat: Chat, g: GroupCursor): Promise<void> {
+async function syncGroup(chat: Chat, g: GroupCursor, settledBefore: number): Promise<void> {
   const id = toHex(g.groupId);
   if (chat.conversations.state(id)) {
     await catchUp(chat, id);
+    await pruneSending(chat.store, id, settledBefore);
     const at = await cursor(chat.store, id);
     if (at > g.acked) chat.acks.ack(id, at);
   } else if (!chat.conversations.meta(id).ended) await rejoin(chat, id, g.head - g.acked);

@@ -1,10 +1,9 @@
 /** Typing indicators: sent at most every TYPING_REPEAT_MS, and shown for TYPING_TTL_MS when received. */
-import { appMessage, encodeAppMessage } from '@parley/core';
-import { markOwn } from '../storage/log.js';
+import { appMessage } from '@parley/core';
 import type { Chat } from './context.js';
 import type { Emitter } from './events.js';
 import { heldBy, pendingIdentityChanges } from './identityChanges.js';
-import { encryptAndSend } from './outbox.js';
+import { sendOnce } from './outbox.js';
 
 /** A "typing" indicator is repeated at most this often while typing, and expires after TYPING_TTL_MS. */
 export const TYPING_REPEAT_MS = 3_000;
@@ -56,8 +55,7 @@ export async function sendTyping(chat: Chat, groupIdHex: string, typing: boolean
     .serial(async () => {
       if (heldBy(chat, groupIdHex, await pendingIdentityChanges(chat.store))) return;
       const app = appMessage({ type: 'typing', active: typing });
-      const answer = await encryptAndSend(chat, groupIdHex, app.id, encodeAppMessage(app));
-      if (answer.type === 'sent') await markOwn(chat.store, groupIdHex, answer.seq);
+      await sendOnce(chat, groupIdHex, app);
     })
     .catch(() => {});
 }

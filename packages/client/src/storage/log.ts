@@ -3,7 +3,7 @@
  * device's own messages waiting in the log past it. A marker exists only ahead of the cursor: the
  * batch that moves the cursor past it deletes it, so markers never pile up.
  */
-import { toHex } from '@parley/core';
+import { fromUtf8, toHex } from '@parley/core';
 import type { SealedStore } from '../store.js';
 import { type Batch, inBatch, type Records } from './batch.js';
 
@@ -63,18 +63,20 @@ export async function dropLegacyMarkers(store: SealedStore): Promise<void> {
 }
 
 /**
- * A message is about to leave without a retry behind it (a typing indicator, a gossiped head) or
- * before its answer: marked by its last 16 bytes (its content's AEAD tag, unique per message), so
- * that if the answer is lost (the device closed or went offline), the message met again in the log
- * is known for ours, which MLS cannot decrypt, rather than reported as unreadable. The marker goes
- * when the answer comes (`clearSending`) or when the message is met.
+ * A message is about to leave with no retry behind it (a typing indicator, a gossiped head):
+ * marked by its last 16 bytes (its content's AEAD tag, unique per message), so that if the answer
+ * is lost (the device closed or went offline), the message met again in the log is known for ours,
+ * which MLS cannot decrypt, rather than reported as unreadable. Outbox items need no mark: one
+ * whose answer was lost is sent again, and the server answers with its position (inbound.ts). The
+ * mark goes in the batch that records the answer (`clearSending`), when the message is met, or,
+ * for a send that never reached the server, at the next catch-up (`pruneSending`).
  */
 export function sendingKey(payload: Uint8Array): string {
   return toHex(payload.subarray(Math.max(0, payload.length - 16)));
 }
 
 export async function markSending(r: Records, groupIdHex: string, payload: Uint8Array): Promise<void> {
-  await r.put(sending(groupIdHex), sendingKey(payload), new Uint8Array([1]));
+  await r.putJson(sending(groupIdHex), sendingKey(payload), Date.now());
 }
 
 export async function clearSending(r: Records, groupIdHex: string, payload: Uint8Array): Promise<void> {
@@ -87,4 +89,25 @@ export async function wasSending(w: Records, groupIdHex: string, payload: Uint8A
   if ((await w.get(sending(groupIdHex), key)) === undefined) return false;
   await w.delete(sending(groupIdHex), key);
   return true;
+}
+
+/**
+ * The log has been processed to a head read after `before`: a message marked before then that
+ * reached the server has been met; the marks left are of sends that never arrived. Dropped, so
+ * that marks never pile up.
+ */
+export async function pruneSending(store: SealedStore, groupIdHex: string, before: number): Promise<void> {
+  const marks = await store.list(sending(groupIdHex));
+  if (marks.length === 0) return;
+  const stale = marks.filter(({ value }) => !(markedAt(value) >= before));
+  if (stale.length === 0) return;
+  await inBatch(store, async (w) => {
+    for (const { key } of stale) await w.delete(sending(groupIdHex), key);
+  });
+}
+
+/** When a mark was made (NaN for one of an earlier version, which held no time). */
+function markedAt(value: Uint8Array): number {
+  const text = fromUtf8(value);
+  return /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
 }

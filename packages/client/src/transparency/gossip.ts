@@ -6,11 +6,10 @@
  * that shows two people different logs cannot prove the one extends the other, and the member who
  * sees that raises the split view.
  */
-import { appMessage, encodeAppMessage, type SignedTreeHead } from '@parley/core';
+import { appMessage, type SignedTreeHead } from '@parley/core';
 import type { Chat } from '../chat/context.js';
 import { heldBy, pendingIdentityChanges } from '../chat/identityChanges.js';
-import { encryptAndSend } from '../chat/outbox.js';
-import { markOwn } from '../storage/log.js';
+import { sendOnce } from '../chat/outbox.js';
 
 /** By default a conversation hears of a newer head at most once an hour. */
 export const GOSSIP_INTERVAL_MS = 60 * 60 * 1000;
@@ -41,9 +40,7 @@ export class HeadGossip {
       for (const id of due) {
         if (!chat.conversations.active(id) || heldBy(chat, id, held)) continue;
         const app = appMessage({ type: 'key_log', head });
-        const answer = await encryptAndSend(chat, id, app.id, encodeAppMessage(app));
-        if (answer.type !== 'sent') continue;
-        await markOwn(chat.store, id, answer.seq);
+        if ((await sendOnce(chat, id, app)).type !== 'sent') continue;
         this.told.set(id, { at: now, size: head.size });
       }
     });
