@@ -48,7 +48,12 @@ interface Figures {
   cpuMicrosPerMessage: number;
   latency: Latency;
   rssBytes: number;
+  /** The same, after SETTLE_MS with the devices still connected and nothing sent. */
+  settledRssBytes: number;
 }
+
+/** How long the devices stay connected and quiet before the settled RSS is read. */
+const SETTLE_MS = 10_000;
 
 /** Closed loop then open loop over `flow(first)`, with the server's CPU over the closed loop. */
 async function run(server: ServerHandle, flow: (first: number) => Promise<Flow>): Promise<Figures> {
@@ -58,11 +63,14 @@ async function run(server: ServerHandle, flow: (first: number) => Promise<Flow>)
   const cpu = server.cpuSeconds() - cpu0;
   const openFlow = await flow(MESSAGES + 2);
   const latency = await openLoop(openFlow, OPEN, RATE);
+  const rssBytes = server.rss();
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   return {
     messagesPerSecond: deliveries,
     cpuMicrosPerMessage: (cpu * 1e6) / (PAIRS * MESSAGES),
     latency,
-    rssBytes: server.rss(),
+    rssBytes,
+    settledRssBytes: server.rss(),
   };
 }
 
@@ -129,7 +137,7 @@ async function heapOf(port: number): Promise<string> {
 function report(label: string, f: Figures) {
   log(
     `  ${label}: ${f.messagesPerSecond.toFixed(0)} msg/s closed loop, ${f.cpuMicrosPerMessage.toFixed(0)} µs server CPU/msg; ` +
-      `@${RATE}/s p50 ${f.latency.p50.toFixed(1)} ms p99 ${f.latency.p99.toFixed(1)} ms; RSS ${(f.rssBytes / 2 ** 20).toFixed(0)} MiB`,
+      `@${RATE}/s p50 ${f.latency.p50.toFixed(1)} ms p99 ${f.latency.p99.toFixed(1)} ms; RSS ${(f.rssBytes / 2 ** 20).toFixed(0)} MiB, ${(f.settledRssBytes / 2 ** 20).toFixed(0)} MiB ${SETTLE_MS / 1000} s later`,
   );
 }
 
@@ -137,6 +145,7 @@ function log(line: string) {
   process.stdout.write(`${line}\n`);
 }
 
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 const sec = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
 
 async function main() {
@@ -173,7 +182,8 @@ async function main() {
     if (name === 'relay') continue;
     log(
       `  ${name} / relay: throughput ${(f.messagesPerSecond / relay.messagesPerSecond).toFixed(2)}× (target ≥ 0.45), ` +
-        `CPU/msg ${f.cpuMicrosPerMessage.toFixed(0)} µs (target ≤ 35), p99 @${RATE}/s ${f.latency.p99.toFixed(1)} ms (target ≤ 5)`,
+        `CPU/msg ${f.cpuMicrosPerMessage.toFixed(0)} µs (target ≤ 35), p99 @${RATE}/s ${f.latency.p99.toFixed(1)} ms (target ≤ 5), ` +
+        `RSS ${mb(f.rssBytes)} / ${mb(f.settledRssBytes)} settled (target ≤ 150 MB; relay ${mb(relay.rssBytes)} / ${mb(relay.settledRssBytes)})`,
     );
   }
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));

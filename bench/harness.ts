@@ -75,6 +75,9 @@ export async function spawnServer(spec: ServerSpec): Promise<ServerHandle> {
   // PARLEY_BENCH_PROFILE=DIR writes a CPU profile of each server process there.
   const dir = process.env.PARLEY_BENCH_PROFILE;
   const profile = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  // PARLEY_BENCH_NODE_ARGS: more options for Parley's server processes (V8 flags, say), space-separated.
+  const nodeArgs =
+    spec.mode === 'relay' ? [] : (process.env.PARLEY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const extra =
     spec.mode === 'relay'
       ? []
@@ -84,9 +87,13 @@ export async function spawnServer(spec: ServerSpec): Promise<ServerHandle> {
             ? [spec.postgres.url, spec.postgres.redisUrl, spec.postgres.prefix]
             : []),
         ];
-  const child = spawn(process.execPath, [...profile, join(here, 'serverProcess.js'), spec.mode, ...extra], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profile, ...nodeArgs, join(here, 'serverProcess.js'), spec.mode, ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {

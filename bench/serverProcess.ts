@@ -10,9 +10,8 @@
  * The bare relay is the baseline: a `ws` server that forwards every binary message to every other
  * socket connected to the same path (a "room": one per group) and answers the sender with a 1-byte
  * ack (the same flow control Parley's `sent` gives the sender). No authentication, no storage, no
- * ordering.
+ * ordering. Its process loads only `ws`.
  */
-import { buildServer, DEFAULT_CONFIG } from '@parley/server';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 const [mode, dataDir, database, redis, redisPrefix] = process.argv.slice(2);
@@ -60,6 +59,9 @@ if (mode === 'relay') {
     registrationsPerHour: 100_000,
     groupsPerAccountPerDay: 100_000,
   };
+  // Loaded here, not at the top: the relay's process must not carry Parley's modules (its memory
+  // is the baseline).
+  const { buildServer, DEFAULT_CONFIG } = await import('@parley/server');
   const server = await buildServer({
     ...DEFAULT_CONFIG,
     dataDir,

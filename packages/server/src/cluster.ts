@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DecodeError, decodeWith, fromUtf8, ParleyError, utf8, Writer } from '@parley/core';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RateLimiter } from './rateLimit.js';
 
 export interface Limiter {
@@ -139,8 +139,10 @@ export class RedisCluster implements Cluster {
     onError: (e: unknown) => void,
   ): Promise<RedisCluster> {
     const options = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 10_000 };
-    const redis = new Redis(url, options);
-    const subscriber = new Redis(url, options);
+    // Loaded only by a server configured for Redis: a single node does not carry the client.
+    const { Redis: Client } = await import('ioredis');
+    const redis = new Client(url, options);
+    const subscriber = new Client(url, options);
     // ioredis reconnects by itself (and re-subscribes); errors are reported, never thrown at the process.
     redis.on('error', onError);
     subscriber.on('error', onError);

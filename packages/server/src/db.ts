@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Generated, Kysely, type MigrationProvider, Migrator, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { migrations } from './migrations.js';
 import { durableSqliteDialect, type Fsync } from './sqliteDriver.js';
 import type { TransparencyLogTable, TransparencyStateTable } from './transparency/tables.js';
@@ -312,7 +312,9 @@ const INT8_OID = 20;
 
 /** Open the PostgreSQL database at `url` (a pool of `poolSize` connections), migrated to the latest version. */
 export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
-  const pool = new pg.Pool({
+  // Loaded only by a server configured for PostgreSQL: a SQLite server does not carry the driver.
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({
     connectionString: url,
     max: poolSize,
     connectionTimeoutMillis: 10_000,
@@ -320,7 +322,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary'
           ? int8
-          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+          : driver.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
   });
   // An idle connection that breaks is dropped by the pool; the next query reports the failure.
