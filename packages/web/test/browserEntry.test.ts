@@ -3,38 +3,18 @@
  * memory and SQLite ones (packages/client/test/store.test.ts), and BrowserDevices keeps a device
  * under a key the page cannot export. The entry is bundled with Vite for the page, as the app is.
  */
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launch, type Served, serve } from './browser.js';
+import { bundleForPage } from './pageBundle.js';
 
 let browser: Browser;
 let served: Served;
 let page: Page;
 
-/** The browser entry bundled as a script that sets `window.ParleyBrowser`. */
-async function bundle(): Promise<string> {
-  const out = await build({
-    configFile: false,
-    logLevel: 'silent',
-    build: {
-      write: false,
-      minify: false,
-      lib: {
-        entry: fileURLToPath(new URL('./browserEntryPage.ts', import.meta.url)),
-        formats: ['iife'],
-        name: 'ParleyBrowser',
-      },
-    },
-  });
-  const result = Array.isArray(out) ? out[0]! : out;
-  if (!('output' in result)) throw new Error('unexpected Vite build result');
-  return result.output.find((o) => o.type === 'chunk')!.code;
-}
-
 beforeAll(async () => {
-  const code = await bundle();
+  // The browser entry, bundled as a script that sets `window.ParleyBrowser`.
+  const code = await bundleForPage(new URL('./browserEntryPage.ts', import.meta.url), 'ParleyBrowser');
   browser = await launch();
   served = await serve();
   // The page is the app's origin (IndexedDB needs one); CSP is bypassed for this harness script only.

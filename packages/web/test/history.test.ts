@@ -17,63 +17,21 @@ import {
   register,
   screenshot,
 } from './browser.js';
+import { countHistoryReads, historyReads as readsOf, historyRecords as recordsOf } from './historyReads.js';
 
 const SENT = 60;
 const suite = browserSuite();
 
-interface Counted {
-  historyReads: number;
-  historyRecords: number;
-}
-
-/**
- * A person whose page counts how often it reads a conversation's history from IndexedDB, and how
- * many records those reads return: the SDK's history() is the only reader of the
- * `messages:<conversation>` records, with one getAll or one cursor each time.
- */
+/** A person whose page counts its reads of conversations' history (see historyReads.ts). */
 async function countingPerson(name: string): Promise<Person> {
   const p = await suite.person(name);
-  await p.context.addInitScript(() => {
-    const w = window as unknown as Counted;
-    w.historyReads = 0;
-    w.historyRecords = 0;
-    const ofHistory = (query: unknown) =>
-      query instanceof IDBKeyRange &&
-      Array.isArray(query.lower) &&
-      String(query.lower[0]).startsWith('messages:');
-    const getAll = IDBObjectStore.prototype.getAll;
-    IDBObjectStore.prototype.getAll = function (this: IDBObjectStore, ...args: Parameters<typeof getAll>) {
-      const r = getAll.apply(this, args);
-      if (ofHistory(args[0])) {
-        w.historyReads++;
-        r.addEventListener('success', () => {
-          w.historyRecords += r.result.length;
-        });
-      }
-      return r;
-    };
-    const openCursor = IDBObjectStore.prototype.openCursor;
-    IDBObjectStore.prototype.openCursor = function (
-      this: IDBObjectStore,
-      ...args: Parameters<typeof openCursor>
-    ) {
-      const r = openCursor.apply(this, args);
-      if (ofHistory(args[0])) {
-        w.historyReads++;
-        // One success per record the cursor steps onto, and a last one (null) at the range's end.
-        r.addEventListener('success', () => {
-          if (r.result !== null) w.historyRecords++;
-        });
-      }
-      return r;
-    };
-  });
+  await countHistoryReads(p.context);
   await p.page.reload();
   return p;
 }
 
-const historyReads = (p: Person) => p.page.evaluate(() => (window as unknown as Counted).historyReads);
-const historyRecords = (p: Person) => p.page.evaluate(() => (window as unknown as Counted).historyRecords);
+const historyReads = (p: Person) => readsOf(p.page);
+const historyRecords = (p: Person) => recordsOf(p.page);
 
 const label = (i: number) => `number ${String(i).padStart(2, '0')}`;
 

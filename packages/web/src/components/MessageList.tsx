@@ -1,12 +1,15 @@
 /**
- * The open conversation's messages (pure view): the pages read (each a MessageItem), a control to
- * read the page before (also reached by scrolling to the top) that shows while it is read, and the
- * scroll position kept while earlier messages are added above.
+ * The open conversation's messages (pure view): a window of at most a few pages of the history
+ * read (historyWindow.ts; each message a MessageItem), with a control at the top to show the
+ * messages before (reading the page before from the store when all read are shown; also reached by
+ * scrolling to the top), one at the bottom to show those after (or scrolling to the bottom), and a
+ * notice while a page is read. What the person was looking at stays in place as the window moves.
  */
 import type { ChatMessage } from '@parley/client';
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { t } from '../i18n/t.js';
 import { systemLine } from '../systemLines.js';
+import { useHistoryWindow } from './historyWindow.js';
 import { type MessageActions, MessageItem } from './MessageItem.js';
 
 interface Props extends MessageActions {
@@ -33,41 +36,29 @@ export function MessageList(props: Props) {
   const { me, direct, messages, more, loading, loadingEarlier, undecryptable, notices, onLoadEarlier } =
     props;
   const endRef = useRef<HTMLLIElement>(null);
-  const lastId = messages.at(-1)?.id;
   const listRef = useRef<HTMLOListElement>(null);
-  const earlierRef = useRef<HTMLButtonElement>(null);
-  /** While earlier messages are added above: the distance to the list's bottom to keep, and focus. */
-  const anchor = useRef<{ fromBottom: number; focused: boolean } | undefined>(undefined);
+  const view = useHistoryWindow({
+    list: listRef,
+    messages,
+    more,
+    loadingEarlier,
+    onLoadEarlier,
+    me,
+    newest: endRef,
+  });
+  /** One of the two buttons was pressed: if it is gone once the window moved, focus stays in the list. */
+  const pressed = useRef(false);
 
-  useEffect(() => {
-    if (lastId !== undefined) endRef.current?.scrollIntoView({ block: 'end' });
-  }, [lastId]);
-
-  // The page before was read (and added above, unless the read failed): what the person was
-  // looking at stays where it was.
   useLayoutEffect(() => {
+    if (!pressed.current || loadingEarlier) return;
+    pressed.current = false;
     const list = listRef.current;
-    const kept = anchor.current;
-    if (loadingEarlier || kept === undefined || list === null) return;
-    anchor.current = undefined;
-    list.scrollTop = list.scrollHeight - kept.fromBottom;
-    // The button is gone once everything is shown: focus stays in the conversation.
-    if (kept.focused && earlierRef.current === null) list.focus({ preventScroll: true });
-  }, [loadingEarlier]);
+    if (list !== null && !list.contains(document.activeElement)) list.focus({ preventScroll: true });
+  });
 
-  const loadEarlier = () => {
-    const list = listRef.current;
-    if (list === null || anchor.current !== undefined || loadingEarlier) return;
-    anchor.current = {
-      fromBottom: list.scrollHeight - list.scrollTop,
-      focused: document.activeElement === earlierRef.current,
-    };
-    onLoadEarlier();
-  };
-
-  // Scrolling up to the top shows the page before.
-  const onScroll = () => {
-    if (more && (listRef.current?.scrollTop ?? 8) < 8) loadEarlier();
+  const press = (move: () => void) => () => {
+    pressed.current = true;
+    move();
   };
 
   return (
@@ -80,11 +71,11 @@ export function MessageList(props: Props) {
       // history again). A Tab stop, so that the history scrolls with the keyboard in every browser:
       // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable (WCAG 2.1.1).
       tabIndex={0}
-      onScroll={onScroll}
+      onScroll={view.onScroll}
     >
-      {more && (
+      {view.earlier && (
         <li className="earlier">
-          <button type="button" ref={earlierRef} onClick={loadEarlier} aria-disabled={loadingEarlier}>
+          <button type="button" onClick={press(view.showEarlier)} aria-disabled={loadingEarlier}>
             {t('messages.loadEarlier')}
           </button>
         </li>
@@ -99,10 +90,10 @@ export function MessageList(props: Props) {
           {t('messages.loading')}
         </li>
       )}
-      {messages.map((m) =>
+      {view.shown.map((m) =>
         // A system line of the history (a timer change, a repair), in its place among the messages.
         m.system !== undefined ? (
-          <li key={m.id} className="notice system">
+          <li key={m.id} className="notice system" data-id={m.id}>
             {systemLine(m, me)}
           </li>
         ) : (
@@ -120,6 +111,13 @@ export function MessageList(props: Props) {
             onFetch={props.onFetch}
           />
         ),
+      )}
+      {view.later && (
+        <li className="later">
+          <button type="button" onClick={press(view.showLater)}>
+            {t('messages.showLater')}
+          </button>
+        </li>
       )}
       {undecryptable > 0 && (
         <li className="notice" role="status">

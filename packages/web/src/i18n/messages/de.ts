@@ -97,6 +97,7 @@ export const de: Record<MessageId, string> = {
   'messages.label': 'Nachrichten',
   'messages.loadEarlier': 'Frühere Nachrichten laden',
   'messages.loadingEarlier': 'Frühere Nachrichten werden geladen…',
+  'messages.showLater': 'Spätere Nachrichten anzeigen',
   'messages.loading': 'Nachrichten werden geladen…',
   'privacy.intro':
     'Wer mit dir in einer Unterhaltung ist, der ihr beide beigetreten seid, sieht, wann du online bist und wann du zuletzt online warst. Schalte das aus, um es mit niemandem mehr zu teilen: Dann siehst du auch nicht mehr, wann die anderen online sind. Wirst du zu einer Unterhaltung hinzugefügt, der du nicht beigetreten bist, wird nichts geteilt.',

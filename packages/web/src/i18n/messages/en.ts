@@ -96,6 +96,7 @@ export const en = {
   'messages.label': 'Messages',
   'messages.loadEarlier': 'Load earlier messages',
   'messages.loadingEarlier': 'Loading earlier messages…',
+  'messages.showLater': 'Show later messages',
   'messages.loading': 'Loading messages…',
   'privacy.intro':
     'People in a conversation that you and they have joined see when you are online and when you were last seen. Turn this off to stop sharing it with everyone: you then no longer see when they are online either. Being added to a conversation you have not joined shares nothing.',

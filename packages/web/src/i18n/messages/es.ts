@@ -97,6 +97,7 @@ export const es: Record<MessageId, string> = {
   'messages.label': 'Mensajes',
   'messages.loadEarlier': 'Cargar mensajes anteriores',
   'messages.loadingEarlier': 'Cargando mensajes anteriores…',
+  'messages.showLater': 'Mostrar mensajes posteriores',
   'messages.loading': 'Cargando mensajes…',
   'privacy.intro':
     'Las personas de una conversación a la que se han unido tanto ellas como tú ven cuándo estás en línea y cuándo te conectaste por última vez. Desactívalo para dejar de compartirlo con todos: entonces tampoco verás cuándo están en línea ellas. Que te añadan a una conversación a la que no te has unido no comparte nada.',
