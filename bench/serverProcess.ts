@@ -71,8 +71,15 @@ if (mode === 'relay') {
   });
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
+  // PARLEY_BENCH_ALLOCATIONS=FILE: a sampling profile of every allocation (garbage included),
+  // written at exit: where the server's garbage comes from.
+  const allocations = process.env.PARLEY_BENCH_ALLOCATIONS;
+  const stopSampling = allocations === undefined ? undefined : await sampleAllocations(allocations);
   process.on('SIGTERM', () => {
-    server.close().then(() => process.exit(0));
+    server
+      .close()
+      .then(() => stopSampling?.())
+      .then(() => process.exit(0));
   });
 } else if (mode === 'copy' && dataDir) {
   const { copyServer } = await import('./copyServer.js');
@@ -84,4 +91,21 @@ if (mode === 'relay') {
     'usage: serverProcess.js parley <dataDir> [<postgresUrl> <redisUrl> <prefix>] | defaults <dataDir> | relay | copy <dataDir>\n',
   );
   process.exit(2);
+}
+
+/** Start sampling allocations (those collected since too); the returned function writes `file`. */
+async function sampleAllocations(file: string): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+  };
 }

@@ -45,6 +45,7 @@ export {
   ownLeafIndex,
   pendingProposalCount,
 } from './group/members.js';
+export { type PrivateHeader, privateHeader } from './group/privateHeader.js';
 export { commitAuthor, type IncomingResult, processIncoming } from './group/receive.js';
 export { type CommitCorruption, unsafeTestingCorruptCommit } from './group/unsafeTesting.js';
 export { decodeMessage, keyPackageOf, MAX_MLS_MESSAGE_BYTES, messageEpoch } from './group/wire.js';

@@ -10,15 +10,14 @@ import type { Cluster } from '../cluster.js';
 import type { Limits } from '../config.js';
 import { suite } from '../crypto.js';
 import type { Db } from '../db.js';
-import { checkExpiry } from '../expiry.js';
 import { FrameError, type Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import { groupCap } from './groupCap.js';
-import { activeMembers, groupOf, memberOf, policyReader, storedMessage } from './log.js';
+import { activeMembers, groupOf, memberOf, policyReader } from './log.js';
 import { fetchFor, syncState, welcomesFor } from './pages.js';
-import { answerAgain, decodePayload, planSend } from './policy.js';
-import { checkPublic, newGroupState, publicStates, refusing } from './publicState.js';
+import { newGroupState, publicStates, refusing } from './publicState.js';
 import { createGroup, dropWelcome, putGroupInfo, raiseCursor } from './queries.js';
+import { sendHandler } from './send.js';
 import { messageStore } from './store.js';
 
 export interface GroupsDeps {
@@ -58,40 +57,7 @@ export function groups(hub: Hub, { db, metrics, cluster, limits, joined }: Group
     return { type: 'ok', requestId: f.requestId };
   });
 
-  hub.on(
-    'send',
-    async (session, f, pipeline) => {
-      const decoded = decodePayload(f.payload);
-      checkExpiry(f.expiresAt, decoded.message?.wireformat === 'mls_private_message');
-      // An application message is pipelined: every check that reads the database runs inside its
-      // write, so the frame queues its write at once and lets the connection's next frame start; a
-      // sender with many messages in flight gets them into one group commit.
-      if (decoded.message?.wireformat === 'mls_private_message')
-        return store.sendApplication(session, f, decoded.message.privateMessage, () => pipeline.release());
-      // Anything else is handled alone: it starts once every earlier frame is answered, and the
-      // frames after it wait until it is answered, so they see the epoch and membership it leaves.
-      await pipeline.drained();
-      const group = await groupOf(db, f.groupId);
-      const me = await memberOf(db, f.groupId, session);
-      const stored = await storedMessage(db, f.groupId, f.messageId);
-      if (stored !== undefined) return answerAgain(stored, session, f);
-      const plan = await planSend(reader, { group, me, sender: session, f, decoded });
-      if ('stale' in plan) {
-        metrics.commitConflicts.inc();
-        return { type: 'stale_epoch', requestId: f.requestId, epoch: plan.stale };
-      }
-      // planSend took only PublicMessages this far. Checked against the group's public state:
-      const pm = (decoded.message as Extract<typeof decoded.message, { wireformat: 'mls_public_message' }>)
-        .publicMessage;
-      const state = await states.current(db, group);
-      const groupInfo = f.groupInfo ?? null;
-      const checked = await checkPublic(reader, { group, state, pm, plan, groupInfo });
-      const answer = await store.sendHandshake(session, f, checked);
-      if (answer.type === 'sent' && checked.next !== undefined) states.remember(f.groupId, checked.next);
-      return answer;
-    },
-    { pipelined: true },
-  );
+  hub.on('send', sendHandler({ db, metrics, store, reader, states }), { pipelined: true });
 
   hub.on('fetch', async (session, f) => {
     await groupOf(db, f.groupId);

@@ -3,7 +3,7 @@
  * adds and removes a commit declares, proposals by reference, the Welcome, external commits), as
  * functions of their inputs and of a small reader, so they run without a database.
  */
-import type { KeyPackage, PrivateMessage, Proposal, PublicGroupState, PublicMessage } from '@parley/core';
+import type { KeyPackage, PrivateHeader, Proposal, PublicGroupState, PublicMessage } from '@parley/core';
 import {
   bytesEqual,
   type ClientFrame,
@@ -134,7 +134,7 @@ export interface ApplicationCheck {
 }
 
 /** Whether an application message is for the frame's group and alone (checks that read nothing). */
-export function applicationValid(pm: PrivateMessage, f: SendFrame): boolean {
+export function applicationValid(pm: PrivateHeader, f: SendFrame): boolean {
   return (
     bytesEqual(pm.groupId, f.groupId) &&
     pm.contentType === 'application' &&
@@ -151,7 +151,7 @@ export function applicationRefusal(
   row: ApplicationCheck | undefined,
   sender: Sender,
   f: SendFrame,
-  pm: PrivateMessage,
+  pm: PrivateHeader,
 ): ServerFrame | undefined {
   if (row === undefined) throw new FrameError('not_found', 'no such group');
   if (row.seq !== null) {

@@ -3,7 +3,7 @@
  * (writeBatch.ts), stored with what it changes (recipients, proposals, membership), and once
  * durable pushed to its recipients and answered.
  */
-import { type PrivateMessage, type ServerFrame, toHex } from '@parley/core';
+import { type PrivateHeader, type ServerFrame, toHex } from '@parley/core';
 import { type Attachments, attachmentsOf } from '../blobs/attach.js';
 import type { Db } from '../db.js';
 import type { DeviceSession, Hub } from '../hub.js';
@@ -64,7 +64,7 @@ export interface MessageStore {
   sendApplication(
     session: DeviceSession,
     f: SendFrame,
-    pm: PrivateMessage,
+    pm: PrivateHeader,
     queued: () => void,
   ): Promise<ServerFrame>;
 }
