@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { codeOf } from '@parley/core';
 import { graceForStrayFrames, until } from '@parley/testing';
 import { expect, test } from 'vitest';
-import { type ChatMessage, ParleyApi } from '../src/index.js';
-import { directPair, hasKeyPackages, openClient, openStore, person, serve } from './fixtures.js';
+import type { ChatMessage } from '../src/index.js';
+import { directPair, hasKeyPackages, openClient, openStore, person, serve, testApi } from './fixtures.js';
 
 const bytes = new Uint8Array(3000).fill(7);
 
@@ -41,7 +41,7 @@ test('a deleted account leaves every conversation, is cut off and refused, and i
   const bobLines: ChatMessage[] = [];
   b.client.on('system', (m) => bobLines.push(m));
 
-  const api = new ParleyApi(url);
+  const api = testApi(url);
   const { token } = await api.login('carol', 'pw-carol-1234');
   const done = await c.client.deleteAccount(api, token);
   expect(done).toMatchObject({ username: 'carol', devices: 1, blobs: 1, notLeft: [] });
@@ -101,7 +101,7 @@ test('deleting needs a fresh login of that very account: no session, a stale one
   const db = running.server.db;
   const dave = await person(url, 'dave');
   const d = await openClient(url, dave);
-  const api = new ParleyApi(url);
+  const api = testApi(url);
   const fail = (p: Promise<unknown>) => p.then(() => 'deleted', codeOf);
 
   expect(await fail(api.deleteAccount(''))).toBe('unauthorized');
@@ -129,7 +129,7 @@ test('with no other member online the leave waits on the server, and the first m
   await until(() => f.inbox.length === 1, 'finn reads it');
   await f.client.close();
 
-  const api = new ParleyApi(url);
+  const api = testApi(url);
   const done = await e.client.deleteAccount(api, (await api.login('erin', 'pw-erin-1234')).token);
   expect(done.left).toEqual([chat]);
 

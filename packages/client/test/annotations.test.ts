@@ -7,8 +7,8 @@ import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import type { Chat } from '../src/chat/context.js';
 import { enqueue } from '../src/chat/outbox.js';
-import { type ChatMessage, ParleyApi, type ParleyClient } from '../src/index.js';
-import { cs, hasKeyPackages, openClient, person, serve, tempDir } from './fixtures.js';
+import type { ChatMessage, ParleyClient } from '../src/index.js';
+import { cs, hasKeyPackages, openClient, person, serve, tempDir, testApi } from './fixtures.js';
 
 const chatOf = (client: ParleyClient) => (client as unknown as { chat: Chat }).chat;
 
@@ -37,8 +37,8 @@ test('replies quote, reactions toggle and count who, edits reach everyone, delet
   ];
   // alice's second device.
   const laptopIdentity = await certifyNewDevice(identityKeyPairOf(people[0]!.identity), 'alice', cs);
-  const session = await new ParleyApi(url).login('alice', 'pw-alice-1234');
-  await new ParleyApi(url).addDevice(session.token, laptopIdentity.certificate);
+  const session = await testApi(url).login('alice', 'pw-alice-1234');
+  await testApi(url).addDevice(session.token, laptopIdentity.certificate);
   const laptop = await openClient(url, {
     identity: laptopIdentity,
     key: generateStorageKey(),

@@ -8,9 +8,9 @@
 import { generateRecoveryKey, generateStorageKey, parseRecoveryKey, sealBackup } from '@parley/core';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
-import { ParleyApi, readBackup, restoreDevice, writeBackupRecords } from '../src/index.js';
+import { readBackup, restoreDevice, writeBackupRecords } from '../src/index.js';
 import { SqliteRecordStore } from '../src/node.js';
-import { cs, hasKeyPackages, openClient, person, serve, tempDir } from './fixtures.js';
+import { cs, hasKeyPackages, openClient, person, serve, tempDir, testApi } from './fixtures.js';
 
 test('a restored device has the same identity, contacts, names, history and blocks, and chats on', async () => {
   const { url } = await serve();
@@ -33,7 +33,7 @@ test('a restored device has the same identity, contacts, names, history and bloc
   await alice.client.close(); // no device of alice's account is online from here on
 
   const backup = readBackup(file, recoveryKey);
-  const api = new ParleyApi(url);
+  const api = testApi(url);
   await expect(restoreDevice(api, backup, 'bob', 'pw-bob-1234', cs)).rejects.toThrow(
     'this backup is of the account alice',
   );

@@ -12,7 +12,7 @@ import {
 } from '@parley/core';
 import { graceForStrayFrames, type LoopbackServer, until } from '@parley/testing';
 import { expect, test } from 'vitest';
-import { type MessageStatus, ParleyApi, type SocketFactory } from '../src/index.js';
+import type { MessageStatus, SocketFactory } from '../src/index.js';
 import { nodeSocketFactory } from '../src/node.js';
 import {
   cs,
@@ -23,6 +23,7 @@ import {
   person,
   serve,
   tempDir,
+  testApi,
 } from './fixtures.js';
 
 async function chatOf(url: string, names: string[]) {
@@ -293,8 +294,8 @@ test('several devices of one person: all get the conversations, a device linked 
   } = await chatOf(url, ['alice', 'bob']);
   // bob's second device (a laptop), certified by his first device's identity key.
   const laptopIdentity = await certifyNewDevice(identityKeyPairOf(people[1]!.identity), 'bob', cs);
-  const session = await new ParleyApi(url).login('bob', 'pw-bob-1234');
-  await new ParleyApi(url).addDevice(session.token, laptopIdentity.certificate);
+  const session = await testApi(url).login('bob', 'pw-bob-1234');
+  await testApi(url).addDevice(session.token, laptopIdentity.certificate);
   const laptop = await openClient(url, {
     identity: laptopIdentity,
     key: generateStorageKey(),
@@ -317,7 +318,7 @@ test('several devices of one person: all get the conversations, a device linked 
   const group = await a!.client.createGroup('Weekend', ['bob']);
   await until(() => laptop.client.conversation(group)?.name === 'Weekend', 'laptop in the group');
   const tabletIdentity = await certifyNewDevice(identityKeyPairOf(people[1]!.identity), 'bob', cs);
-  await new ParleyApi(url).addDevice(session.token, tabletIdentity.certificate);
+  await testApi(url).addDevice(session.token, tabletIdentity.certificate);
   const tablet = await openClient(url, {
     identity: tabletIdentity,
     key: generateStorageKey(),

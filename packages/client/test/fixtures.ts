@@ -84,8 +84,20 @@ export interface Person {
   file: string;
 }
 
+/**
+ * The HTTP API as these tests' people use it: OPAQUE with the cheap test key stretching
+ * (`unsafeTestingCheapKsf`, refused outside a test run), since the production argon2id costs about
+ * a second of CPU per registration or login. An account registered through it logs in only
+ * through it. That production uses the production parameters is proven where the default
+ * ParleyApi registers and logs in (client.test.ts, multiNode.test.ts's raw OPAQUE logins, and the
+ * CLI's cli.test.ts).
+ */
+export function testApi(url: string): ParleyApi {
+  return new ParleyApi(url, { unsafeTestingCheapKsf: true });
+}
+
 export async function person(url: string, name: string): Promise<Person> {
-  const identity = await new ParleyApi(url).register(name, `pw-${name}-1234`, cs);
+  const identity = await testApi(url).register(name, `pw-${name}-1234`, cs);
   return { identity, key: generateStorageKey(), file: join(tempDir(`parley-${name}-`), 'client.sqlite3') };
 }
 

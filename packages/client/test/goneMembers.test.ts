@@ -10,8 +10,8 @@
 import { appendKeyEvent, type Db, runServerCommand } from '@parley/server';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
-import { type ChatMessage, type KeyAlert, ParleyApi, type ParleyClient } from '../src/index.js';
-import { directPair, hasKeyPackages, openClient, person, serve } from './fixtures.js';
+import type { ChatMessage, KeyAlert, ParleyClient } from '../src/index.js';
+import { directPair, hasKeyPackages, openClient, person, serve, testApi } from './fixtures.js';
 
 const deletedLine = (who: string) => (m: ChatMessage) =>
   m.system?.event === 'account_deleted' && m.system.accountId === who;
@@ -135,7 +135,7 @@ test('an account deleted by its own request whose leave never reached a conversa
   await e.client.close();
 
   // Her device went away without leaving; the deletion itself is `DELETE /v1/accounts/me`.
-  const api = new ParleyApi(url);
+  const api = testApi(url);
   await api.deleteAccount((await api.login('erin', 'pw-erin-1234')).token);
   await until(() => f.client.members(chat).join(',') === 'finn', 'finn removes her');
   await until(() => shows(f.client, chat, 'erin'), 'finn says so');

@@ -16,7 +16,6 @@ import {
   declineHistory,
   newLinkCode,
   offerNewDevice,
-  ParleyApi,
   type ReceiveHistoryOptions,
   receiveHistory,
   SealedStore,
@@ -31,6 +30,7 @@ import {
   person,
   serve,
   tempDir,
+  testApi,
 } from './fixtures.js';
 
 const texts = (ms: Array<{ text: string; system?: unknown }>) =>
@@ -40,7 +40,7 @@ const texts = (ms: Array<{ text: string; system?: unknown }>) =>
 async function linking(url: string, aliceUrl = url) {
   const alicePerson = await person(url, 'alice');
   const alice = await openClient(aliceUrl, alicePerson);
-  const api = new ParleyApi(url);
+  const api = testApi(url);
   const { token } = await api.login('alice', 'pw-alice-1234');
   const { code } = await offerNewDevice(api, token, alicePerson.identity, cs);
   const identity = await claimNewDevice(api, token, code);

@@ -12,7 +12,7 @@ import {
 } from '@parley/core';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
-import { ParleyApi, type ParleyClient } from '../src/index.js';
+import type { ParleyClient } from '../src/index.js';
 import {
   cs,
   hasKeyPackages,
@@ -22,6 +22,7 @@ import {
   person,
   serve,
   tempDir,
+  testApi,
 } from './fixtures.js';
 
 /** Wait until a client has key packages of the post-quantum suite on the server. */
@@ -35,8 +36,8 @@ async function hasPostQuantumKeyPackages(client: ParleyClient): Promise<void> {
 /** A second device of `p`'s account, certified by its identity key and registered. */
 async function secondDevice(url: string, p: Person, name: string): Promise<OpenClient> {
   const identity = await certifyNewDevice(identityKeyPairOf(p.identity), name, cs);
-  const session = await new ParleyApi(url).login(name, `pw-${name}-1234`);
-  await new ParleyApi(url).addDevice(session.token, identity.certificate);
+  const session = await testApi(url).login(name, `pw-${name}-1234`);
+  await testApi(url).addDevice(session.token, identity.certificate);
   return openClient(url, { identity, key: generateStorageKey(), file: `${tempDir('parley-pq-')}/c.sqlite3` });
 }
 

@@ -7,18 +7,13 @@
 
 import { createAccount, encodeDeviceCertificate, toBase64Url } from '@parley/core';
 import type { ServerConfig } from '@parley/server';
-import * as opaque from '@serenity-kit/opaque';
 import { afterAll, describe, expect, test } from 'vitest';
 import { api, cs, freshPostgres, login, type Running, register, startLogin, startServer } from './helpers.js';
 
 /** The body of a reset: a login's second step for `password`, and a new identity for `username`. */
 async function resetBody(url: string, username: string, password: string) {
-  const { start, clientLoginState } = await startLogin(url, username, password);
-  const finish = opaque.client.finishLogin({
-    clientLoginState,
-    loginResponse: start.body.loginResponse,
-    password,
-  });
+  const { start, finish: finishLogin } = await startLogin(url, username, password);
+  const finish = finishLogin();
   const identity = await createAccount(username, cs);
   return {
     identity,

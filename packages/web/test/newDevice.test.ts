@@ -33,7 +33,7 @@ async function deviceCount(accountId: string): Promise<number> {
 
 test('a backup restored on a fresh browser brings the history back, and the contact sees the same safety number and no warning', async () => {
   const lea = await registered(suite, 'lea');
-  const kim = await sdkPerson(suite.served.url, 'kim');
+  const kim = await sdkPerson(suite.served.url, 'kim', {}, { signsInOnTheWeb: true });
   const direct = await kim.client.createConversation(['lea']);
   await kim.client.sendText(direct, 'before the backup');
   await openConversation(lea, 'kim');
@@ -132,7 +132,7 @@ test('a browser linked with "All of it" shows the messages of the existing conve
 
 test('with no device and no backup left, Reset my identity signs in with a new key; the contact is warned of the change', async () => {
   const pia = await registered(suite, 'pia');
-  const ora = await sdkPerson(suite.served.url, 'ora');
+  const ora = await sdkPerson(suite.served.url, 'ora', {}, { signsInOnTheWeb: true });
   const direct = await ora.client.createConversation(['pia']);
   await ora.client.sendText(direct, 'hi from my old phone');
   await openConversation(pia, 'ora');

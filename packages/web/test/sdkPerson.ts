@@ -4,8 +4,18 @@ import { nodeSocketFactory } from '@parley/client/node';
 import { generateStorageKey } from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
 
-export async function sdkPerson(url: string, name: string, options: Partial<ParleyClientOptions> = {}) {
-  const identity = await new ParleyApi(url).register(
+/**
+ * Registered with the cheap test key stretching (`unsafeTestingCheapKsf`, refused outside a test
+ * run) unless `signsInOnTheWeb`: the web app stretches with the production parameters, so someone
+ * who later signs in in the browser must have registered with them.
+ */
+export async function sdkPerson(
+  url: string,
+  name: string,
+  options: Partial<ParleyClientOptions> = {},
+  { signsInOnTheWeb = false }: { signsInOnTheWeb?: boolean } = {},
+) {
+  const identity = await new ParleyApi(url, { unsafeTestingCheapKsf: !signsInOnTheWeb }).register(
     name,
     `${name}-password-1234`,
     await nativeCiphersuite(),
