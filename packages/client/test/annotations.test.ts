@@ -2,13 +2,13 @@
  * Replies, reactions, edits and deletes between three people (one of them on two devices): real
  * server, real MLS, real SQLite stores.
  */
-import { certifyNewDevice, fromUtf8, generateStorageKey, identityKeyPairOf } from '@parley/core';
+import { fromUtf8 } from '@parley/core';
 import { until } from '@parley/testing';
 import { expect, test } from 'vitest';
 import type { Chat } from '../src/chat/context.js';
 import { enqueue } from '../src/chat/outbox.js';
 import type { ChatMessage, ParleyClient } from '../src/index.js';
-import { cs, hasKeyPackages, openClient, person, serve, tempDir, testApi } from './fixtures.js';
+import { hasKeyPackages, openClient, person, secondDevice, serve } from './fixtures.js';
 
 const chatOf = (client: ParleyClient) => (client as unknown as { chat: Chat }).chat;
 
@@ -36,14 +36,7 @@ test('replies quote, reactions toggle and count who, edits reach everyone, delet
     await openClient(url, people[2]!),
   ];
   // alice's second device.
-  const laptopIdentity = await certifyNewDevice(identityKeyPairOf(people[0]!.identity), 'alice', cs);
-  const session = await testApi(url).login('alice', 'pw-alice-1234');
-  await testApi(url).addDevice(session.token, laptopIdentity.certificate);
-  const laptop = await openClient(url, {
-    identity: laptopIdentity,
-    key: generateStorageKey(),
-    file: `${tempDir('parley-laptop-')}/client.sqlite3`,
-  });
+  const laptop = await secondDevice(url, people[0]!);
   for (const x of [b, c, laptop]) await hasKeyPackages(x.client);
   const all = [a, b, c, laptop];
   const group = await a.client.createGroup('Plans', ['bob', 'carol']);

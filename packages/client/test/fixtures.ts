@@ -9,10 +9,12 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  certifyNewDevice,
   type DeviceIdentity,
   decodeClientFrame,
   decodeServerFrame,
   generateStorageKey,
+  identityKeyPairOf,
   type StorageKey,
 } from '@parley/core';
 import { nativeCiphersuite, nativeCryptoProvider } from '@parley/core/node';
@@ -99,6 +101,22 @@ export function testApi(url: string): ParleyApi {
 export async function person(url: string, name: string): Promise<Person> {
   const identity = await testApi(url).register(name, `pw-${name}-1234`, cs);
   return { identity, key: generateStorageKey(), file: join(tempDir(`parley-${name}-`), 'client.sqlite3') };
+}
+
+/**
+ * Another device of `p`'s account (a laptop): certified by the account's identity key, added
+ * through the API, and opened on its own store (started, online).
+ */
+export async function secondDevice(url: string, p: Person): Promise<OpenClient> {
+  const accountId = p.identity.accountId;
+  const identity = await certifyNewDevice(identityKeyPairOf(p.identity), accountId, cs);
+  const session = await testApi(url).login(accountId, `pw-${accountId}-1234`);
+  await testApi(url).addDevice(session.token, identity.certificate);
+  return openClient(url, {
+    identity,
+    key: generateStorageKey(),
+    file: join(tempDir(`parley-${accountId}-laptop-`), 'client.sqlite3'),
+  });
 }
 
 /** A client over the person's store, not yet started. */

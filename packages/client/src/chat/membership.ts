@@ -105,9 +105,7 @@ export async function addAccountNow(
   // Only keys the server proves are in its key transparency log (KeyNotLoggedError otherwise).
   await verifyBundle(chat.transparency, bundle);
   const { accountId: me, deviceId } = chat.identity;
-  const kps = bundle.keyPackages
-    .filter((k) => !(accountId === me && k.deviceId === deviceId))
-    .map((k) => k.keyPackage);
+  const kps = bundle.keyPackages.filter((k) => !(accountId === me && k.deviceId === deviceId));
   if (bundle.keyPackages.length === 0 && !optional)
     throw new ParleyError(
       'no_key_packages',
@@ -117,11 +115,21 @@ export async function addAccountNow(
   await commitWithRetry(
     chat,
     groupIdHex,
-    (state) =>
-      addAccount(deviceFor(chat, state), state, accountId, kps).catch(async (e: unknown) => {
+    (state) => {
+      // A device may be in already: one of our own that joined by itself (by external commit, on
+      // its own sync) while this commit waited. Those are not added again; nothing left, no commit.
+      const present = new Set(
+        groupMembers(state)
+          .filter((m) => m.accountId === accountId)
+          .map((m) => m.deviceId),
+      );
+      const fresh = kps.filter((k) => !present.has(k.deviceId)).map((k) => k.keyPackage);
+      if (fresh.length === 0) return Promise.resolve(null);
+      return addAccount(deviceFor(chat, state), state, accountId, fresh).catch(async (e: unknown) => {
         if (e instanceof IdentityKeyMismatchError) await recordIdentityChange(chat, e);
         throw e;
-      }),
+      });
+    },
     { quiet },
   );
 }
