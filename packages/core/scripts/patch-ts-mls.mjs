@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import * as concurrentVerify from './ts-mls-patches/concurrentVerify.mjs';
 import * as enumLookups from './ts-mls-patches/enumLookups.mjs';
 import * as findLeaf from './ts-mls-patches/findLeaf.mjs';
 import * as kdfLabel from './ts-mls-patches/kdfLabel.mjs';
@@ -29,6 +30,7 @@ const VERSION = '1.6.4';
 const PATCHES = [
   unmergedLeaves,
   proposalChecks,
+  concurrentVerify,
   welcomeContext,
   welcomeContextCreate,
   welcomeAncestors,

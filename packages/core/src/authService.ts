@@ -120,8 +120,7 @@ export class ParleyAuthenticationService implements AuthenticationService {
     const cacheKey = toHex(encodeDeviceCertificate(cert));
     if (!this.verified.has(cacheKey)) {
       await verifyDeviceCertificate(cert, this.options.signature, this.now());
-      if (this.verified.size > 8192) this.verified.clear();
-      this.verified.set(cacheKey, true);
+      this.remember(cacheKey);
     } else if (cert.expiresAt !== null && this.now() >= cert.expiresAt) {
       throw new IdentityError('credential_expired', 'device certificate has expired');
     }
@@ -130,6 +129,42 @@ export class ParleyAuthenticationService implements AuthenticationService {
     }
     await this.checkIdentityKey(cert.accountId, cert.identityKey);
     return cert;
+  }
+
+  /**
+   * Verifies the certificates' signatures of many (credential, key) pairs at once (node:crypto runs
+   * them on its thread pool, on every core) and remembers the successes, so that the `check` of
+   * each pair that follows, in order, finds its signature verified. Decides nothing and never
+   * throws: a pair that fails here is left for its `check` to refuse. ts-mls (patched,
+   * scripts/ts-mls-patches/concurrentVerify.mjs) calls it with a joined tree's leaves.
+   */
+  async prepareCredentials(pairs: ReadonlyArray<readonly [Credential, Uint8Array]>): Promise<void> {
+    const pending = new Map<string, DeviceCertificate>();
+    for (const [credential, signaturePublicKey] of pairs) {
+      let cert: DeviceCertificate;
+      try {
+        cert = certificateFromCredential(credential);
+      } catch {
+        continue;
+      }
+      if (!bytesEqual(cert.deviceKey, signaturePublicKey)) continue;
+      const cacheKey = toHex(encodeDeviceCertificate(cert));
+      if (!this.verified.has(cacheKey)) pending.set(cacheKey, cert);
+    }
+    const now = this.now();
+    await Promise.all(
+      [...pending].map(([cacheKey, cert]) =>
+        verifyDeviceCertificate(cert, this.options.signature, now).then(
+          () => this.remember(cacheKey),
+          () => undefined,
+        ),
+      ),
+    );
+  }
+
+  private remember(cacheKey: string): void {
+    if (this.verified.size > 8192) this.verified.clear();
+    this.verified.set(cacheKey, true);
   }
 
   /** Compare an account's identity key with the pinned one, pinning it on first use if allowed. */

@@ -109,12 +109,61 @@ export async function inspectKeyPackage(
   expectedAccountId?: string,
 ): Promise<{ keyPackage: KeyPackage; certificate: DeviceCertificate }> {
   const keyPackage = decodeKeyPackage(bytes);
-  if (keyPackage.cipherSuite !== device.cs.name) {
-    throw new GroupError('unsupported', 'key package is for another ciphersuite');
-  }
+  checkSuite(device, keyPackage);
   if (!(await verifyKeyPackage(keyPackage, device.cs.signature))) {
     throw new IdentityError('bad_signature', 'key package signature does not verify');
   }
+  return { keyPackage, certificate: await checkHolder(device, keyPackage, expectedAccountId) };
+}
+
+/**
+ * The checks of inspectKeyPackage for key packages about to be added by this device's own commit,
+ * all but the KeyPackage's signature: ts-mls's createCommit verifies that signature (validateKeyPackage
+ * in clientState.js, with the leaf node's signature and the credential) for every Add it commits,
+ * on the same decoded KeyPackage object and so over the same bytes, on every path that returns a
+ * commit; verifying it here too was the same Ed25519 verification twice. The device certificates'
+ * signatures are verified together first (on every core), then each package is checked in order, so
+ * the first bad one is the one refused, as before.
+ */
+export async function inspectKeyPackagesToCommit(
+  device: MlsDevice,
+  list: Uint8Array[],
+  expectedAccountId?: string,
+): Promise<Array<{ keyPackage: KeyPackage; certificate: DeviceCertificate }>> {
+  // A package that does not decode is refused at its place in the list, as before.
+  const keyPackages = list.map((bytes) => {
+    try {
+      return decodeKeyPackage(bytes);
+    } catch (e) {
+      return e as Error;
+    }
+  });
+  await device.auth.prepareCredentials(
+    keyPackages.flatMap((kp) =>
+      kp instanceof Error ? [] : [[kp.leafNode.credential, kp.leafNode.signaturePublicKey] as const],
+    ),
+  );
+  const out: Array<{ keyPackage: KeyPackage; certificate: DeviceCertificate }> = [];
+  for (const keyPackage of keyPackages) {
+    if (keyPackage instanceof Error) throw keyPackage;
+    checkSuite(device, keyPackage);
+    out.push({ keyPackage, certificate: await checkHolder(device, keyPackage, expectedAccountId) });
+  }
+  return out;
+}
+
+function checkSuite(device: MlsDevice, keyPackage: KeyPackage): void {
+  if (keyPackage.cipherSuite !== device.cs.name) {
+    throw new GroupError('unsupported', 'key package is for another ciphersuite');
+  }
+}
+
+/** Lifetime, then the certificate: its account, and the AuthenticationService's verdict. */
+async function checkHolder(
+  device: MlsDevice,
+  keyPackage: KeyPackage,
+  expectedAccountId: string | undefined,
+): Promise<DeviceCertificate> {
   const { leafNode } = keyPackage;
   const now = BigInt(Math.floor(Date.now() / 1000));
   if (leafNode.lifetime.notBefore > now || leafNode.lifetime.notAfter < now) {
@@ -125,5 +174,5 @@ export async function inspectKeyPackage(
     throw new IdentityError('unexpected_account', 'key package belongs to another account');
   }
   await device.auth.check(leafNode.credential, leafNode.signaturePublicKey);
-  return { keyPackage, certificate: cert };
+  return cert;
 }

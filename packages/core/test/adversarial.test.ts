@@ -18,22 +18,12 @@ import {
   groupMembers,
   inspectKeyPackage,
   issueDeviceCertificate,
-  type ParleyError,
   processIncoming,
   textMessage,
   toHex,
 } from '../src/index.js';
 import { nativeCryptoProvider } from '../src/node/nativeProvider.js';
-import { deliver, join, makeAccount, pair, publishKeyPackage, type TestDevice } from './helpers.js';
-
-async function errorOf(p: Promise<unknown>): Promise<ParleyError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ParleyError;
-  }
-  throw new Error('expected the operation to be rejected');
-}
+import { deliver, errorOf, join, makeAccount, pair, publishKeyPackage, type TestDevice } from './helpers.js';
 
 async function send(from: TestDevice, text: string): Promise<Uint8Array> {
   const r = await encryptApplication(from.device, from.state!, encodeAppMessage(textMessage(text)));

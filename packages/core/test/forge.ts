@@ -25,7 +25,8 @@ function decode(bytes: Uint8Array): MLSMessage {
   return decoded[0];
 }
 
-function flipped(b: Uint8Array): Uint8Array {
+/** `b` with its last bit flipped. */
+export function flipped(b: Uint8Array): Uint8Array {
   const out = b.slice();
   out[out.length - 1]! ^= 0x01;
   return out;

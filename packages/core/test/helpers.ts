@@ -14,6 +14,7 @@ import {
   joinFromWelcome,
   type MlsDevice,
   type MlsDeviceOptions,
+  type ParleyError,
   processIncoming,
 } from '../src/index.js';
 import { nativeCryptoProvider } from '../src/node/nativeProvider.js';
@@ -97,4 +98,14 @@ export async function pair(): Promise<{ a: TestDevice; b: TestDevice }> {
   a!.state = add.newState;
   await join(b!, add.welcome!);
   return { a: a!, b: b! };
+}
+
+/** The error an operation is rejected with; fails the test when it is not rejected. */
+export async function errorOf(p: Promise<unknown>): Promise<ParleyError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as ParleyError;
+  }
+  throw new Error('expected the operation to be rejected');
 }

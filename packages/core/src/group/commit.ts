@@ -12,7 +12,7 @@ import {
 import type { MlsDevice } from '../device.js';
 import { randomBytes } from '../encoding.js';
 import { GroupError, UsageError } from '../errors.js';
-import { generateKeyPackage, inspectKeyPackage } from '../keyPackages.js';
+import { generateKeyPackage, inspectKeyPackagesToCommit } from '../keyPackages.js';
 import {
   diffMembers,
   type GroupState,
@@ -99,7 +99,8 @@ async function commit(
 
 /**
  * Add every device of one account, from the key packages the server handed out for it. Each
- * package is checked (signature, lifetime, certificate, pinned identity) and must belong to
+ * package is checked (signature, lifetime, certificate, pinned identity: the signatures of the
+ * package and its leaf node by ts-mls as it creates the commit) and must belong to
  * `accountId`; devices already in the group are refused.
  */
 export async function addAccount(
@@ -121,8 +122,11 @@ export async function addKeyPackages(
 ): Promise<CommitResult> {
   const members = groupMembers(state);
   const proposals: Proposal[] = [];
-  for (const bytes of keyPackages) {
-    const { keyPackage, certificate } = await inspectKeyPackage(device, bytes, expectedAccountId);
+  for (const { keyPackage, certificate } of await inspectKeyPackagesToCommit(
+    device,
+    keyPackages,
+    expectedAccountId,
+  )) {
     if (members.some((m) => m.accountId === certificate.accountId && m.deviceId === certificate.deviceId)) {
       throw new GroupError('invalid_commit', 'device is already a member of this group');
     }

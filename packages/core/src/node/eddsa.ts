@@ -71,7 +71,13 @@ function eddsa(crv: EdCurve): Signature {
     async verify(publicKey, message, signature) {
       const key = edPublicKey(crv, publicKey);
       if (key === undefined || signature.length !== SIGNATURE_SIZE[crv]) return false;
-      return nodeVerify(null, message, key, signature);
+      // With a callback, node:crypto verifies on libuv's thread pool: verifications that are
+      // started together (a joined tree's leaves) run on every core.
+      return new Promise((resolve, reject) =>
+        nodeVerify(null, message, key, signature, (error, valid) =>
+          error === null ? resolve(valid) : reject(error),
+        ),
+      );
     },
     async keygen() {
       const signKey = new Uint8Array(randomBytes(OKP_KEY_SIZE[crv]));
