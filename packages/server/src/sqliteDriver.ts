@@ -191,8 +191,18 @@ class DurableSqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DurableConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
+    // IMMEDIATE: the write lock is taken at the start, waiting (busy_timeout) if need be. A
+    // deferred transaction that read first holds a snapshot, and SQLite refuses its first write at
+    // once (SQLITE_BUSY, no wait: waiting could deadlock) when the worker's checkpoint has copied the
+    // whole log meanwhile and the log is to start over; every such batch of messages was refused.
+    // Marked first: BEGIN IMMEDIATE is no read-only statement, yet nothing to flush on its own.
     connection.inTransaction = true;
+    try {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    } catch (e) {
+      connection.inTransaction = false;
+      throw e;
+    }
   }
 
   async commitTransaction(connection: DurableConnection): Promise<void> {

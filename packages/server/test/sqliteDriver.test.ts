@@ -117,3 +117,32 @@ test('the WAL is checkpointed into the database file by the worker thread, not b
     expect(statSync(file).size).toBeGreaterThan(sizeBefore + 3_000_000);
   });
 });
+
+test('writes going on while the worker checkpoints are never refused as busy: transactions that read before they write all commit', async () => {
+  await withSqlite(async (db) => {
+    const write = writerFor(db, () => {});
+    const refused: string[] = [];
+    let committed = 0;
+    // For 3 s (some 30 checkpoints), group commits whose writes each read, then write, as a
+    // message's does (the check, then the sequence claim and the insert).
+    const until = Date.now() + 3_000;
+    let n = 0;
+    while (Date.now() < until) {
+      await Promise.all(
+        Array.from({ length: 20 }, () => {
+          const key = `w${n++}`;
+          return write(async (tx) => {
+            await tx.selectFrom('server_state').select('value').where('key', '=', key).execute();
+            await put(tx, key);
+          }).then(
+            () => committed++,
+            (e: { code?: string; message?: string }) => refused.push(`${e.code}: ${e.message}`),
+          );
+        }),
+      );
+      await put(db, `single${n}`).catch((e: { code?: string }) => refused.push(`single: ${e.code}`));
+    }
+    expect(refused).toEqual([]);
+    expect(committed).toBeGreaterThan(100);
+  });
+});
