@@ -1,13 +1,20 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '@parley/server';
 import { beforeAll, expect, test } from 'vitest';
 import { bin, parley, startServer, Terminal, tempDir } from './harness.js';
 
 let url = '';
 
 beforeAll(async () => {
-  ({ url } = await startServer({ access: 'password', accessPassword: 'club-secret' }));
+  // Every `parley` here logs in from 127.0.0.1: the per-address login limit (10 a minute, with
+  // backoff) is tested in the server's tests, not met by this file's pace.
+  ({ url } = await startServer({
+    access: 'password',
+    accessPassword: 'club-secret',
+    config: { limits: { ...DEFAULT_CONFIG.limits, loginsPerMinute: 1_000 } },
+  }));
 });
 
 function home(): string {
