@@ -80,9 +80,5 @@ export async function sendBody(client: ParleyClient, groupIdHex: string, body: A
 
 /** The server loses the group's GroupInfo: nothing is left to rejoin from. */
 export async function dropGroupInfo(server: Awaited<ReturnType<typeof serve>>['server'], id: string) {
-  await server.db
-    .updateTable('groups')
-    .set({ group_info: null, group_info_epoch: null })
-    .where('group_id', '=', fromHex(id))
-    .execute();
+  await server.db.deleteFrom('group_infos').where('group_id', '=', fromHex(id)).execute();
 }

@@ -90,9 +90,14 @@ export interface GroupsTable {
   next_seq: number;
   created_by: string;
   created_at: number;
-  /** The latest GroupInfo a member uploaded (with ratchet tree and external_pub), for rejoining. */
-  group_info: Uint8Array | null;
-  group_info_epoch: number | null;
+}
+
+/** The latest GroupInfo a member uploaded (with ratchet tree and external_pub), for rejoining. */
+export interface GroupInfosTable {
+  group_id: Uint8Array;
+  /** The epoch it is for. */
+  epoch: number;
+  data: Uint8Array;
 }
 
 /**
@@ -248,6 +253,7 @@ export interface Database {
   server_state: ServerStateTable;
   key_packages: KeyPackagesTable;
   groups: GroupsTable;
+  group_infos: GroupInfosTable;
   group_members: GroupMembersTable;
   messages: MessagesTable;
   proposals: ProposalsTable;
@@ -295,7 +301,7 @@ export async function openSqlite(dataDir: string, sync?: Fsync): Promise<Db> {
   // reports a commit only once it is on disk (sqliteDriver.ts), so a crash loses nothing accepted.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  // No busy_timeout: the driver waits for a busy lock on a timer, off the event loop (sqliteDriver.ts).
   const db = new Kysely<Database>({ dialect: durableSqliteDialect(sqlite, file, sync) });
   await migrate(db as unknown as Kysely<unknown>, 'sqlite');
   return db;

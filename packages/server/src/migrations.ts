@@ -375,6 +375,25 @@ async function m0024PartialExpiryIndex(db: Kysely<unknown>, _bytes: Bytes): Prom
     .execute();
 }
 
+/**
+ * A group's GroupInfo in its own table. In `groups` it made every row a kilobyte or two, and every
+ * message rewrites its group's row (the sequence claim): each message copied the GroupInfo, and a
+ * SQLite group commit wrote one more page per group touched (bench:sqlite, issue #19).
+ */
+async function m0025GroupInfos(db: Kysely<unknown>, bytes: Bytes): Promise<void> {
+  await db.schema
+    .createTable('group_infos')
+    .addColumn('group_id', bytes, (c) => c.primaryKey().references('groups.group_id'))
+    .addColumn('epoch', 'bigint', (c) => c.notNull())
+    .addColumn('data', bytes, (c) => c.notNull())
+    .execute();
+  await sql`insert into group_infos (group_id, epoch, data)
+    select group_id, group_info_epoch, group_info from groups
+    where group_info is not null and group_info_epoch is not null`.execute(db);
+  await db.schema.alterTable('groups').dropColumn('group_info').execute();
+  await db.schema.alterTable('groups').dropColumn('group_info_epoch').execute();
+}
+
 const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promise<void>]> = [
   ['0001_accounts_devices_sessions', m0001AccountsDevicesSessions],
   ['0002_key_packages', m0002KeyPackages],
@@ -397,6 +416,7 @@ const steps: ReadonlyArray<[string, (db: Kysely<unknown>, bytes: Bytes) => Promi
   ['0021_transparency_log', m0021TransparencyLog],
   ['0022_transparency_backfill', m0022TransparencyBackfill],
   ['0024_partial_expiry_index', m0024PartialExpiryIndex],
+  ['0025_group_infos', m0025GroupInfos],
 ];
 
 /** Every migration by name, for the dialect's column types. */

@@ -39,7 +39,7 @@ test('a group from before public state commits the old way, is bootstrapped from
   sockets.push(alice.ws);
   // Make it a group from before the migration: no public state, no GroupInfo; restart (no cache).
   await running.server.db.deleteFrom('group_public_state').execute();
-  await running.server.db.updateTable('groups').set({ group_info: null, group_info_epoch: null }).execute();
+  await running.server.db.deleteFrom('group_infos').execute();
   const dataDir = running.dataDir;
   await running.stop(true);
   running = await startServer({}, dataDir);

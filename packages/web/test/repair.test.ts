@@ -106,11 +106,12 @@ test('a change nobody can apply and no GroupInfo to rejoin from: the chat moves 
   const id = omar.client.conversations()[0]!;
   // The server keeps no GroupInfo of this group (it lost it, say): nobody can rejoin.
   const hex = `X'${id}'`;
-  await sql
-    .raw(
-      `CREATE TRIGGER lose_group_info AFTER UPDATE OF group_info ON groups WHEN NEW.group_id = ${hex} AND NEW.group_info IS NOT NULL BEGIN UPDATE groups SET group_info = NULL, group_info_epoch = NULL WHERE group_id = ${hex}; END`,
-    )
-    .execute(server.db);
+  for (const event of ['INSERT', 'UPDATE'])
+    await sql
+      .raw(
+        `CREATE TRIGGER lose_group_info_${event} AFTER ${event} ON group_infos WHEN NEW.group_id = ${hex} BEGIN DELETE FROM group_infos WHERE group_id = ${hex}; END`,
+      )
+      .execute(server.db);
   const { hostile } = await breakGroup(url, omar.client, omar.identity, id);
 
   const line = rose.page.locator('.notice.system', { hasText: 'moved to a new group' });

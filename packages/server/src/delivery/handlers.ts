@@ -13,7 +13,7 @@ import type { Db } from '../db.js';
 import { FrameError, type Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import { groupCap } from './groupCap.js';
-import { activeMembers, groupOf, memberOf, policyReader } from './log.js';
+import { activeMembers, groupInfoOf, groupOf, memberOf, policyReader } from './log.js';
 import { fetchFor, syncState, welcomesFor } from './pages.js';
 import { newGroupState, publicStates, refusing } from './publicState.js';
 import { createGroup, dropWelcome, putGroupInfo, raiseCursor } from './queries.js';
@@ -106,20 +106,19 @@ export function groups(hub: Hub, { db, metrics, cluster, limits, joined }: Group
   });
 
   hub.on('group_info_get', async (session, f) => {
-    const group = await groupOf(db, f.groupId);
+    await groupOf(db, f.groupId); // an unknown group: not_found
     const active = await activeMembers(db, f.groupId);
     if (!active.some((m) => m.username === session.accountId)) {
       throw new FrameError('not_a_member', 'only member accounts may read the GroupInfo');
     }
-    if (group.group_info === null || group.group_info_epoch === null) {
-      throw new FrameError('not_found', 'no GroupInfo uploaded yet');
-    }
+    const kept = await groupInfoOf(db, f.groupId);
+    if (kept === undefined) throw new FrameError('not_found', 'no GroupInfo uploaded yet');
     return {
       type: 'group_info',
       requestId: f.requestId,
       groupId: f.groupId,
-      epoch: group.group_info_epoch,
-      groupInfo: group.group_info,
+      epoch: kept.epoch,
+      groupInfo: kept.data,
     };
   });
 

@@ -321,3 +321,12 @@ export function policyReader(db: Db): PolicyReader {
     },
   };
 }
+
+/** The latest GroupInfo kept for the group, with its epoch. */
+export async function groupInfoOf(db: Queryable, groupId: Uint8Array) {
+  return db
+    .selectFrom('group_infos')
+    .select(['epoch', 'data'])
+    .where('group_id', '=', groupId)
+    .executeTakeFirst();
+}

@@ -28,7 +28,7 @@ import {
 import { suite } from '../crypto.js';
 import type { GroupsTable } from '../db.js';
 import { FrameError } from '../hub.js';
-import { activeMembers, type Queryable } from './log.js';
+import { activeMembers, groupInfoOf, type Queryable } from './log.js';
 import { committedProposals, type Member, type Plan, type PolicyReader, type Sender } from './policy.js';
 
 /** Decoded states kept in memory (each holds a whole tree: bounded). */
@@ -89,7 +89,7 @@ export function treeAgrees(state: PublicGroupState, members: Member[]): boolean 
   });
 }
 
-type GroupRow = Pick<GroupsTable, 'group_id' | 'epoch' | 'cipher_suite' | 'group_info' | 'group_info_epoch'>;
+type GroupRow = Pick<GroupsTable, 'group_id' | 'epoch' | 'cipher_suite'>;
 
 export interface PublicStates {
   /** The group's public state at its current epoch; undefined for a group from before (not bootstrapped). */
@@ -144,9 +144,10 @@ export function publicStates(): PublicStates {
         return state;
       }
       // A group from before public state: from its stored GroupInfo when that is for this epoch.
-      if (group.group_info === null || group.group_info_epoch !== group.epoch) return undefined;
+      const kept = await groupInfoOf(db, group.group_id);
+      if (kept === undefined || kept.epoch !== group.epoch) return undefined;
       try {
-        return await bootstrap(db, group, group.group_info);
+        return await bootstrap(db, group, kept.data);
       } catch {
         return undefined;
       }

@@ -29,8 +29,6 @@ export async function createGroup(
         next_seq: 1,
         created_by: creator.accountId,
         created_at: Date.now(),
-        group_info: group.groupInfo,
-        group_info_epoch: 0,
       })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
@@ -49,6 +47,10 @@ export async function createGroup(
         accepted: 1,
       })
       .execute();
+    await tx
+      .insertInto('group_infos')
+      .values({ group_id: groupId, epoch: 0, data: group.groupInfo })
+      .execute();
     await saveState(tx, groupId, group.state);
   });
 }
@@ -64,13 +66,26 @@ export async function raiseCursor(tx: Tx, groupId: Uint8Array, device: Sender, s
     .execute();
 }
 
-/** Keep a GroupInfo for the group's epoch, unless the group has moved on since. */
+/**
+ * Keep a GroupInfo for the group's epoch, unless the group has moved on since; never one for an
+ * epoch older than the one kept.
+ */
 export async function putGroupInfo(db: Queryable, groupId: Uint8Array, epoch: number, groupInfo: Uint8Array) {
-  await db
-    .updateTable('groups')
-    .set({ group_info: groupInfo, group_info_epoch: epoch })
+  const group = await db
+    .selectFrom('groups')
+    .select('epoch')
     .where('group_id', '=', groupId)
-    .where('epoch', '=', epoch)
+    .executeTakeFirst();
+  if (group?.epoch !== epoch) return;
+  await db
+    .insertInto('group_infos')
+    .values({ group_id: groupId, epoch, data: groupInfo })
+    .onConflict((oc) =>
+      oc
+        .column('group_id')
+        .doUpdateSet({ epoch: (eb) => eb.ref('excluded.epoch'), data: (eb) => eb.ref('excluded.data') })
+        .where('group_infos.epoch', '<=', epoch),
+    )
     .execute();
 }
 
