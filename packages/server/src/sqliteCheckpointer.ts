@@ -9,10 +9,14 @@
  * checkpoints instead, which never wait for or block the server's connection: they copy what no
  * reader still needs. The log is reused from its start once a checkpoint has copied all of it.
  *
- * Should the log still grow past `restartBytes` (writes so constant that it never gets to be wholly
- * copied), the worker runs a RESTART checkpoint, which makes the next writer start the log over;
- * it may hold the server's next write for as long as the copy takes (a few ms), as SQLite's own
- * automatic checkpoint always did.
+ * Should the log still grow past `truncateBytes` (writes so constant that it never gets to be wholly
+ * copied), the worker runs a TRUNCATE checkpoint, which copies all of it, starts it over and
+ * empties the file; it holds the server's next write for as long as the copy takes (a few ms), as
+ * SQLite's own automatic checkpoint always did. How long the log is comes from the last
+ * checkpoint's report (its frames). It was once judged by the file's size, with RESTART
+ * checkpoints, which leave the file as large as it was: once it had grown past the limit, every
+ * checkpoint after held a write (bench:direct found the event loop stopped 10–20 ms in BEGIN
+ * IMMEDIATE's busy wait several times a second).
  *
  * The worker's connection keeps `synchronous = FULL`: a checkpoint flushes the log before copying
  * and the database file after, so no committed page is ever only in memory.
@@ -21,38 +25,53 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 export interface Checkpointer {
+  /** The checkpoints run so far, by kind. */
+  counts(): Promise<CheckpointCounts>;
   stop(): Promise<void>;
+}
+
+export interface CheckpointCounts {
+  passive: number;
+  /** TRUNCATE checkpoints (the log had grown past the limit). */
+  truncate: number;
 }
 
 interface CheckpointOptions {
   /** How often a checkpoint is tried, ms. */
   intervalMs: number;
-  /** WAL size past which a RESTART checkpoint is run. */
-  restartBytes: number;
+  /** WAL length past which a TRUNCATE checkpoint is run. */
+  truncateBytes: number;
 }
 
-const DEFAULTS: CheckpointOptions = { intervalMs: 100, restartBytes: 64 * 1024 * 1024 };
+const DEFAULTS: CheckpointOptions = { intervalMs: 100, truncateBytes: 64 * 1024 * 1024 };
 
 // Run as a CommonJS script (an `eval` worker): the server is ESM and its sources may be TypeScript
 // (tests), so the worker is not a file of its own. It needs only better-sqlite3, by path.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { statSync } = require('node:fs');
 const Database = require(workerData.sqlitePath);
 const db = new Database(workerData.file);
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 1000');
+const pageSize = db.pragma('page_size', { simple: true });
 const passive = db.prepare('pragma wal_checkpoint(PASSIVE)');
-const restart = db.prepare('pragma wal_checkpoint(RESTART)');
-const walSize = () => { try { return statSync(workerData.file + '-wal').size; } catch { return 0; } };
+const truncate = db.prepare('pragma wal_checkpoint(TRUNCATE)');
+const counts = { passive: 0, truncate: 0 };
+// Frames in the log at the last checkpoint (its "log" column; -1 when it could not tell).
+let frames = 0;
 const timer = setInterval(() => {
   try {
-    (walSize() > workerData.restartBytes ? restart : passive).get();
+    const big = frames * pageSize > workerData.truncateBytes;
+    const done = (big ? truncate : passive).get();
+    // A truncating checkpoint that got through leaves an empty log.
+    frames = big && done.busy === 0 ? 0 : done.log;
+    counts[big ? 'truncate' : 'passive']++;
   } catch {
     // Busy or a transient error: the next tick tries again.
   }
 }, workerData.intervalMs);
-parentPort.on('message', () => {
+parentPort.on('message', (m) => {
+  if (m === 'counts') return parentPort.postMessage({ counts });
   clearInterval(timer);
   try { passive.get(); } catch {}
   db.close();
@@ -62,19 +81,31 @@ parentPort.on('message', () => {
 
 /** Start checkpointing the database in `file` (already in WAL mode) on a worker thread. */
 export function startCheckpointer(file: string, options: Partial<CheckpointOptions> = {}): Checkpointer {
-  const { intervalMs, restartBytes } = { ...DEFAULTS, ...options };
+  const { intervalMs, truncateBytes } = { ...DEFAULTS, ...options };
   const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { file, sqlitePath, intervalMs, restartBytes },
+    workerData: { file, sqlitePath, intervalMs, truncateBytes },
   });
   worker.unref();
   let stopped: Promise<void> | undefined;
   return {
+    counts: () =>
+      new Promise<CheckpointCounts>((resolve) => {
+        const answer = (m: unknown) => {
+          if (typeof m !== 'object' || m === null || !('counts' in m)) return;
+          worker.off('message', answer);
+          resolve((m as { counts: CheckpointCounts }).counts);
+        };
+        worker.on('message', answer);
+        worker.postMessage('counts');
+      }),
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         worker.once('exit', () => resolve());
-        worker.once('message', () => void worker.terminate());
+        worker.on('message', (m) => {
+          if (m === 'stopped') void worker.terminate();
+        });
         worker.postMessage('stop');
       });
       return stopped;

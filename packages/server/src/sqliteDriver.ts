@@ -47,6 +47,17 @@ import { type Checkpointer, startCheckpointer } from './sqliteCheckpointer.js';
 
 const KEPT_STATEMENTS = 512;
 
+/**
+ * How long a statement refused as busy (the write lock held by a checkpoint or by another process)
+ * is tried again, and the longest pause between tries. SQLite's own busy wait sleeps the thread it
+ * runs on, here the event loop; so the connection has none (`busy_timeout = 0`) and the driver
+ * waits on a timer instead, every socket served meanwhile.
+ */
+const BUSY_WAIT_MS = 5000;
+const BUSY_STEP_MAX_MS = 20;
+
+const busy = (e: unknown) => String((e as { code?: unknown } | undefined)?.code).startsWith('SQLITE_BUSY');
+
 /** The WAL could not be flushed: nothing more is acknowledged until the server restarts. */
 export class StorageFailed extends ParleyError {
   constructor(cause: unknown) {
@@ -123,15 +134,31 @@ class DurableConnection implements DatabaseConnection {
     return statement;
   }
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // Outside a transaction a statement is its own transaction: refused as busy, it did nothing.
+    return this.execute(query, !this.inTransaction);
+  }
+
+  /** `waitIfBusy`: a statement refused as busy did nothing, and is run again once the lock is free. */
+  async execute<R>(query: CompiledQuery, waitIfBusy: boolean): Promise<QueryResult<R>> {
     this.wal.check();
     const statement = this.prepare(query.sql);
     const parameters = query.parameters as unknown[];
     let result: QueryResult<R>;
-    if (statement.reader) result = { rows: statement.all(parameters) as R[] };
-    else {
-      const { changes, lastInsertRowid } = statement.run(parameters);
-      result = { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    for (let waited = 0; ; ) {
+      try {
+        if (statement.reader) result = { rows: statement.all(parameters) as R[] };
+        else {
+          const { changes, lastInsertRowid } = statement.run(parameters);
+          result = { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+        }
+        break;
+      } catch (e) {
+        if (!waitIfBusy || !busy(e) || waited >= BUSY_WAIT_MS) throw e;
+        const ms = Math.min(BUSY_STEP_MAX_MS, 1 + waited / 4);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        waited += ms;
+      }
     }
     // A write outside a transaction committed on its own: durable before it is reported.
     if (!this.inTransaction && !statement.readonly) await this.wal.flush();
@@ -182,6 +209,8 @@ class DurableSqliteDriver implements Driver {
   async init(): Promise<void> {
     // Checkpoints run on a worker thread, not inside a commit on the event loop.
     this.sqlite.pragma('wal_autocheckpoint = 0');
+    // Busy: waited for on a timer (DurableConnection.execute), never by sleeping the event loop.
+    this.sqlite.pragma('busy_timeout = 0');
     this.checkpointer = startCheckpointer(this.databaseFile);
   }
 
@@ -191,14 +220,14 @@ class DurableSqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DurableConnection): Promise<void> {
-    // IMMEDIATE: the write lock is taken at the start, waiting (busy_timeout) if need be. A
+    // IMMEDIATE: the write lock is taken at the start, waited for (on a timer) if need be. A
     // deferred transaction that read first holds a snapshot, and SQLite refuses its first write at
     // once (SQLITE_BUSY, no wait: waiting could deadlock) when the worker's checkpoint has copied the
     // whole log meanwhile and the log is to start over; every such batch of messages was refused.
     // Marked first: BEGIN IMMEDIATE is no read-only statement, yet nothing to flush on its own.
     connection.inTransaction = true;
     try {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      await connection.execute(CompiledQuery.raw('begin immediate'), true);
     } catch (e) {
       connection.inTransaction = false;
       throw e;

@@ -1,6 +1,7 @@
 import { fsync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { expect, test } from 'vitest';
 import { type Db, openSqlite } from '../src/db.js';
@@ -144,5 +145,39 @@ test('writes going on while the worker checkpoints are never refused as busy: tr
     }
     expect(refused).toEqual([]);
     expect(committed).toBeGreaterThan(100);
+  });
+});
+
+test('a write waiting for a lock held elsewhere waits on a timer: the event loop keeps turning, and the write goes through once the lock is free', async () => {
+  await withSqlite(async (db, dir) => {
+    await put(db, 'before');
+    // Another connection (a checkpoint truncating the log, an operator's command) holds the write lock.
+    const other = new SQLite(join(dir, 'parley.sqlite3'));
+    other.exec('begin immediate');
+    const released = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        other.exec('commit');
+        other.close();
+        resolve();
+      }, 400),
+    );
+    let longestGap = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 5);
+    try {
+      const outside = put(db, 'outside a transaction');
+      const inside = db.transaction().execute((tx) => put(tx, 'in a transaction'));
+      await Promise.all([outside, inside, released]);
+    } finally {
+      clearInterval(ticker);
+    }
+    // SQLite's own busy wait would have slept the thread, timers included, for the 400 ms.
+    expect(longestGap).toBeLessThan(200);
+    const keys = await db.selectFrom('server_state').select('key').orderBy('key').execute();
+    expect(keys.map((k) => k.key)).toEqual(['before', 'in a transaction', 'outside a transaction']);
   });
 });
