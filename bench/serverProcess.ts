@@ -75,6 +75,9 @@ if (mode === 'relay') {
   // written at exit: where the server's garbage comes from.
   const allocations = process.env.PARLEY_BENCH_ALLOCATIONS;
   const stopSampling = allocations === undefined ? undefined : await sampleAllocations(allocations);
+  // PARLEY_BENCH_PAUSES=1: each second with a stall, the event loop's longest delay and the
+  // garbage collections' pauses, on stderr: where latency tails come from.
+  if (process.env.PARLEY_BENCH_PAUSES === '1') await reportPauses();
   process.on('SIGTERM', () => {
     server
       .close()
@@ -108,4 +111,29 @@ async function sampleAllocations(file: string): Promise<() => Promise<void>> {
     const { profile } = await session.post('HeapProfiler.stopSampling');
     writeFileSync(file, JSON.stringify(profile));
   };
+}
+
+/** Every second: the event loop's max delay and the GC pauses over 2 ms, when either is notable. */
+async function reportPauses(): Promise<void> {
+  const { monitorEventLoopDelay, PerformanceObserver } = await import('node:perf_hooks');
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  let pauses: string[] = [];
+  const kinds: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak', 16: 'minor' };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = kinds[(e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'gc';
+      if (e.duration >= 2) pauses.push(`${kind} ${e.duration.toFixed(1)}`);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const started = Date.now();
+  setInterval(() => {
+    const max = delay.max / 1e6;
+    if (max >= 5 || pauses.length > 0)
+      process.stderr.write(
+        `[pauses ${((Date.now() - started) / 1000).toFixed(0)} s] loop max ${max.toFixed(1)} ms p99 ${(delay.percentile(99) / 1e6).toFixed(1)}; gc ${pauses.join(', ')}\n`,
+      );
+    delay.reset();
+    pauses = [];
+  }, 1000).unref();
 }
