@@ -27,7 +27,25 @@ export function fromUtf8(b: Uint8Array): string {
 /** Constant-time equality for secrets; also fine for public values. */
 export const bytesEqual: (a: Uint8Array, b: Uint8Array) => boolean = equalBytes;
 
-export const toHex: (b: Uint8Array) => string = bytesToHex;
+/** Node's Buffer, where there is one (the server, the CLI); browsers have none. */
+const NodeBuffer = (
+  globalThis as {
+    Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(enc: 'hex'): string } };
+  }
+).Buffer;
+
+/**
+ * Lowercase hex. Under Node through Buffer, natively: noble's builds the string two characters at a
+ * time, about a kilobyte of garbage for a 32-byte group id, and the server makes such keys for
+ * every message.
+ */
+export const toHex: (b: Uint8Array) => string =
+  NodeBuffer === undefined
+    ? bytesToHex
+    : (b) => {
+        if (!(b instanceof Uint8Array)) return bytesToHex(b); // noble's own refusal of non-bytes
+        return NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+      };
 
 export function fromHex(s: string): Uint8Array {
   return decodeText(hexToBytes, s, 'invalid hex');
@@ -55,10 +73,35 @@ function decodeText(decode: (s: string) => Uint8Array, s: string, what: string):
   }
 }
 
+/** The buffer `Writer.pooled` writes into, while no other writer of it is running. */
+let scratch: Uint8Array | undefined = new Uint8Array(16 * 1024);
+
 /** Appends canonical fields to a growing buffer. */
 export class Writer {
-  private buf = new Uint8Array(128);
+  private buf: Uint8Array;
   private len = 0;
+
+  constructor(buffer?: Uint8Array) {
+    this.buf = buffer ?? new Uint8Array(128);
+  }
+
+  /**
+   * Encode with `write` into a buffer kept between calls, and return a copy of exactly what was
+   * written: one allocation for the result instead of a buffer grown by doubling and then cut (the
+   * server encodes a frame or more per message). A call made while another is running (nested)
+   * gets a buffer of its own.
+   */
+  static pooled(write: (w: Writer) => void): Uint8Array {
+    const buffer = scratch;
+    scratch = undefined;
+    try {
+      const w = new Writer(buffer);
+      write(w);
+      return w.finish();
+    } finally {
+      if (buffer !== undefined) scratch = buffer;
+    }
+  }
 
   private reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -153,41 +196,48 @@ export class Reader {
     return this.offset;
   }
 
-  private take(n: number): Uint8Array {
+  /** Where the next `n` bytes start; they are consumed. Integers are read in place, no view made. */
+  private take(n: number): number {
     if (n > this.remaining) throw new DecodeError('truncated input');
-    const out = this.buf.subarray(this.offset, this.offset + n);
+    const at = this.offset;
     this.offset += n;
-    return out;
+    return at;
+  }
+
+  /** The next `n` bytes as `slice` gives them (a copy; for a Node Buffer, a view, as before). */
+  private takeBytes(n: number): Uint8Array {
+    const at = this.take(n);
+    return this.buf.slice(at, at + n);
   }
 
   u8(): number {
-    return this.take(1)[0] as number;
+    return this.buf[this.take(1)] as number;
   }
 
   u16(): number {
-    const b = this.take(2);
-    return ((b[0] as number) << 8) | (b[1] as number);
+    const at = this.take(2);
+    return ((this.buf[at] as number) << 8) | (this.buf[at + 1] as number);
   }
 
   u32(): number {
-    return u32At(this.take(4), 0);
+    return u32At(this.buf, this.take(4));
   }
 
   u64(): number {
-    const b = this.take(8);
-    const high = u32At(b, 0);
+    const at = this.take(8);
+    const high = u32At(this.buf, at);
     if (high > 0x1fffff) throw new DecodeError('integer out of range'); // over 2^53 - 1
-    return high * 0x100000000 + u32At(b, 4);
+    return high * 0x100000000 + u32At(this.buf, at + 4);
   }
 
   fixed(length: number): Uint8Array {
-    return this.take(length).slice();
+    return this.takeBytes(length);
   }
 
   bytes(max: number): Uint8Array {
     const length = max < 0x100 ? this.u8() : max < 0x10000 ? this.u16() : this.u32();
     if (length > max) throw new DecodeError(`field longer than ${max} bytes`, 'too_large');
-    return this.take(length).slice();
+    return this.takeBytes(length);
   }
 
   string(maxBytes: number): string {
@@ -196,7 +246,7 @@ export class Reader {
 
   /** The rest of the input, unparsed. */
   rest(): Uint8Array {
-    return this.take(this.remaining).slice();
+    return this.takeBytes(this.remaining);
   }
 
   /** Canonical encodings have no trailing bytes. */

@@ -73,9 +73,10 @@ for (const [name, spec] of Object.entries(FRAMES) as [Frame['type'], FrameSpec][
 function encodeFrame(from: Sender, f: Frame): Uint8Array {
   const spec: FrameSpec | undefined = FRAMES[f.type];
   if (spec?.from !== from) throw new RangeError(`unknown frame ${String(f.type)}`);
-  const w = new Writer().u8(spec.type).u32(f.requestId);
-  writeFields(w, spec.fields, f as unknown as Record<string, unknown>);
-  return w.finish();
+  return Writer.pooled((w) => {
+    w.u8(spec.type).u32(f.requestId);
+    writeFields(w, spec.fields, f as unknown as Record<string, unknown>);
+  });
 }
 
 function decodeFrame(from: Sender, bytes: Uint8Array): Frame {
