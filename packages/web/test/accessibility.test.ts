@@ -267,7 +267,9 @@ test('the keyboard alone sends a message, reaches its actions, and closes a dial
   await lou.page.keyboard.press('Enter');
   await lou.page.keyboard.type(passwordOf('lou'));
   await lou.page.keyboard.press('Enter');
-  await expect.poll(() => focused(lou)).toBe('Devices');
+  // The password is checked by a login (OPAQUE) first: under a loaded CI machine, more than the
+  // poll's default second.
+  await expect.poll(() => focused(lou), { timeout: BROWSER_WAIT_MS }).toBe('Devices');
   expect(await dialog(lou.page).evaluate((d) => d.contains(document.activeElement))).toBe(true);
   await lou.page.keyboard.press('Escape');
   await dialog(lou.page).waitFor({ state: 'detached' });
@@ -330,13 +332,15 @@ test('the live region says each incoming message with its sender, from other cha
   await conversation(nia, 'Band').waitFor();
   await openConversation(nia, 'oz');
   const announcer = nia.page.getByTestId('announcer');
-  await expect.poll(() => announcer.textContent()).toBe('oz: first words');
+  await expect.poll(() => announcer.textContent(), { timeout: BROWSER_WAIT_MS }).toBe('oz: first words');
   // The history is not a live region: opening a chat says nothing.
   expect(await nia.page.locator('.messages[aria-live]').count()).toBe(0);
   expect(await announcer.getAttribute('aria-live')).toBe('polite');
 
   await oz.client.sendText(band, 'practice at six');
-  await expect.poll(() => announcer.textContent()).toBe('oz in Band: practice at six');
+  await expect
+    .poll(() => announcer.textContent(), { timeout: BROWSER_WAIT_MS })
+    .toBe('oz in Band: practice at six');
   await send(nia, 'my own words');
   await openConversation(nia, 'Band');
   await openConversation(nia, 'oz');

@@ -160,9 +160,9 @@ test('"Share when I’m online" off hides both sides’ presence; on shares it a
 
   await una.page.getByRole('button', { name: 'Privacy' }).click();
   const share = dialog(una.page).getByLabel('Share when I’m online');
-  await expect.poll(() => share.isChecked()).toBe(true);
+  await expect.poll(() => share.isChecked(), { timeout: BROWSER_WAIT_MS }).toBe(true);
   await share.uncheck();
-  await expect.poll(() => share.isChecked()).toBe(false);
+  await expect.poll(() => share.isChecked(), { timeout: BROWSER_WAIT_MS }).toBe(false);
   await expect(dialog(una.page).textContent()).resolves.toMatch(/no longer see when they are online/);
   await screenshot(una, 'privacy-off');
   await vicSees.filter({ hasText: 'No contacts online' }).waitFor();
@@ -171,7 +171,11 @@ test('"Share when I’m online" off hides both sides’ presence; on shares it a
   // The setting is the account's: it is read back from the server when the dialog opens again.
   await dialog(una.page).getByRole('button', { name: 'Close' }).click();
   await una.page.getByRole('button', { name: 'Privacy' }).click();
-  await expect.poll(() => dialog(una.page).getByLabel('Share when I’m online').isChecked()).toBe(false);
+  await expect
+    .poll(() => dialog(una.page).getByLabel('Share when I’m online').isChecked(), {
+      timeout: BROWSER_WAIT_MS,
+    })
+    .toBe(false);
   await dialog(una.page).getByLabel('Share when I’m online').check();
   await vicSees.filter({ hasText: 'Online: una' }).waitFor();
   await unaSees.filter({ hasText: 'Online: vic' }).waitFor();

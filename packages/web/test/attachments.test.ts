@@ -143,7 +143,11 @@ describe('with the default limits', () => {
     await wes.page.getByTestId('file-input').setInputFiles(big.path);
     await wes.page.getByRole('button', { name: 'Cancel: Sending archive.bin' }).click();
     await progress.waitFor({ state: 'detached' });
-    await expect.poll(() => requests.filter((r) => r.startsWith('DELETE /v1/uploads/')).length).toBe(1);
+    await expect
+      .poll(() => requests.filter((r) => r.startsWith('DELETE /v1/uploads/')).length, {
+        timeout: BROWSER_WAIT_MS,
+      })
+      .toBe(1);
     expect(await wes.page.getByRole('alert').count()).toBe(0);
 
     // nod sends one back: wes sees a card with its name and size, downloads it, and it is the same.
