@@ -182,3 +182,65 @@ test('a file the server cannot be asked about (no answer at all) fails as transf
     code: 'transfer_failed',
   });
 });
+
+/** The blobs (and their tus metadata) in a server's data directory. */
+function blobFiles(dataDir: string): string[] {
+  const dir = join(dataDir, 'blobs');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+test('a file cancelled before its first byte is never uploaded, and no message goes', async () => {
+  const running = await serve();
+  const {
+    a,
+    others: [b],
+    group,
+  } = await conversation(running.url, ['bob']);
+  const controller = new AbortController();
+  const sending = a.client.files.send(
+    group,
+    memorySource(randomBytes(1_000_000)),
+    {
+      name: 'early.bin',
+      mimeType: 'application/octet-stream',
+    },
+    { signal: controller.signal },
+  );
+  // The cancel comes while the client is still asking the server for its limits.
+  controller.abort();
+  await expect(sending).rejects.toMatchObject({ code: 'transfer_failed' });
+  await a.client.sendText(group, 'after the cancel');
+  await until(() => b!.inbox.some((m) => m.text === 'after the cancel'), 'bob reads the text');
+  expect(b!.inbox.some((m) => m.attachment !== undefined)).toBe(false);
+  expect(blobFiles(running.dataDir)).toEqual([]);
+});
+
+test('a file cancelled midway leaves the server (tus termination), and no message goes', async () => {
+  const running = await serve();
+  const {
+    a,
+    others: [b],
+    group,
+  } = await conversation(running.url, ['bob']);
+  const data = randomBytes(12_000_000);
+  const controller = new AbortController();
+  const source: AttachmentSource = {
+    size: data.length,
+    read: async (offset, length) => {
+      // The second chunk: the server has named the upload and holds the first.
+      if (offset >= 5_000_000) controller.abort();
+      return data.subarray(offset, offset + length);
+    },
+  };
+  const sending = a.client.files.send(
+    group,
+    source,
+    { name: 'midway.bin', mimeType: 'application/octet-stream' },
+    { signal: controller.signal },
+  );
+  await expect(sending).rejects.toMatchObject({ code: 'transfer_failed' });
+  await until(() => blobFiles(running.dataDir).length === 0, 'the server drops the partial blob');
+  await a.client.sendText(group, 'after the cancel');
+  await until(() => b!.inbox.some((m) => m.text === 'after the cancel'), 'bob reads the text');
+  expect(b!.inbox.some((m) => m.attachment !== undefined)).toBe(false);
+});

@@ -138,9 +138,15 @@ describe('with the default limits', () => {
     await fileMessage(wes, 'archive.bin').waitFor();
     await progress.waitFor({ state: 'detached' });
 
-    // wes sends it again and cancels: the progress goes, the server is told to drop the bytes, no
-    // message is sent (checked at the end), and no error shows.
+    // wes sends it again and cancels once the server has named the upload: the progress goes, the
+    // server is told to drop the bytes, no message is sent (checked at the end), and no error shows.
+    // (A cancel before the upload is named sends nothing at all: client/test/attachments.test.ts.)
+    const named = wes.page.waitForResponse(
+      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/v1/uploads',
+      { timeout: BROWSER_WAIT_MS },
+    );
     await wes.page.getByTestId('file-input').setInputFiles(big.path);
+    expect((await named).status()).toBe(201);
     await wes.page.getByRole('button', { name: 'Cancel: Sending archive.bin' }).click();
     await progress.waitFor({ state: 'detached' });
     await expect

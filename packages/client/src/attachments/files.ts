@@ -20,7 +20,7 @@ import type {
   FileDescription,
   TransferOptions,
 } from './types.js';
-import { transferError, uploadBlob } from './upload.js';
+import { cancelledError, transferError, uploadBlob } from './upload.js';
 
 export class Files {
   constructor(
@@ -57,13 +57,21 @@ export class Files {
       throw new ParleyError('not_a_member', 'you are no longer in this conversation');
     if (about.image !== undefined && about.image.thumbnail.length > MAX_THUMBNAIL_BYTES)
       throw new ParleyError('too_large', `a preview is at most ${MAX_THUMBNAIL_BYTES} bytes`);
+    // Read afresh at each step (a cancel can come during any await).
+    const cancelled = () => options.signal?.aborted === true;
     await this.checkRoom(source.size);
+    if (cancelled()) throw cancelledError();
     const key = newAttachmentKey();
     const file = new EncryptedFile(source, key, this.primitives);
     const blobId = await uploadBlob(this.uploadTarget(), groupIdHex, file, options).catch((e: unknown) => {
       throw transferError(e);
     });
     const sha256 = await file.digest();
+    if (cancelled()) {
+      // Cancelled after the last byte but before its message: the uploaded blob goes too.
+      await this.forget({ blobId });
+      throw cancelledError();
+    }
     const app = await this.queue.serial(() =>
       enqueue(this.chat, this.chat.store, groupIdHex, {
         type: 'attachment',
@@ -107,7 +115,7 @@ export class Files {
    * The server's copy of a file this account sent goes (after a delete for everyone): best effort,
    * since the server also deletes it with its message.
    */
-  async forget(info: AttachmentInfo): Promise<void> {
+  async forget(info: Pick<AttachmentInfo, 'blobId'>): Promise<void> {
     // tus termination (the uploader's account only).
     await this.server
       .request('DELETE', `/v1/uploads/${info.blobId}`, { headers: { 'tus-resumable': '1.0.0' } })

@@ -52,13 +52,24 @@ function retryable(e: DetailedError): boolean {
   );
 }
 
-/** Upload `file` into conversation `groupIdHex`; resolves with the server's blob id. */
+/** The error a cancelled upload ends with. */
+export function cancelledError(): ParleyError {
+  return new ParleyError('transfer_failed', 'the upload was cancelled');
+}
+
+/**
+ * Upload `file` into conversation `groupIdHex`; resolves with the server's blob id. Cancelled by
+ * `options.signal`, also when it was aborted before the call: the server is told to drop what it
+ * received (tus termination) once it has named the upload; an upload it never named is swept.
+ */
 export function uploadBlob(
   target: UploadTarget,
   groupIdHex: string,
   file: EncryptedFile,
   options: TransferOptions = {},
 ): Promise<string> {
+  const signal = options.signal;
+  if (signal?.aborted === true) return Promise.reject(cancelledError());
   return new Promise((resolve, reject) => {
     const upload: Upload = new Upload(file as never, {
       endpoint: target.endpoint,
@@ -74,6 +85,10 @@ export function uploadBlob(
           size: file.size,
           slice: async (start: number, end: number) => {
             const bytes = await file.range(start, end);
+            // tus-js-client sends the chunk it reads even when the upload was aborted meanwhile
+            // (its abort only stops a request already sent): a read that ends after a cancel fails,
+            // which it then ignores as aborted, and no PATCH follows the termination.
+            if (signal?.aborted === true) throw cancelledError();
             // tus-js-client measures a chunk by its `size` (a Blob's), which a Uint8Array lacks:
             // without it the last chunk counts as empty and the upload fails as too short.
             return { value: Object.assign(bytes, { size: bytes.length }), done: end >= file.size };
@@ -90,17 +105,23 @@ export function uploadBlob(
         return retryable(e);
       },
       onProgress: (sent: number, total: number) => options.onProgress?.(sent, total),
-      onError: (e: Error) => reject(transferError(e)),
+      onError: (e: Error) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(transferError(e));
+      },
       onSuccess: () => {
+        // From here the caller owns the blob (and deletes it if cancelled before its message).
+        signal?.removeEventListener('abort', onAbort);
         const id = upload.url?.split('/').pop() ?? '';
         if (/^[0-9a-f]{32}$/.test(id)) resolve(id);
         else reject(new ParleyError('protocol', 'the server named the upload in an unexpected way'));
       },
     });
-    options.signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       void upload.abort(true).catch(() => {});
-      reject(new ParleyError('transfer_failed', 'the upload was cancelled'));
-    });
+      reject(cancelledError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     upload.start();
   });
 }
