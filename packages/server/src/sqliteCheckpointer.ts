@@ -20,6 +20,9 @@
  *
  * The worker's connection keeps `synchronous = FULL`: a checkpoint flushes the log before copying
  * and the database file after, so no committed page is ever only in memory.
+ *
+ * A worker that fails (it cannot open the database, say) is reported to `onFailure`, never thrown
+ * into the server's process; the driver then turns SQLite's automatic checkpoint back on.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -41,9 +44,18 @@ interface CheckpointOptions {
   intervalMs: number;
   /** WAL length past which a TRUNCATE checkpoint is run. */
   truncateBytes: number;
+  /**
+   * The worker failed (it could not open the database, say): no checkpoint runs from here on, and
+   * the caller takes over. Never thrown into the process: the server goes on without the worker.
+   */
+  onFailure: (error: Error) => void;
 }
 
-const DEFAULTS: CheckpointOptions = { intervalMs: 100, truncateBytes: 64 * 1024 * 1024 };
+const DEFAULTS: CheckpointOptions = {
+  intervalMs: 100,
+  truncateBytes: 64 * 1024 * 1024,
+  onFailure: () => {},
+};
 
 // Run as a CommonJS script (an `eval` worker): the server is ESM and its sources may be TypeScript
 // (tests), so the worker is not a file of its own. It needs only better-sqlite3, by path.
@@ -81,28 +93,36 @@ parentPort.on('message', (m) => {
 
 /** Start checkpointing the database in `file` (already in WAL mode) on a worker thread. */
 export function startCheckpointer(file: string, options: Partial<CheckpointOptions> = {}): Checkpointer {
-  const { intervalMs, truncateBytes } = { ...DEFAULTS, ...options };
+  const { intervalMs, truncateBytes, onFailure } = { ...DEFAULTS, ...options };
   const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, {
     eval: true,
     workerData: { file, sqlitePath, intervalMs, truncateBytes },
   });
   worker.unref();
+  // The worker's end, however it came (stopped, or failed: an error event, then its exit).
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let failed: Error | undefined;
+  worker.once('error', (e) => {
+    failed = e;
+    onFailure(e);
+  });
   let stopped: Promise<void> | undefined;
   return {
     counts: () =>
-      new Promise<CheckpointCounts>((resolve) => {
+      new Promise<CheckpointCounts>((resolve, reject) => {
         const answer = (m: unknown) => {
           if (typeof m !== 'object' || m === null || !('counts' in m)) return;
           worker.off('message', answer);
           resolve((m as { counts: CheckpointCounts }).counts);
         };
         worker.on('message', answer);
+        void exited.then(() => reject(failed ?? new Error('the checkpoint worker has stopped')));
         worker.postMessage('counts');
       }),
     stop() {
       stopped ??= new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
+        void exited.then(resolve);
         worker.on('message', (m) => {
           if (m === 'stopped') void worker.terminate();
         });

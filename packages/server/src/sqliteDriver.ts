@@ -211,7 +211,12 @@ class DurableSqliteDriver implements Driver {
     this.sqlite.pragma('wal_autocheckpoint = 0');
     // Busy: waited for on a timer (DurableConnection.execute), never by sleeping the event loop.
     this.sqlite.pragma('busy_timeout = 0');
-    this.checkpointer = startCheckpointer(this.databaseFile);
+    this.checkpointer = startCheckpointer(this.databaseFile, {
+      // Without the worker, SQLite's own automatic checkpoint (inside a commit) keeps the log short.
+      onFailure: () => {
+        if (this.sqlite.open) this.sqlite.pragma('wal_autocheckpoint = 1000');
+      },
+    });
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {

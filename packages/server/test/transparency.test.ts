@@ -31,7 +31,9 @@ import {
 const running: Running[] = [];
 let drop: (() => Promise<void>) | undefined;
 afterEach(async () => {
-  for (const r of running.splice(0)) await r.stop();
+  // Newest first: a server restarted on the data directory of an earlier one stops before that
+  // directory is removed (by the earlier one's stop).
+  for (const r of running.splice(0).reverse()) await r.stop();
   await drop?.();
   drop = undefined;
 });
