@@ -46,18 +46,33 @@ export function MessageList(props: Props) {
     me,
     newest: endRef,
   });
-  /** One of the two buttons was pressed: if it is gone once the window moved, focus stays in the list. */
-  const pressed = useRef(false);
+  /**
+   * The button last pressed (one of the two), until its work is done: when it is gone once the
+   * window moved, focus (which went with it) is put on the list. Done means the button left the
+   * page, or the page it asked for was read (seen loading, then not) and it stayed.
+   */
+  const pressed = useRef<{ button: HTMLElement; sawLoading: boolean } | null>(null);
 
   useLayoutEffect(() => {
-    if (!pressed.current || loadingEarlier) return;
-    pressed.current = false;
+    const p = pressed.current;
+    if (p === null) return;
+    if (loadingEarlier) {
+      p.sawLoading = true;
+      return;
+    }
+    if (p.button.isConnected) {
+      // Still there: waiting for the read to start (a render may come first), or done with it.
+      if (p.sawLoading) pressed.current = null;
+      return;
+    }
+    pressed.current = null;
     const list = listRef.current;
-    if (list !== null && !list.contains(document.activeElement)) list.focus({ preventScroll: true });
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (list !== null && lost) list.focus({ preventScroll: true });
   });
 
-  const press = (move: () => void) => () => {
-    pressed.current = true;
+  const press = (move: () => void) => (event: { currentTarget: HTMLElement }) => {
+    pressed.current = { button: event.currentTarget, sawLoading: false };
     move();
   };
 
