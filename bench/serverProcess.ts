@@ -12,6 +12,7 @@
  * ack (the same flow control Parley's `sent` gives the sender). No authentication, no storage, no
  * ordering. Its process loads only `ws`.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 const [mode, dataDir, database, redis, redisPrefix] = process.argv.slice(2);
@@ -78,7 +79,9 @@ if (mode === 'relay') {
   // PARLEY_BENCH_PAUSES=1: each second with a stall, the event loop's longest delay and the
   // garbage collections' pauses, on stderr: where latency tails come from.
   if (process.env.PARLEY_BENCH_PAUSES === '1') await reportPauses();
+  // PARLEY_BENCH_MEMORY=1: at exit, what the RSS is made of (V8's heap spaces, buffers, the rest).
   process.on('SIGTERM', () => {
+    if (process.env.PARLEY_BENCH_MEMORY === '1') reportMemory();
     server
       .close()
       .then(() => stopSampling?.())
@@ -136,4 +139,18 @@ async function reportPauses(): Promise<void> {
     delay.reset();
     pauses = [];
   }, 1000).unref();
+}
+
+/** The server's RSS split: V8's spaces (committed / used), buffers outside the heap, and the rest. */
+function reportMemory(): void {
+  const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+  const m = process.memoryUsage();
+  const spaces = getHeapSpaceStatistics()
+    .filter((s) => s.space_size > 0)
+    .map((s) => `${s.space_name} ${mib(s.space_size)}/${mib(s.space_used_size)}`);
+  process.stderr.write(
+    `[memory] rss ${mib(m.rss)} MiB: V8 heap ${mib(m.heapTotal)} (used ${mib(m.heapUsed)}; ${spaces.join(', ')}), ` +
+      `external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)}), ` +
+      `the rest (code, native allocations) ${mib(m.rss - m.heapTotal - m.external)}\n`,
+  );
 }
