@@ -6,7 +6,7 @@
  * notice while a page is read. What the person was looking at stays in place as the window moves.
  */
 import type { ChatMessage } from '@parley/client';
-import { useLayoutEffect, useRef } from 'react';
+import { type FocusEvent, useLayoutEffect, useRef } from 'react';
 import { t } from '../i18n/t.js';
 import { systemLine } from '../systemLines.js';
 import { useHistoryWindow } from './historyWindow.js';
@@ -47,33 +47,26 @@ export function MessageList(props: Props) {
     newest: endRef,
   });
   /**
-   * The button last pressed (one of the two), until its work is done: when it is gone once the
-   * window moved, focus (which went with it) is put on the list. Done means the button left the
-   * page, or the page it asked for was read (seen loading, then not) and it stayed.
+   * The button (one of the two) that has the focus. It leaves the page when the window moves — on
+   * its press, or on the scroll that focusing it caused — and focus, which went with it to the
+   * page's body, is then put on the list. Each render of the list checks (the removal is one).
    */
-  const pressed = useRef<{ button: HTMLElement; sawLoading: boolean } | null>(null);
-
+  const focused = useRef<HTMLElement | null>(null);
   useLayoutEffect(() => {
-    const p = pressed.current;
-    if (p === null) return;
-    if (loadingEarlier) {
-      p.sawLoading = true;
-      return;
-    }
-    if (p.button.isConnected) {
-      // Still there: waiting for the read to start (a render may come first), or done with it.
-      if (p.sawLoading) pressed.current = null;
-      return;
-    }
-    pressed.current = null;
-    const list = listRef.current;
-    const lost = document.activeElement === null || document.activeElement === document.body;
-    if (list !== null && lost) list.focus({ preventScroll: true });
+    const button = focused.current;
+    if (button === null || button.isConnected) return;
+    focused.current = null;
+    const active = document.activeElement;
+    if (active === null || active === document.body) listRef.current?.focus({ preventScroll: true });
   });
-
-  const press = (move: () => void) => (event: { currentTarget: HTMLElement }) => {
-    pressed.current = { button: event.currentTarget, sawLoading: false };
-    move();
+  const focusWatch = {
+    onFocus: (e: FocusEvent<HTMLElement>) => {
+      focused.current = e.currentTarget;
+    },
+    onBlur: (e: FocusEvent<HTMLElement>) => {
+      // Focus moved elsewhere (a removal leaves no related target).
+      if (e.relatedTarget !== null) focused.current = null;
+    },
   };
 
   return (
@@ -90,7 +83,7 @@ export function MessageList(props: Props) {
     >
       {view.earlier && (
         <li className="earlier">
-          <button type="button" onClick={press(view.showEarlier)} aria-disabled={loadingEarlier}>
+          <button type="button" onClick={view.showEarlier} aria-disabled={loadingEarlier} {...focusWatch}>
             {t('messages.loadEarlier')}
           </button>
         </li>
@@ -129,7 +122,7 @@ export function MessageList(props: Props) {
       )}
       {view.later && (
         <li className="later">
-          <button type="button" onClick={press(view.showLater)}>
+          <button type="button" onClick={view.showLater} {...focusWatch}>
             {t('messages.showLater')}
           </button>
         </li>
