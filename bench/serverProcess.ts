@@ -12,6 +12,7 @@
  * ack (the same flow control Parley's `sent` gives the sender). No authentication, no storage, no
  * ordering. Its process loads only `ws`.
  */
+import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { type WebSocket, WebSocketServer } from 'ws';
 
@@ -62,7 +63,9 @@ if (mode === 'relay') {
   };
   // Loaded here, not at the top: the relay's process must not carry Parley's modules (its memory
   // is the baseline).
-  const { buildServer, DEFAULT_CONFIG } = await import('@parley/server');
+  const { applyHeapPolicy, buildServer, DEFAULT_CONFIG } = await import('@parley/server');
+  // As the `parley-server` command does (PARLEY_BENCH_NODE_ARGS=--heap-growing-percent=N overrides).
+  applyHeapPolicy();
   const server = await buildServer({
     ...DEFAULT_CONFIG,
     dataDir,
@@ -151,6 +154,38 @@ function reportMemory(): void {
   process.stderr.write(
     `[memory] rss ${mib(m.rss)} MiB: V8 heap ${mib(m.heapTotal)} (used ${mib(m.heapUsed)}; ${spaces.join(', ')}), ` +
       `external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)}), ` +
-      `the rest (code, native allocations) ${mib(m.rss - m.heapTotal - m.external)}\n`,
+      `the rest (code, native allocations) ${mib(m.rss - m.heapTotal - m.external)}\n` +
+      `[memory] by mapping: ${mappings()}\n`,
   );
+  // With --expose-gc among PARLEY_BENCH_NODE_ARGS: what a full collection leaves (the live heap).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc !== undefined) {
+    gc();
+    const after = process.memoryUsage();
+    process.stderr.write(
+      `[memory] after a full GC: rss ${mib(after.rss)} MiB, V8 heap ${mib(after.heapTotal)} (used ${mib(after.heapUsed)})\n`,
+    );
+  }
+}
+
+/** The process's resident memory by kind of mapping (/proc/self/smaps): files by name, anonymous. */
+function mappings(): string {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return 'unavailable';
+  }
+  const kb = new Map<string, number>();
+  let name = '';
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) name = head[1] === '' ? 'anonymous' : (head[1]!.split('/').pop() ?? head[1]!);
+    else if (line.startsWith('Rss:')) kb.set(name, (kb.get(name) ?? 0) + Number(line.split(/\s+/)[1]));
+  }
+  return [...kb]
+    .filter(([, n]) => n >= 1024)
+    .sort((a, b) => b[1] - a[1])
+    .map(([n, v]) => `${n} ${(v / 1024).toFixed(1)}`)
+    .join(', ');
 }

@@ -289,6 +289,14 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<vo
 }
 
 /**
+ * The connection's page cache, KiB. better-sqlite3 builds SQLite with a 16 MB default, which a
+ * server's connection fills once its file is that large: resident memory for pages the OS's file
+ * cache holds anyway. A message's writes touch its group's last pages of the table and of two
+ * indexes (a few hundred pages for hundreds of busy groups), which 4 MB keeps.
+ */
+const PAGE_CACHE_KIB = 4000;
+
+/**
  * Open (creating if needed) the SQLite database in the data directory, migrated to the latest version.
  * `sync`: how the driver flushes the WAL (the default: fsync on libuv's thread pool).
  */
@@ -301,6 +309,7 @@ export async function openSqlite(dataDir: string, sync?: Fsync): Promise<Db> {
   // reports a commit only once it is on disk (sqliteDriver.ts), so a crash loses nothing accepted.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   // No busy_timeout: the driver waits for a busy lock on a timer, off the event loop (sqliteDriver.ts).
   const db = new Kysely<Database>({ dialect: durableSqliteDialect(sqlite, file, sync) });
   await migrate(db as unknown as Kysely<unknown>, 'sqlite');

@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { buildServer } from './app.js';
 import { loadConfig } from './config.js';
+import { applyHeapPolicy } from './heapPolicy.js';
 import { SERVER_VERSION } from './http/health.js';
 import { runOperatorCommand } from './moderation/command.js';
 import { DEFAULT_WEB_ROOT } from './web.js';
@@ -18,6 +19,7 @@ export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = 
   }
   if (await runOperatorCommand(argv, env, (line) => process.stdout.write(`${line}\n`))) return;
   const config = loadConfig(argv, env);
+  applyHeapPolicy();
   const server = await buildServer(config);
   const address = await server.app.listen({ host: config.host, port: config.port });
   const scheme = config.tlsCert ? 'https' : 'http';

@@ -181,3 +181,13 @@ test('a write waiting for a lock held elsewhere waits on a timer: the event loop
     expect(keys.map((k) => k.key)).toEqual(['before', 'in a transaction', 'outside a transaction']);
   });
 });
+
+test("the server's connection keeps at most 4 MB of pages in memory, not better-sqlite3's 16 MB default", async () => {
+  await withSqlite(async (db) => {
+    const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(db);
+    expect(rows[0]!.cache_size).toBe(-4000);
+    const fresh = new SQLite(':memory:');
+    expect(fresh.pragma('cache_size', { simple: true })).toBe(-16000);
+    fresh.close();
+  });
+});
