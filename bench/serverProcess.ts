@@ -180,7 +180,7 @@ function mappings(): string {
   let name = '';
   for (const line of text.split('\n')) {
     const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (head) name = head[1] === '' ? 'anonymous' : (head[1]!.split('/').pop() ?? head[1]!);
+    if (head) name = head[1] === '' ? 'anonymous' : head[1]!.split('/').pop()!;
     else if (line.startsWith('Rss:')) kb.set(name, (kb.get(name) ?? 0) + Number(line.split(/\s+/)[1]));
   }
   return [...kb]

@@ -23,11 +23,9 @@ export function applyHeapPolicy(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions: string = process.env.NODE_OPTIONS ?? '',
   setFlags: (flags: string) => void = setFlagsFromString,
-): boolean {
+): void {
   const chosen = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) =>
     /^--heap[-_]growing[-_]percent\b/.test(a),
   );
-  if (chosen) return false;
-  setFlags(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  return true;
+  if (!chosen) setFlags(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }

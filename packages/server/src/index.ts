@@ -4,7 +4,7 @@ export { type Cluster, LocalCluster, RedisCluster } from './cluster.js';
 export { type AccessPolicy, ConfigError, DEFAULT_CONFIG, loadConfig, type ServerConfig } from './config.js';
 export { type Db, openDatabase, openPostgres, openSqlite } from './db.js';
 export type { ApiErrorCode, ErrorBody } from './errors.js';
-export { applyHeapPolicy, HEAP_GROWING_PERCENT } from './heapPolicy.js';
+export { applyHeapPolicy } from './heapPolicy.js';
 export { runRetention } from './retention.js';
 export { runServerCommand } from './serverCommand.js';
 export { appendIdentityReset, appendKeyEvent } from './transparency/append.js';
