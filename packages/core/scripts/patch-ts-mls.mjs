@@ -16,10 +16,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as concurrentVerify from './ts-mls-patches/concurrentVerify.mjs';
+import * as encoderChains from './ts-mls-patches/encoderChains.mjs';
 import * as enumLookups from './ts-mls-patches/enumLookups.mjs';
 import * as findLeaf from './ts-mls-patches/findLeaf.mjs';
 import * as kdfLabel from './ts-mls-patches/kdfLabel.mjs';
+import * as listEncoderChains from './ts-mls-patches/listEncoderChains.mjs';
+import * as nodeEncodings from './ts-mls-patches/nodeEncodings.mjs';
 import * as proposalChecks from './ts-mls-patches/proposalChecks.mjs';
+import * as secretTreeLeaves from './ts-mls-patches/secretTreeLeaves.mjs';
 import * as treeHashCache from './ts-mls-patches/treeHashCache.mjs';
 import * as unmergedLeaves from './ts-mls-patches/unmergedLeaves.mjs';
 import * as welcomeAncestors from './ts-mls-patches/welcomeAncestors.mjs';
@@ -38,6 +42,10 @@ const PATCHES = [
   enumLookups,
   findLeaf,
   kdfLabel,
+  encoderChains,
+  listEncoderChains,
+  nodeEncodings,
+  secretTreeLeaves,
 ];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
