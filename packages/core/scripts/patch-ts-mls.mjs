@@ -20,10 +20,12 @@ import * as encoderChains from './ts-mls-patches/encoderChains.mjs';
 import * as enumLookups from './ts-mls-patches/enumLookups.mjs';
 import * as findLeaf from './ts-mls-patches/findLeaf.mjs';
 import * as kdfLabel from './ts-mls-patches/kdfLabel.mjs';
+import * as keyPackageEncodings from './ts-mls-patches/keyPackageEncodings.mjs';
 import * as listEncoderChains from './ts-mls-patches/listEncoderChains.mjs';
 import * as nodeEncodings from './ts-mls-patches/nodeEncodings.mjs';
 import * as proposalChecks from './ts-mls-patches/proposalChecks.mjs';
-import * as secretTreeLeaves from './ts-mls-patches/secretTreeLeaves.mjs';
+import * as secretTreeLazy from './ts-mls-patches/secretTreeLazy.mjs';
+import * as secretTreeLazyTypes from './ts-mls-patches/secretTreeLazyTypes.mjs';
 import * as treeHashCache from './ts-mls-patches/treeHashCache.mjs';
 import * as unmergedLeaves from './ts-mls-patches/unmergedLeaves.mjs';
 import * as welcomeAncestors from './ts-mls-patches/welcomeAncestors.mjs';
@@ -45,7 +47,9 @@ const PATCHES = [
   encoderChains,
   listEncoderChains,
   nodeEncodings,
-  secretTreeLeaves,
+  secretTreeLazy,
+  secretTreeLazyTypes,
+  keyPackageEncodings,
 ];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');

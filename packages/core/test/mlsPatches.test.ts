@@ -10,16 +10,22 @@
  *     when the native provider sealed it and the default one opens it, and the reverse;
  *   - kept node encodings (nodeEncodings.mjs): the ratchet tree each member encodes equals the
  *     encoding of a fresh copy, through the same adds, updates and removes;
- *   - ratchets at the secret tree's leaves only (secretTreeLeaves.mjs): parents hold the empty
- *     placeholder, and a group state stored before the patch (parents with ratchets) still loads
+ *   - kept KeyPackage encodings (keyPackageEncodings.mjs): a KeyPackage encodes to the bytes it was
+ *     read from, the first time and after;
+ *   - the secret tree derived on demand (secretTreeLazy.mjs): a new epoch's tree holds only its
+ *     root's secret, a leaf's ratchets are derived when it first sends or is read, the secrets above
+ *     are deleted as they are used, and a state stored fully derived (before the patch) still loads
  *     and still sends and reads messages.
  */
 import type { CryptoProvider } from 'ts-mls';
 import { defaultCryptoProvider } from 'ts-mls';
+import { encodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { encodeRatchetTree } from 'ts-mls/ratchetTree.js';
+import { deriveLeafRatchets, type SecretTree } from 'ts-mls/secretTree.js';
 import { treeHashRoot } from 'ts-mls/treeHash.js';
 import { isLeaf, toNodeIndex } from 'ts-mls/treemath.js';
 import { describe, expect, test } from 'vitest';
+import { keyPackageOf } from '../src/group/wire.js';
 import {
   addKeyPackages,
   createGroup,
@@ -134,43 +140,75 @@ describe.each([
   });
 });
 
-test('the secret tree has ratchets at its leaves only, and a state stored with parent ratchets still works', async () => {
+test('the secret tree is derived on demand, and a state stored fully derived still works', async () => {
   const [alice, ...others] = await people('s', 4, nativeCryptoProvider);
   const members = await formGroup(alice!, others);
-  for (const m of members) {
-    for (const [i, node] of m.state!.secretTree.entries()) {
-      const size = isLeaf(toNodeIndex(i)) ? 32 : 0;
-      expect([node.handshake.secret.length, node.application.secret.length]).toEqual([size, size]);
-    }
-  }
-  // As a client stored it before the patch: every parent with ratchets of its own (never read).
-  const parentRatchet = () => ({ secret: new Uint8Array(32).fill(7), generation: 3, unusedGenerations: {} });
-  const before = {
-    ...alice!.state!,
-    secretTree: alice!.state!.secretTree.map((node, i) =>
-      isLeaf(toNodeIndex(i)) ? node : { handshake: parentRatchet(), application: parentRatchet() },
-    ),
-  };
-  alice!.state = deserializeGroupState(alice!.device, serializeGroupState(before));
-  expect(alice!.state.secretTree[1]!.handshake.generation).toBe(3);
-  // A round trip through storage with the placeholders, for another member.
-  others[0]!.state = deserializeGroupState(others[0]!.device, serializeGroupState(others[0]!.state!));
-  for (const sender of [alice!, others[0]!]) {
-    const sent = await encryptApplication(
-      sender.device,
-      sender.state!,
-      new TextEncoder().encode('still here'),
+  const holding = (tree: SecretTree) =>
+    tree.flatMap((node, i) =>
+      node.handshake.secret.length === 0 && node.application.secret.length > 0 ? [i] : [],
     );
+  const derivedLeaves = (tree: SecretTree) =>
+    tree.flatMap((node, i) => (isLeaf(toNodeIndex(i)) && node.handshake.secret.length > 0 ? [i] : []));
+  // A new epoch: only the root (node 3 of 7) holds a secret, no leaf has ratchets.
+  for (const m of members) {
+    expect(holding(m.state!.secretTree)).toEqual([3]);
+    expect(derivedLeaves(m.state!.secretTree)).toEqual([]);
+  }
+  async function sendFrom(sender: TestDevice, text: string): Promise<void> {
+    const sent = await encryptApplication(sender.device, sender.state!, new TextEncoder().encode(text));
     sender.state = sent.newState;
     for (const m of members.filter((x) => x !== sender)) {
       const got = await processIncoming(m.device, m.state!, sent.message);
       m.state = got.newState;
-      expect(got.kind === 'application' && new TextDecoder().decode(got.plaintext)).toBe('still here');
+      expect(got.kind === 'application' && new TextDecoder().decode(got.plaintext)).toBe(text);
     }
   }
-  // The next epoch's tree is made by the patched code again, from either state.
+  // Alice (leaf 0, node 0) sends: her leaf is derived, the root's secret is gone (RFC 9420 §9.2) and
+  // the nodes beside her path (2 and 5) hold theirs.
+  await sendFrom(alice!, 'first');
+  for (const m of members) {
+    expect(derivedLeaves(m.state!.secretTree)).toEqual([0]);
+    expect(holding(m.state!.secretTree)).toEqual([2, 5]);
+  }
+  // The others' leaves are derived from what is left, in another order on each member.
+  await sendFrom(others[2]!, 'from the last leaf');
+  await sendFrom(others[0]!, 'from leaf 1');
+  // A state as stored before the patch: every leaf derived, every parent with ratchets of its own.
+  const parentRatchet = () => ({ secret: new Uint8Array(32).fill(7), generation: 3, unusedGenerations: {} });
+  let full = alice!.state!.secretTree;
+  for (let leaf = 0; leaf < 4; leaf++)
+    full = await deriveLeafRatchets(full, toNodeIndex(leaf) * 2, alice!.device.cs.kdf);
+  const before = {
+    ...alice!.state!,
+    secretTree: full.map((node, i) =>
+      isLeaf(toNodeIndex(i)) ? node : { handshake: parentRatchet(), application: parentRatchet() },
+    ),
+  };
+  alice!.state = deserializeGroupState(alice!.device, serializeGroupState(before));
+  expect(holding(alice!.state.secretTree)).toEqual([]);
+  // And a partly derived state, stored and read back by another member.
+  others[1]!.state = deserializeGroupState(others[1]!.device, serializeGroupState(others[1]!.state!));
+  expect(holding(others[1]!.state.secretTree).length).toBeGreaterThan(0);
+  await sendFrom(alice!, 'after storage');
+  await sendFrom(others[1]!, 'from leaf 2');
+  // The next epoch starts from its root again, whatever form the last one had.
   const c = await selfUpdate(alice!.device, alice!.state);
   alice!.state = c.newState;
   await deliver(c.commit, others);
-  expect(alice!.state.secretTree[1]!.handshake.secret.length).toBe(0);
+  for (const m of members) expect(holding(m.state!.secretTree)).toEqual([3]);
+  await sendFrom(others[1]!, 'new epoch');
+});
+
+test('a KeyPackage encodes to the bytes it was read from, the first time and after', async () => {
+  const [device] = await people('k', 1, nativeCryptoProvider);
+  const published = await publishKeyPackage(device!);
+  // The MLSMessage's header (version, wire format) is 4 bytes; the KeyPackage follows.
+  const body = toHex(published.subarray(4));
+  const kp = keyPackageOf(published);
+  expect(toHex(encodeKeyPackage(kp))).toBe(body);
+  expect(toHex(encodeKeyPackage(kp))).toBe(body);
+  expect(toHex(encodeKeyPackage(structuredClone(kp)))).toBe(body);
+  // Another KeyPackage object is encoded as itself, not as one seen before.
+  const other = keyPackageOf(await publishKeyPackage(device!));
+  expect(toHex(encodeKeyPackage(other))).not.toBe(body);
 });

@@ -3,6 +3,7 @@ import { defaultKeyRetentionConfig } from 'ts-mls';
 import {
   createSecretTree,
   deriveKey,
+  deriveLeafRatchets,
   deriveNonce,
   type GenerationSecret,
   ratchetUntil,
@@ -31,9 +32,12 @@ describeSuiteVectors<SecretTreeCase>('secret-tree', async (v, { impl }) => {
   checkBytes('sender_data.key', await expandSenderDataKey(impl, senderDataSecret, ciphertext), sd.key);
   checkBytes('sender_data.nonce', await expandSenderDataNonce(impl, senderDataSecret, ciphertext), sd.nonce);
 
-  // A secret tree with leaves.length leaves rooted at encryption_secret.
-  const tree = await createSecretTree(v.leaves.length, hex(v.encryption_secret), impl.kdf);
+  // A secret tree with leaves.length leaves rooted at encryption_secret. Parley's ts-mls derives it
+  // on demand (scripts/ts-mls-patches/secretTreeLazy.mjs): each leaf's ratchets are derived here in
+  // the vector's order, from what the leaves derived before it left in the tree.
+  let tree = await createSecretTree(v.leaves.length, hex(v.encryption_secret), impl.kdf);
   for (const [leaf, generations] of v.leaves.entries()) {
+    tree = await deriveLeafRatchets(tree, leafToNodeIndex(toLeafIndex(leaf)), impl.kdf);
     const node = tree[leafToNodeIndex(toLeafIndex(leaf))];
     if (node === undefined) throw new Error(`secret tree has no node for leaf ${leaf}`);
     for (const g of generations) {
