@@ -238,15 +238,25 @@ export class Hub {
       if (conn === undefined && ++arrivedBeforeAuth === 1) socket.pause();
     });
 
-    /** Handle one frame; resolves to its answer (undefined: none). */
-    const onMessage = async (
+    /** The connection's `auth` frame, checked once every earlier frame is answered. */
+    const authenticate = async (frame: Extract<ClientFrame, { type: 'auth' }>, earlier: Promise<void>) => {
+      await earlier;
+      conn = await this.authenticate(socket, frame, { challenge, ticket }, send, write);
+      if (conn !== undefined) clearTimeout(authTimer);
+      return undefined;
+    };
+
+    /**
+     * Handle one frame: its answer (undefined: none), or a promise of it. Not an async function, so
+     * an authenticated connection's frame goes on to `serve` without a frame of its own suspended.
+     */
+    const onMessage = (
       data: Buffer,
       isBinary: boolean,
       pipeline: Pipeline,
-    ): Promise<ServerFrame | undefined> => {
+    ): Promise<ServerFrame | undefined> | ServerFrame | undefined => {
       // A connection being closed reads nothing more (frames parsed from the last chunk).
       if (socket.readyState !== socket.OPEN) return undefined;
-      const earlier = pipeline.drained();
       metrics.framesIn.inc();
       const frame = this.decode(data, isBinary);
       if (handled++ < arrivedBeforeAuth && (handled > 1 || 'error' in frame || frame.type !== 'auth')) {
@@ -266,10 +276,7 @@ export class Hub {
       if (conn === undefined) {
         if (frame.type !== 'auth')
           return errorFrame(frame.requestId, 'unauthenticated', 'authenticate first');
-        await earlier;
-        conn = await this.authenticate(socket, frame, { challenge, ticket }, send, write);
-        if (conn !== undefined) clearTimeout(authTimer);
-        return undefined;
+        return authenticate(frame, pipeline.drained());
       }
       if (frame.type === 'auth') return errorFrame(frame.requestId, 'usage', 'already authenticated');
       return this.serve(conn, frame, pipeline);
@@ -305,17 +312,32 @@ export class Hub {
    * start (past `framesInFlight` of them its socket is not read). A connection refused more than
    * `rateLimitedCloseAfter` frames within 10 s is closed.
    */
-  private async serve(
+  private serve(
     conn: Connection,
     frame: FrameOf<RequestType>,
     pipeline: Pipeline,
-  ): Promise<ServerFrame | undefined> {
-    const { metrics } = this.deps;
+  ): Promise<ServerFrame | undefined> | ServerFrame | undefined {
     const held = conn.heldUntil - Date.now();
-    if (held > 0) await new Promise((resolve) => setTimeout(resolve, held));
+    if (held > 0) {
+      return new Promise((resolve) => setTimeout(resolve, held)).then(() =>
+        this.serveNow(conn, frame, pipeline),
+      );
+    }
+    return this.serveNow(conn, frame, pipeline);
+  }
+
+  /**
+   * `serve` once the connection is not held. Not an async function: a pipelined frame's answer is
+   * its handler's promise with the error mapping chained on, no frame suspended beside it.
+   */
+  private serveNow(
+    conn: Connection,
+    frame: FrameOf<RequestType>,
+    pipeline: Pipeline,
+  ): Promise<ServerFrame | undefined> | ServerFrame | undefined {
     const wait = this.rates.take(`${conn.accountId}\0${conn.deviceId}`);
     if (wait > 0) {
-      metrics.frameErrors.inc({ code: 'rate_limited' });
+      this.deps.metrics.frameErrors.inc({ code: 'rate_limited' });
       if (!conn.refusals.refuse()) {
         closeWith(conn.socket, 'rateLimited');
         return undefined;
@@ -326,17 +348,25 @@ export class Hub {
     }
     const served = this.handlerOf(frame.type);
     if (served === undefined) return errorFrame(frame.requestId, 'unsupported', 'frame type not served');
+    let answer: Promise<ServerFrame>;
     try {
-      if (!served.pipelined) await pipeline.drained();
-      return await served.handler(conn, frame, pipeline);
+      answer = served.pipelined
+        ? served.handler(conn, frame, pipeline)
+        : pipeline.drained().then(() => served.handler(conn, frame, pipeline));
     } catch (e) {
-      if (e instanceof FrameError) {
-        metrics.frameErrors.inc({ code: e.code });
-        return errorFrame(frame.requestId, e.code, e.message);
-      }
-      this.deps.log.error({ err: { type: (e as Error).name }, frame: frame.type }, 'frame handler failed');
-      return errorFrame(frame.requestId, 'internal', 'internal error');
+      return this.failed(frame, e);
     }
+    return answer.then(undefined, (e: unknown) => this.failed(frame, e));
+  }
+
+  /** The answer to a frame whose handler failed: its FrameError's code, or `internal` (logged). */
+  private failed(frame: FrameOf<RequestType>, e: unknown): ServerFrame {
+    if (e instanceof FrameError) {
+      this.deps.metrics.frameErrors.inc({ code: e.code });
+      return errorFrame(frame.requestId, e.code, e.message);
+    }
+    this.deps.log.error({ err: { type: (e as Error).name }, frame: frame.type }, 'frame handler failed');
+    return errorFrame(frame.requestId, 'internal', 'internal error');
   }
 
   private handlerOf<T extends RequestType>(type: T): Served<T> | undefined {

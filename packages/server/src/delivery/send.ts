@@ -21,8 +21,12 @@ export interface SendDeps {
   states: PublicStates;
 }
 
-export function sendHandler({ db, metrics, store, reader, states }: SendDeps): FrameHandler<'send'> {
-  return async (session, f, pipeline) => {
+export function sendHandler(deps: SendDeps): FrameHandler<'send'> {
+  const handshake = handshakeHandler(deps);
+  // Not an async function: an application message's answer is the store's own promise, with no
+  // frame of this handler's suspended beside each message in flight. A synchronous throw (an
+  // expiry refused) is caught by the hub as a rejection would be.
+  return (session, f, pipeline) => {
     // A PrivateMessage (an application message) is read in place, its header only: the server
     // needs its group, epoch and content type, and this is the path nearly every message takes.
     const header = privateHeader(f.payload);
@@ -30,10 +34,18 @@ export function sendHandler({ db, metrics, store, reader, states }: SendDeps): F
     // An application message is pipelined: every check that reads the database runs inside its
     // write, so the frame queues its write at once and lets the connection's next frame start; a
     // sender with many messages in flight gets them into one group commit.
-    if (header !== undefined) return store.sendApplication(session, f, header, () => pipeline.release());
+    if (header !== undefined) return deps.store.sendApplication(session, f, header, () => pipeline.release());
+    return handshake(session, f, pipeline);
+  };
+}
+
+/**
+ * A proposal or commit is handled alone: it starts once every earlier frame is answered, and the
+ * frames after it wait until it is answered, so they see the epoch and membership it leaves.
+ */
+function handshakeHandler({ db, metrics, store, reader, states }: SendDeps): FrameHandler<'send'> {
+  return async (session, f, pipeline) => {
     const decoded = decodePayload(f.payload);
-    // Anything else is handled alone: it starts once every earlier frame is answered, and the
-    // frames after it wait until it is answered, so they see the epoch and membership it leaves.
     await pipeline.drained();
     const group = await groupOf(db, f.groupId);
     const me = await memberOf(db, f.groupId, session);

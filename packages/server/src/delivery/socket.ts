@@ -41,7 +41,11 @@ export function corkedWriter(socket: WebSocket): (bytes: Uint8Array) => void {
 export function inArrivalOrder(
   socket: WebSocket,
   inFlightLimit: number,
-  handle: (data: Buffer, isBinary: boolean, pipeline: Pipeline) => Promise<ServerFrame | undefined>,
+  handle: (
+    data: Buffer,
+    isBinary: boolean,
+    pipeline: Pipeline,
+  ) => Promise<ServerFrame | undefined> | ServerFrame | undefined,
   send: (frame: ServerFrame) => void,
   onError: (e: unknown) => void,
 ): void {
@@ -60,7 +64,7 @@ export function inArrivalOrder(
     const slot = inFlight.length >= inFlightLimit ? inFlight.shift() : undefined;
     const answer = (async () => {
       await previousStarted;
-      await slot;
+      if (slot !== undefined) await slot;
       let reply: ServerFrame | undefined;
       try {
         reply = await handle(data as Buffer, isBinary, { release, drained: () => earlier });

@@ -130,24 +130,42 @@ function bulkRun(
   };
 }
 
-/** Wait for a queued write to be durable, then push the message and answer its sender. */
-async function answer(
-  { db, hub, metrics }: { db: Db; hub: Hub; metrics: Metrics },
+interface AnswerDeps {
+  db: Db;
+  hub: Hub;
+  metrics: Metrics;
+}
+
+/**
+ * Wait for a queued write to be durable, then push the message and answer its sender. Not an async
+ * function: nearly every message takes the first branch, and a frame suspended beside each of the
+ * thousand messages in flight is what the young generation's collections copy.
+ */
+function answer(
+  deps: AnswerDeps,
   sender: Sender,
   f: SendFrame,
   plan: Plan,
   stored: Promise<Outcome>,
 ): Promise<ServerFrame> {
-  let outcome: Outcome;
-  try {
-    outcome = await stored;
-  } catch (e) {
-    // The same message id sent at the same moment through two connections (or nodes): the
-    // unique constraint let one in; the other gets its answer.
-    const existing = await storedMessage(db, f.groupId, f.messageId);
-    if (existing !== undefined) return answerAgain(existing, sender, f);
-    throw e;
-  }
+  return stored.then(
+    (outcome) => answerStored(deps, f, plan, outcome),
+    (e) => answerConflict(deps.db, sender, f, e),
+  );
+}
+
+/**
+ * The write failed. The same message id sent at the same moment through two connections (or nodes):
+ * the unique constraint let one in; the other gets its answer. Anything else is the write's error.
+ */
+async function answerConflict(db: Db, sender: Sender, f: SendFrame, e: unknown): Promise<ServerFrame> {
+  const existing = await storedMessage(db, f.groupId, f.messageId);
+  if (existing !== undefined) return answerAgain(existing, sender, f);
+  throw e;
+}
+
+/** What a durable write comes to: the sender's answer, and the pushes to the recipients. */
+function answerStored({ hub, metrics }: AnswerDeps, f: SendFrame, plan: Plan, outcome: Outcome): ServerFrame {
   if ('answer' in outcome) return outcome.answer;
   if ('stale' in outcome) {
     metrics.commitConflicts.inc();
@@ -203,7 +221,7 @@ export function messageStore(db: Db, hub: Hub, metrics: Metrics): MessageStore {
     return write(work, toHex(m.groupId), bulk);
   }
 
-  const deps = { db, hub, metrics };
+  const deps: AnswerDeps = { db, hub, metrics };
   return {
     write,
     sendHandshake(session, f, plan) {
