@@ -23,7 +23,7 @@ import { encodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { encodeRatchetTree } from 'ts-mls/ratchetTree.js';
 import { deriveLeafRatchets, type SecretTree } from 'ts-mls/secretTree.js';
 import { treeHashRoot } from 'ts-mls/treeHash.js';
-import { isLeaf, toNodeIndex } from 'ts-mls/treemath.js';
+import { isLeaf, leafToNodeIndex, toLeafIndex, toNodeIndex } from 'ts-mls/treemath.js';
 import { describe, expect, test } from 'vitest';
 import { keyPackageOf } from '../src/group/wire.js';
 import {
@@ -38,7 +38,7 @@ import {
 import { LARGE_INPUT } from '../src/node/largeInfo.js';
 import { nativeCryptoProvider } from '../src/node/nativeProvider.js';
 import { deserializeGroupState, serializeGroupState } from '../src/state.js';
-import { deliver, join, makeAccount, publishKeyPackage, type TestDevice } from './helpers.js';
+import { deliver, errorOf, join, makeAccount, publishKeyPackage, type TestDevice } from './helpers.js';
 
 async function people(prefix: string, count: number, provider: CryptoProvider): Promise<TestDevice[]> {
   const out: TestDevice[] = [];
@@ -177,7 +177,7 @@ test('the secret tree is derived on demand, and a state stored fully derived sti
   const parentRatchet = () => ({ secret: new Uint8Array(32).fill(7), generation: 3, unusedGenerations: {} });
   let full = alice!.state!.secretTree;
   for (let leaf = 0; leaf < 4; leaf++)
-    full = await deriveLeafRatchets(full, toNodeIndex(leaf) * 2, alice!.device.cs.kdf);
+    full = await deriveLeafRatchets(full, leafToNodeIndex(toLeafIndex(leaf)), alice!.device.cs.kdf);
   const before = {
     ...alice!.state!,
     secretTree: full.map((node, i) =>
@@ -199,6 +199,26 @@ test('the secret tree is derived on demand, and a state stored fully derived sti
   await sendFrom(others[1]!, 'new epoch');
 });
 
+test('a tampered message from a leaf not yet derived is refused and derives nothing; the genuine one then reads', async () => {
+  const [alice, ...others] = await people('t', 3, nativeCryptoProvider);
+  const [, bob, carol] = await formGroup(alice!, others);
+  const sent = await encryptApplication(carol!.device, carol!.state!, new TextEncoder().encode('genuine'));
+  const tampered = sent.message.slice();
+  tampered[tampered.length - 1]! ^= 1;
+  const before = bob!.state!;
+  expect((await errorOf(processIncoming(bob!.device, before, tampered))).code).toBe('decrypt_failed');
+  // Bob's state is a value: the failed read left it as it was, carol's leaf still underived.
+  const carolNode = leafToNodeIndex(toLeafIndex(2));
+  expect(before.secretTree[carolNode]!.handshake.secret.length).toBe(0);
+  const got = await processIncoming(bob!.device, before, sent.message);
+  expect(got.kind === 'application' && new TextDecoder().decode(got.plaintext)).toBe('genuine');
+  expect(got.newState.secretTree[carolNode]!.handshake.secret.length).toBeGreaterThan(0);
+  // Read twice, the same message is a replay.
+  expect((await errorOf(processIncoming(bob!.device, got.newState, sent.message))).code).toBe(
+    'replayed_message',
+  );
+});
+
 test('a KeyPackage encodes to the bytes it was read from, the first time and after', async () => {
   const [device] = await people('k', 1, nativeCryptoProvider);
   const published = await publishKeyPackage(device!);
@@ -209,6 +229,8 @@ test('a KeyPackage encodes to the bytes it was read from, the first time and aft
   expect(toHex(encodeKeyPackage(kp))).toBe(body);
   expect(toHex(encodeKeyPackage(structuredClone(kp)))).toBe(body);
   // Another KeyPackage object is encoded as itself, not as one seen before.
-  const other = keyPackageOf(await publishKeyPackage(device!));
-  expect(toHex(encodeKeyPackage(other))).not.toBe(body);
+  const otherBytes = await publishKeyPackage(device!);
+  const other = keyPackageOf(otherBytes);
+  expect(toHex(encodeKeyPackage(other))).toBe(toHex(otherBytes.subarray(4)));
+  expect(toHex(otherBytes.subarray(4))).not.toBe(body);
 });

@@ -32,19 +32,22 @@ export const edits = [
             return contramapBufferEncoders([nodeTypeEncoder, leafNodeEncoder], (n) => [n.nodeType, n.leaf])(node);
     }
 };
-// Parley patch (scripts/ts-mls-patches/nodeEncodings.mjs): each node object's encoding, kept.
-const nodeEncodings = new WeakMap();
-export const nodeEncoder = (node) => {
+// Parley patch (scripts/ts-mls-patches/nodeEncodings.mjs): each node object's encoding, kept (one
+// map per node type, keyed by the node's leaf or parent object).
+const nodeEncodings = { leaf: new WeakMap(), parent: new WeakMap() };
+function encodedNode(node) {
+    const kept = nodeEncodings[node.nodeType];
     const inner = node.nodeType === "parent" ? node.parent : node.leaf;
-    const known = typeof inner === "object" && inner !== null ? nodeEncodings.get(inner) : undefined;
-    let bytes = known !== undefined && known.nodeType === node.nodeType ? known.bytes : undefined;
+    let bytes = kept.get(inner);
     if (bytes === undefined) {
         bytes = encode(encodeNodeFields)(node);
-        if (typeof inner === "object" && inner !== null)
-            nodeEncodings.set(inner, { nodeType: node.nodeType, bytes });
+        kept.set(inner, bytes);
     }
-    const encoded = bytes;
-    return [encoded.length, (offset, buffer) => new Uint8Array(buffer).set(encoded, offset)];
+    return bytes;
+}
+export const nodeEncoder = (node) => {
+    const bytes = encodedNode(node);
+    return [bytes.length, (offset, buffer) => new Uint8Array(buffer).set(bytes, offset)];
 };`,
   ],
 ];

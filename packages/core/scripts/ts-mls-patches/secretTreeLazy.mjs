@@ -25,6 +25,37 @@ export const originalSha256 = '00faf2bf2892a70591f99cb520f54c1f1c257ad4bc09f9b72
 export const summary = 'secret tree derived on demand (RFC 9420 §9.2)';
 
 export const edits = [
+  // The eager derivation, called by nothing any more, is left out.
+  [
+    `function scaffoldSecretTree(leafWidth, encryptionSecret, kdf) {
+    const tree = new Array(nodeWidth(leafWidth));
+    const rootIndex = root(leafWidth);
+    tree[rootIndex] = encryptionSecret;
+    return deriveChildren(tree, rootIndex, kdf);
+}
+`,
+    `// Parley patch (scripts/ts-mls-patches/secretTreeLazy.mjs): scaffoldSecretTree, the eager derivation, removed.
+`,
+  ],
+  [
+    `async function deriveChildren(tree, nodeIndex, kdf) {
+    if (isLeaf(nodeIndex))
+        return tree;
+    const l = left(nodeIndex);
+    const r = right(nodeIndex);
+    const parentSecret = tree[nodeIndex];
+    if (parentSecret === undefined)
+        throw new InternalError("Bad node index for secret tree");
+    const leftSecret = await expandWithLabel(parentSecret, "tree", new TextEncoder().encode("left"), kdf.size, kdf);
+    const rightSecret = await expandWithLabel(parentSecret, "tree", new TextEncoder().encode("right"), kdf.size, kdf);
+    tree[l] = leftSecret;
+    tree[r] = rightSecret;
+    return deriveChildren(await deriveChildren(tree, l, kdf), r, kdf);
+}
+`,
+    `// Parley patch (scripts/ts-mls-patches/secretTreeLazy.mjs): deriveChildren, the eager derivation, removed.
+`,
+  ],
   [
     `export async function createSecretTree(leafWidth, encryptionSecret, kdf) {
     const tree = await scaffoldSecretTree(leafWidth, encryptionSecret, kdf);
