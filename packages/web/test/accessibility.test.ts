@@ -349,7 +349,7 @@ test('the live region says each incoming message with its sender, from other cha
 });
 
 test('at 320 CSS px wide, and zoomed to 400%, the app reflows and the messages keep the room', async () => {
-  const [sal] = await suite.pair('sal', 'sam');
+  const [sal, sam] = await suite.pair('sal', 'sam');
   await newChat(sal, 'sam');
   await send(sal, 'hello there');
   const measure = () =>
@@ -380,6 +380,14 @@ test('at 320 CSS px wide, and zoomed to 400%, the app reflows and the messages k
   const bottom = await scrolled();
   await sal.page.getByLabel('Message', { exact: true }).press('PageUp');
   await expect.poll(scrolled).toBeLessThan(bottom);
+  // Reading further up, nobody is pulled down by a message that arrives meanwhile.
+  const reading = await scrolled();
+  await openConversation(sam, 'sal');
+  await send(sam, 'are you there');
+  await message(sal, 'are you there').waitFor();
+  // Two frames: the list's effects after the message was drawn have run.
+  await sal.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  expect(await scrolled()).toBe(reading);
   await sal.page.getByLabel('Message', { exact: true }).press('PageDown');
   await expect.poll(scrolled).toBeGreaterThan(bottom - 2);
   await sal.page.getByRole('button', { name: 'Back to conversations' }).click();

@@ -4,7 +4,8 @@
  * (chatState.ts); the window moves over them a page at a time when the list is scrolled to either
  * end (or its buttons are pressed), and only past the oldest page read does it ask for the page
  * before (a read of the store). While the window is on the newest messages it follows them as they
- * arrive; a message the person sends brings it back there. What the person was looking at stays in
+ * arrive, as long as the list is scrolled to its bottom; a message the person sends brings it back
+ * there. What the person was looking at stays in
  * place when the window moves: the first message in view is kept at the same height.
  */
 import { type ChatMessage, HISTORY_PAGE_SIZE } from '@parley/client';
@@ -131,30 +132,36 @@ export function useHistoryWindow(o: HistoryWindowOptions): HistoryWindow {
     if (start > 0) moveUp();
   }, [loadingEarlier]);
 
-  // A new newest message: scrolled to when the window is on the newest; one the person is sending
-  // brings the window back there (and then it is scrolled to).
+  // A new newest message: scrolled to when the window is on the newest and the list was at its
+  // bottom (someone reading further up is not pulled down, nor by their own message's confirmation
+  // replacing its "sending" copy); one the person is sending brings the window back there and is
+  // scrolled to.
   const last = messages.at(-1);
   const following = top === undefined;
   const seen = useRef<{ last: string | undefined; jump: boolean }>({ last: undefined, jump: false });
+  const atBottom = useRef(true);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs for each new newest message, and when the window comes back to it
   useEffect(() => {
     const now = seen.current;
     const fresh = last !== undefined && last.id !== now.last;
+    const sending = fresh && last.from.accountId === me && last.seq === 0;
     now.last = last?.id;
     if (!following) {
-      if (fresh && last.from.accountId === me && last.seq === 0) {
+      if (sending) {
         now.jump = true;
         setTop(undefined);
       }
       return;
     }
-    if (fresh || now.jump) newest.current?.scrollIntoView({ block: 'end' });
+    if ((fresh && (atBottom.current || sending)) || now.jump)
+      newest.current?.scrollIntoView({ block: 'end' });
     now.jump = false;
   }, [last?.id, following]);
 
   const onScroll = () => {
     const el = list.current;
     if (el === null) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE;
     if (el.scrollTop < EDGE) showEarlier();
     else if (el.scrollHeight - el.scrollTop - el.clientHeight < EDGE) showLater();
   };
