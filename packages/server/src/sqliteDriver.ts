@@ -20,7 +20,8 @@
  * query (`StorageFailed`) rather than acknowledge anything more; a restart recovers from the WAL.
  *
  * Checkpoints (copying the WAL back into the database file) run on a worker thread too
- * (sqliteCheckpointer.ts).
+ * (sqliteCheckpointer.ts), and so do the delivery hot path's batches of messages and acks
+ * (sqliteAppender.ts: a connection of its own, which flushes at its commits itself).
  *
  * Prepared statements are kept by SQL text: Kysely prepares every query anew, which costs more than
  * running it. (A kept statement cannot serve two iterations at once; the server never streams a query.)
@@ -43,6 +44,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import { type SqliteAppender, startAppender } from './sqliteAppender.js';
 import { type Checkpointer, startCheckpointer } from './sqliteCheckpointer.js';
 
 const KEPT_STATEMENTS = 512;
@@ -197,6 +199,7 @@ class DurableSqliteDriver implements Driver {
   private readonly mutex = new Mutex();
   private readonly connection: DurableConnection;
   private checkpointer: Checkpointer | undefined;
+  private appender: SqliteAppender | undefined;
 
   constructor(
     private readonly sqlite: SQLite.Database,
@@ -204,6 +207,15 @@ class DurableSqliteDriver implements Driver {
     sync: Fsync,
   ) {
     this.connection = new DurableConnection(sqlite, new WalFlusher(databaseFile, sync));
+  }
+
+  /** The writer thread, started on first use (after the migrations, which the main connection runs). */
+  appenderThread(): SqliteAppender {
+    this.appender ??= startAppender(
+      this.databaseFile,
+      -Number(this.sqlite.pragma('cache_size', { simple: true })),
+    );
+    return this.appender;
   }
 
   async init(): Promise<void> {
@@ -267,22 +279,19 @@ class DurableSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    await this.appender?.stop();
     await this.checkpointer?.stop();
     this.connection.wal.close();
     this.sqlite.close();
   }
 }
 
-/** The better-sqlite3 database under each dialect's adapter (which a database and its transactions share). */
-const handles = new WeakMap<object, SQLite.Database>();
+/** The driver under each dialect's adapter (which a database and its transactions share). */
+const drivers = new WeakMap<object, DurableSqliteDriver>();
 
-/**
- * The better-sqlite3 database under `db` (a Kysely database or transaction of this dialect), for
- * statements run directly on it; undefined for another dialect. Only for code inside a transaction
- * of `db`, which holds the one connection: anything else would run between another user's queries.
- */
-export function sqliteUnder(db: Kysely<never>): SQLite.Database | undefined {
-  return handles.get(db.getExecutor().adapter);
+/** The writer thread of the SQLite database `db` (sqliteAppender.ts); undefined for another dialect. */
+export function sqliteAppenderOf(db: Kysely<never>): SqliteAppender | undefined {
+  return drivers.get(db.getExecutor().adapter)?.appenderThread();
 }
 
 /**
@@ -294,11 +303,12 @@ export function durableSqliteDialect(
   databaseFile: string,
   sync: Fsync = fsyncAsync,
 ): Dialect {
+  const driver = new DurableSqliteDriver(sqlite, databaseFile, sync);
   return {
-    createDriver: () => new DurableSqliteDriver(sqlite, databaseFile, sync),
+    createDriver: () => driver,
     createAdapter: (): DialectAdapter => {
       const adapter = new SqliteAdapter();
-      handles.set(adapter, sqlite);
+      drivers.set(adapter, driver);
       return adapter;
     },
     createIntrospector: (db: Kysely<unknown>): DatabaseIntrospector => new SqliteIntrospector(db),

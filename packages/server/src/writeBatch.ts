@@ -24,6 +24,11 @@
  * refusal; a refused write must have changed nothing. Should the call throw, the batch is run again
  * isolated, where every write is done on its own.
  *
+ * A write may instead say how a whole batch of its kind is done elsewhere (`Bulk.apart`: on SQLite,
+ * by the writer thread, sqliteAppender.ts). A batch in which every write has the same `apart` is
+ * handed over whole and answered once that is durable; should it fail, it changed nothing and is
+ * run here, isolated. Batches still run one after another, so the order and the prefix rule stand.
+ *
  * Locks (PostgreSQL): a message write takes its group's row lock (the compare-and-set UPDATE in
  * delivery/log.ts) and, under it, rows of that group only. A batch holds those locks until it commits, so
  * two nodes' batches could deadlock if they took two groups in opposite orders; writes are therefore
@@ -56,7 +61,15 @@ export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: 
  */
 export interface Bulk<T> {
   // biome-ignore lint/suspicious/noExplicitAny: each kind of bulk write has its own input type
-  run: (tx: Transaction<Database>, inputs: any[]) => Promise<Outcome<T>[]>;
+  run?: (tx: Transaction<Database>, inputs: any[]) => Promise<Outcome<T>[]>;
+  /**
+   * How a whole batch of such writes is done elsewhere, in a durable transaction of its own (on
+   * SQLite, by the writer thread: sqliteAppender.ts), when every write of the batch has the same
+   * `apart`. It resolves once the batch is durable, or rejects having stored nothing; the batch is
+   * then run here, each write on its own.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: each kind of bulk write has its own input type
+  apart?: (inputs: any[]) => Promise<Outcome<T>[]>;
   input: unknown;
 }
 
@@ -107,63 +120,101 @@ function laneOf(order: string): number {
   return h % POSTGRES_WRITERS;
 }
 
+/** The next batch, when every write in it is done elsewhere by one `apart` (Bulk); taken off `queue`. */
+function takeApart(
+  queue: Pending[],
+): { apart: NonNullable<Bulk<unknown>['apart']>; batch: Pending[] } | undefined {
+  const apart = queue[0]?.bulk?.apart;
+  if (apart === undefined) return undefined;
+  const n = Math.min(queue.length, MAX_BATCH);
+  for (let i = 1; i < n; i++) if (queue[i]!.bulk?.apart !== apart) return undefined;
+  return { apart, batch: queue.splice(0, n) };
+}
+
+function settle(batch: Pending[], outcomes: Outcome[]): void {
+  batch.forEach((item, i) => {
+    const o = outcomes[i]!;
+    if (o.ok) item.resolve(o.value);
+    else item.reject(o.error);
+  });
+}
+
+/** Every write of `batch` in `trx`, in order; with a savepoint each when `isolated`. */
+async function runWrites(
+  trx: ControlledTransaction<Database>,
+  batch: Pending[],
+  isolated: boolean,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const item = batch[i]!;
+    const bulk = item.bulk;
+    const bulkRun = bulk?.run;
+    if (!isolated && bulkRun !== undefined) {
+      let end = i + 1;
+      while (end < batch.length && batch[end]!.bulk?.run === bulkRun) end++;
+      const inputs = batch.slice(i, end).map((b) => b.bulk!.input);
+      let results: Outcome[];
+      try {
+        results = await bulkRun(trx, inputs);
+      } catch (error) {
+        throw retryable(error) ? error : new WriteFailed();
+      }
+      if (results.length !== inputs.length) throw new Error('a bulk write answered for fewer writes');
+      outcomes.push(...results);
+      i = end - 1;
+      continue;
+    }
+    if (!isolated) {
+      try {
+        outcomes.push({ ok: true, value: await item.work(trx) });
+      } catch (error) {
+        throw retryable(error) ? error : new WriteFailed();
+      }
+      continue;
+    }
+    const sp = await trx.savepoint('write').execute();
+    try {
+      const value = await item.work(sp);
+      await sp.releaseSavepoint('write').execute();
+      outcomes.push({ ok: true, value });
+    } catch (error) {
+      if (retryable(error)) throw error;
+      await sp.rollbackToSavepoint('write').execute();
+      await sp.releaseSavepoint('write').execute();
+      outcomes.push({ ok: false, error });
+    }
+  }
+  return outcomes;
+}
+
 /** One writer: one batch at a time, on one connection. */
 function batchWriter(db: Kysely<Database>, onRollback: () => void): Writer {
   const queue: Pending[] = [];
   let writing = false;
 
-  /** Every write of `batch` in `trx`, in order; with a savepoint each when `isolated`. */
-  async function run(
-    trx: ControlledTransaction<Database>,
-    batch: Pending[],
-    isolated: boolean,
-  ): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i]!;
-      const bulk = item.bulk;
-      if (!isolated && bulk !== undefined) {
-        let end = i + 1;
-        while (end < batch.length && batch[end]!.bulk?.run === bulk.run) end++;
-        const inputs = batch.slice(i, end).map((b) => b.bulk!.input);
-        let results: Outcome[];
-        try {
-          results = await bulk.run(trx, inputs);
-        } catch (error) {
-          throw retryable(error) ? error : new WriteFailed();
-        }
-        if (results.length !== inputs.length) throw new Error('a bulk write answered for fewer writes');
-        outcomes.push(...results);
-        i = end - 1;
-        continue;
-      }
-      if (!isolated) {
-        try {
-          outcomes.push({ ok: true, value: await item.work(trx) });
-        } catch (error) {
-          throw retryable(error) ? error : new WriteFailed();
-        }
-        continue;
-      }
-      const sp = await trx.savepoint('write').execute();
-      try {
-        const value = await item.work(sp);
-        await sp.releaseSavepoint('write').execute();
-        outcomes.push({ ok: true, value });
-      } catch (error) {
-        if (retryable(error)) throw error;
-        await sp.rollbackToSavepoint('write').execute();
-        await sp.releaseSavepoint('write').execute();
-        outcomes.push({ ok: false, error });
-      }
+  /** The next batch, if it is all done elsewhere (`takeApart`): resolved from there, or run here isolated. */
+  async function writeApart(): Promise<boolean> {
+    // Writes queued in this same turn (the first one started the writer) join the batch.
+    await undefined;
+    const taken = takeApart(queue);
+    if (taken === undefined) return false;
+    const { apart, batch } = taken;
+    let outcomes: Outcome[];
+    try {
+      outcomes = await apart(batch.map((b) => b.bulk!.input));
+      if (outcomes.length !== batch.length) throw new Error('a bulk write answered for fewer writes');
+    } catch {
+      await writeBatch(batch, true);
+      return true;
     }
-    return outcomes;
+    settle(batch, outcomes);
+    return true;
   }
 
-  async function writeBatch(): Promise<void> {
-    let batch: Pending[] = [];
+  /** The next batch (or `batch`, taken already), in a transaction of the writer's connection. */
+  async function writeBatch(batch: Pending[] = [], isolated = false): Promise<void> {
     try {
-      let isolated = false;
       for (let attempt = 1; ; ) {
         const trx = await db.startTransaction().execute();
         // Taken once the connection is ours: writes queued while waiting for it (behind the
@@ -174,7 +225,7 @@ function batchWriter(db: Kysely<Database>, onRollback: () => void): Writer {
         }
         let outcomes: Outcome[];
         try {
-          outcomes = await run(trx, batch, isolated);
+          outcomes = await runWrites(trx, batch, isolated);
           await trx.commit().execute();
         } catch (e) {
           await trx
@@ -188,11 +239,7 @@ function batchWriter(db: Kysely<Database>, onRollback: () => void): Writer {
           else if (!retryable(e) || ++attempt > MAX_ATTEMPTS) throw e;
           continue;
         }
-        batch.forEach((item, i) => {
-          const o = outcomes[i]!;
-          if (o.ok) item.resolve(o.value);
-          else item.reject(o.error);
-        });
+        settle(batch, outcomes);
         return;
       }
     } catch (e) {
@@ -206,7 +253,7 @@ function batchWriter(db: Kysely<Database>, onRollback: () => void): Writer {
   async function drain(): Promise<void> {
     writing = true;
     while (queue.length > 0) {
-      await writeBatch();
+      if (!(await writeApart())) await writeBatch();
       // Let the event loop turn between batches: on SQLite (synchronous underneath) a batch runs
       // entirely in promise callbacks, so without this the next one would start before the
       // sockets are written to (the pushes of this one) or read from (writes to join the next).

@@ -201,3 +201,52 @@ for (const [engine, withDb] of Object.entries(engines)) {
     if (outcome === 'skipped') ctx.skip();
   });
 }
+
+test('a batch made only of writes done apart is handed over whole; when that fails, each write is done here on its own, and a batch mixed with other writes never goes apart', async () => {
+  await engines.SQLite!(async (db) => {
+    const write = writerFor(db, () => {});
+    const handed: string[][] = [];
+    let refuse = false;
+    /** Done apart: recorded, and stored under the value 'apart' (or refused whole). */
+    const apart = async (inputs: string[]): Promise<Outcome[]> => {
+      handed.push(inputs);
+      if (refuse) throw new Error('the thread is gone');
+      for (const key of inputs) await db.insertInto('server_state').values({ key, value: 'apart' }).execute();
+      return inputs.map((key) => ({ ok: true, value: `${key} apart` }));
+    };
+    const put = (key: string, withApart = true) =>
+      write(
+        async (tx) => {
+          await tx.insertInto('server_state').values({ key, value: 'here' }).execute();
+          return `${key} here`;
+        },
+        key,
+        withApart ? { apart, input: key } : undefined,
+      );
+    expect(await Promise.all([put('a'), put('b')])).toEqual(['a apart', 'b apart']);
+    expect(handed).toEqual([['a', 'b']]);
+    refuse = true;
+    expect(await Promise.all([put('c'), put('d')])).toEqual(['c here', 'd here']);
+    expect(handed).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    refuse = false;
+    expect(await Promise.all([put('e'), put('f', false), put('g')])).toEqual(['e here', 'f here', 'g here']);
+    expect(handed).toHaveLength(2);
+    const stored = await db
+      .selectFrom('server_state')
+      .select(['key', 'value'])
+      .where('key', '<', 'h')
+      .execute();
+    expect(Object.fromEntries(stored.map((r) => [r.key, r.value]))).toEqual({
+      a: 'apart',
+      b: 'apart',
+      c: 'here',
+      d: 'here',
+      e: 'here',
+      f: 'here',
+      g: 'here',
+    });
+  });
+});

@@ -5,7 +5,7 @@
  * list the commits make: only current member devices post or read, and a removed device sees
  * nothing after the commit that removed it.
  */
-import { type CiphersuiteName, checkGroupInfo, SUPPORTED_CIPHERSUITES, toHex } from '@parley/core';
+import { type CiphersuiteName, checkGroupInfo, SUPPORTED_CIPHERSUITES } from '@parley/core';
 import type { Cluster } from '../cluster.js';
 import type { Limits } from '../config.js';
 import { suite } from '../crypto.js';
@@ -16,7 +16,7 @@ import { groupCap } from './groupCap.js';
 import { activeMembers, groupInfoOf, groupOf, memberOf, policyReader } from './log.js';
 import { fetchFor, syncState, welcomesFor } from './pages.js';
 import { newGroupState, publicStates, refusing } from './publicState.js';
-import { createGroup, dropWelcome, putGroupInfo, raiseCursor } from './queries.js';
+import { createGroup, dropWelcome, putGroupInfo } from './queries.js';
 import { sendHandler } from './send.js';
 import { messageStore } from './store.js';
 
@@ -72,8 +72,7 @@ export function groups(hub: Hub, { db, metrics, cluster, limits, joined }: Group
     const head = Math.min(group.next_seq - 1, me.removed_seq ?? Number.MAX_SAFE_INTEGER);
     const seq = Math.min(f.seq, head);
     // Group-committed with the messages (one flush for many acks), in the group's writer.
-    if (seq > me.acked_seq)
-      await store.write((tx) => raiseCursor(tx, f.groupId, session, seq), toHex(f.groupId));
+    if (seq > me.acked_seq) await store.ack(session, f.groupId, seq);
     return { type: 'ok', requestId: f.requestId };
   });
 

@@ -8,8 +8,8 @@ import { type Attachments, attachmentsOf } from '../blobs/attach.js';
 import type { Db } from '../db.js';
 import type { DeviceSession, Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
-import { type Bulk, type Outcome as WriteOutcome, type Writer, writerFor } from '../writeBatch.js';
-import { type ApplicationAppend, dialectOf, type LogDialect } from './dialect.js';
+import { type Bulk, writerFor } from '../writeBatch.js';
+import { type BulkInput, dialectOf, type Outcome } from './dialect.js';
 import { pushMessage, pushWelcome } from './fanout.js';
 import {
   type Append,
@@ -19,6 +19,7 @@ import {
   type Claimed,
   dropProposalsBefore,
   joinEpoch,
+  type Queryable,
   saveProposal,
   storedMessage,
   type Tx,
@@ -38,22 +39,13 @@ import {
   type SendFrame,
 } from './policy.js';
 import { saveState } from './publicState.js';
-import { putGroupInfo } from './queries.js';
+import { putGroupInfo, raiseCursor } from './queries.js';
 
-/** What storing a message came to: stored (and for whom), stale, or answered without storing. */
-export type Outcome =
-  | { seq: number; epoch: number; recipients: Member[] }
-  | { stale: number }
-  | { answer: ServerFrame };
-
-/** An application message queued for a bulk append, with its refusal (policy.ts). */
-interface BulkInput extends ApplicationAppend {
-  refusal: (row: ApplicationCheck | undefined) => ServerFrame | undefined;
-}
+export type { Outcome } from './dialect.js';
 
 export interface MessageStore {
-  /** The group-committing writer the messages go through (acks share it). */
-  write: Writer;
+  /** Raise a device's delivery cursor in a group to `seq`, group-committed with the messages. */
+  ack(device: Sender, groupId: Uint8Array, seq: number): Promise<void>;
   /** Store a proposal or commit (its plan worked out), push it and answer its sender. */
   sendHandshake(session: DeviceSession, f: SendFrame, plan: Plan): Promise<ServerFrame>;
   /**
@@ -69,6 +61,26 @@ export interface MessageStore {
   ): Promise<ServerFrame>;
 }
 
+const othersThan = (members: Member[], sender: Sender) =>
+  members.filter((r) => !(r.username === sender.accountId && r.device_id === sender.deviceId));
+
+/**
+ * Who gets an application message appended in the group at `epoch`: its members but the sender;
+ * one encrypted in an earlier epoch (the sender had not yet seen the latest commits) not to devices
+ * added since, which cannot read it (fetch skips it too).
+ */
+async function recipientsOf(
+  members: MemberCache,
+  db: Queryable,
+  m: Append,
+  epoch: number,
+): Promise<Member[]> {
+  const recipients = othersThan(await members.at(db, m.groupId, epoch), m.sender);
+  if (m.plan.epoch >= epoch) return recipients;
+  const joined = await Promise.all(recipients.map((r) => joinEpoch(db, m.groupId, r.joined_seq)));
+  return recipients.filter((_, i) => (joined[i] ?? 0) <= m.plan.epoch);
+}
+
 /** After a message is appended at `seq` (the group now at `newEpoch`): who gets it, what it changes. */
 async function afterAppend(
   members: MemberCache,
@@ -78,17 +90,12 @@ async function afterAppend(
   newEpoch: number,
 ): Promise<Outcome> {
   const { plan } = m;
+  if (plan.kind === KIND.application) {
+    return { seq, epoch: newEpoch, recipients: await recipientsOf(members, tx, m, newEpoch) };
+  }
   const oldEpoch = plan.kind === KIND.commit ? newEpoch - 1 : newEpoch;
   const before = await members.at(tx, m.groupId, oldEpoch);
-  let recipients = before.filter(
-    (r) => !(r.username === m.sender.accountId && r.device_id === m.sender.deviceId),
-  );
-  if (plan.kind === KIND.application && plan.epoch < oldEpoch) {
-    // Encrypted in an earlier epoch than the group's (the sender had not yet seen the latest
-    // commits): devices added since cannot read it, so it is not theirs (fetch skips it too).
-    const joined = await Promise.all(recipients.map((r) => joinEpoch(tx, m.groupId, r.joined_seq)));
-    recipients = recipients.filter((_, i) => (joined[i] ?? 0) <= plan.epoch);
-  }
+  const recipients = othersThan(before, m.sender);
   if (plan.proposalRef !== null) await saveProposal(tx, m.groupId, plan.epoch, plan.proposalRef, m.payload);
   if (plan.kind === KIND.commit) {
     await applyMembership(tx, m.groupId, seq, membershipChange(before, plan), plan.welcome, m.now);
@@ -97,37 +104,6 @@ async function afterAppend(
     if (plan.groupInfo !== undefined) await putGroupInfo(tx, m.groupId, newEpoch, plan.groupInfo);
   }
   return { seq, epoch: newEpoch, recipients };
-}
-
-type After = (tx: Tx, m: Append, seq: number, epoch: number) => Promise<Outcome>;
-
-/**
- * The bulk write of a dialect that appends application messages together: each message appended
- * goes on as any other (`after`), each one not appended gets its refusal or its earlier answer.
- */
-function bulkRun(
-  appendBulk: LogDialect['appendApplications'],
-  after: After,
-): (tx: Tx, inputs: BulkInput[]) => Promise<WriteOutcome<Outcome>[]> {
-  return async (tx, inputs) => {
-    const results = await appendBulk(tx, inputs);
-    const outcomes: WriteOutcome<Outcome>[] = [];
-    for (const [i, input] of inputs.entries()) {
-      const r = results[i]!;
-      if (r.seq !== undefined) {
-        outcomes.push({ ok: true, value: await after(tx, input, r.seq, r.epoch) });
-        continue;
-      }
-      try {
-        const again = input.refusal(r.check);
-        if (again === undefined) throw new Error('message neither stored nor refused');
-        outcomes.push({ ok: true, value: { answer: again } });
-      } catch (error) {
-        outcomes.push({ ok: false, error });
-      }
-    }
-    return outcomes;
-  };
 }
 
 interface AnswerDeps {
@@ -193,9 +169,12 @@ function appendOf(sender: Sender, f: SendFrame, plan: Plan): Append {
 export function messageStore(db: Db, hub: Hub, metrics: Metrics): MessageStore {
   const members = memberCache();
   const write = writerFor(db, () => members.clear());
-  const after: After = (tx, m, seq, epoch) => afterAppend(members, tx, m, seq, epoch);
-  // One function for every bulk write, so the writer merges consecutive ones into one call.
-  const runBulk = bulkRun(dialectOf(db).appendApplications, after);
+  const after = (tx: Tx, m: Append, seq: number, epoch: number) => afterAppend(members, tx, m, seq, epoch);
+  const dialect = dialectOf(db, async (q, m, seq, epoch) => ({
+    seq,
+    epoch,
+    recipients: await recipientsOf(members, q, m, epoch),
+  }));
 
   /**
    * Queue a message's write. `check` runs first in the same transaction and may refuse the message
@@ -223,7 +202,10 @@ export function messageStore(db: Db, hub: Hub, metrics: Metrics): MessageStore {
 
   const deps: AnswerDeps = { db, hub, metrics };
   return {
-    write,
+    ack(device, groupId, seq) {
+      const work = (tx: Tx) => raiseCursor(tx, groupId, device, seq);
+      return write(work, toHex(groupId), dialect.ack({ groupId, sender: device, seq }));
+    },
     sendHandshake(session, f, plan) {
       attachmentsOf(session, f, false); // refuses blobIds: only application messages carry them
       return answer(deps, session, f, plan, store(appendOf(session, f, plan)));
@@ -236,7 +218,7 @@ export function messageStore(db: Db, hub: Hub, metrics: Metrics): MessageStore {
       const check = async (tx: Tx) => refusal(await applicationCheck(tx, session, f.groupId, f.messageId));
       const input: BulkInput = { ...m, valid: applicationValid(pm, f), refusal };
       // A message with attachments is written on its own (the bulk append knows nothing of them).
-      const bulk = blobs !== undefined ? undefined : { run: runBulk, input };
+      const bulk = blobs !== undefined ? undefined : dialect.application(input);
       const stored = store(m, check, bulk, blobs);
       queued();
       return answer(deps, session, f, plan, stored);

@@ -1,0 +1,161 @@
+/**
+ * SQLite's writer thread (sqliteAppender.ts): batches made only of application messages and acks
+ * are written there, in one durable transaction each, with the same checks as one by one; a batch
+ * the thread cannot write changes nothing and is written on the main connection instead; a thread
+ * that is gone loses nothing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  decodeAppMessage,
+  encodeAppMessage,
+  encryptApplication,
+  processIncoming,
+  randomBytes,
+  textMessage,
+} from '@parley/core';
+import { afterEach, expect, test } from 'vitest';
+import { KIND } from '../src/delivery/policy.js';
+import { buildServer, DEFAULT_CONFIG, type ParleyServer } from '../src/index.js';
+import { AppenderFailed, type AppendOp } from '../src/sqliteAppender.js';
+import { sqliteAppenderOf } from '../src/sqliteDriver.js';
+import { chattingPair, type Device } from './pair.js';
+
+// Built from the sources: the writer thread is looked up by the sources' own driver.
+let server: ParleyServer | undefined;
+let dataDir: string | undefined;
+const devices: Device[] = [];
+afterEach(async () => {
+  for (const d of devices.splice(0)) d.ws.close();
+  await server?.close();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+  server = undefined;
+  dataDir = undefined;
+});
+
+async function started() {
+  dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
+  server = await buildServer({ ...DEFAULT_CONFIG, dataDir, logLevel: 'silent' });
+  const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  const pair = await chattingPair(url);
+  devices.push(pair.alice, pair.bob);
+  return { ...pair, db: server.db, appender: sqliteAppenderOf(server.db as never)! };
+}
+
+/** `n` messages from `from`, encrypted in turn and sent all at once (so they share batches). */
+async function sendMany(from: Device, groupId: Uint8Array, texts: string[]) {
+  const payloads: Uint8Array[] = [];
+  for (const text of texts) {
+    const e = await encryptApplication(from.mls, from.state!, encodeAppMessage(textMessage(text)));
+    from.state = e.newState;
+    payloads.push(e.message);
+  }
+  return Promise.all(
+    payloads.map((payload) =>
+      from.ws.request({ type: 'send', groupId, messageId: randomBytes(16), payload, welcome: null }),
+    ),
+  );
+}
+
+/** What `to` reads of the group's log from the start, decrypted in order. */
+async function readAll(to: Device, groupId: Uint8Array): Promise<{ seqs: number[]; texts: string[] }> {
+  const page = await to.ws.request({ type: 'fetch', groupId, afterSeq: 0, limit: 500 });
+  if (page.type !== 'messages') throw new Error(`no page: ${page.type}`);
+  const seqs: number[] = [];
+  const texts: string[] = [];
+  for (const item of page.items) {
+    seqs.push(item.seq);
+    const p = await processIncoming(to.mls, to.state!, item.payload);
+    to.state = p.newState;
+    if (p.kind === 'application') texts.push((decodeAppMessage(p.plaintext).body as { text: string }).text);
+  }
+  return { seqs, texts };
+}
+
+const texts = (from: number, n: number) => Array.from({ length: n }, (_, i) => `message ${from + i}`);
+
+test('on SQLite, messages and acks are written by the writer thread: each stored once, in order, and read back', async () => {
+  const { alice, bob, groupId, db, appender } = await started();
+  const before = appender.written();
+  const answers = await sendMany(alice, groupId, texts(1, 40));
+  const seqs = answers.map((a) => (a.type === 'sent' ? a.seq : -1));
+  expect(seqs.every((s) => s > 0)).toBe(true);
+  // Sent in one go, answered with consecutive places in the order sent.
+  expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+  const after = appender.written();
+  expect(after.ops - before.ops).toBe(40);
+  // Sent together, they were written together: fewer transactions than messages.
+  expect(after.batches - before.batches).toBeLessThan(40);
+
+  const read = await readAll(bob, groupId);
+  expect(read.texts.filter((t) => t.startsWith('message'))).toHaveLength(40);
+  expect(read.seqs.slice(-40)).toEqual(seqs);
+  // An ack goes through the thread too.
+  const last = seqs.at(-1)!;
+  const ack = await bob.ws.request({ type: 'ack', groupId, seq: last });
+  expect(ack.type).toBe('ok');
+  expect(appender.written().ops).toBe(after.ops + 1);
+  const cursor = await db
+    .selectFrom('group_members')
+    .select('acked_seq')
+    .where('username', '=', bob.identity.accountId)
+    .executeTakeFirstOrThrow();
+  expect(cursor.acked_seq).toBe(last);
+});
+
+test("a message sent twice in one batch is stored once: the second gets the first one's place", async () => {
+  const { alice, groupId, appender } = await started();
+  const e = await encryptApplication(alice.mls, alice.state!, encodeAppMessage(textMessage('once')));
+  alice.state = e.newState;
+  const messageId = randomBytes(16);
+  const frame = { type: 'send', groupId, messageId, payload: e.message, welcome: null } as const;
+  const before = appender.written().ops;
+  const [a, b] = await Promise.all([alice.ws.request(frame), alice.ws.request(frame)]);
+  expect(a).toMatchObject({ type: 'sent' });
+  expect(b).toMatchObject({ type: 'sent', seq: a.type === 'sent' ? a.seq : -1 });
+  expect(appender.written().ops - before).toBe(2);
+});
+
+test('a batch the writer thread cannot write changes nothing: refused whole, the writes before the bad one rolled back', async () => {
+  const { alice, groupId, db, appender } = await started();
+  const group = () =>
+    db.selectFrom('groups').select('next_seq').where('group_id', '=', groupId).executeTakeFirstOrThrow();
+  const stored = async () => (await db.selectFrom('messages').select('seq').execute()).length;
+  const [nextBefore, countBefore] = [await group(), await stored()];
+  const good: AppendOp = {
+    op: 'append',
+    groupId,
+    messageId: randomBytes(16),
+    accountId: alice.identity.accountId,
+    deviceId: alice.identity.deviceId,
+    kind: KIND.application,
+    valid: true,
+    epoch: Number(alice.state!.groupContext.epoch),
+    payload: new Uint8Array([1, 2, 3]),
+    now: Date.now(),
+    expiresAt: null,
+  };
+  // The second cannot be bound (a value SQLite has no type for): the first was already inserted.
+  const bad = { ...good, messageId: randomBytes(16), payload: { not: 'bytes' } as never };
+  await expect(appender.run([good, bad])).rejects.toBeInstanceOf(AppenderFailed);
+  expect(await group()).toEqual(nextBefore);
+  expect(await stored()).toBe(countBefore);
+  // The thread goes on: the good one alone is written.
+  const [r] = await appender.run([good]);
+  expect(r).toEqual({ seq: nextBefore.next_seq, epoch: good.epoch });
+});
+
+test('with the writer thread gone, batches are written on the main connection: nothing lost, nothing out of order', async () => {
+  const { alice, bob, groupId, appender } = await started();
+  const first = await sendMany(alice, groupId, texts(1, 10));
+  await appender.stop();
+  const written = appender.written();
+  const second = await sendMany(alice, groupId, texts(11, 10));
+  const seqs = [...first, ...second].map((a) => (a.type === 'sent' ? a.seq : -1));
+  expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+  expect(appender.written()).toEqual(written);
+  await expect(appender.run([])).rejects.toBeInstanceOf(AppenderFailed);
+  const read = await readAll(bob, groupId);
+  expect(read.texts.filter((t) => t.startsWith('message'))).toEqual(texts(1, 20));
+});
