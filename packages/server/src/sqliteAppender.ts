@@ -67,6 +67,12 @@ export type AppenderResult = { seq: number; epoch: number } | AppendRefused | nu
 export interface SqliteAppender {
   /** Run `ops` in one durable transaction; rejects, having changed nothing, if it cannot. */
   run(ops: AppenderOp[]): Promise<AppenderResult[]>;
+  /**
+   * Settles once no batch is in the thread (each answered, written or not); undefined when none is
+   * now. A write of the main connection refused as busy tries again then, rather than on a timer
+   * that could keep falling inside the thread's back-to-back batches.
+   */
+  idle(): Promise<void> | undefined;
   /** The batches, and their ops, written so far. */
   written(): { batches: number; ops: number };
   stop(): Promise<void>;
@@ -170,10 +176,18 @@ export function startAppender(file: string, cacheKib: number): SqliteAppender {
   let next = 0;
   let gone: string | undefined;
   const written = { batches: 0, ops: 0 };
+  let idle: { promise: Promise<void>; resolve(): void } | undefined;
+  const settled = () => {
+    if (waiting.size > 0) return;
+    worker.unref();
+    idle?.resolve();
+    idle = undefined;
+  };
   const end = (reason: string) => {
     gone ??= reason;
     for (const w of waiting.values()) w.reject(new AppenderFailed(gone));
     waiting.clear();
+    settled();
   };
   worker.on('message', (m: Reply | 'stopped') => {
     if (m === 'stopped') return void worker.terminate();
@@ -185,6 +199,7 @@ export function startAppender(file: string, cacheKib: number): SqliteAppender {
       written.ops += m.results.length;
       w.resolve(m.results);
     } else w.reject(new AppenderFailed(m.error ?? 'no answer'));
+    settled();
   });
   // A failure is reported to the batches waiting, never thrown into the process.
   worker.once('error', (e) => end(e.name));
@@ -199,13 +214,22 @@ export function startAppender(file: string, cacheKib: number): SqliteAppender {
     run(ops) {
       if (gone !== undefined) return Promise.reject(new AppenderFailed(gone));
       const id = next++;
-      return new Promise((resolve, reject) => {
+      return new Promise<AppenderResult[]>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         worker.ref(); // a batch in the thread keeps the process up until it is answered
         worker.postMessage({ id, ops });
-      }).finally(() => {
-        if (waiting.size === 0) worker.unref();
-      }) as Promise<AppenderResult[]>;
+      });
+    },
+    idle() {
+      if (waiting.size === 0) return undefined;
+      if (idle === undefined) {
+        let resolve = () => {};
+        const promise = new Promise<void>((r) => {
+          resolve = r;
+        });
+        idle = { promise, resolve };
+      }
+      return idle.promise;
     },
     written: () => ({ ...written }),
     stop() {

@@ -124,6 +124,8 @@ class DurableConnection implements DatabaseConnection {
   constructor(
     private readonly sqlite: SQLite.Database,
     readonly wal: WalFlusher,
+    /** The writer thread's batch in flight, if any (sqliteAppender.ts `idle`). */
+    private readonly threadBusy: () => Promise<void> | undefined,
   ) {}
 
   private prepare(sql: string): SQLite.Statement {
@@ -157,9 +159,13 @@ class DurableConnection implements DatabaseConnection {
         break;
       } catch (e) {
         if (!waitIfBusy || !busy(e) || waited >= BUSY_WAIT_MS) throw e;
+        // The writer thread's batch holds the lock: tried again as soon as it is answered (before
+        // the next one is handed over). Anyone else's hold: waited for on a timer.
+        const started = Date.now();
+        const thread = this.threadBusy();
         const ms = Math.min(BUSY_STEP_MAX_MS, 1 + waited / 4);
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        waited += ms;
+        await (thread ?? new Promise((resolve) => setTimeout(resolve, ms)));
+        waited += thread === undefined ? ms : Math.max(1, Date.now() - started);
       }
     }
     // A write outside a transaction committed on its own: durable before it is reported.
@@ -206,7 +212,9 @@ class DurableSqliteDriver implements Driver {
     private readonly databaseFile: string,
     sync: Fsync,
   ) {
-    this.connection = new DurableConnection(sqlite, new WalFlusher(databaseFile, sync));
+    this.connection = new DurableConnection(sqlite, new WalFlusher(databaseFile, sync), () =>
+      this.appender?.idle(),
+    );
   }
 
   /** The writer thread, started on first use (after the migrations, which the main connection runs). */
