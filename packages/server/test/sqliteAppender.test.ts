@@ -136,8 +136,8 @@ test('a batch the writer thread cannot write changes nothing: refused whole, the
     now: Date.now(),
     expiresAt: null,
   };
-  // The second cannot be bound (a value SQLite has no type for): the first was already inserted.
-  const bad = { ...good, messageId: randomBytes(16), payload: { not: 'bytes' } as never };
+  // The second breaks a constraint (a message's time is required): the first was already inserted.
+  const bad = { ...good, messageId: randomBytes(16), now: null as never };
   await expect(appender.run([good, bad])).rejects.toBeInstanceOf(AppenderFailed);
   expect(await group()).toEqual(nextBefore);
   expect(await stored()).toBe(countBefore);
