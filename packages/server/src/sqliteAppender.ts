@@ -141,8 +141,10 @@ function write(m, out) {
     out.push(seq, claimed.epoch);
   }
 }
+// A large batch comes in parts (\`more\`), each answered once written, the last one committed.
 parentPort.on('message', (m) => {
   if (m === 'stop') {
+    if (db.inTransaction) rollback.run();
     db.close();
     parentPort.postMessage('stopped');
     return;
@@ -150,12 +152,13 @@ parentPort.on('message', (m) => {
   if (failed !== undefined) return parentPort.postMessage({ id: m.id, error: failed });
   const results = [];
   try {
-    begin.run();
+    if (!db.inTransaction) begin.run();
     write(m, results);
   } catch (e) {
     if (db.inTransaction) rollback.run();
     return parentPort.postMessage({ id: m.id, error: String((e && e.code) || 'error') });
   }
+  if (m.more) return parentPort.postMessage({ id: m.id, results });
   try {
     commit.run();
   } catch (e) {
@@ -219,6 +222,24 @@ function unpack(ops: AppenderOp[], flat: unknown[]): AppenderResult[] {
   });
 }
 
+/**
+ * The most bytes handed over at once. A batch of larger messages (up to 256 of 1 MiB each) goes in
+ * parts of about this size, each sent once the one before is written, all in one transaction: the
+ * copies handed over never hold more than this, whatever the batch.
+ */
+const PART_BYTES = 4 * 1024 * 1024;
+
+const bytesOf = (o: AppenderOp) =>
+  o.groupId.length + (o.op === 'append' ? o.messageId.length + o.payload.length : 0);
+
+/** The end of the part of `ops` that starts at `from`: at least one op, at most PART_BYTES after it. */
+function partEnd(ops: AppenderOp[], from: number): number {
+  let to = from + 1;
+  let bytes = bytesOf(ops[from]!);
+  while (to < ops.length && bytes + bytesOf(ops[to]!) <= PART_BYTES) bytes += bytesOf(ops[to++]!);
+  return to;
+}
+
 /** Start the writer thread for the database in `file` (already migrated, in WAL mode). */
 export function startAppender(file: string, cacheKib: number): SqliteAppender {
   const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -230,31 +251,22 @@ export function startAppender(file: string, cacheKib: number): SqliteAppender {
   const waiting = new Map<number, { resolve(r: unknown[]): void; reject(e: Error): void }>();
   let next = 0;
   let gone: string | undefined;
+  /** Batches being written (their parts one after another). */
+  let running = 0;
   const written = { batches: 0, ops: 0 };
   let idle: { promise: Promise<void>; resolve(): void } | undefined;
-  const settled = () => {
-    if (waiting.size > 0) return;
-    worker.unref();
-    idle?.resolve();
-    idle = undefined;
-  };
   const end = (reason: string) => {
     gone ??= reason;
     for (const w of waiting.values()) w.reject(new AppenderFailed(gone));
     waiting.clear();
-    settled();
   };
   worker.on('message', (m: Reply | 'stopped') => {
     if (m === 'stopped') return void worker.terminate();
     const w = waiting.get(m.id);
     if (w === undefined) return;
     waiting.delete(m.id);
-    if (m.results !== undefined) {
-      written.batches++;
-      written.ops += m.results.length / 2;
-      w.resolve(m.results);
-    } else w.reject(new AppenderFailed(m.error ?? 'no answer'));
-    settled();
+    if (m.results !== undefined) w.resolve(m.results);
+    else w.reject(new AppenderFailed(m.error ?? 'no answer'));
   });
   // A failure is reported to the batches waiting, never thrown into the process.
   worker.once('error', (e) => end(e.name));
@@ -264,20 +276,46 @@ export function startAppender(file: string, cacheKib: number): SqliteAppender {
       resolve();
     }),
   );
+
+  /** Hand `ops` over; `more`: parts of the same batch follow. */
+  function post(ops: AppenderOp[], more: boolean): Promise<AppenderResult[]> {
+    if (gone !== undefined) return Promise.reject(new AppenderFailed(gone));
+    const id = next++;
+    const part = pack(ops);
+    return new Promise<unknown[]>((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, more, ...part }, [part.bytes]);
+    }).then((flat) => unpack(ops, flat));
+  }
+
+  async function run(ops: AppenderOp[]): Promise<AppenderResult[]> {
+    if (ops.length === 0) return post(ops, false);
+    let results: AppenderResult[] = [];
+    for (let from = 0; from < ops.length; ) {
+      const to = partEnd(ops, from);
+      const part = await post(from === 0 && to === ops.length ? ops : ops.slice(from, to), to < ops.length);
+      results = from === 0 ? part : results.concat(part);
+      from = to;
+    }
+    written.batches++;
+    written.ops += ops.length;
+    return results;
+  }
+
   let stopped: Promise<void> | undefined;
   return {
     run(ops) {
-      if (gone !== undefined) return Promise.reject(new AppenderFailed(gone));
-      const id = next++;
-      const batch = pack(ops);
-      return new Promise<unknown[]>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        worker.ref(); // a batch in the thread keeps the process up until it is answered
-        worker.postMessage({ id, ...batch }, [batch.bytes]);
-      }).then((flat) => unpack(ops, flat));
+      running++;
+      worker.ref(); // a batch in the thread keeps the process up until it is answered
+      return run(ops).finally(() => {
+        if (--running > 0) return;
+        worker.unref();
+        idle?.resolve();
+        idle = undefined;
+      });
     },
     idle() {
-      if (waiting.size === 0) return undefined;
+      if (running === 0) return undefined;
       if (idle === undefined) {
         let resolve = () => {};
         const promise = new Promise<void>((r) => {

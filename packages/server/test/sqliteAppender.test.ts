@@ -117,33 +117,68 @@ test("a message sent twice in one batch is stored once: the second gets the firs
   expect(appender.written().ops - before).toBe(2);
 });
 
-test('a batch the writer thread cannot write changes nothing: refused whole, the writes before the bad one rolled back', async () => {
-  const { alice, groupId, db, appender } = await started();
-  const group = () =>
-    db.selectFrom('groups').select('next_seq').where('group_id', '=', groupId).executeTakeFirstOrThrow();
-  const stored = async () => (await db.selectFrom('messages').select('seq').execute()).length;
-  const [nextBefore, countBefore] = [await group(), await stored()];
-  const good: AppendOp = {
+/** An append op from `from` in `groupId` (written straight to the thread, as its writer would). */
+function appendOp(from: Device, groupId: Uint8Array, payload: Uint8Array): AppendOp {
+  return {
     op: 'append',
     groupId,
     messageId: randomBytes(16),
-    accountId: alice.identity.accountId,
-    deviceId: alice.identity.deviceId,
+    accountId: from.identity.accountId,
+    deviceId: from.identity.deviceId,
     kind: KIND.application,
     valid: true,
-    epoch: Number(alice.state!.groupContext.epoch),
-    payload: new Uint8Array([1, 2, 3]),
+    epoch: Number(from.state!.groupContext.epoch),
+    payload,
     now: Date.now(),
     expiresAt: null,
   };
+}
+
+/** The group's next place, and how many messages are stored. */
+async function logOf(db: ParleyServer['db'], groupId: Uint8Array) {
+  const group = await db
+    .selectFrom('groups')
+    .select('next_seq')
+    .where('group_id', '=', groupId)
+    .executeTakeFirstOrThrow();
+  const stored = await db.selectFrom('messages').select('seq').execute();
+  return { next: group.next_seq, stored: stored.length };
+}
+
+test('a batch the writer thread cannot write changes nothing: refused whole, the writes before the bad one rolled back', async () => {
+  const { alice, groupId, db, appender } = await started();
+  const before = await logOf(db, groupId);
+  const good = appendOp(alice, groupId, new Uint8Array([1, 2, 3]));
   // The second breaks a constraint (a message's time is required): the first was already inserted.
   const bad = { ...good, messageId: randomBytes(16), now: null as never };
   await expect(appender.run([good, bad])).rejects.toBeInstanceOf(AppenderFailed);
-  expect(await group()).toEqual(nextBefore);
-  expect(await stored()).toBe(countBefore);
+  expect(await logOf(db, groupId)).toEqual(before);
   // The thread goes on: the good one alone is written.
   const [r] = await appender.run([good]);
-  expect(r).toEqual({ seq: nextBefore.next_seq, epoch: good.epoch });
+  expect(r).toEqual({ seq: before.next, epoch: good.epoch });
+});
+
+test('a batch of large messages goes over in parts, in one transaction: all stored in order, or, when its last part fails, none', async () => {
+  const { alice, groupId, db, appender } = await started();
+  const op = () => appendOp(alice, groupId, new Uint8Array(1024 * 1024).fill(7));
+  // Six messages of 1 MiB: two parts of about 4 MiB. The last one breaks a constraint.
+  const before = await logOf(db, groupId);
+  const failing = [op(), op(), op(), op(), op(), { ...op(), now: null as never }];
+  await expect(appender.run(failing)).rejects.toBeInstanceOf(AppenderFailed);
+  expect(await logOf(db, groupId)).toEqual(before);
+  const ops = [op(), op(), op(), op(), op(), op()];
+  const results = await appender.run(ops);
+  expect(results.map((r) => r?.seq)).toEqual(ops.map((_, i) => before.next + i));
+  const rows = await db
+    .selectFrom('messages')
+    .select(['seq', 'message_id', 'data'])
+    .where('seq', '>=', before.next)
+    .orderBy('seq')
+    .execute();
+  expect(rows.map((r) => Buffer.from(r.message_id).equals(ops[r.seq - before.next]!.messageId))).toEqual(
+    ops.map(() => true),
+  );
+  expect(rows.every((r) => r.data.length === 1024 * 1024 && r.data[0] === 7)).toBe(true);
 });
 
 test('with the writer thread gone, batches are written on the main connection: nothing lost, nothing out of order', async () => {
