@@ -4,9 +4,10 @@
  * better-sqlite3 runs every statement on the thread that calls it. A profile of one-to-one traffic
  * found the event loop spending about a third of its busy time in the three statements each message
  * takes (the checks, the sequence claim, the insert) and in the commit: meanwhile no socket was read
- * or written. A batch made only of application messages and delivery acknowledgements (nearly every
- * batch under load) is therefore written here, by a worker thread with a connection of its own to the
- * same database, while the event loop goes on serving sockets and the next batch gathers.
+ * or written. The application messages and delivery acknowledgements at the head of the writer's
+ * queue (nearly every batch under load) are therefore written here, as one batch, by a worker thread
+ * with a connection of its own to the same database, while the event loop goes on serving sockets
+ * and the next batch gathers.
  *
  * What stays exactly as it was (writeBatch.ts, sqliteDriver.ts):
  * - Durability: the worker's connection has `synchronous = FULL`, so its COMMIT returns only after
@@ -15,7 +16,8 @@
  *   other connections (the wal-index) after that sync.
  * - Order: batches still run one after another from the writer's one queue; the worker's write and
  *   the main connection's never overlap for the writer's own writes. A write of the main connection
- *   outside the writer, should one meet the worker's lock, waits for it on a timer (sqliteDriver.ts).
+ *   outside the writer, should one meet the worker's lock, tries again once the worker's batch is
+ *   answered (`idle`, sqliteDriver.ts), never sleeping the event loop.
  * - Each message passes the same checks, in the same order: the checks of a message run after the
  *   previous message's insert, so an id sent twice in one batch finds the first.
  * The worker sleeps in SQLite's busy wait when the checkpointer holds the lock; only its own thread
@@ -24,8 +26,8 @@
  * Anything the worker cannot do (an error, a constraint, the worker gone) makes the whole batch fail
  * here, having changed nothing (its transaction is rolled back); the writer then runs the batch again
  * on the main connection, each write on its own. An error at COMMIT (a failed flush, say) leaves the
- * durability unknown: the worker then refuses every later batch, and the main connection's own
- * flushes decide whether anything more is acknowledged.
+ * durability unknown: the worker then refuses every later batch (until a restart), and the main
+ * connection's own flushes decide whether anything more is acknowledged.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';

@@ -25,9 +25,9 @@
  * isolated, where every write is done on its own.
  *
  * A write may instead say how a whole batch of its kind is done elsewhere (`Bulk.apart`: on SQLite,
- * by the writer thread, sqliteAppender.ts). A batch in which every write has the same `apart` is
- * handed over whole and answered once that is durable; should it fail, it changed nothing and is
- * run here, isolated. Batches still run one after another, so the order and the prefix rule stand.
+ * by the writer thread, sqliteAppender.ts). The writes at the head of the queue that share an
+ * `apart` make a batch handed over whole, answered once it is durable (the writes after them make
+ * the next batch); should it fail, it changed nothing and is run here, isolated. Batches still run one after another, so the order and the prefix rule stand.
  *
  * Locks (PostgreSQL): a message write takes its group's row lock (the compare-and-set UPDATE in
  * delivery/log.ts) and, under it, rows of that group only. A batch holds those locks until it commits, so
@@ -120,14 +120,18 @@ function laneOf(order: string): number {
   return h % POSTGRES_WRITERS;
 }
 
-/** The next batch, when every write in it is done elsewhere by one `apart` (Bulk); taken off `queue`. */
+/**
+ * The next batch, when the queue starts with writes done elsewhere by one `apart` (Bulk): those
+ * writes, up to the first that is not, taken off `queue` (the rest makes the batch after).
+ */
 function takeApart(
   queue: Pending[],
 ): { apart: NonNullable<Bulk<unknown>['apart']>; batch: Pending[] } | undefined {
   const apart = queue[0]?.bulk?.apart;
   if (apart === undefined) return undefined;
-  const n = Math.min(queue.length, MAX_BATCH);
-  for (let i = 1; i < n; i++) if (queue[i]!.bulk?.apart !== apart) return undefined;
+  const most = Math.min(queue.length, MAX_BATCH);
+  let n = 1;
+  while (n < most && queue[n]!.bulk?.apart === apart) n++;
   return { apart, batch: queue.splice(0, n) };
 }
 

@@ -3,9 +3,10 @@
  * application messages (and delivery acks) are written together (writeBatch.ts `Bulk`).
  * - PostgreSQL appends a batch's messages in one statement, in the writer's transaction
  *   (postgres.ts); acks are written one by one in that transaction.
- * - SQLite writes a batch made only of messages and acks on its writer thread, in a transaction of
- *   its own (sqliteThread.ts), so the event loop serves sockets meanwhile. A batch mixed with other
- *   writes runs on the main connection, each message through the same checks as one by one.
+ * - SQLite writes the messages and acks at the head of the writer's queue on its writer thread, in
+ *   a transaction of their own (sqliteThread.ts), so the event loop serves sockets meanwhile. Other
+ *   writes, and those queued after them, run on the main connection, each message through the same
+ *   checks as one by one.
  */
 import type { ServerFrame } from '@parley/core';
 import { PostgresAdapter } from 'kysely';
