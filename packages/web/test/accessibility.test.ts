@@ -390,6 +390,17 @@ test('at 320 CSS px wide, and zoomed to 400%, the app reflows and the messages k
   expect(await scrolled()).toBe(reading);
   await sal.page.getByLabel('Message', { exact: true }).press('PageDown');
   await expect.poll(scrolled).toBeGreaterThan(bottom - 2);
+  // Back at the bottom, the list follows what arrives again.
+  await sal.page.getByLabel('Message', { exact: true }).press('PageDown');
+  const toBottom = () =>
+    sal.page.locator('.messages').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
+  await expect.poll(toBottom).toBeLessThan(2);
+  // (Followed to the list's last line; its bottom padding, 0.8rem, may stay below.)
+  for (const text of ['still here', 'and again']) {
+    await send(sam, text);
+    await message(sal, text).waitFor();
+    await expect.poll(toBottom).toBeLessThan(16);
+  }
   await sal.page.getByRole('button', { name: 'Back to conversations' }).click();
   await sal.page.getByRole('button', { name: 'Privacy' }).waitFor();
   expect(await sal.page.evaluate(() => document.documentElement.scrollWidth)).toBe(320);

@@ -17,6 +17,12 @@ export const HISTORY_WINDOW = 3 * HISTORY_PAGE_SIZE;
 const STEP = HISTORY_PAGE_SIZE;
 /** How close (px) to an end of the list a scroll must come to move the window. */
 const EDGE = 8;
+/**
+ * How close (px) to its bottom the list counts as at the bottom, and follows new messages: the
+ * newest scrolled into view leaves the list's bottom padding below it, and a few pixels more should
+ * not stop the list following.
+ */
+const NEAR_BOTTOM = 48;
 
 export interface HistoryWindowOptions {
   list: RefObject<HTMLOListElement | null>;
@@ -161,7 +167,7 @@ export function useHistoryWindow(o: HistoryWindowOptions): HistoryWindow {
   const onScroll = () => {
     const el = list.current;
     if (el === null) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM;
     if (el.scrollTop < EDGE) showEarlier();
     else if (el.scrollHeight - el.scrollTop - el.clientHeight < EDGE) showLater();
   };
