@@ -186,14 +186,17 @@ interface Reply {
   error?: string;
 }
 
+/** The bytes an op hands over. */
+const bytesOf = (o: AppenderOp) =>
+  o.groupId.length + (o.op === 'append' ? o.messageId.length + o.payload.length : 0);
+
 /**
  * A batch as the thread takes it: the byte fields of every op in one buffer, handed over rather
  * than copied, and the rest in a flat list (cloning an object per op cost more than writing it).
  */
 function pack(ops: AppenderOp[]): { n: number; bytes: ArrayBuffer; cols: unknown[] } {
   let size = 0;
-  for (const o of ops)
-    size += o.groupId.length + (o.op === 'append' ? o.messageId.length + o.payload.length : 0);
+  for (const o of ops) size += bytesOf(o);
   const bytes = new Uint8Array(size);
   const cols: unknown[] = [];
   let at = 0;
@@ -230,9 +233,6 @@ function unpack(ops: AppenderOp[], flat: unknown[]): AppenderResult[] {
  * copies handed over never hold more than this, whatever the batch.
  */
 const PART_BYTES = 4 * 1024 * 1024;
-
-const bytesOf = (o: AppenderOp) =>
-  o.groupId.length + (o.op === 'append' ? o.messageId.length + o.payload.length : 0);
 
 /** The end of the part of `ops` that starts at `from`: at least one op, at most PART_BYTES after it. */
 function partEnd(ops: AppenderOp[], from: number): number {

@@ -152,8 +152,7 @@ async function runWrites(
   const outcomes: Outcome[] = [];
   for (let i = 0; i < batch.length; i++) {
     const item = batch[i]!;
-    const bulk = item.bulk;
-    const bulkRun = bulk?.run;
+    const bulkRun = item.bulk?.run;
     if (!isolated && bulkRun !== undefined) {
       let end = i + 1;
       while (end < batch.length && batch[end]!.bulk?.run === bulkRun) end++;

@@ -20,7 +20,7 @@ import { KIND } from '../src/delivery/policy.js';
 import { buildServer, DEFAULT_CONFIG, type ParleyServer } from '../src/index.js';
 import { AppenderFailed, type AppendOp } from '../src/sqliteAppender.js';
 import { sqliteAppenderOf } from '../src/sqliteDriver.js';
-import { chattingPair, type Device } from './pair.js';
+import { chattingPair, type Device, device } from './pair.js';
 
 // Built from the sources: the writer thread is looked up by the sources' own driver.
 let server: ParleyServer | undefined;
@@ -40,7 +40,7 @@ async function started() {
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
   const pair = await chattingPair(url);
   devices.push(pair.alice, pair.bob);
-  return { ...pair, db: server.db, appender: sqliteAppenderOf(server.db as never)! };
+  return { ...pair, url, db: server.db, appender: sqliteAppenderOf(server.db as never)! };
 }
 
 /** `n` messages from `from`, encrypted in turn and sent all at once (so they share batches). */
@@ -144,6 +144,39 @@ async function logOf(db: ParleyServer['db'], groupId: Uint8Array) {
   const stored = await db.selectFrom('messages').select('seq').execute();
   return { next: group.next_seq, stored: stored.length };
 }
+
+test("a stranger's messages in the same batches as a member's are refused one by one: not stored, not delivered, and the member's all stand", async () => {
+  const { alice, bob, groupId, url, db, appender } = await started();
+  const mallory = await device(url, 'mallory');
+  devices.push(mallory);
+  // Mallory replays alice's ciphertexts under fresh ids into her group, alongside alice's own sends.
+  const payloads: Uint8Array[] = [];
+  for (const text of texts(1, 10)) {
+    const e = await encryptApplication(alice.mls, alice.state!, encodeAppMessage(textMessage(text)));
+    alice.state = e.newState;
+    payloads.push(e.message);
+  }
+  const send = (from: Device, payload: Uint8Array) =>
+    from.ws.request({ type: 'send', groupId, messageId: randomBytes(16), payload, welcome: null });
+  const before = appender.written();
+  const answers = await Promise.all(payloads.flatMap((p) => [send(alice, p), send(mallory, p)]));
+  const mine = answers.filter((_, i) => i % 2 === 0);
+  const theirs = answers.filter((_, i) => i % 2 === 1);
+  expect(mine.every((a) => a.type === 'sent')).toBe(true);
+  expect(theirs.map((a) => (a.type === 'error' ? a.code : a.type))).toEqual(theirs.map(() => 'not_a_member'));
+  // They went through the thread (20 ops), in fewer transactions than messages.
+  const after = appender.written();
+  expect(after.ops - before.ops).toBe(20);
+  expect(after.batches - before.batches).toBeLessThan(20);
+  const stored = await db
+    .selectFrom('messages')
+    .select('sender_username')
+    .where('group_id', '=', groupId)
+    .execute();
+  expect(stored.some((r) => r.sender_username === mallory.identity.accountId)).toBe(false);
+  const read = await readAll(bob, groupId);
+  expect(read.texts.filter((t) => t.startsWith('message'))).toEqual(texts(1, 10));
+});
 
 test('a batch the writer thread cannot write changes nothing: refused whole, the writes before the bad one rolled back', async () => {
   const { alice, groupId, db, appender } = await started();

@@ -5,8 +5,8 @@
  * end (or its buttons are pressed), and only past the oldest page read does it ask for the page
  * before (a read of the store). While the window is on the newest messages it follows them as they
  * arrive, as long as the list is scrolled to its bottom; a message the person sends brings it back
- * there. What the person was looking at stays in
- * place when the window moves: the first message in view is kept at the same height.
+ * there. What the person was looking at stays in place when the window moves: the first message
+ * in view is kept at the same height.
  */
 import { type ChatMessage, HISTORY_PAGE_SIZE } from '@parley/client';
 import { type RefObject, useEffect, useLayoutEffect, useRef, useState } from 'react';
@@ -167,9 +167,10 @@ export function useHistoryWindow(o: HistoryWindowOptions): HistoryWindow {
   const onScroll = () => {
     const el = list.current;
     if (el === null) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM;
+    const below = el.scrollHeight - el.scrollTop - el.clientHeight;
+    atBottom.current = below < NEAR_BOTTOM;
     if (el.scrollTop < EDGE) showEarlier();
-    else if (el.scrollHeight - el.scrollTop - el.clientHeight < EDGE) showLater();
+    else if (below < EDGE) showLater();
   };
 
   return {
