@@ -4,7 +4,7 @@
  * browser's own history and opens its conversation.
  */
 import { expect, test } from 'vitest';
-import { browserSuite, dialog, message, newChat, screenshot, send } from './browser.js';
+import { BROWSER_WAIT_MS, browserSuite, dialog, message, newChat, screenshot, send } from './browser.js';
 
 const suite = browserSuite();
 
@@ -16,9 +16,17 @@ test('the timer set in the details shows on both sides; the search box finds a m
   // vic has not opened the conversation: search finds the message (accents and case ignored).
   const box = vic.page.getByLabel('Search your messages');
   await box.fill('CAFE noon');
-  await box.press('Enter');
   const result = vic.page.locator('.search-result', { hasText: 'the blue Café at noon' });
-  await result.waitFor();
+  // Searched again until the message has reached vic's device (uma's copy shows before it is sent).
+  await expect
+    .poll(
+      async () => {
+        await box.press('Enter');
+        return result.count();
+      },
+      { timeout: BROWSER_WAIT_MS, interval: 500 },
+    )
+    .toBe(1);
   expect(await result.locator('.conversation-title').innerText()).toBe('uma');
   await screenshot(vic, 'search-results');
   await result.click();
