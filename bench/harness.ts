@@ -48,7 +48,8 @@ export function numberOption(name: string, fallback: number): number {
 
 /** One benchmark run may not take longer than this. */
 export const RUN_LIMIT_MS = 120_000;
-const FRAME = { deliver: 133, welcome: 134, sent: 136 } as const;
+/** The server frame types the load generator reads before decoding (core's protocol/frames.ts). */
+export const FRAME = { deliver: 133, welcome: 134, sent: 136 } as const;
 
 export const cs: CiphersuiteImpl = await nativeCiphersuite();
 
