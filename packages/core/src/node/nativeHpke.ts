@@ -25,6 +25,7 @@ import { nativeAead } from './aead.js';
 import { hkdfExpand, hkdfExtract, type NodeHash } from './hkdf.js';
 import { LARGE_INPUT, labeledExtractLarge } from './largeInfo.js';
 import { arrayBuffer, type Bytes, NodeDhkem, u8 } from './nodeDhkem.js';
+import { withSealPool } from './sealPool.js';
 
 /** HKDF-Extract as the library's Hkdf requires it: a salt is empty or exactly HashLen bytes. */
 function hkdfExtractChecked(hash: NodeHash, hashSize: number, salt: Bytes, ikm: Bytes): ArrayBuffer {
@@ -121,8 +122,17 @@ function makeKem(kem: KemAlgorithm): NodeDhkem | undefined {
   }
 }
 
-/** Native HPKE for a DHKEM(X25519, HKDF-SHA256) or DHKEM(X448, HKDF-SHA512) suite, or undefined for any other KEM. */
+/**
+ * Native HPKE for a DHKEM(X25519, HKDF-SHA256) or DHKEM(X448, HKDF-SHA512) suite, or undefined for
+ * any other KEM; many seals asked for together are shared with a worker thread (sealPool.ts).
+ */
 export async function nativeHpke(alg: HpkeAlgorithm): Promise<Hpke | undefined> {
+  const hpke = await plainNativeHpke(alg);
+  return hpke === undefined ? undefined : withSealPool(hpke, alg);
+}
+
+/** The same, each seal made on the calling thread (what the seal worker runs). */
+export async function plainNativeHpke(alg: HpkeAlgorithm): Promise<Hpke | undefined> {
   const kem = makeKem(alg.kem);
   if (kem === undefined) return undefined;
   const suite = new CipherSuite({
