@@ -82,10 +82,11 @@ async function main() {
   try {
     const { flow, close } = await relayFlow(relay.port, [group], 1);
     relayRate = await closedLoop(flow, MESSAGES, WINDOW);
+    // The closed loop's sockets leave first: in the same room the relay would forward to both.
+    await close();
     const open = await relayFlow(relay.port, [group], MESSAGES + 2);
     relayLatency = await openLoop(open.flow, OPEN, RATE / (DEVICES - 1));
     await open.close();
-    await close();
   } finally {
     await relay.stop();
   }
