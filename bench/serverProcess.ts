@@ -63,9 +63,11 @@ if (mode === 'relay') {
   };
   // Loaded here, not at the top: the relay's process must not carry Parley's modules (its memory
   // is the baseline).
-  const { applyHeapPolicy, buildServer, DEFAULT_CONFIG } = await import('@parley/server');
-  // As the `parley-server` command does (PARLEY_BENCH_NODE_ARGS=--heap-growing-percent=N overrides).
+  const { applyHeapPolicy, buildServer, DEFAULT_CONFIG, startIdleTrim } = await import('@parley/server');
+  // As the `parley-server` command does (PARLEY_BENCH_NODE_ARGS=--heap-growing-percent=N overrides;
+  // PARLEY_BENCH_IDLE_TRIM=0 leaves the heap to V8 after a burst).
   applyHeapPolicy();
+  const trim = process.env.PARLEY_BENCH_IDLE_TRIM === '0' ? undefined : startIdleTrim();
   const server = await buildServer({
     ...DEFAULT_CONFIG,
     dataDir,
@@ -84,7 +86,12 @@ if (mode === 'relay') {
   if (process.env.PARLEY_BENCH_PAUSES === '1') await reportPauses();
   // PARLEY_BENCH_MEMORY=1: at exit, what the RSS is made of (V8's heap spaces, buffers, the rest).
   process.on('SIGTERM', () => {
-    if (process.env.PARLEY_BENCH_MEMORY === '1') reportMemory();
+    if (process.env.PARLEY_BENCH_MEMORY === '1') {
+      reportMemory();
+      const t = trim?.trims();
+      if (t !== undefined)
+        process.stderr.write(`[memory] idle trims ${t.count}, the last ${t.lastMs.toFixed(1)} ms\n`);
+    }
     // The profile first: closing a server with hundreds of connections may not end cleanly.
     Promise.resolve(stopSampling?.())
       .then(() => server.close())

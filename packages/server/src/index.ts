@@ -5,6 +5,7 @@ export { type AccessPolicy, ConfigError, DEFAULT_CONFIG, loadConfig, type Server
 export { type Db, openDatabase, openPostgres, openSqlite } from './db.js';
 export type { ApiErrorCode, ErrorBody } from './errors.js';
 export { applyHeapPolicy } from './heapPolicy.js';
+export { startIdleTrim } from './idleTrim.js';
 export { runRetention } from './retention.js';
 export { runServerCommand } from './serverCommand.js';
 export { appendIdentityReset, appendKeyEvent } from './transparency/append.js';

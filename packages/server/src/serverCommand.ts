@@ -9,6 +9,7 @@ import { buildServer } from './app.js';
 import { loadConfig } from './config.js';
 import { applyHeapPolicy } from './heapPolicy.js';
 import { SERVER_VERSION } from './http/health.js';
+import { startIdleTrim } from './idleTrim.js';
 import { runOperatorCommand } from './moderation/command.js';
 import { DEFAULT_WEB_ROOT } from './web.js';
 
@@ -20,6 +21,8 @@ export async function runServerCommand(argv: string[], env: NodeJS.ProcessEnv = 
   if (await runOperatorCommand(argv, env, (line) => process.stdout.write(`${line}\n`))) return;
   const config = loadConfig(argv, env);
   applyHeapPolicy();
+  // After a burst, memory goes back to the system once the server is quiet (idleTrim.ts).
+  startIdleTrim();
   const server = await buildServer(config);
   const address = await server.app.listen({ host: config.host, port: config.port });
   const scheme = config.tlsCert ? 'https' : 'http';
