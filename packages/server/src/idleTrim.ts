@@ -9,8 +9,9 @@
  *
  * This does the memory reducer's work sooner: once the event loop has been nearly idle for a few
  * periods in a row, and the heap has grown since the last time, one full collection runs. It runs
- * only when the process is quiet (a message arriving then waits for it: a few ms, measured below),
- * at most once per burst, and never under steady load, however light. The collection is V8's own
+ * only when the process is quiet (a message arriving then waits for it: 35–50 ms of collection in
+ * bench:direct), at most once per burst (and a retry), at most once a minute, and never under a
+ * steady load that keeps the event loop 2% busy or more. The collection is V8's own
  * (`gc`, exposed through the `--expose-gc` flag set at run time, as node's own tests do).
  */
 import { performance } from 'node:perf_hooks';
@@ -32,17 +33,23 @@ export interface IdleTrimOptions {
    * tail of the burst may still have counted.
    */
   youngBytes: number;
+  /**
+   * At least this long between collections for new bursts, ms: a light steady load (500 messages a
+   * second keeps the event loop ~3% busy) can count as quiet, and must not get a pause every few
+   * seconds. V8's own memory reducer waits as long.
+   */
+  minGapMs: number;
 }
 
 export const IDLE_TRIM_DEFAULTS: IdleTrimOptions = {
   everyMs: 1000,
-  quiet: 0.05,
-  // Longer than V8's 5 s window of allocation throughput, with a period to spare for the burst's
-  // tail: only then does the scavenge below find the throughput low and shrink the young
-  // generation (after 3 quiet periods it stayed at 2 × 16 MB; after 6, now and then).
+  quiet: 0.02,
+  // Long enough after the scavenge at the first quiet period for the allocation since to count as
+  // slow (`collectAll`), with V8's 5 s window of allocation throughput behind it.
   quietPeriods: 7,
   minGrowthBytes: 16 * 1024 * 1024,
   youngBytes: 8 * 1024 * 1024,
+  minGapMs: 60_000,
 };
 
 /** What the trimmer reads and does; the process's own unless a test says otherwise. */
@@ -53,7 +60,11 @@ export interface IdleTrimProbes {
   heapBytes(): number;
   /** The young generation's committed size, bytes. */
   youngBytes(): number;
-  /** Run a full collection. */
+  /** A monotonic clock, ms. */
+  now(): number;
+  /** Run a scavenge (the young generation only). */
+  scavenge(): Promise<void>;
+  /** Run a scavenge, then a full collection. */
   collect(): Promise<void>;
 }
 
@@ -68,19 +79,24 @@ export interface IdleTrim {
 type Gc = (options: { type: 'minor' | 'major'; execution: 'async' }) => Promise<void>;
 /** V8's collector, exposed once per process. */
 let exposed: Gc | undefined;
-
-/**
- * A scavenge, then a full collection. The scavenge is what gives the young generation back: V8
- * shrinks it after a scavenge when allocation has been slow (a full collection alone left it at
- * 2 × 16 MB). The full collection then frees the old generation's dead objects and their pages.
- */
-async function collectAll(): Promise<void> {
+function v8Gc(): Gc {
   if (exposed === undefined) {
     setFlagsFromString('--expose-gc');
     exposed = runInNewContext('gc') as Gc;
   }
-  await exposed({ type: 'minor', execution: 'async' });
-  await exposed({ type: 'major', execution: 'async' });
+  return exposed;
+}
+
+/**
+ * A scavenge, then a full collection. The scavenge is what gives the young generation back: V8
+ * shrinks it after a scavenge when the allocation since the one before was slow, under 1 MB/s (a
+ * full collection alone left it at 2 × 16 MB). Hence also the scavenge at the start of the quiet
+ * (`scavenge`): what the burst's last moments allocated is then counted there, not here. The full
+ * collection frees the old generation's dead objects and their pages.
+ */
+async function collectAll(): Promise<void> {
+  await v8Gc()({ type: 'minor', execution: 'async' });
+  await v8Gc()({ type: 'major', execution: 'async' });
 }
 
 /** This process's own readings, and V8's collector. */
@@ -95,7 +111,9 @@ export function processProbes(): IdleTrimProbes {
     },
     heapBytes: () => getHeapStatistics().total_heap_size,
     youngBytes: () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0,
+    scavenge: () => v8Gc()({ type: 'minor', execution: 'async' }),
     collect: collectAll,
+    now: () => performance.now(),
   };
 }
 
@@ -113,13 +131,16 @@ export function startIdleTrim(
   let base = probes.heapBytes();
   // A second try owed for the last burst (its young generation stayed large).
   let again = false;
+  let last = Number.NEGATIVE_INFINITY;
   const tick = async () => {
     if (collecting) return;
     quietInRow = probes.utilization() < o.quiet ? quietInRow + 1 : 0;
     const heap = probes.heapBytes();
     base = Math.min(base, heap);
-    const grown = heap - base >= o.minGrowthBytes;
-    if (quietInRow < o.quietPeriods || !(grown || again)) return;
+    const grown = heap - base >= o.minGrowthBytes && probes.now() - last >= o.minGapMs;
+    if (!(grown || again)) return;
+    if (quietInRow === 1) await probes.scavenge();
+    if (quietInRow < o.quietPeriods) return;
     collecting = true;
     const started = performance.now();
     try {
@@ -131,6 +152,7 @@ export function startIdleTrim(
       quietInRow = 0;
       base = probes.heapBytes();
       again = grown && probes.youngBytes() > o.youngBytes;
+      if (grown) last = probes.now();
     }
   };
   const timer = start ? setInterval(() => void tick(), o.everyMs) : undefined;

@@ -12,11 +12,25 @@ const MB = 1024 * 1024;
 
 /** Readings set by the test; each collection drops the heap to `after` and the young to `youngAfter`. */
 function scripted(heap: number, youngAfter = 2 * MB) {
-  const r = { busy: 0, heap, young: 32 * MB, after: 40 * MB, youngAfter, collections: 0 };
+  const r = {
+    busy: 0,
+    heap,
+    young: 32 * MB,
+    after: 40 * MB,
+    youngAfter,
+    collections: 0,
+    scavenges: 0,
+    clock: 0,
+  };
   const probes: IdleTrimProbes = {
     utilization: () => r.busy,
     heapBytes: () => r.heap,
     youngBytes: () => r.young,
+    // Each reading of the clock is a second later (a period).
+    now: () => (r.clock += 1000),
+    scavenge: async () => {
+      r.scavenges++;
+    },
     collect: async () => {
       r.collections++;
       r.heap = r.after;
@@ -39,6 +53,8 @@ test('a burst then quiet: one collection after the quiet periods, none before, n
   r.busy = 0.01;
   await ticks(trim, IDLE_TRIM_DEFAULTS.quietPeriods - 1);
   expect(r.collections).toBe(0);
+  // A scavenge at the first quiet period, so the burst's tail is not counted at the collection.
+  expect(r.scavenges).toBe(1);
   await trim.tick();
   expect(r.collections).toBe(1);
   expect(trim.trims().count).toBe(1);
@@ -58,12 +74,25 @@ test('under steady load, however light, no collection: one busy period starts th
   expect(r.collections).toBe(0);
 });
 
+test('bursts less than a minute apart: the second waits until a minute has passed since the first collection', async () => {
+  const { r, trim } = scripted(40 * MB);
+  r.heap = 90 * MB;
+  await ticks(trim, IDLE_TRIM_DEFAULTS.quietPeriods);
+  expect(r.collections).toBe(1);
+  r.heap = 90 * MB; // grown again, soon after
+  await ticks(trim, 2 * IDLE_TRIM_DEFAULTS.quietPeriods);
+  expect(r.collections).toBe(1);
+  await ticks(trim, 60);
+  expect(r.collections).toBe(2);
+});
+
 test('quiet without a burst (the heap has not grown): no collection', async () => {
   const { r, trim } = scripted(40 * MB);
   r.heap = 40 * MB + IDLE_TRIM_DEFAULTS.minGrowthBytes - MB;
   r.busy = 0;
   await ticks(trim, 50);
   expect(r.collections).toBe(0);
+  expect(r.scavenges).toBe(0);
 });
 
 test('a young generation that stayed large is tried once more after more quiet, and no third time', async () => {
