@@ -13,7 +13,13 @@ import { describe, expect, test } from 'vitest';
 import { addKeyPackages, createGroup, selfUpdate } from '../src/index.js';
 import { plainNativeHpke } from '../src/node/nativeHpke.js';
 import { nativeCryptoProvider } from '../src/node/nativeProvider.js';
-import { POOL_THRESHOLD, sealPoolCounts, withSealPool } from '../src/node/sealPool.js';
+import {
+  COLD_THRESHOLD,
+  POOL_THRESHOLD,
+  sealPoolCounts,
+  warmSealWorker,
+  withSealPool,
+} from '../src/node/sealPool.js';
 import { deliver, join, makeAccount, publishKeyPackage } from './helpers.js';
 
 const BUILT = new URL('../dist/node/nativeHpke.js', import.meta.url).href;
@@ -54,7 +60,15 @@ describe('the seal pool', () => {
     expect(existsSync(fileURLToPath(BUILT))).toBe(true);
   });
 
+  test('a batch under the cold threshold finds the worker not started: it is made here, and the worker started for the next', async () => {
+    const r = await sealMany(BUILT, 100);
+    expect(r.handed).toBe(0);
+    expect(r.opened[42]).toBe('secret number 42');
+    expect(await warmSealWorker(BUILT)).toBe(true);
+  });
+
   test('many seals at once: the worker makes part of them, and each opens under its own recipient key to its own plaintext', async () => {
+    expect(await warmSealWorker(BUILT)).toBe(true);
     const r = await sealMany(BUILT, 150);
     expect(r.opened).toEqual(Array.from({ length: 150 }, (_, i) => `secret number ${i}`));
     expect(r.handed).toBeGreaterThan(0);
@@ -84,11 +98,13 @@ describe('the seal pool', () => {
     expect(first.handed).toBe(0);
     expect(first.here).toBe(100); // the worker's share made here once it answered that it cannot
     expect(first.opened[99]).toBe('secret number 99');
-    const second = await sealMany(MISSING, 100);
-    expect(second.here).toBe(100);
+    expect(await warmSealWorker(MISSING)).toBe(false);
+    const second = await sealMany(MISSING, COLD_THRESHOLD);
+    expect(second.here).toBe(COLD_THRESHOLD);
   });
 
   test("a seal that fails in the worker's share (to a small-order key) fails alone; the others open", async () => {
+    expect(await warmSealWorker(BUILT)).toBe(true);
     const { plain, hpke } = await pooled(BUILT);
     const recipients = await Promise.all(Array.from({ length: 100 }, () => plain.generateKeyPair()));
     const keys = recipients.map((r) => r.publicKey);
@@ -116,6 +132,7 @@ describe('the seal pool', () => {
         return { ...impl, hpke: withSealPool((await plainNativeHpke(cs.hpke))!, cs.hpke, BUILT) };
       },
     };
+    expect(await warmSealWorker(BUILT)).toBe(true);
     const [host] = await makeAccount('host', 1, provider);
     const members = [];
     for (let i = 0; i < 69; i++) members.push((await makeAccount(`member${i}`, 1, provider))[0]!);

@@ -26,12 +26,18 @@ type Sealed = { ct: Uint8Array; enc: Uint8Array };
 
 /** Fewer seals than this in one turn are all made here: handing them over would cost more. */
 export const POOL_THRESHOLD = 64;
+/**
+ * A worker not started yet takes ~50–90 ms to load its modules: a batch waits for that only from
+ * this many seals on (the worker's share then takes longer than its start); a smaller one is made
+ * here, and the worker started for the next.
+ */
+export const COLD_THRESHOLD = 512;
 /** The share of a batch made on this thread (the worker's runs a little slower: it is handed its inputs). */
 const MINE = 0.55;
 /** Infos larger than this in all keep a batch here (never the case in MLS: one Welcome info). */
 const MAX_HANDED_INFO_BYTES = 8 * 1024 * 1024;
 /** A worker left unused this long is stopped (its ~10 MB given back). */
-const IDLE_MS = 10_000;
+const IDLE_MS = 60_000;
 
 interface Request {
   publicKey: PublicKey;
@@ -62,10 +68,12 @@ type Reply =
 // no file of its own to locate when this module is loaded from its TypeScript sources.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
+const loaded = import(workerData.module);
+loaded.then(() => parentPort.postMessage({ ready: true }), (e) => parentPort.postMessage({ failed: String((e && e.message) || e) }));
 const made = new Map();
 const hpkeOf = (alg) => {
   const key = alg.kem + '/' + alg.kdf + '/' + alg.aead;
-  if (!made.has(key)) made.set(key, import(workerData.module).then((m) => m.plainNativeHpke(alg)));
+  if (!made.has(key)) made.set(key, loaded.then((m) => m.plainNativeHpke(alg)));
   return made.get(key);
 };
 parentPort.on('message', async (job) => {
@@ -89,20 +97,34 @@ parentPort.on('message', async (job) => {
 });
 `;
 
+/** The worker's start-up: its module loaded, or not. */
+type Status = { ready: true } | { failed: string };
+
 /** The process's one seal worker, started on first use and stopped when idle. */
 class SealWorker {
   private worker: Worker | undefined;
   private failed = false;
+  private ready: Promise<boolean> | undefined;
+  private isReady = false;
   private next = 0;
   private readonly waiting = new Map<number, { resolve(r: Reply): void }>();
   private idle: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly module: string) {}
 
-  /** Run `job` on the worker; undefined when there is none to be had. */
-  run(job: Omit<Job, 'id'>): Promise<Reply> | undefined {
+  /** Start the worker if need be; resolves once it can seal (true) or cannot (false). */
+  warm(): Promise<boolean> {
+    this.start();
+    return this.ready ?? Promise.resolve(false);
+  }
+
+  /**
+   * Run `job` on the worker; undefined when there is none to be had, or when it is still starting
+   * and `wait` is false (it is started then, for the next batch).
+   */
+  run(job: Omit<Job, 'id'>, wait: boolean): Promise<Reply> | undefined {
     const worker = this.start();
-    if (worker === undefined) return undefined;
+    if (worker === undefined || (!this.isReady && !wait)) return undefined;
     const id = this.next++;
     clearTimeout(this.idle);
     worker.ref();
@@ -117,17 +139,35 @@ class SealWorker {
     if (this.worker !== undefined) return this.worker;
     const worker = new Worker(WORKER, { eval: true, workerData: { module: this.module } });
     worker.unref();
-    worker.on('message', (m: Reply) => {
+    let started: (ok: boolean) => void = () => {};
+    this.ready = new Promise<boolean>((resolve) => {
+      started = resolve;
+    });
+    this.isReady = false;
+    const unused = () => {
+      worker.unref();
+      clearTimeout(this.idle);
+      this.idle = setTimeout(() => this.stop(), IDLE_MS);
+      this.idle.unref();
+    };
+    worker.on('message', (m: Reply | Status) => {
+      if ('ready' in m || 'failed' in m) {
+        this.isReady = 'ready' in m;
+        if ('failed' in m) {
+          this.failed = true;
+          void worker.terminate();
+        } else if (this.waiting.size === 0) unused();
+        return started(this.isReady);
+      }
       if ('fatal' in m && m.fatal === true) this.failed = true;
       this.waiting.get(m.id)?.resolve(m);
       this.waiting.delete(m.id);
-      if (this.waiting.size > 0) return;
-      worker.unref();
-      this.idle = setTimeout(() => this.stop(), IDLE_MS);
-      this.idle.unref();
+      if (this.waiting.size === 0) unused();
     });
     const end = (reason: string) => {
       if (this.worker === worker) this.worker = undefined;
+      this.isReady = false;
+      started(false);
       for (const [id, w] of this.waiting) w.resolve({ id, error: reason });
       this.waiting.clear();
     };
@@ -157,6 +197,16 @@ export function sealPoolCounts(): { here: number; handed: number } {
 /** One worker per HPKE module (there is one, but for tests). */
 const workers = new Map<string, SealWorker>();
 const defaultModule = () => new URL('./nativeHpke.js', import.meta.url).href;
+function workerFor(module: string): SealWorker {
+  const worker = workers.get(module) ?? new SealWorker(module);
+  workers.set(module, worker);
+  return worker;
+}
+
+/** Start the seal worker ahead of need; resolves to whether it can seal. */
+export function warmSealWorker(module = defaultModule()): Promise<boolean> {
+  return workerFor(module).warm();
+}
 
 /** The raw key of one of nativeHpke's public keys (nodeDhkem.ts `NodeDhKey`), if it is one. */
 function rawOf(key: PublicKey): Uint8Array | undefined {
@@ -180,14 +230,14 @@ export function withSealPool(hpke: Hpke, alg: HpkeAlgorithm, module = defaultMod
     const batch = pending;
     pending = [];
     const split = Math.ceil(batch.length * MINE);
-    const handed = batch.length >= POOL_THRESHOLD ? handOver(batch.slice(split)) : undefined;
+    const handed = batch.length >= POOL_THRESHOLD ? handOver(batch.slice(split), batch.length) : undefined;
     const mine = handed === undefined ? batch : batch.slice(0, split);
     for (const r of mine) await here(r);
     await handed;
   }
 
-  /** Hand `requests` to the worker; undefined (and nothing handed) if it cannot take them. */
-  function handOver(requests: Request[]): Promise<void> | undefined {
+  /** Hand `requests` (of a batch of `size`) to the worker; undefined (and nothing handed) if it cannot take them. */
+  function handOver(requests: Request[], size: number): Promise<void> | undefined {
     const infos: Uint8Array[] = [];
     const infoIndex = new Map<Uint8Array, number>();
     let infoBytes = 0;
@@ -204,9 +254,7 @@ export function withSealPool(hpke: Hpke, alg: HpkeAlgorithm, module = defaultMod
       seals.push([key, r.plaintext, i, r.aad ?? null]);
     }
     if (infoBytes > MAX_HANDED_INFO_BYTES) return undefined;
-    const worker = workers.get(module) ?? new SealWorker(module);
-    workers.set(module, worker);
-    const reply = worker.run({ alg, infos, seals });
+    const reply = workerFor(module).run({ alg, infos, seals }, size >= COLD_THRESHOLD);
     if (reply === undefined) return undefined;
     return reply.then(async (m) => {
       if ('error' in m) {
