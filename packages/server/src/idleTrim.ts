@@ -155,7 +155,8 @@ export function startIdleTrim(
       if (grown) last = probes.now();
     }
   };
-  const timer = start ? setInterval(() => void tick(), o.everyMs) : undefined;
+  // A collection that throws (it should not) is not retried early, nor let out of the process.
+  const timer = start ? setInterval(() => void tick().catch(() => {}), o.everyMs) : undefined;
   timer?.unref();
   return { tick, trims: () => ({ ...trims }), stop: () => clearInterval(timer) };
 }

@@ -229,11 +229,16 @@ export function withSealPool(hpke: Hpke, alg: HpkeAlgorithm, module = defaultMod
   async function flush(): Promise<void> {
     const batch = pending;
     pending = [];
-    const split = Math.ceil(batch.length * MINE);
-    const handed = batch.length >= POOL_THRESHOLD ? handOver(batch.slice(split), batch.length) : undefined;
-    const mine = handed === undefined ? batch : batch.slice(0, split);
-    for (const r of mine) await here(r);
-    await handed;
+    try {
+      const split = Math.ceil(batch.length * MINE);
+      const handed = batch.length >= POOL_THRESHOLD ? handOver(batch.slice(split), batch.length) : undefined;
+      const mine = handed === undefined ? batch : batch.slice(0, split);
+      for (const r of mine) await here(r);
+      await handed;
+    } catch (e) {
+      // Nothing here should throw; if it did, no seal is left waiting (a settled one stays as it is).
+      for (const r of batch) r.reject(e);
+    }
   }
 
   /** Hand `requests` (of a batch of `size`) to the worker; undefined (and nothing handed) if it cannot take them. */
@@ -257,7 +262,7 @@ export function withSealPool(hpke: Hpke, alg: HpkeAlgorithm, module = defaultMod
     const reply = workerFor(module).run({ alg, infos, seals }, size >= COLD_THRESHOLD);
     if (reply === undefined) return undefined;
     return reply.then(async (m) => {
-      if ('error' in m) {
+      if ('error' in m || m.results.length !== requests.length) {
         for (const r of requests) await here(r);
         return;
       }
