@@ -28,6 +28,7 @@ import * as secretTreeLazy from './ts-mls-patches/secretTreeLazy.mjs';
 import * as secretTreeLazyTypes from './ts-mls-patches/secretTreeLazyTypes.mjs';
 import * as treeHashCache from './ts-mls-patches/treeHashCache.mjs';
 import * as unmergedLeaves from './ts-mls-patches/unmergedLeaves.mjs';
+import * as updatePathContext from './ts-mls-patches/updatePathContext.mjs';
 import * as welcomeAncestors from './ts-mls-patches/welcomeAncestors.mjs';
 import * as welcomeContext from './ts-mls-patches/welcomeContext.mjs';
 import * as welcomeContextCreate from './ts-mls-patches/welcomeContextCreate.mjs';
@@ -50,6 +51,7 @@ const PATCHES = [
   secretTreeLazy,
   secretTreeLazyTypes,
   keyPackageEncodings,
+  updatePathContext,
 ];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
