@@ -105,7 +105,7 @@ export async function openLoop(flow: Flow, count: number, perSecond: number): Pr
  * The load generator identifies a delivery this cheaply on both sides, as the relay's receivers
  * read their 4-byte index: decoding the whole frame cost ~3.5 µs per delivery here, and with
  * 500 receivers in one process that added ~1.7 ms of the load generator's own time to the last
- * receiver's latency. The probe in `parleyFlow` checks it against the full decoder.
+ * receiver's latency. `parleyFlow` checks it against core's encoder first (`checkPeek`).
  */
 export function peekDeliver(data: Buffer): { group: string; seq: number } | undefined {
   if (data[0] !== FRAME.deliver || data.length < 6) return undefined;
@@ -170,8 +170,8 @@ export async function parleyFlow(groups: readonly BenchGroup[], firstMessage: nu
     fanout: (s) => groups[s]!.receivers.length,
     identify: (data) => {
       const d = peekDeliver(data);
-      const b = d === undefined ? undefined : base.get(d.group);
-      return b === undefined ? undefined : [b.s, d!.seq - b.seq];
+      const b = d && base.get(d.group);
+      return d && b && [b.s, d.seq - b.seq];
     },
   };
 }

@@ -9,7 +9,7 @@
  *
  * This does the memory reducer's work sooner: once the event loop has been nearly idle for a few
  * periods in a row, and the heap has grown since the last time, one full collection runs. It runs
- * only when the process is quiet (a message arriving then waits for it: 35–50 ms of collection in
+ * only when the process is quiet (a message arriving then waits for it: 24–80 ms of collection in
  * bench:direct), at most once per burst (and a retry), at most once a minute, and never under a
  * steady load that keeps the event loop 2% busy or more. The collection is V8's own
  * (`gc`, exposed through the `--expose-gc` flag set at run time, as node's own tests do).

@@ -159,13 +159,16 @@ class SealWorker {
         } else if (this.waiting.size === 0) unused();
         return started(this.isReady);
       }
-      if ('fatal' in m && m.fatal === true) this.failed = true;
+      if ('fatal' in m && m.fatal) this.failed = true;
       this.waiting.get(m.id)?.resolve(m);
       this.waiting.delete(m.id);
       if (this.waiting.size === 0) unused();
     });
+    // The end of this worker, not of one started after it: one stopped when idle (no job waiting)
+    // may exit after a batch has started the next, whose state and jobs are left alone.
     const end = (reason: string) => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       this.isReady = false;
       started(false);
       for (const [id, w] of this.waiting) w.resolve({ id, error: reason });
